@@ -1,0 +1,84 @@
+//! Installing the real peers the interop tests run against.
+//!
+//! Each `ensure_*` is idempotent and quick when the peer is already there.
+
+use crate::run::{have, root, status};
+
+/// Debian packages the interop tests use, with the binary that proves each is installed.
+const APT: &[(&str, &str)] = &[("coturn", "turnserver")];
+
+/// Python packages installed into `target/interop-venv`.
+const PIP: &[&str] = &[];
+
+/// Install everything; the first failure is returned after trying the rest.
+pub fn ensure_all() -> Result<(), String> {
+    let mut errors = Vec::new();
+    if let Err(e) = ensure_apt() {
+        errors.push(e);
+    }
+    if let Err(e) = ensure_venv() {
+        errors.push(e);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+fn ensure_apt() -> Result<(), String> {
+    let missing: Vec<&str> = APT.iter().filter(|(_, bin)| !have(bin)).map(|(p, _)| *p).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let sudo = if have("sudo") && !is_root() { vec!["sudo"] } else { vec![] };
+    let env = vec![("DEBIAN_FRONTEND".to_string(), "noninteractive".to_string())];
+    let run = |args: &[&str]| {
+        let mut full: Vec<&str> = sudo.clone();
+        full.extend_from_slice(args);
+        status(full[0], &full[1..], &env)
+    };
+    // tshark asks whether non-root users may capture; answer no without a prompt.
+    let _ = status(
+        "sh",
+        &["-c", "echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections"],
+        &env,
+    );
+    run(&["apt-get", "update", "-qq"])?;
+    let mut args = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(missing.iter());
+    run(&args)
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// The interop venv's Python interpreter.
+pub fn venv_python() -> std::path::PathBuf {
+    root().join("target/interop-venv/bin/python3")
+}
+
+fn ensure_venv() -> Result<(), String> {
+    if PIP.is_empty() {
+        return Ok(());
+    }
+    let py = venv_python();
+    if !py.exists() {
+        let dir = root().join("target/interop-venv");
+        status("python3", &["-m", "venv", &dir.to_string_lossy()], &[])?;
+    }
+    let py = py.to_string_lossy().to_string();
+    let mut args = vec!["-m", "pip", "install", "-q"];
+    args.extend(PIP.iter());
+    status(&py, &args, &[])
+}
+
+/// Environment for the test run: where the interop peers live.
+pub fn test_env() -> Vec<(String, String)> {
+    vec![("INTEROP_PYTHON".to_string(), venv_python().to_string_lossy().to_string())]
+}

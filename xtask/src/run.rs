@@ -1,0 +1,80 @@
+//! Running commands.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+/// Run a command in the workspace root; an error when it fails.
+pub fn status(program: &str, args: &[&str], env: &[(String, String)]) -> Result<(), String> {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let st = Command::new(program)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({st})", args.join(" ")))
+    }
+}
+
+/// Run cargo with `args`.
+pub fn cargo(args: &[&str], env: &[(String, String)]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    status(&cargo, args, env)
+}
+
+/// Whether `program` is on the PATH.
+pub fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// The core crates that must build without `std` or `alloc` for a Cortex-M4F.
+pub const NO_STD_CRATES: &[&str] = &["sansio", "stun-proto"];
+
+/// Build every core crate for `thumbv7em-none-eabihf` with no default features.
+pub fn nostd() -> Result<(), String> {
+    status("rustup", &["target", "add", "thumbv7em-none-eabihf"], &[])?;
+    for krate in NO_STD_CRATES {
+        if root().join(krate).exists() {
+            cargo(
+                &["build", "-p", krate, "--no-default-features", "--target", "thumbv7em-none-eabihf"],
+                &[],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Build every fuzz target and run each for `secs` seconds.
+pub fn fuzz_smoke(secs: &str) -> Result<(), String> {
+    if !have("cargo-fuzz") {
+        cargo(&["install", "cargo-fuzz", "--locked"], &[])?;
+    }
+    let fuzz_dir = root().join("fuzz");
+    let list = Command::new("cargo")
+        .args(["fuzz", "list"])
+        .current_dir(&fuzz_dir)
+        .output()
+        .map_err(|e| format!("cargo fuzz list: {e}"))?;
+    let targets = String::from_utf8_lossy(&list.stdout).to_string();
+    let env = vec![("RUSTC_BOOTSTRAP".to_string(), "1".to_string())];
+    for t in targets.lines().map(str::trim).filter(|t| !t.is_empty()) {
+        let time = format!("-max_total_time={secs}");
+        let dir = fuzz_dir.to_string_lossy().to_string();
+        let args = ["fuzz", "run", "--fuzz-dir", &dir, "-s", "none", t, "--", &time];
+        cargo(&args, &env)?;
+    }
+    Ok(())
+}
