@@ -4,11 +4,20 @@
 
 use crate::run::{have, root, status};
 
-/// Debian packages the interop tests use, with the binary that proves each is installed.
-const APT: &[(&str, &str)] = &[("coturn", "turnserver")];
+/// Debian packages the interop tests use, with a binary each provides (documentation only:
+/// installation is decided by `dpkg-query`).
+const APT: &[(&str, &str)] = &[
+    ("coturn", "turnserver"),
+    ("tshark", "tshark"),
+    ("gstreamer1.0-tools", "gst-launch-1.0"),
+    ("gstreamer1.0-plugins-base", "gst-launch-1.0"),
+    ("gstreamer1.0-plugins-good", "gst-launch-1.0"),
+    ("gstreamer1.0-plugins-ugly", "gst-launch-1.0"),
+    ("gstreamer1.0-libav", "gst-launch-1.0"),
+];
 
 /// Python packages installed into `target/interop-venv`.
-const PIP: &[&str] = &[];
+const PIP: &[&str] = &["aioice"];
 
 /// Install everything; the first failure is returned after trying the rest.
 pub fn ensure_all() -> Result<(), String> {
@@ -27,7 +36,7 @@ pub fn ensure_all() -> Result<(), String> {
 }
 
 fn ensure_apt() -> Result<(), String> {
-    let missing: Vec<&str> = APT.iter().filter(|(_, bin)| !have(bin)).map(|(p, _)| *p).collect();
+    let missing: Vec<&str> = APT.iter().map(|(p, _)| *p).filter(|p| !dpkg_installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -48,6 +57,14 @@ fn ensure_apt() -> Result<(), String> {
     let mut args = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
     args.extend(missing.iter());
     run(&args)
+}
+
+fn dpkg_installed(package: &str) -> bool {
+    std::process::Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .unwrap_or(false)
 }
 
 fn is_root() -> bool {
