@@ -20,4 +20,5 @@
 extern crate std;
 
 pub mod auth;
+pub mod client;
 pub mod wire;

@@ -9,6 +9,10 @@
 //! credentials used in practice, and callers with non-ASCII credentials must normalise them
 //! before calling (this crate carries no Unicode tables, to stay small on microcontrollers).
 
+mod nonce;
+
+pub use nonce::{NonceCheck, NonceIssuer, SecurityFeatures, NONCE_COOKIE, NONCE_LEN};
+
 use crate::wire::attr::PasswordAlgorithm;
 use crate::wire::Message;
 use core::fmt;
@@ -153,6 +157,19 @@ fn unreachable_key<T>() -> T {
     {
         panic!("HMAC rejected a key")
     }
+}
+
+/// Where a server finds long-term keys: a user table, a REST-API shared secret (TURN), a
+/// database in the adapter.
+pub trait KeyLookup {
+    /// The long-term key of `username` in `realm` under `algorithm`, or `None` for an unknown
+    /// user. Called once per authenticated request: cache keys rather than hashing per call.
+    fn long_term_key(
+        &self,
+        username: &str,
+        realm: &str,
+        algorithm: PasswordAlgorithm,
+    ) -> Option<IntegrityKey>;
 }
 
 /// MD5(username ":" realm ":" password): the RFC 5389 long-term key.
