@@ -21,4 +21,5 @@ extern crate std;
 
 pub mod auth;
 pub mod client;
+pub mod server;
 pub mod wire;
