@@ -130,7 +130,9 @@ impl Network {
             rng: Rng::stream(self.seed, stream::REALM_LINK, u64::from(id.0)),
             owners: BTreeMap::new(),
         });
-        self.realm_mut(parent).owners.insert(public_ip, Owner::Nat(id));
+        self.realm_mut(parent)
+            .owners
+            .insert(public_ip, Owner::Nat(id));
         id
     }
 
@@ -168,7 +170,10 @@ impl Network {
     #[track_caller]
     fn claim(&self, realm: RealmId, ip: IpAddr) {
         let r = self.realm(realm);
-        check(!r.owners.contains_key(&ip), "address already in use in this realm");
+        check(
+            !r.owners.contains_key(&ip),
+            "address already in use in this realm",
+        );
         check(
             r.subnet.is_none_or(|s| s.contains(ip)),
             "address outside the realm's prefix",
@@ -278,32 +283,46 @@ impl Network {
 
     #[track_caller]
     fn realm(&self, id: RealmId) -> &Realm {
-        self.realms.get(id.index()).unwrap_or_else(|| fail("unknown realm"))
+        self.realms
+            .get(id.index())
+            .unwrap_or_else(|| fail("unknown realm"))
     }
 
     #[track_caller]
     fn realm_mut(&mut self, id: RealmId) -> &mut Realm {
-        self.realms.get_mut(id.index()).unwrap_or_else(|| fail("unknown realm"))
+        self.realms
+            .get_mut(id.index())
+            .unwrap_or_else(|| fail("unknown realm"))
     }
 
     #[track_caller]
     pub(crate) fn host(&self, id: HostId) -> &Host {
-        self.hosts.get(id.index()).unwrap_or_else(|| fail("unknown host"))
+        self.hosts
+            .get(id.index())
+            .unwrap_or_else(|| fail("unknown host"))
     }
 
     #[track_caller]
     fn host_mut(&mut self, id: HostId) -> &mut Host {
-        self.hosts.get_mut(id.index()).unwrap_or_else(|| fail("unknown host"))
+        self.hosts
+            .get_mut(id.index())
+            .unwrap_or_else(|| fail("unknown host"))
     }
 
     #[track_caller]
     fn nat(&self, lan: RealmId) -> &NatTable {
-        self.realm(lan).nat.as_ref().unwrap_or_else(|| fail("the internet has no NAT"))
+        self.realm(lan)
+            .nat
+            .as_ref()
+            .unwrap_or_else(|| fail("the internet has no NAT"))
     }
 
     #[track_caller]
     fn nat_mut(&mut self, lan: RealmId) -> &mut NatTable {
-        self.realm_mut(lan).nat.as_mut().unwrap_or_else(|| fail("the internet has no NAT"))
+        self.realm_mut(lan)
+            .nat
+            .as_mut()
+            .unwrap_or_else(|| fail("the internet has no NAT"))
     }
 }
 

@@ -113,10 +113,18 @@ impl Network {
     }
 
     /// The interface `host` sends from, given the requested local address.
-    fn source_realm(&self, host: HostId, local: SocketAddr, dst: IpAddr) -> Option<(RealmId, IpAddr)> {
+    fn source_realm(
+        &self,
+        host: HostId,
+        local: SocketAddr,
+        dst: IpAddr,
+    ) -> Option<(RealmId, IpAddr)> {
         let ifaces = &self.hosts.get(host.index())?.ifaces;
         if local.ip().is_unspecified() {
-            ifaces.iter().find(|(_, ip)| ip.is_ipv4() == dst.is_ipv4()).copied()
+            ifaces
+                .iter()
+                .find(|(_, ip)| ip.is_ipv4() == dst.is_ipv4())
+                .copied()
         } else {
             ifaces.iter().find(|(_, ip)| *ip == local.ip()).copied()
         }
@@ -309,7 +317,11 @@ impl Network {
     /// A datagram reaches the public address of the NAT in front of `lan`.
     fn nat_inbound(&mut self, lan: RealmId, mut packet: Packet) {
         let now = self.now;
-        let Some(nat) = self.realms.get_mut(lan.index()).and_then(|r| r.nat.as_mut()) else {
+        let Some(nat) = self
+            .realms
+            .get_mut(lan.index())
+            .and_then(|r| r.nat.as_mut())
+        else {
             return;
         };
         let expired = nat.expire(now);

@@ -281,7 +281,11 @@ impl Sim {
     pub fn node<N: Node + 'static>(&self, id: NodeId) -> &N {
         let slot = self.slot(id);
         slot.node.as_any().downcast_ref().unwrap_or_else(|| {
-            misuse(format_args!("{id} is a {}, not a {}", slot.node.name(), type_name::<N>()))
+            misuse(format_args!(
+                "{id} is a {}, not a {}",
+                slot.node.name(),
+                type_name::<N>()
+            ))
         })
     }
 
@@ -294,9 +298,10 @@ impl Sim {
     pub fn node_mut<N: Node + 'static>(&mut self, id: NodeId) -> &mut N {
         let slot = self.slot_mut(id);
         let name = slot.node.name();
-        slot.node.as_any_mut().downcast_mut().unwrap_or_else(|| {
-            misuse(format_args!("{id} is a {name}, not a {}", type_name::<N>()))
-        })
+        slot.node
+            .as_any_mut()
+            .downcast_mut()
+            .unwrap_or_else(|| misuse(format_args!("{id} is a {name}, not a {}", type_name::<N>())))
     }
 
     /// The machine added as `id` with [`add_machine`](Sim::add_machine).
@@ -351,10 +356,17 @@ impl Sim {
         while let Some(tx) = slot.node.poll_transmit(now, buf) {
             count += 1;
             if count > MAX_TRANSMITS_PER_DRAIN {
-                misuse(format_args!("{} keeps transmitting at {now}", slot.node.name()));
+                misuse(format_args!(
+                    "{} keeps transmitting at {now}",
+                    slot.node.name()
+                ));
             }
             let Some(data) = buf.get(..tx.len) else {
-                misuse(format_args!("{} returned len {} > buffer", slot.node.name(), tx.len));
+                misuse(format_args!(
+                    "{} returned len {} > buffer",
+                    slot.node.name(),
+                    tx.len
+                ));
             };
             slot.stats.transmitted += 1;
             net.send(slot.host, tx.path, data);
@@ -440,7 +452,9 @@ impl Sim {
                 .filter(|s| s.node.poll_timeout().is_some_and(|at| at <= t))
                 .map(|s| s.node.name())
                 .collect();
-            misuse(format_args!("livelock at {t}: timeouts never move forward in {stuck:?}"));
+            misuse(format_args!(
+                "livelock at {t}: timeouts never move forward in {stuck:?}"
+            ));
         }
     }
 
@@ -469,7 +483,10 @@ impl Sim {
 }
 
 #[track_caller]
-#[allow(clippy::panic, reason = "test-tool misuse or node bug must stop the test")]
+#[allow(
+    clippy::panic,
+    reason = "test-tool misuse or node bug must stop the test"
+)]
 fn misuse(what: fmt::Arguments<'_>) -> ! {
     panic!("netsim::Sim: {what}")
 }

@@ -106,7 +106,10 @@ impl IntoIp for Ipv6Addr {
 
 impl IntoIp for &str {
     #[track_caller]
-    #[allow(clippy::panic, reason = "test-tool topology literal; a typo must stop the test")]
+    #[allow(
+        clippy::panic,
+        reason = "test-tool topology literal; a typo must stop the test"
+    )]
     fn into_ip(self) -> IpAddr {
         match self.parse() {
             Ok(ip) => ip,
@@ -130,7 +133,10 @@ impl IntoSubnet for Subnet {
 
 impl IntoSubnet for &str {
     #[track_caller]
-    #[allow(clippy::panic, reason = "test-tool topology literal; a typo must stop the test")]
+    #[allow(
+        clippy::panic,
+        reason = "test-tool topology literal; a typo must stop the test"
+    )]
     fn into_subnet(self) -> Subnet {
         match self.parse() {
             Ok(s) => s,

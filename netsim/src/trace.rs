@@ -96,7 +96,12 @@ impl fmt::Display for TraceEntry {
             None => f.write_str("        ")?,
         }
         match &self.event {
-            TraceEvent::Sent { host, src, dst, len } => {
+            TraceEvent::Sent {
+                host,
+                src,
+                dst,
+                len,
+            } => {
                 write!(f, "{host} sends {src} -> {dst} ({len} B)")
             }
             TraceEvent::MappingCreated {
@@ -116,7 +121,12 @@ impl fmt::Display for TraceEntry {
             TraceEvent::Duplicated => f.write_str("duplicated"),
             TraceEvent::Reordered => f.write_str("held back (reorder)"),
             TraceEvent::Dropped { reason } => write!(f, "dropped: {reason}"),
-            TraceEvent::Delivered { host, src, dst, len } => {
+            TraceEvent::Delivered {
+                host,
+                src,
+                dst,
+                len,
+            } => {
                 write!(f, "{host} receives {src} -> {dst} ({len} B)")
             }
         }

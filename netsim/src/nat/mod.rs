@@ -49,8 +49,16 @@ pub enum PortAllocation {
 ///
 /// Mapping refresh (RFC 4787 §4.3): outbound traffic through a mapping always refreshes it
 /// (REQ-6); inbound traffic refreshes it only when `refresh_on_inbound` is set (off by
-/// default). The filter of a remote endpoint lasts as long as the internal endpoint keeps
-/// sending to it within `mapping_timeout`.
+/// default, the conservative choice: a peer alone cannot keep a hole open).
+///
+/// Filter state is kept per mapping, as connection-tracking NATs do: a mapping lets a remote
+/// address (and port) in while the mapping carried a packet to it within `mapping_timeout`
+/// (or, with `refresh_on_inbound`, received one from it). With endpoint-independent mapping
+/// this is exactly RFC 4787 §5; with dependent mappings a reply must come back on the
+/// mapping the request left through, as symmetric NATs in the field behave.
+///
+/// Hairpinned packets pass the receiving mapping's filter like any inbound packet, with the
+/// sender's external address as source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NatConfig {
     /// Mapping behaviour.
@@ -134,7 +142,11 @@ pub struct MappingInfo {
 
 impl fmt::Display for MappingInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} {} -> {}", self.transport, self.internal, self.external)?;
+        write!(
+            f,
+            "{:?} {} -> {}",
+            self.transport, self.internal, self.external
+        )?;
         if let Some(b) = self.bound_to {
             write!(f, " (for {b})")?;
         }

@@ -153,42 +153,41 @@ impl NatTable {
         remote: SocketAddr,
         port: u16,
     ) -> Result<SocketAddr, DropReason> {
-        let key = self
+        let entry = self
             .by_port
             .get(&(transport, port))
-            .map(|e| e.key)
             .ok_or(DropReason::NoMapping)?;
-        if !self.permits(now, key.transport, key.internal, remote) {
+        if !self.permits(now, entry, remote) {
             return Err(DropReason::Filtered);
         }
+        let internal = entry.key.internal;
         if self.config.refresh_on_inbound {
+            let filtering = self.config.filtering;
             if let Some(e) = self.by_port.get_mut(&(transport, port)) {
                 e.refreshed = now;
+                for (to, at) in e.sent_to.iter_mut() {
+                    if filter_matches(filtering, to, &remote) {
+                        *at = now;
+                    }
+                }
             }
         }
-        Ok(key.internal)
+        Ok(internal)
     }
 
-    /// Whether the filter lets `remote` reach `internal`: per RFC 4787 §5 the question is
-    /// whether the internal endpoint (through any of its mappings) recently sent to the
-    /// remote address (and port).
-    fn permits(
-        &self,
-        now: Instant,
-        transport: Transport,
-        internal: SocketAddr,
-        remote: SocketAddr,
-    ) -> bool {
-        let matches: fn(&SocketAddr, &SocketAddr) -> bool = match self.config.filtering {
-            Filtering::EndpointIndependent => return true,
-            Filtering::AddressDependent => |a, b| a.ip() == b.ip(),
-            Filtering::AddressAndPortDependent => |a, b| a == b,
-        };
-        self.by_port
-            .values()
-            .filter(|e| e.key.transport == transport && e.key.internal == internal)
-            .flat_map(|e| e.sent_to.iter())
-            .any(|(to, at)| matches(to, &remote) && self.timeout_at(*at) > now)
+    /// Whether the filter of mapping `entry` lets `remote` in: whether the mapping recently
+    /// carried a packet to the remote address (and port).
+    ///
+    /// Filter state is kept per mapping, as connection-tracking NATs do. With
+    /// endpoint-independent mapping this is exactly RFC 4787 §5 (what the internal endpoint
+    /// sent to); with dependent mappings a reply must come back on the mapping the request
+    /// left through, which is how symmetric NATs behave in the field.
+    fn permits(&self, now: Instant, entry: &Entry, remote: SocketAddr) -> bool {
+        let filtering = self.config.filtering;
+        filtering == Filtering::EndpointIndependent
+            || entry.sent_to.iter().any(|(to, at)| {
+                filter_matches(filtering, to, &remote) && self.timeout_at(*at) > now
+            })
     }
 
     fn is_free(&self, transport: Transport, port: u16) -> bool {
@@ -256,6 +255,15 @@ impl NatTable {
     }
 }
 
+/// Whether a packet from `remote` matches a permission for `sent_to` under `filtering`.
+fn filter_matches(filtering: Filtering, sent_to: &SocketAddr, remote: &SocketAddr) -> bool {
+    match filtering {
+        Filtering::EndpointIndependent => true,
+        Filtering::AddressDependent => sent_to.ip() == remote.ip(),
+        Filtering::AddressAndPortDependent => sent_to == remote,
+    }
+}
+
 fn ordered((a, b): (u16, u16)) -> (u16, u16) {
     (a.min(b), a.max(b))
 }
@@ -280,13 +288,31 @@ mod tests {
             ..NatConfig::symmetric()
         });
         let now = Instant::ZERO;
-        let a = t.outbound(now, Transport::Udp, addr("10.0.0.1:5000"), addr("198.51.100.1:1"));
+        let a = t.outbound(
+            now,
+            Transport::Udp,
+            addr("10.0.0.1:5000"),
+            addr("198.51.100.1:1"),
+        );
         assert_eq!(a.unwrap().external.port(), 5000);
-        let b = t.outbound(now, Transport::Udp, addr("10.0.0.1:5000"), addr("198.51.100.1:2"));
+        let b = t.outbound(
+            now,
+            Transport::Udp,
+            addr("10.0.0.1:5000"),
+            addr("198.51.100.1:2"),
+        );
         let b = b.unwrap().external.port();
         assert_ne!(b, 5000);
-        let c = t.outbound(now, Transport::Udp, addr("10.0.0.1:5000"), addr("198.51.100.1:3"));
-        assert_eq!(c.unwrap().external.port(), if b == 65535 { 1024 } else { b + 1 });
+        let c = t.outbound(
+            now,
+            Transport::Udp,
+            addr("10.0.0.1:5000"),
+            addr("198.51.100.1:3"),
+        );
+        assert_eq!(
+            c.unwrap().external.port(),
+            if b == 65535 { 1024 } else { b + 1 }
+        );
     }
 
     #[test]
@@ -300,13 +326,20 @@ mod tests {
         let mut ports = Vec::new();
         for i in 1..=2 {
             let remote = SocketAddr::new("198.51.100.1".parse().unwrap(), i);
-            ports.push(t.outbound(now, Transport::Udp, internal, remote).unwrap().external.port());
+            ports.push(
+                t.outbound(now, Transport::Udp, internal, remote)
+                    .unwrap()
+                    .external
+                    .port(),
+            );
         }
         ports.sort_unstable();
         assert_eq!(ports, vec![2000, 2001]);
         let r = t.outbound(now, Transport::Udp, internal, addr("198.51.100.1:3"));
         assert_eq!(r.unwrap_err(), DropReason::PortsExhausted);
         // A different transport has its own port space.
-        assert!(t.outbound(now, Transport::Tcp, internal, addr("198.51.100.1:3")).is_ok());
+        assert!(t
+            .outbound(now, Transport::Tcp, internal, addr("198.51.100.1:3"))
+            .is_ok());
     }
 }
