@@ -1,1 +1,11 @@
-//! placeholder
+//! # rtp-core
+//!
+//! WIP
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod wire;
