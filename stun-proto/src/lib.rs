@@ -16,10 +16,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
 pub mod auth;
 pub mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod server;
 pub mod wire;

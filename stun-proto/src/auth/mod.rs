@@ -172,6 +172,26 @@ pub trait KeyLookup {
     ) -> Option<IntegrityKey>;
 }
 
+impl<T: KeyLookup + ?Sized> KeyLookup for &T {
+    fn long_term_key(&self, u: &str, r: &str, a: PasswordAlgorithm) -> Option<IntegrityKey> {
+        (**self).long_term_key(u, r, a)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: KeyLookup + ?Sized> KeyLookup for alloc::sync::Arc<T> {
+    fn long_term_key(&self, u: &str, r: &str, a: PasswordAlgorithm) -> Option<IntegrityKey> {
+        (**self).long_term_key(u, r, a)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: KeyLookup + ?Sized> KeyLookup for alloc::boxed::Box<T> {
+    fn long_term_key(&self, u: &str, r: &str, a: PasswordAlgorithm) -> Option<IntegrityKey> {
+        (**self).long_term_key(u, r, a)
+    }
+}
+
 /// MD5(username ":" realm ":" password): the RFC 5389 long-term key.
 pub fn long_term_key_md5(username: &[u8], realm: &[u8], password: &[u8]) -> [u8; 16] {
     let mut h = Md5::new();

@@ -1,0 +1,71 @@
+//! `p2p`: the command-line face of the stack.
+//!
+//! ```text
+//! p2p stun-server [--listen 127.0.0.1:3478] [--alternate 127.0.0.2:3479] [--realm R --user N:P]
+//! p2p stun 127.0.0.1:3478 [--tcp] [--nat-behavior]
+//! ```
+//!
+//! Exit codes scripts can rely on: 0 success, 1 internal error, 2 bad usage, 3 no answer
+//! (timeout), 4 network error (cannot bind, connection refused, unreachable, bad address),
+//! 5 the server answered with an error.
+
+mod exit;
+mod nat_behavior;
+mod stun_client;
+mod stun_server;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Peer-to-peer connectivity tools: STUN server and client.
+#[derive(Debug, Parser)]
+#[command(name = "p2p", version, about, long_about = None)]
+struct Cli {
+    /// Log filter (e.g. `info`, `debug`, `adapters=trace`); `RUST_LOG` also works.
+    #[arg(long, global = true, default_value = "info")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a STUN server (UDP and TCP) answering Binding requests.
+    StunServer(stun_server::Args),
+    /// Ask a STUN server for this host's mapped (public) address.
+    Stun(stun_client::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(&cli.log);
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return exit::Failure::Internal(format!("cannot start runtime: {e}")).report(),
+    };
+    let result = rt.block_on(async {
+        match cli.command {
+            Command::StunServer(a) => stun_server::run(a).await,
+            Command::Stun(a) => stun_client::run(a).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.report(),
+    }
+}
+
+fn init_logs(default: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
+}

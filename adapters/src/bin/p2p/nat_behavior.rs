@@ -1,0 +1,155 @@
+//! RFC 5780 §4.3–4.4 NAT behaviour discovery from the client side.
+
+use crate::exit::{Failure, Outcome};
+use crate::stun_client::{bind_udp, client, mapped, transact_with, Client};
+use adapters::Clock;
+use sansio::Path;
+use std::net::SocketAddr;
+use std::time::Duration;
+use stun_proto::wire::attr::{AttrType, Attribute, ChangeRequest};
+
+/// How a NAT maps or filters, per RFC 4787.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Behaviour {
+    EndpointIndependent,
+    AddressDependent,
+    AddressAndPortDependent,
+}
+
+impl std::fmt::Display for Behaviour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Behaviour::EndpointIndependent => "endpoint-independent",
+            Behaviour::AddressDependent => "address-dependent",
+            Behaviour::AddressAndPortDependent => "address-and-port-dependent",
+        })
+    }
+}
+
+struct Probe {
+    socket: tokio::net::UdpSocket,
+    bound: SocketAddr,
+    clock: Clock,
+    client: Client,
+    /// Short-RTO client for the filtering tests, where silence is an answer.
+    quick: Client,
+}
+
+impl Probe {
+    async fn ask(
+        &mut self,
+        to: SocketAddr,
+        attrs: &[Attribute<'_>],
+        quick: bool,
+    ) -> Result<stun_proto::client::Response<1280>, Failure> {
+        let path = Path::udp(self.bound, to);
+        let c = if quick {
+            &mut self.quick
+        } else {
+            &mut self.client
+        };
+        transact_with(&self.socket, self.bound, &self.clock, c, path, attrs).await
+    }
+}
+
+/// Run the tests and print the result.
+pub async fn run(
+    server: SocketAddr,
+    local: Option<SocketAddr>,
+    rto_ms: u64,
+    limit: Duration,
+) -> Outcome {
+    let (socket, bound) = bind_udp(server, local).await?;
+    let mut probe = Probe {
+        socket,
+        bound,
+        clock: Clock::new(),
+        client: client(rto_ms, None)?,
+        quick: client(rto_ms.min(200), None)?,
+    };
+    tokio::time::timeout(limit, discover(&mut probe, server))
+        .await
+        .map_err(|_| {
+            Failure::Timeout(format!(
+                "NAT behaviour discovery with {server} did not finish in time"
+            ))
+        })?
+}
+
+async fn discover(p: &mut Probe, server: SocketAddr) -> Outcome {
+    // Test I: plain binding to the primary address.
+    let r1 = p.ask(server, &[], false).await?;
+    let m1 = mapped(&r1, server)?;
+    let tid = r1.message().transaction_id();
+    let other = r1
+        .message()
+        .get(AttrType::OTHER_ADDRESS)
+        .and_then(|a| match a.decode(&tid) {
+            Ok(Attribute::OtherAddress(o)) => Some(o),
+            _ => None,
+        });
+    let Some(other) = other else {
+        return Err(Failure::Refused(format!(
+            "{server} does not support RFC 5780 (no OTHER-ADDRESS)"
+        )));
+    };
+    println!("mapped address: {m1}");
+    let no_nat = m1 == p.bound;
+    let mapping = if no_nat {
+        Behaviour::EndpointIndependent
+    } else {
+        // Test II: the alternate IP, primary port.
+        let m2 = mapped(
+            &p.ask(SocketAddr::new(other.ip(), server.port()), &[], false)
+                .await?,
+            server,
+        )?;
+        if m2 == m1 {
+            Behaviour::EndpointIndependent
+        } else {
+            // Test III: the alternate IP and port.
+            let m3 = mapped(&p.ask(other, &[], false).await?, server)?;
+            if m3 == m2 {
+                Behaviour::AddressDependent
+            } else {
+                Behaviour::AddressAndPortDependent
+            }
+        }
+    };
+    let suffix = if no_nat {
+        " (no NAT: the mapped address is the local address)"
+    } else {
+        ""
+    };
+    println!("mapping behavior: {mapping}{suffix}");
+    let both = ChangeRequest {
+        change_ip: true,
+        change_port: true,
+    };
+    let port = ChangeRequest {
+        change_ip: false,
+        change_port: true,
+    };
+    let filtering = if answered(p.ask(server, &[Attribute::ChangeRequest(both)], true).await)? {
+        Behaviour::EndpointIndependent
+    } else if answered(p.ask(server, &[Attribute::ChangeRequest(port)], true).await)? {
+        Behaviour::AddressDependent
+    } else {
+        Behaviour::AddressAndPortDependent
+    };
+    println!("filtering behavior: {filtering}");
+    Ok(())
+}
+
+/// Whether a filtering probe got through: a timeout is a valid result, not an error.
+fn answered(r: Result<stun_proto::client::Response<1280>, Failure>) -> Result<bool, Failure> {
+    match r {
+        Ok(resp) if resp.is_success() => Ok(true),
+        Ok(resp) => Err(Failure::Refused(format!(
+            "CHANGE-REQUEST refused: {:?}",
+            resp.error_code()
+        ))),
+        Err(Failure::Timeout(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

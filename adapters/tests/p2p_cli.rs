@@ -1,0 +1,110 @@
+//! The `p2p` program end to end on loopback: its own client against its own server, and the
+//! error paths scripts rely on (exit codes, one-line errors).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{free_port, p2p, run, wait_stun, Proc};
+use std::time::Duration;
+
+fn stun(args: &[&str]) -> (i32, String, String) {
+    let out = run(p2p(), args, 30);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    )
+}
+
+#[test]
+fn client_against_server_udp_tcp_and_rfc5780() {
+    let port = free_port("127.0.0.1");
+    let alt = free_port("127.0.0.2");
+    let listen = format!("127.0.0.1:{port}");
+    let _s = Proc::start(
+        p2p(),
+        &[
+            "stun-server",
+            "--listen",
+            &listen,
+            "--alternate",
+            &format!("127.0.0.2:{alt}"),
+        ],
+    );
+    wait_stun(listen.parse().unwrap(), Duration::from_secs(10));
+    for tcp in [false, true] {
+        let local = format!("127.0.0.1:{}", free_port("127.0.0.1"));
+        let mut args = vec!["stun", "--local", &local, &listen];
+        if tcp {
+            args.push("--tcp");
+        }
+        let (code, out, err) = stun(&args);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, local);
+    }
+    let local = format!("127.0.0.1:{}", free_port("127.0.0.1"));
+    let (code, out, err) = stun(&["stun", "--nat-behavior", "--local", &local, &listen]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("mapping behavior: endpoint-independent (no NAT"),
+        "{out}"
+    );
+    assert!(
+        out.contains("filtering behavior: endpoint-independent"),
+        "{out}"
+    );
+}
+
+#[test]
+fn long_term_credentials_accepted_and_refused() {
+    let port = free_port("127.0.0.1");
+    let listen = format!("127.0.0.1:{port}");
+    let _s = Proc::start(
+        p2p(),
+        &[
+            "stun-server",
+            "--listen",
+            &listen,
+            "--realm",
+            "example.org",
+            "--user",
+            "alice:pw",
+            "--sha256",
+        ],
+    );
+    wait_stun(listen.parse().unwrap(), Duration::from_secs(10));
+    let (code, out, err) = stun(&["stun", "--user", "alice:pw", &listen]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("127.0.0.1:"), "{out}");
+    let (code, _, err) = stun(&["stun", "--user", "alice:nope", &listen]);
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("401"), "{err}");
+    let (code, _, err) = stun(&["stun", &listen]);
+    assert_eq!((code, err.lines().count()), (5, 1), "{err}");
+}
+
+#[test]
+fn exit_codes_for_refused_timeout_and_usage() {
+    // Nothing listens: ICMP port unreachable on loopback -> network error.
+    let port = free_port("127.0.0.1");
+    let (code, _, err) = stun(&["stun", &format!("127.0.0.1:{port}")]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.starts_with("p2p: error:") && err.lines().count() == 1,
+        "{err}"
+    );
+    // A socket that swallows datagrams: timeout.
+    let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sink.local_addr().unwrap().to_string();
+    let (code, _, err) = stun(&["stun", "--timeout", "1", &addr]);
+    assert_eq!(code, 3, "{err}");
+    let (code, _, _) = stun(&["stun", "--bogus-flag", &addr]);
+    assert_eq!(code, 2);
+    let (code, _, err) = stun(&["stun", "no-such-host.invalid"]);
+    assert_eq!(code, 4, "{err}");
+}
