@@ -54,11 +54,15 @@ pub fn client(data: &[u8]) {
                 .ok()
                 .map(|m| m.transaction_id());
         }
-        let mut msg = chunk.to_vec();
-        if let (Some(tid), Some(dst)) = (tid, msg.get_mut(8..20)) {
+        let mut msg = [0u8; 600];
+        let n = chunk.len().min(msg.len());
+        if let (Some(dst), Some(src)) = (msg.get_mut(..n), chunk.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        if let (Some(tid), true, Some(dst)) = (tid, n >= 20, msg.get_mut(8..20)) {
             dst.copy_from_slice(&tid.0);
         }
-        let _ = c.handle_datagram(now, path.reversed(), &msg);
+        let _ = c.handle_datagram(now, path.reversed(), msg.get(..n).unwrap_or(&[]));
         while c.poll_event().is_some() {}
         if c.in_flight() == 0 {
             let _ = c.start_request(now, path, Method::BINDING, &[]);
