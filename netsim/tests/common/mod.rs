@@ -1,6 +1,8 @@
 //! Shared topology and probing helpers for the netsim integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod toys;
+
 use std::net::SocketAddr;
 
 use netsim::{Delivery, HostId, NatConfig, Network, RealmId};
