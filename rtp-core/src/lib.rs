@@ -8,4 +8,5 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod packetize;
 pub mod wire;

@@ -159,7 +159,7 @@ impl AppRepr<'_> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::super::{Compound, RtcpPacket};
     use super::*;
 

@@ -371,7 +371,7 @@ impl RembRepr<'_> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::super::{emit_compound, Compound, RtcpRepr};
     use super::*;
 

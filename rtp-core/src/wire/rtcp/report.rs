@@ -247,7 +247,7 @@ fn write_blocks(out: &mut [u8], mut pos: usize, reports: &[ReportBlock]) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::super::{Compound, RtcpPacket};
     use super::*;
 

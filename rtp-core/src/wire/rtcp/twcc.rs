@@ -325,7 +325,7 @@ impl TransportCcRepr<'_> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::super::{Compound, RtcpPacket};
     use super::*;
 

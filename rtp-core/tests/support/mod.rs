@@ -1,0 +1,112 @@
+//! Helpers shared by the interop tests: finding the peer, bounding and killing processes.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// Fail loudly when a peer binary is missing: an interop test never passes silently.
+pub fn require(bin: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
+        .unwrap_or(false);
+    if !found {
+        panic!("interop peer `{bin}` not found: install it (`cargo xtask test` does) and rerun");
+    }
+}
+
+/// A spawned process killed (by PID) and reaped when dropped.
+pub struct ChildGuard(pub Child);
+
+impl ChildGuard {
+    /// Spawn `cmd` with stdout/stderr captured.
+    pub fn spawn(cmd: &mut Command) -> ChildGuard {
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot spawn {cmd:?}: {e}"));
+        ChildGuard(child)
+    }
+
+    /// The process ID.
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// Wait up to `limit` for exit; kill on timeout. Returns (exit status if it exited by
+    /// itself, stdout, stderr).
+    pub fn wait_output(mut self, limit: Duration) -> (Option<ExitStatus>, String, String) {
+        let deadline = Instant::now() + limit;
+        let mut exited = None;
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = self.0.try_wait() {
+                exited = Some(st);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if exited.is_none() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+        let mut out = String::new();
+        let mut err = String::new();
+        if let Some(mut s) = self.0.stdout.take() {
+            let _ = s.read_to_string(&mut out);
+        }
+        if let Some(mut s) = self.0.stderr.take() {
+            let _ = s.read_to_string(&mut err);
+        }
+        (exited, out, err)
+    }
+
+    /// Send SIGINT (gst-launch -e turns it into EOS, flushing decoders).
+    pub fn interrupt(&self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.pid().to_string()])
+            .status();
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// Run a command to completion within `limit`; panics if it times out or fails.
+pub fn run(cmd: &mut Command, limit: Duration) -> (String, String) {
+    let desc = format!("{cmd:?}");
+    let guard = ChildGuard::spawn(cmd);
+    let (status, stdout, stderr) = guard.wait_output(limit);
+    let status =
+        status.unwrap_or_else(|| panic!("{desc} timed out after {limit:?}\nstderr: {stderr}"));
+    assert!(
+        status.success(),
+        "{desc} failed: {status}\nstderr: {stderr}"
+    );
+    (stdout, stderr)
+}
+
+/// A fresh scratch directory under the target dir's tmp (or the system temp dir).
+pub fn scratch(name: &str) -> PathBuf {
+    let base = std::env::var_os("CARGO_TARGET_TMPDIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("rtp-core-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A free UDP port on 127.0.0.1 (bound then released).
+pub fn free_udp_port() -> u16 {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.local_addr().unwrap().port()
+}
