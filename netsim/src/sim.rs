@@ -168,6 +168,53 @@ const MAX_TRANSMITS_PER_DRAIN: u32 = 100_000;
 ///
 /// Node misbehaviour that would hang a test (a timeout that never moves forward, endless
 /// transmits, a `Transmit` longer than the buffer) panics with a message.
+///
+/// ```
+/// use std::collections::VecDeque;
+/// use std::time::Duration;
+/// use netsim::{LinkConfig, NatConfig, Network, Sim};
+/// use sansio::{Instant, Path, Rejected, SansIo, Transmit};
+///
+/// /// Answers every datagram on the path it came from; reports who asked.
+/// #[derive(Default)]
+/// struct Echo(VecDeque<(Path, Vec<u8>)>, VecDeque<Path>);
+/// impl SansIo for Echo {
+///     type Event = Path;
+///     fn handle_datagram(&mut self, _: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
+///         self.0.push_back((path, data.to_vec()));
+///         self.1.push_back(path);
+///         Ok(())
+///     }
+///     fn handle_timeout(&mut self, _: Instant) {}
+///     fn poll_transmit(&mut self, _: Instant, out: &mut [u8]) -> Option<Transmit> {
+///         let (path, data) = self.0.pop_front()?;
+///         out.get_mut(..data.len())?.copy_from_slice(&data);
+///         Some(Transmit { path, len: data.len() })
+///     }
+///     fn poll_event(&mut self) -> Option<Path> { self.1.pop_front() }
+///     fn poll_timeout(&self) -> Option<Instant> { None }
+/// }
+///
+/// let mut net = Network::new(1);
+/// let internet = net.internet();
+/// net.set_link(internet, LinkConfig::with_delay(Duration::from_millis(25)));
+/// let lan = net.add_nat(internet, "203.0.113.1", "10.0.0.0/24", NatConfig::symmetric());
+/// let client = net.add_host(lan, "10.0.0.2");
+/// let server = net.add_host(internet, "198.51.100.1");
+///
+/// let mut sim = Sim::new(net);
+/// let c = sim.add_machine(client, Echo::default());
+/// let s = sim.add_machine(server, Echo::default());
+/// // A raw datagram from the client starts an endless ping-pong through the NAT.
+/// let path = Path::udp("10.0.0.2:4000".parse()?, "198.51.100.1:7".parse()?);
+/// sim.net_mut().send(client, path, b"hi");
+/// let done = sim.run_until(Instant::from_secs(1), |sim| sim.events::<Echo>(c).len() == 3);
+/// assert!(done, "{}", sim.net().trace());
+/// assert_eq!(sim.now(), Instant::from_millis(150)); // six 25 ms crossings
+/// assert_eq!(sim.events::<Echo>(s).len(), 3);
+/// assert_eq!(sim.events::<Echo>(s)[0].1.remote.ip().to_string(), "203.0.113.1");
+/// # Ok::<(), std::net::AddrParseError>(())
+/// ```
 pub struct Sim {
     net: Network,
     slots: Vec<Slot>,
