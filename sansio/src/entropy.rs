@@ -74,7 +74,9 @@ impl Entropy for SeededEntropy {
     fn fill(&mut self, buf: &mut [u8]) {
         for chunk in buf.chunks_mut(8) {
             let v = self.step().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
+            for (dst, src) in chunk.iter_mut().zip(v) {
+                *dst = src;
+            }
         }
     }
 }
