@@ -8,5 +8,9 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod jitter;
+pub mod ntp;
 pub mod packetize;
+pub mod seq;
+pub mod stats;
 pub mod wire;
