@@ -1,0 +1,52 @@
+//! Agent settings.
+
+use core::net::SocketAddr;
+use core::time::Duration;
+use stun_proto::client::RetransmitConfig;
+
+/// Longest ufrag the agent stores (RFC 8839 allows 256; browsers use 4–16).
+pub const MAX_UFRAG: usize = 63;
+/// Longest password the agent stores (RFC 8839 allows 256; browsers use 22–32).
+pub const MAX_PWD: usize = 96;
+
+/// Agent settings. `Default` follows RFC 8445 and RFC 7675.
+#[derive(Clone, Debug)]
+pub struct IceConfig {
+    /// Be an ICE-lite agent: host candidates only, answer checks, never send them.
+    pub lite: bool,
+    /// Pacing between new checks, `Ta` (RFC 8445 §14.2: 50 ms by default).
+    pub ta: Duration,
+    /// Retransmission of connectivity checks.
+    pub check_retransmit: RetransmitConfig,
+    /// After the first valid pair, how long to wait for higher-priority pairs before
+    /// nominating the best valid one (controlling agent, regular nomination).
+    pub nomination_delay: Duration,
+    /// Mean interval between consent checks (RFC 7675: 5 s, randomised ±20 %).
+    pub consent_interval: Duration,
+    /// Consent is lost after this long without a response (RFC 7675: 30 s).
+    pub consent_timeout: Duration,
+    /// STUN servers to learn server-reflexive candidates from.
+    pub stun_servers: heapless::Vec<SocketAddr, 4>,
+    /// SOFTWARE attribute on requests (None saves bytes).
+    pub software: Option<&'static str>,
+}
+
+impl Default for IceConfig {
+    fn default() -> Self {
+        IceConfig {
+            lite: false,
+            ta: Duration::from_millis(50),
+            check_retransmit: RetransmitConfig {
+                rto: Duration::from_millis(250),
+                max_transmits: 7,
+                rm: 8,
+                reliable_timeout: Duration::from_millis(39_500),
+            },
+            nomination_delay: Duration::from_millis(500),
+            consent_interval: Duration::from_secs(5),
+            consent_timeout: Duration::from_secs(30),
+            stun_servers: heapless::Vec::new(),
+            software: None,
+        }
+    }
+}

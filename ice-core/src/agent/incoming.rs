@@ -1,0 +1,216 @@
+//! Answering connectivity checks (RFC 8445 §7.3): authentication, role conflicts, triggered
+//! checks, peer-reflexive candidates and nomination by the peer.
+
+use super::{IceAgent, RESPONSE};
+use crate::candidate::{Candidate, CandidateKind};
+use crate::event::IceRole;
+use crate::pair::PairState;
+use sansio::{Entropy, Instant, Path, Rejected, Transmit};
+use stun_proto::auth::IntegrityKey;
+use stun_proto::wire::attr::{AttrType, Attribute, ErrorCode};
+use stun_proto::wire::{Class, EmitError, Message, MessageBuilder, Method};
+
+/// What the request asked for.
+struct Check {
+    priority: Option<u32>,
+    use_candidate: bool,
+    controlling: Option<u64>,
+    controlled: Option<u64>,
+}
+
+fn read(msg: &Message<'_>) -> Check {
+    let mut c = Check {
+        priority: None,
+        use_candidate: false,
+        controlling: None,
+        controlled: None,
+    };
+    let tid = msg.transaction_id();
+    for a in msg.attributes() {
+        match a.decode(&tid) {
+            Ok(Attribute::Priority(p)) => c.priority = Some(p),
+            Ok(Attribute::UseCandidate) => c.use_candidate = true,
+            Ok(Attribute::IceControlling(t)) => c.controlling = Some(t),
+            Ok(Attribute::IceControlled(t)) => c.controlled = Some(t),
+            _ => {}
+        }
+    }
+    c
+}
+
+/// Handle a Binding request for this agent; `NotForUs` for anything else.
+pub(crate) fn handle_request<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
+    agent: &mut IceAgent<E, C, P, T>,
+    now: Instant,
+    path: Path,
+    data: &[u8],
+) -> Result<(), Rejected> {
+    let msg = Message::new_checked(data).map_err(|_| Rejected::NotForUs)?;
+    if msg.class() != Class::Request || msg.method() != Method::BINDING {
+        return Err(Rejected::NotForUs);
+    }
+    let username = msg.find_map(AttrType::USERNAME, |a| match a {
+        Attribute::Username(u) => Some(u),
+        _ => None,
+    });
+    let ours = username.and_then(|u| u.split_once(':')).map(|(l, _)| l);
+    if ours != Some(agent.local_creds.ufrag.as_str()) {
+        return Err(Rejected::NotForUs);
+    }
+    if msg.fingerprint_offset().is_some() && !msg.fingerprint_ok() {
+        return Err(Rejected::Malformed);
+    }
+    if agent.local_key.verify(&msg).is_err() {
+        respond(agent, &msg, path, Reply::Error(ErrorCode::UNAUTHENTICATED));
+        return Err(Rejected::Unauthenticated);
+    }
+    let check = read(&msg);
+    if resolve_role_conflict(agent, &check) {
+        respond(agent, &msg, path, Reply::Error(ErrorCode::ROLE_CONFLICT));
+        return Ok(());
+    }
+    respond(agent, &msg, path, Reply::Success);
+    learn(agent, now, path, &check);
+    Ok(())
+}
+
+/// RFC 8445 §7.3.1.1. Returns true when the request must be answered with 487.
+fn resolve_role_conflict<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
+    agent: &mut IceAgent<E, C, P, T>,
+    check: &Check,
+) -> bool {
+    match (agent.role, check.controlling, check.controlled) {
+        (IceRole::Controlling, Some(theirs), _) => {
+            if agent.tie_breaker >= theirs {
+                return true;
+            }
+            agent.set_role(IceRole::Controlled);
+        }
+        (IceRole::Controlled, _, Some(theirs)) => {
+            if agent.tie_breaker >= theirs {
+                agent.set_role(IceRole::Controlling);
+            } else {
+                return true;
+            }
+        }
+        _ => {}
+    }
+    false
+}
+
+enum Reply {
+    Success,
+    Error(ErrorCode),
+}
+
+fn respond<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
+    agent: &mut IceAgent<E, C, P, T>,
+    msg: &Message<'_>,
+    path: Path,
+    reply: Reply,
+) {
+    let mut buf = [0u8; RESPONSE];
+    let key = match reply {
+        Reply::Error(ErrorCode::UNAUTHENTICATED) => None,
+        _ => Some(&agent.local_key),
+    };
+    if let Ok(len) = build(msg, path, &reply, key, &mut buf) {
+        if agent.responses.is_full() {
+            let _ = agent.responses.pop_front();
+        }
+        let _ = agent.responses.push_back((Transmit { path, len }, buf));
+    }
+}
+
+fn build(
+    msg: &Message<'_>,
+    path: Path,
+    reply: &Reply,
+    key: Option<&IntegrityKey>,
+    buf: &mut [u8],
+) -> Result<usize, EmitError> {
+    let class = if matches!(reply, Reply::Success) {
+        Class::Success
+    } else {
+        Class::Error
+    };
+    let mut b = MessageBuilder::new(
+        buf,
+        msg.message_type().with_class(class),
+        msg.transaction_id(),
+    )?;
+    match reply {
+        Reply::Success => b.add(&Attribute::XorMappedAddress(path.remote))?,
+        Reply::Error(code) => b.add(&Attribute::ErrorCode(*code, code.reason()))?,
+    }
+    if let Some(k) = key {
+        b.add_message_integrity(k)?;
+    }
+    b.add_fingerprint()?;
+    Ok(b.finish())
+}
+
+/// Update candidates, pairs, triggered checks and nomination from an authenticated check.
+fn learn<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
+    agent: &mut IceAgent<E, C, P, T>,
+    now: Instant,
+    path: Path,
+    check: &Check,
+) {
+    let Some(local) = agent
+        .local
+        .iter()
+        .position(|c| c.base == path.local && c.kind == CandidateKind::Host)
+    else {
+        return;
+    };
+    let remote = match agent.remote.iter().position(|r| r.addr == path.remote) {
+        Some(r) => r,
+        None => {
+            // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
+            let prio = check.priority.unwrap_or(0);
+            if agent
+                .remote
+                .push(Candidate::peer_reflexive(path.remote, path.remote, prio))
+                .is_err()
+            {
+                return;
+            }
+            agent.remote.len() - 1
+        }
+    };
+    let Some(pair) = agent.add_pair(local, remote) else {
+        return;
+    };
+    let controlled = agent.role == IceRole::Controlled;
+    let lite = agent.config.lite;
+    let Some(p) = agent.pairs.get_mut(pair) else {
+        return;
+    };
+    if lite {
+        // A lite agent never checks: a check it answered makes the pair valid.
+        p.state = PairState::Succeeded;
+        p.valid_priority = p.priority;
+        p.nominated |= check.use_candidate;
+    } else {
+        if check.use_candidate && controlled {
+            if p.state == PairState::Succeeded {
+                p.nominated = true;
+            } else {
+                p.nominate_on_success = true;
+            }
+        }
+        // RFC 8445 §7.3.1.4: triggered check unless it already succeeded or is in flight.
+        if matches!(
+            p.state,
+            PairState::Frozen | PairState::Waiting | PairState::Failed
+        ) {
+            p.state = PairState::Waiting;
+            if !agent.triggered.iter().any(|(i, _)| *i == pair) {
+                let _ = agent.triggered.push_back((pair, false));
+            }
+        }
+    }
+    super::nominate::select(agent, now);
+    agent.update_state();
+}

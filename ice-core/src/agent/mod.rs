@@ -1,0 +1,653 @@
+//! The ICE agent: one component, UDP, full or lite.
+
+mod checks;
+mod config;
+mod consent;
+mod gather;
+mod incoming;
+mod nominate;
+
+pub use config::{IceConfig, MAX_PWD, MAX_UFRAG};
+
+use crate::candidate::{Candidate, CandidateKind};
+use crate::event::{IceEvent, IceRole, IceState, SelectedPair};
+use crate::pair::{pair_priority, Pair, PairState};
+use crate::sdp::{parse_candidate, CandidateParseError};
+use core::net::SocketAddr;
+use sansio::{Entropy, Instant, Path, Rejected, SansIo, Transmit};
+use stun_proto::auth::IntegrityKey;
+use stun_proto::client::StunClient;
+use stun_proto::wire::TransactionId;
+
+/// Largest STUN message the agent's transactions hold.
+pub(crate) const MSG: usize = 512;
+/// Largest check response the agent queues.
+pub(crate) const RESPONSE: usize = 160;
+/// Events the agent buffers before the oldest is dropped.
+pub(crate) const EVENTS: usize = 32;
+
+/// What a transaction of the check client is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CheckKind {
+    /// An ordinary or triggered connectivity check.
+    Connectivity,
+    /// A check carrying USE-CANDIDATE.
+    Nomination,
+    /// A consent freshness check on the selected pair.
+    Consent,
+}
+
+/// A check in flight.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InFlight {
+    pub(crate) id: TransactionId,
+    pub(crate) pair: usize,
+    pub(crate) kind: CheckKind,
+}
+
+/// Why a command was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IceError {
+    /// The candidate table (`C`) is full.
+    TooManyCandidates,
+    /// A candidate line did not parse.
+    Parse(CandidateParseError),
+    /// Credentials are empty, longer than [`MAX_UFRAG`]/[`MAX_PWD`], or the ufrag holds a
+    /// colon.
+    BadCredentials,
+    /// The address family or component is not one this agent handles.
+    Unsupported,
+}
+
+impl core::fmt::Display for IceError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            IceError::TooManyCandidates => f.write_str("candidate table full"),
+            IceError::Parse(e) => write!(f, "bad candidate: {e}"),
+            IceError::BadCredentials => f.write_str("ICE ufrag/password of invalid length"),
+            IceError::Unsupported => f.write_str("unsupported candidate"),
+        }
+    }
+}
+
+impl core::error::Error for IceError {}
+
+/// Local or remote ICE credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    /// Username fragment.
+    pub ufrag: heapless::String<MAX_UFRAG>,
+    /// Password.
+    pub pwd: heapless::String<MAX_PWD>,
+}
+
+impl Credentials {
+    /// Fresh random credentials: 8 ufrag characters (48 bits) and 24 password characters
+    /// (144 bits), from the ice-char alphabet.
+    pub fn random(entropy: &mut dyn Entropy) -> Self {
+        let mut ufrag = heapless::String::new();
+        let mut pwd = heapless::String::new();
+        for _ in 0..8 {
+            let _ = ufrag.push(ice_char(entropy));
+        }
+        for _ in 0..24 {
+            let _ = pwd.push(ice_char(entropy));
+        }
+        Credentials { ufrag, pwd }
+    }
+
+    /// Credentials from the peer's `ice-ufrag` and `ice-pwd`. RFC 8839 asks for at least 4
+    /// and 22 characters; shorter ones are accepted (the peer's choice of strength) but empty
+    /// ones are not.
+    pub fn new(ufrag: &str, pwd: &str) -> Result<Self, IceError> {
+        if ufrag.is_empty() || pwd.is_empty() || ufrag.contains(':') {
+            return Err(IceError::BadCredentials);
+        }
+        let mut c = Credentials {
+            ufrag: heapless::String::new(),
+            pwd: heapless::String::new(),
+        };
+        c.ufrag
+            .push_str(ufrag)
+            .map_err(|_| IceError::BadCredentials)?;
+        c.pwd.push_str(pwd).map_err(|_| IceError::BadCredentials)?;
+        Ok(c)
+    }
+}
+
+fn ice_char(entropy: &mut dyn Entropy) -> char {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char::from(*ALPHABET.get(entropy.below(64) as usize).unwrap_or(&b'A'))
+}
+
+/// An ICE agent for one component over UDP.
+///
+/// Capacities: `C` local and `C` remote candidates, `P` candidate pairs, `T` STUN
+/// transactions in flight. No allocator is used. Call order, as for every machine of this
+/// workspace: one `handle_*` call or command, then drain [`poll_transmit`](Self::poll_transmit),
+/// then drain [`poll_event`](Self::poll_event), then read [`poll_timeout`](Self::poll_timeout).
+///
+/// `E` must be cloneable because each embedded STUN client draws transaction IDs from its own
+/// copy; pass a cryptographically secure source (a handle to the OS or a hardware RNG).
+#[derive(Debug)]
+pub struct IceAgent<
+    E: Entropy + Clone,
+    const C: usize = 16,
+    const P: usize = 64,
+    const T: usize = 16,
+> {
+    pub(crate) config: IceConfig,
+    pub(crate) entropy: E,
+    pub(crate) role: IceRole,
+    pub(crate) tie_breaker: u64,
+    pub(crate) local_creds: Credentials,
+    pub(crate) local_key: IntegrityKey,
+    pub(crate) remote_creds: Option<Credentials>,
+    pub(crate) remote_lite: bool,
+    pub(crate) local: heapless::Vec<Candidate, C>,
+    pub(crate) remote: heapless::Vec<Candidate, C>,
+    pub(crate) pairs: heapless::Vec<Pair, P>,
+    pub(crate) triggered: heapless::Deque<(usize, bool), P>,
+    pub(crate) checks: Option<StunClient<E, T, MSG>>,
+    pub(crate) in_flight: heapless::Vec<InFlight, T>,
+    pub(crate) gatherer: StunClient<E, 8, MSG>,
+    pub(crate) gathering: heapless::Vec<(TransactionId, SocketAddr, SocketAddr), 8>,
+    pub(crate) hosts_done: bool,
+    pub(crate) gathering_reported: bool,
+    pub(crate) remote_done: bool,
+    pub(crate) responses: heapless::Deque<(Transmit, [u8; RESPONSE]), 8>,
+    pub(crate) next_check_at: Instant,
+    pub(crate) state: IceState,
+    pub(crate) selected: Option<usize>,
+    /// The pair kept for data across a restart until a new one is selected.
+    pub(crate) previous: Option<SelectedPair>,
+    pub(crate) first_valid_at: Option<Instant>,
+    pub(crate) consent_ok_at: Instant,
+    pub(crate) next_consent_at: Instant,
+    pub(crate) events: heapless::Deque<IceEvent, EVENTS>,
+    pub(crate) now: Instant,
+}
+
+impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgent<E, C, P, T> {
+    /// A new agent in `role` with fresh local credentials.
+    pub fn new(config: IceConfig, role: IceRole, mut entropy: E) -> Self {
+        let local_creds = Credentials::random(&mut entropy);
+        let local_key = IntegrityKey::short_term(local_creds.pwd.as_bytes());
+        let tie_breaker = entropy.next_u64();
+        let gatherer = gather::client(&config, entropy.clone());
+        // A lite agent is controlled unless both sides are lite (RFC 8445 §6.1.1).
+        let role = if config.lite {
+            IceRole::Controlled
+        } else {
+            role
+        };
+        IceAgent {
+            config,
+            role,
+            tie_breaker,
+            local_creds,
+            local_key,
+            remote_creds: None,
+            remote_lite: false,
+            local: heapless::Vec::new(),
+            remote: heapless::Vec::new(),
+            pairs: heapless::Vec::new(),
+            triggered: heapless::Deque::new(),
+            checks: None,
+            in_flight: heapless::Vec::new(),
+            gatherer,
+            gathering: heapless::Vec::new(),
+            hosts_done: false,
+            gathering_reported: false,
+            remote_done: false,
+            responses: heapless::Deque::new(),
+            next_check_at: Instant::ZERO,
+            state: IceState::New,
+            selected: None,
+            previous: None,
+            first_valid_at: None,
+            consent_ok_at: Instant::ZERO,
+            next_consent_at: Instant::MAX,
+            events: heapless::Deque::new(),
+            now: Instant::ZERO,
+            entropy,
+        }
+    }
+
+    /// Our credentials, to send to the peer (`a=ice-ufrag`, `a=ice-pwd`).
+    pub fn local_credentials(&self) -> &Credentials {
+        &self.local_creds
+    }
+
+    /// The current role.
+    pub fn role(&self) -> IceRole {
+        self.role
+    }
+
+    /// The connection state.
+    pub fn state(&self) -> IceState {
+        self.state
+    }
+
+    /// Local candidates gathered so far.
+    pub fn local_candidates(&self) -> &[Candidate] {
+        &self.local
+    }
+
+    /// Remote candidates known so far (including peer-reflexive ones learned from checks).
+    pub fn remote_candidates(&self) -> &[Candidate] {
+        &self.remote
+    }
+
+    /// The candidate pairs and their states.
+    pub fn pairs(&self) -> &[Pair] {
+        &self.pairs
+    }
+
+    /// The pair data goes on: the selected one, or across a restart the previous one until a
+    /// new pair is selected.
+    pub fn selected_pair(&self) -> Option<SelectedPair> {
+        self.selected
+            .and_then(|i| self.describe(i))
+            .or(self.previous)
+    }
+
+    /// The path to send application data on.
+    pub fn selected_path(&self) -> Option<Path> {
+        self.selected_pair().map(|s| Path::udp(s.local, s.remote))
+    }
+
+    pub(crate) fn describe(&self, pair: usize) -> Option<SelectedPair> {
+        let p = self.pairs.get(pair)?;
+        let l = self.local.get(usize::from(p.local))?;
+        let r = self.remote.get(usize::from(p.remote))?;
+        Some(SelectedPair {
+            local: l.base,
+            local_addr: l.addr,
+            local_kind: l.kind,
+            remote: r.addr,
+            remote_kind: r.kind,
+        })
+    }
+
+    /// Report a local address (one socket the application has bound) as a host candidate,
+    /// and start server-reflexive gathering from it. `preference` orders several interfaces
+    /// (65535: most preferred).
+    pub fn add_host(
+        &mut self,
+        now: Instant,
+        addr: SocketAddr,
+        preference: u16,
+    ) -> Result<(), IceError> {
+        self.now = now;
+        let c = Candidate::host(addr, preference);
+        let idx = self.push_local(c)?;
+        gather::start(self, now, idx);
+        self.pair_local(idx);
+        Ok(())
+    }
+
+    /// No more host addresses will be added: gathering completes once the STUN requests in
+    /// flight are answered or time out.
+    pub fn hosts_done(&mut self, now: Instant) {
+        self.now = now;
+        self.hosts_done = true;
+        gather::check_complete(self);
+    }
+
+    pub(crate) fn push_local(&mut self, c: Candidate) -> Result<usize, IceError> {
+        if let Some(i) = self
+            .local
+            .iter()
+            .position(|l| l.addr == c.addr && l.base == c.base)
+        {
+            return Ok(i);
+        }
+        if self.local.len() >= usize::from(u8::MAX) {
+            return Err(IceError::TooManyCandidates);
+        }
+        self.local
+            .push(c.clone())
+            .map_err(|_| IceError::TooManyCandidates)?;
+        self.emit(IceEvent::LocalCandidate(c));
+        Ok(self.local.len() - 1)
+    }
+
+    /// The peer's credentials (from its SDP or signaling). Checks start once these and at
+    /// least one remote candidate are known. `remote_lite`: the peer is an ICE-lite agent.
+    pub fn set_remote_credentials(&mut self, now: Instant, creds: Credentials, remote_lite: bool) {
+        self.now = now;
+        self.remote_lite = remote_lite;
+        if remote_lite && !self.config.lite && self.role == IceRole::Controlled {
+            self.set_role(IceRole::Controlling);
+        }
+        self.checks = Some(checks::client(
+            &self.config,
+            &self.local_creds,
+            &creds,
+            self.entropy.clone(),
+        ));
+        self.in_flight.clear();
+        self.remote_creds = Some(creds);
+        self.update_state();
+    }
+
+    /// Add a remote candidate (trickled at any time).
+    pub fn add_remote_candidate(&mut self, now: Instant, c: Candidate) -> Result<(), IceError> {
+        self.now = now;
+        if c.component != 1 {
+            return Err(IceError::Unsupported);
+        }
+        if let Some(existing) = self.remote.iter_mut().find(|r| r.addr == c.addr) {
+            // A signalled candidate replaces a peer-reflexive one learned from a check.
+            if existing.kind == CandidateKind::PeerReflexive {
+                *existing = c;
+            }
+            return Ok(());
+        }
+        if self.remote.len() >= usize::from(u8::MAX) {
+            return Err(IceError::TooManyCandidates);
+        }
+        self.remote
+            .push(c)
+            .map_err(|_| IceError::TooManyCandidates)?;
+        self.pair_remote(self.remote.len() - 1);
+        self.update_state();
+        Ok(())
+    }
+
+    /// Parse and add a remote `candidate:` line.
+    pub fn add_remote_candidate_line(&mut self, now: Instant, line: &str) -> Result<(), IceError> {
+        let c = parse_candidate(line).map_err(IceError::Parse)?;
+        self.add_remote_candidate(now, c)
+    }
+
+    /// The peer signalled end-of-candidates (RFC 8838 §8.2).
+    pub fn end_of_remote_candidates(&mut self, now: Instant) {
+        self.now = now;
+        self.remote_done = true;
+        self.update_state();
+    }
+
+    /// ICE restart (RFC 8445 §9): new local credentials, a new check list, the peer's new
+    /// credentials and candidates to follow. Data keeps flowing on the current pair until a
+    /// new one is selected.
+    pub fn restart(&mut self, now: Instant) {
+        self.now = now;
+        self.previous = self.selected_pair().or(self.previous);
+        self.local_creds = Credentials::random(&mut self.entropy);
+        self.local_key = IntegrityKey::short_term(self.local_creds.pwd.as_bytes());
+        self.remote_creds = None;
+        self.checks = None;
+        self.in_flight.clear();
+        self.remote.clear();
+        self.pairs.clear();
+        self.triggered.clear();
+        self.selected = None;
+        self.first_valid_at = None;
+        self.remote_done = false;
+        self.next_consent_at = Instant::MAX;
+        self.state = IceState::New;
+        self.emit(IceEvent::StateChanged(IceState::New));
+        let locals: heapless::Vec<Candidate, C> = self.local.clone();
+        for c in locals
+            .iter()
+            .filter(|c| c.kind != CandidateKind::PeerReflexive)
+        {
+            self.emit(IceEvent::LocalCandidate(c.clone()));
+        }
+        if self.gathering_reported {
+            self.emit(IceEvent::GatheringComplete);
+        }
+    }
+
+    pub(crate) fn set_role(&mut self, role: IceRole) {
+        if self.role == role {
+            return;
+        }
+        self.role = role;
+        for i in 0..self.pairs.len() {
+            self.recompute_priority(i);
+        }
+        self.emit(IceEvent::RoleChanged(role));
+    }
+
+    pub(crate) fn pair_prio(&self, local_prio: u32, remote_prio: u32) -> u64 {
+        match self.role {
+            IceRole::Controlling => pair_priority(local_prio, remote_prio),
+            IceRole::Controlled => pair_priority(remote_prio, local_prio),
+        }
+    }
+
+    fn recompute_priority(&mut self, i: usize) {
+        let Some(p) = self.pairs.get(i) else { return };
+        let (Some(l), Some(r)) = (
+            self.local.get(usize::from(p.local)),
+            self.remote.get(usize::from(p.remote)),
+        ) else {
+            return;
+        };
+        let prio = self.pair_prio(l.priority, r.priority);
+        if let Some(p) = self.pairs.get_mut(i) {
+            p.priority = prio;
+        }
+    }
+
+    /// Pair a new local candidate with every remote one.
+    fn pair_local(&mut self, local: usize) {
+        for r in 0..self.remote.len() {
+            self.add_pair(local, r);
+        }
+    }
+
+    /// Pair a new remote candidate with every local one that sends (host and relayed;
+    /// server-reflexive candidates share their host base, RFC 8445 §6.1.2.4).
+    fn pair_remote(&mut self, remote: usize) {
+        for l in 0..self.local.len() {
+            self.add_pair(l, remote);
+        }
+    }
+
+    /// Add a pair unless redundant, incompatible or over capacity. Returns its index.
+    pub(crate) fn add_pair(&mut self, local: usize, remote: usize) -> Option<usize> {
+        let l = self.local.get(local)?;
+        let r = self.remote.get(remote)?;
+        if matches!(
+            l.kind,
+            CandidateKind::ServerReflexive | CandidateKind::PeerReflexive
+        ) || l.addr.is_ipv4() != r.addr.is_ipv4()
+        {
+            return None;
+        }
+        let (li, ri) = (u8::try_from(local).ok()?, u8::try_from(remote).ok()?);
+        if let Some(i) = self
+            .pairs
+            .iter()
+            .position(|p| p.local == li && p.remote == ri)
+        {
+            return Some(i);
+        }
+        let mut pair = Pair::new(li, ri, self.pair_prio(l.priority, r.priority));
+        // Unfreeze the first pair of each foundation pair (RFC 8445 §6.1.2.6, simplified: a
+        // pair starts Waiting unless one with the same foundations exists already).
+        let foundations = (&l.foundation, &r.foundation);
+        let sibling = self.pairs.iter().any(|p| {
+            self.local.get(usize::from(p.local)).map(|x| &x.foundation) == Some(foundations.0)
+                && self
+                    .remote
+                    .get(usize::from(p.remote))
+                    .map(|x| &x.foundation)
+                    == Some(foundations.1)
+        });
+        if !sibling {
+            pair.state = PairState::Waiting;
+        }
+        self.pairs.push(pair).ok()?;
+        Some(self.pairs.len() - 1)
+    }
+
+    pub(crate) fn emit(&mut self, ev: IceEvent) {
+        if self.events.is_full() {
+            let _ = self.events.pop_front();
+        }
+        let _ = self.events.push_back(ev);
+    }
+
+    pub(crate) fn set_state(&mut self, s: IceState) {
+        if self.state != s {
+            self.state = s;
+            self.emit(IceEvent::StateChanged(s));
+        }
+    }
+
+    /// Re-derive the overall state from the pairs.
+    pub(crate) fn update_state(&mut self) {
+        if self.selected.is_some() {
+            return self.set_state(IceState::Connected);
+        }
+        if self.state == IceState::Disconnected
+            && self.pairs.iter().any(|p| p.state != PairState::Failed)
+        {
+            return;
+        }
+        let everything_known = self.remote_done && self.gathering_reported;
+        let all_failed = self.pairs.iter().all(|p| p.state == PairState::Failed);
+        if self.remote_creds.is_some()
+            && !self.pairs.is_empty()
+            && !(everything_known && all_failed)
+        {
+            self.set_state(IceState::Checking);
+        } else if everything_known && all_failed && self.remote_creds.is_some() && !self.config.lite
+        {
+            self.set_state(IceState::Failed);
+        }
+    }
+
+    /// Feed a datagram received on `path`. Application data (neither STUN nor for this
+    /// agent) is returned as `Ok(Some(payload))` when it arrived on a known pair.
+    pub fn receive<'a>(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<&'a [u8]>, Rejected> {
+        self.now = now;
+        if sansio::classify(data) != sansio::PacketKind::Stun {
+            let known = self.remote.iter().any(|r| r.addr == path.remote);
+            return if known {
+                Ok(Some(data))
+            } else {
+                Err(Rejected::NotForUs)
+            };
+        }
+        let r = self.handle_stun(now, path, data);
+        self.after_input(now);
+        r.map(|()| None)
+    }
+
+    fn handle_stun(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
+        match incoming::handle_request(self, now, path, data) {
+            Err(Rejected::NotForUs) => {}
+            other => return other,
+        }
+        if let Some(c) = self.checks.as_mut() {
+            match c.handle_datagram(now, path, data) {
+                Err(Rejected::NotForUs) => {}
+                other => return other,
+            }
+        }
+        self.gatherer.handle_datagram(now, path, data)
+    }
+
+    /// Write a datagram of application data for the selected pair into `out`.
+    pub fn send_data(&mut self, data: &[u8], out: &mut [u8]) -> Option<Transmit> {
+        let path = self.selected_path()?;
+        out.get_mut(..data.len())?.copy_from_slice(data);
+        Some(Transmit {
+            path,
+            len: data.len(),
+        })
+    }
+
+    /// Process client events and timers after any input.
+    fn after_input(&mut self, now: Instant) {
+        checks::drain_client_events(self, now);
+        gather::drain_events(self, now);
+        nominate::run(self, now);
+        consent::run(self, now);
+        self.update_state();
+    }
+
+    /// Let timers fire. Early or repeated calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        if let Some(c) = self.checks.as_mut() {
+            c.handle_timeout(now);
+        }
+        self.gatherer.handle_timeout(now);
+        checks::pace(self, now);
+        self.after_input(now);
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        if let Some((t, buf)) = self.responses.pop_front() {
+            out.get_mut(..t.len)?.copy_from_slice(buf.get(..t.len)?);
+            return Some(t);
+        }
+        if let Some(t) = self.checks.as_mut().and_then(|c| c.poll_transmit(now, out)) {
+            return Some(t);
+        }
+        self.gatherer.poll_transmit(now, out)
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<IceEvent> {
+        self.events.pop_front()
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let mut t = [
+            self.checks.as_ref().and_then(|c| c.poll_timeout()),
+            self.gatherer.poll_timeout(),
+            checks::next_pace(self),
+            nominate::deadline(self),
+            consent::deadline(self),
+        ];
+        t.sort_unstable();
+        t.into_iter().flatten().next()
+    }
+}
+
+impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> SansIo
+    for IceAgent<E, C, P, T>
+{
+    type Event = IceEvent;
+
+    /// Application data is reported as `Err(NotForUs)` here; use
+    /// [`IceAgent::receive`] to get it.
+    fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
+        match self.receive(now, path, data)? {
+            Some(_) => Err(Rejected::NotForUs),
+            None => Ok(()),
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        IceAgent::handle_timeout(self, now)
+    }
+
+    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        IceAgent::poll_transmit(self, now, out)
+    }
+
+    fn poll_event(&mut self) -> Option<IceEvent> {
+        IceAgent::poll_event(self)
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        IceAgent::poll_timeout(self)
+    }
+}

@@ -1,0 +1,64 @@
+//! Two agents connecting on simple networks.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{ms, Harness, Options};
+use ice_core::{CandidateKind, IceState};
+use netsim::scenario::Site;
+use netsim::NatConfig;
+
+#[test]
+fn public_hosts_connect_host_to_host() {
+    let mut h = Harness::new(1, Site::Public, Site::Public, Options::default());
+    h.add_hosts();
+    assert!(h.connect(ms(5000)), "{}", h.sim.net().trace().tail(50));
+    let a = h.a.selected.unwrap();
+    let b = h.b.selected.unwrap();
+    assert_eq!(
+        (a.local_kind, a.remote_kind),
+        (CandidateKind::Host, CandidateKind::Host)
+    );
+    assert_eq!(a.remote, b.local);
+    assert_eq!(b.remote, a.local);
+    assert_eq!(h.agent_a().state(), IceState::Connected);
+    assert_eq!(h.agent_b().state(), IceState::Connected);
+}
+
+#[test]
+fn same_lan_uses_host_candidates() {
+    let mut h = Harness::new(
+        2,
+        Site::BehindNat(NatConfig::port_restricted()),
+        Site::WithA,
+        Options::default(),
+    );
+    h.add_hosts();
+    assert!(h.connect(ms(5000)), "{}", h.sim.net().trace().tail(50));
+    let a = h.a.selected.unwrap();
+    assert_eq!(
+        (a.local_kind, a.remote_kind),
+        (CandidateKind::Host, CandidateKind::Host),
+        "{a:?}"
+    );
+    assert!(a.remote.ip().to_string().starts_with("192.168.1."));
+}
+
+#[test]
+fn full_cone_nats_connect_server_reflexive() {
+    let mut h = Harness::new(
+        3,
+        Site::BehindNat(NatConfig::full_cone()),
+        Site::BehindNat(NatConfig::full_cone()),
+        Options::default(),
+    );
+    h.add_hosts();
+    assert!(h.connect(ms(10_000)), "{}", h.sim.net().trace().tail(80));
+    let a = h.a.selected.unwrap();
+    assert_eq!(a.remote_kind, CandidateKind::ServerReflexive, "{a:?}");
+}
