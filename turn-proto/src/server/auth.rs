@@ -1,0 +1,267 @@
+//! Long-term credentials on the server (RFC 8489 §9.2, RFC 8656 §5): REALM, stateless
+//! NONCEs, keys from a caller-supplied [`KeyLookup`], and coturn-compatible REST-API
+//! ephemeral credentials (`--use-auth-secret`).
+
+use base64::Engine;
+use core::time::Duration;
+use sansio::{Entropy, Instant, Path};
+use stun_proto::auth::{IntegrityKey, KeyLookup, NonceCheck, NonceIssuer, SecurityFeatures};
+use stun_proto::wire::attr::{AttrType, Attribute, ErrorCode, PasswordAlgorithm};
+use stun_proto::wire::Message;
+
+/// Longest REALM this server announces.
+pub const MAX_REALM: usize = 128;
+/// Longest USERNAME an allocation records (longer ones are refused with 400).
+pub const MAX_USERNAME: usize = 128;
+/// Longest REST shared secret.
+pub const MAX_SECRET: usize = 256;
+/// A username as an allocation stores it.
+pub type Username = heapless::String<MAX_USERNAME>;
+
+/// How the server authenticates requests.
+#[derive(Debug)]
+pub struct ServerAuth<L> {
+    realm: heapless::String<MAX_REALM>,
+    users: L,
+    rest: Option<IntegrityKey>,
+    nonces: NonceIssuer,
+    unix_at_zero: Option<u64>,
+}
+
+/// A request that passed authentication.
+#[derive(Debug)]
+pub(crate) struct Authed<'m> {
+    /// USERNAME as sent.
+    pub(crate) user: &'m str,
+    /// A freshly derived key, or `None` when the caller's cached key verified the request.
+    pub(crate) key: Option<IntegrityKey>,
+    /// Whether the request used MESSAGE-INTEGRITY-SHA256 (answer in kind).
+    pub(crate) sha256: bool,
+}
+
+/// Why a request was not authenticated: the code to answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Refusal(pub(crate) ErrorCode);
+
+impl<L: KeyLookup> ServerAuth<L> {
+    /// Long-term credentials in `realm` with keys from `users`; nonces last `nonce_lifetime`
+    /// (coturn: 600 s) and are keyed with a secret drawn from `entropy`.
+    pub fn new(
+        realm: &str,
+        users: L,
+        nonce_lifetime: Duration,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Self, ConfigError> {
+        let realm = heapless::String::try_from(realm).map_err(|_| ConfigError::RealmTooLong)?;
+        Ok(ServerAuth {
+            realm,
+            users,
+            rest: None,
+            nonces: NonceIssuer::new(entropy, nonce_lifetime, SecurityFeatures::default()),
+            unix_at_zero: None,
+        })
+    }
+
+    /// Also accept REST-API ephemeral credentials made with `secret`: username
+    /// `expiry[:user]` (expiry in Unix seconds), password `base64(HMAC-SHA1(secret,
+    /// username))`. Expired usernames are refused; the server must know the wall clock
+    /// ([`set_unix_time`](Self::set_unix_time)) or it refuses every REST username.
+    pub fn with_rest_secret(mut self, secret: &[u8]) -> Result<Self, ConfigError> {
+        if secret.len() > MAX_SECRET || secret.is_empty() {
+            return Err(ConfigError::SecretLength);
+        }
+        self.rest = Some(IntegrityKey::from_key(secret));
+        Ok(self)
+    }
+
+    /// Tell the server that `now` is `unix_secs` on the wall clock (call at start and after
+    /// clock steps); REST expiries are compared against it.
+    pub fn set_unix_time(&mut self, now: Instant, unix_secs: u64) {
+        self.unix_at_zero = Some(unix_secs.saturating_sub(now.as_micros() / 1_000_000));
+    }
+
+    /// The realm.
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// A fresh nonce for `client`.
+    pub(crate) fn nonce(
+        &self,
+        now: Instant,
+        client: &Path,
+    ) -> heapless::String<{ stun_proto::auth::NONCE_LEN }> {
+        self.nonces.issue(now, nonce_subject(client))
+    }
+
+    fn unix_now(&self, now: Instant) -> Option<u64> {
+        self.unix_at_zero
+            .map(|z| z.saturating_add(now.as_micros() / 1_000_000))
+    }
+
+    /// Authenticate `msg` from `client`. `cached` is the allocation's (username, key) pair:
+    /// when the request's username matches it the key is reused and no lookup happens.
+    pub(crate) fn check<'m>(
+        &self,
+        now: Instant,
+        client: &Path,
+        msg: &Message<'m>,
+        cached: Option<(&str, &IntegrityKey)>,
+    ) -> Result<Authed<'m>, Refusal> {
+        let sha256 = msg.integrity_sha256_offset().is_some();
+        if !sha256 && msg.integrity_offset().is_none() {
+            return Err(Refusal(ErrorCode::UNAUTHENTICATED));
+        }
+        let text = |kind| {
+            msg.find_map(kind, |a| match a {
+                Attribute::Realm(s) | Attribute::Nonce(s) | Attribute::Username(s) => Some(s),
+                _ => None,
+            })
+        };
+        let (Some(user), Some(realm), Some(nonce)) = (
+            text(AttrType::USERNAME),
+            text(AttrType::REALM),
+            text(AttrType::NONCE),
+        ) else {
+            return Err(Refusal(ErrorCode::BAD_REQUEST));
+        };
+        match self.nonces.check(nonce, now, nonce_subject(client)) {
+            NonceCheck::Valid => {}
+            NonceCheck::Stale => return Err(Refusal(ErrorCode::STALE_NONCE)),
+            NonceCheck::Invalid => return Err(Refusal(ErrorCode::UNAUTHENTICATED)),
+        }
+        if realm != self.realm.as_str() {
+            return Err(Refusal(ErrorCode::UNAUTHENTICATED));
+        }
+        let algorithm = msg
+            .find_map(AttrType::PASSWORD_ALGORITHM, |a| match a {
+                Attribute::PasswordAlgorithm(p) => Some(p),
+                _ => None,
+            })
+            .unwrap_or(PasswordAlgorithm::Md5);
+        if self.rest_user(user).is_some() && !self.rest_valid(now, user) {
+            return Err(Refusal(ErrorCode::UNAUTHENTICATED));
+        }
+        if let Some((cached_user, key)) = cached {
+            if cached_user == user && key.verify(msg).is_ok() {
+                return Ok(Authed {
+                    user,
+                    key: None,
+                    sha256,
+                });
+            }
+        }
+        match self.key_for(user, algorithm) {
+            Some(key) if key.verify(msg).is_ok() => Ok(Authed {
+                user,
+                key: Some(key),
+                sha256,
+            }),
+            _ => Err(Refusal(ErrorCode::UNAUTHENTICATED)),
+        }
+    }
+
+    /// `Some(expiry)` when a REST secret is configured and `user` is shaped `expiry[:name]`.
+    fn rest_user(&self, user: &str) -> Option<u64> {
+        self.rest.as_ref()?;
+        rest_expiry(user)
+    }
+
+    fn rest_valid(&self, now: Instant, user: &str) -> bool {
+        match (self.rest_user(user), self.unix_now(now)) {
+            (Some(expiry), Some(unix)) => expiry > unix,
+            _ => false,
+        }
+    }
+
+    fn key_for(&self, user: &str, algorithm: PasswordAlgorithm) -> Option<IntegrityKey> {
+        match (&self.rest, rest_expiry(user)) {
+            (Some(secret), Some(_)) => {
+                let mut pass = [0u8; 28];
+                let n = rest_password_with(secret, user, &mut pass);
+                let pass = pass.get(..n)?;
+                Some(IntegrityKey::long_term(
+                    user.as_bytes(),
+                    self.realm.as_bytes(),
+                    pass,
+                    algorithm,
+                ))
+            }
+            _ => self.users.long_term_key(user, &self.realm, algorithm),
+        }
+    }
+}
+
+/// Nonces are bound to the client's IP address, not its port: an RFC 6062 client opens data
+/// connections from new ports and authenticates them with the nonce of its control
+/// connection.
+fn nonce_subject(client: &Path) -> core::net::SocketAddr {
+    core::net::SocketAddr::new(client.remote.ip(), 0)
+}
+
+/// The expiry of a REST-API username `expiry[:user]`, if it has that shape.
+pub fn rest_expiry(user: &str) -> Option<u64> {
+    let digits = user.split_once(':').map_or(user, |(e, _)| e);
+    if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The REST-API password of `username` under `secret`: `base64(HMAC-SHA1(secret,
+/// username))`, 28 characters, written to `out`. Returns the length written.
+pub fn rest_password(secret: &[u8], username: &str, out: &mut [u8; 28]) -> usize {
+    rest_password_with(&IntegrityKey::from_key(secret), username, out)
+}
+
+fn rest_password_with(secret: &IntegrityKey, username: &str, out: &mut [u8; 28]) -> usize {
+    let mac = secret.sha1_parts(&[username.as_bytes()]);
+    base64::engine::general_purpose::STANDARD
+        .encode_slice(mac, out)
+        .unwrap_or(0)
+}
+
+/// Why a server configuration was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The realm exceeds [`MAX_REALM`].
+    RealmTooLong,
+    /// The REST secret is empty or exceeds [`MAX_SECRET`].
+    SecretLength,
+}
+
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ConfigError::RealmTooLong => "realm too long",
+            ConfigError::SecretLength => "REST secret empty or too long",
+        })
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_password_matches_coturn_formula() {
+        // python3: base64.b64encode(hmac.new(b"secret", b"1700000000:alice", hashlib.sha1).digest())
+        let mut out = [0u8; 28];
+        let n = rest_password(b"secret", "1700000000:alice", &mut out);
+        assert_eq!(n, 28);
+        assert_eq!(&out[..], b"d8soP47RbdIKLDUOpnJPVQyq5Ts=");
+    }
+
+    #[test]
+    fn rest_usernames() {
+        assert_eq!(rest_expiry("1700000000:alice"), Some(1_700_000_000));
+        assert_eq!(rest_expiry("1700000000"), Some(1_700_000_000));
+        assert_eq!(rest_expiry("alice"), None);
+        assert_eq!(rest_expiry(":alice"), None);
+        assert_eq!(rest_expiry("12a:b"), None);
+        assert_eq!(rest_expiry("999999999999999999999:x"), None);
+    }
+}

@@ -1,0 +1,347 @@
+//! The TURN server (RFC 8656, RFC 6062) as a sans-IO machine.
+//!
+//! See the crate documentation, section "Driving the server", for the call sequence.
+//!
+//! The server keeps allocations keyed by the client's 5-tuple and, for the peer side, a map
+//! from relayed transport address to 5-tuple: a ChannelData or Send indication from a client
+//! and a datagram from a peer are each routed with one or two O(1) lookups and a short scan of
+//! the allocation's permissions and channels (bounded by `max_permissions` and
+//! `max_channels`). Payloads are never copied by the core when going to peers (the output
+//! borrows the input) and copied once (or not at all, with the `_in_place` variant) when
+//! going to clients.
+
+mod allocation;
+mod auth;
+mod channels;
+mod config;
+mod event;
+mod peer_filter;
+mod permissions;
+mod quota;
+mod relay;
+mod reply;
+mod requests;
+mod tables;
+mod tcp;
+
+pub use auth::{rest_expiry, rest_password, ConfigError, ServerAuth, Username};
+pub use auth::{MAX_REALM, MAX_SECRET, MAX_USERNAME};
+pub use config::{ServerConfig, ServerStats};
+pub use event::{CloseReason, ConnectionId, Output, RelayRequest, RelayRequestId, ServerEvent};
+pub use peer_filter::{IpRange, PeerFilter, MAX_OWN_ADDRESSES, MAX_RULES};
+pub use quota::Bandwidth;
+pub use relay::{PEER_HEADROOM, PEER_TAILROOM};
+#[cfg(feature = "alloc")]
+pub use tables::HeapTables;
+pub use tables::{FixedTables, List, Map, Queue, Tables};
+
+use allocation::{Allocation, Phase};
+use core::fmt;
+use core::net::SocketAddr;
+use core::time::Duration;
+use sansio::{Entropy, Instant, Path, Rejected, Transmit};
+use stun_proto::auth::KeyLookup;
+use stun_proto::wire::{Message, Method};
+use tcp::{Connection, Reservation};
+
+/// How often the expiry sweep runs.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A TURN server with keys from `L`, randomness from `E` and state in `T`'s containers.
+///
+/// Call order: one `handle_*` call or answer (`relay_allocated`, `peer_connected`, …), which
+/// writes at most one datagram into the caller's buffer and returns it; then drain
+/// [`poll_event`](Self::poll_event); then read [`poll_timeout`](Self::poll_timeout) and call
+/// [`handle_timeout`](Self::handle_timeout) when it passes. Skipping a drain may delay
+/// events, never corrupt state.
+pub struct TurnServer<L, E, T: Tables> {
+    config: ServerConfig,
+    auth: ServerAuth<L>,
+    entropy: E,
+    allocations: T::Map<Path, Allocation<T>>,
+    relays: T::Map<SocketAddr, Path>,
+    pending: T::Map<RelayRequestId, Path>,
+    users: T::Map<Username, usize>,
+    reservations: T::Map<[u8; 8], Reservation>,
+    connections: T::Map<ConnectionId, Connection>,
+    events: T::Queue<ServerEvent>,
+    next_request: u64,
+    indication_base: [u8; 4],
+    indications: u64,
+    next_sweep: Instant,
+    stats: ServerStats,
+}
+
+impl<L, E, T: Tables> fmt::Debug for TurnServer<L, E, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TurnServer")
+            .field("allocations", &self.allocations.len())
+            .field("connections", &self.connections.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
+    /// A server with `config`, authenticating with `auth`, drawing randomness (table seeds,
+    /// reservation tokens, connection ids) from `entropy`.
+    pub fn new(config: ServerConfig, auth: ServerAuth<L>, mut entropy: E) -> Self {
+        let seed = entropy.next_u64();
+        let mut indication_base = [0u8; 4];
+        entropy.fill(&mut indication_base);
+        TurnServer {
+            config,
+            auth,
+            allocations: T::Map::with_seed(seed),
+            relays: T::Map::with_seed(seed ^ 1),
+            pending: T::Map::with_seed(seed ^ 2),
+            users: T::Map::with_seed(seed ^ 3),
+            reservations: T::Map::with_seed(seed ^ 4),
+            connections: T::Map::with_seed(seed ^ 5),
+            events: T::Queue::new_queue(),
+            entropy,
+            next_request: 1,
+            indication_base,
+            indications: 0,
+            next_sweep: Instant::ZERO,
+            stats: ServerStats::default(),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// The authentication settings (e.g. to [`set_unix_time`](ServerAuth::set_unix_time)).
+    pub fn auth_mut(&mut self) -> &mut ServerAuth<L> {
+        &mut self.auth
+    }
+
+    /// Counters since start.
+    pub fn stats(&self) -> ServerStats {
+        self.stats
+    }
+
+    /// Allocations held, pending ones included.
+    pub fn allocation_count(&self) -> usize {
+        self.allocations.len()
+    }
+
+    /// RFC 6062 connections held.
+    pub fn connection_count(&self) -> usize {
+        self.connections.len()
+    }
+
+    /// The relayed address of the allocation of `client`, once active.
+    pub fn relayed_address(&self, client: &Path) -> Option<SocketAddr> {
+        self.allocations
+            .get(client)
+            .filter(|a| a.is_active())
+            .map(|a| a.relay)
+    }
+
+    /// Feed a datagram (or a frame cut from a TCP/TLS stream) a client sent on `client`
+    /// (transport, server's local address, client's address). A response, if any, is
+    /// written into `out` (1500 bytes is always enough); data for a peer is returned as a
+    /// slice of `data`.
+    pub fn handle_client_datagram<'a>(
+        &mut self,
+        now: Instant,
+        client: Path,
+        data: &'a [u8],
+        out: &mut [u8],
+    ) -> Result<Output<'a>, Rejected> {
+        match data.first().map(|b| b >> 6) {
+            Some(1) => return self.channel_data(now, &client, data),
+            Some(0) => {}
+            _ => return Err(Rejected::NotForUs),
+        }
+        let Ok(msg) = Message::new_checked(data) else {
+            self.stats.dropped_malformed += 1;
+            return Err(Rejected::Malformed);
+        };
+        if msg.fingerprint_offset().is_some() && !msg.fingerprint_ok() {
+            self.stats.dropped_malformed += 1;
+            return Err(Rejected::Malformed);
+        }
+        match msg.class() {
+            stun_proto::wire::Class::Request => self.request(now, client, &msg, out),
+            stun_proto::wire::Class::Indication if msg.method() == Method::SEND => {
+                self.send_indication(now, &client, &msg)
+            }
+            stun_proto::wire::Class::Indication => Ok(Output::None),
+            _ => Err(Rejected::NotForUs),
+        }
+    }
+
+    /// The caller's relay socket for request `id` is open at `relay` (and, for EVEN-PORT with
+    /// R, `reserved_next` holds the next port). Writes the Allocate success response into
+    /// `out`; `None` when the request is unknown (the client went away): close `relay`.
+    pub fn relay_allocated(
+        &mut self,
+        now: Instant,
+        id: RelayRequestId,
+        relay: SocketAddr,
+        reserved_next: Option<SocketAddr>,
+        out: &mut [u8],
+    ) -> Option<Transmit> {
+        let client = self.pending.remove(&id)?;
+        let token = reserved_next.and_then(|r| self.reserve(now, r));
+        let software = self.config.software;
+        if !self.relays.has_room() {
+            return self.allocation_failed(now, client, out);
+        }
+        let alloc = self.allocations.get_mut(&client)?;
+        if alloc.phase != Phase::Pending(id) {
+            return None;
+        }
+        alloc.phase = Phase::Active;
+        alloc.relay = relay;
+        alloc.token = token;
+        let user = alloc.user.clone();
+        let len = requests::allocate_success(alloc, now, &client, software, out).ok();
+        let _ = self.relays.insert(relay, client);
+        self.stats.allocations_created += 1;
+        self.stats.requests_ok += 1;
+        let _ = self.events.push_back(ServerEvent::AllocationCreated {
+            client,
+            relay,
+            user,
+        });
+        len.map(|len| Transmit { path: client, len })
+    }
+
+    /// The caller could not open a relay socket for request `id`: writes the 508 response.
+    pub fn relay_failed(
+        &mut self,
+        now: Instant,
+        id: RelayRequestId,
+        out: &mut [u8],
+    ) -> Option<Transmit> {
+        let client = self.pending.remove(&id)?;
+        self.allocation_failed(now, client, out)
+    }
+
+    fn allocation_failed(
+        &mut self,
+        _now: Instant,
+        client: Path,
+        out: &mut [u8],
+    ) -> Option<Transmit> {
+        let alloc = self.allocations.remove(&client)?;
+        self.release_user(&alloc.user);
+        self.stats.requests_failed += 1;
+        let len = requests::allocate_failure(&alloc, &client, self.config.software, out).ok()?;
+        Some(Transmit { path: client, len })
+    }
+
+    /// The caller lost `client` (its TCP or TLS control connection closed): the allocation
+    /// ends at once (RFC 6062 §5.4, RFC 8656 §3.1).
+    pub fn close_client(&mut self, client: &Path) {
+        if let Some(alloc) = self.allocations.remove(client) {
+            self.forget(client, alloc, CloseReason::Closed);
+        }
+    }
+
+    /// Book-keeping after an allocation left the table.
+    fn forget(&mut self, client: &Path, alloc: Allocation<T>, reason: CloseReason) {
+        self.release_user(&alloc.user);
+        match alloc.phase {
+            Phase::Pending(id) => {
+                self.pending.remove(&id);
+            }
+            Phase::Active => {
+                self.relays.remove(&alloc.relay);
+                self.stats.allocations_closed += 1;
+                let _ = self.events.push_back(ServerEvent::AllocationClosed {
+                    client: *client,
+                    relay: alloc.relay,
+                    reason,
+                });
+            }
+        }
+        if alloc.connections > 0 {
+            self.close_connections_of(client);
+        }
+    }
+
+    fn release_user(&mut self, user: &Username) {
+        let gone = match self.users.get_mut(user) {
+            Some(n) => {
+                *n = n.saturating_sub(1);
+                *n == 0
+            }
+            None => false,
+        };
+        if gone {
+            self.users.remove(user);
+        }
+    }
+
+    /// Let timers fire: allocations, permissions, channel bindings, reservations and
+    /// connection-bind deadlines. Early or repeated calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if now < self.next_sweep {
+            return;
+        }
+        self.next_sweep = now + SWEEP_INTERVAL;
+        self.sweep_allocations(now);
+        self.sweep_reservations(now);
+        self.sweep_connections(now);
+    }
+
+    fn sweep_allocations(&mut self, now: Instant) {
+        let (events, relays, pending, users, stats) = (
+            &mut self.events,
+            &mut self.relays,
+            &mut self.pending,
+            &mut self.users,
+            &mut self.stats,
+        );
+        self.allocations.retain(|client, a| {
+            if now < a.expires {
+                permissions::sweep(&mut a.permissions, now);
+                channels::sweep(&mut a.channels, now);
+                return true;
+            }
+            if let Phase::Active = a.phase {
+                let ev = ServerEvent::AllocationClosed {
+                    client: *client,
+                    relay: a.relay,
+                    reason: CloseReason::Expired,
+                };
+                if events.push_back(ev).is_err() {
+                    return true; // retried on the next sweep, once events are drained
+                }
+                relays.remove(&a.relay);
+                stats.allocations_closed += 1;
+            }
+            if let Phase::Pending(id) = a.phase {
+                pending.remove(&id);
+            }
+            let gone = users.get_mut(&a.user).map(|n| {
+                *n = n.saturating_sub(1);
+                *n == 0
+            });
+            if gone == Some(true) {
+                users.remove(&a.user);
+            }
+            false
+        });
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called; `None` when no
+    /// state can expire.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let idle = self.allocations.is_empty()
+            && self.reservations.is_empty()
+            && self.connections.is_empty();
+        (!idle).then_some(self.next_sweep)
+    }
+}
