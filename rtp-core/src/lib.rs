@@ -8,9 +8,13 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod interval;
 pub mod jitter;
+pub mod nack;
 pub mod ntp;
 pub mod packetize;
+pub mod rtx;
 pub mod seq;
+pub mod session;
 pub mod stats;
 pub mod wire;

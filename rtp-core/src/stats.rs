@@ -40,6 +40,8 @@ pub struct ReceiveStats {
     jitter_q4: u32,
     last_sr: u32,
     last_sr_at: Option<Instant>,
+    /// The first packet of a source accepted without probation is still to come.
+    first: bool,
     /// Bytes of payload received.
     pub octets: u64,
 }
@@ -62,11 +64,12 @@ impl ReceiveStats {
             jitter_q4: 0,
             last_sr: 0,
             last_sr_at: None,
+            first: false,
             octets: 0,
         };
         if probation == 0 {
             s.init_seq(seq);
-            s.max_seq = seq.wrapping_sub(1);
+            s.first = true;
         }
         s
     }
@@ -98,6 +101,10 @@ impl ReceiveStats {
     }
 
     fn update_seq(&mut self, seq: u16) -> SeqOutcome {
+        if core::mem::take(&mut self.first) && seq == self.max_seq {
+            self.received += 1;
+            return SeqOutcome::Valid;
+        }
         let udelta = seq.wrapping_sub(self.max_seq);
         if self.probation > 0 {
             if seq == self.max_seq.wrapping_add(1) {
@@ -233,6 +240,18 @@ mod tests {
         // next interval: no loss
         s.update(4, 0, t, 100);
         assert_eq!(s.report_block(7, t).fraction_lost, 0);
+    }
+
+    #[test]
+    fn first_packet_zero_is_not_a_wrap() {
+        let mut s = ReceiveStats::new(0, 90_000, 0);
+        for seq in 0..5u16 {
+            assert_eq!(s.update(seq, 0, Instant::ZERO, 1), SeqOutcome::Valid);
+        }
+        assert_eq!(
+            (s.extended_max(), s.expected(), s.cumulative_lost()),
+            (4, 5, 0)
+        );
     }
 
     #[test]
