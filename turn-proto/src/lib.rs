@@ -8,5 +8,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod client;
 pub mod server;
 pub mod wire;

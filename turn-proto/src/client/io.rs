@@ -1,0 +1,264 @@
+//! The client's data path, timers and polling.
+
+use super::{CommandError, PeerData};
+use super::{Op, State, TurnClient, TurnEvent};
+use crate::wire::{
+    emit_indication, emit_indication_in_place, ChannelData, TurnAttribute, TurnMessageExt,
+};
+use core::net::SocketAddr;
+use sansio::{Entropy, Instant, Path, Rejected, Transmit, Transport};
+use stun_proto::wire::attr::AttrType;
+use stun_proto::wire::{Class, Message, Method, TransactionId};
+
+impl<E: Entropy, const P: usize> TurnClient<E, P> {
+    /// Feed a datagram received on `path` (or a frame cut from the TCP/TLS stream). Data from
+    /// a peer is returned, borrowing `data`; responses update the client and produce events.
+    /// `Err(NotForUs)`: not from our server, or not TURN (offer it to the next machine).
+    pub fn handle_datagram<'a>(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<PeerData<'a>>, Rejected> {
+        if path.remote != self.config.server.remote
+            || path.transport != self.config.server.transport && !self.is_data_path(&path)
+        {
+            return Err(Rejected::NotForUs);
+        }
+        match data.first().map(|b| b >> 6) {
+            Some(1) => self.on_channel_data(now, data).map(Some),
+            Some(0) => self.on_stun(now, path, data),
+            _ => Err(Rejected::NotForUs),
+        }
+    }
+
+    /// ConnectionBind responses come on another TCP connection to the same server.
+    fn is_data_path(&self, path: &Path) -> bool {
+        path.transport != Transport::Udp
+            && self
+                .ops
+                .iter()
+                .any(|(_, op)| matches!(op, Op::ConnectionBind(_)))
+    }
+
+    fn on_channel_data<'a>(
+        &mut self,
+        now: Instant,
+        data: &'a [u8],
+    ) -> Result<PeerData<'a>, Rejected> {
+        let cd = ChannelData::new_checked(data).map_err(|_| Rejected::NotForUs)?;
+        let chan = self
+            .chans
+            .iter()
+            .find(|c| {
+                c.number == cd.channel()
+                    && c.bound
+                    && now < c.expires + super::peers::REFRESH_MARGIN
+            })
+            .ok_or(Rejected::Malformed)?;
+        Ok(PeerData {
+            peer: chan.peer,
+            data: cd.payload(),
+            channel: Some(chan.number),
+        })
+    }
+
+    fn on_stun<'a>(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<PeerData<'a>>, Rejected> {
+        let msg = Message::new_checked(data).map_err(|_| Rejected::NotForUs)?;
+        match msg.class() {
+            Class::Indication => self.on_indication(&msg),
+            Class::Request => Err(Rejected::NotForUs),
+            Class::Success | Class::Error => {
+                self.stun.handle_datagram(now, path, data)?;
+                self.drain_stun(now);
+                Ok(None)
+            }
+        }
+    }
+
+    fn on_indication<'a>(&mut self, msg: &Message<'a>) -> Result<Option<PeerData<'a>>, Rejected> {
+        if msg.fingerprint_offset().is_some() && !msg.fingerprint_ok() {
+            return Err(Rejected::Malformed);
+        }
+        let peer = match msg.peer_addresses().next() {
+            Some(Ok(p)) => p,
+            _ => return Err(Rejected::Malformed),
+        };
+        match msg.method() {
+            Method::DATA => match msg.turn(AttrType::DATA) {
+                Some(Ok(TurnAttribute::Data(data))) => Ok(Some(PeerData {
+                    peer,
+                    data,
+                    channel: None,
+                })),
+                _ => Err(Rejected::Malformed),
+            },
+            Method::CONNECTION_ATTEMPT => match msg.turn(AttrType::CONNECTION_ID) {
+                Some(Ok(TurnAttribute::ConnectionId(connection))) => {
+                    let _ = self
+                        .events
+                        .push_back(TurnEvent::ConnectionAttempt { peer, connection });
+                    Ok(None)
+                }
+                _ => Err(Rejected::Malformed),
+            },
+            _ => Err(Rejected::NotForUs),
+        }
+    }
+
+    /// Write the datagram carrying `data` to `peer` into `out`: ChannelData when a channel is
+    /// bound, else a Send indication (a permission must exist or be pending).
+    pub fn send_to(
+        &mut self,
+        now: Instant,
+        peer: SocketAddr,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<Transmit, CommandError> {
+        let path = self.data_path()?;
+        let len = match self.channel_of(peer, now) {
+            Some(number) => {
+                let pad = path.transport != Transport::Udp;
+                ChannelData::emit(number, data, pad, out).map_err(|_| CommandError::TooLarge)?
+            }
+            None => {
+                let (tid, fp) = self.indication_params(peer)?;
+                emit_indication(Method::SEND, tid, peer, data, fp, out)
+                    .map_err(|_| CommandError::TooLarge)?
+            }
+        };
+        Ok(Transmit { path, len })
+    }
+
+    /// [`send_to`](Self::send_to) without copying: the payload sits at
+    /// `buf[payload_at..payload_at + payload_len]` with at least
+    /// [`CLIENT_HEADROOM`](super::CLIENT_HEADROOM) bytes before it and
+    /// [`CLIENT_TAILROOM`](super::CLIENT_TAILROOM) after. Returns where the datagram starts.
+    pub fn send_to_in_place(
+        &mut self,
+        now: Instant,
+        peer: SocketAddr,
+        buf: &mut [u8],
+        payload_at: usize,
+        payload_len: usize,
+    ) -> Result<(usize, Transmit), CommandError> {
+        let path = self.data_path()?;
+        let (start, len) = match self.channel_of(peer, now) {
+            Some(number) => {
+                let pad = path.transport != Transport::Udp;
+                let start = payload_at
+                    .checked_sub(crate::wire::CHANNEL_DATA_HEADER)
+                    .ok_or(CommandError::TooLarge)?;
+                let frame = buf.get_mut(start..).ok_or(CommandError::TooLarge)?;
+                let len = ChannelData::emit_in_place(number, payload_len, pad, frame)
+                    .map_err(|_| CommandError::TooLarge)?;
+                (start, len)
+            }
+            None => {
+                let (tid, fp) = self.indication_params(peer)?;
+                emit_indication_in_place(Method::SEND, tid, peer, buf, payload_at, payload_len, fp)
+                    .map_err(|_| CommandError::TooLarge)?
+            }
+        };
+        Ok((start, Transmit { path, len }))
+    }
+
+    fn data_path(&self) -> Result<Path, CommandError> {
+        match self.state {
+            State::Allocated | State::Deleting => Ok(self.config.server),
+            _ => Err(CommandError::NotAllocated),
+        }
+    }
+
+    fn indication_params(
+        &mut self,
+        peer: SocketAddr,
+    ) -> Result<(TransactionId, bool), CommandError> {
+        if !self.perms.iter().any(|p| p.ip == peer.ip()) {
+            return Err(CommandError::NoPermission);
+        }
+        self.indications = self.indications.wrapping_add(1);
+        let mut tid = [0u8; 12];
+        if let Some(t) = tid.get_mut(4..) {
+            t.copy_from_slice(&self.indications.to_be_bytes());
+        }
+        Ok((TransactionId(tid), self.config.stun.fingerprint))
+    }
+
+    /// Fire retransmissions and refreshes. Early or repeated calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.stun.handle_timeout(now);
+        self.drain_stun(now);
+        if self.state != State::Allocated {
+            return;
+        }
+        if now >= self.expires {
+            self.lost(TurnEvent::Expired);
+            return;
+        }
+        if now >= self.refresh_at {
+            let _ = self.send_refresh(now, self.config.lifetime, false);
+        }
+        let due: heapless::Vec<_, P> = self
+            .perms
+            .iter()
+            .filter(|p| p.due(now))
+            .map(|p| p.ip)
+            .collect();
+        for ip in due {
+            let _ = self.send_permission(now, ip);
+        }
+        let due: heapless::Vec<_, P> = self
+            .chans
+            .iter()
+            .filter(|c| c.due(now))
+            .map(|c| (c.number, c.peer))
+            .collect();
+        for (number, peer) in due {
+            let _ = self.send_channel_bind(now, number, peer);
+        }
+    }
+
+    /// The allocation is gone: forget everything tied to it.
+    pub(super) fn lost(&mut self, event: TurnEvent) {
+        self.state = State::Closed;
+        self.relayed = None;
+        self.refresh_at = Instant::MAX;
+        self.perms.clear();
+        self.chans.clear();
+        let _ = self.events.push_back(event);
+    }
+
+    /// The next request (re)transmission, written to `out`.
+    pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        self.stun.poll_transmit(now, out)
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<TurnEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next deadline: a retransmission, a refresh, or the allocation's expiry.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let mut t = self.stun.poll_timeout();
+        let mut fold = |x: Instant| t = Some(t.map_or(x, |t| t.min(x)));
+        if self.state == State::Allocated {
+            fold(self.refresh_at.min(self.expires));
+            self.perms
+                .iter()
+                .filter(|p| p.installed && !p.in_flight)
+                .for_each(|p| fold(p.refresh_at));
+            self.chans
+                .iter()
+                .filter(|c| c.bound && !c.in_flight)
+                .for_each(|c| fold(c.refresh_at));
+        }
+        t.filter(|t| *t != Instant::MAX)
+    }
+}
