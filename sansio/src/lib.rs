@@ -39,7 +39,7 @@ mod time;
 mod transmit;
 
 pub use demux::{classify, PacketKind};
-pub use entropy::{Entropy, SeededEntropy};
+pub use entropy::{Entropy, Forked, SeededEntropy};
 pub use machine::{Rejected, SansIo};
 pub use time::Instant;
 pub use transmit::{Path, Transmit, Transport};

@@ -184,6 +184,12 @@ fn learn<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
     };
     let controlled = agent.role == IceRole::Controlled;
     let lite = agent.config.lite;
+    // Recovery: a controlled agent that lost consent follows the pair the controlling peer
+    // keeps checking (its consent checks travel on the pair it selected), once our own
+    // triggered check validates it. This survives a NAT rebinding on the controlling side,
+    // which the controlling agent cannot see, without an ICE restart.
+    let follow = controlled && agent.state == crate::event::IceState::Disconnected;
+    let use_candidate = check.use_candidate || follow;
     let Some(p) = agent.pairs.get_mut(pair) else {
         return;
     };
@@ -191,9 +197,9 @@ fn learn<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
         // A lite agent never checks: a check it answered makes the pair valid.
         p.state = PairState::Succeeded;
         p.valid_priority = p.priority;
-        p.nominated |= check.use_candidate;
+        p.nominated |= use_candidate;
     } else {
-        if check.use_candidate && controlled {
+        if use_candidate && controlled {
             if p.state == PairState::Succeeded {
                 p.nominated = true;
             } else {

@@ -14,7 +14,7 @@ use crate::event::{IceEvent, IceRole, IceState, SelectedPair};
 use crate::pair::{pair_priority, Pair, PairState};
 use crate::sdp::{parse_candidate, CandidateParseError};
 use core::net::SocketAddr;
-use sansio::{Entropy, Instant, Path, Rejected, SansIo, Transmit};
+use sansio::{Entropy, Forked, Instant, Path, Rejected, SansIo, Transmit};
 use stun_proto::auth::IntegrityKey;
 use stun_proto::client::StunClient;
 use stun_proto::wire::TransactionId;
@@ -145,13 +145,15 @@ pub struct IceAgent<
     pub(crate) local_key: IntegrityKey,
     pub(crate) remote_creds: Option<Credentials>,
     pub(crate) remote_lite: bool,
+    /// ICE restarts so far (salts each new check client's entropy).
+    pub(crate) restarts: u32,
     pub(crate) local: heapless::Vec<Candidate, C>,
     pub(crate) remote: heapless::Vec<Candidate, C>,
     pub(crate) pairs: heapless::Vec<Pair, P>,
     pub(crate) triggered: heapless::Deque<(usize, bool), P>,
-    pub(crate) checks: Option<StunClient<E, T, MSG>>,
+    pub(crate) checks: Option<StunClient<Forked<E>, T, MSG>>,
     pub(crate) in_flight: heapless::Vec<InFlight, T>,
-    pub(crate) gatherer: StunClient<E, 8, MSG>,
+    pub(crate) gatherer: StunClient<Forked<E>, 8, MSG>,
     pub(crate) gathering: heapless::Vec<(TransactionId, SocketAddr, SocketAddr), 8>,
     pub(crate) hosts_done: bool,
     pub(crate) gathering_reported: bool,
@@ -175,7 +177,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
         let local_creds = Credentials::random(&mut entropy);
         let local_key = IntegrityKey::short_term(local_creds.pwd.as_bytes());
         let tie_breaker = entropy.next_u64();
-        let gatherer = gather::client(&config, entropy.clone());
+        let gatherer = gather::client(&config, Forked::new(entropy.clone(), 1));
         // A lite agent is controlled unless both sides are lite (RFC 8445 §6.1.1).
         let role = if config.lite {
             IceRole::Controlled
@@ -190,6 +192,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
             local_key,
             remote_creds: None,
             remote_lite: false,
+            restarts: 0,
             local: heapless::Vec::new(),
             remote: heapless::Vec::new(),
             pairs: heapless::Vec::new(),
@@ -322,11 +325,12 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
         if remote_lite && !self.config.lite && self.role == IceRole::Controlled {
             self.set_role(IceRole::Controlling);
         }
+        let entropy = Forked::new(self.entropy.clone(), 2 + u64::from(self.restarts));
         self.checks = Some(checks::client(
             &self.config,
             &self.local_creds,
             &creds,
-            self.entropy.clone(),
+            entropy,
         ));
         self.in_flight.clear();
         self.remote_creds = Some(creds);
@@ -378,6 +382,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
         self.previous = self.selected_pair().or(self.previous);
         self.local_creds = Credentials::random(&mut self.entropy);
         self.local_key = IntegrityKey::short_term(self.local_creds.pwd.as_bytes());
+        self.restarts = self.restarts.wrapping_add(1);
         self.remote_creds = None;
         self.checks = None;
         self.in_flight.clear();

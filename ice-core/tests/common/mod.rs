@@ -47,7 +47,7 @@ pub struct Harness {
     pub stun: SocketAddr,
     /// Signaling latency (candidates arrive this long after they were emitted).
     pub signal_delay: Duration,
-    /// Drop candidates instead of delivering them (to test peer-reflexive learning).
+    /// Hold B's candidates back until then (to test peer-reflexive learning).
     pub hold_candidates_until: Instant,
 }
 
@@ -185,7 +185,11 @@ impl Harness {
             } else {
                 (&mut self.b, self.a.node.unwrap())
             };
-            let hold = self.hold_candidates_until;
+            let hold = if side == 1 {
+                self.hold_candidates_until
+            } else {
+                Instant::ZERO
+            };
             let due: Vec<Signal> = {
                 let (ready, later): (Vec<_>, Vec<_>) = from
                     .outbox
@@ -212,13 +216,10 @@ impl Harness {
                 return true;
             }
             // Wake up for pending signals too.
-            let next_signal = self
-                .a
-                .outbox
-                .iter()
-                .chain(self.b.outbox.iter())
-                .map(|(t, _)| (*t).max(self.hold_candidates_until))
-                .min();
+            let hold = self.hold_candidates_until;
+            let a_next = self.a.outbox.iter().map(|(t, _)| *t);
+            let b_next = self.b.outbox.iter().map(|(t, _)| (*t).max(hold));
+            let next_signal = a_next.chain(b_next).min();
             let step_to = match (self.sim.poll_timeout(), next_signal) {
                 (Some(a), Some(b)) => a.min(b),
                 (a, b) => a.or(b).unwrap_or(deadline),
@@ -236,6 +237,27 @@ impl Harness {
     /// Run until both peers selected a pair.
     pub fn connect(&mut self, limit: Duration) -> bool {
         self.run_until(limit, |h| h.a.selected.is_some() && h.b.selected.is_some())
+    }
+
+    /// Both agents' candidates and pairs, for failure messages.
+    pub fn dump(&self) -> String {
+        let mut out = String::new();
+        for (name, ag) in [("A", self.agent_a()), ("B", self.agent_b())] {
+            out += &format!("{name}: {:?} {:?}\n", ag.state(), ag.role());
+            for c in ag.local_candidates() {
+                out += &format!("  local  {c}\n");
+            }
+            for c in ag.remote_candidates() {
+                out += &format!("  remote {c}\n");
+            }
+            for p in ag.pairs() {
+                out += &format!(
+                    "  pair {}->{} {:?} nominated={} prio={}\n",
+                    p.local, p.remote, p.state, p.nominated, p.priority
+                );
+            }
+        }
+        out
     }
 
     pub fn agent_a(&self) -> &Agent {

@@ -1,0 +1,225 @@
+//! Connecting and staying connected when things go wrong: loss, late trickle, role
+//! conflicts, restart, a cut path, NAT mappings that go away.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{ms, Agent, Harness, Options};
+use ice_core::{CandidateKind, IceRole, IceState};
+use netsim::scenario::Site;
+use netsim::{LinkConfig, NatConfig};
+use std::time::Duration;
+
+fn nat(c: NatConfig) -> Site {
+    Site::BehindNat(c)
+}
+
+#[test]
+fn connects_through_10_to_30_percent_loss() {
+    for (seed, loss) in [(11u64, 0.1), (12, 0.2), (13, 0.3), (14, 0.3), (15, 0.2)] {
+        let mut h = Harness::new(
+            seed,
+            nat(NatConfig::port_restricted()),
+            nat(NatConfig::restricted()),
+            Options::default(),
+        );
+        let inet = h.sim.net().internet();
+        h.sim.net_mut().set_link(
+            inet,
+            LinkConfig {
+                loss,
+                ..LinkConfig::with_delay(ms(15))
+            },
+        );
+        h.add_hosts();
+        assert!(
+            h.connect(ms(30_000)),
+            "loss {loss} seed {seed}: {}",
+            h.dump()
+        );
+        let s = h.a.selected.unwrap();
+        assert_ne!(s.remote_kind, CandidateKind::Relayed);
+        assert!(
+            h.sim.net().stats().dropped(netsim::DropReason::Loss) > 0,
+            "loss was configured"
+        );
+    }
+}
+
+#[test]
+fn late_trickle_connects_through_peer_reflexive_candidates() {
+    // B's candidates reach A only after 5 s; A (full cone) learns B as peer-reflexive from
+    // B's checks and connects long before.
+    let mut h = Harness::new(
+        21,
+        nat(NatConfig::full_cone()),
+        nat(NatConfig::port_restricted()),
+        Options::default(),
+    );
+    h.hold_candidates_until = sansio::Instant::from_secs(5);
+    h.add_hosts();
+    assert!(h.connect(ms(4_900)), "{:?} {:?}", h.a.states, h.b.states);
+    assert_eq!(
+        h.a.selected.unwrap().remote_kind,
+        CandidateKind::PeerReflexive
+    );
+    // And nothing breaks when the late candidates arrive.
+    h.run_until(ms(6_000), |_| false);
+    assert_eq!(h.agent_a().state(), IceState::Connected);
+    assert_eq!(h.agent_b().state(), IceState::Connected);
+}
+
+#[test]
+fn role_conflict_is_resolved_both_controlling_and_both_controlled() {
+    for role in [IceRole::Controlling, IceRole::Controlled] {
+        let opts = Options {
+            a_role: role,
+            b_role: role,
+            ..Options::default()
+        };
+        let mut h = Harness::new(31, Site::Public, Site::Public, opts);
+        h.add_hosts();
+        assert!(h.connect(ms(10_000)), "{role:?}");
+        assert_ne!(
+            h.agent_a().role(),
+            h.agent_b().role(),
+            "{role:?}: roles must end up different"
+        );
+        assert!(
+            !h.a.roles.is_empty() || !h.b.roles.is_empty(),
+            "someone switched"
+        );
+        assert_eq!(h.a.selected.unwrap().remote, h.b.selected.unwrap().local);
+    }
+}
+
+#[test]
+fn ice_lite_peer() {
+    // A full agent against a lite one on a public address (the usual server set-up).
+    let opts = Options {
+        b_lite: true,
+        a_role: IceRole::Controlled,
+        ..Options::default()
+    };
+    let mut h = Harness::new(41, nat(NatConfig::port_restricted()), Site::Public, opts);
+    h.add_hosts();
+    assert!(h.connect(ms(10_000)), "{:?} {:?}", h.a.states, h.b.states);
+    assert_eq!(
+        h.agent_a().role(),
+        IceRole::Controlling,
+        "the full agent controls a lite one"
+    );
+    assert_eq!(h.agent_b().role(), IceRole::Controlled);
+    assert_eq!(h.a.selected.unwrap().remote_kind, CandidateKind::Host);
+}
+
+#[test]
+fn restart_keeps_the_old_pair_until_a_new_one_works() {
+    let mut h = Harness::new(
+        51,
+        nat(NatConfig::full_cone()),
+        nat(NatConfig::restricted()),
+        Options::default(),
+    );
+    h.add_hosts();
+    assert!(h.connect(ms(10_000)));
+    let before = h.agent_a().local_credentials().clone();
+    let (na, nb) = (h.a.node.unwrap(), h.b.node.unwrap());
+    h.a.selected = None;
+    h.b.selected = None;
+    h.sim.with::<Agent, _>(na, |ag, now| ag.restart(now));
+    h.sim.with::<Agent, _>(nb, |ag, now| ag.restart(now));
+    assert!(
+        h.agent_a().selected_path().is_some(),
+        "data keeps flowing during the restart"
+    );
+    let (ca, cb) = (
+        h.agent_a().local_credentials().clone(),
+        h.agent_b().local_credentials().clone(),
+    );
+    assert_ne!(ca, before);
+    h.sim
+        .with::<Agent, _>(na, |ag, now| ag.set_remote_credentials(now, cb, false));
+    h.sim
+        .with::<Agent, _>(nb, |ag, now| ag.set_remote_credentials(now, ca, false));
+    assert!(h.connect(ms(10_000)), "{:?} {:?}", h.a.states, h.b.states);
+    assert_eq!(h.agent_a().state(), IceState::Connected);
+}
+
+#[test]
+fn consent_is_lost_when_the_path_is_cut() {
+    let mut h = Harness::new(
+        61,
+        nat(NatConfig::full_cone()),
+        nat(NatConfig::full_cone()),
+        Options::default(),
+    );
+    h.add_hosts();
+    assert!(h.connect(ms(10_000)));
+    // 20 s of normal running: consent checks keep it alive.
+    h.run_until(Duration::from_secs(20), |_| false);
+    assert_eq!(h.a.consent_lost, 0);
+    assert_eq!(h.agent_a().state(), IceState::Connected);
+    let cut_at = h.sim.now();
+    let inet = h.sim.net().internet();
+    h.sim.net_mut().set_link(
+        inet,
+        LinkConfig {
+            loss: 1.0,
+            ..LinkConfig::IDEAL
+        },
+    );
+    assert!(
+        h.run_until(Duration::from_secs(40), |h| h.a.consent_lost > 0
+            && h.b.consent_lost > 0)
+    );
+    let lost_after = h.sim.now() - cut_at;
+    assert!(
+        lost_after >= Duration::from_secs(25) && lost_after <= Duration::from_secs(31),
+        "{lost_after:?}"
+    );
+    assert_eq!(h.agent_a().state(), IceState::Disconnected);
+    assert!(
+        h.agent_a().selected_path().is_none(),
+        "no data after consent is lost"
+    );
+}
+
+#[test]
+fn recovers_when_the_nat_forgets_its_mappings() {
+    let mut h = Harness::new(
+        71,
+        nat(NatConfig::full_cone()),
+        nat(NatConfig::full_cone()),
+        Options::default(),
+    );
+    h.add_hosts();
+    assert!(h.connect(ms(10_000)));
+    let old_remote_of_b = h.b.selected.unwrap().remote;
+    let lan_a = h.sim.net().host_interfaces(h.a.host.unwrap())[0].0;
+    // A's NAT reboots: A's next packets get a new public port. A keeps hearing B (full cone),
+    // B's packets to the old port are dropped, so B loses consent and must follow A.
+    h.sim.net_mut().flush_nat(lan_a);
+    h.b.selected = None;
+    let recovered = h.run_until(Duration::from_secs(60), |h| h.b.selected.is_some());
+    assert!(recovered, "{}", h.dump());
+    assert_eq!(h.b.consent_lost, 1, "B noticed the dead pair");
+    let new_remote_of_b = h.b.selected.unwrap().remote;
+    assert_ne!(
+        new_remote_of_b, old_remote_of_b,
+        "B now sends to A's new mapping"
+    );
+    assert_eq!(
+        new_remote_of_b,
+        h.a.selected
+            .map(|_| h.sim.net().mappings(lan_a)[0].external)
+            .unwrap()
+    );
+    assert_eq!(h.agent_a().state(), IceState::Connected);
+    assert_eq!(h.agent_b().state(), IceState::Connected);
+}

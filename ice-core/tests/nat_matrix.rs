@@ -1,0 +1,79 @@
+//! Every pairing of RFC 4787 NAT types: both peers connect, over the shortest route that can
+//! work. `cargo test -p ice-core --test nat_matrix -- --nocapture` prints the matrix.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{ms, Harness, Options};
+use ice_core::CandidateKind;
+use netsim::scenario::Site;
+use netsim::{Filtering, Mapping, NatConfig};
+
+fn nats() -> [(&'static str, NatConfig); 4] {
+    [
+        ("full-cone", NatConfig::full_cone()),
+        ("restricted", NatConfig::restricted()),
+        ("port-restr", NatConfig::port_restricted()),
+        ("symmetric", NatConfig::symmetric()),
+    ]
+}
+
+/// Whether a direct (server-reflexive) route can work between two NATs: it fails only when
+/// one side maps per destination and the other filters by port (or both are symmetric),
+/// because the port the first NAT uses towards the peer is not the one STUN saw.
+fn direct_possible(a: &NatConfig, b: &NatConfig) -> bool {
+    let dependent = |n: &NatConfig| n.mapping != Mapping::EndpointIndependent;
+    let port_filter = |n: &NatConfig| n.filtering == Filtering::AddressAndPortDependent;
+    !((dependent(a) && (port_filter(b) || dependent(b))) || (dependent(b) && port_filter(a)))
+}
+
+#[test]
+fn nat_matrix_direct_where_possible() {
+    let mut table = String::new();
+    let mut failures = Vec::new();
+    for (i, (na, ca)) in nats().iter().enumerate() {
+        for (j, (nb, cb)) in nats().iter().enumerate() {
+            let seed = 100 + (i * 4 + j) as u64;
+            let mut h = Harness::new(
+                seed,
+                Site::BehindNat(*ca),
+                Site::BehindNat(*cb),
+                Options::default(),
+            );
+            h.add_hosts();
+            let ok = h.connect(ms(15_000));
+            let cell = if ok {
+                let s = h.a.selected.unwrap();
+                let t = h.a.connected_at.unwrap().max(h.b.connected_at.unwrap());
+                format!(
+                    "{:?}->{:?} {} ms, {} sent",
+                    s.local_kind,
+                    s.remote_kind,
+                    t.as_millis(),
+                    h.transmitted()
+                )
+            } else {
+                "no route".to_string()
+            };
+            table.push_str(&format!("{na:>11} x {nb:<11} {cell}\n"));
+            let expect = direct_possible(ca, cb);
+            if expect != ok {
+                failures.push(format!("{na} x {nb}: expected direct={expect}, got {cell}"));
+            }
+            if ok {
+                let s = h.a.selected.unwrap();
+                if s.local_kind == CandidateKind::Relayed || s.remote_kind == CandidateKind::Relayed
+                {
+                    failures.push(format!("{na} x {nb}: relayed although direct works"));
+                }
+            }
+        }
+    }
+    println!("{table}");
+    assert!(failures.is_empty(), "{failures:#?}\n{table}");
+}
