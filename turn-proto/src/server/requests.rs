@@ -289,7 +289,15 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         };
         match verdict {
             Err(code) => Ok(self.signed_error(client, msg, &auth, code, out)),
-            Ok(lifetime) => Ok(self.signed_success(client, msg, &auth, lifetime, out)),
+            Ok(lifetime) => {
+                let output = self.signed_success(client, msg, &auth, lifetime, out);
+                if msg.method() == Method::REFRESH && lifetime == Some(0) {
+                    if let Some(gone) = self.allocations.remove(&client) {
+                        self.forget(&client, gone, CloseReason::Deleted);
+                    }
+                }
+                Ok(output)
+            }
         }
     }
 
@@ -339,10 +347,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             }
         }
         if requested == Some(0) {
-            if let Some(gone) = self.allocations.remove(client) {
-                self.forget(client, gone, CloseReason::Deleted);
-            }
-            return Ok(Some(0));
+            return Ok(Some(0)); // deleted once the response is written
         }
         let lifetime = granted_lifetime(
             requested,
@@ -362,19 +367,30 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         client: &Path,
         msg: &Message<'_>,
     ) -> Result<Option<u32>, ErrorCode> {
+        let relay = self
+            .allocations
+            .get(client)
+            .map(|a| a.relay)
+            .ok_or(ErrorCode::ALLOCATION_MISMATCH)?;
+        for peer in msg.peer_addresses() {
+            let peer = peer.map_err(|_| ErrorCode::BAD_REQUEST)?;
+            if let Err(code) = self.check_peer(client, relay, peer) {
+                self.stats.peers_denied += u64::from(code == ErrorCode::FORBIDDEN);
+                return Err(code);
+            }
+        }
         let alloc = self
             .allocations
             .get(client)
             .ok_or(ErrorCode::ALLOCATION_MISMATCH)?;
         let mut fresh = 0usize;
         let mut seen = 0usize;
-        for (i, peer) in msg.peer_addresses().enumerate() {
-            let peer = peer.map_err(|_| ErrorCode::BAD_REQUEST)?;
-            self.check_peer(alloc.relay, peer)?;
+        for (i, peer) in msg.peer_addresses().flatten().enumerate() {
             let repeated = msg
                 .peer_addresses()
+                .flatten()
                 .take(i)
-                .any(|p| p.is_ok_and(|p| p.ip() == peer.ip()));
+                .any(|p| p.ip() == peer.ip());
             if permissions::is_new(&alloc.permissions, peer.ip()) && !repeated {
                 fresh += 1;
             }
@@ -401,11 +417,20 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
     }
 
     /// A peer address must be of the relay's family (443) and pass the filter (403).
-    pub(super) fn check_peer(&self, relay: SocketAddr, peer: SocketAddr) -> Result<(), ErrorCode> {
+    /// The server's own addresses (the listening address the client reached and the relay's)
+    /// are refused too, unless they are loopback and loopback is allowed (tests on one host).
+    pub(super) fn check_peer(
+        &self,
+        client: &Path,
+        relay: SocketAddr,
+        peer: SocketAddr,
+    ) -> Result<(), ErrorCode> {
         if AddressFamily::of(&peer) != AddressFamily::of(&relay) {
             return Err(ErrorCode::PEER_ADDRESS_FAMILY_MISMATCH);
         }
-        if !self.config.peer_filter.permits(peer.ip()) {
+        let filter = &self.config.peer_filter;
+        let own = peer.ip() == relay.ip() || peer.ip() == client.local.ip();
+        if !filter.permits(peer.ip()) || own && !peer.ip().is_loopback() {
             return Err(ErrorCode::FORBIDDEN);
         }
         Ok(())
@@ -440,7 +465,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             .get(client)
             .map(|a| a.relay)
             .ok_or(ErrorCode::ALLOCATION_MISMATCH)?;
-        if let Err(code) = self.check_peer(relay, peer) {
+        if let Err(code) = self.check_peer(client, relay, peer) {
             if code == ErrorCode::FORBIDDEN {
                 self.stats.peers_denied += 1;
             }
