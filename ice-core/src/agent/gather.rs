@@ -1,6 +1,6 @@
 //! Gathering server-reflexive candidates from STUN servers (RFC 8445 §5.1.1.2).
 
-use super::{IceAgent, IceConfig, MSG};
+use super::{IceAgent, IceConfig, GATHER_MSG};
 use crate::candidate::Candidate;
 use crate::event::IceEvent;
 use sansio::{Entropy, Instant, Path};
@@ -8,7 +8,7 @@ use stun_proto::client::{ClientConfig, ClientEvent, Credentials, StunClient};
 use stun_proto::wire::Method;
 
 /// The client asking STUN servers for our mapped addresses.
-pub(crate) fn client<E: Entropy>(config: &IceConfig, entropy: E) -> StunClient<E, 8, MSG> {
+pub(crate) fn client<E: Entropy>(config: &IceConfig, entropy: E) -> StunClient<E, 4, GATHER_MSG> {
     let cfg = ClientConfig {
         software: config.software,
         ..ClientConfig::default()

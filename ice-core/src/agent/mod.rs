@@ -19,12 +19,16 @@ use stun_proto::auth::IntegrityKey;
 use stun_proto::client::StunClient;
 use stun_proto::wire::TransactionId;
 
-/// Largest STUN message the agent's transactions hold.
-pub(crate) const MSG: usize = 512;
+/// Largest connectivity check (request or response) the agent's transactions hold: a
+/// maximal USERNAME (127 bytes) with every ICE attribute fits in 220.
+pub(crate) const MSG: usize = 256;
+/// Largest STUN server response the gatherer accepts (room for SOFTWARE and RFC 5780
+/// attributes).
+pub(crate) const GATHER_MSG: usize = 384;
 /// Largest check response the agent queues.
 pub(crate) const RESPONSE: usize = 160;
 /// Events the agent buffers before the oldest is dropped.
-pub(crate) const EVENTS: usize = 32;
+pub(crate) const EVENTS: usize = 16;
 
 /// What a transaction of the check client is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,12 +157,12 @@ pub struct IceAgent<
     pub(crate) triggered: heapless::Deque<(usize, bool), P>,
     pub(crate) checks: Option<StunClient<Forked<E>, T, MSG>>,
     pub(crate) in_flight: heapless::Vec<InFlight, T>,
-    pub(crate) gatherer: StunClient<Forked<E>, 8, MSG>,
-    pub(crate) gathering: heapless::Vec<(TransactionId, SocketAddr, SocketAddr), 8>,
+    pub(crate) gatherer: StunClient<Forked<E>, 4, GATHER_MSG>,
+    pub(crate) gathering: heapless::Vec<(TransactionId, SocketAddr, SocketAddr), 4>,
     pub(crate) hosts_done: bool,
     pub(crate) gathering_reported: bool,
     pub(crate) remote_done: bool,
-    pub(crate) responses: heapless::Deque<(Transmit, [u8; RESPONSE]), 8>,
+    pub(crate) responses: heapless::Deque<(Transmit, [u8; RESPONSE]), 4>,
     pub(crate) next_check_at: Instant,
     pub(crate) state: IceState,
     pub(crate) selected: Option<usize>,

@@ -7,8 +7,9 @@ use heapless::{String, Vec};
 
 /// Longest username or password a client stores.
 pub const MAX_CREDENTIAL_LEN: usize = 128;
-/// Longest REALM or NONCE a client stores (RFC 8489 allows 127 characters).
-pub const MAX_CHALLENGE_LEN: usize = 508;
+/// Longest REALM or NONCE a client stores, in bytes (RFC 8489 allows 127 characters; real
+/// servers use ASCII realms and nonces well under 100 bytes).
+pub const MAX_CHALLENGE_LEN: usize = 256;
 
 /// The RFC 8489 §9.2 nonce cookie announcing the security feature set.
 const NONCE_COOKIE: &str = "obMatJos2";
