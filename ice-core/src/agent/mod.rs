@@ -237,6 +237,12 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
         self.state
     }
 
+    /// Whether gathering finished (hosts reported and every STUN request answered or timed
+    /// out).
+    pub fn gathering_complete(&self) -> bool {
+        self.gathering_reported
+    }
+
     /// Local candidates gathered so far.
     pub fn local_candidates(&self) -> &[Candidate] {
         &self.local

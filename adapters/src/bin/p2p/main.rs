@@ -10,6 +10,7 @@
 //! 5 the server answered with an error.
 
 mod exit;
+mod ice;
 mod nat_behavior;
 mod stun_client;
 mod stun_server;
@@ -34,6 +35,9 @@ enum Command {
     StunServer(stun_server::Args),
     /// Ask a STUN server for this host's mapped (public) address.
     Stun(stun_client::Args),
+    /// Connect to another `p2p ice` (or any ICE agent) through NATs by copy and paste, then
+    /// chat over the selected pair.
+    Ice(ice::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,8 +54,11 @@ fn main() -> ExitCode {
         match cli.command {
             Command::StunServer(a) => stun_server::run(a).await,
             Command::Stun(a) => stun_client::run(a).await,
+            Command::Ice(a) => ice::run(a).await,
         }
     });
+    // Do not wait for a blocking stdin read to finish.
+    rt.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => f.report(),
