@@ -13,6 +13,8 @@ extern crate std;
 mod agent;
 mod candidate;
 mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 mod pair;
 mod sdp;
 
