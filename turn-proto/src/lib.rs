@@ -9,5 +9,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod server;
 pub mod wire;

@@ -15,6 +15,7 @@ mod auth;
 mod channels;
 mod config;
 mod event;
+mod invariants;
 mod peer_filter;
 mod permissions;
 mod quota;
