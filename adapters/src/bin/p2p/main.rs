@@ -25,8 +25,9 @@ struct Cli {
     /// Log filter (e.g. `info`, `debug`, `adapters=trace`); `RUST_LOG` also works.
     #[arg(long, global = true, default_value = "info")]
     log: String,
+    /// What to run; without one, `p2p` runs `stun-server` on 127.0.0.1:3478.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,7 +52,16 @@ fn main() -> ExitCode {
         Err(e) => return exit::Failure::Internal(format!("cannot start runtime: {e}")).report(),
     };
     let result = rt.block_on(async {
-        match cli.command {
+        let command = cli.command.unwrap_or_else(|| {
+            use clap::FromArgMatches;
+            let defaults = <stun_server::Args as clap::Args>::augment_args(clap::Command::new("stun-server"))
+                .get_matches_from(["stun-server"]);
+            match stun_server::Args::from_arg_matches(&defaults) {
+                Ok(a) => Command::StunServer(a),
+                Err(e) => e.exit(),
+            }
+        });
+        match command {
             Command::StunServer(a) => stun_server::run(a).await,
             Command::Stun(a) => stun_client::run(a).await,
             Command::Ice(a) => ice::run(a).await,
