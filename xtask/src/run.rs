@@ -73,7 +73,17 @@ pub fn fuzz_smoke(secs: &str) -> Result<(), String> {
     for t in targets.lines().map(str::trim).filter(|t| !t.is_empty()) {
         let time = format!("-max_total_time={secs}");
         let dir = fuzz_dir.to_string_lossy().to_string();
-        let args = ["fuzz", "run", "--fuzz-dir", &dir, "-s", "none", t, "--", &time];
+        // New inputs go to a scratch corpus; the committed seeds are read-only input.
+        let scratch = root().join("target/fuzz-corpus").join(t);
+        std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+        let scratch = scratch.to_string_lossy().to_string();
+        let seeds = fuzz_dir.join("seeds").join(t);
+        let seeds = seeds.exists().then(|| seeds.to_string_lossy().to_string());
+        let mut args = vec!["fuzz", "run", "--fuzz-dir", &dir, "-s", "none", t, &scratch];
+        if let Some(s) = seeds.as_deref() {
+            args.push(s);
+        }
+        args.extend(["--", &time]);
         cargo(&args, &env)?;
     }
     Ok(())
