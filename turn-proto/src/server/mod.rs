@@ -188,15 +188,16 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         out: &mut [u8],
     ) -> Option<Transmit> {
         let client = self.pending.remove(&id)?;
-        let token = reserved_next.and_then(|r| self.reserve(now, r));
-        let software = self.config.software;
-        if !self.relays.has_room() {
+        if self.relays.get(&relay).is_some() || !self.relays.has_room() {
+            // The caller handed out an address already in use: refuse rather than misroute.
             return self.allocation_failed(now, client, out);
         }
-        let alloc = self.allocations.get_mut(&client)?;
-        if alloc.phase != Phase::Pending(id) {
+        if self.allocations.get(&client)?.phase != Phase::Pending(id) {
             return None;
         }
+        let token = reserved_next.and_then(|r| self.reserve(now, r));
+        let software = self.config.software;
+        let alloc = self.allocations.get_mut(&client)?;
         alloc.phase = Phase::Active;
         alloc.relay = relay;
         alloc.token = token;
