@@ -42,7 +42,7 @@ fn allocate_permission_send_indication_then_channel() {
         n.to_peers.last().unwrap(),
         &(relayed, peer, b"via send".to_vec())
     );
-    assert!(n.from_peer(peer, b"via data"));
+    assert!(n.peer_sends(peer, b"via data"));
     assert_eq!(
         n.received.last().unwrap(),
         &(peer, b"via data".to_vec(), None)
@@ -63,14 +63,14 @@ fn allocate_permission_send_indication_then_channel() {
     );
     n.send(peer, b"chan");
     assert_eq!(n.to_peers.last().unwrap().2, b"chan");
-    assert!(n.from_peer(peer, b"back"));
+    assert!(n.peer_sends(peer, b"back"));
     assert_eq!(
         n.received.last().unwrap(),
         &(peer, b"back".to_vec(), Some(ch))
     );
 
     // A peer without permission gets nowhere.
-    assert!(!n.from_peer(addr("198.51.100.8:6000"), b"stranger"));
+    assert!(!n.peer_sends(addr("198.51.100.8:6000"), b"stranger"));
     let stats = n.server.stats();
     assert_eq!(stats.packets_to_peers, 2);
     assert_eq!(stats.packets_to_clients, 2);
@@ -107,12 +107,12 @@ fn refreshes_keep_everything_alive_for_an_hour_then_delete() {
             .count()
             >= 6
     );
-    assert!(n.from_peer(peer, b"still here"));
+    assert!(n.peer_sends(peer, b"still here"));
     assert_eq!(
         n.received.last().unwrap().2,
         n.client.channel_of(peer, n.now)
     );
-    assert!(n.from_peer(addr("198.51.100.9:1"), b"perm kept"));
+    assert!(n.peer_sends(addr("198.51.100.9:1"), b"perm kept"));
     n.client.delete(n.now).unwrap();
     n.pump();
     assert!(
@@ -385,7 +385,7 @@ fn rfc6062_connect_and_bind() {
     let mut out = [0u8; 512];
     let t = n.server.peer_connected(n.now, conn, &mut out).unwrap();
     let d = out[..t.len].to_vec();
-    n.to_client(t.path.reversed(), &d);
+    n.deliver_to_client(t.path.reversed(), &d);
     n.pump();
     assert!(n.client_events.contains(&TurnEvent::PeerConnected {
         peer,
@@ -418,7 +418,7 @@ fn rfc6062_connect_and_bind() {
         .peer_connection_incoming(n.now, relay, addr("198.51.100.7:7000"), &mut out)
         .unwrap();
     let d = out[..t.len].to_vec();
-    n.to_client(t.path.reversed(), &d);
+    n.deliver_to_client(t.path.reversed(), &d);
     n.pump();
     assert!(n.client_events.contains(&TurnEvent::ConnectionAttempt {
         peer: addr("198.51.100.7:7000"),

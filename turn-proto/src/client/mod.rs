@@ -10,7 +10,7 @@
 //! [`handle_datagram`](TurnClient::handle_datagram) as a [`PeerData`] borrowing the datagram.
 //!
 //! The client can share a socket with other machines: datagrams that are not from its server
-//! or not TURN are refused with [`Rejected::NotForUs`]. Over TCP or TLS, cut the stream with
+//! or not TURN are refused with [`Rejected::NotForUs`](sansio::Rejected::NotForUs). Over TCP or TLS, cut the stream with
 //! [`Deframer`](crate::wire::Deframer) and feed each frame as a datagram.
 
 mod event;

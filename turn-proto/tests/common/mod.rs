@@ -118,7 +118,7 @@ impl Net {
             while let Some(t) = self.client.poll_transmit(self.now, &mut buf) {
                 moved = true;
                 let data = buf[..t.len].to_vec();
-                self.to_server(t.path.reversed(), &data);
+                self.deliver_to_server(t.path.reversed(), &data);
             }
             moved |= self.drain_server();
             while let Some(e) = self.client.poll_event() {
@@ -132,7 +132,7 @@ impl Net {
     }
 
     /// Deliver one datagram from the client to the server.
-    pub fn to_server(&mut self, at_server: Path, data: &[u8]) {
+    pub fn deliver_to_server(&mut self, at_server: Path, data: &[u8]) {
         let mut out = [0u8; 1500];
         match self
             .server
@@ -141,7 +141,7 @@ impl Net {
             Ok(Output::Reply(t)) => {
                 self.replies += 1;
                 let reply = out[..t.len].to_vec();
-                self.to_client(t.path.reversed(), &reply);
+                self.deliver_to_client(t.path.reversed(), &reply);
             }
             Ok(Output::Relay {
                 relay,
@@ -153,7 +153,7 @@ impl Net {
         }
     }
 
-    pub fn to_client(&mut self, path: Path, data: &[u8]) {
+    pub fn deliver_to_client(&mut self, path: Path, data: &[u8]) {
         if let Ok(Some(PeerData {
             peer,
             data,
@@ -181,7 +181,7 @@ impl Net {
                     .relay_allocated(self.now, req.id, relay, next, &mut out)
                 {
                     let reply = out[..t.len].to_vec();
-                    self.to_client(t.path.reversed(), &reply);
+                    self.deliver_to_client(t.path.reversed(), &reply);
                 }
             }
             self.server_events.push(ev);
@@ -190,7 +190,7 @@ impl Net {
     }
 
     /// A peer sends `data` to the client's relay.
-    pub fn from_peer(&mut self, peer: SocketAddr, data: &[u8]) -> bool {
+    pub fn peer_sends(&mut self, peer: SocketAddr, data: &[u8]) -> bool {
         let relay = self.client.relayed_address().unwrap();
         let mut out = [0u8; 1500];
         match self
@@ -199,7 +199,7 @@ impl Net {
         {
             Some(t) => {
                 let d = out[..t.len].to_vec();
-                self.to_client(t.path.reversed(), &d);
+                self.deliver_to_client(t.path.reversed(), &d);
                 true
             }
             None => false,
@@ -222,7 +222,7 @@ impl Net {
         let mut buf = [0u8; 1500];
         let t = self.client.send_to(self.now, peer, data, &mut buf).unwrap();
         let d = buf[..t.len].to_vec();
-        self.to_server(t.path.reversed(), &d);
+        self.deliver_to_server(t.path.reversed(), &d);
     }
 
     pub fn allocate(&mut self) -> SocketAddr {
