@@ -131,6 +131,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+/// The STUN layer this crate builds on (credentials, `KeyLookup`, error codes, messages).
+pub use stun_proto;
+
 pub mod client;
 #[doc(hidden)]
 pub mod fuzzing;
