@@ -27,11 +27,13 @@ pub struct RawAttribute<'a> {
 impl<'a> RawAttribute<'a> {
     /// Decode the value as a typed STUN [`Attribute`]; unknown types give
     /// [`Attribute::Other`].
+    #[inline]
     pub fn decode(&self, tid: &super::TransactionId) -> Result<Attribute<'a>, super::ParseError> {
         Attribute::decode(self.kind, self.value, tid)
     }
 
     /// A big-endian `u32` value of exactly four bytes.
+    #[inline]
     pub fn u32(&self) -> Result<u32, super::ParseError> {
         let b: [u8; 4] = self.value.try_into().map_err(|_| self.invalid())?;
         Ok(u32::from_be_bytes(b))
