@@ -79,43 +79,43 @@ impl<'a> Message<'a> {
     }
 
     /// The whole message.
-#[inline]
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.buf
     }
 
     /// Total length including the header.
-#[inline]
+    #[inline]
     pub fn len(&self) -> usize {
         self.buf.len()
     }
 
     /// Always false: a message has at least its header.
-#[inline]
+    #[inline]
     pub fn is_empty(&self) -> bool {
         false
     }
 
     /// Method and class.
-#[inline]
+    #[inline]
     pub fn message_type(&self) -> MessageType {
         MessageType::from_u16(be16(self.buf, 0).unwrap_or(0))
     }
 
     /// The class.
-#[inline]
+    #[inline]
     pub fn class(&self) -> Class {
         self.message_type().class
     }
 
     /// The method.
-#[inline]
+    #[inline]
     pub fn method(&self) -> Method {
         self.message_type().method
     }
 
     /// The transaction ID.
-#[inline]
+    #[inline]
     pub fn transaction_id(&self) -> TransactionId {
         let mut id = [0u8; 12];
         if let Some(b) = self.buf.get(8..HEADER_LEN) {
@@ -126,7 +126,7 @@ impl<'a> Message<'a> {
 
     /// Every attribute in order, raw, skipping those RFC 8489 says to ignore after
     /// MESSAGE-INTEGRITY(-SHA256).
-#[inline]
+    #[inline]
     pub fn attributes(&self) -> AttrIter<'a> {
         AttrIter {
             buf: self.buf,
@@ -158,19 +158,19 @@ impl<'a> Message<'a> {
     }
 
     /// Offset of the MESSAGE-INTEGRITY attribute header, if present.
-#[inline]
+    #[inline]
     pub fn integrity_offset(&self) -> Option<usize> {
         self.integrity
     }
 
     /// Offset of the MESSAGE-INTEGRITY-SHA256 attribute header, if present.
-#[inline]
+    #[inline]
     pub fn integrity_sha256_offset(&self) -> Option<usize> {
         self.integrity_sha256
     }
 
     /// Offset of the FINGERPRINT attribute header, if present.
-#[inline]
+    #[inline]
     pub fn fingerprint_offset(&self) -> Option<usize> {
         self.fingerprint
     }
@@ -178,7 +178,7 @@ impl<'a> Message<'a> {
     /// The bytes an integrity attribute at `offset` with a `mac_len`-byte value covers, as three
     /// pieces: type, the length field rewritten to end after that attribute, and the rest up to
     /// it (RFC 8489 §14.5).
-#[inline]
+    #[inline]
     pub fn integrity_input(&self, offset: usize, mac_len: usize) -> ([u8; 2], [u8; 2], &'a [u8]) {
         let covered = (offset + 4 + mac_len - HEADER_LEN) as u16;
         let t = be16(self.buf, 0).unwrap_or(0).to_be_bytes();
@@ -190,14 +190,14 @@ impl<'a> Message<'a> {
     }
 
     /// The value of the attribute whose header is at `offset`.
-#[inline]
+    #[inline]
     pub(crate) fn value_at(&self, offset: usize) -> &'a [u8] {
         let len = usize::from(be16(self.buf, offset + 2).unwrap_or(0));
         self.buf.get(offset + 4..offset + 4 + len).unwrap_or(&[])
     }
 
     /// Whether FINGERPRINT is present and correct. `false` when absent.
-#[inline]
+    #[inline]
     pub fn fingerprint_ok(&self) -> bool {
         let Some(at) = self.fingerprint else {
             return false;
@@ -280,7 +280,7 @@ pub struct AttrIter<'a> {
 impl<'a> Iterator for AttrIter<'a> {
     type Item = RawAttribute<'a>;
 
-#[inline]
+    #[inline]
     fn next(&mut self) -> Option<RawAttribute<'a>> {
         loop {
             let offset = self.at;
