@@ -105,11 +105,12 @@ impl Candidate {
         }
     }
 
-    /// A relayed candidate at `relayed` on `server`, reached from `base`; `mapped` is the
-    /// server-reflexive address the TURN server reported.
+    /// A relayed candidate at `relayed` on `server`, allocated from the host candidate at
+    /// `host`; `mapped` is the server-reflexive address the TURN server reported. Its base is
+    /// itself (RFC 8445 §5.1.1.2): checks from it leave through the TURN server.
     pub fn relayed(
         relayed: SocketAddr,
-        base: SocketAddr,
+        host: SocketAddr,
         mapped: Option<SocketAddr>,
         server: IpAddr,
         local_preference: u16,
@@ -117,10 +118,10 @@ impl Candidate {
         Candidate {
             kind: CandidateKind::Relayed,
             addr: relayed,
-            base,
+            base: relayed,
             related: mapped,
             priority: priority(CandidateKind::Relayed, local_preference, 1),
-            foundation: foundation(CandidateKind::Relayed, base.ip(), Some(server)),
+            foundation: foundation(CandidateKind::Relayed, host.ip(), Some(server)),
             component: 1,
         }
     }

@@ -44,7 +44,7 @@ pub fn agent(data: &[u8]) {
             2 => a.restart(now),
             _ => {
                 let step = u64::from(rest.first().copied().unwrap_or(1));
-                now = now + Duration::from_millis(step * 100);
+                now += Duration::from_millis(step * 100);
                 a.handle_timeout(now);
             }
         }

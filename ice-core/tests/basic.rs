@@ -62,3 +62,44 @@ fn full_cone_nats_connect_server_reflexive() {
     let a = h.a.selected.unwrap();
     assert_eq!(a.remote_kind, CandidateKind::ServerReflexive, "{a:?}");
 }
+
+#[test]
+fn relay_only_policy_connects_through_turn_and_carries_data() {
+    let opts = Options {
+        relay_only: true,
+        ..Options::default()
+    };
+    let mut h = Harness::new(
+        4,
+        Site::BehindNat(NatConfig::port_restricted()),
+        Site::Public,
+        opts,
+    );
+    h.add_hosts();
+    assert!(h.connect(ms(10_000)), "{}", h.dump());
+    let a = h.a.selected.unwrap();
+    assert_eq!(a.local_kind, CandidateKind::Relayed, "{a:?}");
+    assert_eq!(a.local_addr.ip().to_string(), "198.51.100.1");
+    // Let the channel bind, then send: the datagram must reach B's agent, which hands the
+    // payload to the application (the simulator counts it as unclaimed by any machine).
+    h.run_until(ms(1000), |_| false);
+    let before = h.sim.unclaimed();
+    let na = h.a.node.unwrap();
+    let mut out = [0u8; 1500];
+    let t = h
+        .sim
+        .with::<common::Agent, _>(na, |ag, _| {
+            ag.send_data(b"hello through the relay", &mut out)
+        })
+        .expect("connected agents can send");
+    assert_eq!(
+        t.path.remote.ip().to_string(),
+        "198.51.100.1",
+        "data goes to the TURN server"
+    );
+    assert_eq!(out[0] >> 6, 1, "as ChannelData once the channel is bound");
+    let host_a = h.a.host.unwrap();
+    h.sim.net_mut().send(host_a, t.path, &out[..t.len]);
+    h.run_until(ms(500), |_| false);
+    assert_eq!(h.sim.unclaimed(), before + 1, "the payload reached B");
+}

@@ -45,8 +45,14 @@ fn unreachable_client<T>() -> T {
 
 /// Start the next check if `Ta` has passed: triggered checks first, then the
 /// highest-priority waiting pair, then the highest-priority frozen one.
-pub(crate) fn pace<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn pace<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
 ) {
     if agent.config.lite
@@ -70,36 +76,51 @@ pub(crate) fn pace<E: Entropy + Clone, const C: usize, const P: usize, const T: 
             .map(|p| (p, CheckKind::Connectivity)),
     };
     if let Some((pair, kind)) = next {
-        if start(agent, now, pair, kind) {
-            agent.next_check_at = now + agent.config.ta;
+        // Pace attempts, not successes: a check that cannot start now (client full) is
+        // retried a Ta later rather than spinning.
+        let ok = start(agent, now, pair, kind);
+        if !ok {
+            let _ = agent
+                .triggered
+                .push_back((pair, kind == CheckKind::Nomination));
         }
+        agent.next_check_at = now + agent.config.ta;
     }
 }
 
 /// When pacing next wants to run, if there is anything to check.
-pub(crate) fn next_pace<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &IceAgent<E, C, P, T>,
+pub(crate) fn next_pace<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &IceAgent<E, C, P, T, R>,
 ) -> Option<Instant> {
     if agent.config.lite || agent.checks.is_none() || agent.in_flight.is_full() {
         return None;
     }
     let pending = !agent.triggered.is_empty()
-        || agent
-            .pairs
-            .iter()
-            .any(|p| matches!(p.state, PairState::Waiting | PairState::Frozen));
+        || best_pair(agent, PairState::Waiting).is_some()
+        || best_pair(agent, PairState::Frozen).is_some();
     pending.then_some(agent.next_check_at)
 }
 
-fn best_pair<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &IceAgent<E, C, P, T>,
+fn best_pair<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>(
+    agent: &IceAgent<E, C, P, T, R>,
     state: PairState,
 ) -> Option<usize> {
+    let relay_only = agent.config.relay_only;
     let sendable = |l: u8| {
         agent
             .local
             .get(usize::from(l))
-            .is_some_and(|c| c.kind == CandidateKind::Host)
+            .is_some_and(|c| match c.kind {
+                CandidateKind::Host => !relay_only,
+                CandidateKind::Relayed => true,
+                _ => false,
+            })
     };
     agent
         .pairs
@@ -111,8 +132,14 @@ fn best_pair<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>
 }
 
 /// Send one check on `pair`. Returns whether it went out.
-pub(crate) fn start<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn start<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
     pair: usize,
     kind: CheckKind,
@@ -162,8 +189,9 @@ pub(crate) fn drain_client_events<
     const C: usize,
     const P: usize,
     const T: usize,
+    const R: usize,
 >(
-    agent: &mut IceAgent<E, C, P, T>,
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
 ) {
     loop {
@@ -182,8 +210,14 @@ pub(crate) fn drain_client_events<
     }
 }
 
-fn on_failure<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+fn on_failure<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     check: InFlight,
 ) {
     let Some(p) = agent.pairs.get_mut(check.pair) else {
@@ -200,9 +234,10 @@ fn on_response<
     const C: usize,
     const P: usize,
     const T: usize,
+    const R: usize,
     const B: usize,
 >(
-    agent: &mut IceAgent<E, C, P, T>,
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
     check: InFlight,
     r: &stun_proto::client::Response<B>,
@@ -238,8 +273,14 @@ fn on_response<
     }
 }
 
-fn on_success<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+fn on_success<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
     check: InFlight,
     mapped: core::net::SocketAddr,
@@ -292,8 +333,14 @@ fn on_success<E: Entropy + Clone, const C: usize, const P: usize, const T: usize
 }
 
 /// A success unfreezes the pairs sharing its foundations (RFC 8445 §7.2.5.3.3).
-fn unfreeze_foundation<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+fn unfreeze_foundation<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     pair: usize,
 ) {
     let Some(p) = agent.pairs.get(pair).copied() else {

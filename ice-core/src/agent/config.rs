@@ -9,6 +9,28 @@ pub const MAX_UFRAG: usize = 63;
 /// Longest password the agent stores (RFC 8839 allows 256; browsers use 22–32).
 pub const MAX_PWD: usize = 96;
 
+/// A TURN server to get relayed candidates from, with long-term credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TurnServer {
+    /// The server's address (UDP).
+    pub server: SocketAddr,
+    /// Username (or a REST-API `expiry:user` name).
+    pub username: heapless::String<128>,
+    /// Password.
+    pub password: heapless::String<128>,
+}
+
+impl TurnServer {
+    /// A server entry; `None` when a credential exceeds 128 bytes.
+    pub fn new(server: SocketAddr, username: &str, password: &str) -> Option<Self> {
+        Some(TurnServer {
+            server,
+            username: heapless::String::try_from(username).ok()?,
+            password: heapless::String::try_from(password).ok()?,
+        })
+    }
+}
+
 /// Agent settings. `Default` follows RFC 8445 and RFC 7675.
 #[derive(Clone, Debug)]
 pub struct IceConfig {
@@ -21,12 +43,19 @@ pub struct IceConfig {
     /// After the first valid pair, how long to wait for higher-priority pairs before
     /// nominating the best valid one (controlling agent, regular nomination).
     pub nomination_delay: Duration,
+    /// The same wait when the best valid pair is relayed: a relay costs a server hop and the
+    /// operator's bandwidth, so direct pairs still being checked get longer to succeed.
+    pub relay_nomination_delay: Duration,
     /// Mean interval between consent checks (RFC 7675: 5 s, randomised ±20 %).
     pub consent_interval: Duration,
     /// Consent is lost after this long without a response (RFC 7675: 30 s).
     pub consent_timeout: Duration,
     /// STUN servers to learn server-reflexive candidates from.
     pub stun_servers: heapless::Vec<SocketAddr, 4>,
+    /// TURN servers to allocate relayed candidates on (at most `R` of the agent are used).
+    pub turn_servers: heapless::Vec<TurnServer, 2>,
+    /// Only use relayed candidates for checks (like `iceTransportPolicy: "relay"`).
+    pub relay_only: bool,
     /// SOFTWARE attribute on requests (None saves bytes).
     pub software: Option<&'static str>,
 }
@@ -43,9 +72,12 @@ impl Default for IceConfig {
                 reliable_timeout: Duration::from_millis(39_500),
             },
             nomination_delay: Duration::from_millis(500),
+            relay_nomination_delay: Duration::from_secs(2),
             consent_interval: Duration::from_secs(5),
             consent_timeout: Duration::from_secs(30),
             stun_servers: heapless::Vec::new(),
+            turn_servers: heapless::Vec::new(),
+            relay_only: false,
             software: None,
         }
     }

@@ -7,8 +7,14 @@ use core::time::Duration;
 use sansio::{Entropy, Instant};
 
 /// The consent interval randomised to 0.8–1.2 times its mean (RFC 7675 §5.1).
-pub(crate) fn jittered<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn jittered<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
 ) -> Duration {
     let mean = agent.config.consent_interval;
     let permille = 800 + agent.entropy.below(401);
@@ -16,8 +22,14 @@ pub(crate) fn jittered<E: Entropy + Clone, const C: usize, const P: usize, const
 }
 
 /// Send due consent checks; declare consent lost after the timeout.
-pub(crate) fn run<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn run<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
 ) {
     let Some(sel) = agent.selected else { return };
@@ -34,8 +46,8 @@ pub(crate) fn run<E: Entropy + Clone, const C: usize, const P: usize, const T: u
 }
 
 /// Stop using the selected pair and look for another: every other pair is checked again.
-fn lose<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+fn lose<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     sel: usize,
 ) {
     if let Some(s) = agent.describe(sel) {
@@ -58,8 +70,14 @@ fn lose<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
 }
 
 /// The next consent deadline: a check to send, or the expiry.
-pub(crate) fn deadline<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &IceAgent<E, C, P, T>,
+pub(crate) fn deadline<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &IceAgent<E, C, P, T, R>,
 ) -> Option<Instant> {
     if agent.selected.is_none() || agent.config.lite {
         return None;

@@ -29,8 +29,14 @@ fn unreachable_client<T>() -> T {
 }
 
 /// Ask every STUN server of the host candidate's family for its mapping.
-pub(crate) fn start<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn start<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
     local: usize,
 ) {
@@ -50,8 +56,14 @@ pub(crate) fn start<E: Entropy + Clone, const C: usize, const P: usize, const T:
 }
 
 /// Turn gathering outcomes into server-reflexive candidates.
-pub(crate) fn drain_events<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn drain_events<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     _now: Instant,
 ) {
     while let Some(ev) = agent.gatherer.poll_event() {
@@ -83,10 +95,20 @@ pub(crate) fn drain_events<E: Entropy + Clone, const C: usize, const P: usize, c
 }
 
 /// Report completion once hosts are done and no STUN request is outstanding.
-pub(crate) fn check_complete<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn check_complete<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
 ) {
-    if agent.hosts_done && agent.gathering.is_empty() && !agent.gathering_reported {
+    if agent.hosts_done
+        && agent.gathering.is_empty()
+        && super::relay::settled(agent)
+        && !agent.gathering_reported
+    {
         agent.gathering_reported = true;
         agent.emit(IceEvent::GatheringComplete);
         agent.update_state();

@@ -39,8 +39,14 @@ fn read(msg: &Message<'_>) -> Check {
 }
 
 /// Handle a Binding request for this agent; `NotForUs` for anything else.
-pub(crate) fn handle_request<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn handle_request<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
     path: Path,
     data: &[u8],
@@ -75,8 +81,14 @@ pub(crate) fn handle_request<E: Entropy + Clone, const C: usize, const P: usize,
 }
 
 /// RFC 8445 §7.3.1.1. Returns true when the request must be answered with 487.
-fn resolve_role_conflict<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+fn resolve_role_conflict<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     check: &Check,
 ) -> bool {
     match (agent.role, check.controlling, check.controlled) {
@@ -103,8 +115,8 @@ enum Reply {
     Error(ErrorCode),
 }
 
-fn respond<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+fn respond<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     msg: &Message<'_>,
     path: Path,
     reply: Reply,
@@ -151,16 +163,17 @@ fn build(
 }
 
 /// Update candidates, pairs, triggered checks and nomination from an authenticated check.
-fn learn<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+fn learn<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
     path: Path,
     check: &Check,
 ) {
+    let sends = |k: CandidateKind| matches!(k, CandidateKind::Host | CandidateKind::Relayed);
     let Some(local) = agent
         .local
         .iter()
-        .position(|c| c.base == path.local && c.kind == CandidateKind::Host)
+        .position(|c| c.base == path.local && sends(c.kind))
     else {
         return;
     };

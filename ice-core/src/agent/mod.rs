@@ -6,8 +6,9 @@ mod consent;
 mod gather;
 mod incoming;
 mod nominate;
+mod relay;
 
-pub use config::{IceConfig, MAX_PWD, MAX_UFRAG};
+pub use config::{IceConfig, TurnServer, MAX_PWD, MAX_UFRAG};
 
 use crate::candidate::{Candidate, CandidateKind};
 use crate::event::{IceEvent, IceRole, IceState, SelectedPair};
@@ -128,7 +129,7 @@ fn ice_char(entropy: &mut dyn Entropy) -> char {
 /// An ICE agent for one component over UDP.
 ///
 /// Capacities: `C` local and `C` remote candidates, `P` candidate pairs, `T` STUN
-/// transactions in flight. No allocator is used. Call order, as for every machine of this
+/// transactions in flight, `R` TURN allocations (`R = 0` removes TURN's memory entirely). No allocator is used. Call order, as for every machine of this
 /// workspace: one `handle_*` call or command, then drain [`poll_transmit`](Self::poll_transmit),
 /// then drain [`poll_event`](Self::poll_event), then read [`poll_timeout`](Self::poll_timeout).
 ///
@@ -140,6 +141,7 @@ pub struct IceAgent<
     const C: usize = 16,
     const P: usize = 64,
     const T: usize = 16,
+    const R: usize = 1,
 > {
     pub(crate) config: IceConfig,
     pub(crate) entropy: E,
@@ -172,10 +174,13 @@ pub struct IceAgent<
     pub(crate) consent_ok_at: Instant,
     pub(crate) next_consent_at: Instant,
     pub(crate) events: heapless::Deque<IceEvent, EVENTS>,
+    pub(crate) relays: heapless::Vec<relay::Relay<E>, R>,
     pub(crate) now: Instant,
 }
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgent<E, C, P, T> {
+impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
+    IceAgent<E, C, P, T, R>
+{
     /// A new agent in `role` with fresh local credentials.
     pub fn new(config: IceConfig, role: IceRole, mut entropy: E) -> Self {
         let local_creds = Credentials::random(&mut entropy);
@@ -217,6 +222,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
             consent_ok_at: Instant::ZERO,
             next_consent_at: Instant::MAX,
             events: heapless::Deque::new(),
+            relays: heapless::Vec::new(),
             now: Instant::ZERO,
             entropy,
         }
@@ -297,6 +303,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
         let c = Candidate::host(addr, preference);
         let idx = self.push_local(c)?;
         gather::start(self, now, idx);
+        relay::start(self, now, addr);
         self.pair_local(idx);
         Ok(())
     }
@@ -367,6 +374,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
             .push(c)
             .map_err(|_| IceError::TooManyCandidates)?;
         self.pair_remote(self.remote.len() - 1);
+        relay::permit_all(self, now);
         self.update_state();
         Ok(())
     }
@@ -450,7 +458,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
     }
 
     /// Pair a new local candidate with every remote one.
-    fn pair_local(&mut self, local: usize) {
+    pub(crate) fn pair_local(&mut self, local: usize) {
         for r in 0..self.remote.len() {
             self.add_pair(local, r);
         }
@@ -548,6 +556,15 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
         data: &'a [u8],
     ) -> Result<Option<&'a [u8]>, Rejected> {
         self.now = now;
+        let (path, data) = match relay::unwrap(&mut self.relays, now, path, data) {
+            Ok(Some(inner)) => inner,
+            Ok(None) => {
+                self.after_input(now);
+                return Ok(None);
+            }
+            Err(Rejected::NotForUs) => (path, data),
+            Err(e) => return Err(e),
+        };
         if sansio::classify(data) != sansio::PacketKind::Stun {
             let known = self.remote.iter().any(|r| r.addr == path.remote);
             return if known {
@@ -575,20 +592,20 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
         self.gatherer.handle_datagram(now, path, data)
     }
 
-    /// Write a datagram of application data for the selected pair into `out`.
+    /// Write a datagram of application data for the selected pair into `out`. Through a
+    /// relayed candidate the datagram goes to the TURN server, as ChannelData once the channel
+    /// is bound.
     pub fn send_data(&mut self, data: &[u8], out: &mut [u8]) -> Option<Transmit> {
         let path = self.selected_path()?;
-        out.get_mut(..data.len())?.copy_from_slice(data);
-        Some(Transmit {
-            path,
-            len: data.len(),
-        })
+        relay::wrap(&mut self.relays, self.now, path, data, out)
     }
 
     /// Process client events and timers after any input.
     fn after_input(&mut self, now: Instant) {
         checks::drain_client_events(self, now);
         gather::drain_events(self, now);
+        relay::drain_events(self, now);
+        gather::check_complete(self);
         nominate::run(self, now);
         consent::run(self, now);
         self.update_state();
@@ -601,20 +618,41 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
             c.handle_timeout(now);
         }
         self.gatherer.handle_timeout(now);
+        for r in self.relays.iter_mut() {
+            r.client.handle_timeout(now);
+        }
         checks::pace(self, now);
         self.after_input(now);
     }
 
     /// The next datagram to send.
+    /// Checks and responses on a relayed candidate come out wrapped for the TURN server.
     pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
-        if let Some((t, buf)) = self.responses.pop_front() {
-            out.get_mut(..t.len)?.copy_from_slice(buf.get(..t.len)?);
+        // A datagram that cannot be wrapped (no permission yet) is dropped, as a link would
+        // drop it; retransmission covers checks. Keep draining the rest.
+        while let Some((t, buf)) = self.responses.pop_front() {
+            let payload = buf.get(..t.len).unwrap_or(&[]);
+            if let Some(w) = relay::wrap(&mut self.relays, now, t.path, payload, out) {
+                return Some(w);
+            }
+        }
+        let mut scratch = [0u8; MSG];
+        while let Some(t) = self
+            .checks
+            .as_mut()
+            .and_then(|c| c.poll_transmit(now, &mut scratch))
+        {
+            let payload = scratch.get(..t.len).unwrap_or(&[]);
+            if let Some(w) = relay::wrap(&mut self.relays, now, t.path, payload, out) {
+                return Some(w);
+            }
+        }
+        if let Some(t) = self.gatherer.poll_transmit(now, out) {
             return Some(t);
         }
-        if let Some(t) = self.checks.as_mut().and_then(|c| c.poll_transmit(now, out)) {
-            return Some(t);
-        }
-        self.gatherer.poll_transmit(now, out)
+        self.relays
+            .iter_mut()
+            .find_map(|r| r.client.poll_transmit(now, out))
     }
 
     /// The next event.
@@ -630,14 +668,18 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> IceAgen
             checks::next_pace(self),
             nominate::deadline(self),
             consent::deadline(self),
+            self.relays
+                .iter()
+                .filter_map(|r| r.client.poll_timeout())
+                .min(),
         ];
         t.sort_unstable();
         t.into_iter().flatten().next()
     }
 }
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize> SansIo
-    for IceAgent<E, C, P, T>
+impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize> SansIo
+    for IceAgent<E, C, P, T, R>
 {
     type Event = IceEvent;
 

@@ -7,8 +7,14 @@ use sansio::{Entropy, Instant};
 
 /// Controlling full agent: nominate the best valid pair once no higher-priority pair can
 /// still succeed, or after the nomination delay.
-pub(crate) fn run<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn run<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
 ) {
     if agent.config.lite || agent.role != IceRole::Controlling || agent.checks.is_none() {
@@ -36,7 +42,7 @@ pub(crate) fn run<E: Entropy + Clone, const C: usize, const P: usize, const T: u
     });
     let waited = agent
         .first_valid_at
-        .is_some_and(|t| now >= t + agent.config.nomination_delay);
+        .is_some_and(|t| now >= t + delay(agent, best));
     if !better_pending || waited {
         if let Some(p) = agent.pairs.get_mut(best) {
             p.nominating = true;
@@ -49,24 +55,69 @@ pub(crate) fn run<E: Entropy + Clone, const C: usize, const P: usize, const T: u
 }
 
 /// When the controlling agent will stop waiting for better pairs.
-pub(crate) fn deadline<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &IceAgent<E, C, P, T>,
+pub(crate) fn deadline<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &IceAgent<E, C, P, T, R>,
 ) -> Option<Instant> {
     let waiting = agent.role == IceRole::Controlling
         && !agent.config.lite
         && !agent.pairs.iter().any(|p| p.nominated || p.nominating);
-    if waiting {
-        agent
-            .first_valid_at
-            .map(|t| t + agent.config.nomination_delay)
+    if !waiting {
+        return None;
+    }
+    let best = best_valid(agent)?;
+    agent.first_valid_at.map(|t| t + delay(agent, best))
+}
+
+/// The valid pair with the highest valid priority.
+fn best_valid<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &IceAgent<E, C, P, T, R>,
+) -> Option<usize> {
+    agent
+        .pairs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_valid())
+        .max_by_key(|(_, p)| p.valid_priority)
+        .map(|(i, _)| i)
+}
+
+/// How long to wait for better pairs when `best` is the best valid one.
+fn delay<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>(
+    agent: &IceAgent<E, C, P, T, R>,
+    best: usize,
+) -> core::time::Duration {
+    let relayed = agent.describe(best).is_some_and(|s| {
+        s.local_kind == crate::candidate::CandidateKind::Relayed
+            || s.remote_kind == crate::candidate::CandidateKind::Relayed
+    });
+    if relayed {
+        agent.config.relay_nomination_delay
     } else {
-        None
+        agent.config.nomination_delay
     }
 }
 
 /// Select the highest-priority nominated valid pair, if it changed.
-pub(crate) fn select<E: Entropy + Clone, const C: usize, const P: usize, const T: usize>(
-    agent: &mut IceAgent<E, C, P, T>,
+pub(crate) fn select<
+    E: Entropy + Clone,
+    const C: usize,
+    const P: usize,
+    const T: usize,
+    const R: usize,
+>(
+    agent: &mut IceAgent<E, C, P, T, R>,
     now: Instant,
 ) {
     let best = agent
@@ -84,6 +135,7 @@ pub(crate) fn select<E: Entropy + Clone, const C: usize, const P: usize, const T
     agent.consent_ok_at = now;
     agent.next_consent_at = now + super::consent::jittered(agent);
     if let Some(s) = best.and_then(|i| agent.describe(i)) {
+        super::relay::on_selected(&mut agent.relays, now, &s);
         agent.emit(IceEvent::Selected(s));
     }
     agent.set_state(IceState::Connected);

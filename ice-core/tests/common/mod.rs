@@ -7,7 +7,11 @@
     clippy::indexing_slicing
 )]
 
-use ice_core::{Credentials, IceAgent, IceConfig, IceEvent, IceRole, IceState, SelectedPair};
+pub mod turn_node;
+
+use ice_core::{
+    Credentials, IceAgent, IceConfig, IceEvent, IceRole, IceState, SelectedPair, TurnServer,
+};
 use netsim::scenario::{peer_pair, Site};
 use netsim::{HostId, NodeId, Sim};
 use sansio::{Instant, SeededEntropy};
@@ -60,6 +64,10 @@ pub struct Options {
     pub a_lite: bool,
     pub b_lite: bool,
     pub signal_delay: Duration,
+    /// A TURN server on 198.51.100.1:3478 (user/pass) given to both agents.
+    pub turn: bool,
+    /// Both agents use relayed candidates only.
+    pub relay_only: bool,
 }
 
 impl Default for Options {
@@ -71,6 +79,8 @@ impl Default for Options {
             a_lite: false,
             b_lite: false,
             signal_delay: Duration::from_millis(20),
+            turn: true,
+            relay_only: false,
         }
     }
 }
@@ -84,8 +94,13 @@ impl Harness {
         let (a_ip, b_ip) = (p.a_ip(), p.b_ip());
         let (ha, hb, hs) = (p.a, p.b, p.server);
         let mut sim = Sim::new(p.net);
-        let server: StunServer = StunServer::new(ServerConfig::default(), ServerAuth::None);
-        sim.add_machine(hs, server);
+        if opts.turn {
+            // The TURN server answers Binding requests too, as RFC 8656 servers do.
+            sim.add_node(hs, turn_node::TurnNode::new(stun, seed));
+        } else {
+            let server: StunServer = StunServer::new(ServerConfig::default(), ServerAuth::None);
+            sim.add_machine(hs, server);
+        }
         let config = |lite| {
             let mut c = IceConfig {
                 lite,
@@ -94,6 +109,12 @@ impl Harness {
             if opts.stun && !lite {
                 c.stun_servers.push(stun).unwrap();
             }
+            if opts.turn && !lite {
+                c.turn_servers
+                    .push(TurnServer::new(stun, "user", "pass").unwrap())
+                    .unwrap();
+            }
+            c.relay_only = opts.relay_only;
             c
         };
         let agent_a: Agent = IceAgent::new(
