@@ -1,0 +1,5 @@
+#![no_main]
+//! See `turn_proto::fuzzing::server_session`.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| turn_proto::fuzzing::server_session(data));
