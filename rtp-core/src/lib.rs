@@ -8,6 +8,8 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod interval;
 pub mod jitter;
 pub mod nack;
@@ -18,3 +20,5 @@ pub mod seq;
 pub mod session;
 pub mod stats;
 pub mod wire;
+
+pub use sansio::Instant;

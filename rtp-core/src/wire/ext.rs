@@ -7,7 +7,7 @@
 //! which ID carries which extension is negotiated in SDP (`a=extmap`), so the mapping lives in
 //! an [`ExtensionMap`] the caller fills.
 
-use super::bytes::{put, put_u16, put_u8, zero};
+use super::bytes::{put, put_u16, put_u8};
 use super::error::{room, EmitError, ParseError};
 
 /// "defined by profile" value of the one-byte form (RFC 8285 §4.2).
@@ -204,47 +204,89 @@ impl<'a> HeaderExtension<'a> {
     /// Bytes the block takes on the wire, including the 4-byte header (0 for `None`), or
     /// an error when an element does not fit its form.
     pub fn buffer_len(&self) -> Result<usize, EmitError> {
-        match *self {
-            HeaderExtension::None => Ok(0),
+        self.layout().map(|l| l.len)
+    }
+
+    /// Form and length, computed in one pass over the elements.
+    #[inline]
+    pub(crate) fn layout(&self) -> Result<Layout, EmitError> {
+        let (form, body) = match *self {
+            HeaderExtension::None => return Ok(Layout { form: None, len: 0 }),
             HeaderExtension::Raw { data, .. } => {
                 if data.len() % 4 != 0 || data.len() / 4 > usize::from(u16::MAX) {
                     return Err(EmitError::ValueOutOfRange);
                 }
-                Ok(4 + data.len())
+                return Ok(Layout {
+                    form: None,
+                    len: 4 + data.len(),
+                });
             }
-            HeaderExtension::Elements(els) | HeaderExtension::Form(_, els) => {
-                let form = self.form().ok_or(EmitError::ValueOutOfRange)?;
-                let body = elements_len(form, els)?;
-                Ok(4 + body.next_multiple_of(4))
+            HeaderExtension::Form(form, els) => (form, elements_len(form, els)?),
+            HeaderExtension::Elements(els) => {
+                let (mut one, mut two, mut fits_one, mut fits_two) = (0usize, 0usize, true, true);
+                for e in els {
+                    fits_one &= e.fits_one_byte();
+                    fits_two &= e.fits_two_byte();
+                    one += 1 + e.data.len();
+                    two += 2 + e.data.len();
+                }
+                match (fits_one, fits_two) {
+                    (true, _) => (ExtensionForm::OneByte, one),
+                    (false, true) => (ExtensionForm::TwoByte { appbits: 0 }, two),
+                    _ => return Err(EmitError::ValueOutOfRange),
+                }
             }
+        };
+        if body.div_ceil(4) > usize::from(u16::MAX) {
+            return Err(EmitError::ValueOutOfRange);
         }
+        Ok(Layout {
+            form: Some(form),
+            len: 4 + body.next_multiple_of(4),
+        })
     }
 
     /// Write the block (header, elements, zero padding) at the start of `out`; returns the
     /// bytes written. `out` is untouched on error.
     pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        let len = self.buffer_len()?;
-        room(out, len)?;
-        match *self {
-            HeaderExtension::None => {}
-            HeaderExtension::Raw { profile, data } => {
+        let layout = self.layout()?;
+        room(out, layout.len)?;
+        self.emit_with(layout, out);
+        Ok(layout.len)
+    }
+
+    /// Write with a layout from [`layout`](Self::layout) into a buffer known to be large
+    /// enough.
+    #[inline]
+    pub(crate) fn emit_with(&self, layout: Layout, out: &mut [u8]) {
+        let len = layout.len;
+        match (*self, layout.form) {
+            (HeaderExtension::Raw { profile, data }, _) => {
                 put_u16(out, 0, profile);
                 put_u16(out, 2, (data.len() / 4) as u16);
                 put(out, 4, data);
             }
-            HeaderExtension::Elements(els) | HeaderExtension::Form(_, els) => {
-                let form = self.form().ok_or(EmitError::ValueOutOfRange)?;
+            (HeaderExtension::Elements(els) | HeaderExtension::Form(_, els), Some(form)) => {
                 put_u16(out, 0, form.profile());
                 put_u16(out, 2, ((len - 4) / 4) as u16);
                 let mut pos = 4;
                 for e in els {
                     pos += write_element(form, e, out, pos);
                 }
-                zero(out, pos, len);
+                for b in out.get_mut(pos..len).into_iter().flatten() {
+                    *b = 0; // at most 3 bytes of padding
+                }
             }
+            _ => {}
         }
-        Ok(len)
     }
+}
+
+/// Form and total length of an extension block.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Layout {
+    pub(crate) form: Option<ExtensionForm>,
+    pub(crate) len: usize,
 }
 
 fn elements_len(form: ExtensionForm, els: &[ExtensionElement<'_>]) -> Result<usize, EmitError> {
@@ -274,19 +316,24 @@ fn write_element(
     pos: usize,
 ) -> usize {
     let len = e.data.len();
-    match form {
+    let hdr = match form {
         ExtensionForm::OneByte => {
             put_u8(out, pos, (e.id << 4) | ((len - 1) as u8 & 0x0F));
-            put(out, pos + 1, e.data);
-            1 + len
+            1
         }
         ExtensionForm::TwoByte { .. } => {
             put_u8(out, pos, e.id);
             put_u8(out, pos + 1, len as u8);
-            put(out, pos + 2, e.data);
-            2 + len
+            2
+        }
+    };
+    // Element data is short: a byte loop beats a call to memcpy.
+    if let Some(dst) = out.get_mut(pos + hdr..pos + hdr + len) {
+        for (d, s) in dst.iter_mut().zip(e.data) {
+            *d = *s;
         }
     }
+    hdr + len
 }
 
 /// `abs-send-time` (`http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time`): the send

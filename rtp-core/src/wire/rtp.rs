@@ -13,9 +13,9 @@
 //! |                          payload ...          | padding | count |
 //! ```
 
-use super::bytes::{put_u16, put_u32, put_u8, slice, u16_at, u32_at, u8_at, zero};
+use super::bytes::{put, put_u16, put_u32, put_u8, slice, u16_at, u32_at, u8_at, zero};
 use super::error::{need, room, EmitError, ParseError};
-use super::ext::{ExtensionForm, Extensions, HeaderExtension};
+use super::ext::{ExtensionForm, Extensions, HeaderExtension, Layout};
 
 mod field {
     pub const FLAGS: usize = 0;
@@ -301,43 +301,48 @@ impl RtpHeader<'_> {
     /// caller writes the payload at `out[len..]`. Returns the header length.
     #[inline]
     pub fn emit_header(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        let ext_len = self.extension.buffer_len()?;
-        let len = FIXED_HEADER_LEN + 4 * self.csrcs.len() + ext_len;
+        let layout = self.extension.layout()?;
+        let len = FIXED_HEADER_LEN + 4 * self.csrcs.len() + layout.len;
         room(out, len)?;
+        self.write_header(out, layout)
+    }
+
+    #[inline]
+    fn write_header(&self, out: &mut [u8], layout: Layout) -> Result<usize, EmitError> {
         if self.payload_type > 0x7F {
             return Err(EmitError::ValueOutOfRange);
         }
         let flags = 0x80
             | (u8::from(self.padding > 0) << 5)
-            | (u8::from(ext_len > 0) << 4)
+            | (u8::from(layout.len > 0) << 4)
             | self.csrcs.len() as u8;
-        put_u8(out, field::FLAGS, flags);
-        put_u8(
-            out,
-            field::MARKER_PT,
-            (u8::from(self.marker) << 7) | self.payload_type,
-        );
-        put_u16(out, field::SEQ, self.sequence_number);
-        put_u32(out, field::TIMESTAMP, self.timestamp);
-        put_u32(out, field::SSRC, self.ssrc);
+        let mut fixed = [0u8; FIXED_HEADER_LEN];
+        fixed[field::FLAGS] = flags;
+        fixed[field::MARKER_PT] = (u8::from(self.marker) << 7) | self.payload_type;
+        fixed[2..4].copy_from_slice(&self.sequence_number.to_be_bytes());
+        fixed[4..8].copy_from_slice(&self.timestamp.to_be_bytes());
+        fixed[8..12].copy_from_slice(&self.ssrc.to_be_bytes());
+        put(out, 0, &fixed);
         let mut pos = field::CSRC;
         for &c in &self.csrcs {
             put_u32(out, pos, c);
             pos += 4;
         }
-        if let Some(rest) = out.get_mut(pos..) {
-            self.extension.emit(rest)?;
+        if let Some(rest) = out.get_mut(pos..pos + layout.len) {
+            self.extension.emit_with(layout, rest);
         }
-        Ok(len)
+        Ok(pos + layout.len)
     }
 
     /// Write the whole packet: header, `payload`, padding. Returns its length; `out` is
     /// untouched on error.
     #[inline]
     pub fn emit(&self, payload: &[u8], out: &mut [u8]) -> Result<usize, EmitError> {
-        let total = self.buffer_len(payload.len())?;
+        let layout = self.extension.layout()?;
+        let h = FIXED_HEADER_LEN + 4 * self.csrcs.len() + layout.len;
+        let total = h + payload.len() + usize::from(self.padding);
         room(out, total)?;
-        let h = self.emit_header(out)?;
+        self.write_header(out, layout)?;
         self.emit_tail(out, h, payload.len(), Some(payload))?;
         Ok(total)
     }

@@ -1,0 +1,181 @@
+//! Fuzz bodies, compiled in normal builds so CI exercises them (see `tests/proptest.rs`) and
+//! shared with the cargo-fuzz targets in `fuzz/`. Each takes arbitrary bytes and must never
+//! panic; the `assert!`s check invariants that hold for every accepted input (a failure is a
+//! bug, which is what the fuzzer looks for).
+
+use crate::jitter::{JitterBuffer, JitterConfig};
+use crate::nack::{NackConfig, NackTracker};
+use crate::packetize::h264::H264Depacketizer;
+use crate::packetize::opus::{packet_samples, OpusDepacketizer};
+use crate::packetize::sensor::{SensorDepacketizer, SensorPayload};
+use crate::packetize::vp8::Vp8Depacketizer;
+use crate::packetize::{Depacketizer, FrameWriter};
+use crate::session::{RtpSession, SessionConfig};
+use crate::wire::rtcp::{Compound, RtcpPacket};
+use crate::wire::{RtpHeader, RtpPacket};
+use core::time::Duration;
+use sansio::{Instant, Path, SeededEntropy};
+
+/// Parse RTP; on success read every field, walk the extensions, and check that re-emitting
+/// the header and payload gives back the same bytes.
+pub fn rtp_parse(data: &[u8]) {
+    let Ok(p) = RtpPacket::new_checked(data) else {
+        return;
+    };
+    let _ = (
+        p.marker(),
+        p.payload_type(),
+        p.sequence_number(),
+        p.timestamp(),
+        p.ssrc(),
+    );
+    assert_eq!(p.csrcs().count(), usize::from(p.csrc_count()));
+    for e in p.extensions() {
+        let Ok(e) = e else { break };
+        assert!(e.id != 0 && e.id != 15 || p.extension_profile() != Some(0xBEDE));
+    }
+    let header: RtpHeader<'_> = p.header();
+    let mut out = [0u8; 2048];
+    if let Ok(n) = header.emit(p.payload(), &mut out) {
+        // Padding bytes other than the count are not preserved (we write zeros).
+        let body = data.len() - p.padding_len();
+        assert_eq!(n, data.len());
+        assert_eq!(out.get(..body), data.get(..body), "RTP re-emit differs");
+    } else {
+        assert!(
+            data.len() > out.len(),
+            "valid RTP that cannot be re-emitted"
+        );
+    }
+}
+
+/// Parse an RTCP datagram and read every field of every packet.
+pub fn rtcp_parse(data: &[u8]) {
+    let _ = Compound::validate_strict(data);
+    for p in Compound::new(data) {
+        let Ok(p) = p else { break };
+        let _ = p.packet_type();
+        match p {
+            RtcpPacket::SenderReport(sr) => {
+                let _ = (
+                    sr.ntp_time(),
+                    sr.rtp_time(),
+                    sr.packet_count(),
+                    sr.octet_count(),
+                    sr.extension(),
+                );
+                sr.report_blocks().for_each(drop);
+            }
+            RtcpPacket::ReceiverReport(rr) => rr.report_blocks().for_each(drop),
+            RtcpPacket::Sdes(s) => s.chunks().for_each(|c| c.items().for_each(drop)),
+            RtcpPacket::Bye(b) => {
+                b.sources().for_each(drop);
+                let _ = b.reason();
+            }
+            RtcpPacket::App(a) => {
+                let _ = (a.name(), a.data());
+            }
+            RtcpPacket::Nack(n) => n.lost().for_each(drop),
+            RtcpPacket::Fir(f) => f.entries().for_each(drop),
+            RtcpPacket::Remb(r) => {
+                let _ = r.bitrate();
+                r.ssrcs().for_each(drop);
+            }
+            RtcpPacket::TransportCc(t) => {
+                assert_eq!(t.packets().count(), usize::from(t.status_count()));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Split `data` into payloads (each prefixed by a length byte) and feed them to the
+/// depacketizer chosen by the first byte; also run the payload-inspection helpers.
+pub fn depacketize(data: &[u8]) {
+    let Some((&which, mut rest)) = data.split_first() else {
+        return;
+    };
+    let mut h264 = H264Depacketizer::new();
+    let mut vp8 = Vp8Depacketizer::default();
+    let mut opus = OpusDepacketizer;
+    let mut sensor = SensorDepacketizer;
+    let d: &mut dyn Depacketizer = match which % 4 {
+        0 => &mut h264,
+        1 => &mut vp8,
+        2 => &mut opus,
+        _ => &mut sensor,
+    };
+    let mut buf = [0u8; 4096];
+    let mut frame = FrameWriter::new(&mut buf);
+    while let Some((&len, tail)) = rest.split_first() {
+        let n = usize::from(len).min(tail.len());
+        let (payload, next) = tail.split_at(n);
+        rest = next;
+        let _ = (d.is_frame_start(payload), d.is_keyframe(payload));
+        let before = frame.len();
+        match d.push(payload, &mut frame) {
+            Ok(()) => assert!(frame.len() >= before),
+            Err(_) => {
+                assert!(frame.len() >= before.min(frame.len()));
+                d.reset();
+                frame.clear();
+            }
+        }
+        let _ = packet_samples(payload);
+        if let Ok(s) = SensorPayload::new_checked(payload) {
+            s.records().for_each(|r| r.values().for_each(drop));
+        }
+    }
+}
+
+/// Feed datagrams (length-prefixed, each with a time step) to a session, a jitter buffer
+/// and a NACK tracker, draining all output; memory is fixed and nothing may panic.
+pub fn rtp_stateful(data: &[u8]) {
+    let path = Path::udp(
+        core::net::SocketAddr::from(([127, 0, 0, 1], 1)),
+        core::net::SocketAddr::from(([127, 0, 0, 1], 2)),
+    );
+    let config = SessionConfig {
+        local_ssrc: 1,
+        cname: heapless::String::new(),
+        clock_rate: 90_000,
+        remote_clock_rate: 90_000,
+        session_bandwidth: 1_000_000,
+        min_interval: Duration::from_millis(500),
+        ntp_at_zero: crate::ntp::NtpTime(0),
+        path,
+        probation: 1,
+        reduced_size: data.first().is_some_and(|b| b & 1 == 1),
+    };
+    let mut now = Instant::from_secs(1);
+    let mut session = RtpSession::<_, 4>::new(config, now, SeededEntropy::new(7));
+    let mut jb = JitterBuffer::<32, 256>::new(JitterConfig::video());
+    let mut nack = NackTracker::<32>::new(NackConfig::default());
+    let mut out = [0u8; 1500];
+    let mut rest = data.get(1..).unwrap_or(&[]);
+    while let Some((&len, tail)) = rest.split_first() {
+        let n = usize::from(len).min(tail.len());
+        let (dgram, next) = tail.split_at(n);
+        rest = next;
+        now += Duration::from_millis(u64::from(len % 64));
+        let _ = session.handle_datagram(now, path, dgram);
+        if let Ok(p) = RtpPacket::new_checked(dgram) {
+            jb.push(now, &p);
+            nack.on_packet(now, p.sequence_number());
+        }
+        session.handle_timeout(now);
+        while session.poll_transmit(now, &mut out).is_some() {}
+        while session.poll_event().is_some() {}
+        while let Some(f) = jb.pop_frame(now) {
+            f.payloads().for_each(drop);
+        }
+        let mut entries = heapless::Vec::<_, 8>::new();
+        nack.poll_nack(now, &mut entries);
+        if !entries.is_empty() {
+            session.request_nack(2, &entries);
+        }
+        if nack.take_keyframe_request() {
+            session.request_pli(2);
+        }
+    }
+}
