@@ -9,6 +9,7 @@
 //! credentials used in practice, and callers with non-ASCII credentials must normalise them
 //! before calling (this crate carries no Unicode tables, to stay small on microcontrollers).
 
+mod hmac_sha1;
 mod nonce;
 
 pub use nonce::{NonceCheck, NonceIssuer, SecurityFeatures, NONCE_COOKIE, NONCE_LEN};
@@ -17,14 +18,15 @@ use crate::wire::attr::PasswordAlgorithm;
 use crate::wire::Message;
 use core::fmt;
 use hmac::{Hmac, KeyInit, Mac};
+use hmac_sha1::HmacSha1;
 use md5::Md5;
-use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// Keyed HMAC state for one credential.
 #[derive(Clone)]
 pub struct IntegrityKey {
-    sha1: Hmac<Sha1>,
+    sha1: HmacSha1,
     sha256: Hmac<Sha256>,
 }
 
@@ -68,8 +70,7 @@ impl IntegrityKey {
     /// A key from raw key bytes (any length; HMAC hashes long keys).
     pub fn from_key(key: &[u8]) -> Self {
         IntegrityKey {
-            sha1: <Hmac<Sha1> as KeyInit>::new_from_slice(key)
-                .unwrap_or_else(|_| unreachable_key()),
+            sha1: HmacSha1::new(key),
             sha256: <Hmac<Sha256> as KeyInit>::new_from_slice(key)
                 .unwrap_or_else(|_| unreachable_key()),
         }
@@ -98,11 +99,7 @@ impl IntegrityKey {
 
     /// HMAC-SHA1 over the concatenation of `parts`.
     pub fn sha1_parts(&self, parts: &[&[u8]]) -> [u8; 20] {
-        let mut mac = self.sha1.clone();
-        for p in parts {
-            mac.update(p);
-        }
-        mac.finalize().into_bytes().into()
+        self.sha1.mac(parts)
     }
 
     /// HMAC-SHA256 over the concatenation of `parts`.
@@ -131,14 +128,8 @@ impl IntegrityKey {
         }
         let at = msg.integrity_offset().ok_or(IntegrityError::Missing)?;
         let (t, l, rest) = msg.integrity_input(at, 20);
-        let mut mac = self.sha1.clone();
-        mac.update(&t);
-        mac.update(&l);
-        mac.update(rest);
-        check(
-            mac.verify_slice(msg.value_at(at)).is_ok(),
-            IntegrityKind::Sha1,
-        )
+        let mac = self.sha1.mac(&[&t, &l, rest]);
+        check(bool::from(mac.ct_eq(msg.value_at(at))), IntegrityKind::Sha1)
     }
 }
 
