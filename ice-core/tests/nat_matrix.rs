@@ -33,6 +33,24 @@ fn direct_possible(a: &NatConfig, b: &NatConfig) -> bool {
     !((dependent(a) && (port_filter(b) || dependent(b))) || (dependent(b) && port_filter(a)))
 }
 
+/// The RFC 8445 pacing lower bound on time to connected for this run: candidates arrive
+/// after the signaling delay, one new check leaves every Ta in pair-priority order, so the
+/// selected pair's first check cannot leave before `delay + (rank − 1) × Ta` (links here
+/// add no delay).
+fn pacing_bound_ms(h: &Harness) -> u64 {
+    let a = h.agent_a();
+    let sel = h.a.selected.unwrap();
+    let mut prios: Vec<u64> = a.pairs().iter().map(|p| p.priority).collect();
+    prios.sort_unstable_by(|x, y| y.cmp(x));
+    let selected = a.pairs().iter().find(|p| {
+        let l = &a.local_candidates()[usize::from(p.local)];
+        let r = &a.remote_candidates()[usize::from(p.remote)];
+        l.base == sel.local && r.addr == sel.remote
+    });
+    let rank = selected.and_then(|p| prios.iter().position(|x| *x == p.priority)).unwrap_or(0) as u64;
+    h.signal_delay.as_millis() as u64 + rank * 50
+}
+
 #[test]
 fn nat_matrix_direct_where_possible_relayed_only_where_needed() {
     let mut table = String::new();
@@ -52,10 +70,10 @@ fn nat_matrix_direct_where_possible_relayed_only_where_needed() {
                 let s = h.a.selected.unwrap();
                 let t = h.a.connected_at.unwrap().max(h.b.connected_at.unwrap());
                 format!(
-                    "{:?}->{:?} {} ms, {} sent",
-                    s.local_kind,
-                    s.remote_kind,
+                    "{:<28} {:>5} ms (pacing bound {:>4} ms), {} datagrams",
+                    format!("{:?}->{:?}", s.local_kind, s.remote_kind),
                     t.as_millis(),
+                    pacing_bound_ms(&h),
                     h.transmitted()
                 )
             } else {
