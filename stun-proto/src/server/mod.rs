@@ -3,7 +3,7 @@
 //!
 //! [`StunServer::respond`] turns one request into at most one response written into the
 //! caller's buffer: no allocation, no per-client state (nonces are stateless, see
-//! [`NonceIssuer`](crate::auth::NonceIssuer)). The [`SansIo`] implementation wraps it with a
+//! [`NonceIssuer`]). The [`SansIo`] implementation wraps it with a
 //! small bounded queue for drivers written against the common contract.
 //!
 //! ## Amplification

@@ -20,7 +20,7 @@ pub type Client = StunClient<OsEntropy, 8, 1280>;
 /// Options of `p2p stun`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The STUN server: HOST[:PORT] or stun:HOST[:PORT] (port 3478 by default).
+    /// The STUN server: HOST, HOST:PORT or stun:HOST:PORT (port 3478 by default).
     server: String,
     /// Use TCP instead of UDP.
     #[arg(long)]
