@@ -239,7 +239,17 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             reserved,
             dont_fragment: plan.dont_fragment,
         };
-        let _ = self.events.push_back(ServerEvent::AllocateRelay(request));
+        if self
+            .events
+            .push_back(ServerEvent::AllocateRelay(request))
+            .is_err()
+        {
+            // The caller is not draining events: undo rather than wait forever.
+            if let Some(gone) = self.allocations.remove(&client) {
+                self.forget(&client, gone, CloseReason::Closed);
+            }
+            return Err(ErrorCode::INSUFFICIENT_CAPACITY);
+        }
         Ok(())
     }
 

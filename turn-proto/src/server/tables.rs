@@ -214,11 +214,17 @@ mod heap {
         }
     }
 
+    /// Most events held for a caller that does not drain them (a few MB at most).
+    pub const MAX_QUEUED_EVENTS: usize = 1 << 16;
+
     impl<T> Queue<T> for VecDeque<T> {
         fn new_queue() -> Self {
             VecDeque::new()
         }
         fn push_back(&mut self, item: T) -> Result<(), T> {
+            if self.len() >= MAX_QUEUED_EVENTS {
+                return Err(item);
+            }
             VecDeque::push_back(self, item);
             Ok(())
         }
