@@ -1,8 +1,82 @@
 //! # ice-core
 //!
 //! ICE (RFC 8445) as a `#![no_std]`, allocation-free, sans-IO agent: it finds the shortest
-//! working route between two peers behind NATs (same LAN first, then the address a STUN
-//! server saw, and only then a TURN relay) and keeps checking that the route still works.
+//! working route between two peers behind NATs — the same LAN first, then the address a STUN
+//! server saw, and only then a TURN relay — and keeps checking that the route still works.
+//!
+//! The agent owns no socket and reads no clock: the application reports the local addresses
+//! it has bound ([`IceAgent::add_host`]), carries candidates and credentials over any
+//! signaling channel in their standard text form ([`Candidate`]'s `Display`,
+//! [`parse_candidate`]), feeds every datagram it receives ([`IceAgent::receive`]) and sends
+//! what [`IceAgent::poll_transmit`] hands out, from the socket whose address is
+//! `transmit.path.local`.
+//!
+//! ## Driving it
+//!
+//! Call order, as for every machine of this workspace: one `handle_*`/`receive` call or a
+//! command, then drain `poll_transmit`, then drain `poll_event`, then sleep until
+//! `poll_timeout`. Two agents wired back to back in memory:
+//!
+//! ```
+//! use ice_core::{IceAgent, IceConfig, IceEvent, IceRole};
+//! use sansio::{Instant, Path, SeededEntropy};
+//!
+//! // Real code passes a cryptographically secure entropy source.
+//! let mut a: IceAgent<SeededEntropy> = IceAgent::new(IceConfig::default(), IceRole::Controlling, SeededEntropy::new(1));
+//! let mut b: IceAgent<SeededEntropy> = IceAgent::new(IceConfig::default(), IceRole::Controlled, SeededEntropy::new(2));
+//! let mut now = Instant::ZERO;
+//! a.add_host(now, "10.0.0.1:5000".parse().unwrap(), 65535).unwrap();
+//! b.add_host(now, "10.0.0.2:6000".parse().unwrap(), 65535).unwrap();
+//! // Signaling: credentials and candidates, as text.
+//! a.set_remote_credentials(now, b.local_credentials().clone(), false);
+//! b.set_remote_credentials(now, a.local_credentials().clone(), false);
+//! let line_a = a.local_candidates()[0].to_string();
+//! let line_b = b.local_candidates()[0].to_string();
+//! a.add_remote_candidate_line(now, &line_b).unwrap();
+//! b.add_remote_candidate_line(now, &line_a).unwrap();
+//!
+//! let mut out = [0u8; 1500];
+//! let mut selected = (false, false);
+//! while !(selected.0 && selected.1) {
+//!     // The "network": deliver each datagram to the other agent, arriving on the path seen
+//!     // from its end.
+//!     while let Some(t) = a.poll_transmit(now, &mut out) {
+//!         let _ = b.receive(now, t.path.reversed(), &out[..t.len]);
+//!     }
+//!     while let Some(t) = b.poll_transmit(now, &mut out) {
+//!         let _ = a.receive(now, t.path.reversed(), &out[..t.len]);
+//!     }
+//!     while let Some(ev) = a.poll_event() { if let IceEvent::Selected(_) = ev { selected.0 = true } }
+//!     while let Some(ev) = b.poll_event() { if let IceEvent::Selected(_) = ev { selected.1 = true } }
+//!     now = [a.poll_timeout(), b.poll_timeout()].into_iter().flatten().min().unwrap();
+//!     a.handle_timeout(now);
+//!     b.handle_timeout(now);
+//! }
+//! assert_eq!(a.selected_path(), Some(Path::udp("10.0.0.1:5000".parse().unwrap(), "10.0.0.2:6000".parse().unwrap())));
+//! ```
+//!
+//! ## What is done (RFC checklist)
+//! * RFC 8445: host, server-reflexive (STUN), relayed (TURN, through `turn-proto`) and
+//!   peer-reflexive candidates; priorities and foundations; pairing and pruning; frozen,
+//!   waiting, in-progress, succeeded and failed states; Ta pacing; triggered checks; the
+//!   symmetric-response rule; role conflicts (487) with the tie-breaker; regular nomination
+//!   when controlling, acceptance of aggressive nomination when controlled; ICE-lite, as the
+//!   lite side and against a lite peer; ICE restart.
+//! * RFC 8838 trickle: candidates at any time, end-of-candidates, checks before gathering ends.
+//! * RFC 7675 consent freshness: checks every ~5 s (randomised 0.8–1.2), consent lost after
+//!   30 s. Recovery: other pairs are checked again; a controlled agent follows the pair the
+//!   controlling peer keeps checking (survives NAT rebinding without a restart).
+//! * RFC 8839 `candidate:` lines, parsed and written.
+//!
+//! Not done: **one component only** (RTP and RTCP multiplexed, as with BUNDLE, which every
+//! browser uses); UDP only (no ICE-TCP, RFC 6544); mDNS `.local` candidates must be resolved
+//! by the application; no renomination.
+//!
+//! ## Memory
+//! Capacities are const generics: `IceAgent<E, C, P, T, R>` holds `C` local and `C` remote
+//! candidates, `P` pairs, `T` checks in flight and `R` TURN allocations, inline. Without TURN,
+//! `IceAgent<_, 4, 8, 4, 0>` is about 16 KB; one TURN allocation adds about 19 KB (see the
+//! `memory` test).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
