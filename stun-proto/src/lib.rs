@@ -61,18 +61,6 @@
 //!
 //! Not done: OpaqueString/SASLprep normalisation (pass normalised credentials), DNS SRV
 //! discovery, DTLS transport.
-#![no_std]`, allocation-free, sans-IO crate: the
-//! same code answers binding requests on a cloud server and discovers a public address on a
-//! Cortex-M sensor node.
-//!
-//! * [`wire`] — a zero-copy [`Message`](wire::Message) view validated once, an attribute
-//!   iterator yielding raw TLVs with lazy typed decoding, and a
-//!   [`MessageBuilder`](wire::MessageBuilder) writing into the caller's buffer and filling
-//!   MESSAGE-INTEGRITY(-SHA256) and FINGERPRINT in place.
-//! * [`auth`] — short-term and long-term keys with cached HMAC state, constant-time
-//!   verification, USERHASH.
-//!
-//! Parsing, verifying and building never allocate and never panic on any input.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
