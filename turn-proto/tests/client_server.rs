@@ -404,6 +404,13 @@ fn rfc6062_connect_and_bind() {
         n.client_events
     );
     assert!(n.server_events.iter().any(|e| matches!(e, ServerEvent::ConnectionBound { connection, data: d } if *connection == conn && d.remote == data.local)));
+    // No channels on a TCP allocation (RFC 6062): 400.
+    n.client.bind_channel(n.now, peer).unwrap();
+    n.pump();
+    assert!(n.client_events.contains(&TurnEvent::ChannelBindFailed {
+        peer,
+        code: Some(ErrorCode::BAD_REQUEST)
+    }));
     // A second Connect to the same peer: 446.
     n.client.connect(n.now, peer).unwrap();
     n.pump();
@@ -442,4 +449,72 @@ fn rfc6062_connect_and_bind() {
         .contains(&ServerEvent::CloseConnection { connection: conn }));
     assert_eq!(n.server.connection_count(), 0);
     let _ = Instant::ZERO;
+}
+
+#[test]
+fn fixed_tables_without_alloc_refuse_beyond_capacity() {
+    use turn_proto::client::{TurnClient, TurnClientConfig};
+    use turn_proto::server::{FixedTables, Output, ServerAuth, TurnServer};
+    let mut e = sansio::SeededEntropy::new(3);
+    let auth = ServerAuth::new(REALM, Users, Duration::from_secs(600), &mut e).unwrap();
+    // Two allocations fit; max_allocations is larger, so the third hits the tables: 508.
+    let mut s: TurnServer<Users, sansio::SeededEntropy, FixedTables<2, 2>> = TurnServer::new(
+        ServerConfig {
+            max_allocations: 10,
+            ..ServerConfig::default()
+        },
+        auth,
+        e,
+    );
+    let now = Instant::from_secs(1);
+    let mut results = Vec::new();
+    for i in 0..3u16 {
+        let path = Path {
+            local: addr(&format!("192.0.2.10:{}", 1000 + i)),
+            ..client_path(Transport::Udp)
+        };
+        let mut c: TurnClient<sansio::SeededEntropy, 2> = TurnClient::new(
+            TurnClientConfig::new(path),
+            "alice",
+            "secret",
+            sansio::SeededEntropy::new(u64::from(i)),
+        )
+        .unwrap();
+        c.allocate(now).unwrap();
+        let (mut buf, mut out) = ([0u8; 1500], [0u8; 1500]);
+        for _ in 0..4 {
+            while let Some(t) = c.poll_transmit(now, &mut buf) {
+                if let Ok(Output::Reply(r)) =
+                    s.handle_client_datagram(now, t.path.reversed(), &buf[..t.len], &mut out)
+                {
+                    let _ = c.handle_datagram(now, r.path.reversed(), &out[..r.len]);
+                }
+            }
+            while let Some(ev) = s.poll_event() {
+                if let ServerEvent::AllocateRelay(req) = ev {
+                    let relay = addr(&format!("203.0.113.1:{}", 50_000 + i));
+                    if let Some(r) = s.relay_allocated(now, req.id, relay, None, &mut out) {
+                        let _ = c.handle_datagram(now, r.path.reversed(), &out[..r.len]);
+                    }
+                }
+            }
+        }
+        while let Some(ev) = c.poll_event() {
+            results.push(ev);
+        }
+    }
+    assert_eq!(
+        results
+            .iter()
+            .filter(|e| matches!(e, TurnEvent::Allocated { .. }))
+            .count(),
+        2
+    );
+    assert!(
+        results.contains(&TurnEvent::AllocationFailed {
+            code: Some(ErrorCode::INSUFFICIENT_CAPACITY)
+        }),
+        "{results:?}"
+    );
+    s.check_invariants().unwrap();
 }

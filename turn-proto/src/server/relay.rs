@@ -4,13 +4,15 @@
 //! Each datagram costs one or two hash lookups, a scan of the allocation's (few) channels and
 //! permissions, a token-bucket check and, towards clients, writing a 4- or 36/48-byte header.
 
+use super::allocation::Allocation;
 use super::channels;
 use super::event::Output;
 use super::permissions;
 use super::tables::{Map, Tables};
 use super::TurnServer;
 use crate::wire::{
-    emit_indication, emit_indication_in_place, ChannelData, TurnAttribute, TurnMessageExt,
+    emit_indication, emit_indication_in_place, ChannelData, RelayProtocol, TurnAttribute,
+    TurnMessageExt,
 };
 use core::net::SocketAddr;
 use sansio::{Entropy, Instant, Path, Rejected, Transmit, Transport};
@@ -89,7 +91,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             return Ok(Output::None);
         };
         let bandwidth = self.config.bandwidth;
-        let Some(alloc) = self.allocations.get_mut(client).filter(|a| a.is_active()) else {
+        let udp = |a: &&mut Allocation<T>| a.is_active() && a.protocol == RelayProtocol::Udp;
+        let Some(alloc) = self.allocations.get_mut(client).filter(udp) else {
             self.stats.dropped_no_route += 1;
             return Ok(Output::None);
         };

@@ -470,11 +470,14 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         let (Some(Ok(peer)), None) = (peers.next(), peers.next()) else {
             return Err(ErrorCode::BAD_REQUEST);
         };
-        let relay = self
+        let (relay, protocol) = self
             .allocations
             .get(client)
-            .map(|a| a.relay)
+            .map(|a| (a.relay, a.protocol))
             .ok_or(ErrorCode::ALLOCATION_MISMATCH)?;
+        if protocol != RelayProtocol::Udp {
+            return Err(ErrorCode::BAD_REQUEST); // RFC 6062: TCP allocations carry no channels
+        }
         if let Err(code) = self.check_peer(client, relay, peer) {
             if code == ErrorCode::FORBIDDEN {
                 self.stats.peers_denied += 1;
