@@ -518,3 +518,69 @@ fn fixed_tables_without_alloc_refuse_beyond_capacity() {
     );
     s.check_invariants().unwrap();
 }
+
+#[test]
+fn tcp_stream_cut_by_the_deframer_in_odd_chunks() {
+    use turn_proto::wire::{Deframer, FrameKind};
+    let mut n = Net::new(
+        server(ServerConfig::default()),
+        client("alice", "secret", Transport::Tcp, 1),
+    );
+    n.allocate();
+    let peer = addr(PEER);
+    n.client.bind_channel(n.now, peer).unwrap();
+    n.pump();
+    // The server writes three messages back to back on the TCP connection: two ChannelData
+    // (padded) and a Data indication from a peer without a channel.
+    n.client
+        .create_permission(n.now, "198.51.100.9".parse().unwrap())
+        .unwrap();
+    n.pump();
+    let relay = n.client.relayed_address().unwrap();
+    let mut stream = Vec::new();
+    let mut out = [0u8; 1500];
+    for (from, data) in [
+        (peer, &b"one"[..]),
+        (addr("198.51.100.9:1"), b"two!"),
+        (peer, b"three"),
+    ] {
+        let t = n
+            .server
+            .handle_peer_datagram(n.now, relay, from, data, &mut out)
+            .unwrap();
+        stream.extend_from_slice(&out[..t.len]);
+    }
+    let mut d = Deframer::<1600>::new();
+    let mut got = Vec::new();
+    let mut kinds = Vec::new();
+    for chunk in stream.chunks(5) {
+        assert_eq!(d.push(chunk), chunk.len());
+        while let Some((kind, frame)) = d.next_frame().unwrap() {
+            kinds.push(kind);
+            let frame = frame.to_vec();
+            let path = n.client.server();
+            let pd = n
+                .client
+                .handle_datagram(n.now, path, &frame)
+                .unwrap()
+                .unwrap();
+            got.push((pd.peer, pd.data.to_vec()));
+        }
+    }
+    assert_eq!(
+        kinds,
+        [
+            FrameKind::ChannelData,
+            FrameKind::Stun,
+            FrameKind::ChannelData
+        ]
+    );
+    assert_eq!(
+        got,
+        [
+            (peer, b"one".to_vec()),
+            (addr("198.51.100.9:1"), b"two!".to_vec()),
+            (peer, b"three".to_vec())
+        ]
+    );
+}
