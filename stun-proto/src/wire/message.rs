@@ -229,9 +229,10 @@ fn walk(buf: &[u8]) -> Result<Found, ParseError> {
     let mut f = Found::default();
     let mut at = HEADER_LEN;
     while at < end {
-        let (Some(kind), Some(len)) = (be16(buf, at), be16(buf, at + 2)) else {
+        let Some((&[t0, t1, l0, l1], _)) = buf.get(at..).and_then(|b| b.split_first_chunk()) else {
             return Err(ParseError::AttributeOverrun { offset: at });
         };
+        let (kind, len) = (u16::from_be_bytes([t0, t1]), u16::from_be_bytes([l0, l1]));
         let next = at + 4 + padded(usize::from(len));
         if next > end {
             return Err(ParseError::AttributeOverrun { offset: at });
@@ -284,9 +285,10 @@ impl<'a> Iterator for AttrIter<'a> {
     fn next(&mut self) -> Option<RawAttribute<'a>> {
         loop {
             let offset = self.at;
-            let kind = AttrType(be16(self.buf, offset)?);
-            let len = usize::from(be16(self.buf, offset + 2)?);
-            let value = self.buf.get(offset + 4..offset + 4 + len)?;
+            let (&[t0, t1, l0, l1], rest) = self.buf.get(offset..)?.split_first_chunk::<4>()?;
+            let kind = AttrType(u16::from_be_bytes([t0, t1]));
+            let len = usize::from(u16::from_be_bytes([l0, l1]));
+            let value = rest.get(..len)?;
             self.at = offset + 4 + padded(len);
             let ignored = offset >= self.protected_end
                 && !matches!(
