@@ -12,6 +12,7 @@
 
 use sha1::block_api::compress;
 use sha1::{Digest, Sha1};
+use subtle::ConstantTimeEq;
 
 /// SHA-1 block size.
 const BLOCK: usize = 64;
@@ -103,6 +104,20 @@ impl HmacSha1 {
     }
 }
 
+impl HmacSha1 {
+    /// Whether the HMAC of `parts` equals `expected`, in constant time: the bytes' differences
+    /// are OR-ed together without branching and only the total is compared, through `subtle`
+    /// (one optimisation barrier instead of one per byte).
+    pub(crate) fn verify(&self, parts: &[&[u8]], expected: &[u8]) -> bool {
+        let mac = self.mac(parts);
+        let diff = mac
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        expected.len() == MAC_LEN && bool::from(diff.ct_eq(&0))
+    }
+}
+
 /// The state after compressing `key ^ pad`.
 fn pad_state(key: &[u8; BLOCK], pad: u8) -> [u32; 5] {
     let mut block = [0u8; BLOCK];
@@ -166,6 +181,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn verify_accepts_only_the_exact_mac() {
+        let h = HmacSha1::new(b"key");
+        let mac = h.mac(&[b"message"]);
+        assert!(h.verify(&[b"mess", b"age"], &mac));
+        for i in 0..MAC_LEN {
+            let mut bad = mac;
+            bad[i] ^= 0x80;
+            assert!(!h.verify(&[b"message"], &bad), "byte {i}");
+        }
+        assert!(!h.verify(&[b"message"], &mac[..MAC_LEN - 1]));
+        assert!(!h.verify(&[b"message"], &[]));
     }
 
     #[test]

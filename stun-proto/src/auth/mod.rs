@@ -21,7 +21,6 @@ use hmac::{Hmac, KeyInit, Mac};
 use hmac_sha1::HmacSha1;
 use md5::Md5;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 /// Keyed HMAC state for one credential.
 #[derive(Clone)]
@@ -128,8 +127,10 @@ impl IntegrityKey {
         }
         let at = msg.integrity_offset().ok_or(IntegrityError::Missing)?;
         let (t, l, rest) = msg.integrity_input(at, 20);
-        let mac = self.sha1.mac(&[&t, &l, rest]);
-        check(bool::from(mac.ct_eq(msg.value_at(at))), IntegrityKind::Sha1)
+        check(
+            self.sha1.verify(&[&t, &l, rest], msg.value_at(at)),
+            IntegrityKind::Sha1,
+        )
     }
 }
 
