@@ -12,7 +12,12 @@
 //!
 //! Run: `cargo bench -p bench --bench rtp`. Before the timings it prints the heap
 //! allocations per operation, counted by a global allocator wrapper.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -58,16 +63,43 @@ struct Fixture {
 fn fixture() -> Fixture {
     let ast = AbsSendTime::from_ntp(0x0000_1234_5678_0000).to_bytes();
     let twcc = TransportSequence(4242).to_bytes();
-    let level = AudioLevel { voice: true, level: 40 }.to_bytes();
-    let els = [ExtensionElement::new(AST, &ast), ExtensionElement::new(TWCC, &twcc), ExtensionElement::new(LEVEL, &level)];
+    let level = AudioLevel {
+        voice: true,
+        level: 40,
+    }
+    .to_bytes();
+    let els = [
+        ExtensionElement::new(AST, &ast),
+        ExtensionElement::new(TWCC, &twcc),
+        ExtensionElement::new(LEVEL, &level),
+    ];
     let ext = HeaderExtension::Elements(&els);
     let header_len = 12 + ext.buffer_len().unwrap();
     let payload: Vec<u8> = (0..PACKET_LEN - header_len).map(|i| i as u8).collect();
-    let header = RtpHeader { marker: true, payload_type: 96, sequence_number: 1000, timestamp: 90_000, ssrc: 0xDEAD_BEEF, extension: ext, ..Default::default() };
+    let header = RtpHeader {
+        marker: true,
+        payload_type: 96,
+        sequence_number: 1000,
+        timestamp: 90_000,
+        ssrc: 0xDEAD_BEEF,
+        extension: ext,
+        ..Default::default()
+    };
     let mut packet = vec![0u8; PACKET_LEN];
     assert_eq!(header.emit(&payload, &mut packet).unwrap(), PACKET_LEN);
-    let ext_block = RtpPacket::new_checked(&packet[..]).unwrap().extension_data().unwrap().to_vec();
-    Fixture { packet, payload, ext_block, ast, twcc, level }
+    let ext_block = RtpPacket::new_checked(&packet[..])
+        .unwrap()
+        .extension_data()
+        .unwrap()
+        .to_vec();
+    Fixture {
+        packet,
+        payload,
+        ext_block,
+        ast,
+        twcc,
+        level,
+    }
 }
 
 /// (ssrc, seq, ts, marker, payload len, extension len) — summed so nothing is optimised out.
@@ -75,23 +107,51 @@ type Fields = (u32, u16, u32, bool, usize, usize);
 
 fn parse_ours(b: &[u8]) -> Fields {
     let p = RtpPacket::new_checked(b).unwrap();
-    (p.ssrc(), p.sequence_number(), p.timestamp(), p.marker(), p.payload().len(), p.extension_data().map_or(0, <[u8]>::len))
+    (
+        p.ssrc(),
+        p.sequence_number(),
+        p.timestamp(),
+        p.marker(),
+        p.payload().len(),
+        p.extension_data().map_or(0, <[u8]>::len),
+    )
 }
 
 fn parse_rtp_types(b: &[u8]) -> Fields {
     let p = rtp_types::RtpPacket::parse(b).unwrap();
-    (p.ssrc(), p.sequence_number(), p.timestamp(), p.marker_bit(), p.payload().len(), p.extension().map_or(0, |e| e.1.len()))
+    (
+        p.ssrc(),
+        p.sequence_number(),
+        p.timestamp(),
+        p.marker_bit(),
+        p.payload().len(),
+        p.extension().map_or(0, |e| e.1.len()),
+    )
 }
 
 fn parse_rtp_rs(b: &[u8]) -> Fields {
     let p = rtp_rs::RtpReader::new(b).unwrap();
-    (p.ssrc(), p.sequence_number().into(), p.timestamp(), p.mark(), p.payload().len(), p.extension().map_or(0, |e| e.1.len()))
+    (
+        p.ssrc(),
+        p.sequence_number().into(),
+        p.timestamp(),
+        p.mark(),
+        p.payload().len(),
+        p.extension().map_or(0, |e| e.1.len()),
+    )
 }
 
 fn parse_webrtc(b: &Bytes) -> Fields {
     let p = rtp::packet::Packet::unmarshal(&mut b.clone()).unwrap();
     let h = &p.header;
-    (h.ssrc, h.sequence_number, h.timestamp, h.marker, p.payload.len(), h.get_extension_payload_len().next_multiple_of(4))
+    (
+        h.ssrc,
+        h.sequence_number,
+        h.timestamp,
+        h.marker,
+        p.payload.len(),
+        h.get_extension_payload_len().next_multiple_of(4),
+    )
 }
 
 fn ext3_ours(b: &[u8]) -> (u32, u16, u8) {
@@ -110,21 +170,50 @@ fn ext3_ours(b: &[u8]) -> (u32, u16, u8) {
 
 fn ext3_webrtc(b: &Bytes) -> (u32, u16, u8) {
     let p = rtp::packet::Packet::unmarshal(&mut b.clone()).unwrap();
-    let a = p.header.get_extension(AST).map_or(0, |x| u32::from_be_bytes([0, x[0], x[1], x[2]]));
-    let t = p.header.get_extension(TWCC).map_or(0, |x| u16::from_be_bytes([x[0], x[1]]));
+    let a = p
+        .header
+        .get_extension(AST)
+        .map_or(0, |x| u32::from_be_bytes([0, x[0], x[1], x[2]]));
+    let t = p
+        .header
+        .get_extension(TWCC)
+        .map_or(0, |x| u16::from_be_bytes([x[0], x[1]]));
     let l = p.header.get_extension(LEVEL).map_or(0, |x| x[0] & 0x7F);
     (a, t, l)
 }
 
 fn serialize_ours(f: &Fixture, out: &mut [u8]) -> usize {
-    let els = [ExtensionElement::new(AST, &f.ast), ExtensionElement::new(TWCC, &f.twcc), ExtensionElement::new(LEVEL, &f.level)];
-    let h = RtpHeader { marker: true, payload_type: 96, sequence_number: 1000, timestamp: 90_000, ssrc: 0xDEAD_BEEF, extension: HeaderExtension::Elements(&els), ..Default::default() };
+    let els = [
+        ExtensionElement::new(AST, &f.ast),
+        ExtensionElement::new(TWCC, &f.twcc),
+        ExtensionElement::new(LEVEL, &f.level),
+    ];
+    let h = RtpHeader {
+        marker: true,
+        payload_type: 96,
+        sequence_number: 1000,
+        timestamp: 90_000,
+        ssrc: 0xDEAD_BEEF,
+        extension: HeaderExtension::Elements(&els),
+        ..Default::default()
+    };
     h.emit(&f.payload, out).unwrap()
 }
 
 fn serialize_ours_raw(f: &Fixture, out: &mut [u8]) -> usize {
-    let ext = HeaderExtension::Raw { profile: 0xBEDE, data: &f.ext_block };
-    let h = RtpHeader { marker: true, payload_type: 96, sequence_number: 1000, timestamp: 90_000, ssrc: 0xDEAD_BEEF, extension: ext, ..Default::default() };
+    let ext = HeaderExtension::Raw {
+        profile: 0xBEDE,
+        data: &f.ext_block,
+    };
+    let h = RtpHeader {
+        marker: true,
+        payload_type: 96,
+        sequence_number: 1000,
+        timestamp: 90_000,
+        ssrc: 0xDEAD_BEEF,
+        extension: ext,
+        ..Default::default()
+    };
     h.emit(&f.payload, out).unwrap()
 }
 
@@ -155,25 +244,83 @@ fn serialize_rtp_rs(f: &Fixture, out: &mut [u8]) -> usize {
 }
 
 fn webrtc_packet(f: &Fixture) -> rtp::packet::Packet {
-    let mut header = rtp::header::Header { version: 2, marker: true, payload_type: 96, sequence_number: 1000, timestamp: 90_000, ssrc: 0xDEAD_BEEF, ..Default::default() };
-    header.set_extension(AST, Bytes::copy_from_slice(&f.ast)).unwrap();
-    header.set_extension(TWCC, Bytes::copy_from_slice(&f.twcc)).unwrap();
-    header.set_extension(LEVEL, Bytes::copy_from_slice(&f.level)).unwrap();
-    rtp::packet::Packet { header, payload: Bytes::copy_from_slice(&f.payload) }
+    let mut header = rtp::header::Header {
+        version: 2,
+        marker: true,
+        payload_type: 96,
+        sequence_number: 1000,
+        timestamp: 90_000,
+        ssrc: 0xDEAD_BEEF,
+        ..Default::default()
+    };
+    header
+        .set_extension(AST, Bytes::copy_from_slice(&f.ast))
+        .unwrap();
+    header
+        .set_extension(TWCC, Bytes::copy_from_slice(&f.twcc))
+        .unwrap();
+    header
+        .set_extension(LEVEL, Bytes::copy_from_slice(&f.level))
+        .unwrap();
+    rtp::packet::Packet {
+        header,
+        payload: Bytes::copy_from_slice(&f.payload),
+    }
 }
 
 fn rtcp_compound() -> Vec<u8> {
-    let blocks = [rtcp::ReportBlock { ssrc: 1, fraction_lost: 3, cumulative_lost: 10, extended_highest_seq: 70_000, jitter: 30, last_sr: 5, delay_since_last_sr: 6 }; 2];
-    let cname = [rtcp::SdesItem { kind: rtcp::sdes_item::CNAME, value: b"abcdefghijklmnop" }];
-    let chunk = [rtcp::SdesChunkRepr { ssrc: 9, items: &cname }];
-    let nack = [rtcp::NackEntry { pid: 100, blp: 0x0101 }];
-    let twcc: Vec<Option<i16>> = (0..40).map(|i| if i % 9 == 0 { None } else { Some(i * 2) }).collect();
+    let blocks = [rtcp::ReportBlock {
+        ssrc: 1,
+        fraction_lost: 3,
+        cumulative_lost: 10,
+        extended_highest_seq: 70_000,
+        jitter: 30,
+        last_sr: 5,
+        delay_since_last_sr: 6,
+    }; 2];
+    let cname = [rtcp::SdesItem {
+        kind: rtcp::sdes_item::CNAME,
+        value: b"abcdefghijklmnop",
+    }];
+    let chunk = [rtcp::SdesChunkRepr {
+        ssrc: 9,
+        items: &cname,
+    }];
+    let nack = [rtcp::NackEntry {
+        pid: 100,
+        blp: 0x0101,
+    }];
+    let twcc: Vec<Option<i16>> = (0..40)
+        .map(|i| if i % 9 == 0 { None } else { Some(i * 2) })
+        .collect();
     let reprs = [
-        RtcpRepr::SenderReport(rtcp::SenderReportRepr { ssrc: 9, ntp_time: 1 << 40, rtp_time: 7, packet_count: 100, octet_count: 10_000, reports: &blocks }),
+        RtcpRepr::SenderReport(rtcp::SenderReportRepr {
+            ssrc: 9,
+            ntp_time: 1 << 40,
+            rtp_time: 7,
+            packet_count: 100,
+            octet_count: 10_000,
+            reports: &blocks,
+        }),
         RtcpRepr::Sdes(rtcp::SdesRepr { chunks: &chunk }),
-        RtcpRepr::Nack(rtcp::NackRepr { sender_ssrc: 9, media_ssrc: 1, entries: &nack }),
-        RtcpRepr::Remb(rtcp::RembRepr { sender_ssrc: 9, bitrate: 1_000_000, ssrcs: &[1] }),
-        RtcpRepr::TransportCc(rtcp::TransportCcRepr { sender_ssrc: 9, media_ssrc: 1, base_seq: 10, reference_time: 5, fb_count: 1, packets: &twcc }),
+        RtcpRepr::Nack(rtcp::NackRepr {
+            sender_ssrc: 9,
+            media_ssrc: 1,
+            entries: &nack,
+        }),
+        RtcpRepr::Remb(rtcp::RembRepr {
+            sender_ssrc: 9,
+            bitrate: 1_000_000,
+            ssrcs: &[1],
+        }),
+        RtcpRepr::TransportCc(rtcp::TransportCcRepr {
+            sender_ssrc: 9,
+            media_ssrc: 1,
+            base_seq: 10,
+            reference_time: 5,
+            fb_count: 1,
+            packets: &twcc,
+        }),
     ];
     let mut out = vec![0u8; 1500];
     let n = rtcp::emit_compound(&reprs, &mut out).unwrap();
@@ -186,8 +333,15 @@ fn parse_rtcp(b: &[u8]) -> u64 {
     let mut acc = 0u64;
     for p in Compound::new(b) {
         match p.unwrap() {
-            RtcpPacket::SenderReport(sr) => acc += sr.ntp_time() + sr.report_blocks().map(|r| u64::from(r.jitter)).sum::<u64>(),
-            RtcpPacket::Sdes(s) => acc += s.chunks().map(|c| c.cname().map_or(0, <[u8]>::len) as u64).sum::<u64>(),
+            RtcpPacket::SenderReport(sr) => {
+                acc += sr.ntp_time() + sr.report_blocks().map(|r| u64::from(r.jitter)).sum::<u64>()
+            }
+            RtcpPacket::Sdes(s) => {
+                acc += s
+                    .chunks()
+                    .map(|c| c.cname().map_or(0, <[u8]>::len) as u64)
+                    .sum::<u64>()
+            }
             RtcpPacket::Nack(n) => acc += n.lost().map(u64::from).sum::<u64>(),
             RtcpPacket::Remb(r) => acc += r.bitrate(),
             RtcpPacket::TransportCc(t) => acc += t.packets().count() as u64,
@@ -195,18 +349,6 @@ fn parse_rtcp(b: &[u8]) -> u64 {
         }
     }
     acc
-}
-
-fn jitter_packets() -> Vec<Vec<u8>> {
-    // 4 packets per frame, marker on the last; 65536 sequence numbers so they wrap.
-    (0..1024u32)
-        .map(|i| {
-            let h = RtpHeader { marker: i % 4 == 3, payload_type: 96, sequence_number: (i * 64) as u16, timestamp: (i / 4) * 3000, ssrc: 1, ..Default::default() };
-            let mut out = vec![0u8; 12 + 1100];
-            h.emit(&[0x55; 1100], &mut out).unwrap();
-            out
-        })
-        .collect()
 }
 
 fn allocations(label: &str, mut f: impl FnMut()) {
@@ -238,63 +380,117 @@ fn bench(c: &mut Criterion) {
         ("rtp-rs", serialize_rtp_rs(&fx, &mut out)),
         ("webrtc-rs rtp", webrtc.marshal_to(&mut out).unwrap()),
     ] {
-        assert_eq!((name, &out[..n]), (name, &fx.packet[..]), "{name} wrote different bytes");
+        assert_eq!(
+            (name, &out[..n]),
+            (name, &fx.packet[..]),
+            "{name} wrote different bytes"
+        );
     }
 
-    allocations("rtp-core parse", || { black_box(parse_ours(black_box(&fx.packet))); });
-    allocations("rtp-core parse+ext", || { black_box(ext3_ours(black_box(&fx.packet))); });
-    allocations("rtp-core serialize", || { black_box(serialize_ours(&fx, black_box(&mut out))); });
-    allocations("rtp-core rtcp compound parse", || { black_box(parse_rtcp(black_box(&rtcp_bytes))); });
-    allocations("rtp-types parse", || { black_box(parse_rtp_types(black_box(&fx.packet))); });
-    allocations("rtp-types serialize", || { black_box(serialize_rtp_types(&fx, black_box(&mut out))); });
-    allocations("rtp-rs parse", || { black_box(parse_rtp_rs(black_box(&fx.packet))); });
-    allocations("rtp-rs serialize", || { black_box(serialize_rtp_rs(&fx, black_box(&mut out))); });
-    allocations("webrtc-rs rtp parse", || { black_box(parse_webrtc(black_box(&bytes))); });
-    allocations("webrtc-rs rtp serialize", || { black_box(webrtc.marshal_to(black_box(&mut out)).unwrap()); });
+    allocations("rtp-core parse", || {
+        black_box(parse_ours(black_box(&fx.packet)));
+    });
+    allocations("rtp-core parse+ext", || {
+        black_box(ext3_ours(black_box(&fx.packet)));
+    });
+    allocations("rtp-core serialize", || {
+        black_box(serialize_ours(&fx, black_box(&mut out)));
+    });
+    allocations("rtp-core rtcp compound parse", || {
+        black_box(parse_rtcp(black_box(&rtcp_bytes)));
+    });
+    allocations("rtp-types parse", || {
+        black_box(parse_rtp_types(black_box(&fx.packet)));
+    });
+    allocations("rtp-types serialize", || {
+        black_box(serialize_rtp_types(&fx, black_box(&mut out)));
+    });
+    allocations("rtp-rs parse", || {
+        black_box(parse_rtp_rs(black_box(&fx.packet)));
+    });
+    allocations("rtp-rs serialize", || {
+        black_box(serialize_rtp_rs(&fx, black_box(&mut out)));
+    });
+    allocations("webrtc-rs rtp parse", || {
+        black_box(parse_webrtc(black_box(&bytes)));
+    });
+    allocations("webrtc-rs rtp serialize", || {
+        black_box(webrtc.marshal_to(black_box(&mut out)).unwrap());
+    });
 
     let mut g = c.benchmark_group("rtp_parse_1200B_3ext");
     g.bench_function("rtp-core", |b| b.iter(|| parse_ours(black_box(&fx.packet))));
-    g.bench_function("rtp-types", |b| b.iter(|| parse_rtp_types(black_box(&fx.packet))));
+    g.bench_function("rtp-types", |b| {
+        b.iter(|| parse_rtp_types(black_box(&fx.packet)))
+    });
     g.bench_function("rtp-rs", |b| b.iter(|| parse_rtp_rs(black_box(&fx.packet))));
-    g.bench_function("webrtc-rs rtp", |b| b.iter(|| parse_webrtc(black_box(&bytes))));
+    g.bench_function("webrtc-rs rtp", |b| {
+        b.iter(|| parse_webrtc(black_box(&bytes)))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("rtp_parse_and_read_3ext");
     g.bench_function("rtp-core", |b| b.iter(|| ext3_ours(black_box(&fx.packet))));
-    g.bench_function("webrtc-rs rtp", |b| b.iter(|| ext3_webrtc(black_box(&bytes))));
+    g.bench_function("webrtc-rs rtp", |b| {
+        b.iter(|| ext3_webrtc(black_box(&bytes)))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("rtp_serialize_1200B_3ext");
-    g.bench_function("rtp-core", |b| b.iter(|| serialize_ours(black_box(&fx), black_box(&mut out))));
-    g.bench_function("rtp-core (pre-encoded block)", |b| b.iter(|| serialize_ours_raw(black_box(&fx), black_box(&mut out))));
-    g.bench_function("rtp-types", |b| b.iter(|| serialize_rtp_types(black_box(&fx), black_box(&mut out))));
-    g.bench_function("rtp-rs", |b| b.iter(|| serialize_rtp_rs(black_box(&fx), black_box(&mut out))));
-    g.bench_function("webrtc-rs rtp", |b| b.iter(|| black_box(&webrtc).marshal_to(black_box(&mut out)).unwrap()));
+    g.bench_function("rtp-core", |b| {
+        b.iter(|| serialize_ours(black_box(&fx), black_box(&mut out)))
+    });
+    g.bench_function("rtp-core (pre-encoded block)", |b| {
+        b.iter(|| serialize_ours_raw(black_box(&fx), black_box(&mut out)))
+    });
+    g.bench_function("rtp-types", |b| {
+        b.iter(|| serialize_rtp_types(black_box(&fx), black_box(&mut out)))
+    });
+    g.bench_function("rtp-rs", |b| {
+        b.iter(|| serialize_rtp_rs(black_box(&fx), black_box(&mut out)))
+    });
+    g.bench_function("webrtc-rs rtp", |b| {
+        b.iter(|| black_box(&webrtc).marshal_to(black_box(&mut out)).unwrap())
+    });
     g.finish();
 
     let mut g = c.benchmark_group("rtcp");
-    g.bench_function("rtp-core compound parse (SR+SDES+NACK+REMB+TWCC)", |b| b.iter(|| parse_rtcp(black_box(&rtcp_bytes))));
+    g.bench_function("rtp-core compound parse (SR+SDES+NACK+REMB+TWCC)", |b| {
+        b.iter(|| parse_rtcp(black_box(&rtcp_bytes)))
+    });
     g.finish();
 
-    let packets = jitter_packets();
+    // In-order video, 4 packets of 1100 B per frame, marker on the last; sequence numbers
+    // run on (and wrap) forever: each step rewrites a template's seq/timestamp/marker.
+    let mut template = vec![0u8; 12 + 1100];
+    RtpHeader { payload_type: 96, ssrc: 1, ..Default::default() }.emit(&[0x55; 1100], &mut template).unwrap();
     let mut jb = Box::new(JitterBuffer::<512, 1200>::new(JitterConfig::video()));
-    let mut i = 0usize;
+    let mut i = 0u32;
     let mut t = 0u64;
     let mut step = move |jb: &mut JitterBuffer<512, 1200>| {
-        let p = RtpPacket::new_checked(&packets[i % packets.len()][..]).unwrap();
-        t += 5_000;
+        let mut p = RtpPacket::new_checked(&mut template[..]).unwrap();
+        p.set_sequence_number(i as u16);
+        p.set_timestamp((i / 4) * 3000);
+        p.set_marker(i % 4 == 3);
+        t += 8_000; // 30 fps
         let now = rtp_core::Instant::from_micros(t);
         jb.push(now, &p);
         let mut bytes = 0;
         while let Some(f) = jb.pop_frame(now) {
             bytes += f.payloads().map(<[u8]>::len).sum::<usize>();
         }
-        i += 1;
+        i = i.wrapping_add(1);
         bytes
     };
-    allocations("rtp-core jitter push+pop", || { black_box(step(&mut jb)); });
+    allocations("rtp-core jitter push+pop", || {
+        black_box(step(&mut jb));
+    });
+    let st = jb.stats();
+    assert!(st.frames >= 2500 && st.lost == 0 && st.late == 0, "jitter buffer misbehaved: {st:?}");
     let mut g = c.benchmark_group("jitter_buffer");
-    g.bench_function("rtp-core push+pop per packet (1100 B, 4 per frame)", |b| b.iter(|| step(&mut jb)));
+    g.bench_function("rtp-core push+pop per packet (1100 B, 4 per frame)", |b| {
+        b.iter(|| step(&mut jb))
+    });
     g.finish();
 }
 
