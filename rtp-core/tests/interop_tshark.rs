@@ -251,6 +251,77 @@ fn rtcp_packets() -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// RTCP written by two live sessions: SR/RR with report blocks, SDES, NACK, PLI, FIR, REMB
+/// and the final BYE.
+fn session_rtcp() -> Vec<Vec<u8>> {
+    use rtp_core::ntp::NtpTime;
+    use rtp_core::session::{RtpSession, SessionConfig};
+    use sansio::{Instant, Path, SeededEntropy};
+    let path = Path::udp(
+        "127.0.0.1:5005".parse().unwrap(),
+        "127.0.0.1:5005".parse().unwrap(),
+    );
+    let config = |ssrc: u32| SessionConfig {
+        local_ssrc: ssrc,
+        cname: heapless::String::try_from("session@127.0.0.1").unwrap(),
+        clock_rate: 90_000,
+        remote_clock_rate: 90_000,
+        session_bandwidth: 1_000_000,
+        min_interval: Duration::from_millis(500),
+        ntp_at_zero: NtpTime::from_unix_micros(1_700_000_000_000_000),
+        path,
+        probation: 0,
+        reduced_size: false,
+    };
+    let mut a = RtpSession::<_, 4>::new(config(0xA), Instant::ZERO, SeededEntropy::new(1));
+    let mut b = RtpSession::<_, 4>::new(config(0xB), Instant::ZERO, SeededEntropy::new(2));
+    let mut out = Vec::new();
+    let mut buf = [0u8; 1500];
+    for ms in 0..3000u64 {
+        let now = Instant::from_millis(ms);
+        if ms % 20 == 0 {
+            let ts = (ms * 90) as u32;
+            let h = RtpHeader {
+                payload_type: 96,
+                sequence_number: (ms / 20) as u16,
+                timestamp: ts,
+                ssrc: 0xA,
+                ..Default::default()
+            };
+            let n = h.emit(&[1; 100], &mut buf).unwrap();
+            a.on_rtp_sent(now, ts, 100);
+            if ms % 200 != 0 {
+                b.handle_datagram(now, path, &buf[..n]).unwrap();
+            }
+        }
+        if ms == 1500 {
+            b.request_nack(0xA, &[NackEntry { pid: 10, blp: 1 }]);
+            b.request_pli(0xA);
+            b.request_fir(0xA);
+            b.send_remb(500_000, &[0xA]);
+        }
+        if ms == 2999 {
+            a.close();
+        }
+        for a_sends in [true, false] {
+            let (from, to) = if a_sends {
+                (&mut a, &mut b)
+            } else {
+                (&mut b, &mut a)
+            };
+            if from.poll_timeout().is_some_and(|t| t <= now) {
+                from.handle_timeout(now);
+            }
+            while let Some(t) = from.poll_transmit(now, &mut buf) {
+                to.handle_datagram(now, path, &buf[..t.len]).unwrap();
+                out.push(buf[..t.len].to_vec());
+            }
+            while from.poll_event().is_some() {}
+        }
+    }
+    out
+}
+
 fn tshark(pcap: &std::path::Path, extra: &[&str]) -> String {
     let rtp = format!("udp.port=={RTP_PORT},rtp");
     let rtcp = format!("udp.port=={RTCP_PORT},rtcp");
@@ -275,6 +346,16 @@ fn tshark_dissects_rtp_and_every_rtcp_type_cleanly() {
     for p in rtcp_packets() {
         n += 1;
         pcap.udp(n, 40001, RTCP_PORT, &p);
+    }
+    let live = session_rtcp();
+    assert!(
+        live.len() >= 8,
+        "{} RTCP packets from the sessions",
+        live.len()
+    );
+    for p in &live {
+        n += 1;
+        pcap.udp(n, 40002, RTCP_PORT, p);
     }
     let dir = support::scratch("tshark");
     let file = dir.join("rtp-core.pcap");
@@ -325,14 +406,14 @@ fn tshark_dissects_rtp_and_every_rtcp_type_cleanly() {
         ],
     );
     let lines: Vec<&str> = fields.lines().collect();
-    assert_eq!(lines.len(), 11, "tshark output:\n{fields}");
+    assert_eq!(lines.len(), 11 + live.len(), "tshark output:\n{fields}");
     assert!(lines[0].starts_with("1|1,2,3,4|"), "{}", lines[0]);
     assert!(
         lines[1].starts_with("2|1,20|0x00000001,0x00000002|"),
         "{}",
         lines[1]
     );
-    let rtcp: String = lines[3..].join("\n");
+    let rtcp: String = lines[3..11].join("\n");
     for needle in [
         "|200,202|",
         "|201,202,203|",
