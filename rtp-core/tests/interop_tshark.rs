@@ -439,4 +439,21 @@ fn tshark_dissects_rtp_and_every_rtcp_type_cleanly() {
         rtcp.contains("rtp-core@127.0.0.1"),
         "CNAME not seen:\n{rtcp}"
     );
+    // The sessions' own output: SR or RR with SDES, feedback in compounds, a final BYE.
+    let live_lines = lines[11..].join("\n");
+    for needle in [
+        "|200,202|",
+        "|201,202|",
+        "|201,202,205|1|",
+        "|201,202,206||1|",
+        "|201,202,206||4|",
+        "|201,202,206||15|",
+        ",202,203|",
+        "session@127.0.0.1",
+    ] {
+        assert!(
+            live_lines.contains(needle),
+            "session output lacks {needle}:\n{live_lines}"
+        );
+    }
 }
