@@ -265,3 +265,29 @@ fn garbage_is_rejected_without_state_change() {
     assert!(s.poll_event().is_none());
     assert_eq!(s.stats().rtcp_received, 0);
 }
+
+#[test]
+fn ssrc_flood_is_bounded() {
+    let mut s = Session::new(config(A), Instant::ZERO, SeededEntropy::new(1));
+    let path = config(A).path;
+    let mut buf = [0u8; 64];
+    for i in 0..1000u32 {
+        let h = RtpHeader {
+            payload_type: 96,
+            sequence_number: i as u16,
+            ssrc: 0x1000 + i,
+            ..Default::default()
+        };
+        let n = h.emit(&[0; 8], &mut buf).unwrap();
+        s.handle_datagram(Instant::from_millis(u64::from(i)), path, &buf[..n])
+            .unwrap();
+    }
+    // 4 sources tracked, the rest counted and ignored; events are bounded too.
+    assert_eq!(s.stats().sources_ignored, 996);
+    assert!(s.source_stats(0x1000).is_some() && s.source_stats(0x1000 + 999).is_none());
+    let mut events = 0;
+    while s.poll_event().is_some() {
+        events += 1;
+    }
+    assert_eq!(events, 4);
+}
