@@ -148,6 +148,7 @@ pub struct JitterBuffer<const SLOTS: usize, const MTU: usize> {
 impl<const SLOTS: usize, const MTU: usize> JitterBuffer<SLOTS, MTU> {
     /// An empty buffer.
     pub const fn new(config: JitterConfig) -> Self {
+        const { assert!(SLOTS > 0, "a jitter buffer needs at least one slot") };
         JitterBuffer {
             config,
             slots: [Slot::EMPTY; SLOTS],

@@ -63,6 +63,7 @@ impl<const SLOTS: usize, const MTU: usize> RtxBuffer<SLOTS, MTU> {
 
     /// An empty buffer; packets older than `max_age` are not resent.
     pub const fn new(max_age: Duration) -> Self {
+        const { assert!(SLOTS > 0, "a retransmission buffer needs at least one slot") };
         RtxBuffer {
             slots: [Self::EMPTY; SLOTS],
             max_age,

@@ -171,6 +171,25 @@ proptest! {
     }
 
     #[test]
+    fn packetizers_survive_misuse(a in vec(any::<u8>(), 0..3000), b in vec(any::<u8>(), 0..3000), budget in 0usize..1400, calls in 1usize..20) {
+        // Switching frames mid-way (or garbage frames, or tiny budgets) is the caller's
+        // mistake: it may give errors or odd payloads, never a panic or an endless frame.
+        let mut h = H264Packetizer::new();
+        let mut v = Vp8Packetizer::new(0);
+        let mut out = vec![0u8; budget];
+        for i in 0..calls {
+            let f = if i % 2 == 0 { &a } else { &b };
+            let _ = h.next_payload(f, &mut out);
+            let _ = v.next_payload(f, &mut out);
+        }
+        let mut n = 0;
+        while let Ok(Some(_)) = h.next_payload(&a, &mut out) {
+            n += 1;
+            prop_assert!(n <= 3000, "H.264 packetizer never finishes");
+        }
+    }
+
+    #[test]
     fn any_bytes_never_panic(data in vec(any::<u8>(), 0..600)) {
         fuzzing::rtp_parse(&data);
         fuzzing::rtcp_parse(&data);

@@ -180,7 +180,11 @@ impl H264Packetizer {
             .filter(|&r| r > 0)
             .ok_or(PacketizeError::BudgetTooSmall { needed: 3 })?;
         let start = self.fu_offset;
-        let n = room.min(body.len() - start);
+        let n = room.min(body.len().saturating_sub(start));
+        if n == 0 {
+            self.finish(); // the caller switched frames mid-way
+            return Err(PacketizeError::BadFrame);
+        }
         let end_bit = start + n == body.len();
         let fu_header = (u8::from(start == 0) << 7) | (u8::from(end_bit) << 6) | (hdr & 0x1F);
         let dst = out
