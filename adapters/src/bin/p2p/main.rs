@@ -3,6 +3,8 @@
 //! ```text
 //! p2p stun-server [--listen 127.0.0.1:3478] [--alternate 127.0.0.2:3479] [--realm R --user N:P]
 //! p2p stun 127.0.0.1:3478 [--tcp] [--nat-behavior]
+//! p2p turn-server --listen 127.0.0.1:3478 --relay-ip 127.0.0.1 --realm R --user N:P [--config FILE]
+//! p2p turn 127.0.0.1:3478 --user N:P --peer 127.0.0.1:3480 [--tcp] [--send-indication]
 //! ```
 //!
 //! Exit codes scripts can rely on: 0 success, 1 internal error, 2 bad usage, 3 no answer
@@ -14,11 +16,13 @@ mod ice;
 mod nat_behavior;
 mod stun_client;
 mod stun_server;
+mod turn_client;
+mod turn_server;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Peer-to-peer connectivity tools: STUN server and client.
+/// Peer-to-peer connectivity tools: STUN and TURN servers and clients, ICE.
 #[derive(Debug, Parser)]
 #[command(name = "p2p", version, about, long_about = None)]
 struct Cli {
@@ -39,6 +43,12 @@ enum Command {
     /// Connect to another `p2p ice` (or any ICE agent) through NATs by copy and paste, then
     /// chat over the selected pair.
     Ice(ice::Args),
+    /// Run a TURN server (RFC 8656 over UDP and TCP, RFC 6062 TCP relays) with long-term
+    /// and REST credentials, quotas, a peer filter and Prometheus metrics.
+    TurnServer(turn_server::Args),
+    /// Allocate a relay on a TURN server, send a message to a peer through it and print the
+    /// echo (a test of the server, or of the path to a peer).
+    Turn(turn_client::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,8 +64,9 @@ fn main() -> ExitCode {
     let result = rt.block_on(async {
         let command = cli.command.unwrap_or_else(|| {
             use clap::FromArgMatches;
-            let defaults = <stun_server::Args as clap::Args>::augment_args(clap::Command::new("stun-server"))
-                .get_matches_from(["stun-server"]);
+            let defaults =
+                <stun_server::Args as clap::Args>::augment_args(clap::Command::new("stun-server"))
+                    .get_matches_from(["stun-server"]);
             match stun_server::Args::from_arg_matches(&defaults) {
                 Ok(a) => Command::StunServer(a),
                 Err(e) => e.exit(),
@@ -65,6 +76,8 @@ fn main() -> ExitCode {
             Command::StunServer(a) => stun_server::run(a).await,
             Command::Stun(a) => stun_client::run(a).await,
             Command::Ice(a) => ice::run(a).await,
+            Command::TurnServer(a) => turn_server::run(a).await,
+            Command::Turn(a) => turn_client::run(a).await,
         }
     });
     // Do not wait for a blocking stdin read to finish.

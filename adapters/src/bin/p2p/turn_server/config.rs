@@ -1,0 +1,391 @@
+//! Settings of `p2p turn-server`: command-line flags over a TOML file over defaults.
+//!
+//! Every flag has a key of the same name in the file (`--relay-ip` is `relay-ip`); a flag
+//! given on the command line replaces the file's value (lists included).
+
+use crate::exit::Failure;
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+use turn_proto::server::{Bandwidth, IpRange};
+
+/// Flags of `p2p turn-server` (also the keys of the `--config` file).
+#[derive(Debug, Default, clap::Args)]
+pub struct Args {
+    /// TOML file with any of the options below (keys as the flag names, e.g.
+    /// `relay-ip = "192.0.2.1"`, `user = ["alice:secret"]`); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on for UDP and TCP (repeatable) [default: 127.0.0.1:3478].
+    #[arg(long, value_name = "IP:PORT")]
+    pub listen: Vec<SocketAddr>,
+    /// IP address relay sockets are opened on, one per family (repeatable) [default: the
+    /// first --listen IP when it is not a wildcard].
+    #[arg(long, value_name = "IP")]
+    pub relay_ip: Vec<IpAddr>,
+    /// Lowest relay port [default: 49152].
+    #[arg(long, value_name = "PORT")]
+    pub min_port: Option<u16>,
+    /// Highest relay port [default: 65535].
+    #[arg(long, value_name = "PORT")]
+    pub max_port: Option<u16>,
+    /// Authentication realm [default: p2p].
+    #[arg(long)]
+    pub realm: Option<String>,
+    /// A long-term credential user NAME:PASSWORD (repeatable).
+    #[arg(long, value_name = "NAME:PASS")]
+    pub user: Vec<String>,
+    /// Accept TURN REST API credentials made with this shared secret (coturn's
+    /// --use-auth-secret --static-auth-secret): username `EXPIRY[:NAME]`, password
+    /// base64(HMAC-SHA1(secret, username)).
+    #[arg(long, value_name = "SECRET")]
+    pub static_auth_secret: Option<String>,
+    /// Let relays reach loopback peers (127.0.0.0/8, ::1); for tests only.
+    #[arg(long)]
+    pub allow_loopback_peers: bool,
+    /// Allow peers in this range although a built-in rule denies it (repeatable), e.g.
+    /// 10.0.0.0/8.
+    #[arg(long, value_name = "CIDR")]
+    pub allowed_peer_ip: Vec<String>,
+    /// Deny peers in this range (repeatable); wins over --allowed-peer-ip.
+    #[arg(long, value_name = "CIDR")]
+    pub denied_peer_ip: Vec<String>,
+    /// Most allocations at once (coturn: total-quota) [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub total_quota: Option<usize>,
+    /// Most allocations per username (coturn: user-quota) [default: unlimited].
+    #[arg(long, value_name = "N")]
+    pub user_quota: Option<usize>,
+    /// Bandwidth cap per allocation in bytes per second, each direction counted (coturn:
+    /// max-bps) [default: none].
+    #[arg(long, value_name = "BYTES")]
+    pub max_bps: Option<u32>,
+    /// Longest allocation lifetime granted, seconds [default: 3600].
+    #[arg(long, value_name = "SECS")]
+    pub max_allocate_lifetime: Option<u64>,
+    /// Channel binding lifetime, seconds [default: 600].
+    #[arg(long, value_name = "SECS")]
+    pub channel_lifetime: Option<u64>,
+    /// Permission lifetime, seconds [default: 300].
+    #[arg(long, value_name = "SECS")]
+    pub permission_lifetime: Option<u64>,
+    /// Nonce lifetime, seconds (coturn: stale-nonce) [default: 600].
+    #[arg(long, value_name = "SECS")]
+    pub stale_nonce: Option<u64>,
+    /// Serve Prometheus metrics at http://IP:PORT/metrics [default: off].
+    #[arg(long, value_name = "IP:PORT")]
+    pub metrics: Option<SocketAddr>,
+    /// Do not listen on UDP.
+    #[arg(long)]
+    pub no_udp: bool,
+    /// Do not listen on TCP.
+    #[arg(long)]
+    pub no_tcp: bool,
+    /// Refuse RFC 6062 TCP allocations.
+    #[arg(long)]
+    pub no_tcp_relay: bool,
+    /// Most simultaneous TCP connections (control, data and peer) [default: 4096].
+    #[arg(long, value_name = "N")]
+    pub max_tcp_connections: Option<usize>,
+    /// Socket receive and send buffer size in bytes for the listening sockets (the kernel
+    /// caps it at net.core.rmem_max / wmem_max) [default: 4194304].
+    #[arg(long, value_name = "BYTES")]
+    pub socket_buffer: Option<usize>,
+    /// Leave the SOFTWARE attribute out of responses.
+    #[arg(long)]
+    pub no_software_attribute: bool,
+    /// Send every datagram to a client separately instead of grouping equal-sized ones into
+    /// UDP GSO trains.
+    #[arg(long)]
+    pub no_gso: bool,
+}
+
+/// The TOML file: the same options, kebab-case keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct File {
+    listen: Option<Vec<SocketAddr>>,
+    relay_ip: Option<Vec<IpAddr>>,
+    min_port: Option<u16>,
+    max_port: Option<u16>,
+    realm: Option<String>,
+    user: Option<Vec<String>>,
+    static_auth_secret: Option<String>,
+    allow_loopback_peers: Option<bool>,
+    allowed_peer_ip: Option<Vec<String>>,
+    denied_peer_ip: Option<Vec<String>>,
+    total_quota: Option<usize>,
+    user_quota: Option<usize>,
+    max_bps: Option<u32>,
+    max_allocate_lifetime: Option<u64>,
+    channel_lifetime: Option<u64>,
+    permission_lifetime: Option<u64>,
+    stale_nonce: Option<u64>,
+    metrics: Option<SocketAddr>,
+    no_udp: Option<bool>,
+    no_tcp: Option<bool>,
+    no_tcp_relay: Option<bool>,
+    max_tcp_connections: Option<usize>,
+    socket_buffer: Option<usize>,
+    no_software_attribute: Option<bool>,
+    no_gso: Option<bool>,
+}
+
+/// Everything the server runs with, after merging.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listening addresses (UDP and TCP).
+    pub listen: Vec<SocketAddr>,
+    /// Relay IPs (at most one per family).
+    pub relay_ips: Vec<IpAddr>,
+    /// Relay port range.
+    pub ports: (u16, u16),
+    /// Realm.
+    pub realm: String,
+    /// NAME, PASSWORD pairs.
+    pub users: Vec<(String, String)>,
+    /// REST shared secret.
+    pub secret: Option<String>,
+    /// Loopback peers allowed.
+    pub allow_loopback: bool,
+    /// Extra allowed ranges.
+    pub allowed: Vec<IpRange>,
+    /// Extra denied ranges.
+    pub denied: Vec<IpRange>,
+    /// Most allocations.
+    pub total_quota: usize,
+    /// Most allocations per user.
+    pub user_quota: usize,
+    /// Per-allocation bandwidth.
+    pub bandwidth: Option<Bandwidth>,
+    /// Allocation lifetime cap.
+    pub max_lifetime: Duration,
+    /// Channel lifetime.
+    pub channel_lifetime: Duration,
+    /// Permission lifetime.
+    pub permission_lifetime: Duration,
+    /// Nonce lifetime.
+    pub nonce_lifetime: Duration,
+    /// Metrics endpoint.
+    pub metrics: Option<SocketAddr>,
+    /// UDP listeners on.
+    pub udp: bool,
+    /// TCP listeners on.
+    pub tcp: bool,
+    /// RFC 6062 on.
+    pub tcp_relay: bool,
+    /// TCP connection cap.
+    pub max_tcp_connections: usize,
+    /// Listener socket buffers.
+    pub socket_buffer: usize,
+    /// SOFTWARE attribute on.
+    pub software: bool,
+    /// UDP GSO towards clients.
+    pub gso: bool,
+}
+
+fn read_file(path: &PathBuf) -> Result<File, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("cannot read --config {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| Failure::Usage(format!("--config {}: {e}", path.display())))
+}
+
+/// A flag's list if given, else the file's, else empty.
+fn list<T: Clone>(flag: &[T], file: Option<Vec<T>>) -> Vec<T> {
+    if flag.is_empty() {
+        file.unwrap_or_default()
+    } else {
+        flag.to_vec()
+    }
+}
+
+fn ranges(what: &str, texts: &[String]) -> Result<Vec<IpRange>, Failure> {
+    texts
+        .iter()
+        .map(|t| {
+            IpRange::parse(t).ok_or_else(|| Failure::Usage(format!("--{what} {t:?} is not a CIDR")))
+        })
+        .collect()
+}
+
+fn users(texts: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    texts
+        .iter()
+        .map(|u| match u.split_once(':') {
+            Some((n, p)) if !n.is_empty() => Ok((n.to_string(), p.to_string())),
+            _ => Err(Failure::Usage(format!("--user {u:?} is not NAME:PASSWORD"))),
+        })
+        .collect()
+}
+
+fn secs(flag: Option<u64>, file: Option<u64>, default: u64) -> Duration {
+    Duration::from_secs(flag.or(file).unwrap_or(default))
+}
+
+/// Merge flags over the file over defaults, and check the result.
+pub fn settings(a: &Args) -> Result<Settings, Failure> {
+    let f = match &a.config {
+        Some(p) => read_file(p)?,
+        None => File::default(),
+    };
+    let mut listen = list(&a.listen, f.listen);
+    if listen.is_empty() {
+        listen.push(SocketAddr::from(([127, 0, 0, 1], 3478)));
+    }
+    let mut relay_ips = list(&a.relay_ip, f.relay_ip);
+    if relay_ips.is_empty() {
+        match listen.iter().find(|l| !l.ip().is_unspecified()) {
+            Some(l) => relay_ips.push(l.ip()),
+            None => {
+                return Err(Failure::Usage(
+                    "--relay-ip is needed when listening on a wildcard address".into(),
+                ))
+            }
+        }
+    }
+    if relay_ips.iter().any(IpAddr::is_unspecified) {
+        return Err(Failure::Usage(
+            "--relay-ip must be a specific address".into(),
+        ));
+    }
+    let ports = (
+        a.min_port.or(f.min_port).unwrap_or(49152),
+        a.max_port.or(f.max_port).unwrap_or(65535),
+    );
+    if ports.0 == 0 || ports.0 > ports.1 {
+        return Err(Failure::Usage(format!(
+            "relay port range {}-{} is empty",
+            ports.0, ports.1
+        )));
+    }
+    let users = users(&list(&a.user, f.user))?;
+    let secret = a.static_auth_secret.clone().or(f.static_auth_secret);
+    if users.is_empty() && secret.is_none() {
+        return Err(Failure::Usage(
+            "no credentials: give --user NAME:PASS and/or --static-auth-secret SECRET".into(),
+        ));
+    }
+    let bandwidth = a.max_bps.or(f.max_bps).map(|bps| Bandwidth {
+        bytes_per_sec: bps,
+        burst_bytes: bps.max(65_536),
+    });
+    let udp = !(a.no_udp || f.no_udp.unwrap_or(false));
+    let tcp = !(a.no_tcp || f.no_tcp.unwrap_or(false));
+    if !udp && !tcp {
+        return Err(Failure::Usage(
+            "--no-udp and --no-tcp leave nothing to listen on".into(),
+        ));
+    }
+    Ok(Settings {
+        listen,
+        relay_ips,
+        ports,
+        realm: a.realm.clone().or(f.realm).unwrap_or_else(|| "p2p".into()),
+        users,
+        secret,
+        allow_loopback: a.allow_loopback_peers || f.allow_loopback_peers.unwrap_or(false),
+        allowed: ranges(
+            "allowed-peer-ip",
+            &list(&a.allowed_peer_ip, f.allowed_peer_ip),
+        )?,
+        denied: ranges("denied-peer-ip", &list(&a.denied_peer_ip, f.denied_peer_ip))?,
+        total_quota: a.total_quota.or(f.total_quota).unwrap_or(10_000),
+        user_quota: a.user_quota.or(f.user_quota).unwrap_or(usize::MAX),
+        bandwidth,
+        max_lifetime: secs(a.max_allocate_lifetime, f.max_allocate_lifetime, 3600),
+        channel_lifetime: secs(a.channel_lifetime, f.channel_lifetime, 600),
+        permission_lifetime: secs(a.permission_lifetime, f.permission_lifetime, 300),
+        nonce_lifetime: secs(a.stale_nonce, f.stale_nonce, 600),
+        metrics: a.metrics.or(f.metrics),
+        udp,
+        tcp,
+        tcp_relay: !(a.no_tcp_relay || f.no_tcp_relay.unwrap_or(false)),
+        max_tcp_connections: a
+            .max_tcp_connections
+            .or(f.max_tcp_connections)
+            .unwrap_or(4096),
+        socket_buffer: a.socket_buffer.or(f.socket_buffer).unwrap_or(4 << 20),
+        software: !(a.no_software_attribute || f.no_software_attribute.unwrap_or(false)),
+        gso: !(a.no_gso || f.no_gso.unwrap_or(false)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn file(text: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "turn-cfg-{}-{}.toml",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn flags_override_the_file_and_defaults_fill_the_rest() {
+        let p = file(
+            "listen = [\"127.0.0.1:4000\"]\nrealm = \"file\"\nuser = [\"a:b\", \"c:d\"]\n\
+             min-port = 50000\nmax-port = 50100\nallow-loopback-peers = true\nmax-bps = 1000\n",
+        );
+        let args = Args {
+            config: Some(p),
+            realm: Some("flag".into()),
+            max_port: Some(50010),
+            ..Args::default()
+        };
+        let s = settings(&args).unwrap();
+        assert_eq!(
+            s.listen,
+            vec!["127.0.0.1:4000".parse::<SocketAddr>().unwrap()]
+        );
+        assert_eq!(s.relay_ips, vec!["127.0.0.1".parse::<IpAddr>().unwrap()]);
+        assert_eq!(s.realm, "flag");
+        assert_eq!(s.ports, (50000, 50010));
+        assert_eq!(s.users.len(), 2);
+        assert!(s.allow_loopback);
+        assert_eq!(s.bandwidth.unwrap().bytes_per_sec, 1000);
+        assert_eq!(s.max_lifetime, Duration::from_secs(3600));
+        assert!(s.udp && s.tcp && s.tcp_relay);
+    }
+
+    #[test]
+    fn bad_settings_are_usage_errors() {
+        let bad = |args: Args| matches!(settings(&args), Err(Failure::Usage(_)));
+        assert!(bad(Args::default()), "no credentials");
+        let user = || vec!["u:p".to_string()];
+        assert!(bad(Args {
+            user: vec!["nocolon".into()],
+            ..Args::default()
+        }));
+        assert!(bad(Args {
+            user: user(),
+            listen: vec!["0.0.0.0:3478".parse().unwrap()],
+            ..Args::default()
+        }));
+        assert!(bad(Args {
+            user: user(),
+            min_port: Some(6000),
+            max_port: Some(5000),
+            ..Args::default()
+        }));
+        assert!(bad(Args {
+            user: user(),
+            denied_peer_ip: vec!["10/8".into()],
+            ..Args::default()
+        }));
+        assert!(bad(Args {
+            user: user(),
+            config: Some(file("bogus-key = 1\n")),
+            ..Args::default()
+        }));
+        assert!(!bad(Args {
+            user: user(),
+            ..Args::default()
+        }));
+    }
+}

@@ -1,0 +1,215 @@
+//! Prometheus metrics over HTTP: `GET /metrics` answers the text exposition format (0.0.4).
+//! A few lines of HTTP/1.0 on tokio; no framework. Requests are bounded in size and time.
+
+use super::state::{Core, Shared};
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Largest request head read.
+const MAX_REQUEST: usize = 8192;
+/// Time a client gets to send its request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serve metrics on `listener` until the task is dropped.
+pub async fn serve(shared: Shared, listener: TcpListener) {
+    loop {
+        let Ok((stream, from)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::task::spawn_local(async move {
+            if let Err(e) = answer(&shared, stream).await {
+                tracing::debug!(%from, "metrics request: {e}");
+            }
+        });
+    }
+}
+
+async fn answer(shared: &Shared, mut stream: TcpStream) -> std::io::Result<()> {
+    let mut buf = vec![0u8; MAX_REQUEST];
+    let mut n = 0;
+    let head_end = loop {
+        let read = tokio::time::timeout(
+            REQUEST_TIMEOUT,
+            stream.read(buf.get_mut(n..).unwrap_or(&mut [])),
+        );
+        let got = read.await.map_err(|_| std::io::ErrorKind::TimedOut)??;
+        if got == 0 {
+            return Ok(());
+        }
+        n += got;
+        let head = buf.get(..n).unwrap_or(&[]);
+        if let Some(i) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        if n == buf.len() {
+            return respond(&mut stream, "431 Request Header Fields Too Large", "").await;
+        }
+    };
+    let head = String::from_utf8_lossy(buf.get(..head_end).unwrap_or(&[])).to_string();
+    let mut words = head.split_whitespace();
+    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    match (method, target.split('?').next().unwrap_or("")) {
+        ("GET", "/metrics") => {
+            let body = render(&shared.borrow());
+            respond(&mut stream, "200 OK", &body).await
+        }
+        ("GET", _) => respond(&mut stream, "404 Not Found", "try /metrics\n").await,
+        _ => respond(&mut stream, "405 Method Not Allowed", "").await,
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: &str, body: &str) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.0 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+/// One metric family: HELP, TYPE and samples.
+fn family(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(&str, u64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    for (labels, v) in samples {
+        if labels.is_empty() {
+            let _ = writeln!(out, "{name} {v}");
+        } else {
+            let _ = writeln!(out, "{name}{{{labels}}} {v}");
+        }
+    }
+}
+
+/// The whole exposition.
+pub fn render(core: &Core) -> String {
+    let s = core.server.stats();
+    let io = core.io;
+    let mut o = String::with_capacity(4096);
+    let allocs = core.server.allocation_count() as u64;
+    family(
+        &mut o,
+        "turn_allocations",
+        "gauge",
+        "Allocations held (pending ones included).",
+        &[("", allocs)],
+    );
+    family(
+        &mut o,
+        "turn_allocations_created_total",
+        "counter",
+        "Allocations granted.",
+        &[("", s.allocations_created)],
+    );
+    family(
+        &mut o,
+        "turn_allocations_closed_total",
+        "counter",
+        "Allocations ended (deleted, expired or closed).",
+        &[("", s.allocations_closed)],
+    );
+    family(
+        &mut o,
+        "turn_relayed_packets_total",
+        "counter",
+        "Datagrams relayed, by direction.",
+        &[
+            ("direction=\"to_peer\"", s.packets_to_peers),
+            ("direction=\"to_client\"", s.packets_to_clients),
+        ],
+    );
+    family(
+        &mut o,
+        "turn_relayed_bytes_total",
+        "counter",
+        "Payload bytes relayed, by direction.",
+        &[
+            ("direction=\"to_peer\"", s.bytes_to_peers),
+            ("direction=\"to_client\"", s.bytes_to_clients),
+        ],
+    );
+    family(
+        &mut o,
+        "turn_auth_failures_total",
+        "counter",
+        "Requests refused for authentication (401 with bad credentials, 441).",
+        &[("", s.auth_failures)],
+    );
+    family(
+        &mut o,
+        "turn_requests_total",
+        "counter",
+        "Requests answered, by outcome.",
+        &[
+            ("result=\"success\"", s.requests_ok),
+            ("result=\"error\"", s.requests_failed),
+        ],
+    );
+    family(
+        &mut o,
+        "turn_dropped_total",
+        "counter",
+        "Datagrams dropped, by reason.",
+        &[
+            ("reason=\"no_route\"", s.dropped_no_route),
+            ("reason=\"bandwidth\"", s.dropped_bandwidth),
+            ("reason=\"malformed\"", s.dropped_malformed),
+            ("reason=\"send_error\"", io.send_errors),
+            ("reason=\"truncated\"", io.truncated),
+            ("reason=\"tcp_queue_full\"", io.tcp_queue_drops),
+        ],
+    );
+    family(
+        &mut o,
+        "turn_peers_denied_total",
+        "counter",
+        "Peer addresses refused by the filter (403).",
+        &[("", s.peers_denied)],
+    );
+    family(
+        &mut o,
+        "turn_relay_bind_failures_total",
+        "counter",
+        "Relay sockets that could not be opened (508).",
+        &[("", io.relay_bind_failures)],
+    );
+    family(
+        &mut o,
+        "turn_relay_ports_in_use",
+        "gauge",
+        "Relay ports held (relays, reservations, TCP relays).",
+        &[("", core.ports_in_use() as u64)],
+    );
+    family(
+        &mut o,
+        "turn_tcp_connections",
+        "gauge",
+        "Client TCP connections open.",
+        &[("", core.streams.len() as u64)],
+    );
+    family(
+        &mut o,
+        "turn_tcp_connections_accepted_total",
+        "counter",
+        "Client TCP connections accepted.",
+        &[("", io.tcp_accepted)],
+    );
+    family(
+        &mut o,
+        "turn_rfc6062_connections",
+        "gauge",
+        "RFC 6062 peer connections held.",
+        &[("", core.server.connection_count() as u64)],
+    );
+    o
+}
+
+/// Bind the metrics endpoint.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}

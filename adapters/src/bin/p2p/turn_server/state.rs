@@ -1,0 +1,334 @@
+//! The server's shared state: the sans-IO `TurnServer`, the sockets it asked for, the TCP
+//! connections, and the answers to its events.
+//!
+//! Everything runs on one thread (a current-thread runtime with a `LocalSet`): tasks share
+//! the state through `Rc<RefCell<Core>>` and borrow it only between awaits, so no lock is
+//! taken and nothing is copied between tasks on the data path.
+
+use super::config::Settings;
+use super::ports::PortPool;
+use super::{tcp, udp};
+use adapters::{Clock, OsEntropy};
+use sansio::{Path, Transmit, Transport};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
+use stun_proto::auth::{IntegrityKey, KeyLookup};
+use stun_proto::wire::attr::PasswordAlgorithm;
+use tokio::net::UdpSocket;
+use tokio::task::AbortHandle;
+use turn_proto::server::{ConnectionId, HeapTables, RelayRequest, ServerEvent, TurnServer};
+use turn_proto::wire::{AddressFamily, RelayProtocol};
+
+/// A hash map with a fast, randomly seeded hasher (keys are socket addresses and 5-tuples).
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Long-term keys precomputed per user: one HMAC per request, no password hashing.
+#[derive(Debug, Default)]
+pub struct Users {
+    keys: HashMap<String, (IntegrityKey, IntegrityKey)>,
+}
+
+impl Users {
+    /// Keys for `users` in `realm`.
+    pub fn new(realm: &str, users: &[(String, String)]) -> Self {
+        let keys = users
+            .iter()
+            .map(|(n, p)| {
+                let key = |alg| {
+                    IntegrityKey::long_term(n.as_bytes(), realm.as_bytes(), p.as_bytes(), alg)
+                };
+                let pair = (key(PasswordAlgorithm::Md5), key(PasswordAlgorithm::Sha256));
+                (n.clone(), pair)
+            })
+            .collect();
+        Users { keys }
+    }
+}
+
+impl KeyLookup for Users {
+    fn long_term_key(&self, user: &str, _: &str, alg: PasswordAlgorithm) -> Option<IntegrityKey> {
+        let (md5, sha) = self.keys.get(user)?;
+        Some(if alg == PasswordAlgorithm::Sha256 {
+            sha.clone()
+        } else {
+            md5.clone()
+        })
+    }
+}
+
+/// The TURN machine as this program instantiates it.
+pub type Server = TurnServer<Users, OsEntropy, HeapTables>;
+/// The state, shared by every task of the server.
+pub type Shared = Rc<RefCell<Core>>;
+
+/// A UDP relay socket and the task reading it.
+#[derive(Debug)]
+pub struct Relay {
+    /// The socket.
+    pub socket: Rc<UdpSocket>,
+    task: Option<AbortHandle>,
+}
+
+/// Counters the core does not keep (adapter-side losses, connections).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IoStats {
+    /// Datagrams the kernel refused to send (buffer full, unreachable), dropped.
+    pub send_errors: u64,
+    /// Datagrams received truncated (larger than the receive buffer), dropped.
+    pub truncated: u64,
+    /// Frames dropped because a TCP connection's send queue was full.
+    pub tcp_queue_drops: u64,
+    /// Relay sockets the server asked for and could not get (508 sent).
+    pub relay_bind_failures: u64,
+    /// TCP connections accepted since start.
+    pub tcp_accepted: u64,
+}
+
+/// Everything the tasks share.
+#[derive(Debug)]
+pub struct Core {
+    /// The sans-IO server.
+    pub server: Server,
+    /// The timeline the server runs on.
+    pub clock: Clock,
+    /// UDP listening sockets by local address.
+    pub listeners: Vec<(SocketAddr, Rc<UdpSocket>)>,
+    /// UDP relay sockets by relayed address.
+    pub relays: FastMap<SocketAddr, Relay>,
+    /// Sockets held for EVEN-PORT reservations (the port after an even one).
+    reserved: FastMap<SocketAddr, std::net::UdpSocket>,
+    /// TCP connections from clients (control and data), by 5-tuple.
+    pub streams: FastMap<Path, tcp::Stream>,
+    /// RFC 6062 state: TCP relays and peer connections.
+    pub tcp_relays: tcp::TcpRelays,
+    ports: PortPool,
+    relay_ips: Vec<IpAddr>,
+    /// Adapter-side counters.
+    pub io: IoStats,
+    /// The receive buffers, shared by every socket task (only one runs at a time).
+    pub rx: udp::RxBuffers,
+    /// Scratch space for responses.
+    pub out: Box<[u8; 1500]>,
+    /// Send equal-sized datagrams to one client as UDP GSO trains.
+    pub gso: bool,
+}
+
+impl Core {
+    /// The state for `server` with relays on `settings.relay_ips`.
+    pub fn new(server: Server, clock: Clock, settings: &Settings) -> Self {
+        Core {
+            server,
+            clock,
+            listeners: Vec::new(),
+            relays: FastMap::default(),
+            reserved: FastMap::default(),
+            streams: FastMap::default(),
+            tcp_relays: tcp::TcpRelays::default(),
+            ports: PortPool::new(settings.ports.0, settings.ports.1),
+            relay_ips: settings.relay_ips.clone(),
+            io: IoStats::default(),
+            rx: udp::RxBuffers::new(),
+            out: Box::new([0; 1500]),
+            gso: settings.gso && adapters::mmsg::gso_supported(),
+        }
+    }
+
+    /// The relay IPs.
+    pub fn relay_ips(&self) -> &[IpAddr] {
+        &self.relay_ips
+    }
+
+    /// The relay port pool.
+    pub fn ports_mut(&mut self) -> &mut PortPool {
+        &mut self.ports
+    }
+
+    /// Relay ports in use (relays, reservations, TCP relays).
+    pub fn ports_in_use(&self) -> usize {
+        self.ports.in_use()
+    }
+
+    /// Send `data` to a client on `path` (its UDP listener or TCP connection).
+    pub fn send_to_client(&mut self, path: &Path, data: &[u8]) {
+        match path.transport {
+            Transport::Udp => {
+                let sock = self.listeners.iter().find(|(a, _)| *a == path.local);
+                let sent = sock.map(|(_, s)| s.try_send_to(data, path.remote));
+                if !matches!(sent, Some(Ok(_))) {
+                    self.io.send_errors += 1;
+                }
+            }
+            _ => tcp::write(self, path, data),
+        }
+    }
+
+    /// Send the response the server wrote into `self.out`.
+    pub fn send_out(&mut self, t: Transmit) {
+        let out = std::mem::replace(&mut self.out, Box::new([0; 1500]));
+        if let Some(data) = out.get(..t.len) {
+            self.send_to_client(&t.path, data);
+        }
+        self.out = out;
+    }
+
+    /// Answer every queued event of the server.
+    pub fn drain_events(&mut self, shared: &Shared) {
+        while let Some(ev) = self.server.poll_event() {
+            match ev {
+                ServerEvent::AllocateRelay(req) => self.allocate_relay(shared, req),
+                ServerEvent::AllocationCreated {
+                    client,
+                    relay,
+                    user,
+                } => {
+                    tracing::info!(client = %client.remote, transport = ?client.transport,
+                        %relay, user = %user, "allocation created");
+                }
+                ServerEvent::AllocationClosed {
+                    client,
+                    relay,
+                    reason,
+                } => {
+                    tracing::info!(client = %client.remote, %relay, ?reason, "allocation closed");
+                    self.close_relay(relay);
+                }
+                ServerEvent::ReservationExpired { relay } => {
+                    if self.reserved.remove(&relay).is_some() {
+                        self.ports.release(relay.port());
+                    }
+                }
+                ServerEvent::AuthFailed { client, code } => {
+                    tracing::warn!(client = %client.remote, code = code.code(), "authentication failed");
+                }
+                ServerEvent::ConnectPeer {
+                    connection,
+                    relay,
+                    peer,
+                } => {
+                    tcp::connect_peer(shared, connection, relay, peer);
+                }
+                ServerEvent::ConnectionBound { connection, data } => {
+                    tcp::splice(self, connection, data);
+                }
+                ServerEvent::CloseConnection { connection } => self.close_connection(connection),
+                other => tracing::debug!(?other, "event"),
+            }
+        }
+    }
+
+    fn relay_ip(&self, family: AddressFamily) -> Option<IpAddr> {
+        let v6 = family == AddressFamily::V6;
+        self.relay_ips.iter().copied().find(|ip| ip.is_ipv6() == v6)
+    }
+
+    fn allocate_relay(&mut self, shared: &Shared, req: RelayRequest) {
+        let now = self.clock.now();
+        let opened = match req.protocol {
+            RelayProtocol::Tcp => tcp::open_relay(self, shared, &req),
+            _ => self.open_udp_relay(shared, &req),
+        };
+        let answer = match opened {
+            Ok((relay, next)) => {
+                let out = &mut self.out[..];
+                let t = self.server.relay_allocated(now, req.id, relay, next, out);
+                if t.is_none() {
+                    // The client went away meanwhile.
+                    self.close_relay(relay);
+                    if let Some(n) = next {
+                        self.reserved.remove(&n);
+                        self.ports.release(n.port());
+                    }
+                }
+                t
+            }
+            Err(e) => {
+                tracing::warn!(client = %req.client.remote, "cannot open a relay: {e}");
+                self.io.relay_bind_failures += 1;
+                self.server.relay_failed(now, req.id, &mut self.out[..])
+            }
+        };
+        if let Some(t) = answer {
+            self.send_out(t);
+        }
+    }
+
+    fn open_udp_relay(
+        &mut self,
+        shared: &Shared,
+        req: &RelayRequest,
+    ) -> std::io::Result<(SocketAddr, Option<SocketAddr>)> {
+        let (socket, next) = match req.reserved {
+            Some(addr) => {
+                let s = self.reserved.remove(&addr).ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "reservation gone")
+                })?;
+                (s, None)
+            }
+            None => {
+                let ip = self.relay_ip(req.family).ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::Unsupported,
+                        "no relay IP of that family",
+                    )
+                })?;
+                self.ports.bind_udp(ip, req.even_port, req.reserve_next)?
+            }
+        };
+        let addr = socket.local_addr()?;
+        if req.dont_fragment {
+            adapters::mmsg::set_dont_fragment(&socket, addr.is_ipv6(), true)?;
+        }
+        let socket = match UdpSocket::from_std(socket) {
+            Ok(s) => Rc::new(s),
+            Err(e) => {
+                self.ports.release(addr.port());
+                return Err(e);
+            }
+        };
+        let task = tokio::task::spawn_local(udp::relay_loop(shared.clone(), socket.clone(), addr));
+        let relay = Relay {
+            socket,
+            task: Some(task.abort_handle()),
+        };
+        self.relays.insert(addr, relay);
+        let next = match next {
+            Some(s) => {
+                let a = s.local_addr()?;
+                self.reserved.insert(a, s);
+                Some(a)
+            }
+            None => None,
+        };
+        Ok((addr, next))
+    }
+
+    /// Close the relay at `relay` (UDP or TCP) and give its port back.
+    pub fn close_relay(&mut self, relay: SocketAddr) {
+        let had_udp = self.relays.remove(&relay).map(|r| {
+            if let Some(t) = r.task {
+                t.abort();
+            }
+        });
+        let had_tcp = tcp::close_relay(self, relay);
+        if had_udp.is_some() || had_tcp {
+            self.ports.release(relay.port());
+        }
+    }
+
+    /// RFC 6062: close a peer connection and its data connection.
+    pub fn close_connection(&mut self, id: ConnectionId) {
+        tcp::close_connection(self, id);
+    }
+
+    /// Timers: keep REST expiry checks on the wall clock, let the server sweep, answer events.
+    pub fn tick(&mut self, shared: &Shared) {
+        let now = self.clock.now();
+        if let Ok(unix) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            self.server.auth_mut().set_unix_time(now, unix.as_secs());
+        }
+        self.server.handle_timeout(now);
+        self.drain_events(shared);
+    }
+}

@@ -1,0 +1,326 @@
+//! The UDP data path: listening sockets (client → server) and relay sockets (peer → server).
+//!
+//! Each socket has a task that, when the socket turns readable, receives up to 32 datagrams
+//! with one `recvmmsg`, runs them through the server, and sends what comes out in batches:
+//! one `sendmmsg` per relay socket for consecutive datagrams to peers, and towards clients
+//! one `sendmmsg` per batch whose equal-sized datagrams to the same client leave as a single
+//! UDP GSO train. Peer datagrams are received `PEER_HEADROOM` bytes into their buffer so the
+//! ChannelData or Data header is written in place: the payload is never copied in user
+//! space. Nothing is allocated per datagram.
+
+use super::state::{Core, Shared};
+use super::tcp;
+use adapters::mmsg::{self, RecvMeta, SendMsg, BATCH};
+use sansio::{Path, Transport};
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use tokio::io::Interest;
+use tokio::net::UdpSocket;
+use turn_proto::server::{Output, PEER_HEADROOM, PEER_TAILROOM};
+
+/// Largest UDP payload received (anything longer is counted and dropped).
+const MAX_PAYLOAD: usize = 65_536;
+/// One receive slot: headroom for in-place framing, the payload, tailroom.
+const SLOT: usize = PEER_HEADROOM + MAX_PAYLOAD + PEER_TAILROOM;
+/// Batches handled per wake-up before yielding to other sockets.
+const BUDGET: usize = 8;
+/// Most datagrams in one GSO train (the kernel's UDP_MAX_SEGMENTS is 64 or more).
+const MAX_SEGMENTS: usize = 64;
+/// Most bytes in one GSO train.
+const MAX_TRAIN: usize = 65_000;
+
+/// Receive buffers shared by every socket task (one runs at a time): `BATCH` slots.
+#[derive(Debug)]
+pub struct RxBuffers {
+    data: Vec<u8>,
+    meta: [RecvMeta; BATCH],
+}
+
+impl RxBuffers {
+    /// `BATCH` slots of `SLOT` bytes (about 2 MiB, touched only as far as datagrams reach).
+    pub fn new() -> Self {
+        RxBuffers {
+            data: vec![0; BATCH * SLOT],
+            meta: [RecvMeta::default(); BATCH],
+        }
+    }
+
+    /// Receive a batch from `socket`, each datagram at `headroom` in its slot.
+    fn recv(&mut self, socket: &UdpSocket, headroom: usize) -> io::Result<usize> {
+        let iov: heapless::Vec<IoSliceMut<'_>, BATCH> = self
+            .data
+            .chunks_mut(SLOT)
+            .map(|s| IoSliceMut::new(s.get_mut(headroom..SLOT - PEER_TAILROOM).unwrap_or(&mut [])))
+            .collect();
+        let mut iov = iov;
+        let meta = &mut self.meta;
+        socket.try_io(Interest::READABLE, || {
+            mmsg::recv_batch(socket, &mut iov, meta)
+        })
+    }
+
+    fn slot(&self, i: usize) -> &[u8] {
+        self.data.get(i * SLOT..(i + 1) * SLOT).unwrap_or(&[])
+    }
+}
+
+impl Default for RxBuffers {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Serve one listening socket until it fails.
+pub async fn listener_loop(shared: Shared, socket: Rc<UdpSocket>, local: SocketAddr) {
+    loop {
+        if let Err(e) = socket.readable().await {
+            tracing::error!(%local, "UDP listener failed: {e}");
+            return;
+        }
+        let busy = {
+            let mut core = shared.borrow_mut();
+            let mut busy = true;
+            for _ in 0..BUDGET {
+                match client_batch(&mut core, &socket, local) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        busy = false;
+                        break;
+                    }
+                    Err(e) => tracing::debug!(%local, "UDP receive: {e}"),
+                }
+                core.drain_events(&shared);
+            }
+            core.drain_events(&shared);
+            busy
+        };
+        if busy {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+/// One batch of client datagrams: requests answered, data relayed to peers.
+fn client_batch(core: &mut Core, socket: &UdpSocket, local: SocketAddr) -> io::Result<()> {
+    let n = core.rx.recv(socket, 0)?;
+    let now = core.clock.now();
+    let Core {
+        server,
+        rx,
+        relays,
+        io,
+        out,
+        ..
+    } = core;
+    // (relay, peer, payload) for every datagram to relay, in arrival order.
+    let mut sends: heapless::Vec<(SocketAddr, SocketAddr, &[u8]), BATCH> = heapless::Vec::new();
+    for (i, m) in rx.meta.iter().enumerate().take(n) {
+        if m.truncated {
+            io.truncated += 1;
+            continue;
+        }
+        let data = rx.slot(i).get(..m.len).unwrap_or(&[]);
+        let path = Path::udp(local, m.from);
+        match server.handle_client_datagram(now, path, data, &mut out[..]) {
+            Ok(Output::Relay {
+                relay,
+                peer,
+                payload,
+                ..
+            }) => {
+                let _ = sends.push((relay, peer, payload));
+            }
+            Ok(Output::Reply(t)) => {
+                let reply = out.get(..t.len).unwrap_or(&[]);
+                if socket.try_send_to(reply, t.path.remote).is_err() {
+                    io.send_errors += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    // Consecutive datagrams through the same relay socket leave in one sendmmsg.
+    let mut rest = sends.as_slice();
+    while let Some(&(relay, _, _)) = rest.first() {
+        let run = rest.iter().take_while(|s| s.0 == relay).count();
+        let (group, tail) = rest.split_at(run);
+        rest = tail;
+        let Some(r) = relays.get(&relay) else {
+            continue;
+        };
+        let parts: heapless::Vec<[IoSlice<'_>; 1], BATCH> =
+            group.iter().map(|s| [IoSlice::new(s.2)]).collect();
+        let msgs: heapless::Vec<SendMsg<'_>, BATCH> = group
+            .iter()
+            .zip(parts.iter())
+            .map(|(s, p)| SendMsg {
+                to: s.1,
+                parts: p,
+                segment: None,
+            })
+            .collect();
+        io.send_errors += send_all(&r.socket, &msgs);
+    }
+    Ok(())
+}
+
+/// Send every message, skipping ones the kernel refuses; returns how many were dropped.
+fn send_all(socket: &UdpSocket, msgs: &[SendMsg<'_>]) -> u64 {
+    let mut dropped = 0;
+    let mut rest = msgs;
+    while !rest.is_empty() {
+        match socket.try_io(Interest::WRITABLE, || mmsg::send_batch(socket, rest)) {
+            Ok(k) => rest = rest.get(k.max(1)..).unwrap_or(&[]),
+            Err(_) => {
+                dropped += rest
+                    .first()
+                    .map_or(0, |m| m.segment.map_or(1, |s| train_count(m, s)));
+                rest = rest.get(1..).unwrap_or(&[]);
+            }
+        }
+    }
+    dropped
+}
+
+fn train_count(m: &SendMsg<'_>, seg: u16) -> u64 {
+    let total: usize = m.parts.iter().map(|p| p.len()).sum();
+    total.div_ceil(usize::from(seg.max(1))) as u64
+}
+
+/// Serve one relay socket until the allocation closes (the task is aborted) or it fails.
+pub async fn relay_loop(shared: Shared, socket: Rc<UdpSocket>, relay: SocketAddr) {
+    loop {
+        if let Err(e) = socket.readable().await {
+            tracing::debug!(%relay, "relay socket failed: {e}");
+            return;
+        }
+        let busy = {
+            let mut core = shared.borrow_mut();
+            let mut busy = true;
+            for _ in 0..BUDGET {
+                match peer_batch(&mut core, &socket, relay) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        busy = false;
+                        break;
+                    }
+                    Err(e) => tracing::debug!(%relay, "relay receive: {e}"),
+                }
+            }
+            busy
+        };
+        if busy {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+/// A framed datagram for a client: where to, and where it sits in the receive buffers.
+#[derive(Clone, Copy)]
+struct Frame {
+    path: Path,
+    slot: usize,
+    start: usize,
+    len: usize,
+}
+
+/// One batch of peer datagrams, framed in place and sent to their clients.
+fn peer_batch(core: &mut Core, socket: &UdpSocket, relay: SocketAddr) -> io::Result<()> {
+    let n = core.rx.recv(socket, PEER_HEADROOM)?;
+    let now = core.clock.now();
+    let mut frames: heapless::Vec<Frame, BATCH> = heapless::Vec::new();
+    for i in 0..n {
+        let m = core.rx.meta.get(i).copied().unwrap_or_default();
+        if m.truncated {
+            core.io.truncated += 1;
+            continue;
+        }
+        let Some(slot) = core.rx.data.get_mut(i * SLOT..(i + 1) * SLOT) else {
+            continue;
+        };
+        let framed = core.server.handle_peer_datagram_in_place(
+            now,
+            relay,
+            m.from,
+            slot,
+            PEER_HEADROOM,
+            m.len,
+        );
+        if let Some((start, t)) = framed {
+            let _ = frames.push(Frame {
+                path: t.path,
+                slot: i,
+                start,
+                len: t.len,
+            });
+        }
+    }
+    let Core {
+        rx,
+        listeners,
+        streams,
+        io,
+        gso,
+        ..
+    } = core;
+    let bytes = |f: &Frame| rx.slot(f.slot).get(f.start..f.start + f.len).unwrap_or(&[]);
+    let (udp, stream): (heapless::Vec<Frame, BATCH>, heapless::Vec<Frame, BATCH>) = frames
+        .iter()
+        .partition(|f| f.path.transport == Transport::Udp);
+    for f in &stream {
+        tcp::write_to(streams, io, &f.path, bytes(f));
+    }
+    let mut rest = udp.as_slice();
+    while let Some(first) = rest.first() {
+        let local = first.path.local;
+        let run = rest.iter().take_while(|f| f.path.local == local).count();
+        let (group, tail) = rest.split_at(run);
+        rest = tail;
+        let Some((_, sock)) = listeners.iter().find(|(a, _)| *a == local) else {
+            continue;
+        };
+        let parts: heapless::Vec<IoSlice<'_>, BATCH> =
+            group.iter().map(|f| IoSlice::new(bytes(f))).collect();
+        let msgs = trains(group, &parts, *gso);
+        io.send_errors += send_all(sock, &msgs);
+    }
+    Ok(())
+}
+
+/// Group frames into messages: consecutive frames to the same client of one size (the last
+/// may be shorter) become one GSO train when `gso` is on.
+fn trains<'a>(
+    frames: &[Frame],
+    parts: &'a [IoSlice<'a>],
+    gso: bool,
+) -> heapless::Vec<SendMsg<'a>, BATCH> {
+    let mut msgs = heapless::Vec::new();
+    let mut i = 0;
+    while let Some(f) = frames.get(i) {
+        let mut j = i + 1;
+        let mut total = f.len;
+        while gso {
+            let Some(g) = frames.get(j) else { break };
+            let prev_full = frames.get(j - 1).is_some_and(|p| p.len == f.len);
+            if g.path.remote != f.path.remote
+                || g.len > f.len
+                || !prev_full
+                || j - i >= MAX_SEGMENTS
+                || total + g.len > MAX_TRAIN
+            {
+                break;
+            }
+            total += g.len;
+            j += 1;
+        }
+        let segment = (j - i > 1).then(|| u16::try_from(f.len).unwrap_or(u16::MAX));
+        let _ = msgs.push(SendMsg {
+            to: f.path.remote,
+            parts: parts.get(i..j).unwrap_or(&[]),
+            segment,
+        });
+        i = j;
+    }
+    msgs
+}
