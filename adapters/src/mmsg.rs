@@ -67,6 +67,18 @@ pub fn send_batch(socket: &impl AsFd, msgs: &[SendMsg<'_>]) -> io::Result<usize>
     imp::send_batch(socket.as_fd().as_raw_fd(), msgs)
 }
 
+/// Send one datagram without blocking (and without consulting any event loop's readiness:
+/// a UDP send either fits in the socket buffer now or is dropped).
+pub fn send_one(socket: &impl AsFd, data: &[u8], to: SocketAddr) -> io::Result<()> {
+    let parts = [IoSlice::new(data)];
+    let msg = SendMsg {
+        to,
+        parts: &parts,
+        segment: None,
+    };
+    send_batch(socket, &[msg]).map(|_| ())
+}
+
 /// Set (or clear) the don't-fragment bit on every datagram the socket sends (IPv4
 /// `IP_MTU_DISCOVER` = `IP_PMTUDISC_DO`, IPv6 `IPV6_DONTFRAG`), for TURN's DONT-FRAGMENT.
 pub fn set_dont_fragment(socket: &impl AsFd, ipv6: bool, on: bool) -> io::Result<()> {

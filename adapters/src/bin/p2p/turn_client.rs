@@ -180,6 +180,7 @@ pub async fn run(args: Args) -> Outcome {
         args: &args,
         sent_at: None,
         echoed: 0,
+        allocated: false,
         ready: false,
     };
     tokio::time::timeout(limit, session.run(&mut conn, path))
@@ -193,13 +194,16 @@ struct Session<'a> {
     args: &'a Args,
     sent_at: Option<Instant>,
     echoed: u32,
+    allocated: bool,
     ready: bool,
 }
 
 impl Session<'_> {
     fn waiting_for(&self, server: SocketAddr) -> String {
-        if !self.ready {
+        if !self.allocated {
             format!("no allocation from {server} in time")
+        } else if !self.ready {
+            format!("{server} did not confirm the permission or channel in time")
         } else {
             format!(
                 "no echo from {} through {server} (sent {}, echoed {})",
@@ -224,10 +228,15 @@ impl Session<'_> {
                     .await
                     .map_err(net)?;
             }
+            let mut events = 0;
             while let Some(ev) = self.client.poll_event() {
+                events += 1;
                 if self.on_event(ev)? {
                     return Ok(());
                 }
+            }
+            if events > 0 {
+                continue; // commands issued by the events have datagrams to send
             }
             if self.ready && self.sent_at.is_none() {
                 self.send_message(conn, &mut out).await?;
@@ -259,6 +268,7 @@ impl Session<'_> {
             TurnEvent::Allocated {
                 relayed, mapped, ..
             } => {
+                self.allocated = true;
                 println!("relayed {relayed}");
                 if let Some(m) = mapped {
                     println!("mapped {m}");

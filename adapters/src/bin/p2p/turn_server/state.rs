@@ -155,8 +155,8 @@ impl Core {
         match path.transport {
             Transport::Udp => {
                 let sock = self.listeners.iter().find(|(a, _)| *a == path.local);
-                let sent = sock.map(|(_, s)| s.try_send_to(data, path.remote));
-                if !matches!(sent, Some(Ok(_))) {
+                let sent = sock.map(|(_, s)| adapters::mmsg::send_one(&**s, data, path.remote));
+                if !matches!(sent, Some(Ok(()))) {
                     self.io.send_errors += 1;
                 }
             }

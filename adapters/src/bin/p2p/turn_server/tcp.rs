@@ -260,8 +260,8 @@ fn on_frame(core: &mut Core, shared: &Shared, path: Path, frame: &[u8]) {
         }) => {
             let sent = relays
                 .get(&relay)
-                .map(|r| r.socket.try_send_to(payload, peer));
-            if !matches!(sent, Some(Ok(_))) {
+                .map(|r| adapters::mmsg::send_one(&*r.socket, payload, peer));
+            if !matches!(sent, Some(Ok(()))) {
                 io.send_errors += 1;
             }
         }

@@ -133,7 +133,7 @@ fn client_batch(core: &mut Core, socket: &UdpSocket, local: SocketAddr) -> io::R
             }
             Ok(Output::Reply(t)) => {
                 let reply = out.get(..t.len).unwrap_or(&[]);
-                if socket.try_send_to(reply, t.path.remote).is_err() {
+                if mmsg::send_one(socket, reply, t.path.remote).is_err() {
                     io.send_errors += 1;
                 }
             }
@@ -166,11 +166,14 @@ fn client_batch(core: &mut Core, socket: &UdpSocket, local: SocketAddr) -> io::R
 }
 
 /// Send every message, skipping ones the kernel refuses; returns how many were dropped.
+/// The syscall is made directly (non-blocking): tokio's `try_io` would refuse to send on a
+/// socket whose first writable event the reactor has not seen yet (a relay opened in this
+/// very batch), and a UDP server never waits for room anyway.
 fn send_all(socket: &UdpSocket, msgs: &[SendMsg<'_>]) -> u64 {
     let mut dropped = 0;
     let mut rest = msgs;
     while !rest.is_empty() {
-        match socket.try_io(Interest::WRITABLE, || mmsg::send_batch(socket, rest)) {
+        match mmsg::send_batch(socket, rest) {
             Ok(k) => rest = rest.get(k.max(1)..).unwrap_or(&[]),
             Err(_) => {
                 dropped += rest
