@@ -302,8 +302,11 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         self.now = now;
         let c = Candidate::host(addr, preference);
         let idx = self.push_local(c)?;
-        gather::start(self, now, idx);
-        relay::start(self, now, addr);
+        // A lite agent has host candidates only (RFC 8445 §2.5).
+        if !self.config.lite {
+            gather::start(self, now, idx);
+            relay::start(self, now, addr);
+        }
         self.pair_local(idx);
         Ok(())
     }
