@@ -95,7 +95,7 @@ pub fn gso_supported() -> bool {
 mod imp {
     use super::{RecvMeta, SendMsg, BATCH};
     use std::io::{self, IoSliceMut};
-    use std::mem::{size_of, zeroed};
+    use std::mem::{size_of, zeroed, MaybeUninit};
     use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
     use std::os::fd::RawFd;
 
@@ -177,28 +177,31 @@ mod imp {
         if n == 0 {
             return Ok(0);
         }
-        // SAFETY: plain old data, zero is valid.
-        let mut names: [libc::sockaddr_storage; BATCH] = unsafe { zeroed() };
-        // SAFETY: plain old data, zero is valid (null pointers, zero lengths).
-        let mut hdrs: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
+        // The kernel fills the names; only their first n slots are read back, after it did.
+        let mut names = [MaybeUninit::<libc::sockaddr_storage>::uninit(); BATCH];
+        let mut hdrs = [MaybeUninit::<libc::mmsghdr>::uninit(); BATCH];
         for ((h, name), buf) in hdrs
             .iter_mut()
             .zip(names.iter_mut())
             .zip(bufs.iter_mut())
             .take(n)
         {
-            h.msg_hdr.msg_name = (name as *mut libc::sockaddr_storage).cast();
-            h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            // SAFETY: plain old data, zero is valid (null pointers, zero lengths).
+            let mut m: libc::mmsghdr = unsafe { zeroed() };
+            m.msg_hdr.msg_name = name.as_mut_ptr().cast();
+            m.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
             // IoSliceMut is ABI-compatible with iovec on Unix (std guarantees it).
-            h.msg_hdr.msg_iov = (buf as *mut IoSliceMut<'_>).cast();
-            h.msg_hdr.msg_iovlen = 1;
+            m.msg_hdr.msg_iov = (buf as *mut IoSliceMut<'_>).cast();
+            m.msg_hdr.msg_iovlen = 1;
+            h.write(m);
         }
-        // SAFETY: `hdrs[..n]` point at `names` and `bufs`, alive and exclusively borrowed for
-        // the call; the kernel writes at most msg_namelen / iov_len bytes into each.
+        // SAFETY: `hdrs[..n]` are initialised and point at `names` and `bufs`, alive and
+        // exclusively borrowed for the call; the kernel writes at most msg_namelen / iov_len
+        // bytes into each and touches no header past n.
         let got = unsafe {
             libc::recvmmsg(
                 fd,
-                hdrs.as_mut_ptr(),
+                hdrs.as_mut_ptr().cast::<libc::mmsghdr>(),
                 n as libc::c_uint,
                 libc::MSG_DONTWAIT,
                 std::ptr::null_mut(),
@@ -209,6 +212,10 @@ mod imp {
         }
         let got = got as usize;
         for ((m, h), name) in meta.iter_mut().zip(hdrs.iter()).zip(names.iter()).take(got) {
+            // SAFETY: the first `got` headers were initialised above and updated by the
+            // kernel, which also wrote their names (msg_namelen bytes, a whole sockaddr for
+            // UDP) before reporting them received.
+            let (h, name) = unsafe { (h.assume_init_ref(), name.assume_init_ref()) };
             *m = RecvMeta {
                 from: from_storage(name).unwrap_or(m.from),
                 len: h.msg_len as usize,
@@ -223,11 +230,9 @@ mod imp {
         if n == 0 {
             return Ok(0);
         }
-        // SAFETY: plain old data, zero is valid.
-        let mut names: [libc::sockaddr_storage; BATCH] = unsafe { zeroed() };
-        let mut cmsgs = [Cmsg([0; 32]); BATCH];
-        // SAFETY: plain old data, zero is valid.
-        let mut hdrs: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
+        let mut names = [MaybeUninit::<libc::sockaddr_storage>::uninit(); BATCH];
+        let mut cmsgs = [MaybeUninit::<Cmsg>::uninit(); BATCH];
+        let mut hdrs = [MaybeUninit::<libc::mmsghdr>::uninit(); BATCH];
         for (((h, name), c), m) in hdrs
             .iter_mut()
             .zip(names.iter_mut())
@@ -236,24 +241,34 @@ mod imp {
             .take(n)
         {
             let (storage, len) = to_storage(&m.to);
-            *name = storage;
-            h.msg_hdr.msg_name = (name as *mut libc::sockaddr_storage).cast();
-            h.msg_hdr.msg_namelen = len;
+            let name = name.write(storage);
+            // SAFETY: plain old data, zero is valid (null pointers, zero lengths).
+            let mut mh: libc::mmsghdr = unsafe { zeroed() };
+            mh.msg_hdr.msg_name = (name as *mut libc::sockaddr_storage).cast();
+            mh.msg_hdr.msg_namelen = len;
             // The kernel only reads the iovecs on send; IoSlice is ABI-compatible with iovec.
-            h.msg_hdr.msg_iov = m.parts.as_ptr().cast_mut().cast();
-            h.msg_hdr.msg_iovlen = m.parts.len() as _;
+            mh.msg_hdr.msg_iov = m.parts.as_ptr().cast_mut().cast();
+            mh.msg_hdr.msg_iovlen = m.parts.len() as _;
             if let Some(seg) = m.segment {
+                let c = c.write(Cmsg([0; 32]));
                 write_segment_cmsg(c, seg);
-                h.msg_hdr.msg_control = c.0.as_mut_ptr().cast();
+                mh.msg_hdr.msg_control = c.0.as_mut_ptr().cast();
                 // SAFETY: CMSG_SPACE is a pure size computation.
-                h.msg_hdr.msg_controllen =
+                mh.msg_hdr.msg_controllen =
                     unsafe { libc::CMSG_SPACE(size_of::<u16>() as u32) } as _;
             }
+            h.write(mh);
         }
-        // SAFETY: `hdrs[..n]` point at `names`, `cmsgs` and the caller's slices, all alive for
-        // the call; sendmmsg only reads them.
-        let sent =
-            unsafe { libc::sendmmsg(fd, hdrs.as_mut_ptr(), n as libc::c_uint, libc::MSG_DONTWAIT) };
+        // SAFETY: `hdrs[..n]` are initialised and point at `names`, `cmsgs` and the caller's
+        // slices, all alive for the call; sendmmsg only reads them (and msg_len).
+        let sent = unsafe {
+            libc::sendmmsg(
+                fd,
+                hdrs.as_mut_ptr().cast::<libc::mmsghdr>(),
+                n as libc::c_uint,
+                libc::MSG_DONTWAIT,
+            )
+        };
         if sent < 0 {
             return Err(io::Error::last_os_error());
         }

@@ -144,6 +144,8 @@ async fn serve(settings: Settings) -> Outcome {
         loopback_peers = settings.allow_loopback, "TURN server ready"
     );
     tasks.spawn_local(timers(shared.clone()));
+    let wake = shared.borrow().flush_wake.clone();
+    tasks.spawn_local(udp::flusher(shared.clone(), wake));
     crate::stun_server::shutdown_signal().await;
     let stats = shared.borrow().server.stats();
     tracing::info!(

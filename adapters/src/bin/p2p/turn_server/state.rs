@@ -113,6 +113,10 @@ pub struct Core {
     pub out: Box<[u8; 1500]>,
     /// Send equal-sized datagrams to one client as UDP GSO trains.
     pub gso: bool,
+    /// Datagrams for clients waiting for the flusher.
+    pub outq: udp::OutQueue,
+    /// Wakes the flusher task.
+    pub flush_wake: Rc<tokio::sync::Notify>,
 }
 
 impl Core {
@@ -132,6 +136,8 @@ impl Core {
             rx: udp::RxBuffers::new(),
             out: Box::new([0; 1500]),
             gso: settings.gso && adapters::mmsg::gso_supported(),
+            outq: udp::OutQueue::new(),
+            flush_wake: Rc::new(tokio::sync::Notify::new()),
         }
     }
 

@@ -2,11 +2,11 @@
 //!
 //! Each socket has a task that, when the socket turns readable, receives up to 32 datagrams
 //! with one `recvmmsg`, runs them through the server, and sends what comes out in batches:
-//! one `sendmmsg` per relay socket for consecutive datagrams to peers, and towards clients
-//! one `sendmmsg` per batch whose equal-sized datagrams to the same client leave as a single
-//! UDP GSO train. Peer datagrams are received `PEER_HEADROOM` bytes into their buffer so the
-//! ChannelData or Data header is written in place: the payload is never copied in user
-//! space. Nothing is allocated per datagram.
+//! one `sendmmsg` per relay socket for consecutive datagrams to peers; towards clients, the
+//! datagrams of every relay socket woken in the same reactor turn are queued and leave in one
+//! `sendmmsg`, equal-sized ones to the same client as a single UDP GSO train. Peer datagrams are received `PEER_HEADROOM` bytes into their buffer so the
+//! ChannelData or Data header is written in place (then copied once into the send queue).
+//! Nothing is allocated per datagram.
 
 use super::state::{Core, Shared};
 use super::tcp;
@@ -46,18 +46,31 @@ impl RxBuffers {
         }
     }
 
-    /// Receive a batch from `socket`, each datagram at `headroom` in its slot.
-    fn recv(&mut self, socket: &UdpSocket, headroom: usize) -> io::Result<usize> {
-        let iov: heapless::Vec<IoSliceMut<'_>, BATCH> = self
+    /// Receive a batch from `socket`, each datagram at `headroom` in its slot. Returns how
+    /// many arrived and whether the socket is now drained: a short batch means the kernel
+    /// queue was empty, so tokio's readiness is cleared without another (EAGAIN) syscall.
+    fn recv(&mut self, socket: &UdpSocket, headroom: usize) -> io::Result<(usize, bool)> {
+        let mut iov: heapless::Vec<IoSliceMut<'_>, BATCH> = self
             .data
             .chunks_mut(SLOT)
             .map(|s| IoSliceMut::new(s.get_mut(headroom..SLOT - PEER_TAILROOM).unwrap_or(&mut [])))
             .collect();
-        let mut iov = iov;
         let meta = &mut self.meta;
-        socket.try_io(Interest::READABLE, || {
-            mmsg::recv_batch(socket, &mut iov, meta)
-        })
+        let mut got = 0;
+        let r = socket.try_io(Interest::READABLE, || {
+            got = mmsg::recv_batch(socket, &mut iov, meta)?;
+            if got < BATCH {
+                // "Would block" makes tokio clear the readiness it saw before this call (a
+                // datagram arriving meanwhile raises a fresh edge, so none is missed).
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            Ok(got)
+        });
+        match r {
+            Ok(n) => Ok((n, false)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok((got, true)),
+            Err(e) => Err(e),
+        }
     }
 
     fn slot(&self, i: usize) -> &[u8] {
@@ -82,15 +95,20 @@ pub async fn listener_loop(shared: Shared, socket: Rc<UdpSocket>, local: SocketA
             let mut core = shared.borrow_mut();
             let mut busy = true;
             for _ in 0..BUDGET {
-                match client_batch(&mut core, &socket, local) {
-                    Ok(()) => {}
+                let r = client_batch(&mut core, &socket, local);
+                core.drain_events(&shared);
+                match r {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        busy = false;
+                        break;
+                    }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                         busy = false;
                         break;
                     }
                     Err(e) => tracing::debug!(%local, "UDP receive: {e}"),
                 }
-                core.drain_events(&shared);
             }
             core.drain_events(&shared);
             busy
@@ -101,9 +119,10 @@ pub async fn listener_loop(shared: Shared, socket: Rc<UdpSocket>, local: SocketA
     }
 }
 
-/// One batch of client datagrams: requests answered, data relayed to peers.
-fn client_batch(core: &mut Core, socket: &UdpSocket, local: SocketAddr) -> io::Result<()> {
-    let n = core.rx.recv(socket, 0)?;
+/// One batch of client datagrams: requests answered, data relayed to peers. `Ok(true)`: the
+/// socket is drained.
+fn client_batch(core: &mut Core, socket: &UdpSocket, local: SocketAddr) -> io::Result<bool> {
+    let (n, drained) = core.rx.recv(socket, 0)?;
     let now = core.clock.now();
     let Core {
         server,
@@ -162,7 +181,7 @@ fn client_batch(core: &mut Core, socket: &UdpSocket, local: SocketAddr) -> io::R
             .collect();
         io.send_errors += send_all(&r.socket, &msgs);
     }
-    Ok(())
+    Ok(drained)
 }
 
 /// Send every message, skipping ones the kernel refuses; returns how many were dropped.
@@ -203,7 +222,11 @@ pub async fn relay_loop(shared: Shared, socket: Rc<UdpSocket>, relay: SocketAddr
             let mut busy = true;
             for _ in 0..BUDGET {
                 match peer_batch(&mut core, &socket, relay) {
-                    Ok(()) => {}
+                    Ok(false) => {}
+                    Ok(true) => {
+                        busy = false;
+                        break;
+                    }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                         busy = false;
                         break;
@@ -219,20 +242,19 @@ pub async fn relay_loop(shared: Shared, socket: Rc<UdpSocket>, relay: SocketAddr
     }
 }
 
-/// A framed datagram for a client: where to, and where it sits in the receive buffers.
-#[derive(Clone, Copy)]
+/// A datagram for a client: where to, and where it sits in the queue's buffer.
+#[derive(Clone, Copy, Debug)]
 struct Frame {
     path: Path,
-    slot: usize,
     start: usize,
     len: usize,
 }
 
-/// One batch of peer datagrams, framed in place and sent to their clients.
-fn peer_batch(core: &mut Core, socket: &UdpSocket, relay: SocketAddr) -> io::Result<()> {
-    let n = core.rx.recv(socket, PEER_HEADROOM)?;
+/// One batch of peer datagrams, framed in place and queued for their clients (the queue is
+/// flushed once every ready socket has had its turn). `Ok(true)`: the socket is drained.
+fn peer_batch(core: &mut Core, socket: &UdpSocket, relay: SocketAddr) -> io::Result<bool> {
+    let (n, drained) = core.rx.recv(socket, PEER_HEADROOM)?;
     let now = core.clock.now();
-    let mut frames: heapless::Vec<Frame, BATCH> = heapless::Vec::new();
     for i in 0..n {
         let m = core.rx.meta.get(i).copied().unwrap_or_default();
         if m.truncated {
@@ -250,31 +272,86 @@ fn peer_batch(core: &mut Core, socket: &UdpSocket, relay: SocketAddr) -> io::Res
             PEER_HEADROOM,
             m.len,
         );
-        if let Some((start, t)) = framed {
-            let _ = frames.push(Frame {
-                path: t.path,
-                slot: i,
-                start,
-                len: t.len,
-            });
+        let Some((start, t)) = framed else {
+            continue;
+        };
+        let frame = slot.get(start..start + t.len).unwrap_or(&[]);
+        if t.path.transport == Transport::Udp {
+            if !core.outq.push(t.path, frame) {
+                flush(&mut core.outq, &core.listeners, &mut core.io, core.gso);
+                core.outq.push(t.path, frame);
+            }
+        } else {
+            tcp::write_to(&mut core.streams, &mut core.io, &t.path, frame);
         }
     }
-    let Core {
-        rx,
-        listeners,
-        streams,
-        io,
-        gso,
-        ..
-    } = core;
-    let bytes = |f: &Frame| rx.slot(f.slot).get(f.start..f.start + f.len).unwrap_or(&[]);
-    let (udp, stream): (heapless::Vec<Frame, BATCH>, heapless::Vec<Frame, BATCH>) = frames
-        .iter()
-        .partition(|f| f.path.transport == Transport::Udp);
-    for f in &stream {
-        tcp::write_to(streams, io, &f.path, bytes(f));
+    if !core.outq.is_empty() && !core.outq.scheduled {
+        core.outq.scheduled = true;
+        core.flush_wake.notify_one();
     }
-    let mut rest = udp.as_slice();
+    Ok(drained)
+}
+
+/// Bytes the client queue holds before it is flushed early.
+const OUTQ_BYTES: usize = 256 * 1024;
+
+/// Datagrams for clients, copied out of the shared receive buffers (which the next socket's
+/// batch reuses) so that those from every ready relay socket leave in one `sendmmsg`.
+#[derive(Debug)]
+pub struct OutQueue {
+    buf: Vec<u8>,
+    frames: heapless::Vec<Frame, BATCH>,
+    /// A flush is scheduled.
+    pub scheduled: bool,
+}
+
+impl OutQueue {
+    /// An empty queue.
+    pub fn new() -> Self {
+        OutQueue {
+            buf: Vec::with_capacity(OUTQ_BYTES),
+            frames: heapless::Vec::new(),
+            scheduled: false,
+        }
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// Queue `data` for `path`; `false` when full (flush, then push again).
+    fn push(&mut self, path: Path, data: &[u8]) -> bool {
+        let over = self.buf.len() + data.len() > OUTQ_BYTES && !self.buf.is_empty();
+        if self.frames.is_full() || over {
+            return false;
+        }
+        let start = self.buf.len();
+        self.buf.extend_from_slice(data);
+        let _ = self.frames.push(Frame {
+            path,
+            start,
+            len: data.len(),
+        });
+        true
+    }
+}
+
+impl Default for OutQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Send everything queued for clients: one `sendmmsg` per listening socket, equal-sized
+/// datagrams to the same client as GSO trains when `gso`.
+pub fn flush(
+    q: &mut OutQueue,
+    listeners: &[(SocketAddr, Rc<UdpSocket>)],
+    io: &mut super::state::IoStats,
+    gso: bool,
+) {
+    let mut rest = q.frames.as_slice();
     while let Some(first) = rest.first() {
         let local = first.path.local;
         let run = rest.iter().take_while(|f| f.path.local == local).count();
@@ -283,12 +360,27 @@ fn peer_batch(core: &mut Core, socket: &UdpSocket, relay: SocketAddr) -> io::Res
         let Some((_, sock)) = listeners.iter().find(|(a, _)| *a == local) else {
             continue;
         };
-        let parts: heapless::Vec<IoSlice<'_>, BATCH> =
-            group.iter().map(|f| IoSlice::new(bytes(f))).collect();
-        let msgs = trains(group, &parts, *gso);
+        let parts: heapless::Vec<IoSlice<'_>, BATCH> = group
+            .iter()
+            .map(|f| IoSlice::new(q.buf.get(f.start..f.start + f.len).unwrap_or(&[])))
+            .collect();
+        let msgs = trains(group, &parts, gso);
         io.send_errors += send_all(sock, &msgs);
     }
-    Ok(())
+    q.frames.clear();
+    q.buf.clear();
+}
+
+/// Flush the client queue when relay tasks scheduled it: the task runs after every relay
+/// task woken in the same reactor turn, so their datagrams share one syscall.
+pub async fn flusher(shared: Shared, wake: Rc<tokio::sync::Notify>) {
+    loop {
+        wake.notified().await;
+        let mut guard = shared.borrow_mut();
+        let core = &mut *guard;
+        flush(&mut core.outq, &core.listeners, &mut core.io, core.gso);
+        core.outq.scheduled = false;
+    }
 }
 
 /// Group frames into messages: consecutive frames to the same client of one size (the last
