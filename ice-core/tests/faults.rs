@@ -231,3 +231,42 @@ fn recovers_when_the_nat_forgets_its_mappings() {
     assert_eq!(h.agent_a().state(), IceState::Connected);
     assert_eq!(h.agent_b().state(), IceState::Connected);
 }
+
+#[test]
+fn survives_nat_mappings_that_expire_between_consent_checks() {
+    // A's NAT forgets idle mappings after 3 s, shorter than the ~5 s consent interval: every
+    // consent check from A leaves on a fresh mapping with a new port.
+    let cfg = NatConfig {
+        mapping_timeout: Duration::from_secs(3),
+        ..NatConfig::full_cone()
+    };
+    let mut h = Harness::new(
+        81,
+        nat(cfg),
+        nat(NatConfig::full_cone()),
+        Options::default(),
+    );
+    h.add_hosts();
+    assert!(h.connect(ms(10_000)), "{}", h.dump());
+    let lan_a = h.sim.net().host_interfaces(h.a.host.unwrap())[0].0;
+    let first_mapping = h.sim.net().mappings(lan_a).first().map(|m| m.external);
+    // Over three minutes the mapping expires again and again. A never notices (its checks
+    // always leave on a fresh mapping and are answered); B's pair goes stale each time, B
+    // loses consent and follows A's current mapping, again and again: the agent neither
+    // wedges nor fills its candidate table with dead peer-reflexive addresses.
+    let first_selections = h.b.selections;
+    h.run_until(Duration::from_secs(180), |_| false);
+    assert_eq!(h.a.consent_lost, 0, "A's consent checks keep succeeding");
+    assert!(
+        h.b.consent_lost >= 3,
+        "B's pair went stale repeatedly: {}",
+        h.b.consent_lost
+    );
+    assert!(
+        h.b.selections >= first_selections + 3,
+        "B followed A each time: {}",
+        h.dump()
+    );
+    assert_eq!(h.agent_a().state(), IceState::Connected, "{}", h.dump());
+    let _ = first_mapping;
+}

@@ -47,7 +47,9 @@ fn pacing_bound_ms(h: &Harness) -> u64 {
         let r = &a.remote_candidates()[usize::from(p.remote)];
         l.base == sel.local && r.addr == sel.remote
     });
-    let rank = selected.and_then(|p| prios.iter().position(|x| *x == p.priority)).unwrap_or(0) as u64;
+    let rank = selected
+        .and_then(|p| prios.iter().position(|x| *x == p.priority))
+        .unwrap_or(0) as u64;
     h.signal_delay.as_millis() as u64 + rank * 50
 }
 

@@ -182,14 +182,16 @@ fn learn<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, con
         None => {
             // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
             let prio = check.priority.unwrap_or(0);
-            if agent
-                .remote
-                .push(Candidate::peer_reflexive(path.remote, path.remote, prio))
-                .is_err()
-            {
-                return;
+            let c = Candidate::peer_reflexive(path.remote, path.remote, prio);
+            match agent.remote.push(c.clone()) {
+                Ok(()) => agent.remote.len() - 1,
+                // Full: a NAT that keeps changing ports (mappings expiring) must not fill the
+                // table with dead peer-reflexive candidates and lock the agent out.
+                Err(_) => match agent.replace_stale_remote(c) {
+                    Some(i) => i,
+                    None => return,
+                },
             }
-            agent.remote.len() - 1
         }
     };
     let Some(pair) = agent.add_pair(local, remote) else {

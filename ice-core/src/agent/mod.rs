@@ -428,6 +428,39 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         }
     }
 
+    /// Put `c` in place of the oldest peer-reflexive remote candidate that the selected pair
+    /// does not use; its pairs start over for the new address. Indices stay stable.
+    pub(crate) fn replace_stale_remote(&mut self, c: Candidate) -> Option<usize> {
+        let in_use = self
+            .selected
+            .and_then(|s| self.pairs.get(s))
+            .map(|p| usize::from(p.remote));
+        let victim = (0..self.remote.len()).find(|i| {
+            Some(*i) != in_use
+                && self
+                    .remote
+                    .get(*i)
+                    .is_some_and(|r| r.kind == CandidateKind::PeerReflexive)
+        })?;
+        let slot = self.remote.get_mut(victim)?;
+        *slot = c;
+        let v = u8::try_from(victim).ok()?;
+        let affected: heapless::Vec<usize, P> = (0..self.pairs.len())
+            .filter(|i| self.pairs.get(*i).is_some_and(|p| p.remote == v))
+            .collect();
+        for i in affected {
+            if let Some(p) = self.pairs.get_mut(i) {
+                let (local, remote) = (p.local, p.remote);
+                *p = Pair::new(local, remote, 0);
+            }
+            self.recompute_priority(i);
+            // Answers to checks sent to the old address must not count for the new one.
+            self.in_flight.retain(|f| f.pair != i);
+            self.triggered.retain(|(t, _)| *t != i);
+        }
+        Some(victim)
+    }
+
     pub(crate) fn set_role(&mut self, role: IceRole) {
         if self.role == role {
             return;

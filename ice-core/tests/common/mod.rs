@@ -32,6 +32,8 @@ pub struct Peer {
     pub connected_at: Option<Instant>,
     pub states: Vec<IceState>,
     pub consent_lost: u32,
+    /// `Selected` events seen.
+    pub selections: u32,
     pub roles: Vec<IceRole>,
     /// Candidates waiting to be delivered to the other side, with their delivery time.
     outbox: Vec<(Instant, Signal)>,
@@ -191,6 +193,7 @@ impl Harness {
                         .push((at + self.signal_delay, Signal::EndOfCandidates)),
                     IceEvent::StateChanged(s) => peer.states.push(s),
                     IceEvent::Selected(s) => {
+                        peer.selections += 1;
                         peer.selected = Some(s);
                         peer.connected_at.get_or_insert(at);
                     }
