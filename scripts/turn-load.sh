@@ -2,6 +2,7 @@
 # TURN load comparison on loopback: the same coturn `turnutils_uclient` load drives
 # `p2p turn-server` and coturn's `turnserver`, one after the other, with identical settings.
 #
+# Both servers run side by side; each offered rate is run against one, then the other.
 # For each offered rate (uclient clients x 1000 messages/s each, 1200-byte messages over
 # channels, one allocation per client, echoed by `turnutils_peer`), it records the messages
 # sent, received and lost, and the server process's CPU time (all threads, user + system,
@@ -10,14 +11,14 @@
 # the highest lossless rate of each server.
 #
 # Usage: scripts/turn-load.sh            (needs coturn: apt-get install coturn)
-# Knobs: CLIENTS="10 20 40 60 80 100"  MSGS=8000 (per client)  LEN=1200  Z=1 (ms between
+# Knobs: CLIENTS="10 20 40 60 80 100"  MSGS=15000 (per client)  LEN=1200  Z=1 (ms between
 #        a client's messages)  P2P=path/to/p2p (default: cargo build --release)
 # Every process is bounded by `timeout` and stopped by PID; traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CLIENTS=${CLIENTS:-"10 20 40 60 80 100"}
-MSGS=${MSGS:-8000}
+MSGS=${MSGS:-15000}
 LEN=${LEN:-1200}
 Z=${Z:-1}
 for bin in turnserver turnutils_uclient turnutils_peer; do
@@ -36,7 +37,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 # CPU nanoseconds used so far by every thread of PID.
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END {printf "%d", s}'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END {printf "%.0f", s}'; }
 
 # The process timeout started (its only child).
 child_of() { for _ in $(seq 50); do c=$(pgrep -P "$1" | head -1) && [[ -n "$c" ]] && { echo "$c"; return; }; sleep 0.1; done; echo "$1"; }
@@ -63,11 +64,11 @@ start_server() { # $1 = p2p|coturn, $2 = port; sets OUTER to the timeout wrapper
   local port=$2
   case $1 in
     p2p) timeout 3600 "$P2P" turn-server --listen "127.0.0.1:$port" --relay-ip 127.0.0.1 \
-           --realm load --user user:pass --allow-loopback-peers --min-port 40000 --max-port 44999 \
+           --realm load --user user:pass --allow-loopback-peers --min-port 40000 --max-port 42499 \
            >"$WORK/p2p.log" 2>&1 & ;;
     coturn) timeout 3600 turnserver -n --listening-ip=127.0.0.1 --listening-port="$port" \
            --relay-ip=127.0.0.1 --lt-cred-mech -u user:pass -r load --no-tls --no-dtls \
-           --allow-loopback-peers --no-cli --min-port=40000 --max-port=44999 \
+           --allow-loopback-peers --no-cli --min-port=42500 --max-port=44999 \
            --log-file="$WORK/coturn.log" --simple-log >/dev/null 2>&1 & ;;
   esac
   OUTER=$!
@@ -82,17 +83,21 @@ echo "# machine: $(nproc) cores, $(uname -r); load before: $(uptime | sed 's/.*l
 echo
 echo "| server | offered msg/s | sent | echoed | lost | server CPU s | CPU µs / relayed datagram |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-declare -A BEST USPD
+declare -A BEST USPD PID PORT
+# Both servers run side by side (different ports, disjoint relay ranges); each rate is run
+# against one then the other, so drifting machine load affects both alike.
 for server in p2p coturn; do
-  port=$(free_port)
-  start_server "$server" "$port"
-  outer=$OUTER
-  pid=$(child_of "$outer")
+  PORT[$server]=$(free_port)
+  start_server "$server" "${PORT[$server]}"
+  PID[$server]=$(child_of "$OUTER")
   BEST[$server]=0
-  for m in $CLIENTS; do
-    rate=$(( m * 1000 / Z ))
+done
+for m in $CLIENTS; do
+  rate=$(( m * 1000 / Z ))
+  for server in p2p coturn; do
+    pid=${PID[$server]}
     before=$(cpu_ns "$pid")
-    timeout 300 turnutils_uclient -u user -w pass -e 127.0.0.1 -r "$PEER_PORT" -p "$port" \
+    timeout 300 turnutils_uclient -u user -w pass -e 127.0.0.1 -r "$PEER_PORT" -p "${PORT[$server]}" \
       -c -l "$LEN" -z "$Z" -n "$MSGS" -m "$m" 127.0.0.1 >"$WORK/u-$server-$m.log" 2>&1 || true
     after=$(cpu_ns "$pid")
     log="$WORK/u-$server-$m.log"
@@ -105,8 +110,6 @@ for server in p2p coturn; do
       BEST[$server]=$rate; USPD[$server]=$uspd
     fi
   done
-  kill "$outer" 2>/dev/null || true
-  sleep 1
 done
 echo
 echo "Highest lossless offered rate: p2p turn-server ${BEST[p2p]} msg/s (${USPD[p2p]:--} µs CPU per relayed datagram there), coturn ${BEST[coturn]} msg/s (${USPD[coturn]:--} µs)."

@@ -224,15 +224,12 @@ async fn read_some(
             Ok(Ok(())) => {}
             Ok(Err(_)) => return None,
             Err(_) => {
-                let core = shared.borrow();
-                if core.server.relayed_address(&path).is_none() {
-                    return None;
-                }
+                // Silent for IDLE: keep it only if it holds an allocation.
+                shared.borrow().server.relayed_address(&path)?;
                 continue;
             }
         }
         match stream.try_read(buf) {
-            Ok(0) | Err(_) if buf.is_empty() => return None,
             Ok(0) => return None,
             Ok(n) => return Some(n),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}

@@ -395,8 +395,7 @@ fn trains<'a>(
     while let Some(f) = frames.get(i) {
         let mut j = i + 1;
         let mut total = f.len;
-        while gso {
-            let Some(g) = frames.get(j) else { break };
+        while let Some(g) = frames.get(j).filter(|_| gso) {
             let prev_full = frames.get(j - 1).is_some_and(|p| p.len == f.len);
             if g.path.remote != f.path.remote
                 || g.len > f.len
