@@ -23,7 +23,7 @@ type Client = TurnClient<OsEntropy, 16>;
 /// Options of `p2p turn`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The TURN server: HOST[:PORT] (port 3478 by default).
+    /// The TURN server: HOST or HOST:PORT (port 3478 by default).
     server: String,
     /// Long-term credentials NAME:PASSWORD; with --rest-secret, just NAME.
     #[arg(long, value_name = "NAME[:PASS]")]

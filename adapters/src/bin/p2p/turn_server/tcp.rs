@@ -57,7 +57,7 @@ pub fn write(core: &mut Core, path: &Path, data: &[u8]) {
     write_to(&mut core.streams, &mut core.io, path, data);
 }
 
-/// [`write`] on the parts of the state it needs.
+/// [`write()`] on the parts of the state it needs.
 pub fn write_to(streams: &mut FastMap<Path, Stream>, io: &mut IoStats, path: &Path, data: &[u8]) {
     let Some(s) = streams.get_mut(path) else {
         return;
