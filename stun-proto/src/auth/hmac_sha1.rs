@@ -16,6 +16,11 @@ use subtle::ConstantTimeEq;
 
 /// SHA-1 block size.
 const BLOCK: usize = 64;
+/// Blocks gathered on the stack for a short message: 119 bytes fit in two, 183 in three.
+const SHORT_BLOCKS: usize = 3;
+/// The longest message hashed through one stack buffer (the rest of the last block holds at
+/// least the 0x80 byte and the 8-byte length).
+const SHORT: usize = SHORT_BLOCKS * BLOCK - 9;
 /// SHA-1 output size.
 pub(crate) const MAC_LEN: usize = 20;
 /// SHA-1 initial chaining value (FIPS 180-4 §5.3.1).
@@ -51,13 +56,69 @@ impl HmacSha1 {
 
     /// HMAC of the concatenation of `parts`.
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; MAC_LEN] {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > SHORT {
+            return self.outer(self.inner_long(parts));
+        }
+        let mut blocks = [[0u8; BLOCK]; SHORT_BLOCKS];
+        let flat = blocks.as_flattened_mut();
+        let mut fill = 0;
+        for part in parts {
+            fill = copy_into(flat, fill, part);
+        }
+        self.outer(self.inner_short(&mut blocks, len))
+    }
+
+    /// HMAC of `msg` with its bytes 2..4 (a STUN header's length field) replaced by
+    /// `length`: the MESSAGE-INTEGRITY input, hashed without splitting `msg` into parts. (A
+    /// `msg` shorter than 4 bytes, never a STUN message, is hashed as it is.)
+    pub(crate) fn mac_with_length(&self, msg: &[u8], length: [u8; 2]) -> [u8; MAC_LEN] {
+        let (Some(head), Some(rest)) = (msg.get(..2), msg.get(4..)) else {
+            return self.mac(&[msg]);
+        };
+        if msg.len() > SHORT {
+            return self.outer(self.inner_long(&[head, &length, rest]));
+        }
+        let mut blocks = [[0u8; BLOCK]; SHORT_BLOCKS];
+        let flat = blocks.as_flattened_mut();
+        copy_into(flat, 0, msg);
+        copy_into(flat, 2, &length);
+        self.outer(self.inner_short(&mut blocks, msg.len()))
+    }
+
+    /// The outer hash over the inner digest: always one block.
+    fn outer(&self, inner: [u32; 5]) -> [u8; MAC_LEN] {
+        let mut block = [0u8; BLOCK];
+        copy_into(&mut block, 0, &digest(&inner));
+        copy_into(&mut block, MAC_LEN, &[0x80]);
+        copy_into(
+            &mut block,
+            BLOCK - 8,
+            &(((BLOCK + MAC_LEN) * 8) as u64).to_be_bytes(),
+        );
+        let mut outer = self.outer;
+        compress(&mut outer, core::slice::from_ref(&block));
+        digest(&outer)
+    }
+
+    /// Inner hash of a short message (every STUN message an ICE agent sends) already copied
+    /// into zeroed `blocks`: padded in place and compressed in one call.
+    fn inner_short(&self, blocks: &mut [[u8; BLOCK]; SHORT_BLOCKS], len: usize) -> [u32; 5] {
+        let mut state = self.inner;
+        let n = pad(blocks.as_flattened_mut(), len, BLOCK + len);
+        compress(&mut state, blocks.get(..n).unwrap_or(&[]));
+        state
+    }
+
+    /// Inner hash of any message: whole blocks compressed straight from the parts.
+    fn inner_long(&self, parts: &[&[u8]]) -> [u32; 5] {
         let mut state = self.inner;
         // The pending partial block, plus room for the padding to spill into a second block.
         let mut tail = [[0u8; BLOCK]; 2];
         let mut fill = 0;
-        let mut total = BLOCK as u64; // the ipad block
+        let mut total = BLOCK; // the ipad block
         for part in parts {
-            total += part.len() as u64;
+            total += part.len();
             let mut rest: &[u8] = part;
             if fill > 0 {
                 let (now, later) = rest.split_at(rest.len().min(BLOCK - fill));
@@ -77,45 +138,36 @@ impl HmacSha1 {
             }
             fill = copy_into(&mut tail[0], 0, remainder);
         }
-        // Padding: 0x80, zeros, the bit length in the last 8 bytes of the last block.
-        let blocks = if fill < BLOCK - 8 { 1 } else { 2 };
         let flat = tail.as_flattened_mut();
-        let end = blocks * BLOCK;
-        if let Some(pad) = flat.get_mut(fill..end - 8) {
-            pad.fill(0);
-            if let Some(first) = pad.first_mut() {
-                *first = 0x80;
-            }
+        if let Some(stale) = flat.get_mut(fill..) {
+            stale.fill(0);
         }
-        copy_into(flat, end - 8, &(total * 8).to_be_bytes());
-        compress(&mut state, tail.get(..blocks).unwrap_or(&[]));
-        // Outer hash over the 20-byte inner digest: always one block.
-        let mut block = [0u8; BLOCK];
-        copy_into(&mut block, 0, &digest(&state));
-        copy_into(&mut block, MAC_LEN, &[0x80]);
-        copy_into(
-            &mut block,
-            BLOCK - 8,
-            &(((BLOCK + MAC_LEN) * 8) as u64).to_be_bytes(),
-        );
-        let mut outer = self.outer;
-        compress(&mut outer, core::slice::from_ref(&block));
-        digest(&outer)
+        let n = pad(flat, fill, total);
+        compress(&mut state, tail.get(..n).unwrap_or(&[]));
+        state
     }
 }
 
-impl HmacSha1 {
-    /// Whether the HMAC of `parts` equals `expected`, in constant time: the bytes' differences
-    /// are OR-ed together without branching and only the total is compared, through `subtle`
-    /// (one optimisation barrier instead of one per byte).
-    pub(crate) fn verify(&self, parts: &[&[u8]], expected: &[u8]) -> bool {
-        let mac = self.mac(parts);
-        let diff = mac
-            .iter()
-            .zip(expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        expected.len() == MAC_LEN && bool::from(diff.ct_eq(&0))
-    }
+/// Write SHA-1 padding after `fill` message bytes in `buf`, whose bytes after them are zero:
+/// 0x80, then the bit length of all `total` hashed bytes in the last 8 bytes of a block.
+/// Returns the number of blocks the padded message spans.
+fn pad(buf: &mut [u8], fill: usize, total: usize) -> usize {
+    let blocks = (fill + 8) / BLOCK + 1;
+    let end = blocks * BLOCK;
+    copy_into(buf, fill, &[0x80]);
+    copy_into(buf, end - 8, &(total as u64 * 8).to_be_bytes());
+    blocks
+}
+
+/// Whether `mac` equals `expected`, in constant time: the bytes' differences are OR-ed
+/// together without branching and only the total is compared, through `subtle` (one
+/// optimisation barrier instead of one per byte).
+pub(crate) fn mac_eq(mac: &[u8; MAC_LEN], expected: &[u8]) -> bool {
+    let diff = mac
+        .iter()
+        .zip(expected)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    expected.len() == MAC_LEN && bool::from(diff.ct_eq(&0))
 }
 
 /// The state after compressing `key ^ pad`.
@@ -184,17 +236,33 @@ mod tests {
     }
 
     #[test]
-    fn verify_accepts_only_the_exact_mac() {
+    fn mac_eq_accepts_only_the_exact_mac() {
         let h = HmacSha1::new(b"key");
         let mac = h.mac(&[b"message"]);
-        assert!(h.verify(&[b"mess", b"age"], &mac));
+        assert!(mac_eq(&h.mac(&[b"mess", b"age"]), &mac));
         for i in 0..MAC_LEN {
             let mut bad = mac;
             bad[i] ^= 0x80;
-            assert!(!h.verify(&[b"message"], &bad), "byte {i}");
+            assert!(!mac_eq(&mac, &bad), "byte {i}");
         }
-        assert!(!h.verify(&[b"message"], &mac[..MAC_LEN - 1]));
-        assert!(!h.verify(&[b"message"], &[]));
+        assert!(!mac_eq(&mac, &mac[..MAC_LEN - 1]));
+        assert!(!mac_eq(&mac, &[]));
+    }
+
+    #[test]
+    fn mac_with_length_patches_the_length_field() {
+        let data: [u8; 300] = core::array::from_fn(|i| (i * 5 + 1) as u8);
+        let h = HmacSha1::new(b"VOkJxbRl1RmTxUk/WvJxBt");
+        for len in 4..=data.len() {
+            let mut patched = data;
+            patched[2..4].copy_from_slice(&[0xAB, 0xCD]);
+            let want = reference(b"VOkJxbRl1RmTxUk/WvJxBt", &patched[..len]);
+            assert_eq!(
+                h.mac_with_length(&data[..len], [0xAB, 0xCD]),
+                want,
+                "len {len}"
+            );
+        }
     }
 
     #[test]

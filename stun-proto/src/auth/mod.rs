@@ -126,9 +126,11 @@ impl IntegrityKey {
             );
         }
         let at = msg.integrity_offset().ok_or(IntegrityError::Missing)?;
-        let (t, l, rest) = msg.integrity_input(at, 20);
+        let (_, length, _) = msg.integrity_input(at, hmac_sha1::MAC_LEN);
+        let covered = msg.as_bytes().get(..at).unwrap_or(&[]);
+        let mac = self.sha1.mac_with_length(covered, length);
         check(
-            self.sha1.verify(&[&t, &l, rest], msg.value_at(at)),
+            hmac_sha1::mac_eq(&mac, msg.value_at(at)),
             IntegrityKind::Sha1,
         )
     }
