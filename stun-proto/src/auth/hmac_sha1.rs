@@ -81,8 +81,20 @@ impl HmacSha1 {
         }
         let mut blocks = [[0u8; BLOCK]; SHORT_BLOCKS];
         let flat = blocks.as_flattened_mut();
-        copy_into(flat, 0, msg);
-        copy_into(flat, 2, &length);
+        match msg.split_first_chunk::<16>() {
+            // The first 16 bytes, length patched, as one store the compression's first load
+            // can forward from.
+            Some((&first, tail)) => {
+                let mut lane = first;
+                copy_into(&mut lane, 2, &length);
+                copy_into(flat, 0, &lane);
+                copy_into(flat, 16, tail);
+            }
+            None => {
+                copy_into(flat, 0, msg);
+                copy_into(flat, 2, &length);
+            }
+        }
         self.outer(self.inner_short(&mut blocks, msg.len()))
     }
 
