@@ -2,7 +2,12 @@
 //! exchange their ICE1 lines through this test, connect, and exchange a datagram each way.
 //!
 //! `#[ignore]`d: `cargo xtask test` installs aioice into `target/interop-venv` and runs it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -463,7 +463,13 @@ fn bench(c: &mut Criterion) {
     // In-order video, 4 packets of 1100 B per frame, marker on the last; sequence numbers
     // run on (and wrap) forever: each step rewrites a template's seq/timestamp/marker.
     let mut template = vec![0u8; 12 + 1100];
-    RtpHeader { payload_type: 96, ssrc: 1, ..Default::default() }.emit(&[0x55; 1100], &mut template).unwrap();
+    RtpHeader {
+        payload_type: 96,
+        ssrc: 1,
+        ..Default::default()
+    }
+    .emit(&[0x55; 1100], &mut template)
+    .unwrap();
     let mut jb = Box::new(JitterBuffer::<512, 1200>::new(JitterConfig::video()));
     let mut i = 0u32;
     let mut t = 0u64;
@@ -486,7 +492,10 @@ fn bench(c: &mut Criterion) {
         black_box(step(&mut jb));
     });
     let st = jb.stats();
-    assert!(st.frames >= 2500 && st.lost == 0 && st.late == 0, "jitter buffer misbehaved: {st:?}");
+    assert!(
+        st.frames >= 2500 && st.lost == 0 && st.late == 0,
+        "jitter buffer misbehaved: {st:?}"
+    );
     let mut g = c.benchmark_group("jitter_buffer");
     g.bench_function("rtp-core push+pop per packet (1100 B, 4 per frame)", |b| {
         b.iter(|| step(&mut jb))

@@ -36,11 +36,19 @@ pub fn ensure_all() -> Result<(), String> {
 }
 
 fn ensure_apt() -> Result<(), String> {
-    let missing: Vec<&str> = APT.iter().map(|(p, _)| *p).filter(|p| !dpkg_installed(p)).collect();
+    let missing: Vec<&str> = APT
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| !dpkg_installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
-    let sudo = if have("sudo") && !is_root() { vec!["sudo"] } else { vec![] };
+    let sudo = if have("sudo") && !is_root() {
+        vec!["sudo"]
+    } else {
+        vec![]
+    };
     let env = vec![("DEBIAN_FRONTEND".to_string(), "noninteractive".to_string())];
     let run = |args: &[&str]| {
         let mut full: Vec<&str> = sudo.clone();
@@ -97,5 +105,8 @@ fn ensure_venv() -> Result<(), String> {
 
 /// Environment for the test run: where the interop peers live.
 pub fn test_env() -> Vec<(String, String)> {
-    vec![("INTEROP_PYTHON".to_string(), venv_python().to_string_lossy().to_string())]
+    vec![(
+        "INTEROP_PYTHON".to_string(),
+        venv_python().to_string_lossy().to_string(),
+    )]
 }

@@ -49,7 +49,14 @@ pub fn nostd() -> Result<(), String> {
     for krate in NO_STD_CRATES {
         if root().join(krate).exists() {
             cargo(
-                &["build", "-p", krate, "--no-default-features", "--target", "thumbv7em-none-eabihf"],
+                &[
+                    "build",
+                    "-p",
+                    krate,
+                    "--no-default-features",
+                    "--target",
+                    "thumbv7em-none-eabihf",
+                ],
                 &[],
             )?;
         }
