@@ -38,100 +38,9 @@ fn read(msg: &Message<'_>) -> Check {
     c
 }
 
-/// Handle a Binding request for this agent; `NotForUs` for anything else.
-pub(crate) fn handle_request<
-    E: Entropy + Clone,
-    const C: usize,
-    const P: usize,
-    const T: usize,
-    const R: usize,
->(
-    agent: &mut IceAgent<E, C, P, T, R>,
-    now: Instant,
-    path: Path,
-    data: &[u8],
-) -> Result<(), Rejected> {
-    let msg = Message::new_checked(data).map_err(|_| Rejected::NotForUs)?;
-    if msg.class() != Class::Request || msg.method() != Method::BINDING {
-        return Err(Rejected::NotForUs);
-    }
-    let username = msg.find_map(AttrType::USERNAME, |a| match a {
-        Attribute::Username(u) => Some(u),
-        _ => None,
-    });
-    let ours = username.and_then(|u| u.split_once(':')).map(|(l, _)| l);
-    if ours != Some(agent.local_creds.ufrag.as_str()) {
-        return Err(Rejected::NotForUs);
-    }
-    if msg.fingerprint_offset().is_some() && !msg.fingerprint_ok() {
-        return Err(Rejected::Malformed);
-    }
-    if agent.local_key.verify(&msg).is_err() {
-        respond(agent, &msg, path, Reply::Error(ErrorCode::UNAUTHENTICATED));
-        return Err(Rejected::Unauthenticated);
-    }
-    let check = read(&msg);
-    if resolve_role_conflict(agent, &check) {
-        respond(agent, &msg, path, Reply::Error(ErrorCode::ROLE_CONFLICT));
-        return Ok(());
-    }
-    respond(agent, &msg, path, Reply::Success);
-    learn(agent, now, path, &check);
-    Ok(())
-}
-
-/// RFC 8445 §7.3.1.1. Returns true when the request must be answered with 487.
-fn resolve_role_conflict<
-    E: Entropy + Clone,
-    const C: usize,
-    const P: usize,
-    const T: usize,
-    const R: usize,
->(
-    agent: &mut IceAgent<E, C, P, T, R>,
-    check: &Check,
-) -> bool {
-    match (agent.role, check.controlling, check.controlled) {
-        (IceRole::Controlling, Some(theirs), _) => {
-            if agent.tie_breaker >= theirs {
-                return true;
-            }
-            agent.set_role(IceRole::Controlled);
-        }
-        (IceRole::Controlled, _, Some(theirs)) => {
-            if agent.tie_breaker >= theirs {
-                agent.set_role(IceRole::Controlling);
-            } else {
-                return true;
-            }
-        }
-        _ => {}
-    }
-    false
-}
-
 enum Reply {
     Success,
     Error(ErrorCode),
-}
-
-fn respond<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>(
-    agent: &mut IceAgent<E, C, P, T, R>,
-    msg: &Message<'_>,
-    path: Path,
-    reply: Reply,
-) {
-    let mut buf = [0u8; RESPONSE];
-    let key = match reply {
-        Reply::Error(ErrorCode::UNAUTHENTICATED) => None,
-        _ => Some(&agent.local_key),
-    };
-    if let Ok(len) = build(msg, path, &reply, key, &mut buf) {
-        if agent.responses.is_full() {
-            let _ = agent.responses.pop_front();
-        }
-        let _ = agent.responses.push_back((Transmit { path, len }, buf));
-    }
 }
 
 fn build(
@@ -162,76 +71,146 @@ fn build(
     Ok(b.finish())
 }
 
-/// Update candidates, pairs, triggered checks and nomination from an authenticated check.
-fn learn<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>(
-    agent: &mut IceAgent<E, C, P, T, R>,
-    now: Instant,
-    path: Path,
-    check: &Check,
-) {
-    let sends = |k: CandidateKind| matches!(k, CandidateKind::Host | CandidateKind::Relayed);
-    let Some(local) = agent
-        .local
-        .iter()
-        .position(|c| c.base == path.local && sends(c.kind))
-    else {
-        return;
-    };
-    let remote = match agent.remote.iter().position(|r| r.addr == path.remote) {
-        Some(r) => r,
-        None => {
-            // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
-            let prio = check.priority.unwrap_or(0);
-            let c = Candidate::peer_reflexive(path.remote, path.remote, prio);
-            match agent.remote.push(c.clone()) {
-                Ok(()) => agent.remote.len() - 1,
-                // Full: a NAT that keeps changing ports (mappings expiring) must not fill the
-                // table with dead peer-reflexive candidates and lock the agent out.
-                Err(_) => match agent.replace_stale_remote(c) {
-                    Some(i) => i,
-                    None => return,
-                },
-            }
+impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
+    IceAgent<E, C, P, T, R>
+{
+    /// Handle a Binding request for this agent; `NotForUs` for anything else.
+    pub(crate) fn handle_check_request(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &[u8],
+    ) -> Result<(), Rejected> {
+        let msg = Message::new_checked(data).map_err(|_| Rejected::NotForUs)?;
+        if msg.class() != Class::Request || msg.method() != Method::BINDING {
+            return Err(Rejected::NotForUs);
         }
-    };
-    let Some(pair) = agent.add_pair(local, remote) else {
-        return;
-    };
-    let controlled = agent.role == IceRole::Controlled;
-    let lite = agent.config.lite;
-    // Recovery: a controlled agent that lost consent follows the pair the controlling peer
-    // keeps checking (its consent checks travel on the pair it selected), once our own
-    // triggered check validates it. This survives a NAT rebinding on the controlling side,
-    // which the controlling agent cannot see, without an ICE restart.
-    let follow = controlled && agent.state == crate::event::IceState::Disconnected;
-    let use_candidate = check.use_candidate || follow;
-    let Some(p) = agent.pairs.get_mut(pair) else {
-        return;
-    };
-    if lite {
-        // A lite agent never checks: a check it answered makes the pair valid.
-        p.state = PairState::Succeeded;
-        p.valid_priority = p.priority;
-        p.nominated |= use_candidate;
-    } else {
-        if use_candidate && controlled {
-            if p.state == PairState::Succeeded {
-                p.nominated = true;
-            } else {
-                p.nominate_on_success = true;
-            }
+        let username = msg.find_map(AttrType::USERNAME, |a| match a {
+            Attribute::Username(u) => Some(u),
+            _ => None,
+        });
+        let ours = username.and_then(|u| u.split_once(':')).map(|(l, _)| l);
+        if ours != Some(self.local_creds.ufrag.as_str()) {
+            return Err(Rejected::NotForUs);
         }
-        // RFC 8445 §7.3.1.4: triggered check unless it already succeeded or is in flight.
-        if matches!(
-            p.state,
-            PairState::Frozen | PairState::Waiting | PairState::Failed
-        ) {
-            p.state = PairState::Waiting;
-            if !agent.triggered.iter().any(|(i, _)| *i == pair) {
-                let _ = agent.triggered.push_back((pair, false));
+        if msg.fingerprint_offset().is_some() && !msg.fingerprint_ok() {
+            return Err(Rejected::Malformed);
+        }
+        if self.local_key.verify(&msg).is_err() {
+            self.respond_to_check(&msg, path, Reply::Error(ErrorCode::UNAUTHENTICATED));
+            return Err(Rejected::Unauthenticated);
+        }
+        let check = read(&msg);
+        if self.resolve_role_conflict(&check) {
+            self.respond_to_check(&msg, path, Reply::Error(ErrorCode::ROLE_CONFLICT));
+            return Ok(());
+        }
+        self.respond_to_check(&msg, path, Reply::Success);
+        self.learn_from_check(now, path, &check);
+        Ok(())
+    }
+
+    /// RFC 8445 §7.3.1.1. Returns true when the request must be answered with 487.
+    fn resolve_role_conflict(&mut self, check: &Check) -> bool {
+        match (self.role, check.controlling, check.controlled) {
+            (IceRole::Controlling, Some(theirs), _) => {
+                if self.tie_breaker >= theirs {
+                    return true;
+                }
+                self.set_role(IceRole::Controlled);
             }
+            (IceRole::Controlled, _, Some(theirs)) => {
+                if self.tie_breaker >= theirs {
+                    self.set_role(IceRole::Controlling);
+                } else {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        false
+    }
+
+    fn respond_to_check(&mut self, msg: &Message<'_>, path: Path, reply: Reply) {
+        let mut buf = [0u8; RESPONSE];
+        let key = match reply {
+            Reply::Error(ErrorCode::UNAUTHENTICATED) => None,
+            _ => Some(&self.local_key),
+        };
+        if let Ok(len) = build(msg, path, &reply, key, &mut buf) {
+            if self.responses.is_full() {
+                let _ = self.responses.pop_front();
+            }
+            let _ = self.responses.push_back((Transmit { path, len }, buf));
         }
     }
-    super::nominate::select(agent, now);
-    agent.update_state();
+
+    /// Update candidates, pairs, triggered checks and nomination from an authenticated check.
+    fn learn_from_check(&mut self, now: Instant, path: Path, check: &Check) {
+        let sends = |k: CandidateKind| matches!(k, CandidateKind::Host | CandidateKind::Relayed);
+        let Some(local) = self
+            .local
+            .iter()
+            .position(|c| c.base == path.local && sends(c.kind))
+        else {
+            return;
+        };
+        let remote = match self.remote.iter().position(|r| r.addr == path.remote) {
+            Some(r) => r,
+            None => {
+                // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
+                let prio = check.priority.unwrap_or(0);
+                let c = Candidate::peer_reflexive(path.remote, path.remote, prio);
+                match self.remote.push(c.clone()) {
+                    Ok(()) => self.remote.len() - 1,
+                    // Full: a NAT that keeps changing ports (mappings expiring) must not fill the
+                    // table with dead peer-reflexive candidates and lock the agent out.
+                    Err(_) => match self.replace_stale_remote(c) {
+                        Some(i) => i,
+                        None => return,
+                    },
+                }
+            }
+        };
+        let Some(pair) = self.add_pair(local, remote) else {
+            return;
+        };
+        let controlled = self.role == IceRole::Controlled;
+        let lite = self.config.lite;
+        // Recovery: a controlled agent that lost consent follows the pair the controlling peer
+        // keeps checking (its consent checks travel on the pair it selected), once our own
+        // triggered check validates it. This survives a NAT rebinding on the controlling side,
+        // which the controlling agent cannot see, without an ICE restart.
+        let follow = controlled && self.state == crate::event::IceState::Disconnected;
+        let use_candidate = check.use_candidate || follow;
+        let Some(p) = self.pairs.get_mut(pair) else {
+            return;
+        };
+        if lite {
+            // A lite agent never checks: a check it answered makes the pair valid.
+            p.state = PairState::Succeeded;
+            p.valid_priority = p.priority;
+            p.nominated |= use_candidate;
+        } else {
+            if use_candidate && controlled {
+                if p.state == PairState::Succeeded {
+                    p.nominated = true;
+                } else {
+                    p.nominate_on_success = true;
+                }
+            }
+            // RFC 8445 §7.3.1.4: triggered check unless it already succeeded or is in flight.
+            if matches!(
+                p.state,
+                PairState::Frozen | PairState::Waiting | PairState::Failed
+            ) {
+                p.state = PairState::Waiting;
+                if !self.triggered.iter().any(|(i, _)| *i == pair) {
+                    let _ = self.triggered.push_back((pair, false));
+                }
+            }
+        }
+        self.select_pair(now);
+        self.update_state();
+    }
 }

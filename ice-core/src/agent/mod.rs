@@ -304,8 +304,8 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let idx = self.push_local(c)?;
         // A lite agent has host candidates only (RFC 8445 §2.5).
         if !self.config.lite {
-            gather::start(self, now, idx);
-            relay::start(self, now, addr);
+            self.gather_from(now, idx);
+            self.start_relays(now, addr);
         }
         self.pair_local(idx);
         Ok(())
@@ -316,7 +316,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     pub fn hosts_done(&mut self, now: Instant) {
         self.now = now;
         self.hosts_done = true;
-        gather::check_complete(self);
+        self.check_gathering_complete();
     }
 
     pub(crate) fn push_local(&mut self, c: Candidate) -> Result<usize, IceError> {
@@ -377,7 +377,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             .push(c)
             .map_err(|_| IceError::TooManyCandidates)?;
         self.pair_remote(self.remote.len() - 1);
-        relay::permit_all(self, now);
+        self.permit_all(now);
         self.update_state();
         Ok(())
     }
@@ -615,7 +615,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     }
 
     fn handle_stun(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
-        match incoming::handle_request(self, now, path, data) {
+        match self.handle_check_request(now, path, data) {
             Err(Rejected::NotForUs) => {}
             other => return other,
         }
@@ -638,12 +638,12 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// Process client events and timers after any input.
     fn after_input(&mut self, now: Instant) {
-        checks::drain_client_events(self, now);
-        gather::drain_events(self, now);
-        relay::drain_events(self, now);
-        gather::check_complete(self);
-        nominate::run(self, now);
-        consent::run(self, now);
+        self.drain_check_events(now);
+        self.drain_gather_events(now);
+        self.drain_relay_events(now);
+        self.check_gathering_complete();
+        self.run_nomination(now);
+        self.run_consent(now);
         self.update_state();
     }
 
@@ -657,7 +657,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         for r in self.relays.iter_mut() {
             r.client.handle_timeout(now);
         }
-        checks::pace(self, now);
+        self.pace(now);
         self.after_input(now);
     }
 
@@ -701,9 +701,9 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let mut t = [
             self.checks.as_ref().and_then(|c| c.poll_timeout()),
             self.gatherer.poll_timeout(),
-            checks::next_pace(self),
-            nominate::deadline(self),
-            consent::deadline(self),
+            self.next_pace(),
+            self.nomination_deadline(),
+            self.consent_deadline(),
             self.relays
                 .iter()
                 .filter_map(|r| r.client.poll_timeout())

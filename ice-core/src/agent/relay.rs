@@ -21,137 +21,6 @@ pub(crate) struct Relay<E> {
     pub(crate) settled: bool,
 }
 
-/// Start an allocation on every configured TURN server of `base`'s family that has none yet.
-pub(crate) fn start<
-    E: Entropy + Clone,
-    const C: usize,
-    const P: usize,
-    const T: usize,
-    const R: usize,
->(
-    agent: &mut IceAgent<E, C, P, T, R>,
-    now: Instant,
-    base: SocketAddr,
-) {
-    let servers = agent.config.turn_servers.clone();
-    for (i, s) in servers.iter().enumerate() {
-        let taken = agent
-            .relays
-            .iter()
-            .any(|r| r.client.server().remote == s.server);
-        if taken || s.server.is_ipv4() != base.is_ipv4() || agent.relays.is_full() {
-            continue;
-        }
-        let mut cfg = TurnClientConfig::new(Path::udp(base, s.server));
-        cfg.stun.software = agent.config.software;
-        let entropy = Forked::new(agent.entropy.clone(), 100 + i as u64);
-        let Ok(mut client) = TurnClient::new(cfg, &s.username, &s.password, entropy) else {
-            continue;
-        };
-        if client.allocate(now).is_ok() {
-            let _ = agent.relays.push(Relay {
-                client,
-                base,
-                settled: false,
-            });
-        }
-    }
-}
-
-/// Whether every allocation has an outcome.
-pub(crate) fn settled<
-    E: Entropy + Clone,
-    const C: usize,
-    const P: usize,
-    const T: usize,
-    const R: usize,
->(
-    agent: &IceAgent<E, C, P, T, R>,
-) -> bool {
-    agent.relays.iter().all(|r| r.settled)
-}
-
-/// Turn TURN client events into candidates.
-pub(crate) fn drain_events<
-    E: Entropy + Clone,
-    const C: usize,
-    const P: usize,
-    const T: usize,
-    const R: usize,
->(
-    agent: &mut IceAgent<E, C, P, T, R>,
-    now: Instant,
-) {
-    for i in 0..agent.relays.len() {
-        while let Some(r) = agent.relays.get_mut(i) {
-            let Some(ev) = r.client.poll_event() else {
-                break;
-            };
-            let (base, server) = (r.base, r.client.server().remote);
-            match ev {
-                TurnEvent::Allocated {
-                    relayed, mapped, ..
-                } => {
-                    r.settled = true;
-                    allocated(agent, now, base, server, relayed, mapped);
-                }
-                TurnEvent::AllocationFailed { .. } | TurnEvent::Expired => r.settled = true,
-                _ => {}
-            }
-        }
-    }
-}
-
-fn allocated<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>(
-    agent: &mut IceAgent<E, C, P, T, R>,
-    now: Instant,
-    base: SocketAddr,
-    server: SocketAddr,
-    relayed: SocketAddr,
-    mapped: Option<SocketAddr>,
-) {
-    let pref = agent
-        .local
-        .iter()
-        .find(|c| c.base == base)
-        .map_or(65535, |c| (c.priority >> 8) as u16);
-    if let Some(m) = mapped.filter(|m| *m != base) {
-        if !agent.local.iter().any(|c| c.addr == m) {
-            let _ = agent.push_local(Candidate::server_reflexive(m, base, server.ip(), pref));
-        }
-    }
-    if let Ok(idx) = agent.push_local(Candidate::relayed(relayed, base, mapped, server.ip(), pref))
-    {
-        agent.pair_local(idx);
-        permit_all(agent, now);
-    }
-}
-
-/// Ask every relay for a permission towards every remote candidate (idempotent).
-pub(crate) fn permit_all<
-    E: Entropy + Clone,
-    const C: usize,
-    const P: usize,
-    const T: usize,
-    const R: usize,
->(
-    agent: &mut IceAgent<E, C, P, T, R>,
-    now: Instant,
-) {
-    let IceAgent { relays, remote, .. } = agent;
-    for r in relays.iter_mut() {
-        if r.client.relayed_address().is_none() {
-            continue;
-        }
-        for c in remote
-            .iter()
-            .filter(|c| c.addr.is_ipv4() == r.base.is_ipv4())
-        {
-            let _ = r.client.create_permission(now, c.addr.ip());
-        }
-    }
-}
-
 /// The relay whose relayed address is `addr`.
 fn relay_of<E: Entropy, const R: usize>(
     relays: &mut heapless::Vec<Relay<E>, R>,
@@ -218,6 +87,106 @@ pub(crate) fn on_selected<E: Entropy, const R: usize>(
     if s.local_kind == CandidateKind::Relayed {
         if let Some(r) = relay_of(relays, s.local_addr) {
             let _ = r.client.bind_channel(now, s.remote);
+        }
+    }
+}
+
+impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
+    IceAgent<E, C, P, T, R>
+{
+    /// Start an allocation on every configured TURN server of `base`'s family that has none yet.
+    pub(crate) fn start_relays(&mut self, now: Instant, base: SocketAddr) {
+        let servers = self.config.turn_servers.clone();
+        for (i, s) in servers.iter().enumerate() {
+            let taken = self
+                .relays
+                .iter()
+                .any(|r| r.client.server().remote == s.server);
+            if taken || s.server.is_ipv4() != base.is_ipv4() || self.relays.is_full() {
+                continue;
+            }
+            let mut cfg = TurnClientConfig::new(Path::udp(base, s.server));
+            cfg.stun.software = self.config.software;
+            let entropy = Forked::new(self.entropy.clone(), 100 + i as u64);
+            let Ok(mut client) = TurnClient::new(cfg, &s.username, &s.password, entropy) else {
+                continue;
+            };
+            if client.allocate(now).is_ok() {
+                let _ = self.relays.push(Relay {
+                    client,
+                    base,
+                    settled: false,
+                });
+            }
+        }
+    }
+
+    /// Whether every allocation has an outcome.
+    pub(crate) fn relays_settled(&self) -> bool {
+        self.relays.iter().all(|r| r.settled)
+    }
+
+    /// Turn TURN client events into candidates.
+    pub(crate) fn drain_relay_events(&mut self, now: Instant) {
+        for i in 0..self.relays.len() {
+            while let Some(r) = self.relays.get_mut(i) {
+                let Some(ev) = r.client.poll_event() else {
+                    break;
+                };
+                let (base, server) = (r.base, r.client.server().remote);
+                match ev {
+                    TurnEvent::Allocated {
+                        relayed, mapped, ..
+                    } => {
+                        r.settled = true;
+                        self.on_relay_allocated(now, base, server, relayed, mapped);
+                    }
+                    TurnEvent::AllocationFailed { .. } | TurnEvent::Expired => r.settled = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn on_relay_allocated(
+        &mut self,
+        now: Instant,
+        base: SocketAddr,
+        server: SocketAddr,
+        relayed: SocketAddr,
+        mapped: Option<SocketAddr>,
+    ) {
+        let pref = self
+            .local
+            .iter()
+            .find(|c| c.base == base)
+            .map_or(65535, |c| (c.priority >> 8) as u16);
+        if let Some(m) = mapped.filter(|m| *m != base) {
+            if !self.local.iter().any(|c| c.addr == m) {
+                let _ = self.push_local(Candidate::server_reflexive(m, base, server.ip(), pref));
+            }
+        }
+        if let Ok(idx) =
+            self.push_local(Candidate::relayed(relayed, base, mapped, server.ip(), pref))
+        {
+            self.pair_local(idx);
+            self.permit_all(now);
+        }
+    }
+
+    /// Ask every relay for a permission towards every remote candidate (idempotent).
+    pub(crate) fn permit_all(&mut self, now: Instant) {
+        let IceAgent { relays, remote, .. } = self;
+        for r in relays.iter_mut() {
+            if r.client.relayed_address().is_none() {
+                continue;
+            }
+            for c in remote
+                .iter()
+                .filter(|c| c.addr.is_ipv4() == r.base.is_ipv4())
+            {
+                let _ = r.client.create_permission(now, c.addr.ip());
+            }
         }
     }
 }
