@@ -5,6 +5,8 @@
 //! * `cargo xtask peers` — only install the peers.
 //! * `cargo xtask nostd` — build every core crate for `thumbv7em-none-eabihf` without `alloc`.
 //! * `cargo xtask fuzz-smoke [SECONDS]` — build every fuzz target and run each for SECONDS.
+//! * `cargo xtask firmware` — build `examples/firmware` for a Cortex-M4 and run it under QEMU
+//!   (`mps2-an386`): the STUN and ICE cores must work there with no allocator.
 //!
 //! Interop tests are `#[ignore]`d so plain `cargo test` stays fast and never counts them as
 //! passed; `cargo xtask test` runs them with `--include-ignored`, and each one fails loudly when
@@ -22,8 +24,9 @@ fn main() -> ExitCode {
         Some("peers") => peers::ensure_all(),
         Some("nostd") => run::nostd(),
         Some("fuzz-smoke") => run::fuzz_smoke(args.get(1).map(String::as_str).unwrap_or("30")),
+        Some("firmware") => run::firmware(),
         _ => {
-            eprintln!("usage: cargo xtask test|peers|nostd|fuzz-smoke [SECONDS]");
+            eprintln!("usage: cargo xtask test|peers|nostd|fuzz-smoke [SECONDS]|firmware");
             return ExitCode::from(2);
         }
     };

@@ -44,6 +44,11 @@ fn ensure_apt() -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
+    install_apt(&missing)
+}
+
+/// `apt-get install` the packages (with sudo when not root), without prompts.
+pub fn install_apt(packages: &[&str]) -> Result<(), String> {
     let sudo = if have("sudo") && !is_root() {
         vec!["sudo"]
     } else {
@@ -63,7 +68,7 @@ fn ensure_apt() -> Result<(), String> {
     );
     run(&["apt-get", "update", "-qq"])?;
     let mut args = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
-    args.extend(missing.iter());
+    args.extend(packages.iter());
     run(&args)
 }
 

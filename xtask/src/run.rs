@@ -95,3 +95,30 @@ pub fn fuzz_smoke(secs: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Build the bare-metal example and run it under QEMU; it exits 0 only if the STUN
+/// transaction and the ICE connection worked on the Cortex-M4.
+pub fn firmware() -> Result<(), String> {
+    status("rustup", &["target", "add", "thumbv7em-none-eabihf"], &[])?;
+    if !have("qemu-system-arm") {
+        crate::peers::install_apt(&["qemu-system-arm"])?;
+    }
+    let dir = root().join("examples/firmware");
+    let target = root().join("target/firmware").to_string_lossy().to_string();
+    eprintln!("xtask: $ cargo run --release (in examples/firmware, QEMU mps2-an386)");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["run", "--release"])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| format!("cannot run the firmware: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    eprintln!("{text}");
+    if out.status.success() && text.contains("FIRMWARE OK") {
+        Ok(())
+    } else {
+        Err(format!("the firmware failed under QEMU ({})", out.status))
+    }
+}

@@ -99,7 +99,8 @@ impl<K: Hash + Eq, V, const N: usize> Map<K, V> for heapless::index_map::FnvInde
         heapless::index_map::FnvIndexMap::insert(self, k, v)
     }
     fn remove(&mut self, k: &K) -> Option<V> {
-        heapless::index_map::FnvIndexMap::remove(self, k)
+        // Order is irrelevant here: the table is a hash map, so the O(1) removal is fine.
+        heapless::index_map::FnvIndexMap::swap_remove(self, k)
     }
     fn len(&self) -> usize {
         heapless::index_map::FnvIndexMap::len(self)
