@@ -74,6 +74,11 @@ pub struct Candidate {
 }
 
 impl Candidate {
+    /// The local preference packed into the priority (bits 8–23, RFC 8445 §5.1.2.1).
+    pub const fn local_preference(&self) -> u16 {
+        ((self.priority >> 8) & 0xFFFF) as u16
+    }
+
     /// A local host candidate on `addr`.
     pub fn host(addr: SocketAddr, local_preference: u16) -> Self {
         Candidate {

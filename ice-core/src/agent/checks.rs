@@ -125,7 +125,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             return false;
         };
         let path = Path::udp(l.base, r.addr);
-        let local_pref = ((l.priority >> 8) & 0xFFFF) as u16;
+        let local_pref = l.local_preference();
         let prflx_priority = priority(CandidateKind::PeerReflexive, local_pref, 1);
         let role = match self.role {
             IceRole::Controlling => Attribute::IceControlling(self.tie_breaker),
@@ -241,11 +241,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let local_prio = match self.local.iter().find(|c| c.addr == mapped) {
             Some(c) => c.priority,
             None => {
-                let prio = priority(
-                    CandidateKind::PeerReflexive,
-                    ((l.priority >> 8) & 0xFFFF) as u16,
-                    1,
-                );
+                let prio = priority(CandidateKind::PeerReflexive, l.local_preference(), 1);
                 let _ = self
                     .local
                     .push(Candidate::peer_reflexive(mapped, l.base, prio));

@@ -59,7 +59,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
                         .local
                         .iter()
                         .find(|c| c.base == base)
-                        .map_or(65535, |c| (c.priority >> 8) as u16);
+                        .map_or(65535, Candidate::local_preference);
                     // Behind no NAT the mapped address is the host address: nothing new to offer.
                     if mapped != base {
                         let _ = self.push_local(Candidate::server_reflexive(

@@ -17,14 +17,10 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         if self.pairs.iter().any(|p| p.nominated || p.nominating) {
             return;
         }
-        let Some((best, best_pair)) = self
-            .pairs
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.is_valid())
-            .max_by_key(|(_, p)| p.valid_priority)
-            .map(|(i, p)| (i, *p))
-        else {
+        let Some(best) = self.best_valid() else {
+            return;
+        };
+        let Some(best_pair) = self.pairs.get(best).copied() else {
             return;
         };
         let better_pending = self.pairs.iter().any(|p| {

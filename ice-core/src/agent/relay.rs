@@ -160,7 +160,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             .local
             .iter()
             .find(|c| c.base == base)
-            .map_or(65535, |c| (c.priority >> 8) as u16);
+            .map_or(65535, Candidate::local_preference);
         if let Some(m) = mapped.filter(|m| *m != base) {
             if !self.local.iter().any(|c| c.addr == m) {
                 let _ = self.push_local(Candidate::server_reflexive(m, base, server.ip(), pref));

@@ -235,7 +235,7 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
     }
 
     fn check_integrity(&self, msg: &Message<'_>, authenticated: bool) -> Result<(), Rejected> {
-        let has_mac = msg.integrity_offset().is_some() || msg.integrity_sha256_offset().is_some();
+        let has_mac = msg.has_integrity();
         match (authenticated, self.auth.key()) {
             (true, Some(key)) if has_mac => key
                 .verify(msg)

@@ -204,7 +204,7 @@ impl<L: KeyLookup, const Q: usize> StunServer<L, Q> {
     }
 
     fn authenticate(&self, now: Instant, path: Path, msg: &Message<'_>) -> Authn<'_> {
-        let has_mac = msg.integrity_offset().is_some() || msg.integrity_sha256_offset().is_some();
+        let has_mac = msg.has_integrity();
         let username = msg.find_map(AttrType::USERNAME, |a| match a {
             Attribute::Username(u) => Some(u),
             _ => None,
@@ -324,7 +324,7 @@ fn long_term<'k, L: KeyLookup>(
     nonces: &NonceIssuer,
     username: Option<&str>,
 ) -> Authn<'k> {
-    let has_mac = msg.integrity_offset().is_some() || msg.integrity_sha256_offset().is_some();
+    let has_mac = msg.has_integrity();
     if !has_mac {
         return Authn::Reject(ErrorCode::UNAUTHENTICATED);
     }

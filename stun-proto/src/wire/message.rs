@@ -169,6 +169,11 @@ impl<'a> Message<'a> {
         self.integrity_sha256
     }
 
+    /// Whether MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256 is present.
+    pub fn has_integrity(&self) -> bool {
+        self.integrity.is_some() || self.integrity_sha256.is_some()
+    }
+
     /// Offset of the FINGERPRINT attribute header, if present.
     #[inline]
     pub fn fingerprint_offset(&self) -> Option<usize> {

@@ -102,7 +102,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         code: ErrorCode,
         out: &mut [u8],
     ) -> Output<'static> {
-        let had_mac = msg.integrity_offset().is_some() || msg.integrity_sha256_offset().is_some();
+        let had_mac = msg.has_integrity();
         if code == ErrorCode::UNAUTHENTICATED && had_mac || code == ErrorCode::WRONG_CREDENTIALS {
             self.stats.auth_failures += 1;
             let _ = self.events.push_back(ServerEvent::AuthFailed {
