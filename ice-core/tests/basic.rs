@@ -81,10 +81,11 @@ fn relay_only_policy_connects_through_turn_and_carries_data() {
     assert_eq!(a.local_kind, CandidateKind::Relayed, "{a:?}");
     assert_eq!(a.local_addr.ip().to_string(), "198.51.100.1");
     // Let the channel bind, then send: the datagram must reach B's agent, which hands the
-    // payload to the application (the simulator counts it as unclaimed by any machine).
+    // payload up to the application.
     h.run_until(ms(1000), |_| false);
-    let before = h.sim.unclaimed();
     let na = h.a.node.unwrap();
+    let nb = h.b.node.unwrap();
+    assert!(h.sim.data::<common::Agent>(nb).is_empty());
     let mut out = [0u8; 1500];
     let t = h
         .sim
@@ -101,5 +102,15 @@ fn relay_only_policy_connects_through_turn_and_carries_data() {
     let host_a = h.a.host.unwrap();
     h.sim.net_mut().send(host_a, t.path, &out[..t.len]);
     h.run_until(ms(500), |_| false);
-    assert_eq!(h.sim.unclaimed(), before + 1, "the payload reached B");
+    let got: Vec<&[u8]> = h
+        .sim
+        .data::<common::Agent>(nb)
+        .iter()
+        .map(|(_, _, d)| &d[..])
+        .collect();
+    assert_eq!(
+        got,
+        [&b"hello through the relay"[..]],
+        "the payload reached B's application"
+    );
 }

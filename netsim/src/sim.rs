@@ -28,11 +28,30 @@ pub trait Node {
     }
 }
 
-/// A [`SansIo`] machine as a [`Node`]: its events are collected, stamped with the virtual
-/// time they were polled at, until the test takes them.
+/// Application data a machine hands up ([`SansIo::Data`]) that [`Machine`] can record.
+pub trait Payload {
+    /// The bytes handed up.
+    fn payload(&self) -> &[u8];
+}
+
+impl Payload for sansio::NoData {
+    fn payload(&self) -> &[u8] {
+        match *self {}
+    }
+}
+
+impl Payload for &[u8] {
+    fn payload(&self) -> &[u8] {
+        self
+    }
+}
+
+/// A [`SansIo`] machine as a [`Node`]: its events and the application data it hands up are
+/// collected, stamped with the virtual time they were polled at, until the test takes them.
 pub struct Machine<T: SansIo> {
     machine: T,
     events: VecDeque<(Instant, T::Event)>,
+    data: VecDeque<(Instant, Path, Vec<u8>)>,
 }
 
 impl<T: SansIo> Machine<T> {
@@ -41,7 +60,19 @@ impl<T: SansIo> Machine<T> {
         Machine {
             machine,
             events: VecDeque::new(),
+            data: VecDeque::new(),
         }
+    }
+
+    /// Application data the machine handed up so far (with the path it arrived on), oldest
+    /// first.
+    pub fn data(&self) -> &VecDeque<(Instant, Path, Vec<u8>)> {
+        &self.data
+    }
+
+    /// Takes the oldest application data the machine handed up.
+    pub fn poll_data(&mut self) -> Option<(Instant, Path, Vec<u8>)> {
+        self.data.pop_front()
     }
 
     /// The machine.
@@ -79,9 +110,15 @@ impl<T: SansIo> fmt::Debug for Machine<T> {
     }
 }
 
-impl<T: SansIo> Node for Machine<T> {
+impl<T: SansIo> Node for Machine<T>
+where
+    for<'a> T::Data<'a>: Payload,
+{
     fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
-        self.machine.handle_datagram(now, path, data)
+        if let Some(up) = self.machine.handle_datagram(now, path, data)? {
+            self.data.push_back((now, path, up.payload().to_vec()));
+        }
+        Ok(())
     }
 
     fn handle_timeout(&mut self, now: Instant) {
@@ -180,10 +217,12 @@ const MAX_TRANSMITS_PER_DRAIN: u32 = 100_000;
 /// struct Echo(VecDeque<(Path, Vec<u8>)>, VecDeque<Path>);
 /// impl SansIo for Echo {
 ///     type Event = Path;
-///     fn handle_datagram(&mut self, _: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
+///     type Data<'a> = sansio::NoData;
+///     fn handle_datagram<'a>(&'a mut self, _: Instant, path: Path, data: &'a [u8])
+///         -> Result<Option<sansio::NoData>, Rejected> {
 ///         self.0.push_back((path, data.to_vec()));
 ///         self.1.push_back(path);
-///         Ok(())
+///         Ok(None)
 ///     }
 ///     fn handle_timeout(&mut self, _: Instant) {}
 ///     fn poll_transmit(&mut self, _: Instant, out: &mut [u8]) -> Option<Transmit> {
@@ -285,6 +324,7 @@ impl Sim {
     where
         T: SansIo + 'static,
         T::Event: 'static,
+        for<'a> T::Data<'a>: Payload,
     {
         self.add_node(host, Machine::new(machine))
     }
@@ -325,7 +365,7 @@ impl Sim {
     /// # Panics
     /// When `id` is not an `N`.
     #[track_caller]
-    pub fn node<N: Node + 'static>(&self, id: NodeId) -> &N {
+    pub fn node<N: Any>(&self, id: NodeId) -> &N {
         let slot = self.slot(id);
         slot.node.as_any().downcast_ref().unwrap_or_else(|| {
             misuse(format_args!(
@@ -342,7 +382,7 @@ impl Sim {
     /// # Panics
     /// When `id` is not an `N`.
     #[track_caller]
-    pub fn node_mut<N: Node + 'static>(&mut self, id: NodeId) -> &mut N {
+    pub fn node_mut<N: Any>(&mut self, id: NodeId) -> &mut N {
         let slot = self.slot_mut(id);
         let name = slot.node.name();
         slot.node
@@ -368,6 +408,12 @@ impl Sim {
     #[track_caller]
     pub fn events<T: SansIo + 'static>(&self, id: NodeId) -> &VecDeque<(Instant, T::Event)> {
         self.node::<Machine<T>>(id).events()
+    }
+
+    /// Application data machine `id` handed up so far and nobody took, oldest first.
+    #[track_caller]
+    pub fn data<T: SansIo + 'static>(&self, id: NodeId) -> &VecDeque<(Instant, Path, Vec<u8>)> {
+        self.node::<Machine<T>>(id).data()
     }
 
     /// Takes the oldest event machine `id` reported.

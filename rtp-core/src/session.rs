@@ -670,8 +670,18 @@ impl<E: Entropy, const N: usize> RtpSession<E, N> {
 impl<E: Entropy, const N: usize> SansIo for RtpSession<E, N> {
     type Event = SessionEvent;
 
-    fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
-        RtpSession::handle_datagram(self, now, path, data)
+    type Data<'a>
+        = sansio::NoData
+    where
+        Self: 'a;
+
+    fn handle_datagram<'a>(
+        &'a mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<sansio::NoData>, Rejected> {
+        RtpSession::handle_datagram(self, now, path, data).map(|()| None)
     }
     fn handle_timeout(&mut self, now: Instant) {
         RtpSession::handle_timeout(self, now)

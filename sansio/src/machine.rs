@@ -28,24 +28,46 @@ impl fmt::Display for Rejected {
 
 impl core::error::Error for Rejected {}
 
-/// The sans-IO contract.
+/// The [`SansIo::Data`] of a machine that hands nothing up: it consumes every datagram it
+/// accepts. `Option<NoData>` is always `None`.
+pub type NoData = core::convert::Infallible;
+
+/// The sans-IO contract: see the [crate documentation](crate) for the whole page.
 ///
-/// Call order: one `handle_*` call (or a command of the concrete type), then drain
-/// [`poll_transmit`](SansIo::poll_transmit), then drain [`poll_event`](SansIo::poll_event),
-/// then read [`poll_timeout`](SansIo::poll_timeout) and call
-/// [`handle_timeout`](SansIo::handle_timeout) when it passes. Skipping a drain may delay
-/// output, never corrupt state.
+/// Call order: one input — [`handle_datagram`](SansIo::handle_datagram),
+/// [`handle_timeout`](SansIo::handle_timeout) or a command of the concrete type — then drain
+/// [`poll_transmit`](SansIo::poll_transmit), then drain [`poll_event`](SansIo::poll_event), then
+/// read [`poll_timeout`](SansIo::poll_timeout) and call `handle_timeout` when it passes.
+/// Skipping a drain may delay output, never corrupt state.
 pub trait SansIo {
-    /// What the machine reports to its owner.
+    /// What the machine reports to its owner (outcomes, state changes, resource requests).
     type Event;
 
+    /// Application data a datagram carries up to the owner: the payload an ICE agent received
+    /// on a valid pair, the data a TURN client's peer sent through the relay. It borrows from
+    /// the datagram (or from the machine, for a machine that decrypts). [`NoData`] for a
+    /// machine that consumes everything it accepts.
+    type Data<'a>
+    where
+        Self: 'a;
+
     /// Feed one datagram received on `path` at `now`.
-    fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected>;
+    ///
+    /// `Ok(None)`: the machine took it. `Ok(Some(data))`: it took it and hands `data` up.
+    /// `Err(_)`: it did not take it, and its state is unchanged; [`Rejected::NotForUs`] lets
+    /// another machine sharing the socket try.
+    fn handle_datagram<'a>(
+        &'a mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<Self::Data<'a>>, Rejected>;
 
     /// Let timers fire. Early or repeated calls do nothing.
     fn handle_timeout(&mut self, now: Instant);
 
-    /// Write the next datagram to send into `out`; its bytes are `out[..len]`.
+    /// Write the next datagram to send into `out`; its bytes are `out[..len]`, to be sent from
+    /// `path.local` to `path.remote`.
     ///
     /// A datagram that does not fit in `out` is dropped (as a link would drop it); pass a
     /// buffer of at least the path MTU.
@@ -57,4 +79,57 @@ pub trait SansIo {
     /// When [`handle_timeout`](SansIo::handle_timeout) should next be called; `None` when
     /// nothing is scheduled.
     fn poll_timeout(&self) -> Option<Instant>;
+}
+
+/// Why a [`Carrier`] could not send the owner's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendError {
+    /// There is no path to send on yet (no selected ICE pair, no allocation, no handshake).
+    NotConnected,
+    /// The destination is not allowed (no TURN permission for that peer, unknown stream).
+    NotPermitted,
+    /// `out` is too small: `needed` bytes are needed. `out` is untouched.
+    BufferTooSmall {
+        /// Bytes needed for the whole datagram.
+        needed: usize,
+    },
+    /// The data can never fit one datagram of this machine (over its MTU or format limit).
+    TooLarge,
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::NotConnected => f.write_str("not connected"),
+            SendError::NotPermitted => f.write_str("destination not permitted"),
+            SendError::BufferTooSmall { needed } => {
+                write!(f, "output buffer too small: {needed} bytes needed")
+            }
+            SendError::TooLarge => f.write_str("data too large for one datagram"),
+        }
+    }
+}
+
+impl core::error::Error for SendError {}
+
+/// A machine that carries its owner's datagrams: an ICE agent over the selected pair, a TURN
+/// client through its relay, DTLS as application data.
+///
+/// [`send`](Carrier::send) is a command like any other: it takes `now`, writes the wrapped
+/// datagram straight into `out` (no copy is queued inside the machine) and says where to send
+/// it. Data coming the other way is [`SansIo::Data`].
+pub trait Carrier: SansIo {
+    /// Where the owner's data goes: `()` when the machine knows (ICE's selected pair), a peer
+    /// address for a TURN client.
+    type To;
+
+    /// Wrap `data` for the wire into `out`; the datagram is `out[..t.len]` on `t.path`.
+    fn send(
+        &mut self,
+        now: Instant,
+        to: Self::To,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<Transmit, SendError>;
 }

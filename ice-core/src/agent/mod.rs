@@ -719,13 +719,19 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 {
     type Event = IceEvent;
 
-    /// Application data is reported as `Err(NotForUs)` here; use
-    /// [`IceAgent::receive`] to get it.
-    fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
-        match self.receive(now, path, data)? {
-            Some(_) => Err(Rejected::NotForUs),
-            None => Ok(()),
-        }
+    /// Application data that arrived on a known pair, borrowed from the datagram.
+    type Data<'a>
+        = &'a [u8]
+    where
+        Self: 'a;
+
+    fn handle_datagram<'a>(
+        &'a mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<&'a [u8]>, Rejected> {
+        self.receive(now, path, data)
     }
 
     fn handle_timeout(&mut self, now: Instant) {

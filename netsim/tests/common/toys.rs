@@ -26,10 +26,16 @@ pub struct Echo {
 
 impl SansIo for Echo {
     type Event = SocketAddr;
-    fn handle_datagram(&mut self, _now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
+    type Data<'a> = sansio::NoData;
+    fn handle_datagram<'a>(
+        &'a mut self,
+        _now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<sansio::NoData>, Rejected> {
         self.out.push_back((path, data.to_vec()));
         self.seen.push_back(path.remote);
-        Ok(())
+        Ok(None)
     }
     fn handle_timeout(&mut self, _now: Instant) {}
     fn poll_transmit(&mut self, _now: Instant, out: &mut [u8]) -> Option<Transmit> {
@@ -80,14 +86,20 @@ impl Pinger {
 
 impl SansIo for Pinger {
     type Event = (u32, Duration);
-    fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
+    type Data<'a> = sansio::NoData;
+    fn handle_datagram<'a>(
+        &'a mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<sansio::NoData>, Rejected> {
         if path.remote != self.path.remote || path.local != self.path.local {
             return Err(Rejected::NotForUs);
         }
         let seq = u32::from_be_bytes(data.try_into().map_err(|_| Rejected::Malformed)?);
         let sent = *self.sent_at.get(seq as usize).ok_or(Rejected::Malformed)?;
         self.pongs.push_back((seq, now - sent));
-        Ok(())
+        Ok(None)
     }
     fn handle_timeout(&mut self, now: Instant) {
         if self.next_at.is_some_and(|t| t <= now) {
@@ -122,7 +134,13 @@ pub struct Rendezvous {
 
 impl SansIo for Rendezvous {
     type Event = ();
-    fn handle_datagram(&mut self, _now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
+    type Data<'a> = sansio::NoData;
+    fn handle_datagram<'a>(
+        &'a mut self,
+        _now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<sansio::NoData>, Rejected> {
         if data != b"REG" {
             return Err(Rejected::Malformed);
         }
@@ -133,7 +151,7 @@ impl SansIo for Rendezvous {
             self.out.push_back((pa, format!("PEER {b}").into_bytes()));
             self.out.push_back((pb, format!("PEER {a}").into_bytes()));
         }
-        Ok(())
+        Ok(None)
     }
     fn handle_timeout(&mut self, _now: Instant) {}
     fn poll_transmit(&mut self, _now: Instant, out: &mut [u8]) -> Option<Transmit> {
@@ -180,7 +198,13 @@ impl Peer {
 
 impl SansIo for Peer {
     type Event = SocketAddr;
-    fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
+    type Data<'a> = sansio::NoData;
+    fn handle_datagram<'a>(
+        &'a mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<sansio::NoData>, Rejected> {
         if path.local != self.local {
             return Err(Rejected::NotForUs);
         }
@@ -190,7 +214,7 @@ impl SansIo for Peer {
             self.target = Some(addr.parse().map_err(|_| Rejected::Malformed)?);
             self.next_punch = Some(now);
             self.handle_timeout(now);
-            return Ok(());
+            return Ok(None);
         }
         match data {
             b"PUNCH" => self.out.push_back((path, b"ACK")),
@@ -202,7 +226,7 @@ impl SansIo for Peer {
             self.events.push_back(path.remote);
             self.next_punch = None;
         }
-        Ok(())
+        Ok(None)
     }
     fn handle_timeout(&mut self, now: Instant) {
         let (Some(at), Some(target)) = (self.next_punch, self.target) else {

@@ -409,8 +409,18 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
 impl<E: Entropy, const N: usize, const B: usize> SansIo for StunClient<E, N, B> {
     type Event = ClientEvent<B>;
 
-    fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
-        StunClient::handle_datagram(self, now, path, data)
+    type Data<'a>
+        = sansio::NoData
+    where
+        Self: 'a;
+
+    fn handle_datagram<'a>(
+        &'a mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<sansio::NoData>, Rejected> {
+        StunClient::handle_datagram(self, now, path, data).map(|()| None)
     }
 
     fn handle_timeout(&mut self, now: Instant) {

@@ -383,14 +383,24 @@ fn is_understood(kind: AttrType, rfc5780: bool) -> bool {
 impl<L: KeyLookup, const Q: usize> SansIo for StunServer<L, Q> {
     type Event = core::convert::Infallible;
 
-    fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
+    type Data<'a>
+        = sansio::NoData
+    where
+        Self: 'a;
+
+    fn handle_datagram<'a>(
+        &'a mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<sansio::NoData>, Rejected> {
         let mut buf = [0u8; MAX_RESPONSE];
         if let Some(t) = self.respond(now, path, data, &mut buf)? {
             if self.queue.push_back((t, buf)).is_err() {
                 self.stats.dropped += 1;
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     fn handle_timeout(&mut self, _now: Instant) {}
