@@ -7,6 +7,7 @@
 use core::net::SocketAddr;
 use core::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy};
 use std::hint::black_box;
 use turn_proto::client::{TurnClient, TurnClientConfig};
@@ -61,7 +62,8 @@ fn handshake(server: &mut Server, client: &mut Client, now: Instant, port: &mut 
             if let ServerEvent::AllocateRelay(req) = ev {
                 *port = port.wrapping_add(1).max(1024);
                 let relay = SocketAddr::new(a("203.0.113.1:0").ip(), *port);
-                if let Some(r) = server.relay_allocated(now, req.id, relay, None, &mut out) {
+                server.relay_allocated(now, req.id, relay, None);
+                while let Some(r) = server.poll_transmit(now, &mut out) {
                     let _ = client.handle_datagram(now, r.path.reversed(), &out[..r.len]);
                 }
             }

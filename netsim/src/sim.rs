@@ -218,7 +218,7 @@ const MAX_TRANSMITS_PER_DRAIN: u32 = 100_000;
 /// impl SansIo for Echo {
 ///     type Event = Path;
 ///     type Data<'a> = sansio::NoData;
-///     fn handle_datagram<'a>(&'a mut self, _: Instant, path: Path, data: &'a [u8])
+///     fn handle_datagram<'a>(&mut self, _: Instant, path: Path, data: &'a [u8])
 ///         -> Result<Option<sansio::NoData>, Rejected> {
 ///         self.0.push_back((path, data.to_vec()));
 ///         self.1.push_back(path);

@@ -670,13 +670,10 @@ impl<E: Entropy, const N: usize> RtpSession<E, N> {
 impl<E: Entropy, const N: usize> SansIo for RtpSession<E, N> {
     type Event = SessionEvent;
 
-    type Data<'a>
-        = sansio::NoData
-    where
-        Self: 'a;
+    type Data<'a> = sansio::NoData;
 
     fn handle_datagram<'a>(
-        &'a mut self,
+        &mut self,
         now: Instant,
         path: Path,
         data: &'a [u8],

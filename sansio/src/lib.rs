@@ -33,8 +33,8 @@
 //! * **Commands** are methods of the concrete type (`start_request`, `create_permission`,
 //!   `add_remote_candidate`, `open_channel`…); those that start timers take `now`. Outcomes
 //!   (a response, a timeout, a 401) come back as events, not as `Err` from the command.
-//! * **Data up**: [`SansIo::Data`] is what a datagram carries to the owner, borrowed from it
-//!   (or from the machine). Machines that consume everything use [`NoData`].
+//! * **Data up**: [`SansIo::Data`] is what a datagram carries to the owner, borrowed from the
+//!   datagram (never from the machine). Machines that consume everything use [`NoData`].
 //! * **Data down**: a machine that carries its owner's datagrams implements [`Carrier`]:
 //!   `send(now, to, data, out)` wraps `data` into `out` at once and returns the [`Transmit`].
 //! * **Resources** (a relay socket, a TCP connection) are asked for with an event and granted
@@ -58,7 +58,7 @@
 //! impl SansIo for Echo {
 //!     type Event = usize;                 // bytes echoed
 //!     type Data<'a> = NoData;
-//!     fn handle_datagram<'a>(&'a mut self, now: Instant, path: Path, data: &'a [u8])
+//!     fn handle_datagram<'a>(&mut self, now: Instant, path: Path, data: &'a [u8])
 //!         -> Result<Option<NoData>, Rejected> {
 //!         let mut copy = [0u8; 16];
 //!         let n = data.len().min(16);
@@ -109,6 +109,7 @@ mod queue;
 mod time;
 mod timers;
 mod transmit;
+mod txqueue;
 
 pub use demux::{classify, PacketKind};
 pub use entropy::{Entropy, Forked, SeededEntropy};
@@ -117,6 +118,7 @@ pub use queue::EventQueue;
 pub use time::Instant;
 pub use timers::{TimerKey, Timers};
 pub use transmit::{Path, Transmit, Transport};
+pub use txqueue::TransmitQueue;
 
 /// Step 2 and 3 of the loop: send every datagram `machine` has ready (`send(t, &out[..t.len])`),
 /// then hand every event to `on_event`. Returns the number of datagrams sent.

@@ -45,11 +45,12 @@ pub trait SansIo {
 
     /// Application data a datagram carries up to the owner: the payload an ICE agent received
     /// on a valid pair, the data a TURN client's peer sent through the relay. It borrows from
-    /// the datagram (or from the machine, for a machine that decrypts). [`NoData`] for a
-    /// machine that consumes everything it accepts.
-    type Data<'a>
-    where
-        Self: 'a;
+    /// the datagram only (never from the machine), so the owner can keep using the machine —
+    /// and hand the data to the next machine — while holding it. A machine that transforms
+    /// what it receives (decryption) keeps the result in its own bounded buffer and reports it
+    /// with an event or a read method. [`NoData`] for a machine that consumes everything it
+    /// accepts.
+    type Data<'a>;
 
     /// Feed one datagram received on `path` at `now`.
     ///
@@ -57,7 +58,7 @@ pub trait SansIo {
     /// `Err(_)`: it did not take it, and its state is unchanged; [`Rejected::NotForUs`] lets
     /// another machine sharing the socket try.
     fn handle_datagram<'a>(
-        &'a mut self,
+        &mut self,
         now: Instant,
         path: Path,
         data: &'a [u8],

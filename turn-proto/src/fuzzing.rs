@@ -9,6 +9,7 @@ use crate::server::{
 use crate::wire::{frame_len, ChannelData, Deframer, TurnAttribute};
 use core::net::SocketAddr;
 use core::time::Duration;
+use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy, Transport};
 use stun_proto::auth::{IntegrityKey, KeyLookup};
 use stun_proto::wire::attr::PasswordAlgorithm;
@@ -173,9 +174,9 @@ pub fn server_session(data: &[u8]) {
                 answer = answer.wrapping_add(1);
                 let addr = SocketAddr::new(SERVER.ip(), 40_000 + answer);
                 if answer % 3 == 0 {
-                    server.relay_failed(now, req.id, &mut out);
+                    server.relay_failed(now, req.id);
                 } else {
-                    server.relay_allocated(now, req.id, addr, None, &mut out);
+                    server.relay_allocated(now, req.id, addr, None);
                 }
             }
         }
@@ -241,14 +242,11 @@ fn pump(server: &mut Server, client: &mut TurnClient<SeededEntropy, 4>, now: Ins
         while let Some(ev) = server.poll_event() {
             if let ServerEvent::AllocateRelay(req) = ev {
                 let relay = SocketAddr::new(SERVER.ip(), 50_000);
-                if let Some(r) = server.relay_allocated(now, req.id, relay, None, &mut out) {
-                    let _ = client.handle_datagram(
-                        now,
-                        r.path.reversed(),
-                        out.get(..r.len).unwrap_or(&[]),
-                    );
-                }
+                server.relay_allocated(now, req.id, relay, None);
             }
+        }
+        while let Some(r) = server.poll_transmit(now, &mut out) {
+            let _ = client.handle_datagram(now, r.path.reversed(), out.get(..r.len).unwrap_or(&[]));
         }
     }
 }

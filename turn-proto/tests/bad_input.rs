@@ -13,6 +13,7 @@ use common::*;
 use core::net::SocketAddr;
 use core::time::Duration;
 use proptest::prelude::*;
+use sansio::SansIo as _;
 use sansio::{Instant, Path, Transport};
 use stun_proto::auth::IntegrityKey;
 use stun_proto::wire::attr::{AttrType, Attribute, ErrorCode, PasswordAlgorithm};
@@ -99,7 +100,10 @@ impl Signer {
                 let r = relay_request(server)?;
                 let port = NEXT_PORT.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
                 let relay = SocketAddr::new(addr(SERVER).ip(), port);
-                let t = server.relay_allocated(now, r.id, relay, None, &mut out)?;
+                server
+                    .relay_allocated(now, r.id, relay, None)
+                    .then_some(())?;
+                let t = server.poll_transmit(now, &mut out)?;
                 out[..t.len].to_vec()
             }
             _ => return None,
@@ -403,7 +407,8 @@ fn quota_486_and_capacity_508() {
     let Some(r) = relay_request(&mut s) else {
         panic!()
     };
-    let t = s.relay_failed(now, r.id, &mut out).unwrap();
+    s.relay_failed(now, r.id);
+    let t = s.poll_transmit(now, &mut out).unwrap();
     let m = Message::new_checked(&out[..t.len]).unwrap();
     assert!(matches!(
         m.decode(AttrType::ERROR_CODE),
@@ -438,9 +443,8 @@ fn even_port_reservation_token_is_redeemed_once() {
     };
     assert!(r.even_port && r.reserve_next);
     let relay = addr("203.0.113.1:50000");
-    let t = s
-        .relay_allocated(now, r.id, relay, Some(addr("203.0.113.1:50001")), &mut out)
-        .unwrap();
+    assert!(s.relay_allocated(now, r.id, relay, Some(addr("203.0.113.1:50001"))));
+    let t = s.poll_transmit(now, &mut out).unwrap();
     let m = Message::new_checked(&out[..t.len]).unwrap();
     let Some(Ok(TurnAttribute::ReservationToken(token))) = m.turn(AttrType::RESERVATION_TOKEN)
     else {
@@ -500,8 +504,8 @@ fn even_port_reservation_token_is_redeemed_once() {
     let Some(r) = relay_request(&mut s2) else {
         panic!()
     };
-    s2.relay_allocated(now2, r.id, relay, Some(addr("203.0.113.1:50001")), &mut out)
-        .unwrap();
+    assert!(s2.relay_allocated(now2, r.id, relay, Some(addr("203.0.113.1:50001"))));
+    s2.poll_transmit(now2, &mut out).unwrap();
     s2.handle_timeout(now2 + Duration::from_secs(31));
     let mut expired = false;
     while let Some(e) = s2.poll_event() {

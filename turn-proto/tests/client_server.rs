@@ -10,6 +10,7 @@ mod common;
 
 use common::*;
 use core::time::Duration;
+use sansio::SansIo as _;
 use sansio::{Instant, Path, Transport};
 use stun_proto::wire::attr::ErrorCode;
 use turn_proto::client::TurnEvent;
@@ -383,7 +384,8 @@ fn rfc6062_connect_and_bind() {
         })
         .expect("ConnectPeer");
     let mut out = [0u8; 512];
-    let t = n.server.peer_connected(n.now, conn, &mut out).unwrap();
+    assert!(n.server.peer_connected(n.now, conn));
+    let t = n.server.poll_transmit(n.now, &mut out).unwrap();
     let d = out[..t.len].to_vec();
     n.deliver_to_client(t.path.reversed(), &d);
     n.pump();
@@ -420,10 +422,11 @@ fn rfc6062_connect_and_bind() {
     }));
     // An incoming connection from the permitted peer: ConnectionAttempt; not bound in 30 s: closed.
     let relay = n.client.relayed_address().unwrap();
-    let (id, t) = n
+    let id = n
         .server
-        .peer_connection_incoming(n.now, relay, addr("198.51.100.7:7000"), &mut out)
+        .peer_connection_incoming(n.now, relay, addr("198.51.100.7:7000"))
         .unwrap();
+    let t = n.server.poll_transmit(n.now, &mut out).unwrap();
     let d = out[..t.len].to_vec();
     n.deliver_to_client(t.path.reversed(), &d);
     n.pump();
@@ -433,8 +436,9 @@ fn rfc6062_connect_and_bind() {
     }));
     assert!(n
         .server
-        .peer_connection_incoming(n.now, relay, addr("198.51.100.99:1"), &mut out)
+        .peer_connection_incoming(n.now, relay, addr("198.51.100.99:1"))
         .is_none());
+    assert!(n.server.poll_transmit(n.now, &mut out).is_none());
     n.now += Duration::from_secs(31);
     n.server.handle_timeout(n.now);
     n.drain_server();
@@ -493,7 +497,8 @@ fn fixed_tables_without_alloc_refuse_beyond_capacity() {
             while let Some(ev) = s.poll_event() {
                 if let ServerEvent::AllocateRelay(req) = ev {
                     let relay = addr(&format!("203.0.113.1:{}", 50_000 + i));
-                    if let Some(r) = s.relay_allocated(now, req.id, relay, None, &mut out) {
+                    s.relay_allocated(now, req.id, relay, None);
+                    while let Some(r) = s.poll_transmit(now, &mut out) {
                         let _ = c.handle_datagram(now, r.path.reversed(), &out[..r.len]);
                     }
                 }

@@ -720,13 +720,10 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     type Event = IceEvent;
 
     /// Application data that arrived on a known pair, borrowed from the datagram.
-    type Data<'a>
-        = &'a [u8]
-    where
-        Self: 'a;
+    type Data<'a> = &'a [u8];
 
     fn handle_datagram<'a>(
-        &'a mut self,
+        &mut self,
         now: Instant,
         path: Path,
         data: &'a [u8],

@@ -5,6 +5,7 @@ use super::IceAgent;
 use crate::candidate::{Candidate, CandidateKind};
 use crate::event::SelectedPair;
 use core::net::SocketAddr;
+use sansio::SansIo as _;
 use sansio::{Entropy, Forked, Instant, Path, Rejected, Transmit};
 use turn_proto::client::{TurnClient, TurnClientConfig, TurnEvent};
 

@@ -28,7 +28,7 @@ impl SansIo for Echo {
     type Event = SocketAddr;
     type Data<'a> = sansio::NoData;
     fn handle_datagram<'a>(
-        &'a mut self,
+        &mut self,
         _now: Instant,
         path: Path,
         data: &'a [u8],
@@ -88,7 +88,7 @@ impl SansIo for Pinger {
     type Event = (u32, Duration);
     type Data<'a> = sansio::NoData;
     fn handle_datagram<'a>(
-        &'a mut self,
+        &mut self,
         now: Instant,
         path: Path,
         data: &'a [u8],
@@ -136,7 +136,7 @@ impl SansIo for Rendezvous {
     type Event = ();
     type Data<'a> = sansio::NoData;
     fn handle_datagram<'a>(
-        &'a mut self,
+        &mut self,
         _now: Instant,
         path: Path,
         data: &'a [u8],
@@ -200,7 +200,7 @@ impl SansIo for Peer {
     type Event = SocketAddr;
     type Data<'a> = sansio::NoData;
     fn handle_datagram<'a>(
-        &'a mut self,
+        &mut self,
         now: Instant,
         path: Path,
         data: &'a [u8],

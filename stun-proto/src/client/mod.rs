@@ -409,13 +409,10 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
 impl<E: Entropy, const N: usize, const B: usize> SansIo for StunClient<E, N, B> {
     type Event = ClientEvent<B>;
 
-    type Data<'a>
-        = sansio::NoData
-    where
-        Self: 'a;
+    type Data<'a> = sansio::NoData;
 
     fn handle_datagram<'a>(
-        &'a mut self,
+        &mut self,
         now: Instant,
         path: Path,
         data: &'a [u8],

@@ -383,13 +383,10 @@ fn is_understood(kind: AttrType, rfc5780: bool) -> bool {
 impl<L: KeyLookup, const Q: usize> SansIo for StunServer<L, Q> {
     type Event = core::convert::Infallible;
 
-    type Data<'a>
-        = sansio::NoData
-    where
-        Self: 'a;
+    type Data<'a> = sansio::NoData;
 
     fn handle_datagram<'a>(
-        &'a mut self,
+        &mut self,
         now: Instant,
         path: Path,
         data: &'a [u8],

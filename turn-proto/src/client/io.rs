@@ -6,15 +6,12 @@ use crate::wire::{
     emit_indication, emit_indication_in_place, ChannelData, TurnAttribute, TurnMessageExt,
 };
 use core::net::SocketAddr;
-use sansio::{Entropy, Instant, Path, Rejected, Transmit, Transport};
+use sansio::{Carrier, Entropy, Instant, Path, Rejected, SansIo, SendError, Transmit, Transport};
 use stun_proto::wire::attr::AttrType;
 use stun_proto::wire::{Class, Message, Method, TransactionId};
 
 impl<E: Entropy, const P: usize> TurnClient<E, P> {
-    /// Feed a datagram received on `path` (or a frame cut from the TCP/TLS stream). Data from
-    /// a peer is returned, borrowing `data`; responses update the client and produce events.
-    /// `Err(NotForUs)`: not from our server, or not TURN (offer it to the next machine).
-    pub fn handle_datagram<'a>(
+    fn receive<'a>(
         &mut self,
         now: Instant,
         path: Path,
@@ -100,9 +97,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             },
             Method::CONNECTION_ATTEMPT => match msg.turn(AttrType::CONNECTION_ID) {
                 Some(Ok(TurnAttribute::ConnectionId(connection))) => {
-                    let _ = self
-                        .events
-                        .push_back(TurnEvent::ConnectionAttempt { peer, connection });
+                    self.emit_critical(TurnEvent::ConnectionAttempt { peer, connection });
                     Ok(None)
                 }
                 _ => Err(Rejected::Malformed),
@@ -190,8 +185,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         Ok((TransactionId(tid), self.config.stun.fingerprint))
     }
 
-    /// Fire retransmissions and refreshes. Early or repeated calls do nothing.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    fn fire(&mut self, now: Instant) {
         self.stun.handle_timeout(now);
         self.drain_stun(now);
         if self.state != State::Allocated {
@@ -231,21 +225,57 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         self.refresh_at = Instant::MAX;
         self.perms.clear();
         self.chans.clear();
-        let _ = self.events.push_back(event);
+        self.emit_critical(event);
+    }
+
+    /// Queue an ordinary event (dropped and counted when the owner does not drain).
+    pub(super) fn emit(&mut self, event: TurnEvent) {
+        self.events.push(event);
+    }
+
+    /// Queue an event that ends or asks for a resource: never dropped while a slot holds an
+    /// ordinary event; with all 32 slots critical it is counted in `events_lost`.
+    pub(super) fn emit_critical(&mut self, event: TurnEvent) {
+        if self.events.push_critical(event).is_err() {
+            self.events_lost = self.events_lost.saturating_add(1);
+        }
+    }
+}
+
+/// The one contract (see the [`sansio`] crate page). Data a peer sent through the relay is
+/// handed up as [`PeerData`], borrowing the datagram.
+impl<E: Entropy, const P: usize> SansIo for TurnClient<E, P> {
+    type Event = TurnEvent;
+    type Data<'a> = PeerData<'a>;
+
+    /// A datagram received on `path` (or a frame cut from the TCP/TLS stream): data from a
+    /// peer is handed up; responses update the client and produce events. `Err(NotForUs)`:
+    /// not from our server, or not TURN (offer it to the next machine).
+    fn handle_datagram<'a>(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<PeerData<'a>>, Rejected> {
+        self.receive(now, path, data)
+    }
+
+    /// Fire retransmissions and refreshes. Early or repeated calls do nothing.
+    fn handle_timeout(&mut self, now: Instant) {
+        self.fire(now)
     }
 
     /// The next request (re)transmission, written to `out`.
-    pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
         self.stun.poll_transmit(now, out)
     }
 
-    /// The next event.
-    pub fn poll_event(&mut self) -> Option<TurnEvent> {
-        self.events.pop_front()
+    fn poll_event(&mut self) -> Option<TurnEvent> {
+        self.events.pop()
     }
 
     /// The next deadline: a retransmission, a refresh, or the allocation's expiry.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&self) -> Option<Instant> {
         let mut t = self.stun.poll_timeout();
         let mut fold = |x: Instant| t = Some(t.map_or(x, |t| t.min(x)));
         if self.state == State::Allocated {
@@ -260,5 +290,24 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
                 .for_each(|c| fold(c.refresh_at));
         }
         t.filter(|t| *t != Instant::MAX)
+    }
+}
+
+/// Data to a peer: ChannelData when a channel is bound, else a Send indication.
+impl<E: Entropy, const P: usize> Carrier for TurnClient<E, P> {
+    type To = SocketAddr;
+
+    fn send(
+        &mut self,
+        now: Instant,
+        to: SocketAddr,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<Transmit, SendError> {
+        self.send_to(now, to, data, out).map_err(|e| match e {
+            CommandError::NoPermission => SendError::NotPermitted,
+            CommandError::TooLarge => SendError::TooLarge,
+            _ => SendError::NotConnected,
+        })
     }
 }

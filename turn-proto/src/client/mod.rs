@@ -94,9 +94,9 @@ enum Op {
 /// A TURN client with up to `P` permissions and `P` channels, drawing transaction IDs from
 /// `E`. No allocator.
 ///
-/// Call order: one `handle_*` call or command, then drain
-/// [`poll_transmit`](Self::poll_transmit), then drain [`poll_event`](Self::poll_event), then
-/// read [`poll_timeout`](Self::poll_timeout).
+/// Driven through [`sansio::SansIo`] (the workspace's one contract: one input, then drain
+/// `poll_transmit`, then `poll_event`, then read `poll_timeout`); data to peers goes through
+/// [`sansio::Carrier::send`] (or [`send_to_in_place`](Self::send_to_in_place), zero-copy).
 #[derive(Debug)]
 pub struct TurnClient<E, const P: usize = 16> {
     config: TurnClientConfig,
@@ -109,7 +109,8 @@ pub struct TurnClient<E, const P: usize = 16> {
     ops: heapless::Vec<(TransactionId, Op), TRANSACTIONS>,
     perms: heapless::Vec<Perm, P>,
     chans: heapless::Vec<Chan, P>,
-    events: heapless::Deque<TurnEvent, 32>,
+    events: sansio::EventQueue<TurnEvent, 32>,
+    events_lost: u64,
     next_channel: u16,
     indications: u64,
 }
@@ -134,10 +135,16 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             ops: heapless::Vec::new(),
             perms: heapless::Vec::new(),
             chans: heapless::Vec::new(),
-            events: heapless::Deque::new(),
+            events: sansio::EventQueue::new(),
+            events_lost: 0,
             next_channel: MIN_CHANNEL,
             indications: 0,
         })
+    }
+
+    /// Events the owner missed by not draining (see [`sansio::EventQueue`]).
+    pub fn events_dropped(&self) -> u64 {
+        self.events.dropped() + self.events_lost
     }
 
     /// The relayed transport address, once allocated.

@@ -49,14 +49,14 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
                     },
                     Outcome::Error(code) => TurnEvent::ConnectFailed { peer, code },
                 };
-                let _ = self.events.push_back(ev);
+                self.emit(ev);
             }
             Op::ConnectionBind(connection) => {
                 let ev = match outcome {
                     Outcome::Success(_) => TurnEvent::ConnectionBound { connection },
                     Outcome::Error(code) => TurnEvent::ConnectionBindFailed { connection, code },
                 };
-                let _ = self.events.push_back(ev);
+                self.emit(ev);
             }
         }
     }
@@ -77,22 +77,20 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             }
             Outcome::Error(code) => {
                 self.state = State::Closed;
-                let _ = self.events.push_back(TurnEvent::AllocationFailed { code });
+                self.emit(TurnEvent::AllocationFailed { code });
                 return;
             }
         };
         let Some((relayed, mapped, lifetime)) = granted else {
             self.state = State::Closed;
-            let _ = self
-                .events
-                .push_back(TurnEvent::AllocationFailed { code: None });
+            self.emit(TurnEvent::AllocationFailed { code: None });
             return;
         };
         self.state = State::Allocated;
         self.relayed = Some(relayed);
         self.mapped = mapped;
         let lifetime = self.set_lifetime(now, lifetime);
-        let _ = self.events.push_back(TurnEvent::Allocated {
+        self.emit(TurnEvent::Allocated {
             relayed,
             mapped,
             lifetime,
@@ -117,9 +115,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             }
             (true, Outcome::Error(_)) => {
                 self.state = State::Allocated;
-                let _ = self
-                    .events
-                    .push_back(TurnEvent::RefreshFailed { code: None });
+                self.emit(TurnEvent::RefreshFailed { code: None });
             }
             (false, Outcome::Success(r)) => {
                 let secs = match r.message().turn(AttrType::LIFETIME) {
@@ -127,7 +123,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
                     _ => 600,
                 };
                 let lifetime = self.set_lifetime(now, secs);
-                let _ = self.events.push_back(TurnEvent::Refreshed { lifetime });
+                self.emit(TurnEvent::Refreshed { lifetime });
             }
             (false, Outcome::Error(Some(ErrorCode::ALLOCATION_MISMATCH))) => {
                 self.lost(TurnEvent::Expired)
@@ -136,7 +132,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
                 // Try again halfway to expiry.
                 let left = self.expires.saturating_duration_since(now);
                 self.refresh_at = now + left / 2;
-                let _ = self.events.push_back(TurnEvent::RefreshFailed { code });
+                self.emit(TurnEvent::RefreshFailed { code });
             }
         }
     }
@@ -152,16 +148,12 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
                 p.installed = true;
                 p.refresh_at = now + (PERMISSION_LIFETIME - REFRESH_MARGIN);
                 if first {
-                    let _ = self
-                        .events
-                        .push_back(TurnEvent::PermissionCreated { peer: ip });
+                    self.emit(TurnEvent::PermissionCreated { peer: ip });
                 }
             }
             Outcome::Error(code) => {
                 self.perms.retain(|p| p.ip != ip);
-                let _ = self
-                    .events
-                    .push_back(TurnEvent::PermissionFailed { peer: ip, code });
+                self.emit(TurnEvent::PermissionFailed { peer: ip, code });
             }
         }
     }
@@ -181,16 +173,12 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
                 // ChannelBind installs the permission too (RFC 8656 §11.2).
                 self.note_permission(now, peer.ip());
                 if first {
-                    let _ = self
-                        .events
-                        .push_back(TurnEvent::ChannelBound { peer, channel });
+                    self.emit(TurnEvent::ChannelBound { peer, channel });
                 }
             }
             Outcome::Error(code) => {
                 self.chans.retain(|c| c.peer != peer);
-                let _ = self
-                    .events
-                    .push_back(TurnEvent::ChannelBindFailed { peer, code });
+                self.emit(TurnEvent::ChannelBindFailed { peer, code });
             }
         }
     }

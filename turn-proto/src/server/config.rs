@@ -102,4 +102,10 @@ pub struct ServerStats {
     pub dropped_malformed: u64,
     /// Peer addresses refused by the filter (403).
     pub peers_denied: u64,
+    /// Ordinary events dropped because the owner did not drain them.
+    pub events_dropped: u64,
+    /// Critical events lost (every queue and the backlog full: the owner stopped draining).
+    pub events_lost: u64,
+    /// Datagrams dropped on the [`sansio::SansIo`] path (transmit queue full or too large).
+    pub transmits_dropped: u64,
 }

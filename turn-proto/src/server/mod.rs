@@ -40,21 +40,45 @@ use allocation::{Allocation, Phase};
 use core::fmt;
 use core::net::SocketAddr;
 use core::time::Duration;
-use sansio::{Entropy, Instant, Path, Rejected, Transmit};
+use sansio::{Entropy, EventQueue, Instant, NoData, Path, Rejected, SansIo, Transmit};
+use sansio::{TransmitQueue, Transport};
 use stun_proto::auth::KeyLookup;
 use stun_proto::wire::{Message, Method};
 use tcp::{Connection, Reservation};
 
 /// How often the expiry sweep runs.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+/// Events held until the owner drains them (see [`sansio::EventQueue`] for the overflow rule;
+/// critical events that find the queue full of critical events wait in a backlog bounded by
+/// the allocation and connection tables).
+pub const EVENT_CAPACITY: usize = 64;
+/// Bytes of datagrams held for [`SansIo::poll_transmit`] (answers to commands, and everything
+/// the [`SansIo`] path produces); a longer datagram is dropped on that path (the zero-copy
+/// methods have no such limit).
+pub const TRANSMIT_BYTES: usize = 16 * 1024;
+/// Datagrams held for [`SansIo::poll_transmit`].
+pub const TRANSMIT_COUNT: usize = 32;
+/// Largest reply the server writes (a response is always shorter).
+pub(super) const MAX_REPLY: usize = 1500;
+/// Largest datagram to a client the [`SansIo`] path frames (on the stack): a peer's datagram
+/// longer than this less the framing is dropped there and counted in `dropped_no_route`
+/// (the zero-copy methods have no such limit).
+pub const TRAIT_PATH_DATAGRAM: usize = 2048;
 
 /// A TURN server with keys from `L`, randomness from `E` and state in `T`'s containers.
 ///
-/// Call order: one `handle_*` call or answer (`relay_allocated`, `peer_connected`, …), which
-/// writes at most one datagram into the caller's buffer and returns it; then drain
-/// [`poll_event`](Self::poll_event); then read [`poll_timeout`](Self::poll_timeout) and call
-/// [`handle_timeout`](Self::handle_timeout) when it passes. Skipping a drain may delay
-/// events, never corrupt state.
+/// It implements [`SansIo`], the workspace's one contract (see the [`sansio`] crate page):
+/// `handle_datagram` takes what clients send to a listening address and what peers send to a
+/// relay address (told apart by `path.local`), answers (`relay_allocated`, `peer_connected`,
+/// …) queue their response, and everything to send comes out of `poll_transmit` — from the
+/// listening socket, or from a relay socket to a peer. Resources are asked for with events
+/// ([`ServerEvent::AllocateRelay`], [`ServerEvent::ConnectPeer`]) and released with events
+/// that are never dropped ([`ServerEvent::AllocationClosed`], …).
+///
+/// Zero-copy fast path for a line-rate relay: [`handle_client_datagram`](Self::handle_client_datagram)
+/// (the payload for a peer borrows the input) and
+/// [`handle_peer_datagram_in_place`](Self::handle_peer_datagram_in_place) (the client's frame
+/// is written around the payload in the receive buffer).
 pub struct TurnServer<L, E, T: Tables> {
     config: ServerConfig,
     auth: ServerAuth<L>,
@@ -65,7 +89,9 @@ pub struct TurnServer<L, E, T: Tables> {
     users: T::Map<Username, usize>,
     reservations: T::Map<[u8; 8], Reservation>,
     connections: T::Map<ConnectionId, Connection>,
-    events: T::Queue<ServerEvent>,
+    events: EventQueue<ServerEvent, EVENT_CAPACITY>,
+    backlog: T::Queue<ServerEvent>,
+    tx: TransmitQueue<TRANSMIT_BYTES, TRANSMIT_COUNT>,
     next_request: u64,
     indication_base: [u8; 4],
     indications: u64,
@@ -99,7 +125,9 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             users: T::Map::with_seed(seed ^ 3),
             reservations: T::Map::with_seed(seed ^ 4),
             connections: T::Map::with_seed(seed ^ 5),
-            events: T::Queue::new_queue(),
+            events: EventQueue::new(),
+            backlog: T::Queue::new_queue(),
+            tx: TransmitQueue::new(),
             entropy,
             next_request: 1,
             indication_base,
@@ -121,7 +149,30 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
 
     /// Counters since start.
     pub fn stats(&self) -> ServerStats {
-        self.stats
+        ServerStats {
+            events_dropped: self.events.dropped(),
+            transmits_dropped: self.tx.dropped(),
+            ..self.stats
+        }
+    }
+
+    /// Queue an ordinary event (dropped and counted when the owner does not drain).
+    pub(super) fn emit(&mut self, event: ServerEvent) {
+        self.events.push(event);
+    }
+
+    /// Queue an event that releases or requests a resource: never dropped.
+    pub(super) fn emit_critical(&mut self, event: ServerEvent) {
+        if let Err(event) = self.events.push_critical(event) {
+            if self.backlog.push_back(event).is_err() {
+                self.stats.events_lost += 1;
+            }
+        }
+    }
+
+    /// The user `client`'s allocation belongs to.
+    pub fn user_of(&self, client: &Path) -> Option<&str> {
+        self.allocations.get(client).map(|a| a.user.as_str())
     }
 
     /// Allocations held, pending ones included.
@@ -177,9 +228,29 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
     }
 
     /// The caller's relay socket for request `id` is open at `relay` (and, for EVEN-PORT with
-    /// R, `reserved_next` holds the next port). Writes the Allocate success response into
-    /// `out`; `None` when the request is unknown (the client went away): close `relay`.
+    /// R, `reserved_next` holds the next port). The Allocate response is queued for
+    /// `poll_transmit`. `false` when the request is unknown (the client went away) or the
+    /// address is refused: close `relay` (and `reserved_next`).
     pub fn relay_allocated(
+        &mut self,
+        now: Instant,
+        id: RelayRequestId,
+        relay: SocketAddr,
+        reserved_next: Option<SocketAddr>,
+    ) -> bool {
+        let mut out = [0u8; MAX_REPLY];
+        let in_use = self.is_relay(&relay);
+        if let Some(t) = self.relay_allocated_into(now, id, relay, reserved_next, &mut out) {
+            self.queue(t, &out);
+        }
+        !in_use && self.is_relay(&relay)
+    }
+
+    pub(super) fn queue(&mut self, t: Transmit, out: &[u8]) -> bool {
+        self.tx.push(t.path, out.get(..t.len).unwrap_or(&[]))
+    }
+
+    fn relay_allocated_into(
         &mut self,
         now: Instant,
         id: RelayRequestId,
@@ -203,10 +274,13 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         alloc.token = token;
         let user = alloc.user.clone();
         let len = requests::allocate_success(alloc, now, &client, software, out).ok();
-        let _ = self.relays.insert(relay, client);
+        if self.relays.insert(relay, client).is_err() {
+            // has_room() was checked above; never here, but never misroute either.
+            return self.allocation_failed(now, client, out);
+        }
         self.stats.allocations_created += 1;
         self.stats.requests_ok += 1;
-        let _ = self.events.push_back(ServerEvent::AllocationCreated {
+        self.emit(ServerEvent::AllocationCreated {
             client,
             relay,
             user,
@@ -214,15 +288,15 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         len.map(|len| Transmit { path: client, len })
     }
 
-    /// The caller could not open a relay socket for request `id`: writes the 508 response.
-    pub fn relay_failed(
-        &mut self,
-        now: Instant,
-        id: RelayRequestId,
-        out: &mut [u8],
-    ) -> Option<Transmit> {
-        let client = self.pending.remove(&id)?;
-        self.allocation_failed(now, client, out)
+    /// The caller could not open a relay socket for request `id`: the 508 response is queued.
+    pub fn relay_failed(&mut self, now: Instant, id: RelayRequestId) {
+        let mut out = [0u8; MAX_REPLY];
+        let Some(client) = self.pending.remove(&id) else {
+            return;
+        };
+        if let Some(t) = self.allocation_failed(now, client, &mut out) {
+            self.queue(t, &out);
+        }
     }
 
     fn allocation_failed(
@@ -256,7 +330,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             Phase::Active => {
                 self.relays.remove(&alloc.relay);
                 self.stats.allocations_closed += 1;
-                let _ = self.events.push_back(ServerEvent::AllocationClosed {
+                self.emit_critical(ServerEvent::AllocationClosed {
                     client: *client,
                     relay: alloc.relay,
                     reason,
@@ -281,18 +355,6 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         }
     }
 
-    /// Let timers fire: allocations, permissions, channel bindings, reservations and
-    /// connection-bind deadlines. Early or repeated calls do nothing.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        if now < self.next_sweep {
-            return;
-        }
-        self.next_sweep = now + SWEEP_INTERVAL;
-        self.sweep_allocations(now);
-        self.sweep_reservations(now);
-        self.sweep_connections(now);
-    }
-
     fn sweep_allocations(&mut self, now: Instant) {
         let (events, relays, pending, users, stats) = (
             &mut self.events,
@@ -313,7 +375,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
                     relay: a.relay,
                     reason: CloseReason::Expired,
                 };
-                if events.push_back(ev).is_err() {
+                if events.push_critical(ev).is_err() {
                     return true; // retried on the next sweep, once events are drained
                 }
                 relays.remove(&a.relay);
@@ -333,14 +395,73 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         });
     }
 
-    /// The next event.
-    pub fn poll_event(&mut self) -> Option<ServerEvent> {
-        self.events.pop_front()
+    /// Whether `addr` is one of the relay addresses the caller handed out.
+    pub fn is_relay(&self, addr: &SocketAddr) -> bool {
+        self.relays.get(addr).is_some()
+    }
+}
+
+/// The trait path: complete on its own (see the type's documentation for the fast path).
+impl<L: KeyLookup, E: Entropy, T: Tables> SansIo for TurnServer<L, E, T> {
+    type Event = ServerEvent;
+    type Data<'a> = NoData;
+
+    /// A datagram to a relay address (`path.local` is a relay, `path.remote` the peer) goes to
+    /// the client; anything else is what a client sent to a listening address.
+    fn handle_datagram<'a>(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<NoData>, Rejected> {
+        let mut out = [0u8; TRAIT_PATH_DATAGRAM];
+        if path.transport == Transport::Udp && self.is_relay(&path.local) {
+            if let Some(t) = self.handle_peer_datagram(now, path.local, path.remote, data, &mut out)
+            {
+                self.queue(t, &out);
+            }
+            return Ok(None);
+        }
+        match self.handle_client_datagram(now, path, data, &mut out)? {
+            Output::None => {}
+            Output::Reply(t) => {
+                self.queue(t, &out);
+            }
+            Output::Relay {
+                relay,
+                peer,
+                payload,
+                ..
+            } => {
+                self.tx.push(Path::udp(relay, peer), payload);
+            }
+        }
+        Ok(None)
     }
 
-    /// When [`handle_timeout`](Self::handle_timeout) should next be called; `None` when no
-    /// state can expire.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    /// Let timers fire: allocations, permissions, channel bindings, reservations and
+    /// connection-bind deadlines. Early or repeated calls do nothing.
+    fn handle_timeout(&mut self, now: Instant) {
+        if now < self.next_sweep {
+            return;
+        }
+        self.next_sweep = now + SWEEP_INTERVAL;
+        self.sweep_allocations(now);
+        self.sweep_reservations(now);
+        self.sweep_connections(now);
+    }
+
+    fn poll_transmit(&mut self, _now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        self.tx.pop(out)
+    }
+
+    /// The next event; critical events that waited in the backlog come after the queue.
+    fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.events.pop().or_else(|| self.backlog.pop_front())
+    }
+
+    /// When `handle_timeout` should next be called; `None` when no state can expire.
+    fn poll_timeout(&self) -> Option<Instant> {
         let idle = self.allocations.is_empty()
             && self.reservations.is_empty()
             && self.connections.is_empty();

@@ -8,7 +8,7 @@ use super::event::{CloseReason, Output, RelayRequest, RelayRequestId, ServerEven
 use super::permissions;
 use super::quota::TokenBucket;
 use super::reply::{self, Seal};
-use super::tables::{Map, Queue, Tables};
+use super::tables::{Map, Tables};
 use super::TurnServer;
 use crate::wire::{AddressFamily, RelayProtocol, TurnAttribute, TurnMessageExt};
 use crate::wire::{MAX_CHANNEL_RFC5766, MAX_CHANNEL_RFC8656, MIN_CHANNEL};
@@ -105,7 +105,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         let had_mac = msg.has_integrity();
         if code == ErrorCode::UNAUTHENTICATED && had_mac || code == ErrorCode::WRONG_CREDENTIALS {
             self.stats.auth_failures += 1;
-            let _ = self.events.push_back(ServerEvent::AuthFailed {
+            self.emit(ServerEvent::AuthFailed {
                 client: *client,
                 code,
             });
@@ -241,7 +241,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         };
         if self
             .events
-            .push_back(ServerEvent::AllocateRelay(request))
+            .push_critical(ServerEvent::AllocateRelay(request))
             .is_err()
         {
             // The caller is not draining events: undo rather than wait forever.
@@ -285,7 +285,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         };
         if alloc.user.as_str() != auth.user {
             self.stats.auth_failures += 1;
-            let _ = self.events.push_back(ServerEvent::AuthFailed {
+            self.emit(ServerEvent::AuthFailed {
                 client,
                 code: ErrorCode::WRONG_CREDENTIALS,
             });

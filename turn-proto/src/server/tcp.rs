@@ -5,7 +5,7 @@ use super::auth::Authed;
 use super::event::{ConnectionId, Output, ServerEvent};
 use super::permissions;
 use super::reply::{self, Seal};
-use super::tables::{Map, Queue, Tables};
+use super::tables::{Map, Tables};
 use super::TurnServer;
 use crate::wire::{RelayProtocol, TurnAttribute, TurnMessageExt};
 use core::net::SocketAddr;
@@ -69,7 +69,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         self.reservations.retain(|_, r| {
             now < r.expires
                 || events
-                    .push_back(ServerEvent::ReservationExpired { relay: r.relay })
+                    .push_critical(ServerEvent::ReservationExpired { relay: r.relay })
                     .is_err()
         });
     }
@@ -83,7 +83,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
                 return true;
             }
             if events
-                .push_back(ServerEvent::CloseConnection { connection: *id })
+                .push_critical(ServerEvent::CloseConnection { connection: *id })
                 .is_err()
             {
                 return true;
@@ -96,13 +96,13 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
     }
 
     pub(super) fn close_connections_of(&mut self, control: &Path) {
-        let events = &mut self.events;
+        let mut closing: heapless::Vec<ConnectionId, 64> = heapless::Vec::new();
         self.connections.retain(|id, c| {
-            c.control != *control
-                || events
-                    .push_back(ServerEvent::CloseConnection { connection: *id })
-                    .is_err()
+            c.control != *control || closing.push(*id).is_err() // the rest: next sweep (orphans)
         });
+        for connection in closing {
+            self.emit_critical(ServerEvent::CloseConnection { connection });
+        }
     }
 
     fn new_connection_id(&mut self) -> Option<ConnectionId> {
@@ -177,7 +177,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         if let Some(a) = self.allocations.get_mut(&client) {
             a.connections += 1;
         }
-        let _ = self.events.push_back(ServerEvent::ConnectPeer {
+        self.emit_critical(ServerEvent::ConnectPeer {
             connection: id,
             relay,
             peer,
@@ -185,31 +185,24 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         Ok(())
     }
 
-    /// The caller connected `connection` to its peer: writes the Connect success response
-    /// (with CONNECTION-ID) for the client's control connection into `out`. `None` when the
+    /// The caller connected `connection` to its peer: the Connect success response (with
+    /// CONNECTION-ID) is queued for the client's control connection. `false` when the
     /// connection is unknown: close it.
-    pub fn peer_connected(
-        &mut self,
-        now: Instant,
-        connection: ConnectionId,
-        out: &mut [u8],
-    ) -> Option<Transmit> {
-        self.connect_outcome(now, connection, None, out)
+    pub fn peer_connected(&mut self, now: Instant, connection: ConnectionId) -> bool {
+        let mut out = [0u8; super::MAX_REPLY];
+        match self.connect_outcome(now, connection, None, &mut out) {
+            Some(t) => self.queue(t, &out),
+            None => false,
+        }
     }
 
-    /// The caller could not connect `connection` to its peer: writes 447 for the client.
-    pub fn peer_connect_failed(
-        &mut self,
-        now: Instant,
-        connection: ConnectionId,
-        out: &mut [u8],
-    ) -> Option<Transmit> {
-        self.connect_outcome(
-            now,
-            connection,
-            Some(ErrorCode::CONNECTION_TIMEOUT_OR_FAILURE),
-            out,
-        )
+    /// The caller could not connect `connection` to its peer: 447 is queued for the client.
+    pub fn peer_connect_failed(&mut self, now: Instant, connection: ConnectionId) {
+        let mut out = [0u8; super::MAX_REPLY];
+        let failure = Some(ErrorCode::CONNECTION_TIMEOUT_OR_FAILURE);
+        if let Some(t) = self.connect_outcome(now, connection, failure, &mut out) {
+            self.queue(t, &out);
+        }
     }
 
     fn connect_outcome(
@@ -259,10 +252,22 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
     }
 
     /// A peer opened a TCP connection to the TCP relay `relay`: when it holds a permission,
-    /// writes the ConnectionAttempt indication for the client into `out` and returns the new
-    /// connection's id (keep the peer connection, unread, until `ConnectionBound` or
+    /// the ConnectionAttempt indication for the client is queued and the new connection's id
+    /// returned (keep the peer connection, unread, until `ConnectionBound` or
     /// `CloseConnection`). `None`: refuse (close) it.
     pub fn peer_connection_incoming(
+        &mut self,
+        now: Instant,
+        relay: SocketAddr,
+        peer: SocketAddr,
+    ) -> Option<ConnectionId> {
+        let mut out = [0u8; super::MAX_REPLY];
+        let (id, t) = self.connection_attempt(now, relay, peer, &mut out)?;
+        self.queue(t, &out);
+        Some(id)
+    }
+
+    fn connection_attempt(
         &mut self,
         now: Instant,
         relay: SocketAddr,
@@ -350,7 +355,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         if let Some(c) = self.connections.get_mut(&id) {
             c.state = ConnState::Bound;
         }
-        let _ = self.events.push_back(ServerEvent::ConnectionBound {
+        self.emit_critical(ServerEvent::ConnectionBound {
             connection: id,
             data: client,
         });

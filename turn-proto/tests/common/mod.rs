@@ -9,6 +9,7 @@
 
 use core::net::SocketAddr;
 use core::time::Duration;
+use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy, Transport};
 use stun_proto::auth::{IntegrityKey, KeyLookup};
 use stun_proto::wire::attr::PasswordAlgorithm;
@@ -176,10 +177,8 @@ impl Net {
                 let next = req
                     .reserve_next
                     .then(|| SocketAddr::new(relay.ip(), relay.port() + 1));
-                if let Some(t) = self
-                    .server
-                    .relay_allocated(self.now, req.id, relay, next, &mut out)
-                {
+                assert!(self.server.relay_allocated(self.now, req.id, relay, next));
+                while let Some(t) = self.server.poll_transmit(self.now, &mut out) {
                     let reply = out[..t.len].to_vec();
                     self.deliver_to_client(t.path.reversed(), &reply);
                 }

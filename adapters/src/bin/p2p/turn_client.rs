@@ -10,6 +10,7 @@
 use crate::exit::{Failure, Outcome};
 use crate::stun_client::resolve;
 use adapters::{Clock, OsEntropy};
+use sansio::SansIo as _;
 use sansio::{Instant, Path};
 use std::net::SocketAddr;
 use std::time::Duration;

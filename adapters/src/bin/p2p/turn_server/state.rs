@@ -9,6 +9,7 @@ use super::config::Settings;
 use super::ports::PortPool;
 use super::{tcp, udp};
 use adapters::{Clock, OsEntropy};
+use sansio::SansIo as _;
 use sansio::{Path, Transmit, Transport};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -179,6 +180,18 @@ impl Core {
         self.out = out;
     }
 
+    /// Send what the server queued (answers to `relay_allocated`, `peer_connected`, …).
+    pub fn flush_server(&mut self) {
+        let now = self.clock.now();
+        let mut out = std::mem::replace(&mut self.out, Box::new([0; 1500]));
+        while let Some(t) = self.server.poll_transmit(now, &mut out[..]) {
+            if let Some(data) = out.get(..t.len) {
+                self.send_to_client(&t.path, data);
+            }
+        }
+        self.out = out;
+    }
+
     /// Answer every queued event of the server.
     pub fn drain_events(&mut self, shared: &Shared) {
         while let Some(ev) = self.server.poll_event() {
@@ -188,6 +201,7 @@ impl Core {
                     client,
                     relay,
                     user,
+                    ..
                 } => {
                     tracing::info!(client = %client.remote, transport = ?client.transport,
                         %relay, user = %user, "allocation created");
@@ -235,11 +249,9 @@ impl Core {
             RelayProtocol::Tcp => tcp::open_relay(self, shared, &req),
             _ => self.open_udp_relay(shared, &req),
         };
-        let answer = match opened {
+        match opened {
             Ok((relay, next)) => {
-                let out = &mut self.out[..];
-                let t = self.server.relay_allocated(now, req.id, relay, next, out);
-                if t.is_none() {
+                if !self.server.relay_allocated(now, req.id, relay, next) {
                     // The client went away meanwhile.
                     self.close_relay(relay);
                     if let Some(n) = next {
@@ -247,17 +259,14 @@ impl Core {
                         self.ports.release(n.port());
                     }
                 }
-                t
             }
             Err(e) => {
                 tracing::warn!(client = %req.client.remote, "cannot open a relay: {e}");
                 self.io.relay_bind_failures += 1;
-                self.server.relay_failed(now, req.id, &mut self.out[..])
+                self.server.relay_failed(now, req.id);
             }
-        };
-        if let Some(t) = answer {
-            self.send_out(t);
         }
+        self.flush_server();
     }
 
     fn open_udp_relay(

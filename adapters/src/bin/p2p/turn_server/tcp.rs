@@ -303,13 +303,11 @@ async fn relay_accept(shared: Shared, listener: TcpListener, relay: SocketAddr) 
         let mut guard = shared.borrow_mut();
         let core = &mut *guard;
         let now = core.clock.now();
-        let incoming = core
-            .server
-            .peer_connection_incoming(now, relay, peer, &mut core.out[..]);
-        let Some((id, t)) = incoming else {
+        let incoming = core.server.peer_connection_incoming(now, relay, peer);
+        let Some(id) = incoming else {
             continue; // no permission: the stream closes as it drops
         };
-        core.send_out(t);
+        core.flush_server();
         let conn = PeerConn {
             stream: Rc::new(stream),
             tasks: Vec::new(),
@@ -333,26 +331,22 @@ pub fn connect_peer(shared: &Shared, id: ConnectionId, relay: SocketAddr, peer: 
         let mut guard = shared.borrow_mut();
         let core = &mut *guard;
         let now = core.clock.now();
-        let answer = match connected {
+        match connected {
             Ok(stream) => {
-                let t = core.server.peer_connected(now, id, &mut core.out[..]);
-                if t.is_some() {
+                if core.server.peer_connected(now, id) {
                     let conn = PeerConn {
                         stream: Rc::new(stream),
                         tasks: Vec::new(),
                     };
                     core.tcp_relays.peers.insert(id, conn);
                 }
-                t
             }
             Err(e) => {
                 tracing::debug!(%peer, "RFC 6062 connect failed: {e}");
-                core.server.peer_connect_failed(now, id, &mut core.out[..])
+                core.server.peer_connect_failed(now, id);
             }
-        };
-        if let Some(t) = answer {
-            core.send_out(t);
         }
+        core.flush_server();
         core.drain_events(&shared);
     });
 }
