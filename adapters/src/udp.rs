@@ -10,7 +10,17 @@ use tokio::net::UdpSocket;
 /// Largest datagram read or written.
 pub const MAX_DATAGRAM: usize = 65_536;
 
-/// Run `machine` on `socket` until `on_event` returns `Break`.
+/// What a machine hands its owner: an event, or application data from a datagram (borrowing
+/// the driver's receive buffer).
+#[derive(Debug)]
+pub enum Output<'a, M: SansIo> {
+    /// An event ([`SansIo::poll_event`]).
+    Event(M::Event),
+    /// Application data a datagram carried ([`SansIo::Data`]), with the path it arrived on.
+    Data(Path, M::Data<'a>),
+}
+
+/// Run `machine` on `socket` until `on_output` returns `Break`.
 ///
 /// Follows the contract: after every input the driver drains `poll_transmit` (sending each
 /// datagram from `socket`, whatever local address the machine chose), then `poll_event`, then
@@ -21,7 +31,7 @@ pub async fn drive<M, T>(
     local: SocketAddr,
     clock: &Clock,
     machine: &mut M,
-    mut on_event: impl FnMut(&mut M, M::Event) -> ControlFlow<T>,
+    mut on_output: impl FnMut(&mut M, Output<'_, M>) -> ControlFlow<T>,
 ) -> io::Result<T>
 where
     M: SansIo,
@@ -35,7 +45,7 @@ where
             socket.send_to(data, t.path.remote).await?;
         }
         while let Some(ev) = machine.poll_event() {
-            if let ControlFlow::Break(v) = on_event(machine, ev) {
+            if let ControlFlow::Break(v) = on_output(machine, Output::Event(ev)) {
                 return Ok(v);
             }
         }
@@ -44,7 +54,12 @@ where
             r = socket.recv_from(&mut buf) => {
                 let (n, from) = r?;
                 let path = Path::udp(local, from);
-                let _ = machine.handle_datagram(clock.now(), path, buf.get(..n).unwrap_or(&[]));
+                let data = buf.get(..n).unwrap_or(&[]);
+                if let Ok(Some(up)) = machine.handle_datagram(clock.now(), path, data) {
+                    if let ControlFlow::Break(v) = on_output(machine, Output::Data(path, up)) {
+                        return Ok(v);
+                    }
+                }
             }
             _ = sleep_until(deadline) => machine.handle_timeout(clock.now()),
         }

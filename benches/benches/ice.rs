@@ -10,6 +10,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ice_core::{IceAgent, IceConfig, IceRole};
+use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy};
 use std::hint::black_box;
 use std::net::SocketAddr;
@@ -64,15 +65,16 @@ fn bench(c: &mut Criterion) {
     let at_b = Path::udp(b_addr, a_addr);
     let mut out = [0u8; 1500];
     // Sanity (outside the timed loop): the check is accepted and answered; a tampered one is not.
-    b.receive(Instant::ZERO, at_b, &req).unwrap();
+    b.handle_datagram(Instant::ZERO, at_b, &req).unwrap();
     assert!(b.poll_transmit(Instant::ZERO, &mut out).is_some());
     let mut bad = req.clone();
     bad[30] ^= 1;
-    assert!(b.receive(Instant::ZERO, at_b, &bad).is_err());
+    assert!(b.handle_datagram(Instant::ZERO, at_b, &bad).is_err());
     while b.poll_transmit(Instant::ZERO, &mut out).is_some() {}
     c.bench_function("ice/answer_check", |bench| {
         bench.iter(|| {
-            b.receive(Instant::ZERO, at_b, black_box(&req)).unwrap();
+            b.handle_datagram(Instant::ZERO, at_b, black_box(&req))
+                .unwrap();
             let t = b.poll_transmit(Instant::ZERO, &mut out).unwrap();
             black_box(t.len)
         })
@@ -85,14 +87,15 @@ fn bench(c: &mut Criterion) {
             || {
                 let (mut a, mut b, a_addr, b_addr) = pair();
                 let req = request(&mut a);
-                b.receive(Instant::ZERO, Path::udp(b_addr, a_addr), &req)
+                b.handle_datagram(Instant::ZERO, Path::udp(b_addr, a_addr), &req)
                     .unwrap();
                 let mut out = [0u8; 1500];
                 let r = b.poll_transmit(Instant::ZERO, &mut out).unwrap();
                 (a, out[..r.len].to_vec(), Path::udp(a_addr, b_addr))
             },
             |(mut a, resp, at_a)| {
-                a.receive(Instant::ZERO, at_a, black_box(&resp)).unwrap();
+                a.handle_datagram(Instant::ZERO, at_a, black_box(&resp))
+                    .unwrap();
                 a
             },
             criterion::BatchSize::LargeInput,

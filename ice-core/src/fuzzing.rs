@@ -4,6 +4,7 @@
 use crate::{IceAgent, IceConfig, IceRole};
 use core::net::SocketAddr;
 use core::time::Duration;
+use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy};
 
 /// Drive an agent with `data`: each chunk (split on 0xFF) is a command chosen by its first
@@ -39,7 +40,8 @@ pub fn agent(data: &[u8]) {
                 let from = *remotes
                     .get(usize::from(rest.first().copied().unwrap_or(0)) % 3)
                     .unwrap_or(&remotes[0]);
-                let _ = a.receive(now, Path::udp(local, from), rest.get(1..).unwrap_or(&[]));
+                let _ =
+                    a.handle_datagram(now, Path::udp(local, from), rest.get(1..).unwrap_or(&[]));
             }
             2 => a.restart(now),
             _ => {

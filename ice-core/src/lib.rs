@@ -7,19 +7,21 @@
 //! The agent owns no socket and reads no clock: the application reports the local addresses
 //! it has bound ([`IceAgent::add_host`]), carries candidates and credentials over any
 //! signaling channel in their standard text form ([`Candidate`]'s `Display`,
-//! [`parse_candidate`]), feeds every datagram it receives ([`IceAgent::receive`]) and sends
-//! what [`IceAgent::poll_transmit`] hands out, from the socket whose address is
+//! [`parse_candidate`]), feeds every datagram it receives ([`sansio::SansIo::handle_datagram`]) and sends
+//! what [`sansio::SansIo::poll_transmit`] hands out, from the socket whose address is
 //! `transmit.path.local`.
 //!
 //! ## Driving it
 //!
-//! Call order, as for every machine of this workspace: one `handle_*`/`receive` call or a
-//! command, then drain `poll_transmit`, then drain `poll_event`, then sleep until
-//! `poll_timeout`. Two agents wired back to back in memory:
+//! The agent implements [`sansio::SansIo`], the workspace's one contract: one
+//! `handle_datagram`/`handle_timeout` call or a command, then drain `poll_transmit`, then
+//! drain `poll_event`, then sleep until `poll_timeout`. Application data that arrives on a
+//! valid pair comes back from `handle_datagram` as `Ok(Some(payload))`; data goes out with
+//! [`sansio::Carrier::send`]. Two agents wired back to back in memory:
 //!
 //! ```
 //! use ice_core::{IceAgent, IceConfig, IceEvent, IceRole};
-//! use sansio::{Instant, Path, SeededEntropy};
+//! use sansio::{Instant, Path, SansIo, SeededEntropy};
 //!
 //! // Real code passes a cryptographically secure entropy source.
 //! let mut a: IceAgent<SeededEntropy> = IceAgent::new(IceConfig::default(), IceRole::Controlling, SeededEntropy::new(1));
@@ -41,10 +43,10 @@
 //!     // The "network": deliver each datagram to the other agent, arriving on the path seen
 //!     // from its end.
 //!     while let Some(t) = a.poll_transmit(now, &mut out) {
-//!         let _ = b.receive(now, t.path.reversed(), &out[..t.len]);
+//!         let _ = b.handle_datagram(now, t.path.reversed(), &out[..t.len]);
 //!     }
 //!     while let Some(t) = b.poll_transmit(now, &mut out) {
-//!         let _ = a.receive(now, t.path.reversed(), &out[..t.len]);
+//!         let _ = a.handle_datagram(now, t.path.reversed(), &out[..t.len]);
 //!     }
 //!     while let Some(ev) = a.poll_event() { if let IceEvent::Selected(_) = ev { selected.0 = true } }
 //!     while let Some(ev) = b.poll_event() { if let IceEvent::Selected(_) = ev { selected.1 = true } }
@@ -53,6 +55,10 @@
 //!     b.handle_timeout(now);
 //! }
 //! assert_eq!(a.selected_path(), Some(Path::udp("10.0.0.1:5000".parse().unwrap(), "10.0.0.2:6000".parse().unwrap())));
+//! // Application data over the selected pair, handed up on the other side.
+//! use sansio::Carrier;
+//! let t = a.send(now, (), b"23.5 C", &mut out).unwrap();
+//! assert_eq!(b.handle_datagram(now, t.path.reversed(), &out[..t.len]), Ok(Some(&b"23.5 C"[..])));
 //! ```
 //!
 //! ## What is done (RFC checklist)

@@ -12,6 +12,7 @@ use common::{ms, Harness, Options};
 use ice_core::{CandidateKind, IceState};
 use netsim::scenario::Site;
 use netsim::NatConfig;
+use sansio::Carrier as _;
 
 #[test]
 fn public_hosts_connect_host_to_host() {
@@ -89,8 +90,8 @@ fn relay_only_policy_connects_through_turn_and_carries_data() {
     let mut out = [0u8; 1500];
     let t = h
         .sim
-        .with::<common::Agent, _>(na, |ag, _| {
-            ag.send_data(b"hello through the relay", &mut out)
+        .with::<common::Agent, _>(na, |ag, now| {
+            ag.send(now, (), b"hello through the relay", &mut out)
         })
         .expect("connected agents can send");
     assert_eq!(

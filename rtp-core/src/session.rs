@@ -672,11 +672,11 @@ impl<E: Entropy, const N: usize> SansIo for RtpSession<E, N> {
 
     type Data<'a> = sansio::NoData;
 
-    fn handle_datagram<'a>(
+    fn handle_datagram(
         &mut self,
         now: Instant,
         path: Path,
-        data: &'a [u8],
+        data: &[u8],
     ) -> Result<Option<sansio::NoData>, Rejected> {
         RtpSession::handle_datagram(self, now, path, data).map(|()| None)
     }

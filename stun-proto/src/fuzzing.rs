@@ -5,6 +5,7 @@ use crate::auth::IntegrityKey;
 use crate::client::{ClientConfig, Credentials, StunClient};
 use crate::server::{ServerAuth, ServerConfig, StunServer, MAX_RESPONSE};
 use crate::wire::{frame_len, Message, Method};
+use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy};
 
 /// Parse, decode every attribute, verify integrity and fingerprint, and answer as a server.

@@ -22,12 +22,14 @@
 //! same machine runs under tokio, on smoltcp, in a deterministic simulator and in a fuzzer.
 //!
 //! ## Driving a client
-//! Call order: a command or `handle_*`, then drain `poll_transmit`, then drain `poll_event`,
-//! then sleep until `poll_timeout`.
+//! Every machine here follows [`sansio::SansIo`], the workspace's one contract: a command or
+//! `handle_*`, then drain `poll_transmit`, then drain `poll_event`, then sleep until
+//! `poll_timeout`. A response comes back from `handle_datagram` as a
+//! [`Response`](client::Response) borrowing the datagram: parsed once, read with typed getters.
 //!
 //! ```
-//! use sansio::{Instant, Path, SeededEntropy};
-//! use stun_proto::client::{ClientConfig, ClientEvent, Credentials, StunClient};
+//! use sansio::{Instant, Path, SansIo, SeededEntropy};
+//! use stun_proto::client::{ClientConfig, Credentials, StunClient};
 //! use stun_proto::server::{ServerAuth, ServerConfig, StunServer};
 //! use stun_proto::wire::Method;
 //!
@@ -37,18 +39,15 @@
 //! let mut server: StunServer = StunServer::new(ServerConfig::default(), ServerAuth::None);
 //! let id = client.start_request(Instant::ZERO, path, Method::BINDING, &[]).unwrap();
 //! let (mut out, mut resp) = ([0u8; 576], [0u8; 576]);
-//! while let Some(t) = client.poll_transmit(Instant::ZERO, &mut out) {
-//!     // ... a socket would send out[..t.len] to t.path.remote; here the server answers:
-//!     let r = server.respond(Instant::ZERO, t.path.reversed(), &out[..t.len], &mut resp).unwrap().unwrap();
-//!     client.handle_datagram(Instant::ZERO, r.path.reversed(), &resp[..r.len]).unwrap();
-//! }
-//! match client.poll_event() {
-//!     Some(ClientEvent::Response(r)) => {
-//!         assert_eq!(r.id, id);
-//!         assert_eq!(r.mapped_address(), Some("192.0.2.10:40000".parse().unwrap()));
-//!     }
-//!     other => panic!("{other:?}"),
-//! }
+//! let t = client.poll_transmit(Instant::ZERO, &mut out).unwrap();
+//! // ... a socket would send out[..t.len] to t.path.remote; here the server answers:
+//! let r = server.respond(Instant::ZERO, t.path.reversed(), &out[..t.len], &mut resp).unwrap().unwrap();
+//! let response = client.handle_datagram(Instant::ZERO, r.path.reversed(), &resp[..r.len]).unwrap().unwrap();
+//! assert_eq!(response.id, id);
+//! assert!(response.is_success());
+//! assert_eq!(response.mapped_address(), Some("192.0.2.10:40000".parse().unwrap()));
+//! assert_eq!(response.message.software(), None);
+//! assert!(client.poll_event().is_none()); // timeouts and failures are events
 //! ```
 //!
 //! ## RFC checklist

@@ -8,6 +8,7 @@
 
 use core::net::SocketAddr;
 use core::time::Duration;
+use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy, Transmit};
 use stun_proto::auth::{IntegrityKey, KeyLookup, NonceIssuer, SecurityFeatures};
 use stun_proto::client::{ClientConfig, ClientEvent, Credentials, Failure, StunClient};
@@ -57,14 +58,49 @@ fn long_term_server(features: SecurityFeatures) -> StunServer<Users> {
     )
 }
 
-/// Run client and server until the client reports an event or `limit` passes. Datagrams
+/// How a transaction ended, owned so a test can keep it: the response's bytes (re-parsed by
+/// the accessors, test-side only), or the client's event.
+#[derive(Debug)]
+enum Ev {
+    Response(Resp),
+    Other(ClientEvent),
+}
+
+#[derive(Debug)]
+struct Resp {
+    id: stun_proto::wire::TransactionId,
+    bytes: Vec<u8>,
+}
+
+impl Resp {
+    fn of(r: &stun_proto::client::Response<'_>) -> Self {
+        Resp {
+            id: r.id,
+            bytes: r.message.as_bytes().to_vec(),
+        }
+    }
+    fn message(&self) -> Message<'_> {
+        Message::new_checked(&self.bytes).unwrap()
+    }
+    fn is_success(&self) -> bool {
+        self.message().class() == stun_proto::wire::Class::Success
+    }
+    fn error_code(&self) -> Option<ErrorCode> {
+        self.message().error_code()
+    }
+    fn mapped_address(&self) -> Option<std::net::SocketAddr> {
+        self.message().mapped_address()
+    }
+}
+
+/// Run client and server until the client reports an outcome or `limit` passes. Datagrams
 /// from the client are dropped while `drop_first` is positive.
 fn run<L: KeyLookup>(
     c: &mut Client,
     s: &mut StunServer<L>,
     mut now: Instant,
     mut drop_first: u32,
-) -> (ClientEvent<576>, Instant, u32) {
+) -> (Ev, Instant, u32) {
     let mut sent = 0;
     let limit = now + Duration::from_secs(60);
     loop {
@@ -82,12 +118,16 @@ fn run<L: KeyLookup>(
                 .respond(now, server_path, &buf[..t.len], &mut out)
                 .unwrap()
             {
-                c.handle_datagram(now, r.path.reversed(), &out[..r.len])
-                    .unwrap();
+                if let Some(resp) = c
+                    .handle_datagram(now, r.path.reversed(), &out[..r.len])
+                    .unwrap()
+                {
+                    return (Ev::Response(Resp::of(&resp)), now, sent);
+                }
             }
         }
         if let Some(ev) = c.poll_event() {
-            return (ev, now, sent);
+            return (Ev::Other(ev), now, sent);
         }
         now = c.poll_timeout().expect("a transaction is pending");
         assert!(now <= limit, "no outcome");
@@ -111,7 +151,7 @@ fn plain_binding_returns_mapped_address() {
         .start_request(Instant::ZERO, path(), Method::BINDING, &[])
         .unwrap();
     let (ev, _, sent) = run(&mut c, &mut s, Instant::ZERO, 0);
-    let ClientEvent::Response(r) = ev else {
+    let Ev::Response(r) = ev else {
         panic!("{ev:?}")
     };
     assert_eq!(r.id, id);
@@ -128,7 +168,7 @@ fn lost_requests_are_retransmitted_on_schedule() {
     c.start_request(Instant::ZERO, path(), Method::BINDING, &[])
         .unwrap();
     let (ev, at, sent) = run(&mut c, &mut s, Instant::ZERO, 3);
-    assert!(matches!(ev, ClientEvent::Response(ref r) if r.is_success()));
+    assert!(matches!(ev, Ev::Response(ref r) if r.is_success()));
     // sends at 0, 500, 1500 lost; the fourth at 3500 ms gets through.
     assert_eq!(sent, 4);
     assert_eq!(at, Instant::from_millis(3500));
@@ -142,7 +182,7 @@ fn total_loss_times_out_after_39_5_s() {
         .start_request(Instant::ZERO, path(), Method::BINDING, &[])
         .unwrap();
     let (ev, at, sent) = run(&mut c, &mut s, Instant::ZERO, u32::MAX);
-    assert!(matches!(ev, ClientEvent::TimedOut { id: i } if i == id));
+    assert!(matches!(ev, Ev::Other(ClientEvent::TimedOut { id: i }) if i == id));
     assert_eq!(sent, 7);
     assert_eq!(at, Instant::from_millis(39_500));
 }
@@ -158,7 +198,7 @@ fn long_term_challenge_then_success_with_md5() {
         .start_request(Instant::ZERO, path(), Method::BINDING, &[])
         .unwrap();
     let (ev, _, sent) = run(&mut c, &mut s, Instant::ZERO, 0);
-    let ClientEvent::Response(r) = ev else {
+    let Ev::Response(r) = ev else {
         panic!("{ev:?}")
     };
     assert_eq!(r.id, id, "the retry keeps the caller's handle");
@@ -175,7 +215,7 @@ fn long_term_challenge_then_success_with_md5() {
     c.start_request(Instant::from_secs(1), path(), Method::BINDING, &[])
         .unwrap();
     let (ev, _, sent) = run(&mut c, &mut s, Instant::from_secs(1), 0);
-    assert!(matches!(ev, ClientEvent::Response(ref r) if r.is_success()));
+    assert!(matches!(ev, Ev::Response(ref r) if r.is_success()));
     assert_eq!(sent, 1);
     assert_eq!(s.stats().success, 2);
 }
@@ -194,7 +234,7 @@ fn long_term_negotiates_sha256_when_offered() {
     c.start_request(Instant::ZERO, path(), Method::BINDING, &[])
         .unwrap();
     let (ev, _, _) = run(&mut c, &mut s, Instant::ZERO, 0);
-    let ClientEvent::Response(r) = ev else {
+    let Ev::Response(r) = ev else {
         panic!("{ev:?}")
     };
     assert!(r.is_success(), "{:?}", r.error_code());
@@ -211,7 +251,7 @@ fn wrong_password_ends_with_401_not_a_loop() {
     c.start_request(Instant::ZERO, path(), Method::BINDING, &[])
         .unwrap();
     let (ev, _, sent) = run(&mut c, &mut s, Instant::ZERO, 0);
-    let ClientEvent::Response(r) = ev else {
+    let Ev::Response(r) = ev else {
         panic!("{ev:?}")
     };
     assert_eq!(r.error_code(), Some(ErrorCode::UNAUTHENTICATED));
@@ -228,14 +268,14 @@ fn stale_nonce_is_renewed() {
     c.start_request(Instant::ZERO, path(), Method::BINDING, &[])
         .unwrap();
     let (ev, _, _) = run(&mut c, &mut s, Instant::ZERO, 0);
-    assert!(matches!(ev, ClientEvent::Response(ref r) if r.is_success()));
+    assert!(matches!(ev, Ev::Response(ref r) if r.is_success()));
     // 20 minutes later the nonce (10 min) is stale: 438, then a retry with a fresh one.
     let later = Instant::from_secs(1200);
     c.start_request(later, path(), Method::BINDING, &[])
         .unwrap();
     let (ev, _, sent) = run(&mut c, &mut s, later, 0);
     assert!(
-        matches!(ev, ClientEvent::Response(ref r) if r.is_success()),
+        matches!(ev, Ev::Response(ref r) if r.is_success()),
         "{ev:?}"
     );
     assert_eq!(sent, 2);
@@ -254,7 +294,7 @@ fn short_term_server_rejects_unauthenticated_and_accepts_authenticated() {
         .unwrap();
     let (ev, _, _) = run(&mut bad, &mut s, Instant::ZERO, 0);
     assert!(
-        matches!(ev, ClientEvent::Response(ref r) if r.error_code() == Some(ErrorCode::UNAUTHENTICATED))
+        matches!(ev, Ev::Response(ref r) if r.error_code() == Some(ErrorCode::UNAUTHENTICATED))
     );
     let mut good = client(Credentials::ShortTerm {
         username: "a:b",
@@ -263,7 +303,7 @@ fn short_term_server_rejects_unauthenticated_and_accepts_authenticated() {
     good.start_request(Instant::ZERO, path(), Method::BINDING, &[])
         .unwrap();
     let (ev, _, _) = run(&mut good, &mut s, Instant::ZERO, 0);
-    assert!(matches!(ev, ClientEvent::Response(ref r) if r.is_success()));
+    assert!(matches!(ev, Ev::Response(ref r) if r.is_success()));
 }
 
 /// Hand-craft a response to the request the client just sent.
@@ -367,9 +407,10 @@ fn forged_and_unrelated_responses_do_not_end_a_transaction() {
     b.add_message_integrity(&IntegrityKey::short_term(b"not-p"))
         .unwrap();
     let n = b.finish();
-    assert!(c
-        .handle_datagram(Instant::ZERO, t.path.reversed(), &out[..n])
-        .is_err());
+    assert_eq!(
+        c.handle_datagram(Instant::ZERO, t.path.reversed(), &out[..n]),
+        Err(sansio::Rejected::Unauthenticated)
+    );
     // Another transaction ID.
     let mut b = MessageBuilder::new(
         &mut out,
@@ -393,9 +434,11 @@ fn forged_and_unrelated_responses_do_not_end_a_transaction() {
         .unwrap();
     b.add_fingerprint().unwrap();
     let n = b.finish();
-    c.handle_datagram(Instant::ZERO, t.path.reversed(), &out[..n])
+    let r = c
+        .handle_datagram(Instant::ZERO, t.path.reversed(), &out[..n])
         .unwrap();
-    assert!(matches!(c.poll_event(), Some(ClientEvent::Response(_))));
+    assert!(r.is_some_and(|r| r.is_success()));
+    assert!(c.poll_event().is_none());
 }
 
 #[test]

@@ -7,6 +7,7 @@
 )]
 
 use proptest::prelude::*;
+use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy};
 use std::net::SocketAddr;
 use stun_proto::auth::IntegrityKey;

@@ -16,9 +16,9 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use ice_core::{IceAgent, IceConfig, IceEvent, IceRole};
 use panic_semihosting as _;
-use sansio::{Instant, Path, SeededEntropy};
+use sansio::{Carrier, Instant, Path, SansIo, SeededEntropy};
 use stun_proto::auth::{IntegrityKey, KeyLookup, NonceIssuer, SecurityFeatures};
-use stun_proto::client::{ClientConfig, ClientEvent, Credentials, StunClient};
+use stun_proto::client::{ClientConfig, Credentials, StunClient};
 use stun_proto::server::{ServerAuth, ServerConfig, StunServer, MAX_RESPONSE};
 use stun_proto::wire::attr::PasswordAlgorithm;
 use stun_proto::wire::Method;
@@ -76,17 +76,17 @@ fn stun() -> Option<core::net::SocketAddr> {
                     &mut resp,
                 )
                 .ok()??;
-            let _ = client.handle_datagram(Instant::ZERO, r.path.reversed(), resp.get(..r.len)?);
-        }
-        if let Some(ClientEvent::Response(r)) = client.poll_event() {
-            hprintln!(
-                "stun: {} -> {:?}",
-                if r.is_success() { "success" } else { "error" },
-                r.error_code()
-            );
-            return (r.id == id && r.is_success())
-                .then(|| r.mapped_address())
-                .flatten();
+            let answer = client.handle_datagram(Instant::ZERO, r.path.reversed(), resp.get(..r.len)?);
+            if let Ok(Some(r)) = answer {
+                hprintln!(
+                    "stun: {} -> {:?}",
+                    if r.is_success() { "success" } else { "error" },
+                    r.error_code()
+                );
+                return (r.id == id && r.is_success())
+                    .then(|| r.mapped_address())
+                    .flatten();
+            }
         }
     }
     None
@@ -111,10 +111,10 @@ fn ice(a: &mut Agent, b: &mut Agent) -> Option<u64> {
     let (mut sel_a, mut sel_b) = (false, false);
     for _ in 0..10_000 {
         while let Some(t) = a.poll_transmit(now, &mut out) {
-            let _ = b.receive(now, t.path.reversed(), out.get(..t.len)?);
+            let _ = b.handle_datagram(now, t.path.reversed(), out.get(..t.len)?);
         }
         while let Some(t) = b.poll_transmit(now, &mut out) {
-            let _ = a.receive(now, t.path.reversed(), out.get(..t.len)?);
+            let _ = a.handle_datagram(now, t.path.reversed(), out.get(..t.len)?);
         }
         while let Some(ev) = a.poll_event() {
             sel_a |= matches!(ev, IceEvent::Selected(_));
@@ -138,12 +138,12 @@ fn ice(a: &mut Agent, b: &mut Agent) -> Option<u64> {
 /// A datagram over the selected pair, from A to B's application.
 fn data(a: &mut Agent, b: &mut Agent) -> bool {
     let mut out = [0u8; 64];
-    let Some(t) = a.send_data(b"23.5 C", &mut out) else {
+    let Ok(t) = a.send(Instant::from_secs(1), (), b"23.5 C", &mut out) else {
         return false;
     };
     let received = out
         .get(..t.len)
-        .and_then(|d| b.receive(Instant::from_secs(1), t.path.reversed(), d).ok());
+        .and_then(|d| b.handle_datagram(Instant::from_secs(1), t.path.reversed(), d).ok());
     matches!(received, Some(Some(payload)) if payload == b"23.5 C")
 }
 

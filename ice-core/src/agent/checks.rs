@@ -5,8 +5,8 @@ use crate::candidate::{priority, Candidate, CandidateKind};
 use crate::event::IceRole;
 use crate::pair::PairState;
 use core::fmt::Write;
-use sansio::{Entropy, Instant, Path};
-use stun_proto::client::{ClientConfig, ClientEvent, Credentials as StunCredentials, StunClient};
+use sansio::{Entropy, Instant, Path, SansIo};
+use stun_proto::client::{ClientConfig, Credentials as StunCredentials, Response, StunClient};
 use stun_proto::wire::attr::{Attribute, ErrorCode};
 use stun_proto::wire::Method;
 
@@ -154,8 +154,17 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         true
     }
 
-    /// Handle the outcomes the check client reports.
-    pub(crate) fn drain_check_events(&mut self, now: Instant) {
+    /// A response to one of our checks, handed up by the check client (parsed once).
+    pub(crate) fn on_check_response(&mut self, now: Instant, r: &Response<'_>) {
+        let Some(i) = self.in_flight.iter().position(|f| f.id == r.id) else {
+            return;
+        };
+        let check = self.in_flight.swap_remove(i);
+        self.check_response(now, check, r);
+    }
+
+    /// Checks that ended without a response (timeouts, failures).
+    pub(crate) fn drain_check_events(&mut self, _now: Instant) {
         loop {
             let Some(ev) = self.checks.as_mut().and_then(|c| c.poll_event()) else {
                 return;
@@ -165,12 +174,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
                 continue;
             };
             let check = self.in_flight.swap_remove(i);
-            match ev {
-                ClientEvent::Response(r) => self.check_response(now, check, &r),
-                ClientEvent::TimedOut { .. } | ClientEvent::Failed { .. } => {
-                    self.check_failed(check)
-                }
-            }
+            self.check_failed(check);
         }
     }
 
@@ -184,12 +188,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         }
     }
 
-    fn check_response<const B: usize>(
-        &mut self,
-        now: Instant,
-        check: InFlight,
-        r: &stun_proto::client::Response<B>,
-    ) {
+    fn check_response(&mut self, now: Instant, check: InFlight, r: &Response<'_>) {
         let Some(p) = self.pairs.get(check.pair).copied() else {
             return;
         };

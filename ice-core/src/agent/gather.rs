@@ -3,8 +3,8 @@
 use super::{IceAgent, IceConfig, GATHER_MSG};
 use crate::candidate::Candidate;
 use crate::event::IceEvent;
-use sansio::{Entropy, Instant, Path};
-use stun_proto::client::{ClientConfig, ClientEvent, Credentials, StunClient};
+use sansio::{Entropy, Instant, Path, SansIo};
+use stun_proto::client::{ClientConfig, Credentials, Response, StunClient};
 use stun_proto::wire::Method;
 
 /// The client asking STUN servers for our mapped addresses.
@@ -45,31 +45,34 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         }
     }
 
-    /// Turn gathering outcomes into server-reflexive candidates.
+    /// A gathering response, handed up by the gatherer (parsed once): a server-reflexive
+    /// candidate.
+    pub(crate) fn on_gather_response(&mut self, r: &Response<'_>) {
+        let Some(i) = self.gathering.iter().position(|g| g.0 == r.id) else {
+            return;
+        };
+        let (_, base, server) = self.gathering.swap_remove(i);
+        if let (true, Some(mapped)) = (r.is_success(), r.mapped_address()) {
+            let pref = self
+                .local
+                .iter()
+                .find(|c| c.base == base)
+                .map_or(65535, Candidate::local_preference);
+            // Behind no NAT the mapped address is the host address: nothing new to offer.
+            if mapped != base {
+                let _ =
+                    self.push_local(Candidate::server_reflexive(mapped, base, server.ip(), pref));
+            }
+        }
+        self.check_gathering_complete();
+    }
+
+    /// Gathering requests that ended without a response.
     pub(crate) fn drain_gather_events(&mut self, _now: Instant) {
         while let Some(ev) = self.gatherer.poll_event() {
             let id = ev.id();
-            let Some(i) = self.gathering.iter().position(|g| g.0 == id) else {
-                continue;
-            };
-            let (_, base, server) = self.gathering.swap_remove(i);
-            if let ClientEvent::Response(r) = ev {
-                if let (true, Some(mapped)) = (r.is_success(), r.mapped_address()) {
-                    let pref = self
-                        .local
-                        .iter()
-                        .find(|c| c.base == base)
-                        .map_or(65535, Candidate::local_preference);
-                    // Behind no NAT the mapped address is the host address: nothing new to offer.
-                    if mapped != base {
-                        let _ = self.push_local(Candidate::server_reflexive(
-                            mapped,
-                            base,
-                            server.ip(),
-                            pref,
-                        ));
-                    }
-                }
+            if let Some(i) = self.gathering.iter().position(|g| g.0 == id) {
+                self.gathering.swap_remove(i);
             }
         }
         self.check_gathering_complete();

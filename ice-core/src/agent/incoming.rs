@@ -7,7 +7,7 @@ use crate::event::IceRole;
 use crate::pair::PairState;
 use sansio::{Entropy, Instant, Path, Rejected, Transmit};
 use stun_proto::auth::IntegrityKey;
-use stun_proto::wire::attr::{AttrType, Attribute, ErrorCode};
+use stun_proto::wire::attr::{Attribute, ErrorCode};
 use stun_proto::wire::{Class, EmitError, Message, MessageBuilder, Method};
 
 /// What the request asked for.
@@ -19,23 +19,12 @@ struct Check {
 }
 
 fn read(msg: &Message<'_>) -> Check {
-    let mut c = Check {
-        priority: None,
-        use_candidate: false,
-        controlling: None,
-        controlled: None,
-    };
-    let tid = msg.transaction_id();
-    for a in msg.attributes() {
-        match a.decode(&tid) {
-            Ok(Attribute::Priority(p)) => c.priority = Some(p),
-            Ok(Attribute::UseCandidate) => c.use_candidate = true,
-            Ok(Attribute::IceControlling(t)) => c.controlling = Some(t),
-            Ok(Attribute::IceControlled(t)) => c.controlled = Some(t),
-            _ => {}
-        }
+    Check {
+        priority: msg.priority(),
+        use_candidate: msg.use_candidate(),
+        controlling: msg.ice_controlling(),
+        controlled: msg.ice_controlled(),
     }
-    c
 }
 
 enum Reply {
@@ -79,16 +68,12 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         &mut self,
         now: Instant,
         path: Path,
-        data: &[u8],
+        msg: &Message<'_>,
     ) -> Result<(), Rejected> {
-        let msg = Message::new_checked(data).map_err(|_| Rejected::NotForUs)?;
         if msg.class() != Class::Request || msg.method() != Method::BINDING {
             return Err(Rejected::NotForUs);
         }
-        let username = msg.find_map(AttrType::USERNAME, |a| match a {
-            Attribute::Username(u) => Some(u),
-            _ => None,
-        });
+        let username = msg.username();
         let ours = username.and_then(|u| u.split_once(':')).map(|(l, _)| l);
         if ours != Some(self.local_creds.ufrag.as_str()) {
             return Err(Rejected::NotForUs);
@@ -96,16 +81,16 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         if msg.fingerprint_offset().is_some() && !msg.fingerprint_ok() {
             return Err(Rejected::Malformed);
         }
-        if self.local_key.verify(&msg).is_err() {
-            self.respond_to_check(&msg, path, Reply::Error(ErrorCode::UNAUTHENTICATED));
+        if self.local_key.verify(msg).is_err() {
+            self.respond_to_check(msg, path, Reply::Error(ErrorCode::UNAUTHENTICATED));
             return Err(Rejected::Unauthenticated);
         }
-        let check = read(&msg);
+        let check = read(msg);
         if self.resolve_role_conflict(&check) {
-            self.respond_to_check(&msg, path, Reply::Error(ErrorCode::ROLE_CONFLICT));
+            self.respond_to_check(msg, path, Reply::Error(ErrorCode::ROLE_CONFLICT));
             return Ok(());
         }
-        self.respond_to_check(&msg, path, Reply::Success);
+        self.respond_to_check(msg, path, Reply::Success);
         self.learn_from_check(now, path, &check);
         Ok(())
     }

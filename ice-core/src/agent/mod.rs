@@ -15,10 +15,10 @@ use crate::event::{IceEvent, IceRole, IceState, SelectedPair};
 use crate::pair::{pair_priority, Pair, PairState};
 use crate::sdp::{parse_candidate, CandidateParseError};
 use core::net::SocketAddr;
-use sansio::{Entropy, Forked, Instant, Path, Rejected, SansIo, Transmit};
+use sansio::{Carrier, Entropy, Forked, Instant, Path, Rejected, SansIo, SendError, Transmit};
 use stun_proto::auth::IntegrityKey;
 use stun_proto::client::StunClient;
-use stun_proto::wire::TransactionId;
+use stun_proto::wire::{Class, Message, TransactionId};
 
 /// Largest connectivity check (request or response) the agent's transactions hold: a
 /// maximal USERNAME (127 bytes) with every ICE attribute fits in 220.
@@ -173,7 +173,7 @@ pub struct IceAgent<
     pub(crate) first_valid_at: Option<Instant>,
     pub(crate) consent_ok_at: Instant,
     pub(crate) next_consent_at: Instant,
-    pub(crate) events: heapless::Deque<IceEvent, EVENTS>,
+    pub(crate) events: sansio::EventQueue<IceEvent, EVENTS>,
     pub(crate) relays: heapless::Vec<relay::Relay<E>, R>,
     pub(crate) now: Instant,
 }
@@ -221,7 +221,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             first_valid_at: None,
             consent_ok_at: Instant::ZERO,
             next_consent_at: Instant::MAX,
-            events: heapless::Deque::new(),
+            events: sansio::EventQueue::new(),
             relays: heapless::Vec::new(),
             now: Instant::ZERO,
             entropy,
@@ -546,11 +546,16 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         Some(self.pairs.len() - 1)
     }
 
+    /// Queue an event. None releases a resource and each is also state the owner can read
+    /// (`state()`, `selected()`, `local_candidates()`), so a full queue drops the new one and
+    /// counts it ([`events_dropped`](Self::events_dropped)).
     pub(crate) fn emit(&mut self, ev: IceEvent) {
-        if self.events.is_full() {
-            let _ = self.events.pop_front();
-        }
-        let _ = self.events.push_back(ev);
+        self.events.push(ev);
+    }
+
+    /// Events dropped because the owner did not drain them.
+    pub fn events_dropped(&self) -> u64 {
+        self.events.dropped()
     }
 
     pub(crate) fn set_state(&mut self, s: IceState) {
@@ -583,9 +588,8 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         }
     }
 
-    /// Feed a datagram received on `path`. Application data (neither STUN nor for this
-    /// agent) is returned as `Ok(Some(payload))` when it arrived on a known pair.
-    pub fn receive<'a>(
+    /// A datagram received on `path`; see [`SansIo::handle_datagram`].
+    fn receive<'a>(
         &mut self,
         now: Instant,
         path: Path,
@@ -614,26 +618,28 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         r.map(|()| None)
     }
 
+    /// A STUN datagram, parsed once here and handed as a checked view to whichever part
+    /// owns it: a check request, a response to our checks, or a gathering response.
     fn handle_stun(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
-        match self.handle_check_request(now, path, data) {
-            Err(Rejected::NotForUs) => {}
-            other => return other,
+        let msg = Message::new_checked(data).map_err(|_| Rejected::NotForUs)?;
+        if msg.class() == Class::Request {
+            return self.handle_check_request(now, path, &msg);
         }
         if let Some(c) = self.checks.as_mut() {
-            match c.handle_datagram(now, path, data) {
+            match c.handle_message(now, path, &msg) {
+                Ok(Some(r)) => {
+                    self.on_check_response(now, &r);
+                    return Ok(());
+                }
+                Ok(None) => return Ok(()),
                 Err(Rejected::NotForUs) => {}
-                other => return other,
+                Err(e) => return Err(e),
             }
         }
-        self.gatherer.handle_datagram(now, path, data)
-    }
-
-    /// Write a datagram of application data for the selected pair into `out`. Through a
-    /// relayed candidate the datagram goes to the TURN server, as ChannelData once the channel
-    /// is bound.
-    pub fn send_data(&mut self, data: &[u8], out: &mut [u8]) -> Option<Transmit> {
-        let path = self.selected_path()?;
-        relay::wrap(&mut self.relays, self.now, path, data, out)
+        if let Some(r) = self.gatherer.handle_message(now, path, &msg)? {
+            self.on_gather_response(&r);
+        }
+        Ok(())
     }
 
     /// Process client events and timers after any input.
@@ -646,9 +652,30 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         self.run_consent(now);
         self.update_state();
     }
+}
+
+/// The one contract (see the [`sansio`] crate page). Application data that arrived on a
+/// known pair is handed up (borrowing the datagram); data goes out through [`Carrier`].
+impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize> SansIo
+    for IceAgent<E, C, P, T, R>
+{
+    type Event = IceEvent;
+    /// Application data that arrived on a known pair, borrowed from the datagram.
+    type Data<'a> = &'a [u8];
+
+    /// STUN (checks, responses, gathering, TURN) is consumed; anything else from a known
+    /// remote candidate is handed up; `Err(NotForUs)` for the rest.
+    fn handle_datagram<'a>(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<&'a [u8]>, Rejected> {
+        self.receive(now, path, data)
+    }
 
     /// Let timers fire. Early or repeated calls do nothing.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    fn handle_timeout(&mut self, now: Instant) {
         self.now = now;
         if let Some(c) = self.checks.as_mut() {
             c.handle_timeout(now);
@@ -663,7 +690,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// The next datagram to send.
     /// Checks and responses on a relayed candidate come out wrapped for the TURN server.
-    pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
         // A datagram that cannot be wrapped (no permission yet) is dropped, as a link would
         // drop it; retransmission covers checks. Keep draining the rest.
         while let Some((t, buf)) = self.responses.pop_front() {
@@ -691,13 +718,12 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             .find_map(|r| r.client.poll_transmit(now, out))
     }
 
-    /// The next event.
-    pub fn poll_event(&mut self) -> Option<IceEvent> {
-        self.events.pop_front()
+    fn poll_event(&mut self) -> Option<IceEvent> {
+        self.events.pop()
     }
 
-    /// When to call [`handle_timeout`](Self::handle_timeout) next.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    /// When to call `handle_timeout` next.
+    fn poll_timeout(&self) -> Option<Instant> {
         let mut t = [
             self.checks.as_ref().and_then(|c| c.poll_timeout()),
             self.gatherer.poll_timeout(),
@@ -714,36 +740,21 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     }
 }
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize> SansIo
+/// Application data over the selected pair. Through a relayed candidate the datagram goes to
+/// the TURN server, as ChannelData once the channel is bound.
+impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize> Carrier
     for IceAgent<E, C, P, T, R>
 {
-    type Event = IceEvent;
+    type To = ();
 
-    /// Application data that arrived on a known pair, borrowed from the datagram.
-    type Data<'a> = &'a [u8];
-
-    fn handle_datagram<'a>(
+    fn send(
         &mut self,
         now: Instant,
-        path: Path,
-        data: &'a [u8],
-    ) -> Result<Option<&'a [u8]>, Rejected> {
-        self.receive(now, path, data)
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        IceAgent::handle_timeout(self, now)
-    }
-
-    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
-        IceAgent::poll_transmit(self, now, out)
-    }
-
-    fn poll_event(&mut self) -> Option<IceEvent> {
-        IceAgent::poll_event(self)
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        IceAgent::poll_timeout(self)
+        _to: (),
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<Transmit, SendError> {
+        let path = self.selected_path().ok_or(SendError::NotConnected)?;
+        relay::wrap(&mut self.relays, now, path, data, out).ok_or(SendError::NotPermitted)
     }
 }

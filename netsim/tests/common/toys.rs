@@ -27,11 +27,11 @@ pub struct Echo {
 impl SansIo for Echo {
     type Event = SocketAddr;
     type Data<'a> = sansio::NoData;
-    fn handle_datagram<'a>(
+    fn handle_datagram(
         &mut self,
         _now: Instant,
         path: Path,
-        data: &'a [u8],
+        data: &[u8],
     ) -> Result<Option<sansio::NoData>, Rejected> {
         self.out.push_back((path, data.to_vec()));
         self.seen.push_back(path.remote);
@@ -87,11 +87,11 @@ impl Pinger {
 impl SansIo for Pinger {
     type Event = (u32, Duration);
     type Data<'a> = sansio::NoData;
-    fn handle_datagram<'a>(
+    fn handle_datagram(
         &mut self,
         now: Instant,
         path: Path,
-        data: &'a [u8],
+        data: &[u8],
     ) -> Result<Option<sansio::NoData>, Rejected> {
         if path.remote != self.path.remote || path.local != self.path.local {
             return Err(Rejected::NotForUs);
@@ -135,11 +135,11 @@ pub struct Rendezvous {
 impl SansIo for Rendezvous {
     type Event = ();
     type Data<'a> = sansio::NoData;
-    fn handle_datagram<'a>(
+    fn handle_datagram(
         &mut self,
         _now: Instant,
         path: Path,
-        data: &'a [u8],
+        data: &[u8],
     ) -> Result<Option<sansio::NoData>, Rejected> {
         if data != b"REG" {
             return Err(Rejected::Malformed);
@@ -199,11 +199,11 @@ impl Peer {
 impl SansIo for Peer {
     type Event = SocketAddr;
     type Data<'a> = sansio::NoData;
-    fn handle_datagram<'a>(
+    fn handle_datagram(
         &mut self,
         now: Instant,
         path: Path,
-        data: &'a [u8],
+        data: &[u8],
     ) -> Result<Option<sansio::NoData>, Rejected> {
         if path.local != self.local {
             return Err(Rejected::NotForUs);

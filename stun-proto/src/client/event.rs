@@ -1,16 +1,16 @@
 //! What a client reports.
 
-use crate::wire::attr::{AttrType, Attribute, ErrorCode};
+use crate::wire::attr::{AttrType, ErrorCode};
 use crate::wire::{Class, EmitError, Message, TransactionId};
 use core::fmt;
 use core::net::SocketAddr;
 use sansio::Path;
 
-/// The outcome of a transaction.
-#[derive(Clone, Debug)]
-pub enum ClientEvent<const B: usize> {
-    /// A success or error response (after any 401/438/300 handling).
-    Response(Response<B>),
+/// How a transaction ended without a response. (A response is handed up by
+/// [`handle_datagram`](sansio::SansIo::handle_datagram) as a [`Response`], borrowing the
+/// datagram: it is never copied or parsed twice.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientEvent {
     /// No response before the final timeout.
     TimedOut {
         /// The transaction.
@@ -25,11 +25,10 @@ pub enum ClientEvent<const B: usize> {
     },
 }
 
-impl<const B: usize> ClientEvent<B> {
+impl ClientEvent {
     /// The transaction the event is about.
     pub fn id(&self) -> TransactionId {
         match self {
-            ClientEvent::Response(r) => r.id,
             ClientEvent::TimedOut { id } | ClientEvent::Failed { id, .. } => *id,
         }
     }
@@ -42,8 +41,6 @@ pub enum Failure {
     /// The response carried a comprehension-required attribute we do not understand
     /// (RFC 8489 §6.3.1).
     UnknownAttribute(AttrType),
-    /// The response does not fit the client's message buffer `B`.
-    ResponseTooLarge,
     /// A retry (after 401, 438 or 300) could not be built.
     Retry(EmitError),
 }
@@ -52,7 +49,6 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Failure::UnknownAttribute(t) => write!(f, "response has unknown attribute {t:?}"),
-            Failure::ResponseTooLarge => f.write_str("response too large"),
             Failure::Retry(e) => write!(f, "could not build retry: {e}"),
         }
     }
@@ -91,65 +87,31 @@ impl fmt::Display for StartError {
 
 impl core::error::Error for StartError {}
 
-/// A response, copied out of the datagram it came in.
-#[derive(Clone, Debug)]
-pub struct Response<const B: usize> {
+/// A response that ended a transaction: the checked view of the datagram it came in
+/// (FINGERPRINT and MESSAGE-INTEGRITY already verified), with the caller's handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response<'a> {
     /// The transaction (the handle `start_request` returned).
     pub id: TransactionId,
     /// Where it came from.
     pub path: Path,
-    bytes: heapless::Vec<u8, B>,
+    /// The response, parsed once.
+    pub message: Message<'a>,
 }
 
-impl<const B: usize> Response<B> {
-    pub(crate) fn new(id: TransactionId, path: Path, bytes: heapless::Vec<u8, B>) -> Self {
-        Response { id, path, bytes }
-    }
-
-    /// The response message (validated when it arrived).
-    pub fn message(&self) -> Message<'_> {
-        // The bytes passed `Message::new_checked` before they were stored.
-        Message::new_checked(&self.bytes).unwrap_or_else(|_| unreachable_message())
-    }
-
+impl<'a> Response<'a> {
     /// Whether it is a success response.
     pub fn is_success(&self) -> bool {
-        self.message().class() == Class::Success
+        self.message.class() == Class::Success
     }
 
     /// The error code of an error response.
     pub fn error_code(&self) -> Option<ErrorCode> {
-        self.message().find_map(AttrType::ERROR_CODE, |a| match a {
-            Attribute::ErrorCode(c, _) => Some(c),
-            _ => None,
-        })
+        self.message.error_code()
     }
 
     /// XOR-MAPPED-ADDRESS, or MAPPED-ADDRESS from an RFC 3489-era server.
     pub fn mapped_address(&self) -> Option<SocketAddr> {
-        let m = self.message();
-        m.find_map(AttrType::XOR_MAPPED_ADDRESS, |a| match a {
-            Attribute::XorMappedAddress(s) => Some(s),
-            _ => None,
-        })
-        .or_else(|| {
-            m.find_map(AttrType::MAPPED_ADDRESS, |a| match a {
-                Attribute::MappedAddress(s) => Some(s),
-                _ => None,
-            })
-        })
-    }
-
-    /// The raw bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
-#[cold]
-fn unreachable_message() -> Message<'static> {
-    #[allow(clippy::panic)]
-    {
-        panic!("a stored response no longer parses")
+        self.message.mapped_address()
     }
 }

@@ -2,10 +2,12 @@
 //! challenges and redirects, as a sans-IO machine with fixed capacity.
 //!
 //! [`StunClient`] runs up to `N` concurrent transactions, each request at most `B` bytes,
-//! with no allocator. Call order, as for every machine of this workspace: one `handle_*` call
-//! or [`start_request`](StunClient::start_request), then drain
-//! [`poll_transmit`](StunClient::poll_transmit), then drain
-//! [`poll_event`](StunClient::poll_event), then read [`poll_timeout`](StunClient::poll_timeout).
+//! with no allocator. It is driven through [`sansio::SansIo`], the workspace's one contract:
+//! one input ([`start_request`](StunClient::start_request), a datagram or a timeout), then
+//! drain `poll_transmit`, then `poll_event`, then read `poll_timeout`. A response that ends a
+//! transaction is handed up by `handle_datagram` as a [`Response`] borrowing the datagram
+//! (parsed once); a composite that has already parsed the datagram passes the view to
+//! [`handle_message`](StunClient::handle_message). Timeouts and failures are events.
 //!
 //! What the client does by itself:
 //! * retransmits over UDP at RTO, 3 RTO, 7 RTO… (`Rc` = 7 sends, then waits `Rm` × RTO),
@@ -73,6 +75,7 @@ struct Slot<const B: usize> {
     /// The transaction ID currently on the wire.
     wire: TransactionId,
     path: Path,
+    method: Method,
     request: heapless::Vec<u8, B>,
     timer: Timer,
     authenticated: bool,
@@ -85,7 +88,7 @@ struct Slot<const B: usize> {
 ///
 /// `N` also bounds undelivered events: a new request is refused with
 /// [`StartError::Full`] while transactions plus undrained events reach `N`, so no outcome is
-/// ever dropped.
+/// ever dropped (the [`sansio::EventQueue`] never overflows).
 #[derive(Debug)]
 pub struct StunClient<E, const N: usize = 8, const B: usize = 576> {
     config: ClientConfig,
@@ -93,7 +96,7 @@ pub struct StunClient<E, const N: usize = 8, const B: usize = 576> {
     auth: AuthState,
     rto: RtoEstimator,
     slots: heapless::Vec<Slot<B>, N>,
-    events: heapless::Deque<ClientEvent<B>, N>,
+    events: sansio::EventQueue<ClientEvent, N>,
 }
 
 impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
@@ -109,7 +112,7 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
             config,
             entropy,
             slots: heapless::Vec::new(),
-            events: heapless::Deque::new(),
+            events: sansio::EventQueue::new(),
         })
     }
 
@@ -164,6 +167,7 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
             id: tid,
             wire: tid,
             path,
+            method,
             request: request_bytes(buf.get(..len).unwrap_or(&[]))?,
             timer: Timer::new(now, self.rto.rto(), path.transport.is_reliable()),
             authenticated,
@@ -199,15 +203,16 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
         Ok(authenticated)
     }
 
-    /// Feed a datagram. `Err(NotForUs)` when it is not a response to one of our
-    /// transactions.
-    pub fn handle_datagram(
+    /// A response already parsed (by a composite that demultiplexed the datagram): the
+    /// parse-once entry point. `Ok(Some(response))` ends a transaction; `Ok(None)`: the
+    /// transaction goes on (401/438/300 retry) or ended with a failure event.
+    /// `Err(NotForUs)` when it is not a response to one of our transactions.
+    pub fn handle_message<'a>(
         &mut self,
         now: Instant,
         path: Path,
-        data: &[u8],
-    ) -> Result<(), Rejected> {
-        let msg = Message::new_checked(data).map_err(|_| Rejected::NotForUs)?;
+        msg: &Message<'a>,
+    ) -> Result<Option<Response<'a>>, Rejected> {
         if !msg.class().is_response() {
             return Err(Rejected::NotForUs);
         }
@@ -218,20 +223,21 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
             .position(|s| s.wire == tid)
             .ok_or(Rejected::NotForUs)?;
         let slot = self.slots.get(idx).ok_or(Rejected::NotForUs)?;
-        if request_method(&slot.request) != Some(msg.method()) {
+        if slot.method != msg.method() {
             return Err(Rejected::Malformed);
         }
         if msg.fingerprint_offset().is_some() && !msg.fingerprint_ok() {
             return Err(Rejected::Malformed);
         }
-        self.check_integrity(&msg, slot.authenticated)?;
+        self.check_integrity(msg, slot.authenticated)?;
         if let Some(kind) = msg.first_unknown_required(self.config.known_attribute) {
-            return self.fail(idx, Failure::UnknownAttribute(kind));
+            self.fail(idx, Failure::UnknownAttribute(kind));
+            return Ok(None);
         }
-        if msg.class() == Class::Error && self.try_recover(now, idx, &msg)? {
-            return Ok(());
+        if msg.class() == Class::Error && self.try_recover(now, idx, msg)? {
+            return Ok(None);
         }
-        self.complete(now, idx, path, &msg)
+        Ok(Some(self.complete(now, idx, path, msg)))
     }
 
     fn check_integrity(&self, msg: &Message<'_>, authenticated: bool) -> Result<(), Rejected> {
@@ -255,10 +261,7 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
         idx: usize,
         msg: &Message<'_>,
     ) -> Result<bool, Rejected> {
-        let Some(code) = msg.find_map(AttrType::ERROR_CODE, |a| match a {
-            Attribute::ErrorCode(c, _) => Some(c),
-            _ => None,
-        }) else {
+        let Some(code) = msg.error_code() else {
             return Ok(false);
         };
         let Some(slot) = self.slots.get_mut(idx) else {
@@ -271,10 +274,7 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
                 slot.stale_retries += 1
             }
             ErrorCode::TRY_ALTERNATE if slot.redirects < self.config.max_redirects => {
-                let Some(alt) = msg.find_map(AttrType::ALTERNATE_SERVER, |a| match a {
-                    Attribute::AlternateServer(s) => Some(s),
-                    _ => None,
-                }) else {
+                let Some(alt) = msg.alternate_server() else {
                     return Ok(false);
                 };
                 if alt.is_ipv4() != slot.path.remote.is_ipv4() {
@@ -306,15 +306,19 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
             .and_then(|mut b| self.finish(&mut b).map(|auth| (auth, b.finish())));
         let (authenticated, len) = match rebuilt {
             Ok(v) => v,
-            Err(e) => return self.fail(idx, Failure::Retry(e)),
+            Err(e) => {
+                self.fail(idx, Failure::Retry(e));
+                return Ok(());
+            }
         };
         let request = match request_bytes(buf.get(..len).unwrap_or(&[])) {
             Ok(r) => r,
             Err(_) => {
-                return self.fail(
+                self.fail(
                     idx,
                     Failure::Retry(EmitError::BufferTooSmall { needed: len }),
-                )
+                );
+                return Ok(());
             }
         };
         let rto = self.rto.rto();
@@ -328,13 +332,13 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
         Ok(())
     }
 
-    fn complete(
+    fn complete<'a>(
         &mut self,
         now: Instant,
         idx: usize,
         path: Path,
-        msg: &Message<'_>,
-    ) -> Result<(), Rejected> {
+        msg: &Message<'a>,
+    ) -> Response<'a> {
         let slot = self.slots.swap_remove(idx);
         if slot.timer.sent == 1 {
             if let Some(first) = slot.timer.first_sent {
@@ -344,34 +348,49 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
         if msg.class() == Class::Success {
             self.auth.refresh_nonce(msg);
         }
-        let event = match heapless::Vec::from_slice(msg.as_bytes()) {
-            Ok(bytes) => ClientEvent::Response(Response::new(slot.id, path, bytes)),
-            Err(_) => ClientEvent::Failed {
-                id: slot.id,
-                reason: Failure::ResponseTooLarge,
-            },
-        };
-        let _ = self.events.push_back(event);
-        Ok(())
+        Response {
+            id: slot.id,
+            path,
+            message: *msg,
+        }
     }
 
-    fn fail(&mut self, idx: usize, reason: Failure) -> Result<(), Rejected> {
+    fn fail(&mut self, idx: usize, reason: Failure) {
         let slot = self.slots.swap_remove(idx);
-        let _ = self.events.push_back(ClientEvent::Failed {
+        // Room is guaranteed: transactions plus events never exceed N.
+        self.events.push(ClientEvent::Failed {
             id: slot.id,
             reason,
         });
-        Ok(())
+    }
+}
+
+/// The one contract (see the [`sansio`] crate page).
+impl<E: Entropy, const N: usize, const B: usize> SansIo for StunClient<E, N, B> {
+    type Event = ClientEvent;
+    type Data<'a> = Response<'a>;
+
+    /// A datagram: `Ok(Some(response))` when it ends a transaction (see
+    /// [`handle_message`](StunClient::handle_message)); `Err(NotForUs)` when it is not STUN or
+    /// not a response to one of our transactions.
+    fn handle_datagram<'a>(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<Response<'a>>, Rejected> {
+        let msg = Message::new_checked(data).map_err(|_| Rejected::NotForUs)?;
+        self.handle_message(now, path, &msg)
     }
 
     /// Fire retransmission and timeout timers. Early or repeated calls do nothing.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    fn handle_timeout(&mut self, now: Instant) {
         let cfg = self.config.retransmit;
         let mut i = 0;
         while let Some(slot) = self.slots.get_mut(i) {
             if slot.timer.poll(now, &cfg) == Expiry::TimedOut {
                 let slot = self.slots.swap_remove(i);
-                let _ = self.events.push_back(ClientEvent::TimedOut { id: slot.id });
+                self.events.push(ClientEvent::TimedOut { id: slot.id });
             } else {
                 i += 1;
             }
@@ -380,7 +399,7 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
 
     /// The next request (re)transmission, written to `out`. A request larger than `out` is
     /// dropped as a link would drop it, and retried on schedule.
-    pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
         let cfg = self.config.retransmit;
         let slot = self.slots.iter_mut().find(|s| s.timer.due)?;
         slot.timer.on_sent(now, &cfg);
@@ -392,13 +411,13 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
         })
     }
 
-    /// The next outcome.
-    pub fn poll_event(&mut self) -> Option<ClientEvent<B>> {
-        self.events.pop_front()
+    /// A transaction that ended without a response.
+    fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.events.pop()
     }
 
     /// The earliest deadline of any transaction.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&self) -> Option<Instant> {
         self.slots
             .iter()
             .filter_map(|s| s.timer.next_deadline())
@@ -406,43 +425,8 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
     }
 }
 
-impl<E: Entropy, const N: usize, const B: usize> SansIo for StunClient<E, N, B> {
-    type Event = ClientEvent<B>;
-
-    type Data<'a> = sansio::NoData;
-
-    fn handle_datagram<'a>(
-        &mut self,
-        now: Instant,
-        path: Path,
-        data: &'a [u8],
-    ) -> Result<Option<sansio::NoData>, Rejected> {
-        StunClient::handle_datagram(self, now, path, data).map(|()| None)
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        StunClient::handle_timeout(self, now)
-    }
-
-    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
-        StunClient::poll_transmit(self, now, out)
-    }
-
-    fn poll_event(&mut self) -> Option<ClientEvent<B>> {
-        StunClient::poll_event(self)
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        StunClient::poll_timeout(self)
-    }
-}
-
 fn request_bytes<const B: usize>(bytes: &[u8]) -> Result<heapless::Vec<u8, B>, StartError> {
     heapless::Vec::from_slice(bytes).map_err(|_| StartError::TooLarge)
-}
-
-fn request_method(request: &[u8]) -> Option<Method> {
-    Message::new_checked(request).ok().map(|m| m.method())
 }
 
 /// Attribute types the client writes itself on every (re)transmission.

@@ -385,11 +385,11 @@ impl<L: KeyLookup, const Q: usize> SansIo for StunServer<L, Q> {
 
     type Data<'a> = sansio::NoData;
 
-    fn handle_datagram<'a>(
+    fn handle_datagram(
         &mut self,
         now: Instant,
         path: Path,
-        data: &'a [u8],
+        data: &[u8],
     ) -> Result<Option<sansio::NoData>, Rejected> {
         let mut buf = [0u8; MAX_RESPONSE];
         if let Some(t) = self.respond(now, path, data, &mut buf)? {

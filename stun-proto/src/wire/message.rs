@@ -7,8 +7,12 @@ use super::{FINGERPRINT_XOR, HEADER_LEN, MAGIC_COOKIE};
 /// A validated STUN message borrowed from a buffer.
 ///
 /// [`Message::new_checked`] checks the header and walks every attribute once, so afterwards
-/// no accessor can fail on bounds and the positions of MESSAGE-INTEGRITY,
-/// MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are known without another walk.
+/// no accessor can fail on bounds, the positions of MESSAGE-INTEGRITY,
+/// MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are known, and so is where the first of each
+/// common STUN, ICE and TURN attribute sits ([`INDEXED`]): [`get`](Message::get) and the
+/// typed getters ([`username`](Message::username), [`error_code`](Message::error_code),
+/// [`mapped_address`](Message::mapped_address)…) cost no further walk. This view is what
+/// machines hand each other: a datagram is parsed once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Message<'a> {
     buf: &'a [u8],
@@ -18,15 +22,75 @@ pub struct Message<'a> {
     /// Attributes at or after this offset are ignored (RFC 8489 §14.5, §14.6), except
     /// MESSAGE-INTEGRITY-SHA256 after MESSAGE-INTEGRITY and FINGERPRINT.
     protected_end: usize,
+    /// Offset of the first attribute of each [`INDEXED`] type; 0 when absent.
+    index: [u16; INDEXED.len()],
 }
 
-/// Where the attribute walk found the integrity attributes.
+/// Attribute types whose first occurrence [`Message::new_checked`] records, so that looking
+/// them up costs no walk.
+pub const INDEXED: [AttrType; 22] = [
+    AttrType::USERNAME,
+    AttrType::REALM,
+    AttrType::NONCE,
+    AttrType::ERROR_CODE,
+    AttrType::XOR_MAPPED_ADDRESS,
+    AttrType::MAPPED_ADDRESS,
+    AttrType::PRIORITY,
+    AttrType::USE_CANDIDATE,
+    AttrType::ICE_CONTROLLED,
+    AttrType::ICE_CONTROLLING,
+    AttrType::SOFTWARE,
+    AttrType::ALTERNATE_SERVER,
+    AttrType::PASSWORD_ALGORITHMS,
+    AttrType::PASSWORD_ALGORITHM,
+    AttrType::USERHASH,
+    AttrType::CHANNEL_NUMBER,
+    AttrType::LIFETIME,
+    AttrType::XOR_PEER_ADDRESS,
+    AttrType::DATA,
+    AttrType::XOR_RELAYED_ADDRESS,
+    AttrType::REQUESTED_TRANSPORT,
+    AttrType::CONNECTION_ID,
+];
+
+/// The slot of `kind` in [`INDEXED`].
+#[inline]
+fn slot(kind: AttrType) -> Option<usize> {
+    Some(match kind {
+        AttrType::USERNAME => 0,
+        AttrType::REALM => 1,
+        AttrType::NONCE => 2,
+        AttrType::ERROR_CODE => 3,
+        AttrType::XOR_MAPPED_ADDRESS => 4,
+        AttrType::MAPPED_ADDRESS => 5,
+        AttrType::PRIORITY => 6,
+        AttrType::USE_CANDIDATE => 7,
+        AttrType::ICE_CONTROLLED => 8,
+        AttrType::ICE_CONTROLLING => 9,
+        AttrType::SOFTWARE => 10,
+        AttrType::ALTERNATE_SERVER => 11,
+        AttrType::PASSWORD_ALGORITHMS => 12,
+        AttrType::PASSWORD_ALGORITHM => 13,
+        AttrType::USERHASH => 14,
+        AttrType::CHANNEL_NUMBER => 15,
+        AttrType::LIFETIME => 16,
+        AttrType::XOR_PEER_ADDRESS => 17,
+        AttrType::DATA => 18,
+        AttrType::XOR_RELAYED_ADDRESS => 19,
+        AttrType::REQUESTED_TRANSPORT => 20,
+        AttrType::CONNECTION_ID => 21,
+        _ => return None,
+    })
+}
+
+/// Where the attribute walk found the integrity attributes and the indexed ones.
 #[derive(Default)]
 struct Found {
     integrity: Option<usize>,
     integrity_sha256: Option<usize>,
     fingerprint: Option<usize>,
     protected_end: Option<usize>,
+    index: [u16; INDEXED.len()],
 }
 
 impl<'a> Message<'a> {
@@ -64,6 +128,7 @@ impl<'a> Message<'a> {
             integrity_sha256: found.integrity_sha256,
             fingerprint: found.fingerprint,
             protected_end: found.protected_end.unwrap_or(total),
+            index: found.index,
         })
     }
 
@@ -135,9 +200,30 @@ impl<'a> Message<'a> {
         }
     }
 
-    /// The first attribute of type `kind`.
+    /// Every attribute in order, raw, including those after MESSAGE-INTEGRITY(-SHA256) that
+    /// RFC 8489 says to ignore (for logging, dissecting and re-emitting whole messages).
+    pub fn all_attributes(&self) -> AttrIter<'a> {
+        AttrIter {
+            buf: self.buf,
+            at: HEADER_LEN,
+            protected_end: self.buf.len(),
+        }
+    }
+
+    /// The first attribute of type `kind` (no walk for the [`INDEXED`] types).
+    #[inline]
     pub fn get(&self, kind: AttrType) -> Option<RawAttribute<'a>> {
-        self.attributes().find(|a| a.kind == kind)
+        match slot(kind) {
+            Some(i) => {
+                let offset = usize::from(*self.index.get(i)?);
+                (offset != 0).then(|| RawAttribute {
+                    kind,
+                    value: self.value_at(offset),
+                    offset,
+                })
+            }
+            None => self.attributes().find(|a| a.kind == kind),
+        }
     }
 
     /// The first attribute of type `kind`, decoded. `None` when absent; an error when present
@@ -259,6 +345,14 @@ fn walk(buf: &[u8]) -> Result<Found, ParseError> {
             AttrType::FINGERPRINT => {
                 check_len(kind, len, |l| l == 4)?;
                 f.fingerprint = Some(at);
+            }
+            k if f.protected_end.is_none() => {
+                if let Some(first) = slot(k).and_then(|i| f.index.get_mut(i)) {
+                    if *first == 0 {
+                        // A message is at most 20 + 65535 bytes, so an offset fits.
+                        *first = u16::try_from(at).unwrap_or(0);
+                    }
+                }
             }
             _ => {}
         }

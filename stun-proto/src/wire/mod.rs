@@ -12,13 +12,14 @@
 pub mod attr;
 mod builder;
 mod error;
+mod getters;
 mod header;
 mod message;
 
 pub use builder::MessageBuilder;
 pub use error::{EmitError, ParseError};
 pub use header::{Class, MessageType, Method, TransactionId};
-pub use message::{AttrIter, Message};
+pub use message::{AttrIter, Message, INDEXED};
 
 /// The fixed value in bytes 4..8 of every RFC 5389/8489 message.
 pub const MAGIC_COOKIE: u32 = 0x2112_A442;

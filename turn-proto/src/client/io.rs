@@ -71,7 +71,9 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             Class::Indication => self.on_indication(&msg),
             Class::Request => Err(Rejected::NotForUs),
             Class::Success | Class::Error => {
-                self.stun.handle_datagram(now, path, data)?;
+                if let Some(r) = self.stun.handle_message(now, path, &msg)? {
+                    self.on_response(now, &r);
+                }
                 self.drain_stun(now);
                 Ok(None)
             }

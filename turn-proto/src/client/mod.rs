@@ -7,7 +7,7 @@
 //! 60 s before their 300 s run out), channel bindings (600 s, refreshed likewise), and the
 //! data path: [`send_to`](TurnClient::send_to) picks ChannelData when a channel is bound and a
 //! Send indication otherwise; received data comes back from
-//! [`handle_datagram`](TurnClient::handle_datagram) as a [`PeerData`] borrowing the datagram.
+//! [`handle_datagram`](sansio::SansIo::handle_datagram) as a [`PeerData`] borrowing the datagram.
 //!
 //! The client can share a socket with other machines: datagrams that are not from its server
 //! or not TURN are refused with [`Rejected::NotForUs`](sansio::Rejected::NotForUs). Over TCP or TLS, cut the stream with

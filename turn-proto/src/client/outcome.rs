@@ -1,22 +1,37 @@
 //! Turning transaction outcomes into client state and events.
 
 use super::peers::{Perm, CHANNEL_LIFETIME, PERMISSION_LIFETIME, REFRESH_MARGIN};
-use super::{Op, State, TurnClient, TurnEvent, MESSAGE_BUF};
+use super::{Op, State, TurnClient, TurnEvent};
 use crate::wire::{TurnAttribute, TurnMessageExt};
 use core::net::SocketAddr;
 use core::time::Duration;
+use sansio::SansIo as _;
 use sansio::{Entropy, Instant};
-use stun_proto::client::{ClientEvent, Response};
+use stun_proto::client::Response;
 use stun_proto::wire::attr::{AttrType, ErrorCode};
 
 /// How a transaction ended.
-enum Outcome<'r> {
-    Success(&'r Response<MESSAGE_BUF>),
+enum Outcome<'r, 'a> {
+    Success(&'r Response<'a>),
     Error(Option<ErrorCode>),
 }
 
 impl<E: Entropy, const P: usize> TurnClient<E, P> {
-    /// Handle every outcome the transaction layer has.
+    /// A response the transaction layer handed up (parsed once, when it arrived).
+    pub(super) fn on_response(&mut self, now: Instant, r: &Response<'_>) {
+        let Some(i) = self.ops.iter().position(|(t, _)| *t == r.id) else {
+            return;
+        };
+        let (_, op) = self.ops.swap_remove(i);
+        let outcome = if r.is_success() {
+            Outcome::Success(r)
+        } else {
+            Outcome::Error(r.error_code())
+        };
+        self.on_outcome(now, op, outcome);
+    }
+
+    /// Handle every transaction that ended without a response (timeouts, failures).
     pub(super) fn drain_stun(&mut self, now: Instant) {
         while let Some(ev) = self.stun.poll_event() {
             let id = ev.id();
@@ -24,16 +39,11 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
                 continue;
             };
             let (_, op) = self.ops.swap_remove(i);
-            let outcome = match &ev {
-                ClientEvent::Response(r) if r.is_success() => Outcome::Success(r),
-                ClientEvent::Response(r) => Outcome::Error(r.error_code()),
-                _ => Outcome::Error(None),
-            };
-            self.on_outcome(now, op, outcome);
+            self.on_outcome(now, op, Outcome::Error(None));
         }
     }
 
-    fn on_outcome(&mut self, now: Instant, op: Op, outcome: Outcome<'_>) {
+    fn on_outcome(&mut self, now: Instant, op: Op, outcome: Outcome<'_, '_>) {
         match op {
             Op::Allocate => self.on_allocate(now, outcome),
             Op::Refresh { delete } => self.on_refresh(now, delete, outcome),
@@ -41,7 +51,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             Op::Channel(peer) => self.on_channel(now, peer, outcome),
             Op::Connect(peer) => {
                 let ev = match outcome {
-                    Outcome::Success(r) => match r.message().turn(AttrType::CONNECTION_ID) {
+                    Outcome::Success(r) => match r.message.turn(AttrType::CONNECTION_ID) {
                         Some(Ok(TurnAttribute::ConnectionId(connection))) => {
                             TurnEvent::PeerConnected { peer, connection }
                         }
@@ -61,10 +71,10 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         }
     }
 
-    fn on_allocate(&mut self, now: Instant, outcome: Outcome<'_>) {
+    fn on_allocate(&mut self, now: Instant, outcome: Outcome<'_, '_>) {
         let granted = match outcome {
             Outcome::Success(r) => {
-                let m = r.message();
+                let m = r.message;
                 let relayed = match m.turn(AttrType::XOR_RELAYED_ADDRESS) {
                     Some(Ok(TurnAttribute::XorRelayedAddress(a))) => Some(a),
                     _ => None,
@@ -106,7 +116,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         lifetime
     }
 
-    fn on_refresh(&mut self, now: Instant, delete: bool, outcome: Outcome<'_>) {
+    fn on_refresh(&mut self, now: Instant, delete: bool, outcome: Outcome<'_, '_>) {
         match (delete, outcome) {
             // RFC 8656 §7.3: 437 to a deleting Refresh means it is already gone.
             (true, Outcome::Success(_))
@@ -118,7 +128,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
                 self.emit(TurnEvent::RefreshFailed { code: None });
             }
             (false, Outcome::Success(r)) => {
-                let secs = match r.message().turn(AttrType::LIFETIME) {
+                let secs = match r.message.turn(AttrType::LIFETIME) {
                     Some(Ok(TurnAttribute::Lifetime(l))) => l,
                     _ => 600,
                 };
@@ -137,7 +147,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         }
     }
 
-    fn on_permission(&mut self, now: Instant, ip: core::net::IpAddr, outcome: Outcome<'_>) {
+    fn on_permission(&mut self, now: Instant, ip: core::net::IpAddr, outcome: Outcome<'_, '_>) {
         let Some(p) = self.perms.iter_mut().find(|p| p.ip == ip) else {
             return;
         };
@@ -158,7 +168,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         }
     }
 
-    fn on_channel(&mut self, now: Instant, peer: SocketAddr, outcome: Outcome<'_>) {
+    fn on_channel(&mut self, now: Instant, peer: SocketAddr, outcome: Outcome<'_, '_>) {
         let Some(c) = self.chans.iter_mut().find(|c| c.peer == peer) else {
             return;
         };

@@ -408,11 +408,11 @@ impl<L: KeyLookup, E: Entropy, T: Tables> SansIo for TurnServer<L, E, T> {
 
     /// A datagram to a relay address (`path.local` is a relay, `path.remote` the peer) goes to
     /// the client; anything else is what a client sent to a listening address.
-    fn handle_datagram<'a>(
+    fn handle_datagram(
         &mut self,
         now: Instant,
         path: Path,
-        data: &'a [u8],
+        data: &[u8],
     ) -> Result<Option<NoData>, Rejected> {
         let mut out = [0u8; TRAIT_PATH_DATAGRAM];
         if path.transport == Transport::Udp && self.is_relay(&path.local) {

@@ -10,6 +10,7 @@ use adapters::{Clock, OsEntropy};
 use base64::Engine;
 use ice_core::{Credentials, IceAgent, IceConfig, IceEvent, IceRole, IceState};
 use sansio::Path;
+use sansio::{Carrier as _, SansIo as _};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -238,7 +239,8 @@ impl Session {
                 Input::Datagram(i, data, from) => {
                     let local = self.sockets.get(i).map(|s| s.0).unwrap_or(from);
                     if let Ok(Some(payload)) =
-                        self.agent.receive(now, Path::udp(local, from), &data)
+                        self.agent
+                            .handle_datagram(now, Path::udp(local, from), &data)
                     {
                         println!("peer: {}", String::from_utf8_lossy(payload));
                         self.received += 1;
@@ -287,10 +289,15 @@ impl Session {
     }
 
     async fn send(&mut self, data: &[u8]) -> Outcome {
-        let mut out = vec![0u8; data.len()];
-        let Some(t) = self.agent.send_data(data, &mut out) else {
-            eprintln!("p2p: not connected yet; message dropped");
-            return Ok(());
+        // Room for a TURN Send indication around the payload when the pair is relayed.
+        let mut out = vec![0u8; data.len() + 64];
+        let now = self.clock.now();
+        let t = match self.agent.send(now, (), data, &mut out) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("p2p: message dropped: {e}");
+                return Ok(());
+            }
         };
         self.send_on(t.path, out.get(..t.len).unwrap_or(&[])).await
     }

@@ -1,12 +1,12 @@
 //! RFC 5780 §4.3–4.4 NAT behaviour discovery from the client side.
 
 use crate::exit::{Failure, Outcome};
-use crate::stun_client::{bind_udp, client, mapped, transact_with, Client};
+use crate::stun_client::{bind_udp, client, mapped, transact_with, Answer, Client};
 use adapters::Clock;
 use sansio::Path;
 use std::net::SocketAddr;
 use std::time::Duration;
-use stun_proto::wire::attr::{AttrType, Attribute, ChangeRequest};
+use stun_proto::wire::attr::{Attribute, ChangeRequest};
 
 /// How a NAT maps or filters, per RFC 4787.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ impl Probe {
         to: SocketAddr,
         attrs: &[Attribute<'_>],
         quick: bool,
-    ) -> Result<stun_proto::client::Response<1280>, Failure> {
+    ) -> Result<Answer, Failure> {
         let path = Path::udp(self.bound, to);
         let c = if quick {
             &mut self.quick
@@ -80,15 +80,7 @@ async fn discover(p: &mut Probe, server: SocketAddr) -> Outcome {
     // Test I: plain binding to the primary address.
     let r1 = p.ask(server, &[], false).await?;
     let m1 = mapped(&r1, server)?;
-    let tid = r1.message().transaction_id();
-    let other = r1
-        .message()
-        .get(AttrType::OTHER_ADDRESS)
-        .and_then(|a| match a.decode(&tid) {
-            Ok(Attribute::OtherAddress(o)) => Some(o),
-            _ => None,
-        });
-    let Some(other) = other else {
+    let Some(other) = r1.other else {
         return Err(Failure::Refused(format!(
             "{server} does not support RFC 5780 (no OTHER-ADDRESS)"
         )));
@@ -142,12 +134,12 @@ async fn discover(p: &mut Probe, server: SocketAddr) -> Outcome {
 }
 
 /// Whether a filtering probe got through: a timeout is a valid result, not an error.
-fn answered(r: Result<stun_proto::client::Response<1280>, Failure>) -> Result<bool, Failure> {
+fn answered(r: Result<Answer, Failure>) -> Result<bool, Failure> {
     match r {
-        Ok(resp) if resp.is_success() => Ok(true),
+        Ok(resp) if resp.success => Ok(true),
         Ok(resp) => Err(Failure::Refused(format!(
             "CHANGE-REQUEST refused: {:?}",
-            resp.error_code()
+            resp.error
         ))),
         Err(Failure::Timeout(_)) => Ok(false),
         Err(e) => Err(e),

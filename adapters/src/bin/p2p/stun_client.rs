@@ -2,14 +2,17 @@
 
 use crate::exit::{Failure, Outcome};
 use adapters::stream::FrameReader;
-use adapters::{udp, Clock, OsEntropy};
+use adapters::udp::{self, Output};
+use adapters::{Clock, OsEntropy};
 use sansio::Path;
+use sansio::SansIo as _;
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::time::Duration;
 use stun_proto::client::{
     ClientConfig, ClientEvent, Credentials, Response, RetransmitConfig, StunClient,
 };
+use stun_proto::wire::attr::ErrorCode;
 use stun_proto::wire::Method;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpStream, UdpSocket};
@@ -115,12 +118,37 @@ pub async fn run(args: Args) -> Outcome {
     Ok(())
 }
 
+/// What this program reads from a Binding response, taken from the parsed message while
+/// the datagram is at hand.
+#[derive(Clone, Copy, Debug)]
+pub struct Answer {
+    /// A success response.
+    pub success: bool,
+    /// ERROR-CODE of an error response.
+    pub error: Option<ErrorCode>,
+    /// XOR-MAPPED-ADDRESS (or MAPPED-ADDRESS).
+    pub mapped: Option<SocketAddr>,
+    /// OTHER-ADDRESS (RFC 5780).
+    pub other: Option<SocketAddr>,
+}
+
+impl Answer {
+    fn of(r: &Response<'_>) -> Self {
+        Answer {
+            success: r.is_success(),
+            error: r.error_code(),
+            mapped: r.mapped_address(),
+            other: r.message.other_address(),
+        }
+    }
+}
+
 /// The mapped address of a response, or the failure it stands for.
-pub fn mapped(r: &Response<1280>, server: SocketAddr) -> Result<SocketAddr, Failure> {
-    if let Some(code) = r.error_code() {
+pub fn mapped(r: &Answer, server: SocketAddr) -> Result<SocketAddr, Failure> {
+    if let Some(code) = r.error {
         return Err(Failure::Refused(format!("{server} answered {code}")));
     }
-    r.mapped_address()
+    r.mapped
         .ok_or_else(|| Failure::Refused(format!("{server} sent no mapped address")))
 }
 
@@ -151,7 +179,7 @@ async fn binding_udp(
     client: &mut Client,
     server: SocketAddr,
     local: Option<SocketAddr>,
-) -> Result<Response<1280>, Failure> {
+) -> Result<Answer, Failure> {
     let (socket, bound) = bind_udp(server, local).await?;
     // Connected, so an ICMP port-unreachable surfaces as an error instead of a timeout.
     socket
@@ -170,7 +198,7 @@ pub async fn transact(
     clock: &Clock,
     client: &mut Client,
     path: Path,
-) -> Result<Response<1280>, Failure> {
+) -> Result<Answer, Failure> {
     transact_with(socket, bound, clock, client, path, &[]).await
 }
 
@@ -182,16 +210,16 @@ pub async fn transact_with(
     client: &mut Client,
     path: Path,
     attrs: &[stun_proto::wire::attr::Attribute<'_>],
-) -> Result<Response<1280>, Failure> {
+) -> Result<Answer, Failure> {
     let id = client
         .start_request(clock.now(), path, Method::BINDING, attrs)
         .map_err(|e| Failure::Internal(e.to_string()))?;
-    let outcome = udp::drive(socket, bound, clock, client, |_, ev| match ev {
-        ClientEvent::Response(r) if r.id == id => ControlFlow::Break(Ok(r)),
-        ClientEvent::TimedOut { id: i } if i == id => ControlFlow::Break(Err(Failure::Timeout(
-            format!("no answer from {}", path.remote),
-        ))),
-        ClientEvent::Failed { id: i, reason } if i == id => {
+    let outcome = udp::drive(socket, bound, clock, client, |_, out| match out {
+        Output::Data(_, r) if r.id == id => ControlFlow::Break(Ok(Answer::of(&r))),
+        Output::Event(ClientEvent::TimedOut { id: i }) if i == id => ControlFlow::Break(Err(
+            Failure::Timeout(format!("no answer from {}", path.remote)),
+        )),
+        Output::Event(ClientEvent::Failed { id: i, reason }) if i == id => {
             ControlFlow::Break(Err(Failure::Refused(format!("{}: {reason}", path.remote))))
         }
         _ => ControlFlow::Continue(()),
@@ -213,7 +241,7 @@ async fn binding_tcp(
     client: &mut Client,
     server: SocketAddr,
     local: Option<SocketAddr>,
-) -> Result<Response<1280>, Failure> {
+) -> Result<Answer, Failure> {
     let stream = match local {
         None => TcpStream::connect(server).await,
         Some(l) => {
@@ -247,21 +275,23 @@ async fn binding_tcp(
                 .await
                 .map_err(net)?;
         }
-        while let Some(ev) = client.poll_event() {
+        if let Some(ev) = client.poll_event() {
             match ev {
-                ClientEvent::Response(r) if r.id == id => return Ok(r),
                 ClientEvent::TimedOut { .. } => {
                     return Err(Failure::Timeout(format!("no answer from {server}")))
                 }
                 ClientEvent::Failed { reason, .. } => {
                     return Err(Failure::Refused(format!("{server}: {reason}")))
                 }
-                _ => {}
             }
         }
         let Some(frame) = frames.next().await.map_err(net)? else {
             return Err(Failure::Network(format!("{server} closed the connection")));
         };
-        let _ = client.handle_datagram(clock.now(), path, frame);
+        if let Ok(Some(r)) = client.handle_datagram(clock.now(), path, frame) {
+            if r.id == id {
+                return Ok(Answer::of(&r));
+            }
+        }
     }
 }
