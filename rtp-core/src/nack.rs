@@ -140,13 +140,16 @@ impl<const N: usize> NackTracker<N> {
                 self.keyframe = true;
             } else {
                 let next_at = now + self.config.reorder_delay;
+                // `gap` fits the free room (checked above), so no push fails.
                 for q in highest + 1..ext {
-                    let _ = self.missing.push_back(Missing {
-                        seq: q,
-                        since: now,
-                        next_at,
-                        retries: 0,
-                    });
+                    self.missing
+                        .push_back(Missing {
+                            seq: q,
+                            since: now,
+                            next_at,
+                            retries: 0,
+                        })
+                        .ok();
                 }
             }
             self.highest = Some(ext);
@@ -166,7 +169,8 @@ impl<const N: usize> NackTracker<N> {
         for _ in 0..self.missing.len() {
             if let Some(m) = self.missing.pop_front() {
                 if keep(&m) {
-                    let _ = self.missing.push_back(m);
+                    // Re-queued right after it was popped: there is room.
+                    self.missing.push_back(m).ok();
                 }
             }
         }

@@ -186,7 +186,7 @@ pub struct RtpSession<E, const N: usize> {
     fir_seq: u8,
     bye: Bye,
     rotate: usize,
-    events: heapless::Deque<SessionEvent, 32>,
+    events: sansio::EventQueue<SessionEvent, 32>,
     stats: SessionStats,
 }
 
@@ -215,7 +215,7 @@ impl<E: Entropy, const N: usize> RtpSession<E, N> {
             fir_seq: 0,
             bye: Bye::No,
             rotate: 0,
-            events: heapless::Deque::new(),
+            events: sansio::EventQueue::new(),
             stats: SessionStats::default(),
         };
         s.next_report = now + s.interval();
@@ -275,8 +275,21 @@ impl<E: Entropy, const N: usize> RtpSession<E, N> {
         interval::randomized(&inputs, &mut self.entropy)
     }
 
+    /// Queue an event. A source leaving or timing out releases what the application keeps
+    /// for it (a decoder, a jitter buffer), so those are critical (never dropped while an
+    /// ordinary event can make room); the rest are dropped and counted when the owner does
+    /// not drain.
     fn event(&mut self, e: SessionEvent) {
-        if self.events.push_back(e).is_err() {
+        let critical = matches!(
+            e,
+            SessionEvent::SourceLeft { .. } | SessionEvent::SourceTimedOut { .. }
+        );
+        let kept = if critical {
+            self.events.push_critical(e).is_ok()
+        } else {
+            self.events.push(e)
+        };
+        if !kept {
             self.stats.events_dropped += 1;
         }
     }
@@ -658,7 +671,7 @@ impl<E: Entropy, const N: usize> RtpSession<E, N> {
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<SessionEvent> {
-        self.events.pop_front()
+        self.events.pop()
     }
 
     /// When `handle_timeout` should next be called (`None` after BYE).

@@ -211,7 +211,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
                 p.state = PairState::Waiting;
                 p.nominating = false;
             }
-            let _ = self.triggered.push_back((check.pair, false));
+            self.trigger(check.pair);
             return;
         }
         match (symmetric && r.is_success(), r.mapped_address()) {

@@ -123,10 +123,8 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             _ => Some(&self.local_key),
         };
         if let Ok(len) = build(msg, path, &reply, key, &mut buf) {
-            if self.responses.is_full() {
-                let _ = self.responses.pop_front();
-            }
-            let _ = self.responses.push_back((Transmit { path, len }, buf));
+            // A full queue drops this answer (counted); the peer retransmits its check.
+            self.responses.push(path, buf.get(..len).unwrap_or(&[]));
         }
     }
 
@@ -190,9 +188,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
                 PairState::Frozen | PairState::Waiting | PairState::Failed
             ) {
                 p.state = PairState::Waiting;
-                if !self.triggered.iter().any(|(i, _)| *i == pair) {
-                    let _ = self.triggered.push_back((pair, false));
-                }
+                self.trigger(pair);
             }
         }
         self.select_pair(now);

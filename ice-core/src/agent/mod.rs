@@ -164,7 +164,7 @@ pub struct IceAgent<
     pub(crate) hosts_done: bool,
     pub(crate) gathering_reported: bool,
     pub(crate) remote_done: bool,
-    pub(crate) responses: heapless::Deque<(Transmit, [u8; RESPONSE]), 4>,
+    pub(crate) responses: sansio::TransmitQueue<{ 4 * RESPONSE }, 4>,
     pub(crate) next_check_at: Instant,
     pub(crate) state: IceState,
     pub(crate) selected: Option<usize>,
@@ -213,7 +213,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             hosts_done: false,
             gathering_reported: false,
             remote_done: false,
-            responses: heapless::Deque::new(),
+            responses: sansio::TransmitQueue::new(),
             next_check_at: Instant::ZERO,
             state: IceState::New,
             selected: None,
@@ -553,6 +553,15 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         self.events.push(ev);
     }
 
+    /// Queue a triggered check of `pair` (RFC 8445 §7.3.1.4) unless one is queued. The queue
+    /// has a slot per pair, so nothing is refused; were it full, the pair would still be
+    /// checked on its ordinary turn.
+    pub(crate) fn trigger(&mut self, pair: usize) {
+        if !self.triggered.iter().any(|(i, _)| *i == pair) {
+            self.triggered.push_back((pair, false)).ok();
+        }
+    }
+
     /// Events dropped because the owner did not drain them.
     pub fn events_dropped(&self) -> u64 {
         self.events.dropped()
@@ -693,13 +702,13 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
         // A datagram that cannot be wrapped (no permission yet) is dropped, as a link would
         // drop it; retransmission covers checks. Keep draining the rest.
-        while let Some((t, buf)) = self.responses.pop_front() {
-            let payload = buf.get(..t.len).unwrap_or(&[]);
+        let mut scratch = [0u8; MSG];
+        while let Some(t) = self.responses.pop(&mut scratch) {
+            let payload = scratch.get(..t.len).unwrap_or(&[]);
             if let Some(w) = relay::wrap(&mut self.relays, now, t.path, payload, out) {
                 return Some(w);
             }
         }
-        let mut scratch = [0u8; MSG];
         while let Some(t) = self
             .checks
             .as_mut()

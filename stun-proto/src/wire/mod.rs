@@ -19,7 +19,7 @@ mod message;
 pub use builder::MessageBuilder;
 pub use error::{EmitError, ParseError};
 pub use header::{Class, MessageType, Method, TransactionId};
-pub use message::{AttrIter, Message, INDEXED};
+pub use message::{fingerprint, AttrIter, Message, INDEXED};
 
 /// The fixed value in bytes 4..8 of every RFC 5389/8489 message.
 pub const MAGIC_COOKIE: u32 = 0x2112_A442;
