@@ -5,7 +5,7 @@ use super::{IceAgent, RESPONSE};
 use crate::candidate::{Candidate, CandidateKind};
 use crate::event::IceRole;
 use crate::pair::PairState;
-use sansio::{Entropy, Instant, Path, Rejected, Transmit};
+use sansio::{Entropy, Instant, Path, Rejected};
 use stun_proto::auth::IntegrityKey;
 use stun_proto::wire::attr::{Attribute, ErrorCode};
 use stun_proto::wire::{Class, EmitError, Message, MessageBuilder, Method};
