@@ -3,8 +3,11 @@
 //! The cores never touch a socket or a clock; this crate does, and nothing else:
 //! * [`Clock`] maps the OS monotonic clock onto [`sansio::Instant`];
 //! * [`OsEntropy`] feeds the cores the operating system's CSPRNG;
-//! * [`udp`] (feature `tokio`) drives any [`sansio::SansIo`] machine over a tokio UDP socket;
-//! * [`stream`] (feature `tokio`) frames STUN messages on a TCP byte stream;
+//! * [`driver`] (feature `tokio`): the one generic driver — any [`sansio::SansIo`] machine
+//!   over UDP sockets and framed TCP connections, with timers, commands and resource
+//!   requests; every `p2p` subcommand but the TURN server's line-rate data path runs on it;
+//! * [`stream`] (feature `tokio`) frames STUN/TURN messages on a TCP byte stream with bounded
+//!   buffers and time;
 //! * [`mmsg`] batches UDP receives and sends (`recvmmsg`, `sendmmsg`, UDP GSO) for servers.
 //!
 //! The `p2p` program (`src/bin/p2p`) is built from these pieces.
@@ -13,12 +16,12 @@
 #![deny(missing_docs)]
 
 mod clock;
+#[cfg(feature = "tokio")]
+pub mod driver;
 mod entropy;
 pub mod mmsg;
 #[cfg(feature = "tokio")]
 pub mod stream;
-#[cfg(feature = "tokio")]
-pub mod udp;
 
 pub use clock::Clock;
 pub use entropy::OsEntropy;

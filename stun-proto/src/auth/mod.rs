@@ -11,8 +11,12 @@
 
 mod hmac_sha1;
 mod nonce;
+mod users;
 
 pub use nonce::{NonceCheck, NonceIssuer, SecurityFeatures, NONCE_COOKIE, NONCE_LEN};
+#[cfg(feature = "alloc")]
+pub use users::UserTable;
+pub use users::{StaticUsers, UsersError, MAX_TABLE_REALM, MAX_USER_NAME};
 
 use crate::wire::attr::PasswordAlgorithm;
 use crate::wire::Message;

@@ -116,6 +116,11 @@ impl<L: KeyLookup, const Q: usize> StunServer<L, Q> {
         }
     }
 
+    /// The settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
     /// Counters since start.
     pub fn stats(&self) -> ServerStats {
         self.stats

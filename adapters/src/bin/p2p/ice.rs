@@ -6,15 +6,16 @@
 
 use crate::exit::{Failure, Outcome};
 use crate::stun_client::resolve;
-use adapters::{Clock, OsEntropy};
+use adapters::driver::{Driver, Input};
+use adapters::OsEntropy;
 use base64::Engine;
 use ice_core::{Credentials, IceAgent, IceConfig, IceEvent, IceRole, IceState};
-use sansio::Path;
-use sansio::{Carrier as _, SansIo as _};
+use sansio::Carrier as _;
 use std::net::{IpAddr, SocketAddr};
+use std::ops::ControlFlow;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
 
 type Agent = IceAgent<OsEntropy, 16, 64, 16>;
 
@@ -119,7 +120,6 @@ fn default_host() -> IpAddr {
 }
 
 pub async fn run(args: Args) -> Outcome {
-    let clock = Clock::new();
     let mut config = IceConfig {
         lite: args.lite,
         ..IceConfig::default()
@@ -136,222 +136,173 @@ pub async fn run(args: Args) -> Outcome {
     } else {
         IceRole::Controlling
     };
-    let mut agent: Agent = IceAgent::new(config, role, OsEntropy);
+    let mut d = Driver::new(Agent::new(config, role, OsEntropy));
     let hosts = if args.host.is_empty() {
         vec![default_host()]
     } else {
         args.host.clone()
     };
-    let mut sockets = Vec::new();
-    for ip in hosts {
-        let s = UdpSocket::bind(SocketAddr::new(ip, args.port))
-            .await
+    for (i, ip) in hosts.into_iter().enumerate() {
+        let mut ctx = d.ctx();
+        let local = ctx
+            .bind_udp(SocketAddr::new(ip, args.port))
             .map_err(|e| Failure::Network(format!("cannot bind {ip}:{}: {e}", args.port)))?;
-        let local = s
-            .local_addr()
-            .map_err(|e| Failure::Network(e.to_string()))?;
-        agent
-            .add_host(clock.now(), local, 65535 - sockets.len() as u16)
+        let now = ctx.now();
+        ctx.machine()
+            .add_host(now, local, 65535 - i as u16)
             .map_err(|e| Failure::Usage(e.to_string()))?;
-        sockets.push((local, std::sync::Arc::new(s)));
     }
-    agent.hosts_done(clock.now());
+    let now = d.ctx().now();
+    d.ctx().machine().hosts_done(now);
+    let (tx, rx) = mpsc::channel(16);
+    spawn_stdin(tx.clone());
+    let limit = Duration::from_secs(args.timeout);
+    tokio::spawn(async move {
+        tokio::time::sleep(limit).await;
+        let _ = tx.send(Line::GiveUp).await;
+    });
     let mut session = Session {
-        agent,
-        sockets,
-        clock,
         lite: args.lite,
         received: 0,
         exit_after: args.exit_after,
+        printed: false,
+        remote_set: false,
+        connected: false,
+        early: None,
     };
-    session.run(Duration::from_secs(args.timeout)).await
+    d.run(Some(rx), |ctx, input| session.on(ctx, input))
+        .await
+        .map_err(|e| Failure::Network(e.to_string()))?
+}
+
+/// What the terminal (or the give-up timer) hands the session.
+enum Line {
+    Text(String),
+    Eof,
+    GiveUp,
+}
+
+fn spawn_stdin(tx: mpsc::Sender<Line>) {
+    tokio::spawn(async move {
+        let mut stdin = BufReader::new(tokio::io::stdin()).lines();
+        loop {
+            let line = match stdin.next_line().await {
+                Ok(Some(l)) => Line::Text(l),
+                _ => Line::Eof,
+            };
+            let eof = matches!(line, Line::Eof);
+            if tx.send(line).await.is_err() || eof {
+                return;
+            }
+        }
+    });
 }
 
 struct Session {
-    agent: Agent,
-    sockets: Vec<(SocketAddr, std::sync::Arc<UdpSocket>)>,
-    clock: Clock,
     lite: bool,
     received: usize,
     exit_after: usize,
+    printed: bool,
+    remote_set: bool,
+    connected: bool,
+    /// The peer's line, read before ours was printed.
+    early: Option<String>,
 }
 
-enum Input {
-    Datagram(usize, Vec<u8>, SocketAddr),
-    Line(Option<String>),
-    Timer,
-}
+type Ctx<'c> = adapters::driver::Ctx<'c, Agent>;
 
 impl Session {
-    async fn run(&mut self, limit: Duration) -> Outcome {
-        let mut stdin = BufReader::new(tokio::io::stdin()).lines();
-        let mut rx = spawn_readers(&self.sockets);
-        let mut printed = false;
-        let mut remote_set = false;
-        let mut connected = false;
-        let give_up = tokio::time::Instant::now() + limit;
-        loop {
-            self.flush().await?;
-            while let Some(ev) = self.agent.poll_event() {
-                match ev {
-                    IceEvent::Selected(s) => {
-                        connected = true;
-                        println!(
-                            "connected: {} ({:?}) -> {} ({:?})",
-                            s.local_addr, s.local_kind, s.remote, s.remote_kind
-                        );
-                    }
-                    IceEvent::StateChanged(IceState::Failed) => {
-                        return Err(Failure::Timeout("ICE failed: no pair works".into()))
-                    }
-                    IceEvent::ConsentLost(_) => {
-                        eprintln!("p2p: consent lost; looking for another path")
-                    }
-                    _ => {}
-                }
+    /// One input from the driver; `Break` ends the program.
+    fn on(&mut self, ctx: &mut Ctx<'_>, input: Input<'_, Agent, Line>) -> ControlFlow<Outcome> {
+        let r = match input {
+            Input::Event(ev) => self.on_event(ev),
+            Input::Data(_, payload) => self.on_data(payload),
+            Input::Command(Line::Text(line)) if !self.remote_set && !self.printed => {
+                // Read ahead of our own line (a script pasted early): keep it until then.
+                self.early = Some(line);
+                Ok(false)
             }
-            if !printed && self.gathered() {
-                println!("{}", encode_blob(&self.agent, self.lite));
+            Input::Command(Line::Text(line)) if !self.remote_set => {
+                let now = ctx.now();
+                self.set_remote(ctx.machine(), now, &line).map(|()| {
+                    self.remote_set = true;
+                    false
+                })
+            }
+            Input::Command(Line::Text(line)) => {
+                send(ctx, line.as_bytes());
+                Ok(false)
+            }
+            Input::Command(Line::Eof) => Ok(true),
+            Input::Command(Line::GiveUp) if !self.connected => {
+                Err(Failure::Timeout("no ICE pair selected in time".into()))
+            }
+            _ => Ok(false),
+        };
+        let r = r.and_then(|done| {
+            if !self.printed && ctx.machine().gathering_complete() {
+                println!("{}", encode_blob(ctx.machine(), self.lite));
                 println!("paste the other side's ICE1 line:");
-                printed = true;
-            }
-            if !connected && tokio::time::Instant::now() >= give_up {
-                return Err(Failure::Timeout("no ICE pair selected in time".into()));
-            }
-            let deadline = self
-                .agent
-                .poll_timeout()
-                .map(|t| self.clock.to_std(t).into())
-                .unwrap_or(give_up)
-                .min(give_up);
-            let input = self
-                .next_input(&mut rx, &mut stdin, deadline, printed)
-                .await?;
-            let now = self.clock.now();
-            match input {
-                Input::Timer => self.agent.handle_timeout(now),
-                Input::Line(None) => return Ok(()),
-                Input::Line(Some(line)) if !remote_set => {
-                    self.set_remote(&line)?;
-                    remote_set = true;
-                }
-                Input::Line(Some(line)) => self.send(line.as_bytes()).await?,
-                Input::Datagram(i, data, from) => {
-                    let local = self.sockets.get(i).map(|s| s.0).unwrap_or(from);
-                    if let Ok(Some(payload)) =
-                        self.agent
-                            .handle_datagram(now, Path::udp(local, from), &data)
-                    {
-                        println!("peer: {}", String::from_utf8_lossy(payload));
-                        self.received += 1;
-                        if self.exit_after > 0 && self.received >= self.exit_after {
-                            return Ok(());
-                        }
-                    }
+                self.printed = true;
+                if let Some(line) = self.early.take() {
+                    let now = ctx.now();
+                    self.set_remote(ctx.machine(), now, &line)?;
+                    self.remote_set = true;
                 }
             }
+            Ok(done)
+        });
+        match r {
+            Ok(false) => ControlFlow::Continue(()),
+            Ok(true) => ControlFlow::Break(Ok(())),
+            Err(e) => ControlFlow::Break(Err(e)),
         }
     }
 
-    fn gathered(&self) -> bool {
-        self.agent.gathering_complete()
-    }
-
-    async fn next_input(
-        &self,
-        rx: &mut tokio::sync::mpsc::Receiver<(usize, Vec<u8>, SocketAddr)>,
-        stdin: &mut tokio::io::Lines<BufReader<tokio::io::Stdin>>,
-        deadline: tokio::time::Instant,
-        read_stdin: bool,
-    ) -> Result<Input, Failure> {
-        tokio::select! {
-            d = rx.recv() => match d {
-                Some((i, data, from)) => Ok(Input::Datagram(i, data, from)),
-                None => Err(Failure::Network("socket closed".into())),
-            },
-            line = stdin.next_line(), if read_stdin => Ok(Input::Line(line.map_err(|e| Failure::Internal(e.to_string()))?)),
-            _ = tokio::time::sleep_until(deadline) => Ok(Input::Timer),
+    fn on_event(&mut self, ev: IceEvent) -> Result<bool, Failure> {
+        match ev {
+            IceEvent::Selected(s) => {
+                self.connected = true;
+                println!(
+                    "connected: {} ({:?}) -> {} ({:?})",
+                    s.local_addr, s.local_kind, s.remote, s.remote_kind
+                );
+            }
+            IceEvent::StateChanged(IceState::Failed) => {
+                return Err(Failure::Timeout("ICE failed: no pair works".into()))
+            }
+            IceEvent::ConsentLost(_) => eprintln!("p2p: consent lost; looking for another path"),
+            _ => {}
         }
+        Ok(false)
     }
 
-    fn set_remote(&mut self, line: &str) -> Outcome {
+    fn on_data(&mut self, payload: &[u8]) -> Result<bool, Failure> {
+        println!("peer: {}", String::from_utf8_lossy(payload));
+        self.received += 1;
+        Ok(self.exit_after > 0 && self.received >= self.exit_after)
+    }
+
+    fn set_remote(&mut self, agent: &mut Agent, now: sansio::Instant, line: &str) -> Outcome {
         let remote = decode_blob(line)?;
-        let now = self.clock.now();
-        self.agent
-            .set_remote_credentials(now, remote.creds, remote.lite);
+        agent.set_remote_credentials(now, remote.creds, remote.lite);
         for c in &remote.candidates {
-            if let Err(e) = self.agent.add_remote_candidate_line(now, c) {
+            if let Err(e) = agent.add_remote_candidate_line(now, c) {
                 eprintln!("p2p: skipping remote candidate {c:?}: {e}");
             }
         }
-        self.agent.end_of_remote_candidates(now);
-        Ok(())
-    }
-
-    async fn send(&mut self, data: &[u8]) -> Outcome {
-        // Room for a TURN Send indication around the payload when the pair is relayed.
-        let mut out = vec![0u8; data.len() + 64];
-        let now = self.clock.now();
-        let t = match self.agent.send(now, (), data, &mut out) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("p2p: message dropped: {e}");
-                return Ok(());
-            }
-        };
-        self.send_on(t.path, out.get(..t.len).unwrap_or(&[])).await
-    }
-
-    async fn send_on(&self, path: Path, data: &[u8]) -> Outcome {
-        let socket = self
-            .sockets
-            .iter()
-            .find(|(a, _)| *a == path.local)
-            .or(self.sockets.first());
-        if let Some((_, s)) = socket {
-            if let Err(e) = s.send_to(data, path.remote).await {
-                tracing::debug!(to = %path.remote, "send failed: {e}");
-            }
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> Outcome {
-        let mut out = vec![0u8; 1500];
-        while let Some(t) = self.agent.poll_transmit(self.clock.now(), &mut out) {
-            let data = out.get(..t.len).unwrap_or(&[]).to_vec();
-            self.send_on(t.path, &data).await?;
-        }
+        agent.end_of_remote_candidates(now);
         Ok(())
     }
 }
 
-/// Forward every datagram of every socket into one channel, tagged with the socket index.
-fn spawn_readers(
-    sockets: &[(SocketAddr, std::sync::Arc<UdpSocket>)],
-) -> tokio::sync::mpsc::Receiver<(usize, Vec<u8>, SocketAddr)> {
-    let (tx, rx) = tokio::sync::mpsc::channel(256);
-    for (i, (_, s)) in sockets.iter().enumerate() {
-        let (tx, s) = (tx.clone(), s.clone());
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 65_536];
-            loop {
-                match s.recv_from(&mut buf).await {
-                    Ok((n, from)) => {
-                        if tx
-                            .send((i, buf.get(..n).unwrap_or(&[]).to_vec(), from))
-                            .await
-                            .is_err()
-                        {
-                            return;
-                        }
-                    }
-                    // ICMP errors surface here; keep reading.
-                    Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => continue,
-                    Err(_) => return,
-                }
-            }
-        });
+/// Send a line over the selected pair.
+fn send(ctx: &mut Ctx<'_>, data: &[u8]) {
+    // Room for a TURN Send indication around the payload when the pair is relayed.
+    let mut out = vec![0u8; data.len() + 64];
+    let now = ctx.now();
+    match ctx.machine().send(now, (), data, &mut out) {
+        Ok(t) => ctx.send(t.path, out.get(..t.len).unwrap_or(&[])),
+        Err(e) => eprintln!("p2p: message dropped: {e}"),
     }
-    rx
 }

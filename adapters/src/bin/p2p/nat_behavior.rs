@@ -1,8 +1,8 @@
 //! RFC 5780 §4.3–4.4 NAT behaviour discovery from the client side.
 
 use crate::exit::{Failure, Outcome};
-use crate::stun_client::{bind_udp, client, mapped, transact_with, Answer, Client};
-use adapters::Clock;
+use crate::stun_client::{ask, client, mapped, udp_driver, Answer, Client};
+use adapters::driver::Driver;
 use sansio::Path;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -27,13 +27,13 @@ impl std::fmt::Display for Behaviour {
 }
 
 struct Probe {
-    socket: tokio::net::UdpSocket,
+    driver: Driver<Client>,
     bound: SocketAddr,
-    clock: Clock,
-    client: Client,
-    /// Short-RTO client for the filtering tests, where silence is an answer.
-    quick: Client,
 }
+
+/// How long a filtering probe waits for an answer that may rightly never come: a few
+/// retransmissions, not the whole RFC 8489 schedule (about 15.8 s at the default RTO).
+const FILTERING_DEADLINE: Duration = Duration::from_secs(3);
 
 impl Probe {
     async fn ask(
@@ -43,12 +43,8 @@ impl Probe {
         quick: bool,
     ) -> Result<Answer, Failure> {
         let path = Path::udp(self.bound, to);
-        let c = if quick {
-            &mut self.quick
-        } else {
-            &mut self.client
-        };
-        transact_with(&self.socket, self.bound, &self.clock, c, path, attrs).await
+        let deadline = quick.then_some(FILTERING_DEADLINE);
+        ask(&mut self.driver, path, attrs, deadline).await
     }
 }
 
@@ -59,14 +55,8 @@ pub async fn run(
     rto_ms: u64,
     limit: Duration,
 ) -> Outcome {
-    let (socket, bound) = bind_udp(server, local).await?;
-    let mut probe = Probe {
-        socket,
-        bound,
-        clock: Clock::new(),
-        client: client(rto_ms, None)?,
-        quick: client(rto_ms.min(200), None)?,
-    };
+    let (driver, bound) = udp_driver(client(rto_ms, None)?, server, local, false)?;
+    let mut probe = Probe { driver, bound };
     tokio::time::timeout(limit, discover(&mut probe, server))
         .await
         .map_err(|_| {

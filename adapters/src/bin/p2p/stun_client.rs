@@ -1,21 +1,18 @@
 //! `p2p stun SERVER`: print this host's mapped address as a STUN server sees it.
 
 use crate::exit::{Failure, Outcome};
-use adapters::stream::FrameReader;
-use adapters::udp::{self, Output};
-use adapters::{Clock, OsEntropy};
+use adapters::driver::{Driver, Input};
+use adapters::OsEntropy;
 use sansio::Path;
-use sansio::SansIo as _;
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::time::Duration;
 use stun_proto::client::{
     ClientConfig, ClientEvent, Credentials, Response, RetransmitConfig, StunClient,
 };
-use stun_proto::wire::attr::ErrorCode;
+use stun_proto::wire::attr::{Attribute, ErrorCode};
 use stun_proto::wire::Method;
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::mpsc;
 
 /// A client with room for a handful of transactions.
 pub type Client = StunClient<OsEntropy, 8, 1280>;
@@ -99,12 +96,12 @@ pub async fn run(args: Args) -> Outcome {
     if args.nat_behavior {
         return crate::nat_behavior::run(server, args.local, args.rto_ms, limit).await;
     }
-    let mut client = client(args.rto_ms, args.user.as_deref())?;
+    let client = client(args.rto_ms, args.user.as_deref())?;
     let work = async {
         if args.tcp {
-            binding_tcp(&mut client, server, args.local).await
+            binding_tcp(client, server, args.local).await
         } else {
-            binding_udp(&mut client, server, args.local).await
+            binding_udp(client, server, args.local).await
         }
     };
     let response = tokio::time::timeout(limit, work).await.map_err(|_| {
@@ -152,21 +149,6 @@ pub fn mapped(r: &Answer, server: SocketAddr) -> Result<SocketAddr, Failure> {
         .ok_or_else(|| Failure::Refused(format!("{server} sent no mapped address")))
 }
 
-/// A UDP socket bound for talking to `server`.
-pub async fn bind_udp(
-    server: SocketAddr,
-    local: Option<SocketAddr>,
-) -> Result<(UdpSocket, SocketAddr), Failure> {
-    let local = local.unwrap_or_else(|| unspecified(server));
-    let socket = UdpSocket::bind(local)
-        .await
-        .map_err(|e| Failure::Network(format!("cannot bind {local}: {e}")))?;
-    let bound = socket
-        .local_addr()
-        .map_err(|e| Failure::Network(e.to_string()))?;
-    Ok((socket, bound))
-}
-
 fn unspecified(server: SocketAddr) -> SocketAddr {
     if server.is_ipv4() {
         SocketAddr::from(([0, 0, 0, 0], 0))
@@ -175,123 +157,103 @@ fn unspecified(server: SocketAddr) -> SocketAddr {
     }
 }
 
+/// The client on the generic driver, with a UDP socket for talking to `server` (bound at
+/// `local`, any port when absent); `connected`: ICMP errors from `server` end a transaction
+/// at once instead of timing out.
+pub fn udp_driver(
+    client: Client,
+    server: SocketAddr,
+    local: Option<SocketAddr>,
+    connected: bool,
+) -> Result<(Driver<Client>, SocketAddr), Failure> {
+    let local = local.unwrap_or_else(|| unspecified(server));
+    let mut d = Driver::new(client);
+    let bound = if connected {
+        d.ctx().bind_udp_connected(local, server)
+    } else {
+        d.ctx().bind_udp(local)
+    }
+    .map_err(|e| Failure::Network(format!("cannot bind {local}: {e}")))?;
+    Ok((d, bound))
+}
+
 async fn binding_udp(
-    client: &mut Client,
+    client: Client,
     server: SocketAddr,
     local: Option<SocketAddr>,
 ) -> Result<Answer, Failure> {
-    let (socket, bound) = bind_udp(server, local).await?;
-    // Connected, so an ICMP port-unreachable surfaces as an error instead of a timeout.
-    socket
-        .connect(server)
-        .await
-        .map_err(|e| Failure::Network(format!("cannot reach {server}: {e}")))?;
-    let clock = Clock::new();
-    let path = Path::udp(bound, server);
-    transact(&socket, bound, &clock, client, path).await
-}
-
-/// Run one Binding transaction on `path` over `socket` and return its response.
-pub async fn transact(
-    socket: &UdpSocket,
-    bound: SocketAddr,
-    clock: &Clock,
-    client: &mut Client,
-    path: Path,
-) -> Result<Answer, Failure> {
-    transact_with(socket, bound, clock, client, path, &[]).await
-}
-
-/// Like [`transact`] with extra request attributes.
-pub async fn transact_with(
-    socket: &UdpSocket,
-    bound: SocketAddr,
-    clock: &Clock,
-    client: &mut Client,
-    path: Path,
-    attrs: &[stun_proto::wire::attr::Attribute<'_>],
-) -> Result<Answer, Failure> {
-    let id = client
-        .start_request(clock.now(), path, Method::BINDING, attrs)
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    let outcome = udp::drive(socket, bound, clock, client, |_, out| match out {
-        Output::Data(_, r) if r.id == id => ControlFlow::Break(Ok(Answer::of(&r))),
-        Output::Event(ClientEvent::TimedOut { id: i }) if i == id => ControlFlow::Break(Err(
-            Failure::Timeout(format!("no answer from {}", path.remote)),
-        )),
-        Output::Event(ClientEvent::Failed { id: i, reason }) if i == id => {
-            ControlFlow::Break(Err(Failure::Refused(format!("{}: {reason}", path.remote))))
-        }
-        _ => ControlFlow::Continue(()),
-    })
-    .await;
-    match outcome {
-        Ok(r) => r,
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Err(Failure::Network(format!(
-                "{} refused the datagram (no STUN server listening?)",
-                path.remote
-            )))
-        }
-        Err(e) => Err(Failure::Network(format!("{}: {e}", path.remote))),
-    }
+    let (mut d, bound) = udp_driver(client, server, local, true)?;
+    ask(&mut d, Path::udp(bound, server), &[], None).await
 }
 
 async fn binding_tcp(
-    client: &mut Client,
+    client: Client,
     server: SocketAddr,
     local: Option<SocketAddr>,
 ) -> Result<Answer, Failure> {
-    let stream = match local {
-        None => TcpStream::connect(server).await,
-        Some(l) => {
-            let sock = if l.is_ipv4() {
-                tokio::net::TcpSocket::new_v4()
-            } else {
-                tokio::net::TcpSocket::new_v6()
-            }
-            .map_err(|e| Failure::Network(e.to_string()))?;
-            sock.bind(l)
-                .map_err(|e| Failure::Network(format!("cannot bind {l}: {e}")))?;
-            sock.connect(server).await
-        }
-    }
-    .map_err(|e| Failure::Network(format!("cannot connect to {server}: {e}")))?;
-    let bound = stream
-        .local_addr()
-        .map_err(|e| Failure::Network(e.to_string()))?;
-    let clock = Clock::new();
-    let path = Path::tcp(bound, server);
-    let id = client
-        .start_request(clock.now(), path, Method::BINDING, &[])
+    let mut d = Driver::new(client);
+    d.ctx().connect_tcp(local, server);
+    let path = d
+        .run(None::<mpsc::Receiver<()>>, |_, input| match input {
+            Input::Connected(p) => ControlFlow::Break(Ok(p)),
+            Input::ConnectFailed(_, e) => ControlFlow::Break(Err(Failure::Network(format!(
+                "cannot connect to {server}: {e}"
+            )))),
+            _ => ControlFlow::Continue(()),
+        })
+        .await
+        .map_err(|e| Failure::Internal(e.to_string()))??;
+    ask(&mut d, path, &[], None).await
+}
+
+/// Run one Binding transaction on `path` with `attrs` and return what the response says.
+/// `deadline`: give up after it, cancelling the transaction (for probes where silence is an
+/// answer, so that they need not wait out the whole retransmission schedule).
+pub async fn ask(
+    d: &mut Driver<Client>,
+    path: Path,
+    attrs: &[Attribute<'_>],
+    deadline: Option<Duration>,
+) -> Result<Answer, Failure> {
+    let now = d.ctx().now();
+    let id = d
+        .ctx()
+        .machine()
+        .start_request(now, path, Method::BINDING, attrs)
         .map_err(|e| Failure::Internal(e.to_string()))?;
-    let (r, mut w) = stream.into_split();
-    let mut frames = FrameReader::new(r);
-    let mut out = vec![0u8; 1280];
-    let net = |e: std::io::Error| Failure::Network(format!("{server}: {e}"));
-    loop {
-        while let Some(t) = client.poll_transmit(clock.now(), &mut out) {
-            w.write_all(out.get(..t.len).unwrap_or(&[]))
-                .await
-                .map_err(net)?;
-        }
-        if let Some(ev) = client.poll_event() {
-            match ev {
-                ClientEvent::TimedOut { .. } => {
-                    return Err(Failure::Timeout(format!("no answer from {server}")))
-                }
-                ClientEvent::Failed { reason, .. } => {
-                    return Err(Failure::Refused(format!("{server}: {reason}")))
-                }
+    let (tx, rx) = mpsc::channel(1);
+    let timer = deadline.map(|dl| {
+        tokio::spawn(async move {
+            tokio::time::sleep(dl).await;
+            let _ = tx.send(()).await;
+        })
+    });
+    let server = path.remote;
+    let outcome = d
+        .run(Some(rx), |ctx, input| match input {
+            Input::Data(_, r) if r.id == id => ControlFlow::Break(Ok(Answer::of(&r))),
+            Input::Event(ClientEvent::TimedOut { id: i }) if i == id => {
+                ControlFlow::Break(Err(Failure::Timeout(format!("no answer from {server}"))))
             }
-        }
-        let Some(frame) = frames.next().await.map_err(net)? else {
-            return Err(Failure::Network(format!("{server} closed the connection")));
-        };
-        if let Ok(Some(r)) = client.handle_datagram(clock.now(), path, frame) {
-            if r.id == id {
-                return Ok(Answer::of(&r));
+            Input::Event(ClientEvent::Failed { id: i, reason }) if i == id => {
+                ControlFlow::Break(Err(Failure::Refused(format!("{server}: {reason}"))))
             }
-        }
+            Input::Command(()) => {
+                ctx.machine().cancel(id);
+                ControlFlow::Break(Err(Failure::Timeout(format!("no answer from {server}"))))
+            }
+            Input::Unreachable(_) => ControlFlow::Break(Err(Failure::Network(format!(
+                "{server} refused the datagram (no STUN server listening?)"
+            )))),
+            Input::Closed(_) => ControlFlow::Break(Err(Failure::Network(format!(
+                "{server} closed the connection"
+            )))),
+            _ => ControlFlow::Continue(()),
+        })
+        .await
+        .map_err(|e| Failure::Network(format!("{server}: {e}")));
+    if let Some(t) = timer {
+        t.abort();
     }
+    outcome?
 }

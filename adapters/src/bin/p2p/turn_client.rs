@@ -9,15 +9,15 @@
 
 use crate::exit::{Failure, Outcome};
 use crate::stun_client::resolve;
-use adapters::{Clock, OsEntropy};
-use sansio::SansIo as _;
+use adapters::driver::{Driver, Input};
+use adapters::OsEntropy;
+use sansio::Carrier as _;
 use sansio::{Instant, Path};
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
-use turn_proto::client::{TurnClient, TurnClientConfig, TurnEvent};
-use turn_proto::wire::frame_len;
+use tokio::sync::mpsc;
+use turn_proto::client::{PeerData, TurnClient, TurnClientConfig, TurnEvent};
 
 type Client = TurnClient<OsEntropy, 16>;
 
@@ -59,83 +59,36 @@ pub struct Args {
     timeout: f64,
 }
 
-/// The connection to the server: a UDP socket, or a TCP stream cut into frames.
-enum Conn {
-    Udp(UdpSocket),
-    Tcp {
-        stream: TcpStream,
-        buf: Vec<u8>,
-        end: usize,
-    },
+/// The path to the server: a connected UDP socket, or a TCP connection whose frames the
+/// driver cuts.
+async fn connect(d: &mut Driver<Client>, args: &Args, server: SocketAddr) -> Result<Path, Failure> {
+    if !args.tcp {
+        let local = args
+            .local
+            .unwrap_or_else(|| SocketAddr::new(unspecified_ip(server), 0));
+        let bound = d
+            .ctx()
+            .bind_udp_connected(local, server)
+            .map_err(|e| Failure::Network(format!("cannot bind {local}: {e}")))?;
+        return Ok(Path::udp(bound, server));
+    }
+    d.ctx().connect_tcp(args.local, server);
+    d.run(None::<mpsc::Receiver<()>>, |_, input| match input {
+        Input::Connected(p) => ControlFlow::Break(Ok(p)),
+        Input::ConnectFailed(_, e) => ControlFlow::Break(Err(Failure::Network(format!(
+            "cannot connect to {server}: {e}"
+        )))),
+        _ => ControlFlow::Continue(()),
+    })
+    .await
+    .map_err(|e| Failure::Internal(e.to_string()))?
 }
 
-impl Conn {
-    async fn send(&mut self, data: &[u8], to: SocketAddr) -> std::io::Result<()> {
-        match self {
-            Conn::Udp(s) => s.send_to(data, to).await.map(|_| ()),
-            Conn::Tcp { stream, .. } => stream.write_all(data).await,
-        }
-    }
-
-    /// The next datagram or frame, copied to the front of `into`; returns its length.
-    async fn recv(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Conn::Udp(s) => s.recv(into).await,
-            Conn::Tcp { stream, buf, end } => loop {
-                let have = buf.get(..*end).unwrap_or(&[]);
-                let bad = |e| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
-                if let Some((_, len)) = frame_len(have).map_err(bad)? {
-                    if len <= have.len() && len <= into.len() {
-                        into.get_mut(..len)
-                            .unwrap_or(&mut [])
-                            .copy_from_slice(have.get(..len).unwrap_or(&[]));
-                        buf.copy_within(len..*end, 0);
-                        *end -= len;
-                        return Ok(len);
-                    }
-                    if len > buf.len() {
-                        return Err(bad(turn_proto::wire::FrameError::TooLarge { len }));
-                    }
-                }
-                let n = stream.read(buf.get_mut(*end..).unwrap_or(&mut [])).await?;
-                if n == 0 {
-                    return Err(std::io::ErrorKind::UnexpectedEof.into());
-                }
-                *end += n;
-            },
-        }
-    }
-}
-
-async fn connect(args: &Args, server: SocketAddr) -> Result<(Conn, Path), Failure> {
-    let net = |e: std::io::Error| Failure::Network(format!("{server}: {e}"));
-    if args.tcp {
-        let stream = match args.local {
-            None => TcpStream::connect(server).await,
-            Some(l) => {
-                let sock = if l.is_ipv4() {
-                    tokio::net::TcpSocket::new_v4()
-                } else {
-                    tokio::net::TcpSocket::new_v6()
-                }
-                .map_err(net)?;
-                sock.bind(l).map_err(net)?;
-                sock.connect(server).await
-            }
-        }
-        .map_err(|e| Failure::Network(format!("cannot connect to {server}: {e}")))?;
-        let _ = stream.set_nodelay(true);
-        let bound = stream.local_addr().map_err(net)?;
-        let conn = Conn::Tcp {
-            stream,
-            buf: vec![0; 70_000],
-            end: 0,
-        };
-        Ok((conn, Path::tcp(bound, server)))
+fn unspecified_ip(server: SocketAddr) -> std::net::IpAddr {
+    if server.is_ipv4() {
+        std::net::Ipv4Addr::UNSPECIFIED.into()
     } else {
-        let (socket, bound) = crate::stun_client::bind_udp(server, args.local).await?;
-        socket.connect(server).await.map_err(net)?;
-        Ok((Conn::Udp(socket), Path::udp(bound, server)))
+        std::net::Ipv6Addr::UNSPECIFIED.into()
     }
 }
 
@@ -171,33 +124,47 @@ pub async fn run(args: Args) -> Outcome {
     }
     let server = resolve(&args.server).await?;
     let (user, pass) = credentials(&args)?;
-    let (mut conn, path) = connect(&args, server).await?;
-    let client = Client::new(TurnClientConfig::new(path), &user, &pass, OsEntropy)
-        .map_err(|e| Failure::Usage(format!("credentials: {e}")))?;
     let limit = Duration::from_secs_f64(args.timeout);
+    // The client needs the path, the path needs a socket: start with a placeholder path and
+    // the real client once the socket is bound.
+    let placeholder = Path::udp(server, server);
+    let make = |path| {
+        Client::new(TurnClientConfig::new(path), &user, &pass, OsEntropy)
+            .map_err(|e| Failure::Usage(format!("credentials: {e}")))
+    };
+    let mut d = Driver::new(make(placeholder)?);
+    let path = connect(&mut d, &args, server).await?;
+    *d.ctx().machine() = make(path)?;
     let mut session = Session {
-        client,
-        clock: Clock::new(),
         args: &args,
         sent_at: None,
         echoed: 0,
         allocated: false,
         ready: false,
     };
-    tokio::time::timeout(limit, session.run(&mut conn, path))
-        .await
-        .map_err(|_| Failure::Timeout(session.waiting_for(server)))?
+    let now = d.ctx().now();
+    d.ctx()
+        .machine()
+        .allocate(now)
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let run = d.run(None::<mpsc::Receiver<()>>, |ctx, input| {
+        session.on(ctx, input)
+    });
+    match tokio::time::timeout(limit, run).await {
+        Ok(r) => r.map_err(|e| Failure::Network(format!("{server}: {e}")))?,
+        Err(_) => Err(Failure::Timeout(session.waiting_for(server))),
+    }
 }
 
 struct Session<'a> {
-    client: Client,
-    clock: Clock,
     args: &'a Args,
     sent_at: Option<Instant>,
     echoed: u32,
     allocated: bool,
     ready: bool,
 }
+
+type Ctx<'c> = adapters::driver::Ctx<'c, Client>;
 
 impl Session<'_> {
     fn waiting_for(&self, server: SocketAddr) -> String {
@@ -215,54 +182,35 @@ impl Session<'_> {
         }
     }
 
-    async fn run(&mut self, conn: &mut Conn, path: Path) -> Outcome {
-        let net = |e: std::io::Error| Failure::Network(format!("{}: {e}", path.remote));
-        self.client
-            .allocate(self.clock.now())
-            .map_err(|e| Failure::Internal(e.to_string()))?;
-        let mut out = vec![0u8; 70_000];
-        let mut inbuf = vec![0u8; 70_000];
-        loop {
-            let now = self.clock.now();
-            while let Some(t) = self.client.poll_transmit(now, &mut out) {
-                conn.send(out.get(..t.len).unwrap_or(&[]), t.path.remote)
-                    .await
-                    .map_err(net)?;
-            }
-            let mut events = 0;
-            while let Some(ev) = self.client.poll_event() {
-                events += 1;
-                if self.on_event(ev)? {
-                    return Ok(());
-                }
-            }
-            if events > 0 {
-                continue; // commands issued by the events have datagrams to send
-            }
-            if self.ready && self.sent_at.is_none() {
-                self.send_message(conn, &mut out).await?;
-                continue;
-            }
-            let deadline = self.client.poll_timeout().map(|t| self.clock.to_std(t));
-            let sleep = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d.into()).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                r = conn.recv(&mut inbuf) => {
-                    let n = r.map_err(net)?;
-                    self.on_datagram(path, inbuf.get(..n).unwrap_or(&[]))?;
-                }
-                _ = sleep => self.client.handle_timeout(self.clock.now()),
-            }
+    /// One input from the driver; `Break` ends the session.
+    fn on(&mut self, ctx: &mut Ctx<'_>, input: Input<'_, Client, ()>) -> ControlFlow<Outcome> {
+        let step = match input {
+            Input::Event(ev) => self.on_event(ctx, ev),
+            Input::Data(_, pd) => self.on_data(ctx, pd),
+            Input::Unreachable(p) => Err(Failure::Network(format!(
+                "{} refused the datagram (no TURN server listening?)",
+                p.remote
+            ))),
+            Input::Closed(p) => Err(Failure::Network(format!(
+                "{} closed the connection",
+                p.remote
+            ))),
+            _ => Ok(false),
+        };
+        match step {
+            Ok(true) => ControlFlow::Break(Ok(())),
+            Ok(false) => match self.maybe_send(ctx) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => ControlFlow::Break(Err(e)),
+            },
+            Err(e) => ControlFlow::Break(Err(e)),
         }
     }
 
     /// Handle an event; `true` when the session is over.
-    fn on_event(&mut self, ev: TurnEvent) -> Result<bool, Failure> {
-        let now = self.clock.now();
+    fn on_event(&mut self, ctx: &mut Ctx<'_>, ev: TurnEvent) -> Result<bool, Failure> {
+        let now = ctx.now();
+        let client = ctx.machine();
         let peer = self.args.peer;
         let internal = |e: turn_proto::client::CommandError| Failure::Internal(e.to_string());
         match ev {
@@ -275,11 +223,9 @@ impl Session<'_> {
                     println!("mapped {m}");
                 }
                 if self.args.send_indication {
-                    self.client
-                        .create_permission(now, peer.ip())
-                        .map_err(internal)?;
+                    client.create_permission(now, peer.ip()).map_err(internal)?;
                 } else {
-                    self.client.bind_channel(now, peer).map_err(internal)?;
+                    client.bind_channel(now, peer).map_err(internal)?;
                 }
             }
             TurnEvent::AllocationFailed { code } => {
@@ -305,30 +251,30 @@ impl Session<'_> {
         Ok(false)
     }
 
-    async fn send_message(&mut self, conn: &mut Conn, out: &mut [u8]) -> Outcome {
-        let now = self.clock.now();
-        let t = self
-            .client
-            .send_to(now, self.args.peer, self.args.message.as_bytes(), out)
+    /// Send the next message once the path to the peer is ready and the last one echoed.
+    fn maybe_send(&mut self, ctx: &mut Ctx<'_>) -> Outcome {
+        if !self.ready || self.sent_at.is_some() || self.echoed >= self.args.count {
+            return Ok(());
+        }
+        let now = ctx.now();
+        let mut out = vec![0u8; self.args.message.len() + 64];
+        let t = ctx
+            .machine()
+            .send(now, self.args.peer, self.args.message.as_bytes(), &mut out)
             .map_err(|e| Failure::Internal(e.to_string()))?;
-        conn.send(out.get(..t.len).unwrap_or(&[]), t.path.remote)
-            .await
-            .map_err(|e| Failure::Network(e.to_string()))?;
+        ctx.send(t.path, out.get(..t.len).unwrap_or(&[]));
         self.sent_at = Some(now);
         Ok(())
     }
 
-    fn on_datagram(&mut self, path: Path, data: &[u8]) -> Outcome {
-        let now = self.clock.now();
-        let Ok(Some(pd)) = self.client.handle_datagram(now, path, data) else {
-            return Ok(());
-        };
+    fn on_data(&mut self, ctx: &mut Ctx<'_>, pd: PeerData<'_>) -> Result<bool, Failure> {
+        let now = ctx.now();
         let Some(sent) = self.sent_at else {
-            return Ok(());
+            return Ok(false);
         };
         if pd.peer != self.args.peer || pd.data != self.args.message.as_bytes() {
             tracing::warn!(peer = %pd.peer, len = pd.data.len(), "unexpected data from a peer");
-            return Ok(());
+            return Ok(false);
         }
         self.echoed += 1;
         let via = match pd.channel {
@@ -343,12 +289,12 @@ impl Session<'_> {
             pd.peer
         );
         if self.echoed >= self.args.count {
-            self.client
+            ctx.machine()
                 .delete(now)
                 .map_err(|e| Failure::Internal(e.to_string()))?;
         } else {
             self.sent_at = None;
         }
-        Ok(())
+        Ok(false)
     }
 }
