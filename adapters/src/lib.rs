@@ -8,7 +8,8 @@
 //!   requests; every `p2p` subcommand but the TURN server's line-rate data path runs on it;
 //! * [`stream`] (feature `tokio`) frames STUN/TURN messages on a TCP byte stream with bounded
 //!   buffers and time;
-//! * [`mmsg`] batches UDP receives and sends (`recvmmsg`, `sendmmsg`, UDP GSO) for servers.
+//! * [`mmsg`] batches UDP receives and sends (`recvmmsg`, `sendmmsg`, UDP GSO) for servers;
+//! * [`turn`] (feature `tokio`): the TURN server runtime `p2p turn-server` runs, embeddable.
 //!
 //! The `p2p` program (`src/bin/p2p`) is built from these pieces.
 
@@ -22,6 +23,8 @@ mod entropy;
 pub mod mmsg;
 #[cfg(feature = "tokio")]
 pub mod stream;
+#[cfg(feature = "tokio")]
+pub mod turn;
 
 pub use clock::Clock;
 pub use entropy::OsEntropy;

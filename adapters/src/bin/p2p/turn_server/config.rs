@@ -4,6 +4,7 @@
 //! given on the command line replaces the file's value (lists included).
 
 use crate::exit::Failure;
+pub use adapters::turn::Settings;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -132,59 +133,6 @@ struct File {
     no_gso: Option<bool>,
 }
 
-/// Everything the server runs with, after merging.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Listening addresses (UDP and TCP).
-    pub listen: Vec<SocketAddr>,
-    /// Relay IPs (at most one per family).
-    pub relay_ips: Vec<IpAddr>,
-    /// Relay port range.
-    pub ports: (u16, u16),
-    /// Realm.
-    pub realm: String,
-    /// NAME, PASSWORD pairs.
-    pub users: Vec<(String, String)>,
-    /// REST shared secret.
-    pub secret: Option<String>,
-    /// Loopback peers allowed.
-    pub allow_loopback: bool,
-    /// Extra allowed ranges.
-    pub allowed: Vec<IpRange>,
-    /// Extra denied ranges.
-    pub denied: Vec<IpRange>,
-    /// Most allocations.
-    pub total_quota: usize,
-    /// Most allocations per user.
-    pub user_quota: usize,
-    /// Per-allocation bandwidth.
-    pub bandwidth: Option<Bandwidth>,
-    /// Allocation lifetime cap.
-    pub max_lifetime: Duration,
-    /// Channel lifetime.
-    pub channel_lifetime: Duration,
-    /// Permission lifetime.
-    pub permission_lifetime: Duration,
-    /// Nonce lifetime.
-    pub nonce_lifetime: Duration,
-    /// Metrics endpoint.
-    pub metrics: Option<SocketAddr>,
-    /// UDP listeners on.
-    pub udp: bool,
-    /// TCP listeners on.
-    pub tcp: bool,
-    /// RFC 6062 on.
-    pub tcp_relay: bool,
-    /// TCP connection cap.
-    pub max_tcp_connections: usize,
-    /// Listener socket buffers.
-    pub socket_buffer: usize,
-    /// SOFTWARE attribute on.
-    pub software: bool,
-    /// UDP GSO towards clients.
-    pub gso: bool,
-}
-
 fn read_file(path: &PathBuf) -> Result<File, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::Usage(format!("cannot read --config {}: {e}", path.display())))?;
@@ -219,8 +167,8 @@ fn users(texts: &[String]) -> Result<Vec<(String, String)>, Failure> {
         .collect()
 }
 
-fn secs(flag: Option<u64>, file: Option<u64>, default: u64) -> Duration {
-    Duration::from_secs(flag.or(file).unwrap_or(default))
+fn secs(flag: Option<u64>, file: Option<u64>, default: Duration) -> Duration {
+    flag.or(file).map_or(default, Duration::from_secs)
 }
 
 /// Merge flags over the file over defaults, and check the result.
@@ -249,9 +197,10 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
             "--relay-ip must be a specific address".into(),
         ));
     }
+    let d = Settings::default();
     let ports = (
-        a.min_port.or(f.min_port).unwrap_or(49152),
-        a.max_port.or(f.max_port).unwrap_or(65535),
+        a.min_port.or(f.min_port).unwrap_or(d.ports.0),
+        a.max_port.or(f.max_port).unwrap_or(d.ports.1),
     );
     if ports.0 == 0 || ports.0 > ports.1 {
         return Err(Failure::Usage(format!(
@@ -281,7 +230,7 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
         listen,
         relay_ips,
         ports,
-        realm: a.realm.clone().or(f.realm).unwrap_or_else(|| "p2p".into()),
+        realm: a.realm.clone().or(f.realm).unwrap_or(d.realm),
         users,
         secret,
         allow_loopback: a.allow_loopback_peers || f.allow_loopback_peers.unwrap_or(false),
@@ -290,13 +239,21 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
             &list(&a.allowed_peer_ip, f.allowed_peer_ip),
         )?,
         denied: ranges("denied-peer-ip", &list(&a.denied_peer_ip, f.denied_peer_ip))?,
-        total_quota: a.total_quota.or(f.total_quota).unwrap_or(10_000),
-        user_quota: a.user_quota.or(f.user_quota).unwrap_or(usize::MAX),
+        total_quota: a.total_quota.or(f.total_quota).unwrap_or(d.total_quota),
+        user_quota: a.user_quota.or(f.user_quota).unwrap_or(d.user_quota),
         bandwidth,
-        max_lifetime: secs(a.max_allocate_lifetime, f.max_allocate_lifetime, 3600),
-        channel_lifetime: secs(a.channel_lifetime, f.channel_lifetime, 600),
-        permission_lifetime: secs(a.permission_lifetime, f.permission_lifetime, 300),
-        nonce_lifetime: secs(a.stale_nonce, f.stale_nonce, 600),
+        max_lifetime: secs(
+            a.max_allocate_lifetime,
+            f.max_allocate_lifetime,
+            d.max_lifetime,
+        ),
+        channel_lifetime: secs(a.channel_lifetime, f.channel_lifetime, d.channel_lifetime),
+        permission_lifetime: secs(
+            a.permission_lifetime,
+            f.permission_lifetime,
+            d.permission_lifetime,
+        ),
+        nonce_lifetime: secs(a.stale_nonce, f.stale_nonce, d.nonce_lifetime),
         metrics: a.metrics.or(f.metrics),
         udp,
         tcp,
@@ -304,8 +261,11 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
         max_tcp_connections: a
             .max_tcp_connections
             .or(f.max_tcp_connections)
-            .unwrap_or(4096),
-        socket_buffer: a.socket_buffer.or(f.socket_buffer).unwrap_or(4 << 20),
+            .unwrap_or(d.max_tcp_connections),
+        socket_buffer: a
+            .socket_buffer
+            .or(f.socket_buffer)
+            .unwrap_or(d.socket_buffer),
         software: !(a.no_software_attribute || f.no_software_attribute.unwrap_or(false)),
         gso: !(a.no_gso || f.no_gso.unwrap_or(false)),
     })

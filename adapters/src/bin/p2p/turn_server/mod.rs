@@ -1,171 +1,19 @@
-//! `p2p turn-server`: a TURN server (RFC 8656, RFC 6062) on UDP and TCP, driving
-//! `turn_proto::server::TurnServer`.
-//!
-//! One thread runs everything (a current-thread runtime and a `LocalSet`): listening
-//! sockets, one task per relay socket, TCP connections, timers and the metrics endpoint,
-//! sharing the state without locks. Datagrams are received and sent in batches
-//! (`recvmmsg`/`sendmmsg`, UDP GSO towards clients) and relayed without copying in user
-//! space.
+//! `p2p turn-server`: the TURN server runtime of [`adapters::turn`] with its settings from
+//! flags and a TOML file.
 
 pub mod config;
-mod metrics;
-mod ports;
-mod state;
-mod tcp;
-mod udp;
 
 use crate::exit::{Failure, Outcome};
-use adapters::{Clock, OsEntropy};
-use config::Settings;
-use socket2::{Domain, Protocol, Socket, Type};
-use state::{Core, Shared, Users};
-use std::cell::RefCell;
-use std::net::SocketAddr;
-use std::rc::Rc;
-use std::time::Duration;
-use tokio::net::{TcpListener, UdpSocket};
-use turn_proto::server::{PeerFilter, ServerAuth, ServerConfig, TurnServer};
 
 pub use config::Args;
 
 /// Run until SIGINT or SIGTERM.
 pub async fn run(args: Args) -> Outcome {
     let settings = config::settings(&args)?;
-    let local = tokio::task::LocalSet::new();
-    local.run_until(serve(settings)).await
-}
-
-fn server_config(s: &Settings) -> Result<ServerConfig, Failure> {
-    let bad = |what: &str| Failure::Usage(format!("peer filter: {what}"));
-    let mut filter = PeerFilter::new();
-    if s.allow_loopback {
-        filter = filter.allow_loopback().map_err(|_| bad("too many rules"))?;
-    }
-    for r in &s.allowed {
-        filter = filter
-            .allow(*r)
-            .map_err(|_| bad("too many --allowed-peer-ip"))?;
-    }
-    for r in &s.denied {
-        filter = filter
-            .deny(*r)
-            .map_err(|_| bad("too many --denied-peer-ip"))?;
-    }
-    let own = s
-        .listen
-        .iter()
-        .map(SocketAddr::ip)
-        .chain(s.relay_ips.iter().copied());
-    for ip in own.filter(|ip| !ip.is_unspecified()) {
-        filter = filter
-            .own_address(ip)
-            .map_err(|_| bad("too many own addresses"))?;
-    }
-    let mut c = ServerConfig::default();
-    c.software = s
-        .software
-        .then_some(concat!("p2p ", env!("CARGO_PKG_VERSION")));
-    c.max_lifetime = s.max_lifetime;
-    c.default_lifetime = c.default_lifetime.min(s.max_lifetime);
-    c.permission_lifetime = s.permission_lifetime;
-    c.channel_lifetime = s.channel_lifetime;
-    c.max_allocations = s.total_quota;
-    c.max_allocations_per_user = s.user_quota;
-    c.bandwidth = s.bandwidth;
-    c.ipv4 = s.relay_ips.iter().any(|ip| ip.is_ipv4());
-    c.ipv6 = s.relay_ips.iter().any(|ip| ip.is_ipv6());
-    c.tcp_relay = s.tcp_relay && s.tcp;
-    c.rfc5766_channels = true;
-    c.peer_filter = filter;
-    Ok(c)
-}
-
-fn make_server(s: &Settings) -> Result<state::Server, Failure> {
-    let users = Users::new(&s.realm, &s.users);
-    let mut entropy = OsEntropy;
-    let mut auth = ServerAuth::new(&s.realm, users, s.nonce_lifetime, &mut entropy)
-        .map_err(|e| Failure::Usage(format!("--realm: {e}")))?;
-    if let Some(secret) = &s.secret {
-        auth = auth
-            .with_rest_secret(secret.as_bytes())
-            .map_err(|e| Failure::Usage(format!("--static-auth-secret: {e}")))?;
-    }
-    Ok(TurnServer::new(server_config(s)?, auth, entropy))
-}
-
-fn udp_listener(addr: SocketAddr, buffer: usize) -> Result<UdpSocket, Failure> {
-    let net = |e: std::io::Error| Failure::Network(format!("cannot bind UDP {addr}: {e}"));
-    let s =
-        Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(net)?;
-    // Best effort: the kernel caps these at net.core.{r,w}mem_max.
-    let _ = s.set_recv_buffer_size(buffer);
-    let _ = s.set_send_buffer_size(buffer);
-    s.set_nonblocking(true).map_err(net)?;
-    s.bind(&addr.into()).map_err(net)?;
-    UdpSocket::from_std(s.into()).map_err(net)
-}
-
-async fn serve(settings: Settings) -> Outcome {
-    let clock = Clock::new();
-    let server = make_server(&settings)?;
-    let shared: Shared = Rc::new(RefCell::new(Core::new(server, clock, &settings)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for &addr in &settings.listen {
-        if settings.udp {
-            let sock = Rc::new(udp_listener(addr, settings.socket_buffer)?);
-            let bound = sock
-                .local_addr()
-                .map_err(|e| Failure::Network(e.to_string()))?;
-            shared.borrow_mut().listeners.push((bound, sock.clone()));
-            tasks.spawn_local(udp::listener_loop(shared.clone(), sock, bound));
-        }
-        if settings.tcp {
-            let l = TcpListener::bind(addr)
-                .await
-                .map_err(|e| Failure::Network(format!("cannot bind TCP {addr}: {e}")))?;
-            let bound = l
-                .local_addr()
-                .map_err(|e| Failure::Network(e.to_string()))?;
-            let max = settings.max_tcp_connections;
-            tasks.spawn_local(tcp::accept_loop(shared.clone(), l, bound, max));
-        }
-        tracing::info!(listen = %addr, udp = settings.udp, tcp = settings.tcp, "TURN server listening");
-    }
-    if let Some(addr) = settings.metrics {
-        let l = metrics::bind(addr)
-            .await
-            .map_err(|e| Failure::Network(format!("cannot bind metrics {addr}: {e}")))?;
-        tracing::info!(%addr, "metrics at http://{addr}/metrics");
-        tasks.spawn_local(metrics::serve(shared.clone(), l));
-    }
-    tracing::info!(
-        relay_ips = ?settings.relay_ips, ports = ?settings.ports, realm = %settings.realm,
-        users = settings.users.len(), rest = settings.secret.is_some(),
-        loopback_peers = settings.allow_loopback, "TURN server ready"
-    );
-    tasks.spawn_local(timers(shared.clone()));
-    let wake = shared.borrow().flush_wake.clone();
-    tasks.spawn_local(udp::flusher(shared.clone(), wake));
-    crate::stun_server::shutdown_signal().await;
-    let stats = shared.borrow().server.stats();
-    tracing::info!(
-        allocations = shared.borrow().server.allocation_count(),
-        relayed_to_peers = stats.packets_to_peers,
-        relayed_to_clients = stats.packets_to_clients,
-        auth_failures = stats.auth_failures,
-        "shutting down"
-    );
-    tasks.abort_all();
-    Ok(())
-}
-
-/// Let the server's timers run and keep its wall clock for REST credentials.
-async fn timers(shared: Shared) {
-    let mut tick = tokio::time::interval(Duration::from_millis(500));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let mut core = shared.borrow_mut();
-        core.tick(&shared);
-    }
+    adapters::turn::run(settings, crate::stun_server::shutdown_signal())
+        .await
+        .map_err(|e| match e {
+            adapters::turn::Error::Usage(m) => Failure::Usage(m),
+            adapters::turn::Error::Network(m) => Failure::Network(m),
+        })
 }

@@ -5,18 +5,17 @@
 //! the state through `Rc<RefCell<Core>>` and borrow it only between awaits, so no lock is
 //! taken and nothing is copied between tasks on the data path.
 
-use super::config::Settings;
 use super::ports::PortPool;
+use super::Settings;
 use super::{tcp, udp};
-use adapters::{Clock, OsEntropy};
+use crate::{Clock, OsEntropy};
 use sansio::SansIo as _;
 use sansio::{Path, Transmit, Transport};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
-use stun_proto::auth::{IntegrityKey, KeyLookup};
-use stun_proto::wire::attr::PasswordAlgorithm;
+use stun_proto::auth::UserTable;
 use tokio::net::UdpSocket;
 use tokio::task::AbortHandle;
 use turn_proto::server::{ConnectionId, HeapTables, RelayRequest, ServerEvent, TurnServer};
@@ -25,42 +24,8 @@ use turn_proto::wire::{AddressFamily, RelayProtocol};
 /// A hash map with a fast, randomly seeded hasher (keys are socket addresses and 5-tuples).
 pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Long-term keys precomputed per user: one HMAC per request, no password hashing.
-#[derive(Debug, Default)]
-pub struct Users {
-    keys: HashMap<String, (IntegrityKey, IntegrityKey)>,
-}
-
-impl Users {
-    /// Keys for `users` in `realm`.
-    pub fn new(realm: &str, users: &[(String, String)]) -> Self {
-        let keys = users
-            .iter()
-            .map(|(n, p)| {
-                let key = |alg| {
-                    IntegrityKey::long_term(n.as_bytes(), realm.as_bytes(), p.as_bytes(), alg)
-                };
-                let pair = (key(PasswordAlgorithm::Md5), key(PasswordAlgorithm::Sha256));
-                (n.clone(), pair)
-            })
-            .collect();
-        Users { keys }
-    }
-}
-
-impl KeyLookup for Users {
-    fn long_term_key(&self, user: &str, _: &str, alg: PasswordAlgorithm) -> Option<IntegrityKey> {
-        let (md5, sha) = self.keys.get(user)?;
-        Some(if alg == PasswordAlgorithm::Sha256 {
-            sha.clone()
-        } else {
-            md5.clone()
-        })
-    }
-}
-
 /// The TURN machine as this program instantiates it.
-pub type Server = TurnServer<Users, OsEntropy, HeapTables>;
+pub type Server = TurnServer<UserTable, OsEntropy, HeapTables>;
 /// The state, shared by every task of the server.
 pub type Shared = Rc<RefCell<Core>>;
 
@@ -136,7 +101,7 @@ impl Core {
             io: IoStats::default(),
             rx: udp::RxBuffers::new(),
             out: Box::new([0; 1500]),
-            gso: settings.gso && adapters::mmsg::gso_supported(),
+            gso: settings.gso && crate::mmsg::gso_supported(),
             outq: udp::OutQueue::new(),
             flush_wake: Rc::new(tokio::sync::Notify::new()),
         }
@@ -162,7 +127,7 @@ impl Core {
         match path.transport {
             Transport::Udp => {
                 let sock = self.listeners.iter().find(|(a, _)| *a == path.local);
-                let sent = sock.map(|(_, s)| adapters::mmsg::send_one(&**s, data, path.remote));
+                let sent = sock.map(|(_, s)| crate::mmsg::send_one(&**s, data, path.remote));
                 if !matches!(sent, Some(Ok(()))) {
                     self.io.send_errors += 1;
                 }
@@ -293,7 +258,7 @@ impl Core {
         };
         let addr = socket.local_addr()?;
         if req.dont_fragment {
-            adapters::mmsg::set_dont_fragment(&socket, addr.is_ipv6(), true)?;
+            crate::mmsg::set_dont_fragment(&socket, addr.is_ipv6(), true)?;
         }
         let socket = match UdpSocket::from_std(socket) {
             Ok(s) => Rc::new(s),

@@ -257,7 +257,7 @@ fn on_frame(core: &mut Core, shared: &Shared, path: Path, frame: &[u8]) {
         }) => {
             let sent = relays
                 .get(&relay)
-                .map(|r| adapters::mmsg::send_one(&*r.socket, payload, peer));
+                .map(|r| crate::mmsg::send_one(&*r.socket, payload, peer));
             if !matches!(sent, Some(Ok(()))) {
                 io.send_errors += 1;
             }

@@ -10,7 +10,7 @@
 
 use super::state::{Core, Shared};
 use super::tcp;
-use adapters::mmsg::{self, RecvMeta, SendMsg, BATCH};
+use crate::mmsg::{self, RecvMeta, SendMsg, BATCH};
 use sansio::{Path, Transport};
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::SocketAddr;

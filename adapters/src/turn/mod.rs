@@ -1,0 +1,295 @@
+//! The TURN server runtime (RFC 8656, RFC 6062) on UDP and TCP, driving
+//! `turn_proto::server::TurnServer`: what `p2p turn-server` runs, embeddable in another
+//! program.
+//!
+//! One thread runs everything (a current-thread runtime and a `LocalSet`): listening
+//! sockets, one task per relay socket, TCP connections, timers and the metrics endpoint,
+//! sharing the state without locks. This is the line-rate specialisation of the generic
+//! [`driver`](crate::driver): datagrams are received and sent in batches
+//! (`recvmmsg`/`sendmmsg`, UDP GSO towards clients) and relayed without copying in user
+//! space, through the core's zero-copy methods rather than its `SansIo` queue.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), adapters::turn::Error> {
+//! let mut settings = adapters::turn::Settings::default();
+//! settings.listen = vec!["127.0.0.1:3478".parse().unwrap()];
+//! settings.relay_ips = vec!["127.0.0.1".parse().unwrap()];
+//! settings.users = vec![("alice".into(), "secret".into())];
+//! adapters::turn::run(settings, async { let _ = tokio::signal::ctrl_c().await; }).await
+//! # }
+//! ```
+
+mod metrics;
+mod ports;
+mod state;
+mod tcp;
+mod udp;
+
+use socket2::{Domain, Protocol, Socket, Type};
+use state::{Core, Shared};
+use std::cell::RefCell;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
+use std::time::Duration;
+use stun_proto::auth::UserTable;
+use tokio::net::{TcpListener, UdpSocket};
+use turn_proto::server::{Bandwidth, IpRange, PeerFilter, ServerAuth, ServerConfig, TurnServer};
+
+use crate::{Clock, OsEntropy};
+
+/// Why the server could not start or stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The settings are unusable.
+    Usage(String),
+    /// A socket could not be bound or failed.
+    Network(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(m) | Error::Network(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Everything the server runs with, after merging.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listening addresses (UDP and TCP).
+    pub listen: Vec<SocketAddr>,
+    /// Relay IPs (at most one per family).
+    pub relay_ips: Vec<IpAddr>,
+    /// Relay port range.
+    pub ports: (u16, u16),
+    /// Realm.
+    pub realm: String,
+    /// NAME, PASSWORD pairs.
+    pub users: Vec<(String, String)>,
+    /// REST shared secret.
+    pub secret: Option<String>,
+    /// Loopback peers allowed.
+    pub allow_loopback: bool,
+    /// Extra allowed ranges.
+    pub allowed: Vec<IpRange>,
+    /// Extra denied ranges.
+    pub denied: Vec<IpRange>,
+    /// Most allocations.
+    pub total_quota: usize,
+    /// Most allocations per user.
+    pub user_quota: usize,
+    /// Per-allocation bandwidth.
+    pub bandwidth: Option<Bandwidth>,
+    /// Allocation lifetime cap.
+    pub max_lifetime: Duration,
+    /// Channel lifetime.
+    pub channel_lifetime: Duration,
+    /// Permission lifetime.
+    pub permission_lifetime: Duration,
+    /// Nonce lifetime.
+    pub nonce_lifetime: Duration,
+    /// Metrics endpoint.
+    pub metrics: Option<SocketAddr>,
+    /// UDP listeners on.
+    pub udp: bool,
+    /// TCP listeners on.
+    pub tcp: bool,
+    /// RFC 6062 on.
+    pub tcp_relay: bool,
+    /// TCP connection cap.
+    pub max_tcp_connections: usize,
+    /// Listener socket buffers.
+    pub socket_buffer: usize,
+    /// SOFTWARE attribute on.
+    pub software: bool,
+    /// UDP GSO towards clients.
+    pub gso: bool,
+}
+
+impl Default for Settings {
+    /// 127.0.0.1:3478 relaying from 127.0.0.1, realm `p2p`, no users, the coturn-like limits.
+    fn default() -> Self {
+        Settings {
+            listen: vec![SocketAddr::from(([127, 0, 0, 1], 3478))],
+            relay_ips: vec![IpAddr::from([127, 0, 0, 1])],
+            ports: (49152, 65535),
+            realm: "p2p".into(),
+            users: Vec::new(),
+            secret: None,
+            allow_loopback: false,
+            allowed: Vec::new(),
+            denied: Vec::new(),
+            total_quota: 10_000,
+            user_quota: usize::MAX,
+            bandwidth: None,
+            max_lifetime: Duration::from_secs(3600),
+            channel_lifetime: Duration::from_secs(600),
+            permission_lifetime: Duration::from_secs(300),
+            nonce_lifetime: Duration::from_secs(600),
+            metrics: None,
+            udp: true,
+            tcp: true,
+            tcp_relay: true,
+            max_tcp_connections: 4096,
+            socket_buffer: 4 << 20,
+            software: true,
+            gso: true,
+        }
+    }
+}
+
+/// [`serve`] on a current-thread runtime's `LocalSet`, until `shutdown` resolves.
+pub async fn run(settings: Settings, shutdown: impl std::future::Future) -> Result<(), Error> {
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(serve(settings, async {
+            shutdown.await;
+        }))
+        .await
+}
+
+fn server_config(s: &Settings) -> Result<ServerConfig, Error> {
+    let bad = |what: &str| Error::Usage(format!("peer filter: {what}"));
+    let mut filter = PeerFilter::new();
+    if s.allow_loopback {
+        filter = filter.allow_loopback().map_err(|_| bad("too many rules"))?;
+    }
+    for r in &s.allowed {
+        filter = filter
+            .allow(*r)
+            .map_err(|_| bad("too many --allowed-peer-ip"))?;
+    }
+    for r in &s.denied {
+        filter = filter
+            .deny(*r)
+            .map_err(|_| bad("too many --denied-peer-ip"))?;
+    }
+    let own = s
+        .listen
+        .iter()
+        .map(SocketAddr::ip)
+        .chain(s.relay_ips.iter().copied());
+    for ip in own.filter(|ip| !ip.is_unspecified()) {
+        filter = filter
+            .own_address(ip)
+            .map_err(|_| bad("too many own addresses"))?;
+    }
+    let mut c = ServerConfig::default();
+    c.software = s
+        .software
+        .then_some(concat!("p2p ", env!("CARGO_PKG_VERSION")));
+    c.max_lifetime = s.max_lifetime;
+    c.default_lifetime = c.default_lifetime.min(s.max_lifetime);
+    c.permission_lifetime = s.permission_lifetime;
+    c.channel_lifetime = s.channel_lifetime;
+    c.max_allocations = s.total_quota;
+    c.max_allocations_per_user = s.user_quota;
+    c.bandwidth = s.bandwidth;
+    c.ipv4 = s.relay_ips.iter().any(|ip| ip.is_ipv4());
+    c.ipv6 = s.relay_ips.iter().any(|ip| ip.is_ipv6());
+    c.tcp_relay = s.tcp_relay && s.tcp;
+    c.rfc5766_channels = true;
+    c.peer_filter = filter;
+    Ok(c)
+}
+
+fn make_server(s: &Settings) -> Result<state::Server, Error> {
+    let users = UserTable::with_users(
+        &s.realm,
+        s.users.iter().map(|(n, p)| (n.as_str(), p.as_str())),
+    );
+    let mut entropy = OsEntropy;
+    let mut auth = ServerAuth::new(&s.realm, users, s.nonce_lifetime, &mut entropy)
+        .map_err(|e| Error::Usage(format!("--realm: {e}")))?;
+    if let Some(secret) = &s.secret {
+        auth = auth
+            .with_rest_secret(secret.as_bytes())
+            .map_err(|e| Error::Usage(format!("--static-auth-secret: {e}")))?;
+    }
+    Ok(TurnServer::new(server_config(s)?, auth, entropy))
+}
+
+fn udp_listener(addr: SocketAddr, buffer: usize) -> Result<UdpSocket, Error> {
+    let net = |e: std::io::Error| Error::Network(format!("cannot bind UDP {addr}: {e}"));
+    let s =
+        Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(net)?;
+    // Best effort: the kernel caps these at net.core.{r,w}mem_max.
+    let _ = s.set_recv_buffer_size(buffer);
+    let _ = s.set_send_buffer_size(buffer);
+    s.set_nonblocking(true).map_err(net)?;
+    s.bind(&addr.into()).map_err(net)?;
+    UdpSocket::from_std(s.into()).map_err(net)
+}
+
+/// Run the server with `settings` until `shutdown` resolves. Must run inside a
+/// [`tokio::task::LocalSet`] on a current-thread runtime (use [`run`] otherwise): the state is
+/// shared between tasks without locks.
+pub async fn serve(
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), Error> {
+    let clock = Clock::new();
+    let server = make_server(&settings)?;
+    let shared: Shared = Rc::new(RefCell::new(Core::new(server, clock, &settings)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for &addr in &settings.listen {
+        if settings.udp {
+            let sock = Rc::new(udp_listener(addr, settings.socket_buffer)?);
+            let bound = sock
+                .local_addr()
+                .map_err(|e| Error::Network(e.to_string()))?;
+            shared.borrow_mut().listeners.push((bound, sock.clone()));
+            tasks.spawn_local(udp::listener_loop(shared.clone(), sock, bound));
+        }
+        if settings.tcp {
+            let l = TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::Network(format!("cannot bind TCP {addr}: {e}")))?;
+            let bound = l.local_addr().map_err(|e| Error::Network(e.to_string()))?;
+            let max = settings.max_tcp_connections;
+            tasks.spawn_local(tcp::accept_loop(shared.clone(), l, bound, max));
+        }
+        tracing::info!(listen = %addr, udp = settings.udp, tcp = settings.tcp, "TURN server listening");
+    }
+    if let Some(addr) = settings.metrics {
+        let l = metrics::bind(addr)
+            .await
+            .map_err(|e| Error::Network(format!("cannot bind metrics {addr}: {e}")))?;
+        tracing::info!(%addr, "metrics at http://{addr}/metrics");
+        tasks.spawn_local(metrics::serve(shared.clone(), l));
+    }
+    tracing::info!(
+        relay_ips = ?settings.relay_ips, ports = ?settings.ports, realm = %settings.realm,
+        users = settings.users.len(), rest = settings.secret.is_some(),
+        loopback_peers = settings.allow_loopback, "TURN server ready"
+    );
+    tasks.spawn_local(timers(shared.clone()));
+    let wake = shared.borrow().flush_wake.clone();
+    tasks.spawn_local(udp::flusher(shared.clone(), wake));
+    shutdown.await;
+    let stats = shared.borrow().server.stats();
+    tracing::info!(
+        allocations = shared.borrow().server.allocation_count(),
+        relayed_to_peers = stats.packets_to_peers,
+        relayed_to_clients = stats.packets_to_clients,
+        auth_failures = stats.auth_failures,
+        "shutting down"
+    );
+    tasks.abort_all();
+    Ok(())
+}
+
+/// Let the server's timers run and keep its wall clock for REST credentials.
+async fn timers(shared: Shared) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let mut core = shared.borrow_mut();
+        core.tick(&shared);
+    }
+}
