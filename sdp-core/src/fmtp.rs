@@ -6,7 +6,10 @@ use core::fmt;
 
 /// The parameters of an `a=fmtp` line: text as written (everything parsed is text), or a
 /// typed value this crate writes in answers and offers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// Equality and hashing follow the written form, so a typed value equals the text it is
+/// written as (`Rtx { apt: 96, .. }` equals `Text("apt=96")`) and `parse(emit(x)) == x`.
+#[derive(Clone, Copy, Debug)]
 pub enum FmtpParams<'a> {
     /// As written after the payload type (may be empty).
     Text(&'a str),
@@ -59,6 +62,90 @@ impl fmt::Display for FmtpParams<'_> {
             }
             FmtpParams::H264(h) => h.fmt(f),
         }
+    }
+}
+
+/// A writer that checks its input against `expected`, piece by piece.
+struct Compare<'e> {
+    rest: &'e str,
+    equal: bool,
+}
+
+impl fmt::Write for Compare<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match self.rest.strip_prefix(s) {
+            Some(rest) => self.rest = rest,
+            None => self.equal = false,
+        }
+        Ok(())
+    }
+}
+
+/// Whether `v` is written exactly as `text`.
+fn writes_as(v: &FmtpParams<'_>, text: &str) -> bool {
+    let mut c = Compare {
+        rest: text,
+        equal: true,
+    };
+    let _ = fmt::write(&mut c, format_args!("{v}"));
+    c.equal && c.rest.is_empty()
+}
+
+/// A stack buffer for the typed forms (their longest is about 70 bytes).
+struct Small {
+    buf: [u8; 96],
+    len: usize,
+}
+
+impl fmt::Write for Small {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl PartialEq for FmtpParams<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (FmtpParams::Text(a), FmtpParams::Text(b)) => a == b,
+            (FmtpParams::Text(t), v) | (v, FmtpParams::Text(t)) => writes_as(v, t),
+            (a, b) => {
+                let mut s = Small {
+                    buf: [0; 96],
+                    len: 0,
+                };
+                let _ = fmt::write(&mut s, format_args!("{a}"));
+                let text = s
+                    .buf
+                    .get(..s.len)
+                    .and_then(|b| core::str::from_utf8(b).ok());
+                text.is_some_and(|t| writes_as(b, t))
+            }
+        }
+    }
+}
+
+impl Eq for FmtpParams<'_> {}
+
+/// Feeds the written form to a hasher (so equal values hash equally).
+struct HashWriter<'h, H: core::hash::Hasher>(&'h mut H);
+
+impl<H: core::hash::Hasher> fmt::Write for HashWriter<'_, H> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Byte by byte, so the chunking of the written form does not matter.
+        s.bytes().for_each(|b| self.0.write_u8(b));
+        Ok(())
+    }
+}
+
+impl core::hash::Hash for FmtpParams<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        let _ = fmt::write(&mut HashWriter(state), format_args!("{self}"));
     }
 }
 

@@ -12,9 +12,11 @@ extern crate std;
 
 mod attribute;
 mod candidate;
+mod codec;
 mod error;
 pub mod fmtp;
 mod model;
+pub mod negotiate;
 mod parse;
 mod text;
 mod types;
@@ -22,6 +24,7 @@ mod write;
 
 pub use attribute::{Attribute, Extmap, RidDirection, Rtpmap, MAX_GROUP_SSRCS};
 pub use candidate::{Candidate, CandidateType};
+pub use codec::{static_payload, Codec, CodecTable};
 pub use error::{AttributeKind, BuildError, EmitError, Limit, ParseError, ParseErrorKind};
 pub use fmtp::FmtpParams;
 pub use model::{
