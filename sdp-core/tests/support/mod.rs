@@ -1,6 +1,8 @@
 //! Local capabilities shared by the tests.
 #![allow(dead_code)]
 
+pub mod peer;
+
 use sdp_core::fmtp::H264Params;
 use sdp_core::negotiate::{
     Capabilities, CodecCap, DataCaps, Extension, LocalSession, LocalTrack, MediaCaps,
