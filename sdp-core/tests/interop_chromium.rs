@@ -4,7 +4,12 @@
 //!
 //! `cargo xtask test` installs the peer (apt `chromium`, npm `playwright-core` into
 //! `target/interop-node`); the tests run Chromium in a loopback-only network namespace.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod support;
 
@@ -36,7 +41,10 @@ fn chromium() -> Peer {
         "INTEROP PEER MISSING: playwright-core in {} (cargo xtask test runs npm install)",
         modules.display()
     );
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/chromium_peer.js");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/chromium_peer.js"
+    );
     let mut cmd: Command = isolated("node", &[script]);
     cmd.env("NODE_PATH", &modules).env("CHROMIUM", &exe);
     Peer::spawn("chromium", cmd)
@@ -73,7 +81,9 @@ fn transceivers(summary: &str) -> Vec<Seen> {
 }
 
 fn sctp_max(summary: &str) -> Option<u64> {
-    summary.lines().find_map(|l| l.strip_prefix("sctp ")?.parse().ok())
+    summary
+        .lines()
+        .find_map(|l| l.strip_prefix("sctp ")?.parse().ok())
 }
 
 /// Chromium offers, we answer, Chromium accepts; the browser's negotiated view matches ours.
@@ -109,9 +119,16 @@ fn answer_browser_offer(kind: &str) {
         // It sends with the codec we put first, and knows every codec we negotiated.
         assert_eq!(send_pts.first(), Some(&m.codecs[0].pt), "mid {mid}");
         for c in &m.codecs {
-            assert!(send_pts.contains(&c.pt), "mid {mid}: browser lacks pt {}", c.pt);
+            assert!(
+                send_pts.contains(&c.pt),
+                "mid {mid}: browser lacks pt {}",
+                c.pt
+            );
             if let Some(rtx) = c.rtx_pt {
-                assert!(send_pts.contains(&rtx), "mid {mid}: browser lacks rtx {rtx}");
+                assert!(
+                    send_pts.contains(&rtx),
+                    "mid {mid}: browser lacks rtx {rtx}"
+                );
             }
         }
         let mut ours: Vec<u16> = m.extensions.iter().map(|e| e.id).collect();
@@ -170,7 +187,9 @@ fn chromium_answers_our_offer() {
         assert_eq!(ours, theirs, "mid {mid}");
     }
     // Chromium has no track to send: it answers recvonly, so we only send.
-    assert!(n.media[..2].iter().all(|m| m.direction == sdp_core::Direction::SendOnly));
+    assert!(n.media[..2]
+        .iter()
+        .all(|m| m.direction == sdp_core::Direction::SendOnly));
     let sctp = n.sctp.unwrap();
     assert_eq!(sctp.remote_max_message_size, 262_144);
 }

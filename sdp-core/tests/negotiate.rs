@@ -503,3 +503,25 @@ fn rtx_needs_local_support() {
     assert_eq!(n.media[1].codecs[0].rtx_pt, None);
     assert_eq!(n.media[1].codecs[0].local_params, FmtpParams::Text(""));
 }
+
+const AIORTC: &str = include_str!("fixtures/aiortc_av_offer.sdp");
+
+#[test]
+fn answer_aiortc_offer() {
+    let offer = Sdp::parse(AIORTC).unwrap();
+    let answer = answer_of(&offer, &local(), &caps());
+    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    // aiortc puts opus on 96 and VP8 on 97 with RTX 98: the offerer's numbers are kept.
+    assert_eq!(n.media[0].codecs[0].pt, 96);
+    assert_eq!(n.media[0].codecs[0].name, "opus");
+    let vp8 = n.media[1].send_codec().unwrap();
+    assert_eq!((vp8.name, vp8.pt, vp8.rtx_pt), ("VP8", 97, Some(98)));
+    assert_eq!(n.remote_candidates.len(), 1);
+    assert!(n.remote_end_of_candidates);
+    assert!(!n.remote_ice.trickle);
+    assert!(
+        !n.extmap_allow_mixed,
+        "aiortc does not offer extmap-allow-mixed"
+    );
+    assert!(!answer.extmap_allow_mixed());
+}

@@ -75,3 +75,25 @@ fn chromium_av_offer_fields() {
             value: Some(" WMS")
         }));
 }
+
+const AIORTC: &str = include_str!("fixtures/aiortc_av_offer.sdp");
+
+#[test]
+fn aiortc_offer_round_trips_byte_for_byte() {
+    let sdp = Sdp::parse(AIORTC).unwrap();
+    assert_eq!(emit(&sdp), AIORTC);
+    let audio = sdp.media_at(0).unwrap();
+    assert_eq!(audio.desc.port, 52131);
+    let c = audio.candidates().next().unwrap();
+    assert_eq!((c.address, c.port, c.component), ("127.0.0.1", 52131, 1));
+    assert_eq!(c.kind, sdp_core::CandidateType::Host);
+    assert!(audio.end_of_candidates());
+    // Three fingerprints; the first is the one exposed directly.
+    assert_eq!(audio.fingerprint().unwrap().hash, "sha-256");
+    let all = audio
+        .attributes
+        .iter()
+        .filter(|a| matches!(a, Attribute::Fingerprint(_)))
+        .count();
+    assert_eq!(all, 3);
+}

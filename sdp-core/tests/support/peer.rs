@@ -22,7 +22,10 @@ pub fn unhex(h: &str) -> String {
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn can_unshare() -> bool {
@@ -39,7 +42,13 @@ fn can_unshare() -> bool {
 pub fn isolated(program: &str, args: &[&str]) -> Command {
     if can_unshare() {
         let mut c = Command::new("unshare");
-        c.args(["--net", "sh", "-c", "ip link set lo up 2>/dev/null; exec \"$0\" \"$@\"", program]);
+        c.args([
+            "--net",
+            "sh",
+            "-c",
+            "ip link set lo up 2>/dev/null; exec \"$0\" \"$@\"",
+            program,
+        ]);
         c.args(args);
         c
     } else {
@@ -77,7 +86,13 @@ impl Peer {
                 }
             }
         });
-        let mut peer = Peer { name, child, stdin, lines, banner: String::new() };
+        let mut peer = Peer {
+            name,
+            child,
+            stdin,
+            lines,
+            banner: String::new(),
+        };
         let first = peer.line(Duration::from_secs(90));
         match first.strip_prefix("ready") {
             Some(b) => peer.banner = b.trim().to_string(),
