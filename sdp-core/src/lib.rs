@@ -15,6 +15,7 @@ mod candidate;
 mod codec;
 mod error;
 pub mod fmtp;
+pub mod fuzzing;
 mod model;
 pub mod negotiate;
 mod parse;

@@ -159,6 +159,19 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
         }
     }
 
+    /// Empty everything (the origin stays) so the description can be filled again.
+    pub fn clear(&mut self) {
+        self.name = "-";
+        self.timing = Timing::default();
+        self.connection = None;
+        self.bandwidths.clear();
+        self.misc.clear();
+        self.groups.clear();
+        self.session_attrs = 0;
+        self.media.clear();
+        self.attributes.clear();
+    }
+
     /// Append a session-level attribute; only before the first media section.
     pub fn push_session_attribute(&mut self, a: Attribute<'a>) -> Result<(), BuildError> {
         if !self.media.is_empty() {

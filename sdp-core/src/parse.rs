@@ -109,16 +109,26 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
 
     /// Parse a description. Strings in the result borrow from `text`.
     pub fn parse(text: &'a str) -> Result<Self, ParseError> {
+        let mut sdp = SessionDescription::new(EMPTY_ORIGIN);
+        sdp.parse_into(text)?;
+        Ok(sdp)
+    }
+
+    /// Parse into `self`, replacing what it held, without building the description on the
+    /// stack first: for large capacities in a `static` or a box. On error `self` holds
+    /// whatever was parsed before the faulty line.
+    pub fn parse_into(&mut self, text: &'a str) -> Result<(), ParseError> {
         let () = Self::CAPACITY_FITS;
+        self.clear();
         let mut lines = Lines {
             rest: text,
             number: 0,
         };
-        let origin = parse_header(&mut lines)?;
-        let mut sdp = SessionDescription::new(origin.0);
-        sdp.name = origin.1;
+        let (origin, name) = parse_header(&mut lines)?;
+        self.origin = origin;
+        self.name = name;
         let mut p = Parser {
-            sdp: &mut sdp,
+            sdp: self,
             have_timing: false,
             check: SectionCheck::default(),
             mids: Vec::new(),
@@ -131,24 +141,31 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
         if !p.have_timing {
             return Err(ParseError::new(lines.number, Kind::Missing(b't')));
         }
-        Ok(sdp)
+        Ok(())
     }
 }
 
+const EMPTY_ORIGIN: Origin<'static> = Origin {
+    username: "-",
+    session_id: 0,
+    session_version: 0,
+    net_type: "IN",
+    addr_type: "IP4",
+    address: "0.0.0.0",
+};
+
 /// `v=0`, `o=`, `s=`: the fixed start.
 fn parse_header<'a>(lines: &mut Lines<'a>) -> Result<(Origin<'a>, &'a str), ParseError> {
+    if lines.rest.trim().is_empty() {
+        return Err(ParseError::new(0, Kind::Empty));
+    }
     let mut expect = |want: u8| match lines.next() {
         None => Err(ParseError::new(lines.number, Kind::Missing(want))),
         Some(Err(e)) => Err(e),
         Some(Ok((n, t, v))) if t == want => Ok((n, v)),
         Some(Ok((n, _, _))) => Err(ParseError::new(n, Kind::Missing(want))),
     };
-    let (n, v) = match expect(b'v') {
-        Err(e) if e.kind == Kind::Missing(b'v') && e.line == 0 => {
-            return Err(ParseError::new(0, Kind::Empty))
-        }
-        other => other?,
-    };
+    let (n, v) = expect(b'v')?;
     if v.trim() != "0" {
         return Err(ParseError::new(n, Kind::BadVersion));
     }
