@@ -34,7 +34,7 @@ impl<'a> Lines<'a> {
             self.rest = rest;
             self.number = self.number.saturating_add(1);
             let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.trim().is_empty() {
+            if line.bytes().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
             return Some(self.split(line));
@@ -43,7 +43,7 @@ impl<'a> Lines<'a> {
 
     fn split(&self, line: &'a str) -> Result<(u32, u8, &'a str), ParseError> {
         let err = |k| ParseError::new(self.number, k);
-        if line.contains(['\0', '\r']) {
+        if line.bytes().any(|b| b == 0 || b == b'\r') {
             return Err(err(Kind::ControlCharacter));
         }
         let b = line.as_bytes();

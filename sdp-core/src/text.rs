@@ -4,21 +4,33 @@ use core::str::FromStr;
 
 /// A non-empty run of characters without whitespace.
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && !s.contains(|c: char| c.is_whitespace())
+    !s.is_empty() && !has_whitespace(s)
+}
+
+/// Whether `s` has any whitespace; the Unicode check runs only on non-ASCII text.
+fn has_whitespace(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().any(u8::is_ascii_whitespace) || (!s.is_ascii() && s.contains(char::is_whitespace))
+}
+
+fn skip_ascii_whitespace(s: &str) -> &str {
+    let n = s.bytes().take_while(u8::is_ascii_whitespace).count();
+    // ASCII whitespace is one byte per character, so `n` is a character boundary.
+    s.get(n..).unwrap_or("")
 }
 
 /// The first whitespace-separated token and the rest (leading whitespace removed).
 pub(crate) fn split_token(s: &str) -> Option<(&str, &str)> {
-    let s = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let end = s.find(|c: char| c.is_ascii_whitespace()).unwrap_or(s.len());
-    let (token, rest) = s.split_at(end);
-    if token.is_empty() || token.contains(char::is_whitespace) {
+    let s = skip_ascii_whitespace(s);
+    let end = s
+        .bytes()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let (token, rest) = (s.get(..end)?, s.get(end..)?);
+    if token.is_empty() || (!token.is_ascii() && token.contains(char::is_whitespace)) {
         return None;
     }
-    Some((
-        token,
-        rest.trim_start_matches(|c: char| c.is_ascii_whitespace()),
-    ))
+    Some((token, skip_ascii_whitespace(rest)))
 }
 
 /// A decimal number made of ASCII digits only (no sign, no spaces), in range for `T`.

@@ -525,3 +525,15 @@ fn answer_aiortc_offer() {
     );
     assert!(!answer.extmap_allow_mixed());
 }
+
+#[test]
+fn into_variants_reuse_caller_storage() {
+    let (local, caps) = (local(), caps());
+    let mut offer: Box<Sdp<'_>> = Box::new(Sdp::parse(DC).unwrap());
+    let mut answer: Box<Sdp<'_>> = Box::new(Sdp::parse(DC).unwrap());
+    // Refill both with other content: nothing of the previous one survives.
+    offer.parse_into(AV).unwrap();
+    assert_eq!(*offer, Sdp::parse(AV).unwrap());
+    sdp_core::negotiate::create_answer_into(&mut answer, &offer, &local, &caps).unwrap();
+    assert_eq!(*answer, answer_of(&offer, &local, &caps));
+}

@@ -52,8 +52,23 @@ pub fn create_answer<'a, const M: usize, const A: usize, const C: usize>(
     caps: &Capabilities<'a>,
 ) -> Result<SessionDescription<'a, M, A, C>, NegotiationError> {
     let mut sdp = SessionDescription::new(origin(local));
+    create_answer_into(&mut sdp, offer, local, caps)?;
+    Ok(sdp)
+}
+
+/// [`create_answer`] into a description the caller owns (a `static` on a microcontroller),
+/// replacing what it held, so the answer is never built on the stack.
+pub fn create_answer_into<'a, const M: usize, const A: usize, const C: usize>(
+    sdp: &mut SessionDescription<'a, M, A, C>,
+    offer: &SessionDescription<'a, M, A, C>,
+    local: &LocalSession<'a>,
+    caps: &Capabilities<'a>,
+) -> Result<(), NegotiationError> {
+    sdp.clear();
+    sdp.origin = origin(local);
+    let sdp = &mut *sdp;
     let mixed = offer.extmap_allow_mixed() && local.extmap_allow_mixed;
-    session_attrs(&mut sdp, local, mixed)?;
+    session_attrs(sdp, local, mixed)?;
     let mut st = Answering {
         bundle: Group {
             semantics: "BUNDLE",
@@ -66,11 +81,11 @@ pub fn create_answer<'a, const M: usize, const A: usize, const C: usize>(
     for m in offer.media() {
         let plan = plan(&m, caps, &mut st);
         match plan {
-            Plan::Reject => reject(&mut sdp, &m)?,
+            Plan::Reject => reject(sdp, &m)?,
             Plan::Rtp(media_caps, choices) => {
-                answer_rtp(&mut sdp, local, &m, &media_caps, &choices, &mut st)?
+                answer_rtp(sdp, local, &m, &media_caps, &choices, &mut st)?
             }
-            Plan::Data(data) => answer_data(&mut sdp, local, &m, &data, &mut st)?,
+            Plan::Data(data) => answer_data(sdp, local, &m, &data, &mut st)?,
         }
     }
     // BUNDLE: the offered group minus rejected sections, in the offered order.
@@ -88,7 +103,7 @@ pub fn create_answer<'a, const M: usize, const A: usize, const C: usize>(
             sdp.push_group(g)?;
         }
     }
-    Ok(sdp)
+    Ok(())
 }
 
 fn plan<'a, const C: usize, const M: usize>(

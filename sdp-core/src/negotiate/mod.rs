@@ -14,7 +14,7 @@ mod config;
 mod offer;
 mod result;
 
-pub use answer::create_answer;
+pub use answer::{create_answer, create_answer_into};
 pub use config::{
     Capabilities, CodecCap, DataCaps, Extension, LocalSession, LocalTrack, MediaCaps,
 };
