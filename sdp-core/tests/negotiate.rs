@@ -537,3 +537,24 @@ fn into_variants_reuse_caller_storage() {
     sdp_core::negotiate::create_answer_into(&mut answer, &offer, &local, &caps).unwrap();
     assert_eq!(*answer, answer_of(&offer, &local, &caps));
 }
+
+#[test]
+fn bundle_only_sections_are_accepted() {
+    // RFC 9143 §7.2: an offerer may mark bundled sections bundle-only with port 0.
+    let text = AV.replace(
+        "m=video 9 UDP/TLS/RTP/SAVPF",
+        "m=video 0 UDP/TLS/RTP/SAVPF",
+    )
+    .replace("a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
+    let offer = Sdp::parse(&text).unwrap();
+    let answer = answer_of(&offer, &local(), &caps());
+    let v = answer.media_at(1).unwrap();
+    assert_eq!(v.desc.port, 9);
+    assert_eq!(answer.bundle().unwrap().mids.as_slice(), ["0", "1", "2"]);
+    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    assert!(!n.media[1].rejected && n.media[1].bundled);
+    // A port-0 section without bundle-only is a rejection.
+    let text = text.replace("a=bundle-only\r\n", "");
+    let offer = Sdp::parse(&text).unwrap();
+    assert!(answer_of(&offer, &local(), &caps()).media_at(1).unwrap().is_rejected());
+}
