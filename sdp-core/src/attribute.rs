@@ -7,7 +7,6 @@ use crate::error::{AttributeKind, Limit, ParseErrorKind};
 use crate::fmtp::FmtpParams;
 use crate::text::{int, is_token, split_token};
 use crate::types::{Direction, Fingerprint, Setup};
-use core::fmt;
 use heapless::Vec;
 
 /// SSRCs one `a=ssrc-group` can hold (FID and FEC-FR use 2, SIM up to 3).
@@ -49,7 +48,8 @@ pub enum RidDirection {
 }
 
 impl RidDirection {
-    fn as_str(self) -> &'static str {
+    /// The token.
+    pub fn as_str(self) -> &'static str {
         match self {
             RidDirection::Send => "send",
             RidDirection::Recv => "recv",
@@ -474,87 +474,4 @@ fn parse_simulcast(v: &str) -> AttrResult<'_> {
         return Err(bad(AttributeKind::Simulcast));
     }
     Ok(Attribute::Simulcast(v))
-}
-
-fn opt(f: &mut fmt::Formatter<'_>, sep: char, v: Option<&str>) -> fmt::Result {
-    match v {
-        Some(v) => write!(f, "{sep}{v}"),
-        None => Ok(()),
-    }
-}
-
-impl fmt::Display for Attribute<'_> {
-    /// The line without its line break: `a=…`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a=")?;
-        match self {
-            Attribute::Mid(m) => write!(f, "mid:{m}"),
-            Attribute::Direction(d) => f.write_str(d.as_str()),
-            Attribute::RtcpMux => f.write_str("rtcp-mux"),
-            Attribute::RtcpMuxOnly => f.write_str("rtcp-mux-only"),
-            Attribute::RtcpRsize => f.write_str("rtcp-rsize"),
-            Attribute::Rtcp { port, address } => {
-                write!(f, "rtcp:{port}")?;
-                opt(f, ' ', *address)
-            }
-            Attribute::IceLite => f.write_str("ice-lite"),
-            Attribute::IceUfrag(u) => write!(f, "ice-ufrag:{u}"),
-            Attribute::IcePwd(p) => write!(f, "ice-pwd:{p}"),
-            Attribute::IceOptions(o) => write!(f, "ice-options:{o}"),
-            Attribute::Candidate(c) => write!(f, "candidate:{c}"),
-            Attribute::EndOfCandidates => f.write_str("end-of-candidates"),
-            Attribute::Fingerprint(fp) => write!(f, "fingerprint:{} {}", fp.hash, fp.value),
-            Attribute::Setup(s) => write!(f, "setup:{}", s.as_str()),
-            Attribute::SctpPort(p) => write!(f, "sctp-port:{p}"),
-            Attribute::MaxMessageSize(s) => write!(f, "max-message-size:{s}"),
-            Attribute::Msid { stream, track } => {
-                write!(f, "msid:{stream}")?;
-                opt(f, ' ', *track)
-            }
-            Attribute::ExtmapAllowMixed => f.write_str("extmap-allow-mixed"),
-            Attribute::Extmap(x) => {
-                write!(f, "extmap:{}", x.id)?;
-                opt(f, '/', x.direction.map(Direction::as_str))?;
-                write!(f, " {}", x.uri)?;
-                opt(f, ' ', x.attributes)
-            }
-            Attribute::Rtpmap(r) => {
-                write!(f, "rtpmap:{} {}/{}", r.pt, r.name, r.clock_rate)?;
-                match r.channels {
-                    Some(c) => write!(f, "/{c}"),
-                    None => Ok(()),
-                }
-            }
-            Attribute::Fmtp { pt, params } if params.is_empty() => write!(f, "fmtp:{pt}"),
-            Attribute::Fmtp { pt, params } => write!(f, "fmtp:{pt} {params}"),
-            Attribute::RtcpFb { pt, kind, param } => {
-                match pt {
-                    Some(pt) => write!(f, "rtcp-fb:{pt} {kind}")?,
-                    None => write!(f, "rtcp-fb:* {kind}")?,
-                }
-                opt(f, ' ', *param)
-            }
-            Attribute::Ssrc { ssrc, name, value } => {
-                write!(f, "ssrc:{ssrc} {name}")?;
-                opt(f, ':', *value)
-            }
-            Attribute::SsrcGroup { semantics, ssrcs } => {
-                write!(f, "ssrc-group:{semantics}")?;
-                ssrcs.iter().try_for_each(|s| write!(f, " {s}"))
-            }
-            Attribute::Rid {
-                id,
-                direction,
-                restrictions,
-            } => {
-                write!(f, "rid:{id} {}", direction.as_str())?;
-                opt(f, ' ', *restrictions)
-            }
-            Attribute::Simulcast(s) => write!(f, "simulcast:{s}"),
-            Attribute::Other { name, value } => {
-                f.write_str(name)?;
-                opt(f, ':', *value)
-            }
-        }
-    }
 }

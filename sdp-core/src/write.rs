@@ -3,9 +3,11 @@
 //! Lines come out in RFC 8866 §5 order with CRLF ends: `v o s [i u e p] [c] b* t [t r z k]
 //! a=group… a*` then per section `m [i] [c] [c…] b* [k] a*`. Attributes keep their order.
 
+use crate::attribute::Attribute;
 use crate::error::EmitError;
+use crate::fmtp::FmtpParams;
 use crate::model::{Formats, MediaDescription, SessionDescription};
-use crate::types::{Bandwidth, Connection, Line};
+use crate::types::{Bandwidth, Connection, Direction, Line};
 use core::fmt::{self, Write};
 
 /// Counts bytes without storing them.
@@ -34,13 +36,50 @@ impl Write for SliceWriter<'_> {
     }
 }
 
+/// Pieces in order. Direct `write_str` calls: no `format_args!` machinery on the hot path.
+fn put(w: &mut impl Write, parts: &[&str]) -> fmt::Result {
+    parts.iter().try_for_each(|p| w.write_str(p))
+}
+
+/// A decimal number.
+fn num(w: &mut impl Write, n: impl Into<u64>) -> fmt::Result {
+    let mut n: u64 = n.into();
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    while i > 0 {
+        i -= 1;
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    w.write_str(core::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or(""))
+}
+
+/// `sep` and `v` when there is a `v`.
+fn opt(w: &mut impl Write, sep: &str, v: Option<&str>) -> fmt::Result {
+    match v {
+        Some(v) => put(w, &[sep, v]),
+        None => Ok(()),
+    }
+}
+
 fn connection(w: &mut impl Write, c: &Connection<'_>) -> fmt::Result {
-    write!(w, "c={} {} {}\r\n", c.net_type, c.addr_type, c.address)
+    put(
+        w,
+        &["c=", c.net_type, " ", c.addr_type, " ", c.address, "\r\n"],
+    )
 }
 
 fn bandwidths(w: &mut impl Write, b: &[Bandwidth<'_>]) -> fmt::Result {
-    b.iter()
-        .try_for_each(|b| write!(w, "b={}:{}\r\n", b.kind, b.value))
+    b.iter().try_for_each(|b| {
+        put(w, &["b=", b.kind, ":"])?;
+        num(w, b.value)?;
+        w.write_str("\r\n")
+    })
 }
 
 fn misc(w: &mut impl Write, lines: &[Line<'_>], kinds: &[u8]) -> fmt::Result {
@@ -51,16 +90,134 @@ fn misc(w: &mut impl Write, lines: &[Line<'_>], kinds: &[u8]) -> fmt::Result {
 }
 
 fn media_line<const C: usize>(w: &mut impl Write, m: &MediaDescription<'_, C>) -> fmt::Result {
-    write!(w, "m={} {}", m.kind.as_str(), m.port)?;
+    put(w, &["m=", m.kind.as_str(), " "])?;
+    num(w, m.port)?;
     if let Some(n) = m.port_count {
-        write!(w, "/{n}")?;
+        w.write_str("/")?;
+        num(w, n)?;
     }
-    write!(w, " {}", m.proto)?;
+    put(w, &[" ", m.proto])?;
     match &m.formats {
-        Formats::Payloads(p) => p.iter().try_for_each(|pt| write!(w, " {pt}"))?,
-        Formats::Text(t) => write!(w, " {t}")?,
+        Formats::Payloads(p) => p.iter().try_for_each(|pt| {
+            w.write_str(" ")?;
+            num(w, *pt)
+        })?,
+        Formats::Text(t) => put(w, &[" ", t])?,
     }
     w.write_str("\r\n")
+}
+
+fn fmtp(w: &mut impl Write, pt: u8, params: &FmtpParams<'_>) -> fmt::Result {
+    w.write_str("fmtp:")?;
+    num(w, pt)?;
+    match params {
+        p if p.is_empty() => Ok(()),
+        FmtpParams::Text(t) => put(w, &[" ", t]),
+        typed => write!(w, " {typed}"),
+    }
+}
+
+impl Attribute<'_> {
+    /// Write the line without its line break: `a=…`.
+    pub fn write_to(&self, w: &mut impl Write) -> fmt::Result {
+        w.write_str("a=")?;
+        match self {
+            Attribute::Mid(m) => put(w, &["mid:", m]),
+            Attribute::Direction(d) => w.write_str(d.as_str()),
+            Attribute::RtcpMux => w.write_str("rtcp-mux"),
+            Attribute::RtcpMuxOnly => w.write_str("rtcp-mux-only"),
+            Attribute::RtcpRsize => w.write_str("rtcp-rsize"),
+            Attribute::Rtcp { port, address } => {
+                w.write_str("rtcp:")?;
+                num(w, *port)?;
+                opt(w, " ", *address)
+            }
+            Attribute::IceLite => w.write_str("ice-lite"),
+            Attribute::IceUfrag(u) => put(w, &["ice-ufrag:", u]),
+            Attribute::IcePwd(p) => put(w, &["ice-pwd:", p]),
+            Attribute::IceOptions(o) => put(w, &["ice-options:", o]),
+            Attribute::Candidate(c) => put(w, &["candidate:", c]),
+            Attribute::EndOfCandidates => w.write_str("end-of-candidates"),
+            Attribute::Fingerprint(fp) => put(w, &["fingerprint:", fp.hash, " ", fp.value]),
+            Attribute::Setup(s) => put(w, &["setup:", s.as_str()]),
+            Attribute::SctpPort(p) => {
+                w.write_str("sctp-port:")?;
+                num(w, *p)
+            }
+            Attribute::MaxMessageSize(s) => {
+                w.write_str("max-message-size:")?;
+                num(w, *s)
+            }
+            Attribute::Msid { stream, track } => {
+                put(w, &["msid:", stream])?;
+                opt(w, " ", *track)
+            }
+            Attribute::ExtmapAllowMixed => w.write_str("extmap-allow-mixed"),
+            Attribute::Extmap(x) => {
+                w.write_str("extmap:")?;
+                num(w, x.id)?;
+                opt(w, "/", x.direction.map(Direction::as_str))?;
+                put(w, &[" ", x.uri])?;
+                opt(w, " ", x.attributes)
+            }
+            Attribute::Rtpmap(r) => {
+                w.write_str("rtpmap:")?;
+                num(w, r.pt)?;
+                put(w, &[" ", r.name, "/"])?;
+                num(w, r.clock_rate)?;
+                match r.channels {
+                    Some(c) => {
+                        w.write_str("/")?;
+                        num(w, c)
+                    }
+                    None => Ok(()),
+                }
+            }
+            Attribute::Fmtp { pt, params } => fmtp(w, *pt, params),
+            Attribute::RtcpFb { pt, kind, param } => {
+                w.write_str("rtcp-fb:")?;
+                match pt {
+                    Some(pt) => num(w, *pt)?,
+                    None => w.write_str("*")?,
+                }
+                put(w, &[" ", kind])?;
+                opt(w, " ", *param)
+            }
+            Attribute::Ssrc { ssrc, name, value } => {
+                w.write_str("ssrc:")?;
+                num(w, *ssrc)?;
+                put(w, &[" ", name])?;
+                opt(w, ":", *value)
+            }
+            Attribute::SsrcGroup { semantics, ssrcs } => {
+                put(w, &["ssrc-group:", semantics])?;
+                ssrcs.iter().try_for_each(|s| {
+                    w.write_str(" ")?;
+                    num(w, *s)
+                })
+            }
+            Attribute::Rid {
+                id,
+                direction,
+                restrictions,
+            } => {
+                put(w, &["rid:", id, " ", direction.as_str()])?;
+                opt(w, " ", *restrictions)
+            }
+            Attribute::Simulcast(s) => put(w, &["simulcast:", s]),
+            Attribute::Other { name, value } => {
+                w.write_str(name)?;
+                opt(w, ":", *value)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Attribute<'_> {
+    /// The line without its line break: `a=…`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
+    }
 }
 
 impl<const M: usize, const A: usize, const C: usize> SessionDescription<'_, M, A, C> {
@@ -83,16 +240,21 @@ impl<const M: usize, const A: usize, const C: usize> SessionDescription<'_, M, A
             connection(w, c)?;
         }
         bandwidths(w, &self.bandwidths)?;
-        write!(w, "t={} {}\r\n", self.timing.start, self.timing.stop)?;
+        w.write_str("t=")?;
+        num(w, self.timing.start)?;
+        w.write_str(" ")?;
+        num(w, self.timing.stop)?;
+        w.write_str("\r\n")?;
         misc(w, &self.misc, b"trzk")?;
         for g in &self.groups {
-            write!(w, "a=group:{}", g.semantics)?;
-            g.mids.iter().try_for_each(|m| write!(w, " {m}"))?;
+            put(w, &["a=group:", g.semantics])?;
+            g.mids.iter().try_for_each(|m| put(w, &[" ", m]))?;
             w.write_str("\r\n")?;
         }
-        self.session_attributes()
-            .iter()
-            .try_for_each(|a| write!(w, "{a}\r\n"))?;
+        self.session_attributes().iter().try_for_each(|a| {
+            a.write_to(w)?;
+            w.write_str("\r\n")
+        })?;
         for m in self.media() {
             media_line(w, m.desc)?;
             misc(w, &m.desc.misc, b"i")?;

@@ -541,11 +541,9 @@ fn into_variants_reuse_caller_storage() {
 #[test]
 fn bundle_only_sections_are_accepted() {
     // RFC 9143 §7.2: an offerer may mark bundled sections bundle-only with port 0.
-    let text = AV.replace(
-        "m=video 9 UDP/TLS/RTP/SAVPF",
-        "m=video 0 UDP/TLS/RTP/SAVPF",
-    )
-    .replace("a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
+    let text = AV
+        .replace("m=video 9 UDP/TLS/RTP/SAVPF", "m=video 0 UDP/TLS/RTP/SAVPF")
+        .replace("a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
     let offer = Sdp::parse(&text).unwrap();
     let answer = answer_of(&offer, &local(), &caps());
     let v = answer.media_at(1).unwrap();
@@ -556,5 +554,8 @@ fn bundle_only_sections_are_accepted() {
     // A port-0 section without bundle-only is a rejection.
     let text = text.replace("a=bundle-only\r\n", "");
     let offer = Sdp::parse(&text).unwrap();
-    assert!(answer_of(&offer, &local(), &caps()).media_at(1).unwrap().is_rejected());
+    assert!(answer_of(&offer, &local(), &caps())
+        .media_at(1)
+        .unwrap()
+        .is_rejected());
 }
