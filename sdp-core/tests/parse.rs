@@ -97,3 +97,16 @@ fn aiortc_offer_round_trips_byte_for_byte() {
         .count();
     assert_eq!(all, 3);
 }
+
+#[test]
+fn small_capacities_hold_a_chromium_offer() {
+    // The configuration the README recommends for a device answering browsers.
+    let sdp = SessionDescription::<'_, 4, 192, 32>::parse(AV).unwrap();
+    assert_eq!(sdp.to_string(), AV);
+    let n: usize = sdp.media().map(|m| m.attributes.len()).sum();
+    assert_eq!(n + sdp.session_attributes().len(), 158);
+    // One attribute fewer does not fit, and the error names the line.
+    let e = SessionDescription::<'_, 4, 157, 32>::parse(AV).unwrap_err();
+    assert_eq!(e.kind, sdp_core::ParseErrorKind::TooMany(sdp_core::Limit::Attributes));
+    assert_eq!(e.line, 169);
+}
