@@ -41,22 +41,21 @@ fn put(w: &mut impl Write, parts: &[&str]) -> fmt::Result {
     parts.iter().try_for_each(|p| w.write_str(p))
 }
 
-/// A decimal number.
+/// A decimal number, most significant digit first, one `&str` slice per digit (no UTF-8
+/// validation, no formatting machinery).
 fn num(w: &mut impl Write, n: impl Into<u64>) -> fmt::Result {
-    let mut n: u64 = n.into();
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    while i > 0 {
-        i -= 1;
-        if let Some(b) = buf.get_mut(i) {
-            *b = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    const DIGITS: &str = "0123456789";
+    let n: u64 = n.into();
+    let mut div = 1u64;
+    while n / div >= 10 {
+        div *= 10;
     }
-    w.write_str(core::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or(""))
+    while div > 0 {
+        let d = usize::try_from(n / div % 10).unwrap_or(0);
+        w.write_str(DIGITS.get(d..d + 1).unwrap_or("0"))?;
+        div /= 10;
+    }
+    Ok(())
 }
 
 /// `sep` and `v` when there is a `v`.
@@ -224,17 +223,12 @@ impl<const M: usize, const A: usize, const C: usize> SessionDescription<'_, M, A
     /// Write the description (CRLF line ends) into `w`.
     pub fn write_to(&self, w: &mut impl Write) -> fmt::Result {
         let o = &self.origin;
-        write!(
-            w,
-            "v=0\r\no={} {} {} {} {} {}\r\ns={}\r\n",
-            o.username,
-            o.session_id,
-            o.session_version,
-            o.net_type,
-            o.addr_type,
-            o.address,
-            self.name
-        )?;
+        put(w, &["v=0\r\no=", o.username, " "])?;
+        num(w, o.session_id)?;
+        w.write_str(" ")?;
+        num(w, o.session_version)?;
+        put(w, &[" ", o.net_type, " ", o.addr_type, " ", o.address])?;
+        put(w, &["\r\ns=", self.name, "\r\n"])?;
         misc(w, &self.misc, b"iuep")?;
         if let Some(c) = &self.connection {
             connection(w, c)?;
@@ -264,7 +258,10 @@ impl<const M: usize, const A: usize, const C: usize> SessionDescription<'_, M, A
             misc(w, &m.desc.misc, b"c")?;
             bandwidths(w, &m.desc.bandwidths)?;
             misc(w, &m.desc.misc, b"k")?;
-            m.attributes.iter().try_for_each(|a| write!(w, "{a}\r\n"))?;
+            m.attributes.iter().try_for_each(|a| {
+                a.write_to(w)?;
+                w.write_str("\r\n")
+            })?;
         }
         Ok(())
     }

@@ -107,6 +107,22 @@ fn small_capacities_hold_a_chromium_offer() {
     assert_eq!(n + sdp.session_attributes().len(), 158);
     // One attribute fewer does not fit, and the error names the line.
     let e = SessionDescription::<'_, 4, 157, 32>::parse(AV).unwrap_err();
-    assert_eq!(e.kind, sdp_core::ParseErrorKind::TooMany(sdp_core::Limit::Attributes));
+    assert_eq!(
+        e.kind,
+        sdp_core::ParseErrorKind::TooMany(sdp_core::Limit::Attributes)
+    );
     assert_eq!(e.line, 169);
+}
+
+#[test]
+fn numbers_at_their_limits_round_trip() {
+    let text = "v=0\r\no=- 18446744073709551615 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 18446744073709551615\r\nm=video 65535 UDP/TLS/RTP/SAVPF 0 127\r\na=ssrc:4294967295 cname:x\r\na=max-message-size:0\r\n";
+    let sdp = Sdp::parse(text).unwrap();
+    assert_eq!(sdp.origin.session_id, u64::MAX);
+    assert_eq!(emit(&sdp), text);
+    // One more does not fit.
+    assert!(
+        Sdp::parse(&text.replace("18446744073709551615 0 IN", "18446744073709551616 0 IN"))
+            .is_err()
+    );
 }
