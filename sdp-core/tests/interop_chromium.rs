@@ -88,6 +88,10 @@ fn sctp_max(summary: &str) -> Option<u64> {
 
 /// Chromium offers, we answer, Chromium accepts; the browser's negotiated view matches ours.
 fn answer_browser_offer(kind: &str) {
+    answer_browser_offer_with(kind, caps());
+}
+
+fn answer_browser_offer_with(kind: &str, caps: sdp_core::negotiate::Capabilities<'static>) {
     let mut chrome = chromium();
     let offer_text = chrome.call("offer", Some(kind)).unwrap();
     eprintln!("Chromium {} offer ({kind}):\n{offer_text}", chrome.banner);
@@ -98,7 +102,6 @@ fn answer_browser_offer(kind: &str) {
     let mut local = local();
     let cands = ["1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0"];
     local.candidates = &cands;
-    let caps = caps();
     let answer: Sdp<'_> = create_answer(&offer, &local, &caps).unwrap();
     let answer_text = emit(&answer);
     eprintln!("our answer:\n{answer_text}");
@@ -110,6 +113,15 @@ fn answer_browser_offer(kind: &str) {
         .unwrap_or_else(|e| panic!("Chromium rejected our answer: {e}\n{answer_text}"));
     eprintln!("browser view:\n{summary}");
     let seen = transceivers(&summary);
+    // A rejected section stops its transceiver: the browser drops it or reports it stopped.
+    for m in n.media.iter().filter(|m| m.rejected) {
+        let mid = m.mid.unwrap();
+        assert!(
+            seen.iter().all(|s| s.0 != mid || s.1 == "stopped"),
+            "mid {mid} still live"
+        );
+    }
+    let seen: Vec<_> = seen.into_iter().filter(|s| s.1 != "stopped").collect();
     let rtp: Vec<_> = n.media.iter().filter(|m| !m.codecs.is_empty()).collect();
     assert_eq!(seen.len(), rtp.len());
     for (m, (mid, dir, send_pts, ext_ids, _)) in rtp.iter().zip(&seen) {
@@ -145,6 +157,19 @@ fn answer_browser_offer(kind: &str) {
 #[ignore = "interop: needs chromium + playwright-core (cargo xtask test installs it)"]
 fn chromium_accepts_our_answer_audio_video_data() {
     answer_browser_offer("av");
+}
+
+/// Without audio support we reject the BUNDLE-tagged audio section (port 0, out of the
+/// group) and only receive video: Chromium accepts that too.
+#[test]
+#[ignore = "interop: needs chromium + playwright-core (cargo xtask test installs it)"]
+fn chromium_accepts_rejection_and_recvonly() {
+    let caps = sdp_core::negotiate::Capabilities {
+        audio: None,
+        video: Some(video(sdp_core::Direction::RecvOnly)),
+        ..caps()
+    };
+    answer_browser_offer_with("av", caps);
 }
 
 #[test]
