@@ -1,7 +1,7 @@
 //! `cargo xtask <command>`: project automation without shell-script sprawl.
 //!
 //! * `cargo xtask test` — install every interop peer the tests need when missing (Debian
-//!   packages, a Python venv), then run the whole test suite, interop tests included.
+//!   packages, a Python venv, npm packages), then run the whole test suite, interop tests included.
 //! * `cargo xtask peers` — only install the peers.
 //! * `cargo xtask nostd` — build every core crate for `thumbv7em-none-eabihf` without `alloc`.
 //! * `cargo xtask fuzz-smoke [SECONDS]` — build every fuzz target and run each for SECONDS.

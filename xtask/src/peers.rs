@@ -14,10 +14,11 @@ const APT: &[(&str, &str)] = &[
     ("gstreamer1.0-plugins-good", "gst-launch-1.0"),
     ("gstreamer1.0-plugins-ugly", "gst-launch-1.0"),
     ("gstreamer1.0-libav", "gst-launch-1.0"),
+    ("chromium", "chromium"),
 ];
 
 /// Python packages installed into `target/interop-venv`.
-const PIP: &[&str] = &["aioice"];
+const PIP: &[&str] = &["aioice", "aiortc"];
 
 /// Install everything; the first failure is returned after trying the rest.
 pub fn ensure_all() -> Result<(), String> {
@@ -26,6 +27,9 @@ pub fn ensure_all() -> Result<(), String> {
         errors.push(e);
     }
     if let Err(e) = ensure_venv() {
+        errors.push(e);
+    }
+    if let Err(e) = ensure_npm() {
         errors.push(e);
     }
     if errors.is_empty() {
@@ -108,10 +112,45 @@ fn ensure_venv() -> Result<(), String> {
     status(&py, &args, &[])
 }
 
+/// npm packages installed into `target/interop-node` (Chromium is driven by playwright-core
+/// with Debian's `/usr/bin/chromium`; no browser download).
+const NPM: &[&str] = &["playwright-core"];
+
+/// The directory whose `node_modules` holds the npm packages.
+pub fn node_dir() -> std::path::PathBuf {
+    root().join("target/interop-node")
+}
+
+fn ensure_npm() -> Result<(), String> {
+    let dir = node_dir();
+    let missing: Vec<&str> = NPM
+        .iter()
+        .copied()
+        .filter(|p| !dir.join("node_modules").join(p).exists())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !have("npm") {
+        install_apt(&["nodejs", "npm"])?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let prefix = dir.to_string_lossy().to_string();
+    let mut args = vec!["install", "--no-audit", "--no-fund", "--prefix", &prefix];
+    args.extend(missing.iter());
+    status("npm", &args, &[])
+}
+
 /// Environment for the test run: where the interop peers live.
 pub fn test_env() -> Vec<(String, String)> {
-    vec![(
-        "INTEROP_PYTHON".to_string(),
-        venv_python().to_string_lossy().to_string(),
-    )]
+    vec![
+        (
+            "INTEROP_PYTHON".to_string(),
+            venv_python().to_string_lossy().to_string(),
+        ),
+        (
+            "INTEROP_NODE_DIR".to_string(),
+            node_dir().to_string_lossy().to_string(),
+        ),
+    ]
 }
