@@ -15,3 +15,38 @@ pub fn hex(s: &str) -> Vec<u8> {
 pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+use rtp_core::wire::{CsrcList, HeaderExtension, RtpHeader};
+
+/// An RTP packet written by rtp-core: `csrcs` contributing sources, an RFC 8285-sized raw
+/// extension of `ext_words` 32-bit words (none if 0), `payload`, `padding` bytes.
+pub fn rtp_packet(
+    seq: u16,
+    ssrc: u32,
+    csrcs: &[u32],
+    ext: &[u8],
+    payload: &[u8],
+    padding: u8,
+) -> Vec<u8> {
+    let header = RtpHeader {
+        marker: seq % 7 == 0,
+        payload_type: 96,
+        sequence_number: seq,
+        timestamp: u32::from(seq).wrapping_mul(3000),
+        ssrc,
+        csrcs: CsrcList::from_slice(csrcs).unwrap(),
+        extension: if ext.is_empty() {
+            HeaderExtension::None
+        } else {
+            HeaderExtension::Raw {
+                profile: 0xBEDE,
+                data: ext,
+            }
+        },
+        padding,
+    };
+    let mut out = vec![0u8; 2048];
+    let n = header.emit(payload, &mut out).unwrap();
+    out.truncate(n);
+    out
+}
