@@ -21,10 +21,11 @@ pub fn fuzz_master(profile: Profile) -> MasterKey {
 
 /// Input: byte 0 picks the profile (bits 0–1), the replay window (bits 2–4) and whether to
 /// pre-register SSRC 0 with a ROC (bit 5, ROC from byte 1); then records `len: u8, flags:
-/// u8, bytes[len]`, each unprotected as SRTP (flags bit 0 clear) or SRTCP (set).
-pub fn srtp_unprotect(data: &[u8]) {
+/// u8, bytes[len]`, each unprotected as SRTP (flags bit 0 clear) or SRTCP (set). Returns
+/// how many packets were accepted.
+pub fn srtp_unprotect(data: &[u8]) -> usize {
     let [mode, roc, records @ ..] = data else {
-        return;
+        return 0;
     };
     let mut rest = records;
     let profile = Profile::ALL
@@ -37,7 +38,7 @@ pub fn srtp_unprotect(data: &[u8]) {
         ..Config::DEFAULT
     };
     let Ok(mut ctx) = SrtpContext::<4, 2>::new(&fuzz_master(profile), config) else {
-        return;
+        return 0;
     };
     if mode & 0x20 != 0 {
         let _ = ctx.add_ssrc(
@@ -49,17 +50,19 @@ pub fn srtp_unprotect(data: &[u8]) {
         );
     }
     let mut buf = [0u8; 300];
+    let mut accepted = 0;
     while let &[len, flags, ref tail @ ..] = rest {
         let len = usize::from(len).min(tail.len());
         let (packet, next) = tail.split_at(len);
         rest = next;
-        let Some(b) = buf.get_mut(..len) else { return };
+        let Some(b) = buf.get_mut(..len) else { break };
         b.copy_from_slice(packet);
-        one_packet(&mut ctx, b, flags & 1 != 0);
+        accepted += usize::from(one_packet(&mut ctx, b, flags & 1 != 0));
     }
+    accepted
 }
 
-fn one_packet(ctx: &mut SrtpContext<4, 2>, b: &mut [u8], rtcp: bool) {
+fn one_packet(ctx: &mut SrtpContext<4, 2>, b: &mut [u8], rtcp: bool) -> bool {
     let len = b.len();
     let ssrc = match rtcp {
         false => b.get(8..12),
@@ -80,6 +83,7 @@ fn one_packet(ctx: &mut SrtpContext<4, 2>, b: &mut [u8], rtcp: bool) {
                 true => ctx.profile().rtcp_overhead(),
             };
             assert_eq!(n + overhead, len, "plaintext length");
+            true
         }
         Err(e) => {
             assert!(
@@ -88,6 +92,7 @@ fn one_packet(ctx: &mut SrtpContext<4, 2>, b: &mut [u8], rtcp: bool) {
             );
             let after = ssrc.and_then(|s| ctx.roc(s));
             assert_eq!(before, after, "a refused packet changed the ROC");
+            false
         }
     }
 }
