@@ -11,8 +11,10 @@
 //! Before timing, every pair of libraries is checked to decrypt each other's packets, and
 //! the heap allocations per operation are counted; srtp-core must allocate nothing.
 //!
-//! Run: `cargo bench -p bench --bench srtp [--features libsrtp] -- --warm-up-time 1
-//! --measurement-time 3` (libsrtp needs Debian `libsrtp2-dev` and `libclang-dev`).
+//! Run: `cargo bench -p bench --bench srtp [--features libsrtp | libsrtp-openssl] --
+//! --warm-up-time 1 --measurement-time 3`. `libsrtp` links Debian's `libsrtp2-dev` (built
+//! on NSS); `libsrtp-openssl` builds the binding's bundled libsrtp with OpenSSL
+//! (`libssl-dev`); both need `libclang-dev` for the binding's bindgen.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -306,7 +308,15 @@ fn bench_profile(c: &mut Criterion, profile: Profile, name: &str, plain: &[u8]) 
 fn bench(c: &mut Criterion) {
     let plain = plaintext();
     #[cfg(feature = "libsrtp")]
-    println!("libsrtp {}", srtp::get_version_string());
+    println!(
+        "libsrtp: {} ({})",
+        srtp::get_version_string(),
+        if cfg!(feature = "libsrtp-openssl") {
+            "built from the binding's sources, OpenSSL crypto"
+        } else {
+            "the system library"
+        }
+    );
     bench_profile(
         c,
         Profile::Aes128CmHmacSha1_80,

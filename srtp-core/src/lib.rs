@@ -86,3 +86,10 @@ pub use error::{Error, KeyError};
 pub use keys::{DtlsSrtpKeys, MasterKey, Role, SessionKeys};
 pub use profile::Profile;
 pub use session::SrtpSession;
+
+// Memory bounds, checked at compile time (the figures are in the README): one direction
+// for 4 SSRCs with the default 128-packet windows.
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(core::mem::size_of::<SrtpContext<4>>() <= 1024);
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<SrtpContext<4>>() <= 1280);

@@ -390,3 +390,25 @@ fn profiles_match_their_dtls_ids() {
     assert_eq!(Profile::AeadAes256Gcm.keying_material_len(), 88);
     assert!(Profile::from_id(0x0005).is_err());
 }
+
+/// The sizes the README states for this host (the thumbv7em figures are bounded by a
+/// compile-time assertion in lib.rs and measured by `cargo build --target
+/// thumbv7em-none-eabihf`).
+#[test]
+fn context_sizes_are_bounded() {
+    use core::mem::size_of;
+    let sizes = [
+        ("SrtpContext<1>", size_of::<SrtpContext<1>>()),
+        ("SrtpContext<4>", size_of::<SrtpContext<4>>()),
+        ("SrtpContext<16>", size_of::<SrtpContext<16>>()),
+        ("SrtpContext<4, 16>", size_of::<SrtpContext<4, 16>>()),
+        ("SrtpSession<4>", size_of::<SrtpSession<4>>()),
+    ];
+    for (name, size) in sizes {
+        println!("{name}: {size} bytes");
+    }
+    // Each extra SSRC costs its SRTP and SRTCP state: 2 × (SSRC + 128-bit window + index).
+    let per_ssrc = (size_of::<SrtpContext<16>>() - size_of::<SrtpContext<4>>()) / 12;
+    assert!(per_ssrc <= 80, "{per_ssrc} bytes per SSRC");
+    assert!(size_of::<SrtpSession<4>>() <= 2 * 1280);
+}
