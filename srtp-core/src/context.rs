@@ -98,9 +98,7 @@ impl<const N: usize, const W: usize> SrtpContext<N, W> {
         }
         let profile = rtp.profile();
         if rtcp.profile() != profile {
-            return Err(KeyError::UnknownProfile {
-                id: rtcp.profile().id(),
-            });
+            return Err(KeyError::ProfileMismatch);
         }
         Ok(SrtpContext {
             profile,

@@ -118,6 +118,8 @@ pub enum KeyError {
         /// The largest size this context type holds.
         max: usize,
     },
+    /// The SRTP and SRTCP session keys given are for different profiles.
+    ProfileMismatch,
     /// A DTLS-SRTP protection profile identifier this crate does not implement.
     UnknownProfile {
         /// The RFC 5764 / IANA identifier.
@@ -137,6 +139,7 @@ impl fmt::Display for KeyError {
             KeyError::WindowSize { asked, max } => {
                 write!(f, "replay window of {asked} packets: must be 1..={max}")
             }
+            KeyError::ProfileMismatch => f.write_str("SRTP and SRTCP keys of different profiles"),
             KeyError::UnknownProfile { id } => {
                 write!(f, "unsupported SRTP protection profile {id:#06x}")
             }

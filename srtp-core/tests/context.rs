@@ -412,3 +412,15 @@ fn context_sizes_are_bounded() {
     assert!(per_ssrc <= 80, "{per_ssrc} bytes per SSRC");
     assert!(size_of::<SrtpSession<4>>() <= 2 * 1280);
 }
+
+#[test]
+fn session_keys_of_different_profiles_are_refused() {
+    let cm = MasterKey::new(Profile::Aes128CmHmacSha1_80, &[1; 16], &[2; 14]).unwrap();
+    let gcm = MasterKey::new(Profile::AeadAes128Gcm, &[1; 16], &[2; 12]).unwrap();
+    let rtp = srtp_core::SessionKeys::derive_rtp(&cm);
+    let rtcp = srtp_core::SessionKeys::derive_rtcp(&gcm);
+    assert_eq!(
+        SrtpContext::<1>::from_session_keys(&rtp, &rtcp, Config::default()).err(),
+        Some(KeyError::ProfileMismatch)
+    );
+}
