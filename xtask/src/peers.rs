@@ -15,6 +15,8 @@ const APT: &[(&str, &str)] = &[
     ("gstreamer1.0-plugins-ugly", "gst-launch-1.0"),
     ("gstreamer1.0-libav", "gst-launch-1.0"),
     ("chromium", "chromium"),
+    // srtp-core interop: srtpenc/srtpdec (libsrtp2).
+    ("gstreamer1.0-plugins-bad", "gst-launch-1.0"),
 ];
 
 /// Python packages installed into `target/interop-venv`.

@@ -48,6 +48,7 @@ pub const NO_STD_CRATES: &[&str] = &[
     "ice-core",
     "rtp-core",
     "sdp-core",
+    "srtp-core",
 ];
 
 /// Build every core crate for `thumbv7em-none-eabihf` with no default features.
