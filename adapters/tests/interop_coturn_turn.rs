@@ -203,7 +203,7 @@ fn rest_credentials(ttl: i64, name: &str) -> (String, String) {
         .as_secs() as i64;
     let user = format!("{}:{name}", now + ttl);
     let mut pass = [0u8; 28];
-    let n = turn_proto::server::rest_password(SECRET.as_bytes(), &user, &mut pass);
+    let n = turn_proto::rest::password(SECRET.as_bytes(), &user, &mut pass);
     (user, String::from_utf8(pass[..n].to_vec()).unwrap())
 }
 

@@ -6,7 +6,7 @@ use crate::client::{TurnClient, TurnClientConfig, TurnEvent};
 use crate::server::{
     FixedTables, Output, PeerFilter, ServerAuth, ServerConfig, ServerEvent, TurnServer,
 };
-use crate::wire::{frame_len, ChannelData, Deframer, TurnAttribute};
+use crate::wire::{frame_len, ChannelData, Deframer};
 use core::net::SocketAddr;
 use core::time::Duration;
 use sansio::SansIo as _;
@@ -22,22 +22,25 @@ pub fn turn_message(data: &[u8]) {
         let tid = msg.transaction_id();
         let mut buf = [0u8; 1024];
         for raw in msg.attributes() {
-            let Ok(Some(attr)) = TurnAttribute::decode(&raw, &tid) else {
+            if !stun_proto::wire::attr::is_turn(raw.kind) {
+                continue;
+            }
+            let Ok(attr) = raw.decode(&tid) else {
                 continue;
             };
             let kind = MessageType::new(Method::SEND, Class::Indication);
             let Ok(mut b) = MessageBuilder::new(&mut buf, kind, tid) else {
                 continue;
             };
-            if attr.add_to(&mut b).is_err() {
+            if b.add(&attr).is_err() {
                 continue;
             }
             let len = b.finish();
             let again = Message::new_checked(buf.get(..len).unwrap_or(&[]))
                 .ok()
                 .and_then(|m| m.attributes().next())
-                .map(|r| TurnAttribute::decode(&r, &tid));
-            if again != Some(Ok(Some(attr))) {
+                .map(|r| r.decode(&tid));
+            if again != Some(Ok(attr)) {
                 panic!("{attr:?} does not round-trip: {again:?}");
             }
         }

@@ -137,5 +137,6 @@ pub use stun_proto;
 pub mod client;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod rest;
 pub mod server;
 pub mod wire;

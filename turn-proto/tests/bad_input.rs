@@ -19,7 +19,7 @@ use stun_proto::auth::IntegrityKey;
 use stun_proto::wire::attr::{AttrType, Attribute, ErrorCode, PasswordAlgorithm};
 use stun_proto::wire::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
 use turn_proto::server::{Output, ServerConfig, ServerEvent};
-use turn_proto::wire::{AddressFamily, RelayProtocol, TurnAttribute, TurnMessageExt};
+use turn_proto::wire::{AddressFamily, RelayProtocol};
 
 /// Builds authenticated requests the way a client would, from the server's 401.
 struct Signer {
@@ -67,13 +67,13 @@ impl Signer {
         }
     }
 
-    fn request(&mut self, method: Method, attrs: &[TurnAttribute<'_>], out: &mut [u8]) -> usize {
+    fn request(&mut self, method: Method, attrs: &[Attribute<'_>], out: &mut [u8]) -> usize {
         self.tid = self.tid.wrapping_add(1);
         let tid = TransactionId([self.tid; 12]);
         let mut b =
             MessageBuilder::new(out, MessageType::new(method, Class::Request), tid).unwrap();
         for a in attrs {
-            a.add_to(&mut b).unwrap();
+            b.add(a).unwrap();
         }
         b.add(&Attribute::Username(self.user)).unwrap();
         b.add(&Attribute::Realm(REALM)).unwrap();
@@ -89,7 +89,7 @@ impl Signer {
         server: &mut Server,
         now: Instant,
         method: Method,
-        attrs: &[TurnAttribute<'_>],
+        attrs: &[Attribute<'_>],
     ) -> Option<Option<ErrorCode>> {
         let mut req = [0u8; 512];
         let n = self.request(method, attrs, &mut req);
@@ -153,7 +153,7 @@ fn code(c: ErrorCode) -> Option<Option<ErrorCode>> {
 
 #[test]
 fn every_error_code_the_issue_lists() {
-    use TurnAttribute as T;
+    use Attribute as T;
     let (mut s, mut a, now) = setup(ServerConfig {
         ipv6: false,
         max_channels: 1,
@@ -369,7 +369,7 @@ fn quota_486_and_capacity_508() {
             &mut s,
             now,
             Method::ALLOCATE,
-            &[TurnAttribute::RequestedTransport(UDP)]
+            &[Attribute::RequestedTransport(UDP)]
         ),
         Some(None)
     );
@@ -383,7 +383,7 @@ fn quota_486_and_capacity_508() {
             &mut s,
             now,
             Method::ALLOCATE,
-            &[TurnAttribute::RequestedTransport(UDP)]
+            &[Attribute::RequestedTransport(UDP)]
         ),
         code(ErrorCode::ALLOCATION_QUOTA_REACHED)
     );
@@ -396,7 +396,7 @@ fn quota_486_and_capacity_508() {
     let mut req = [0u8; 512];
     let n = b.request(
         Method::ALLOCATE,
-        &[TurnAttribute::RequestedTransport(UDP)],
+        &[Attribute::RequestedTransport(UDP)],
         &mut req,
     );
     let mut out = [0u8; 512];
@@ -428,8 +428,8 @@ fn even_port_reservation_token_is_redeemed_once() {
     let n = a.request(
         Method::ALLOCATE,
         &[
-            TurnAttribute::RequestedTransport(UDP),
-            TurnAttribute::EvenPort { reserve: true },
+            Attribute::RequestedTransport(UDP),
+            Attribute::EvenPort { reserve: true },
         ],
         &mut req,
     );
@@ -446,8 +446,7 @@ fn even_port_reservation_token_is_redeemed_once() {
     assert!(s.relay_allocated(now, r.id, relay, Some(addr("203.0.113.1:50001"))));
     let t = s.poll_transmit(now, &mut out).unwrap();
     let m = Message::new_checked(&out[..t.len]).unwrap();
-    let Some(Ok(TurnAttribute::ReservationToken(token))) = m.turn(AttrType::RESERVATION_TOKEN)
-    else {
+    let Some(Ok(Attribute::ReservationToken(token))) = m.decode(AttrType::RESERVATION_TOKEN) else {
         panic!("no token")
     };
     // Another client redeems it (as uclient's RTCP allocation does).
@@ -459,8 +458,8 @@ fn even_port_reservation_token_is_redeemed_once() {
     let n = b.request(
         Method::ALLOCATE,
         &[
-            TurnAttribute::RequestedTransport(UDP),
-            TurnAttribute::ReservationToken(token),
+            Attribute::RequestedTransport(UDP),
+            Attribute::ReservationToken(token),
         ],
         &mut req,
     );
@@ -484,8 +483,8 @@ fn even_port_reservation_token_is_redeemed_once() {
             now,
             Method::ALLOCATE,
             &[
-                TurnAttribute::RequestedTransport(UDP),
-                TurnAttribute::ReservationToken(token)
+                Attribute::RequestedTransport(UDP),
+                Attribute::ReservationToken(token)
             ]
         ),
         code(ErrorCode::INSUFFICIENT_CAPACITY)
@@ -495,8 +494,8 @@ fn even_port_reservation_token_is_redeemed_once() {
     let n = a2.request(
         Method::ALLOCATE,
         &[
-            TurnAttribute::RequestedTransport(UDP),
-            TurnAttribute::EvenPort { reserve: true },
+            Attribute::RequestedTransport(UDP),
+            Attribute::EvenPort { reserve: true },
         ],
         &mut req,
     );
@@ -525,7 +524,7 @@ fn malformed_datagrams_are_dropped_without_state_change() {
             &mut s,
             now,
             Method::ALLOCATE,
-            &[TurnAttribute::RequestedTransport(UDP)]
+            &[Attribute::RequestedTransport(UDP)]
         ),
         Some(None)
     );
@@ -604,10 +603,10 @@ proptest! {
         let mut out = [0u8; 1600];
         for st in steps {
             match st {
-                Step::Allocate(c) => { signers[c as usize].ask(&mut s, now, Method::ALLOCATE, &[TurnAttribute::RequestedTransport(UDP)]); }
-                Step::Refresh(c, l) => { signers[c as usize].ask(&mut s, now, Method::REFRESH, &[TurnAttribute::Lifetime(l)]); }
-                Step::Permission(c, p) => { signers[c as usize].ask(&mut s, now, Method::CREATE_PERMISSION, &[TurnAttribute::XorPeerAddress(peer_addr(p))]); }
-                Step::Channel(c, n, p) => { signers[c as usize].ask(&mut s, now, Method::CHANNEL_BIND, &[TurnAttribute::ChannelNumber(n), TurnAttribute::XorPeerAddress(peer_addr(p))]); }
+                Step::Allocate(c) => { signers[c as usize].ask(&mut s, now, Method::ALLOCATE, &[Attribute::RequestedTransport(UDP)]); }
+                Step::Refresh(c, l) => { signers[c as usize].ask(&mut s, now, Method::REFRESH, &[Attribute::Lifetime(l)]); }
+                Step::Permission(c, p) => { signers[c as usize].ask(&mut s, now, Method::CREATE_PERMISSION, &[Attribute::XorPeerAddress(peer_addr(p))]); }
+                Step::Channel(c, n, p) => { signers[c as usize].ask(&mut s, now, Method::CHANNEL_BIND, &[Attribute::ChannelNumber(n), Attribute::XorPeerAddress(peer_addr(p))]); }
                 Step::ChannelData(c, n, l) => {
                     let payload = vec![0xAB; l];
                     let mut frame = vec![0u8; l + 4];

@@ -184,7 +184,7 @@ fn rest_credentials_valid_and_expired() {
     for (expiry, ok) in [(1_700_086_400u64, true), (1_699_999_000, false)] {
         let user = format!("{expiry}:carol");
         let mut pass = [0u8; 28];
-        let len = turn_proto::server::rest_password(secret, &user, &mut pass);
+        let len = turn_proto::rest::password(secret, &user, &mut pass);
         let pass = core::str::from_utf8(&pass[..len]).unwrap();
         let mut n = net(&user, pass);
         n.client.allocate(n.now).unwrap();
@@ -288,7 +288,7 @@ fn per_user_and_total_quotas() {
     n.client_events.clear();
     n.allocate();
     let mut pass = [0u8; 28];
-    let len = turn_proto::server::rest_password(SECRET.as_bytes(), "1800000000:dave", &mut pass);
+    let len = turn_proto::rest::password(SECRET.as_bytes(), "1800000000:dave", &mut pass);
     let dave = turn_proto::client::TurnClient::new(
         turn_proto::client::TurnClientConfig::new(Path {
             local: addr("192.0.2.12:1"),

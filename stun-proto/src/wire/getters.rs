@@ -7,9 +7,10 @@
 //! [`INDEXED`]: super::message::INDEXED
 
 use super::attr::{
-    AttrType, Attribute, ChangeRequest, ErrorCode, PasswordAlgorithm, PasswordAlgorithms,
+    decode_xor_address, AddressFamily, AttrType, Attribute, ChangeRequest, ErrorCode,
+    PasswordAlgorithm, PasswordAlgorithms, RelayProtocol,
 };
-use super::Message;
+use super::{AttrIter, Message, ParseError, TransactionId};
 use core::net::SocketAddr;
 
 macro_rules! getters {
@@ -68,6 +69,33 @@ getters! {
     other_address -> SocketAddr = OTHER_ADDRESS, Attribute::OtherAddress(v) => v;
     /// RESPONSE-PORT (RFC 5780).
     response_port -> u16 = RESPONSE_PORT, Attribute::ResponsePort(v) => v;
+    /// CHANNEL-NUMBER (TURN).
+    channel_number -> u16 = CHANNEL_NUMBER, Attribute::ChannelNumber(v) => v;
+    /// LIFETIME in seconds (TURN).
+    lifetime -> u32 = LIFETIME, Attribute::Lifetime(v) => v;
+    /// The first XOR-PEER-ADDRESS (TURN; see [`peer_addresses`](Message::peer_addresses)
+    /// for all of them).
+    xor_peer_address -> SocketAddr = XOR_PEER_ADDRESS, Attribute::XorPeerAddress(v) => v;
+    /// DATA (TURN): the payload, borrowed.
+    data -> &'a [u8] = DATA, Attribute::Data(v) => v;
+    /// XOR-RELAYED-ADDRESS (TURN).
+    xor_relayed_address -> SocketAddr = XOR_RELAYED_ADDRESS,
+        Attribute::XorRelayedAddress(v) => v;
+    /// REQUESTED-ADDRESS-FAMILY (TURN).
+    requested_address_family -> AddressFamily = REQUESTED_ADDRESS_FAMILY,
+        Attribute::RequestedAddressFamily(v) => v;
+    /// ADDITIONAL-ADDRESS-FAMILY (TURN).
+    additional_address_family -> AddressFamily = ADDITIONAL_ADDRESS_FAMILY,
+        Attribute::AdditionalAddressFamily(v) => v;
+    /// EVEN-PORT's R bit (TURN): `Some(reserve)` when present.
+    even_port -> bool = EVEN_PORT, Attribute::EvenPort { reserve } => reserve;
+    /// REQUESTED-TRANSPORT (TURN).
+    requested_transport -> RelayProtocol = REQUESTED_TRANSPORT,
+        Attribute::RequestedTransport(v) => v;
+    /// RESERVATION-TOKEN (TURN).
+    reservation_token -> [u8; 8] = RESERVATION_TOKEN, Attribute::ReservationToken(v) => v;
+    /// CONNECTION-ID (RFC 6062).
+    connection_id -> u32 = CONNECTION_ID, Attribute::ConnectionId(v) => v;
 }
 
 impl Message<'_> {
@@ -85,5 +113,41 @@ impl Message<'_> {
     #[inline]
     pub fn use_candidate(&self) -> bool {
         self.get(AttrType::USE_CANDIDATE).is_some()
+    }
+
+    /// Whether DONT-FRAGMENT is present (TURN).
+    #[inline]
+    pub fn dont_fragment(&self) -> bool {
+        self.get(AttrType::DONT_FRAGMENT).is_some()
+    }
+}
+
+impl<'a> Message<'a> {
+    /// Every XOR-PEER-ADDRESS, in order (CreatePermission may carry several); malformed
+    /// ones come out as errors.
+    pub fn peer_addresses(&self) -> PeerAddresses<'a> {
+        PeerAddresses {
+            tid: self.transaction_id(),
+            inner: self.attributes(),
+        }
+    }
+}
+
+/// Iterator over the XOR-PEER-ADDRESS attributes of a message.
+#[derive(Clone, Debug)]
+pub struct PeerAddresses<'a> {
+    tid: TransactionId,
+    inner: AttrIter<'a>,
+}
+
+impl Iterator for PeerAddresses<'_> {
+    type Item = Result<SocketAddr, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let raw = self
+            .inner
+            .by_ref()
+            .find(|a| a.kind == AttrType::XOR_PEER_ADDRESS)?;
+        Some(decode_xor_address(raw.value, &self.tid).ok_or(raw.invalid()))
     }
 }

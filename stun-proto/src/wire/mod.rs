@@ -13,6 +13,7 @@ pub mod attr;
 mod builder;
 mod error;
 mod getters;
+pub use getters::PeerAddresses;
 mod header;
 mod message;
 

@@ -2,9 +2,7 @@
 
 use super::{CommandError, PeerData};
 use super::{Op, State, TurnClient, TurnEvent};
-use crate::wire::{
-    emit_indication, emit_indication_in_place, ChannelData, TurnAttribute, TurnMessageExt,
-};
+use crate::wire::{emit_indication, emit_indication_in_place, Attribute, ChannelData};
 use core::net::SocketAddr;
 use sansio::{Carrier, Entropy, Instant, Path, Rejected, SansIo, SendError, Transmit, Transport};
 use stun_proto::wire::attr::AttrType;
@@ -89,16 +87,16 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             _ => return Err(Rejected::Malformed),
         };
         match msg.method() {
-            Method::DATA => match msg.turn(AttrType::DATA) {
-                Some(Ok(TurnAttribute::Data(data))) => Ok(Some(PeerData {
+            Method::DATA => match msg.decode(AttrType::DATA) {
+                Some(Ok(Attribute::Data(data))) => Ok(Some(PeerData {
                     peer,
                     data,
                     channel: None,
                 })),
                 _ => Err(Rejected::Malformed),
             },
-            Method::CONNECTION_ATTEMPT => match msg.turn(AttrType::CONNECTION_ID) {
-                Some(Ok(TurnAttribute::ConnectionId(connection))) => {
+            Method::CONNECTION_ATTEMPT => match msg.decode(AttrType::CONNECTION_ID) {
+                Some(Ok(Attribute::ConnectionId(connection))) => {
                     self.emit_critical(TurnEvent::ConnectionAttempt { peer, connection });
                     Ok(None)
                 }

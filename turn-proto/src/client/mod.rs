@@ -20,7 +20,7 @@ mod peers;
 
 pub use event::{CommandError, PeerData, TurnEvent};
 
-use crate::wire::{AddressFamily, RelayProtocol, TurnAttribute, MIN_CHANNEL};
+use crate::wire::{AddressFamily, Attribute, RelayProtocol, MIN_CHANNEL};
 use core::net::{IpAddr, SocketAddr};
 use peers::{next_channel, Chan, Perm};
 use sansio::{Entropy, Instant, Path, Transport};
@@ -200,15 +200,15 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         }
         let c = self.config;
         self.start(now, c.server, Method::ALLOCATE, Op::Allocate, |b| {
-            TurnAttribute::RequestedTransport(c.protocol).add_to(b)?;
+            b.add(&Attribute::RequestedTransport(c.protocol))?;
             if let Some(l) = c.lifetime {
-                TurnAttribute::Lifetime(l).add_to(b)?;
+                b.add(&Attribute::Lifetime(l))?;
             }
             if c.family != AddressFamily::V4 {
-                TurnAttribute::RequestedAddressFamily(c.family).add_to(b)?;
+                b.add(&Attribute::RequestedAddressFamily(c.family))?;
             }
             if c.dont_fragment {
-                TurnAttribute::DontFragment.add_to(b)?;
+                b.add(&Attribute::DontFragment)?;
             }
             Ok(())
         })?;
@@ -243,7 +243,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             Method::REFRESH,
             Op::Refresh { delete },
             |b| match lifetime {
-                Some(l) => TurnAttribute::Lifetime(l).add_to(b),
+                Some(l) => b.add(&Attribute::Lifetime(l)),
                 None => Ok(()),
             },
         )?;
@@ -278,7 +278,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             self.config.server,
             Method::CREATE_PERMISSION,
             Op::Permission(peer),
-            |b| TurnAttribute::XorPeerAddress(addr).add_to(b),
+            |b| b.add(&Attribute::XorPeerAddress(addr)),
         )?;
         if let Some(p) = self.perms.iter_mut().find(|p| p.ip == peer) {
             p.in_flight = true;
@@ -333,8 +333,8 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             Method::CHANNEL_BIND,
             Op::Channel(peer),
             |b| {
-                TurnAttribute::ChannelNumber(number).add_to(b)?;
-                TurnAttribute::XorPeerAddress(peer).add_to(b)
+                b.add(&Attribute::ChannelNumber(number))?;
+                b.add(&Attribute::XorPeerAddress(peer))
             },
         )?;
         if let Some(c) = self.chans.iter_mut().find(|c| c.number == number) {
@@ -357,7 +357,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             self.config.server,
             Method::CONNECT,
             Op::Connect(peer),
-            |b| TurnAttribute::XorPeerAddress(peer).add_to(b),
+            |b| b.add(&Attribute::XorPeerAddress(peer)),
         )?;
         Ok(())
     }
@@ -379,7 +379,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             data,
             Method::CONNECTION_BIND,
             Op::ConnectionBind(connection),
-            |b| TurnAttribute::ConnectionId(connection).add_to(b),
+            |b| b.add(&Attribute::ConnectionId(connection)),
         )?;
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use super::peers::{Perm, CHANNEL_LIFETIME, PERMISSION_LIFETIME, REFRESH_MARGIN};
 use super::{Op, State, TurnClient, TurnEvent};
-use crate::wire::{TurnAttribute, TurnMessageExt};
+use crate::wire::Attribute;
 use core::net::SocketAddr;
 use core::time::Duration;
 use sansio::SansIo as _;
@@ -51,8 +51,8 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             Op::Channel(peer) => self.on_channel(now, peer, outcome),
             Op::Connect(peer) => {
                 let ev = match outcome {
-                    Outcome::Success(r) => match r.message.turn(AttrType::CONNECTION_ID) {
-                        Some(Ok(TurnAttribute::ConnectionId(connection))) => {
+                    Outcome::Success(r) => match r.message.decode(AttrType::CONNECTION_ID) {
+                        Some(Ok(Attribute::ConnectionId(connection))) => {
                             TurnEvent::PeerConnected { peer, connection }
                         }
                         _ => TurnEvent::ConnectFailed { peer, code: None },
@@ -75,12 +75,12 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         let granted = match outcome {
             Outcome::Success(r) => {
                 let m = r.message;
-                let relayed = match m.turn(AttrType::XOR_RELAYED_ADDRESS) {
-                    Some(Ok(TurnAttribute::XorRelayedAddress(a))) => Some(a),
+                let relayed = match m.decode(AttrType::XOR_RELAYED_ADDRESS) {
+                    Some(Ok(Attribute::XorRelayedAddress(a))) => Some(a),
                     _ => None,
                 };
-                let lifetime = match m.turn(AttrType::LIFETIME) {
-                    Some(Ok(TurnAttribute::Lifetime(l))) => l,
+                let lifetime = match m.decode(AttrType::LIFETIME) {
+                    Some(Ok(Attribute::Lifetime(l))) => l,
                     _ => 600,
                 };
                 relayed.map(|a| (a, r.mapped_address(), lifetime))
@@ -128,8 +128,8 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
                 self.emit(TurnEvent::RefreshFailed { code: None });
             }
             (false, Outcome::Success(r)) => {
-                let secs = match r.message.turn(AttrType::LIFETIME) {
-                    Some(Ok(TurnAttribute::Lifetime(l))) => l,
+                let secs = match r.message.decode(AttrType::LIFETIME) {
+                    Some(Ok(Attribute::Lifetime(l))) => l,
                     _ => 600,
                 };
                 let lifetime = self.set_lifetime(now, secs);

@@ -2,7 +2,6 @@
 //! NONCEs, keys from a caller-supplied [`KeyLookup`], and coturn-compatible REST-API
 //! ephemeral credentials (`--use-auth-secret`).
 
-use base64::Engine;
 use core::time::Duration;
 use sansio::{Entropy, Instant, Path};
 use stun_proto::auth::{IntegrityKey, KeyLookup, NonceCheck, NonceIssuer, SecurityFeatures};
@@ -164,7 +163,7 @@ impl<L: KeyLookup> ServerAuth<L> {
     /// `Some(expiry)` when a REST secret is configured and `user` is shaped `expiry[:name]`.
     fn rest_user(&self, user: &str) -> Option<u64> {
         self.rest.as_ref()?;
-        rest_expiry(user)
+        crate::rest::expiry(user)
     }
 
     fn rest_valid(&self, now: Instant, user: &str) -> bool {
@@ -175,10 +174,10 @@ impl<L: KeyLookup> ServerAuth<L> {
     }
 
     fn key_for(&self, user: &str, algorithm: PasswordAlgorithm) -> Option<IntegrityKey> {
-        match (&self.rest, rest_expiry(user)) {
+        match (&self.rest, crate::rest::expiry(user)) {
             (Some(secret), Some(_)) => {
                 let mut pass = [0u8; 28];
-                let n = rest_password_with(secret, user, &mut pass);
+                let n = crate::rest::password_with_key(secret, user, &mut pass);
                 let pass = pass.get(..n)?;
                 Some(IntegrityKey::long_term(
                     user.as_bytes(),
@@ -197,28 +196,6 @@ impl<L: KeyLookup> ServerAuth<L> {
 /// connection.
 fn nonce_subject(client: &Path) -> core::net::SocketAddr {
     core::net::SocketAddr::new(client.remote.ip(), 0)
-}
-
-/// The expiry of a REST-API username `expiry[:user]`, if it has that shape.
-pub fn rest_expiry(user: &str) -> Option<u64> {
-    let digits = user.split_once(':').map_or(user, |(e, _)| e);
-    if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
-}
-
-/// The REST-API password of `username` under `secret`: `base64(HMAC-SHA1(secret,
-/// username))`, 28 characters, written to `out`. Returns the length written.
-pub fn rest_password(secret: &[u8], username: &str, out: &mut [u8; 28]) -> usize {
-    rest_password_with(&IntegrityKey::from_key(secret), username, out)
-}
-
-fn rest_password_with(secret: &IntegrityKey, username: &str, out: &mut [u8; 28]) -> usize {
-    let mac = secret.sha1_parts(&[username.as_bytes()]);
-    base64::engine::general_purpose::STANDARD
-        .encode_slice(mac, out)
-        .unwrap_or(0)
 }
 
 /// Why a server configuration was refused.
@@ -241,27 +218,3 @@ impl core::fmt::Display for ConfigError {
 }
 
 impl core::error::Error for ConfigError {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rest_password_matches_coturn_formula() {
-        // python3: base64.b64encode(hmac.new(b"secret", b"1700000000:alice", hashlib.sha1).digest())
-        let mut out = [0u8; 28];
-        let n = rest_password(b"secret", "1700000000:alice", &mut out);
-        assert_eq!(n, 28);
-        assert_eq!(&out[..], b"d8soP47RbdIKLDUOpnJPVQyq5Ts=");
-    }
-
-    #[test]
-    fn rest_usernames() {
-        assert_eq!(rest_expiry("1700000000:alice"), Some(1_700_000_000));
-        assert_eq!(rest_expiry("1700000000"), Some(1_700_000_000));
-        assert_eq!(rest_expiry("alice"), None);
-        assert_eq!(rest_expiry(":alice"), None);
-        assert_eq!(rest_expiry("12a:b"), None);
-        assert_eq!(rest_expiry("999999999999999999999:x"), None);
-    }
-}

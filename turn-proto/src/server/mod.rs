@@ -25,7 +25,7 @@ mod requests;
 mod tables;
 mod tcp;
 
-pub use auth::{rest_expiry, rest_password, ConfigError, ServerAuth, Username};
+pub use auth::{ConfigError, ServerAuth, Username};
 pub use auth::{MAX_REALM, MAX_SECRET, MAX_USERNAME};
 pub use config::{ServerConfig, ServerStats};
 pub use event::{CloseReason, ConnectionId, Output, RelayRequest, RelayRequestId, ServerEvent};

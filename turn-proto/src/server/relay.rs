@@ -11,8 +11,7 @@ use super::permissions;
 use super::tables::{Map, Tables};
 use super::TurnServer;
 use crate::wire::{
-    emit_indication, emit_indication_in_place, ChannelData, RelayProtocol, TurnAttribute,
-    TurnMessageExt,
+    emit_indication, emit_indication_in_place, Attribute, ChannelData, RelayProtocol,
 };
 use core::net::SocketAddr;
 use sansio::{Entropy, Instant, Path, Rejected, Transmit, Transport};
@@ -85,8 +84,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         msg: &Message<'a>,
     ) -> Result<Output<'a>, Rejected> {
         let peer = msg.peer_addresses().next();
-        let data = msg.turn(AttrType::DATA);
-        let (Some(Ok(peer)), Some(Ok(TurnAttribute::Data(payload)))) = (peer, data) else {
+        let data = msg.decode(AttrType::DATA);
+        let (Some(Ok(peer)), Some(Ok(Attribute::Data(payload)))) = (peer, data) else {
             self.stats.dropped_malformed += 1;
             return Ok(Output::None);
         };

@@ -10,7 +10,7 @@ use super::quota::TokenBucket;
 use super::reply::{self, Seal};
 use super::tables::{Map, Tables};
 use super::TurnServer;
-use crate::wire::{AddressFamily, RelayProtocol, TurnAttribute, TurnMessageExt};
+use crate::wire::{AddressFamily, RelayProtocol};
 use crate::wire::{MAX_CHANNEL_RFC5766, MAX_CHANNEL_RFC8656, MIN_CHANNEL};
 use core::net::SocketAddr;
 use core::time::Duration;
@@ -327,7 +327,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         };
         let seal = Seal::answer(msg, Class::Success).with_key(key, software);
         let len = seal.write(out, |b| match lifetime {
-            Some(l) => TurnAttribute::Lifetime(l).add_to(b),
+            Some(l) => b.add(&Attribute::Lifetime(l)),
             None => Ok(()),
         });
         self.replied(client, len, true)
@@ -340,8 +340,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         client: &Path,
         msg: &Message<'_>,
     ) -> Result<Option<u32>, ErrorCode> {
-        let requested = match msg.turn(AttrType::LIFETIME) {
-            Some(Ok(TurnAttribute::Lifetime(l))) => Some(l),
+        let requested = match msg.decode(AttrType::LIFETIME) {
+            Some(Ok(Attribute::Lifetime(l))) => Some(l),
             Some(_) => return Err(ErrorCode::BAD_REQUEST),
             None => None,
         };
@@ -349,8 +349,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             .allocations
             .get_mut(client)
             .ok_or(ErrorCode::ALLOCATION_MISMATCH)?;
-        if let Some(Ok(TurnAttribute::RequestedAddressFamily(f))) =
-            msg.turn(AttrType::REQUESTED_ADDRESS_FAMILY)
+        if let Some(Ok(Attribute::RequestedAddressFamily(f))) =
+            msg.decode(AttrType::REQUESTED_ADDRESS_FAMILY)
         {
             if f != AddressFamily::of(&alloc.relay) {
                 return Err(ErrorCode::PEER_ADDRESS_FAMILY_MISMATCH);
@@ -458,12 +458,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         } else {
             MAX_CHANNEL_RFC8656
         };
-        let number = match msg.turn(AttrType::CHANNEL_NUMBER) {
-            Some(Ok(TurnAttribute::ChannelNumber(n)))
-                if (MIN_CHANNEL..=max_channel).contains(&n) =>
-            {
-                n
-            }
+        let number = match msg.decode(AttrType::CHANNEL_NUMBER) {
+            Some(Ok(Attribute::ChannelNumber(n))) if (MIN_CHANNEL..=max_channel).contains(&n) => n,
             _ => return Err(ErrorCode::BAD_REQUEST),
         };
         let mut peers = msg.peer_addresses();
@@ -525,12 +521,12 @@ fn plan_allocation(
     config: &super::ServerConfig,
 ) -> Result<Plan, ErrorCode> {
     let attr = |kind| {
-        msg.turn(kind)
+        msg.decode(kind)
             .transpose()
             .map_err(|_| ErrorCode::BAD_REQUEST)
     };
     let protocol = match attr(AttrType::REQUESTED_TRANSPORT)? {
-        Some(TurnAttribute::RequestedTransport(p)) => p,
+        Some(Attribute::RequestedTransport(p)) => p,
         _ => return Err(ErrorCode::BAD_REQUEST),
     };
     match protocol {
@@ -545,23 +541,23 @@ fn plan_allocation(
         RelayProtocol::Other(_) => return Err(ErrorCode::UNSUPPORTED_TRANSPORT_PROTOCOL),
     }
     let even_port = match attr(AttrType::EVEN_PORT)? {
-        Some(TurnAttribute::EvenPort { reserve }) => Some(reserve),
+        Some(Attribute::EvenPort { reserve }) => Some(reserve),
         _ => None,
     };
     let token = match attr(AttrType::RESERVATION_TOKEN)? {
-        Some(TurnAttribute::ReservationToken(t)) => Some(t),
+        Some(Attribute::ReservationToken(t)) => Some(t),
         _ => None,
     };
     let requested = match attr(AttrType::REQUESTED_ADDRESS_FAMILY)? {
-        Some(TurnAttribute::RequestedAddressFamily(f)) => Some(f),
+        Some(Attribute::RequestedAddressFamily(f)) => Some(f),
         _ => None,
     };
     let additional = match attr(AttrType::ADDITIONAL_ADDRESS_FAMILY)? {
-        Some(TurnAttribute::AdditionalAddressFamily(f)) => Some(f),
+        Some(Attribute::AdditionalAddressFamily(f)) => Some(f),
         _ => None,
     };
     let lifetime = match attr(AttrType::LIFETIME)? {
-        Some(TurnAttribute::Lifetime(l)) => Some(l),
+        Some(Attribute::Lifetime(l)) => Some(l),
         _ => None,
     };
     if token.is_some() && (even_port.is_some() || requested.is_some() || additional.is_some()) {
@@ -608,20 +604,19 @@ pub(crate) fn allocate_success<T: Tables>(
         software,
     };
     seal.write(out, |b| {
-        TurnAttribute::XorRelayedAddress(alloc.relay).add_to(b)?;
-        TurnAttribute::Lifetime(alloc.remaining(now)).add_to(b)?;
+        b.add(&Attribute::XorRelayedAddress(alloc.relay))?;
+        b.add(&Attribute::Lifetime(alloc.remaining(now)))?;
         b.add(&Attribute::XorMappedAddress(client.remote))?;
         if let Some(t) = alloc.token {
-            TurnAttribute::ReservationToken(t).add_to(b)?;
+            b.add(&Attribute::ReservationToken(t))?;
         }
         if alloc.refused_v6 {
             let code = ErrorCode::ADDRESS_FAMILY_NOT_SUPPORTED;
-            TurnAttribute::AddressErrorCode {
+            b.add(&Attribute::AddressErrorCode {
                 family: AddressFamily::V6,
                 code,
                 reason: code.reason(),
-            }
-            .add_to(b)?;
+            })?;
         }
         Ok(())
     })

@@ -7,7 +7,7 @@ use super::permissions;
 use super::reply::{self, Seal};
 use super::tables::{Map, Tables};
 use super::TurnServer;
-use crate::wire::{RelayProtocol, TurnAttribute, TurnMessageExt};
+use crate::wire::{Attribute, RelayProtocol};
 use core::net::SocketAddr;
 use sansio::{Entropy, Instant, Path, Rejected, Transmit};
 use stun_proto::auth::KeyLookup;
@@ -243,7 +243,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         };
         let len = match failure {
             Some(code) => reply::error(&seal, code, None, out),
-            None => seal.write(out, |b| TurnAttribute::ConnectionId(id.0).add_to(b)),
+            None => seal.write(out, |b| b.add(&Attribute::ConnectionId(id.0))),
         };
         match self.replied(conn.control, len, failure.is_none()) {
             Output::Reply(t) => Some(t),
@@ -290,8 +290,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         self.entropy.fill(&mut tid);
         let kind = MessageType::new(Method::CONNECTION_ATTEMPT, Class::Indication);
         let mut b = MessageBuilder::new(out, kind, TransactionId(tid)).ok()?;
-        TurnAttribute::XorPeerAddress(peer).add_to(&mut b).ok()?;
-        TurnAttribute::ConnectionId(id.0).add_to(&mut b).ok()?;
+        b.add(&Attribute::XorPeerAddress(peer)).ok()?;
+        b.add(&Attribute::ConnectionId(id.0)).ok()?;
         if fingerprint {
             b.add_fingerprint().ok()?;
         }
@@ -327,8 +327,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         msg: &Message<'_>,
         out: &mut [u8],
     ) -> Result<Output<'a>, Rejected> {
-        let id = match msg.turn(AttrType::CONNECTION_ID) {
-            Some(Ok(TurnAttribute::ConnectionId(id))) => ConnectionId(id),
+        let id = match msg.decode(AttrType::CONNECTION_ID) {
+            Some(Ok(Attribute::ConnectionId(id))) => ConnectionId(id),
             _ => return Ok(self.plain_error(client, msg, ErrorCode::BAD_REQUEST, out)),
         };
         let Some(conn) = self.connections.get(&id).copied() else {

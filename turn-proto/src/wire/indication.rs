@@ -1,9 +1,9 @@
 //! Send and Data indications framed in place around a payload already in the buffer, so the
 //! relay path copies nothing (RFC 8656 §11).
 
-use super::attr::TurnAttribute;
 use super::EmitError;
 use core::net::SocketAddr;
+use stun_proto::wire::attr::Attribute;
 use stun_proto::wire::attr::{address_len, encode_xor_address, AttrType};
 use stun_proto::wire::{
     padded, Class, Message, MessageBuilder, MessageType, Method, TransactionId,
@@ -31,8 +31,8 @@ pub fn emit_indication(
     out: &mut [u8],
 ) -> Result<usize, EmitError> {
     let mut b = MessageBuilder::new(out, MessageType::new(method, Class::Indication), tid)?;
-    TurnAttribute::XorPeerAddress(peer).add_to(&mut b)?;
-    TurnAttribute::Data(payload).add_to(&mut b)?;
+    b.add(&Attribute::XorPeerAddress(peer))?;
+    b.add(&Attribute::Data(payload))?;
     if fingerprint {
         b.add_fingerprint()?;
     }

@@ -13,17 +13,16 @@
     clippy::panic
 )]
 
-pub mod attr;
 mod channel_data;
 mod framing;
 mod indication;
 
-pub use attr::{AddressFamily, RelayProtocol, TurnAttribute, TurnMessageExt};
 pub use channel_data::{is_channel_number, ChannelData, CHANNEL_DATA_HEADER};
 pub use channel_data::{MAX_CHANNEL_RFC5766, MAX_CHANNEL_RFC8656, MIN_CHANNEL};
 pub use framing::{frame_len, Deframer, FrameKind};
 pub use indication::{emit_indication, emit_indication_in_place};
 pub use indication::{indication_headroom, indication_tailroom};
+pub use stun_proto::wire::attr::{AddressFamily, Attribute, RelayProtocol};
 pub use stun_proto::wire::{EmitError, Method, ParseError};
 
 use core::fmt;

@@ -104,7 +104,7 @@ fn credentials(args: &Args) -> Result<(String, String), Failure> {
                 .saturating_add(args.rest_ttl);
             let username = format!("{}:{name}", expiry.max(0));
             let mut pass = [0u8; 28];
-            let n = turn_proto::server::rest_password(secret.as_bytes(), &username, &mut pass);
+            let n = turn_proto::rest::password(secret.as_bytes(), &username, &mut pass);
             let pass = String::from_utf8_lossy(pass.get(..n).unwrap_or(&[])).to_string();
             Ok((username, pass))
         }

@@ -4,6 +4,7 @@ mod address;
 mod algorithms;
 mod error_code;
 mod kind;
+mod turn;
 mod typed;
 
 pub use address::{address_len, XorAddress};
@@ -11,7 +12,8 @@ pub use address::{decode_address, decode_xor_address, encode_address, encode_xor
 pub use algorithms::{PasswordAlgorithm, PasswordAlgorithms, UnknownAttributes};
 pub use error_code::ErrorCode;
 pub use kind::AttrType;
-pub use typed::{Attribute, ChangeRequest};
+pub use turn::{AddressFamily, RelayProtocol, MAX_REASON};
+pub use typed::{is_turn, Attribute, ChangeRequest};
 
 /// One attribute as it sits in a message: its type and its unpadded value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

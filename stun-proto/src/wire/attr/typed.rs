@@ -3,6 +3,7 @@
 use super::address::{
     address_len, decode_address, decode_xor_address, encode_address, encode_xor_address,
 };
+use super::turn::{AddressFamily, RelayProtocol};
 use super::{AttrType, ErrorCode, PasswordAlgorithm, PasswordAlgorithms, UnknownAttributes};
 use crate::wire::{be16, be32, be64, ParseError, TransactionId};
 use core::net::SocketAddr;
@@ -78,6 +79,51 @@ pub enum Attribute<'a> {
     ResponsePort(u16),
     /// PADDING (RFC 5780).
     Padding(&'a [u8]),
+    /// CHANNEL-NUMBER (TURN, 0x000C): the channel in the top 16 bits, RFFU below.
+    ChannelNumber(u16),
+    /// LIFETIME (TURN, 0x000D), in seconds.
+    Lifetime(u32),
+    /// XOR-PEER-ADDRESS (TURN, 0x0012), stored un-XOR-ed.
+    XorPeerAddress(SocketAddr),
+    /// DATA (TURN, 0x0013): the application payload, borrowed (zero-copy).
+    Data(&'a [u8]),
+    /// XOR-RELAYED-ADDRESS (TURN, 0x0016), stored un-XOR-ed.
+    XorRelayedAddress(SocketAddr),
+    /// REQUESTED-ADDRESS-FAMILY (TURN, 0x0017).
+    RequestedAddressFamily(AddressFamily),
+    /// EVEN-PORT (TURN, 0x0018): ask for an even port; `reserve` also reserves the next one.
+    EvenPort {
+        /// The R bit.
+        reserve: bool,
+    },
+    /// REQUESTED-TRANSPORT (TURN, 0x0019).
+    RequestedTransport(RelayProtocol),
+    /// DONT-FRAGMENT (TURN, 0x001A), no value.
+    DontFragment,
+    /// RESERVATION-TOKEN (TURN, 0x0022): 8 opaque bytes.
+    ReservationToken([u8; 8]),
+    /// CONNECTION-ID (RFC 6062, 0x002A).
+    ConnectionId(u32),
+    /// ADDITIONAL-ADDRESS-FAMILY (TURN, 0x8000): only IPv6 is allowed in it.
+    AdditionalAddressFamily(AddressFamily),
+    /// ADDRESS-ERROR-CODE (TURN, 0x8001): why one family of a dual allocation failed.
+    AddressErrorCode {
+        /// The family that failed.
+        family: AddressFamily,
+        /// The error code.
+        code: ErrorCode,
+        /// Reason phrase.
+        reason: &'a str,
+    },
+    /// ICMP (TURN, 0x8004): an ICMP error a peer's address produced.
+    Icmp {
+        /// ICMP type.
+        kind: u8,
+        /// ICMP code.
+        code: u8,
+        /// ICMP error data (e.g. the next-hop MTU).
+        data: u32,
+    },
     /// Any other attribute, raw.
     Other(AttrType, &'a [u8]),
 }
@@ -143,6 +189,7 @@ impl<'a> Attribute<'a> {
             AttrType::OTHER_ADDRESS => A::OtherAddress(decode_address(v)?),
             AttrType::RESPONSE_PORT => A::ResponsePort(be16(exact::<4>(v)?, 0)?),
             AttrType::PADDING => A::Padding(v),
+            k if is_turn(k) => super::turn::decode(k, v, tid)?,
             other => A::Other(other, v),
         })
     }
@@ -180,6 +227,20 @@ impl<'a> Attribute<'a> {
             A::OtherAddress(_) => AttrType::OTHER_ADDRESS,
             A::ResponsePort(_) => AttrType::RESPONSE_PORT,
             A::Padding(_) => AttrType::PADDING,
+            A::ChannelNumber(_) => AttrType::CHANNEL_NUMBER,
+            A::Lifetime(_) => AttrType::LIFETIME,
+            A::XorPeerAddress(_) => AttrType::XOR_PEER_ADDRESS,
+            A::Data(_) => AttrType::DATA,
+            A::XorRelayedAddress(_) => AttrType::XOR_RELAYED_ADDRESS,
+            A::RequestedAddressFamily(_) => AttrType::REQUESTED_ADDRESS_FAMILY,
+            A::EvenPort { .. } => AttrType::EVEN_PORT,
+            A::RequestedTransport(_) => AttrType::REQUESTED_TRANSPORT,
+            A::DontFragment => AttrType::DONT_FRAGMENT,
+            A::ReservationToken(_) => AttrType::RESERVATION_TOKEN,
+            A::ConnectionId(_) => AttrType::CONNECTION_ID,
+            A::AdditionalAddressFamily(_) => AttrType::ADDITIONAL_ADDRESS_FAMILY,
+            A::AddressErrorCode { .. } => AttrType::ADDRESS_ERROR_CODE,
+            A::Icmp { .. } => AttrType::ICMP,
             A::Other(t, _) => *t,
         }
     }
@@ -207,6 +268,7 @@ impl<'a> Attribute<'a> {
             A::UseCandidate => 0,
             A::IceControlled(_) | A::IceControlling(_) => 8,
             A::Padding(b) | A::Other(_, b) => b.len(),
+            turn => super::turn::value_len(turn).unwrap_or(0),
         }
     }
 
@@ -217,6 +279,7 @@ impl<'a> Attribute<'a> {
             A::Username(s) => s.len() <= MAX_USERNAME,
             A::Realm(s) | A::Nonce(s) | A::Software(s) | A::ErrorCode(_, s) => s.len() <= MAX_TEXT,
             A::AlternateDomain(s) => s.len() <= MAX_DOMAIN,
+            A::AddressErrorCode { reason, .. } => reason.len() <= super::turn::MAX_REASON,
             A::MessageIntegritySha256(m) => (16..=32).contains(&m.len()) && m.len() % 4 == 0,
             _ => self.value_len() <= 0xFFFF,
         }
@@ -265,6 +328,30 @@ impl<'a> Attribute<'a> {
                 let [a, b] = p.to_be_bytes();
                 copy(out, &[a, b, 0, 0])
             }
+            turn => {
+                super::turn::write_value(turn, out, tid);
+            }
         }
     }
+}
+
+/// Whether `kind` is one of the TURN attributes (RFC 8656, RFC 6062) this crate decodes.
+pub const fn is_turn(kind: AttrType) -> bool {
+    matches!(
+        kind,
+        AttrType::CHANNEL_NUMBER
+            | AttrType::LIFETIME
+            | AttrType::XOR_PEER_ADDRESS
+            | AttrType::DATA
+            | AttrType::XOR_RELAYED_ADDRESS
+            | AttrType::REQUESTED_ADDRESS_FAMILY
+            | AttrType::EVEN_PORT
+            | AttrType::REQUESTED_TRANSPORT
+            | AttrType::DONT_FRAGMENT
+            | AttrType::RESERVATION_TOKEN
+            | AttrType::CONNECTION_ID
+            | AttrType::ADDITIONAL_ADDRESS_FAMILY
+            | AttrType::ADDRESS_ERROR_CODE
+            | AttrType::ICMP
+    )
 }
