@@ -23,7 +23,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use sdp_core::fmtp::H264Params;
 use sdp_core::negotiate::{
     create_answer, negotiate, Capabilities, CodecCap, DataCaps, Extension, LocalSession, MediaCaps,
-    Negotiated, Role,
+    Negotiated, SdpRole,
 };
 use sdp_core::{Direction, Fingerprint, SessionDescription};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -126,7 +126,7 @@ fn parse_and_answer(
 ) -> usize {
     let offer = Sdp::parse(text).unwrap();
     let answer: Sdp<'_> = create_answer(&offer, local, caps).unwrap();
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
     black_box(&n);
     answer.emit(out).unwrap()
 }

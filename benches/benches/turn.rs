@@ -12,7 +12,7 @@ use sansio::{Instant, Path, SeededEntropy};
 use std::hint::black_box;
 use turn_proto::client::{TurnClient, TurnClientConfig};
 use turn_proto::server::PEER_HEADROOM;
-use turn_proto::server::{HeapTables, Output, ServerAuth, ServerConfig, ServerEvent, TurnServer};
+use turn_proto::server::{HeapTables, Output, ServerEvent, TurnAuth, TurnConfig, TurnServer};
 use turn_proto::stun_proto::auth::{IntegrityKey, KeyLookup};
 use turn_proto::stun_proto::wire::attr::PasswordAlgorithm;
 use turn_proto::wire::ChannelData;
@@ -38,10 +38,10 @@ fn a(s: &str) -> SocketAddr {
 
 fn new_server(max: usize) -> Server {
     let mut e = SeededEntropy::new(1);
-    let auth = ServerAuth::new("bench", Users, Duration::from_secs(600), &mut e).unwrap();
-    let config = ServerConfig {
+    let auth = TurnAuth::new("bench", Users, Duration::from_secs(600), &mut e).unwrap();
+    let config = TurnConfig {
         max_allocations: max,
-        ..ServerConfig::default()
+        ..TurnConfig::default()
     };
     TurnServer::new(config, auth, e)
 }

@@ -24,7 +24,7 @@ pub fn agent(data: &[u8]) {
     let mut now = Instant::ZERO;
     let _ = a.add_host(now, local, 65535);
     a.hosts_done(now);
-    if let Ok(c) = crate::Credentials::new("abcd", "0123456789012345678901") {
+    if let Ok(c) = crate::IceCredentials::new("abcd", "0123456789012345678901") {
         a.set_remote_credentials(now, c, false);
     }
     let mut out = [0u8; 1500];

@@ -98,7 +98,9 @@ pub mod fuzzing;
 mod pair;
 mod sdp;
 
-pub use agent::{Credentials, IceAgent, IceConfig, IceError, TurnServer, MAX_PWD, MAX_UFRAG};
+pub use agent::{
+    IceAgent, IceConfig, IceCredentials, IceError, TurnServerConfig, MAX_PWD, MAX_UFRAG,
+};
 pub use candidate::{foundation, priority, Candidate, CandidateKind, Foundation};
 pub use event::{IceEvent, IceRole, IceState, SelectedPair};
 pub use pair::{pair_priority, Pair, PairState};

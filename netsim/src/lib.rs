@@ -102,7 +102,7 @@ pub use link::LinkConfig;
 pub use nat::{Filtering, Mapping, MappingInfo, NatConfig, PortAllocation};
 pub use network::Network;
 pub use route::Delivery;
-pub use sim::{Machine, Node, NodeId, NodeStats, Payload, Sim};
+pub use sim::{AppData, Machine, Node, NodeId, NodeStats, Sim};
 pub use stats::{Counters, DropReason};
 pub use subnet::{Subnet, SubnetError};
 pub use topology::{HostId, IntoIp, IntoSubnet, RealmId};

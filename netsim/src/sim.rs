@@ -29,18 +29,18 @@ pub trait Node {
 }
 
 /// Application data a machine hands up ([`SansIo::Data`]) that [`Machine`] can record.
-pub trait Payload {
+pub trait AppData {
     /// The bytes handed up.
     fn payload(&self) -> &[u8];
 }
 
-impl Payload for sansio::NoData {
+impl AppData for sansio::NoData {
     fn payload(&self) -> &[u8] {
         match *self {}
     }
 }
 
-impl Payload for &[u8] {
+impl AppData for &[u8] {
     fn payload(&self) -> &[u8] {
         self
     }
@@ -112,7 +112,7 @@ impl<T: SansIo> fmt::Debug for Machine<T> {
 
 impl<T: SansIo> Node for Machine<T>
 where
-    for<'a> T::Data<'a>: Payload,
+    for<'a> T::Data<'a>: AppData,
 {
     fn handle_datagram(&mut self, now: Instant, path: Path, data: &[u8]) -> Result<(), Rejected> {
         if let Some(up) = self.machine.handle_datagram(now, path, data)? {
@@ -324,7 +324,7 @@ impl Sim {
     where
         T: SansIo + 'static,
         T::Event: 'static,
-        for<'a> T::Data<'a>: Payload,
+        for<'a> T::Data<'a>: AppData,
     {
         self.add_node(host, Machine::new(machine))
     }

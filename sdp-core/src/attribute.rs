@@ -1,7 +1,7 @@
 //! The `a=` lines: one typed enum borrowing from the text, its parser and its writer.
 //!
 //! Every attribute WebRTC negotiates is typed; anything else becomes
-//! [`Attribute::Other`] and is written back exactly as it came.
+//! [`SdpAttribute::Other`] and is written back exactly as it came.
 
 use crate::error::{AttributeKind, Limit, ParseErrorKind};
 use crate::fmtp::FmtpParams;
@@ -60,7 +60,7 @@ impl RidDirection {
 /// One `a=` line.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Attribute<'a> {
+pub enum SdpAttribute<'a> {
     /// `a=mid:<id>` (RFC 9143 §14).
     Mid(&'a str),
     /// `a=sendrecv`, `a=sendonly`, `a=recvonly`, `a=inactive`.
@@ -87,8 +87,8 @@ pub enum Attribute<'a> {
     /// `a=ice-options:<option> …` (RFC 8839 §5.6), e.g. `trickle`.
     IceOptions(&'a str),
     /// `a=candidate:<value>` (RFC 8839 §5.1); the value after `candidate:` was validated,
-    /// [`Candidate::parse`](crate::Candidate::parse) gives the typed view.
-    Candidate(&'a str),
+    /// [`CandidateLine::parse`](crate::CandidateLine::parse) gives the typed view.
+    CandidateLine(&'a str),
     /// `a=end-of-candidates` (RFC 8840).
     EndOfCandidates,
     /// `a=fingerprint:<hash> <value>` (RFC 8122).
@@ -164,7 +164,7 @@ pub enum Attribute<'a> {
     },
 }
 
-type AttrResult<'a> = Result<Attribute<'a>, ParseErrorKind>;
+type AttrResult<'a> = Result<SdpAttribute<'a>, ParseErrorKind>;
 
 fn bad(kind: AttributeKind) -> ParseErrorKind {
     ParseErrorKind::BadAttribute(kind)
@@ -180,14 +180,14 @@ fn token(v: &str, kind: AttributeKind) -> Result<&str, ParseErrorKind> {
     }
 }
 
-fn flag<'a>(value: Option<&'a str>, attr: Attribute<'a>) -> AttrResult<'a> {
+fn flag<'a>(value: Option<&'a str>, attr: SdpAttribute<'a>) -> AttrResult<'a> {
     match value {
         None => Ok(attr),
         Some(_) => Err(bad(AttributeKind::Flag)),
     }
 }
 
-impl<'a> Attribute<'a> {
+impl<'a> SdpAttribute<'a> {
     /// Parse the text after `a=`. `a=group` is handled by the session parser.
     pub fn parse(text: &'a str) -> AttrResult<'a> {
         let (name, value) = match text.split_once(':') {
@@ -199,20 +199,20 @@ impl<'a> Attribute<'a> {
         }
         if let Some(d) = Direction::from_name(name) {
             return match value {
-                None => Ok(Attribute::Direction(d)),
+                None => Ok(SdpAttribute::Direction(d)),
                 Some(_) => Err(bad(AttributeKind::Direction)),
             };
         }
         match (name, value) {
-            ("rtcp-mux", v) => flag(v, Attribute::RtcpMux),
-            ("rtcp-mux-only", v) => flag(v, Attribute::RtcpMuxOnly),
-            ("rtcp-rsize", v) => flag(v, Attribute::RtcpRsize),
-            ("ice-lite", v) => flag(v, Attribute::IceLite),
-            ("end-of-candidates", v) => flag(v, Attribute::EndOfCandidates),
-            ("extmap-allow-mixed", v) => flag(v, Attribute::ExtmapAllowMixed),
+            ("rtcp-mux", v) => flag(v, SdpAttribute::RtcpMux),
+            ("rtcp-mux-only", v) => flag(v, SdpAttribute::RtcpMuxOnly),
+            ("rtcp-rsize", v) => flag(v, SdpAttribute::RtcpRsize),
+            ("ice-lite", v) => flag(v, SdpAttribute::IceLite),
+            ("end-of-candidates", v) => flag(v, SdpAttribute::EndOfCandidates),
+            ("extmap-allow-mixed", v) => flag(v, SdpAttribute::ExtmapAllowMixed),
             // A known attribute that needs a value and has none fails its grammar.
             (_, None) => match Self::parse_valued(name, "")? {
-                Attribute::Other { .. } => Ok(Attribute::Other { name, value: None }),
+                SdpAttribute::Other { .. } => Ok(SdpAttribute::Other { name, value: None }),
                 typed => Err(bad(typed.kind())),
             },
             (_, Some(v)) => Self::parse_valued(name, v),
@@ -222,16 +222,16 @@ impl<'a> Attribute<'a> {
     fn parse_valued(name: &'a str, v: &'a str) -> AttrResult<'a> {
         use AttributeKind as K;
         Ok(match name {
-            "mid" => Attribute::Mid(token(v, K::Mid)?),
-            "ice-ufrag" => Attribute::IceUfrag(token(v, K::IceUfrag)?),
-            "ice-pwd" => Attribute::IcePwd(token(v, K::IcePwd)?),
+            "mid" => SdpAttribute::Mid(token(v, K::Mid)?),
+            "ice-ufrag" => SdpAttribute::IceUfrag(token(v, K::IceUfrag)?),
+            "ice-pwd" => SdpAttribute::IcePwd(token(v, K::IcePwd)?),
             "ice-options" => parse_ice_options(v)?,
             "candidate" => parse_candidate(v)?,
             "fingerprint" => parse_fingerprint(v)?,
-            "setup" => Attribute::Setup(Setup::from_value(v.trim()).ok_or(bad(K::Setup))?),
-            "sctp-port" => Attribute::SctpPort(int(v.trim()).ok_or(bad(K::SctpPort))?),
+            "setup" => SdpAttribute::Setup(Setup::from_value(v.trim()).ok_or(bad(K::Setup))?),
+            "sctp-port" => SdpAttribute::SctpPort(int(v.trim()).ok_or(bad(K::SctpPort))?),
             "max-message-size" => {
-                Attribute::MaxMessageSize(int(v.trim()).ok_or(bad(K::MaxMessageSize))?)
+                SdpAttribute::MaxMessageSize(int(v.trim()).ok_or(bad(K::MaxMessageSize))?)
             }
             "rtcp" => parse_rtcp(v)?,
             "msid" => parse_msid(v)?,
@@ -243,7 +243,7 @@ impl<'a> Attribute<'a> {
             "ssrc-group" => parse_ssrc_group(v)?,
             "rid" => parse_rid(v)?,
             "simulcast" => parse_simulcast(v)?,
-            _ => Attribute::Other {
+            _ => SdpAttribute::Other {
                 name,
                 value: Some(v),
             },
@@ -254,33 +254,33 @@ impl<'a> Attribute<'a> {
     pub fn kind(&self) -> AttributeKind {
         use AttributeKind as K;
         match self {
-            Attribute::Mid(_) => K::Mid,
-            Attribute::Direction(_) => K::Direction,
-            Attribute::RtcpMux
-            | Attribute::RtcpMuxOnly
-            | Attribute::RtcpRsize
-            | Attribute::IceLite
-            | Attribute::EndOfCandidates
-            | Attribute::ExtmapAllowMixed => K::Flag,
-            Attribute::Rtcp { .. } => K::Rtcp,
-            Attribute::IceUfrag(_) => K::IceUfrag,
-            Attribute::IcePwd(_) => K::IcePwd,
-            Attribute::IceOptions(_) => K::IceOptions,
-            Attribute::Candidate(_) => K::Candidate,
-            Attribute::Fingerprint(_) => K::Fingerprint,
-            Attribute::Setup(_) => K::Setup,
-            Attribute::SctpPort(_) => K::SctpPort,
-            Attribute::MaxMessageSize(_) => K::MaxMessageSize,
-            Attribute::Msid { .. } => K::Msid,
-            Attribute::Extmap(_) => K::Extmap,
-            Attribute::Rtpmap(_) => K::Rtpmap,
-            Attribute::Fmtp { .. } => K::Fmtp,
-            Attribute::RtcpFb { .. } => K::RtcpFb,
-            Attribute::Ssrc { .. } => K::Ssrc,
-            Attribute::SsrcGroup { .. } => K::SsrcGroup,
-            Attribute::Rid { .. } => K::Rid,
-            Attribute::Simulcast(_) => K::Simulcast,
-            Attribute::Other { .. } => K::Other,
+            SdpAttribute::Mid(_) => K::Mid,
+            SdpAttribute::Direction(_) => K::Direction,
+            SdpAttribute::RtcpMux
+            | SdpAttribute::RtcpMuxOnly
+            | SdpAttribute::RtcpRsize
+            | SdpAttribute::IceLite
+            | SdpAttribute::EndOfCandidates
+            | SdpAttribute::ExtmapAllowMixed => K::Flag,
+            SdpAttribute::Rtcp { .. } => K::Rtcp,
+            SdpAttribute::IceUfrag(_) => K::IceUfrag,
+            SdpAttribute::IcePwd(_) => K::IcePwd,
+            SdpAttribute::IceOptions(_) => K::IceOptions,
+            SdpAttribute::CandidateLine(_) => K::CandidateLine,
+            SdpAttribute::Fingerprint(_) => K::Fingerprint,
+            SdpAttribute::Setup(_) => K::Setup,
+            SdpAttribute::SctpPort(_) => K::SctpPort,
+            SdpAttribute::MaxMessageSize(_) => K::MaxMessageSize,
+            SdpAttribute::Msid { .. } => K::Msid,
+            SdpAttribute::Extmap(_) => K::Extmap,
+            SdpAttribute::Rtpmap(_) => K::Rtpmap,
+            SdpAttribute::Fmtp { .. } => K::Fmtp,
+            SdpAttribute::RtcpFb { .. } => K::RtcpFb,
+            SdpAttribute::Ssrc { .. } => K::Ssrc,
+            SdpAttribute::SsrcGroup { .. } => K::SsrcGroup,
+            SdpAttribute::Rid { .. } => K::Rid,
+            SdpAttribute::Simulcast(_) => K::Simulcast,
+            SdpAttribute::Other { .. } => K::Other,
         }
     }
 }
@@ -290,13 +290,13 @@ fn parse_ice_options(v: &str) -> AttrResult<'_> {
     if v.is_empty() {
         return Err(bad(AttributeKind::IceOptions));
     }
-    Ok(Attribute::IceOptions(v))
+    Ok(SdpAttribute::IceOptions(v))
 }
 
 fn parse_candidate(v: &str) -> AttrResult<'_> {
-    match crate::candidate::Candidate::parse(v) {
-        Some(_) => Ok(Attribute::Candidate(v)),
-        None => Err(bad(AttributeKind::Candidate)),
+    match crate::candidate::CandidateLine::parse(v) {
+        Some(_) => Ok(SdpAttribute::CandidateLine(v)),
+        None => Err(bad(AttributeKind::CandidateLine)),
     }
 }
 
@@ -311,7 +311,7 @@ fn parse_fingerprint(v: &str) -> AttrResult<'_> {
     if !pairs_ok || value.len() > 64 * 3 {
         return Err(e);
     }
-    Ok(Attribute::Fingerprint(Fingerprint { hash, value }))
+    Ok(SdpAttribute::Fingerprint(Fingerprint { hash, value }))
 }
 
 fn parse_rtcp(v: &str) -> AttrResult<'_> {
@@ -319,7 +319,7 @@ fn parse_rtcp(v: &str) -> AttrResult<'_> {
     let (port, rest) = split_token(v).ok_or(e)?;
     let port = int(port).ok_or(e)?;
     let rest = rest.trim_end();
-    Ok(Attribute::Rtcp {
+    Ok(SdpAttribute::Rtcp {
         port,
         address: (!rest.is_empty()).then_some(rest),
     })
@@ -332,7 +332,7 @@ fn parse_msid(v: &str) -> AttrResult<'_> {
     if rest.contains(char::is_whitespace) {
         return Err(e);
     }
-    Ok(Attribute::Msid {
+    Ok(SdpAttribute::Msid {
         stream,
         track: (!rest.is_empty()).then_some(rest),
     })
@@ -351,7 +351,7 @@ fn parse_extmap(v: &str) -> AttrResult<'_> {
     }
     let (uri, attrs) = split_token(rest).ok_or(e)?;
     let attrs = attrs.trim_end();
-    Ok(Attribute::Extmap(Extmap {
+    Ok(SdpAttribute::Extmap(Extmap {
         id,
         direction,
         uri,
@@ -377,7 +377,7 @@ fn parse_rtpmap(v: &str) -> AttrResult<'_> {
     if parts.next().is_some() {
         return Err(e);
     }
-    Ok(Attribute::Rtpmap(Rtpmap {
+    Ok(SdpAttribute::Rtpmap(Rtpmap {
         pt,
         name,
         clock_rate,
@@ -391,12 +391,12 @@ fn parse_fmtp<'a>(name: &'a str, v: &'a str) -> AttrResult<'a> {
         None => (v, ""),
     };
     match payload_type(fmt) {
-        Some(pt) => Ok(Attribute::Fmtp {
+        Some(pt) => Ok(SdpAttribute::Fmtp {
             pt,
             params: FmtpParams::Text(rest),
         }),
         // Non-RTP formats (`a=fmtp:webrtc-datachannel …`) stay as written.
-        None if is_token(fmt) => Ok(Attribute::Other {
+        None if is_token(fmt) => Ok(SdpAttribute::Other {
             name,
             value: Some(v),
         }),
@@ -413,7 +413,7 @@ fn parse_rtcp_fb(v: &str) -> AttrResult<'_> {
     };
     let (kind, param) = split_token(rest).ok_or(e)?;
     let param = param.trim_end();
-    Ok(Attribute::RtcpFb {
+    Ok(SdpAttribute::RtcpFb {
         pt,
         kind,
         param: (!param.is_empty()).then_some(param),
@@ -434,7 +434,7 @@ fn parse_ssrc(v: &str) -> AttrResult<'_> {
     if !is_token(name) {
         return Err(e);
     }
-    Ok(Attribute::Ssrc { ssrc, name, value })
+    Ok(SdpAttribute::Ssrc { ssrc, name, value })
 }
 
 fn parse_ssrc_group(v: &str) -> AttrResult<'_> {
@@ -447,7 +447,7 @@ fn parse_ssrc_group(v: &str) -> AttrResult<'_> {
             .push(int(s).ok_or(e)?)
             .map_err(|_| ParseErrorKind::TooMany(Limit::GroupSsrcs))?;
     }
-    Ok(Attribute::SsrcGroup { semantics, ssrcs })
+    Ok(SdpAttribute::SsrcGroup { semantics, ssrcs })
 }
 
 fn parse_rid(v: &str) -> AttrResult<'_> {
@@ -460,7 +460,7 @@ fn parse_rid(v: &str) -> AttrResult<'_> {
         _ => return Err(e),
     };
     let restrictions = restrictions.trim_end();
-    Ok(Attribute::Rid {
+    Ok(SdpAttribute::Rid {
         id,
         direction,
         restrictions: (!restrictions.is_empty()).then_some(restrictions),
@@ -473,5 +473,5 @@ fn parse_simulcast(v: &str) -> AttrResult<'_> {
     if !matches!(first, Some("send" | "recv")) {
         return Err(bad(AttributeKind::Simulcast));
     }
-    Ok(Attribute::Simulcast(v))
+    Ok(SdpAttribute::Simulcast(v))
 }

@@ -48,7 +48,7 @@ impl<'a> CandidateType<'a> {
 /// One ICE candidate, borrowing from the attribute text. Addresses stay text: they may be
 /// IPv4, IPv6 or a hostname (Chromium's mDNS `….local` names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Candidate<'a> {
+pub struct CandidateLine<'a> {
     /// Foundation: 1–32 ICE characters.
     pub foundation: &'a str,
     /// Component: 1 for RTP (and everything with rtcp-mux), 2 for RTCP.
@@ -61,7 +61,7 @@ pub struct Candidate<'a> {
     pub address: &'a str,
     /// Port.
     pub port: u16,
-    /// Candidate type.
+    /// CandidateLine type.
     pub kind: CandidateType<'a>,
     /// `raddr`.
     pub related_address: Option<&'a str>,
@@ -77,7 +77,7 @@ fn is_ice_chars(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
-impl<'a> Candidate<'a> {
+impl<'a> CandidateLine<'a> {
     /// Parse the value after `candidate:`; `None` when it does not follow the grammar.
     pub fn parse(value: &'a str) -> Option<Self> {
         let value = value.trim();
@@ -92,7 +92,7 @@ impl<'a> Candidate<'a> {
             return None;
         }
         let kind = CandidateType::from_token(it.next()?);
-        let mut c = Candidate {
+        let mut c = CandidateLine {
             foundation,
             component,
             transport,
@@ -146,7 +146,7 @@ impl<'a> Candidate<'a> {
     }
 }
 
-impl fmt::Display for Candidate<'_> {
+impl fmt::Display for CandidateLine<'_> {
     /// The attribute value (what follows `a=candidate:`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -1,7 +1,7 @@
 //! Codecs of an RTP media section: each payload type joined with its `a=rtpmap` (or the
 //! RFC 3551 static assignment), `a=fmtp` and `a=rtcp-fb` lines, found in one pass.
 
-use crate::attribute::Attribute;
+use crate::attribute::SdpAttribute;
 use crate::fmtp::FmtpParams;
 use crate::model::Media;
 use crate::types::RtcpFbSet;
@@ -82,9 +82,9 @@ impl CodecTable {
         for (i, a) in media.attributes.iter().enumerate() {
             let i = u16::try_from(i).unwrap_or(NONE);
             match a {
-                Attribute::Rtpmap(r) => set_first(&mut t.rtpmap, r.pt, i),
-                Attribute::Fmtp { pt, .. } => set_first(&mut t.fmtp, *pt, i),
-                Attribute::RtcpFb { pt, kind, param } => {
+                SdpAttribute::Rtpmap(r) => set_first(&mut t.rtpmap, r.pt, i),
+                SdpAttribute::Fmtp { pt, .. } => set_first(&mut t.fmtp, *pt, i),
+                SdpAttribute::RtcpFb { pt, kind, param } => {
                     let bits = RtcpFbSet::from_attribute(kind, *param);
                     match pt {
                         Some(pt) => {
@@ -109,11 +109,11 @@ impl CodecTable {
             media.attributes.get(usize::from(i))
         };
         let (name, clock_rate, channels) = match at(&self.rtpmap) {
-            Some(Attribute::Rtpmap(r)) => (r.name, r.clock_rate, r.channels),
+            Some(SdpAttribute::Rtpmap(r)) => (r.name, r.clock_rate, r.channels),
             _ => static_payload(pt)?,
         };
         let params = match at(&self.fmtp) {
-            Some(Attribute::Fmtp { params, .. }) => *params,
+            Some(SdpAttribute::Fmtp { params, .. }) => *params,
             _ => FmtpParams::Text(""),
         };
         let fb = self.fb.get(usize::from(pt)).copied().unwrap_or_default();

@@ -72,7 +72,7 @@ pub enum AttributeKind {
     /// `a=ice-options`.
     IceOptions,
     /// `a=candidate` (RFC 8839 §5.1).
-    Candidate,
+    CandidateLine,
     /// `a=fingerprint` (RFC 8122).
     Fingerprint,
     /// `a=setup` (RFC 4145).

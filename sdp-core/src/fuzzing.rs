@@ -6,7 +6,7 @@ use crate::fmtp::H264Params;
 use crate::model::SessionDescription;
 use crate::negotiate::{
     create_answer, create_offer, negotiate, Capabilities, CodecCap, DataCaps, Extension,
-    LocalSession, LocalTrack, MediaCaps, Negotiated, NegotiationError, Role,
+    LocalSession, LocalTrack, MediaCaps, Negotiated, NegotiationError, SdpRole,
 };
 use crate::types::{Direction, Fingerprint};
 
@@ -154,7 +154,8 @@ pub fn sdp_answer(data: &[u8]) {
     if let Ok(answer) = create_answer(&offer, &local, &caps) {
         assert_eq!(answer.media_count(), offer.media_count());
         round_trip(&answer);
-        let n: Result<Negotiated<'_, 8, 8, 8, 8>, _> = negotiate(&offer, &answer, Role::Answerer);
+        let n: Result<Negotiated<'_, 8, 8, 8, 8>, _> =
+            negotiate(&offer, &answer, SdpRole::Answerer);
         match n {
             Ok(n) => check_negotiated(&offer, &n),
             Err(e) => assert!(acceptable(&e), "answerer negotiation failed: {e:?}"),
@@ -162,7 +163,7 @@ pub fn sdp_answer(data: &[u8]) {
     }
     // The same text as a (usually bad) answer to our own offer.
     if let Ok(ours) = create_offer::<8, 256, 32>(&local, &caps) {
-        let _: Result<Negotiated<'_, 8, 8, 8, 8>, _> = negotiate(&ours, &offer, Role::Offerer);
+        let _: Result<Negotiated<'_, 8, 8, 8, 8>, _> = negotiate(&ours, &offer, SdpRole::Offerer);
     }
 }
 

@@ -18,7 +18,7 @@
 //! ```
 //! use sdp_core::fmtp::H264Params;
 //! use sdp_core::negotiate::{create_answer, negotiate, Capabilities, CodecCap, DataCaps,
-//!     LocalSession, MediaCaps, Negotiated, Role};
+//!     LocalSession, MediaCaps, Negotiated, SdpRole};
 //! use sdp_core::{Direction, Fingerprint, SessionDescription};
 //!
 //! # let offer_text = include_str!("../tests/fixtures/chromium_av_offer.sdp");
@@ -37,7 +37,7 @@
 //! let mut out = [0u8; 4096];
 //! let len = answer.emit(&mut out)?; // send out[..len] back over your signaling channel
 //!
-//! let n: Negotiated = negotiate(&offer, &answer, Role::Answerer)?;
+//! let n: Negotiated = negotiate(&offer, &answer, SdpRole::Answerer)?;
 //! let video = n.media_by_mid("1").unwrap();
 //! assert_eq!(video.direction, Direction::SendOnly);
 //! let h264 = video.send_codec().unwrap();
@@ -50,9 +50,9 @@
 //! ## Pieces
 //! | item | what |
 //! |---|---|
-//! | [`SessionDescription`] | the model: `o=`, `s=`, `t=`, `c=`, `b=`, `a=group`, media sections, one pool of typed [`Attribute`]s; `parse`, `parse_bytes`, `parse_into`, `emit`, `Display` |
+//! | [`SessionDescription`] | the model: `o=`, `s=`, `t=`, `c=`, `b=`, `a=group`, media sections, one pool of typed [`SdpAttribute`]s; `parse`, `parse_bytes`, `parse_into`, `emit`, `Display` |
 //! | [`Media`] | one section with its attributes: mid, direction, ICE, fingerprint, setup, [`codecs`](Media::codecs), extmaps, SSRCs, rids, candidates, SCTP |
-//! | [`Candidate`] | the RFC 8839 candidate grammar, zero-copy |
+//! | [`CandidateLine`] | the RFC 8839 candidate grammar, zero-copy |
 //! | [`fmtp`] | format parameters: H.264 profile-level-id (RFC 6184), RTX, Opus, VP9/AV1 profiles |
 //! | [`negotiate`] | [`create_offer`](negotiate::create_offer), [`create_answer`](negotiate::create_answer), [`negotiate`](negotiate::negotiate) → [`Negotiated`](negotiate::Negotiated) |
 //! | [`fuzzing`] | the bodies of the fuzz targets, also run by the tests |
@@ -88,8 +88,8 @@ mod text;
 mod types;
 mod write;
 
-pub use attribute::{Attribute, Extmap, RidDirection, Rtpmap, MAX_GROUP_SSRCS};
-pub use candidate::{Candidate, CandidateType};
+pub use attribute::{Extmap, RidDirection, Rtpmap, SdpAttribute, MAX_GROUP_SSRCS};
+pub use candidate::{CandidateLine, CandidateType};
 pub use codec::{static_payload, Codec, CodecTable};
 pub use error::{AttributeKind, BuildError, EmitError, Limit, ParseError, ParseErrorKind};
 pub use fmtp::FmtpParams;
@@ -98,6 +98,6 @@ pub use model::{
     DEFAULT_FORMATS, DEFAULT_MEDIA, MAX_BANDWIDTHS, MAX_GROUPS, MAX_MISC_LINES,
 };
 pub use types::{
-    Bandwidth, Connection, Direction, DtlsRole, Fingerprint, Line, MediaKind, Origin, RtcpFbSet,
-    Setup,
+    BandwidthLine, Connection, Direction, DtlsRole, Fingerprint, Line, MediaKind, Origin,
+    RtcpFbSet, Setup,
 };

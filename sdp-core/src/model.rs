@@ -5,10 +5,12 @@
 //! records where its attributes end, so a description with one large video section and two
 //! small ones needs no per-section worst case. [`Media`] pairs a section with its slice.
 
-use crate::attribute::{Attribute, Extmap, Rtpmap};
-use crate::candidate::Candidate;
+use crate::attribute::{Extmap, Rtpmap, SdpAttribute};
+use crate::candidate::CandidateLine;
 use crate::error::{BuildError, Limit};
-use crate::types::{Bandwidth, Connection, Direction, Fingerprint, Line, MediaKind, Origin, Setup};
+use crate::types::{
+    BandwidthLine, Connection, Direction, Fingerprint, Line, MediaKind, Origin, Setup,
+};
 use heapless::Vec;
 
 /// `a=group` lines a description can hold (BUNDLE, and one more such as LS).
@@ -69,7 +71,7 @@ pub struct MediaDescription<'a, const C: usize> {
     /// The first `c=` line.
     pub connection: Option<Connection<'a>>,
     /// `b=` lines.
-    pub bandwidths: Vec<Bandwidth<'a>, MAX_BANDWIDTHS>,
+    pub bandwidths: Vec<BandwidthLine<'a>, MAX_BANDWIDTHS>,
     /// `i=`, `k=` and further `c=` lines.
     pub misc: Vec<Line<'a>, MAX_MISC_LINES>,
     pub(crate) attrs_end: u16,
@@ -131,14 +133,14 @@ pub struct SessionDescription<
     /// Session-level `c=`.
     pub connection: Option<Connection<'a>>,
     /// Session-level `b=` lines.
-    pub bandwidths: Vec<Bandwidth<'a>, MAX_BANDWIDTHS>,
+    pub bandwidths: Vec<BandwidthLine<'a>, MAX_BANDWIDTHS>,
     /// `i=`, `u=`, `e=`, `p=`, `r=`, `z=`, `k=` and further `t=` lines, in order.
     pub misc: Vec<Line<'a>, MAX_MISC_LINES>,
     /// `a=group` lines (written first among the session attributes).
     pub groups: Vec<Group<'a, M>, MAX_GROUPS>,
     pub(crate) session_attrs: u16,
     pub(crate) media: Vec<MediaDescription<'a, C>, M>,
-    pub(crate) attributes: Vec<Attribute<'a>, A>,
+    pub(crate) attributes: Vec<SdpAttribute<'a>, A>,
 }
 
 impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, M, A, C> {
@@ -173,7 +175,7 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
     }
 
     /// Append a session-level attribute; only before the first media section.
-    pub fn push_session_attribute(&mut self, a: Attribute<'a>) -> Result<(), BuildError> {
+    pub fn push_session_attribute(&mut self, a: SdpAttribute<'a>) -> Result<(), BuildError> {
         if !self.media.is_empty() {
             return Err(BuildError::SessionAttributeAfterMedia);
         }
@@ -191,7 +193,7 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
     }
 
     /// Append an attribute to the last media section.
-    pub fn push_attribute(&mut self, a: Attribute<'a>) -> Result<(), BuildError> {
+    pub fn push_attribute(&mut self, a: SdpAttribute<'a>) -> Result<(), BuildError> {
         if self.media.is_empty() {
             return Err(BuildError::NoMediaSection);
         }
@@ -210,7 +212,7 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
             .map_err(|_| BuildError::TooMany(Limit::Groups))
     }
 
-    fn push_attr(&mut self, a: Attribute<'a>) -> Result<(), BuildError> {
+    fn push_attr(&mut self, a: SdpAttribute<'a>) -> Result<(), BuildError> {
         self.attributes
             .push(a)
             .map_err(|_| BuildError::TooMany(Limit::Attributes))
@@ -221,11 +223,11 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
         u16::try_from(self.attributes.len()).unwrap_or(u16::MAX)
     }
 
-    /// Attribute positions are stored as `u16`: refuse larger pools at compile time.
+    /// SdpAttribute positions are stored as `u16`: refuse larger pools at compile time.
     pub(crate) const CAPACITY_FITS: () = assert!(A <= u16::MAX as usize, "A must be <= 65535");
 
     /// The session-level attributes.
-    pub fn session_attributes(&self) -> &[Attribute<'a>] {
+    pub fn session_attributes(&self) -> &[SdpAttribute<'a>] {
         self.attributes
             .get(..usize::from(self.session_attrs))
             .unwrap_or(&[])
@@ -279,14 +281,14 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
     pub fn ice_lite(&self) -> bool {
         self.session_attributes()
             .iter()
-            .any(|a| matches!(a, Attribute::IceLite))
+            .any(|a| matches!(a, SdpAttribute::IceLite))
     }
 
     /// Whether the session declares `a=extmap-allow-mixed`.
     pub fn extmap_allow_mixed(&self) -> bool {
         self.session_attributes()
             .iter()
-            .any(|a| matches!(a, Attribute::ExtmapAllowMixed))
+            .any(|a| matches!(a, SdpAttribute::ExtmapAllowMixed))
     }
 }
 
@@ -299,9 +301,9 @@ pub struct Media<'s, 'a, const C: usize> {
     /// The `m=` line and its `c=`/`b=`/misc lines.
     pub desc: &'s MediaDescription<'a, C>,
     /// The section's attributes in order.
-    pub attributes: &'s [Attribute<'a>],
+    pub attributes: &'s [SdpAttribute<'a>],
     /// The session-level attributes.
-    pub session: &'s [Attribute<'a>],
+    pub session: &'s [SdpAttribute<'a>],
 }
 
 macro_rules! find {
@@ -316,12 +318,12 @@ macro_rules! find {
 impl<'s, 'a, const C: usize> Media<'s, 'a, C> {
     /// `a=mid`.
     pub fn mid(&self) -> Option<&'a str> {
-        find!(self.attributes, Attribute::Mid(m) => *m)
+        find!(self.attributes, SdpAttribute::Mid(m) => *m)
     }
     /// The direction: the section's, else the session's, else `sendrecv` (RFC 8866 §6.7).
     pub fn direction(&self) -> Direction {
-        find!(self.attributes, Attribute::Direction(d) => *d)
-            .or_else(|| find!(self.session, Attribute::Direction(d) => *d))
+        find!(self.attributes, SdpAttribute::Direction(d) => *d)
+            .or_else(|| find!(self.session, SdpAttribute::Direction(d) => *d))
             .unwrap_or(Direction::SendRecv)
     }
     /// Whether the section is rejected or disabled (port 0).
@@ -330,98 +332,98 @@ impl<'s, 'a, const C: usize> Media<'s, 'a, C> {
     }
     /// `a=ice-ufrag`, from the section or the session.
     pub fn ice_ufrag(&self) -> Option<&'a str> {
-        find!(self.attributes, Attribute::IceUfrag(u) => *u)
-            .or_else(|| find!(self.session, Attribute::IceUfrag(u) => *u))
+        find!(self.attributes, SdpAttribute::IceUfrag(u) => *u)
+            .or_else(|| find!(self.session, SdpAttribute::IceUfrag(u) => *u))
     }
     /// `a=ice-pwd`, from the section or the session.
     pub fn ice_pwd(&self) -> Option<&'a str> {
-        find!(self.attributes, Attribute::IcePwd(p) => *p)
-            .or_else(|| find!(self.session, Attribute::IcePwd(p) => *p))
+        find!(self.attributes, SdpAttribute::IcePwd(p) => *p)
+            .or_else(|| find!(self.session, SdpAttribute::IcePwd(p) => *p))
     }
     /// Whether `a=ice-options` (section or session) lists `option` (e.g. `trickle`).
     pub fn has_ice_option(&self, option: &str) -> bool {
         self.attributes
             .iter()
             .chain(self.session)
-            .any(|a| matches!(a, Attribute::IceOptions(o) if o.split_ascii_whitespace().any(|x| x == option)))
+            .any(|a| matches!(a, SdpAttribute::IceOptions(o) if o.split_ascii_whitespace().any(|x| x == option)))
     }
     /// `a=fingerprint` (the first), from the section or the session.
     pub fn fingerprint(&self) -> Option<Fingerprint<'a>> {
-        find!(self.attributes, Attribute::Fingerprint(f) => *f)
-            .or_else(|| find!(self.session, Attribute::Fingerprint(f) => *f))
+        find!(self.attributes, SdpAttribute::Fingerprint(f) => *f)
+            .or_else(|| find!(self.session, SdpAttribute::Fingerprint(f) => *f))
     }
     /// `a=setup`, from the section or the session.
     pub fn setup(&self) -> Option<Setup> {
-        find!(self.attributes, Attribute::Setup(s) => *s)
-            .or_else(|| find!(self.session, Attribute::Setup(s) => *s))
+        find!(self.attributes, SdpAttribute::Setup(s) => *s)
+            .or_else(|| find!(self.session, SdpAttribute::Setup(s) => *s))
     }
     /// The `a=candidate` lines of the section, typed.
-    pub fn candidates(&self) -> impl Iterator<Item = Candidate<'a>> + 's {
+    pub fn candidates(&self) -> impl Iterator<Item = CandidateLine<'a>> + 's {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Candidate(c) => Candidate::parse(c),
+            SdpAttribute::CandidateLine(c) => CandidateLine::parse(c),
             _ => None,
         })
     }
     /// Whether the section has `a=end-of-candidates` (or the session has).
     pub fn end_of_candidates(&self) -> bool {
-        self.flag(|a| matches!(a, Attribute::EndOfCandidates))
+        self.flag(|a| matches!(a, SdpAttribute::EndOfCandidates))
             || self
                 .session
                 .iter()
-                .any(|a| matches!(a, Attribute::EndOfCandidates))
+                .any(|a| matches!(a, SdpAttribute::EndOfCandidates))
     }
-    fn flag(&self, f: impl Fn(&Attribute<'a>) -> bool) -> bool {
+    fn flag(&self, f: impl Fn(&SdpAttribute<'a>) -> bool) -> bool {
         self.attributes.iter().any(f)
     }
     /// `a=rtcp-mux`.
     pub fn rtcp_mux(&self) -> bool {
-        self.flag(|a| matches!(a, Attribute::RtcpMux))
+        self.flag(|a| matches!(a, SdpAttribute::RtcpMux))
     }
     /// `a=rtcp-mux-only`.
     pub fn rtcp_mux_only(&self) -> bool {
-        self.flag(|a| matches!(a, Attribute::RtcpMuxOnly))
+        self.flag(|a| matches!(a, SdpAttribute::RtcpMuxOnly))
     }
     /// `a=rtcp-rsize`.
     pub fn rtcp_rsize(&self) -> bool {
-        self.flag(|a| matches!(a, Attribute::RtcpRsize))
+        self.flag(|a| matches!(a, SdpAttribute::RtcpRsize))
     }
     /// `a=sctp-port`.
     pub fn sctp_port(&self) -> Option<u16> {
-        find!(self.attributes, Attribute::SctpPort(p) => *p)
+        find!(self.attributes, SdpAttribute::SctpPort(p) => *p)
     }
     /// `a=max-message-size`.
     pub fn max_message_size(&self) -> Option<u64> {
-        find!(self.attributes, Attribute::MaxMessageSize(s) => *s)
+        find!(self.attributes, SdpAttribute::MaxMessageSize(s) => *s)
     }
     /// `a=msid` (the first): stream id and track id.
     pub fn msid(&self) -> Option<(&'a str, Option<&'a str>)> {
-        find!(self.attributes, Attribute::Msid { stream, track } => (*stream, *track))
+        find!(self.attributes, SdpAttribute::Msid { stream, track } => (*stream, *track))
     }
     /// The `a=extmap` lines.
     pub fn extmaps(&self) -> impl Iterator<Item = Extmap<'a>> + 's {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Extmap(x) => Some(*x),
+            SdpAttribute::Extmap(x) => Some(*x),
             _ => None,
         })
     }
     /// The `a=rtpmap` lines.
     pub fn rtpmaps(&self) -> impl Iterator<Item = Rtpmap<'a>> + 's {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Rtpmap(r) => Some(*r),
+            SdpAttribute::Rtpmap(r) => Some(*r),
             _ => None,
         })
     }
     /// `a=ssrc` lines: `(ssrc, attribute, value)`.
     pub fn ssrcs(&self) -> impl Iterator<Item = (u32, &'a str, Option<&'a str>)> + 's {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Ssrc { ssrc, name, value } => Some((*ssrc, *name, *value)),
+            SdpAttribute::Ssrc { ssrc, name, value } => Some((*ssrc, *name, *value)),
             _ => None,
         })
     }
     /// `a=ssrc-group` lines: `(semantics, ssrcs)`.
     pub fn ssrc_groups(&self) -> impl Iterator<Item = (&'a str, &'s [u32])> + 's {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::SsrcGroup { semantics, ssrcs } => Some((*semantics, ssrcs.as_slice())),
+            SdpAttribute::SsrcGroup { semantics, ssrcs } => Some((*semantics, ssrcs.as_slice())),
             _ => None,
         })
     }
@@ -430,7 +432,7 @@ impl<'s, 'a, const C: usize> Media<'s, 'a, C> {
         &self,
     ) -> impl Iterator<Item = (&'a str, crate::attribute::RidDirection, Option<&'a str>)> + 's {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Rid {
+            SdpAttribute::Rid {
                 id,
                 direction,
                 restrictions,
@@ -440,12 +442,12 @@ impl<'s, 'a, const C: usize> Media<'s, 'a, C> {
     }
     /// `a=simulcast`, as written.
     pub fn simulcast(&self) -> Option<&'a str> {
-        find!(self.attributes, Attribute::Simulcast(s) => *s)
+        find!(self.attributes, SdpAttribute::Simulcast(s) => *s)
     }
     /// Attributes this crate does not interpret: `(name, value)`.
     pub fn other_attributes(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 's {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Other { name, value } => Some((*name, *value)),
+            SdpAttribute::Other { name, value } => Some((*name, *value)),
             _ => None,
         })
     }

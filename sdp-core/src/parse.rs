@@ -6,11 +6,11 @@
 //! `v=` other than 0, malformed typed lines and attributes, duplicate `a=mid` (in a section
 //! or across sections), duplicate direction, `a=rtpmap` or `a=fmtp` for one payload type.
 
-use crate::attribute::Attribute;
+use crate::attribute::SdpAttribute;
 use crate::error::{AttributeKind, Limit, ParseError, ParseErrorKind};
 use crate::model::{is_rtp_proto, Formats, Group, MediaDescription, SessionDescription, Timing};
 use crate::text::{int, is_token, split_token, Tokens};
-use crate::types::{Bandwidth, Connection, Line, MediaKind, Origin};
+use crate::types::{BandwidthLine, Connection, Line, MediaKind, Origin};
 use heapless::Vec;
 
 type Kind = ParseErrorKind;
@@ -67,7 +67,7 @@ struct SectionCheck {
 }
 
 impl SectionCheck {
-    fn check(&mut self, a: &Attribute<'_>) -> Result<(), Kind> {
+    fn check(&mut self, a: &SdpAttribute<'_>) -> Result<(), Kind> {
         let once = |seen: &mut bool, k| {
             if core::mem::replace(seen, true) {
                 Err(Kind::Duplicate(k))
@@ -84,10 +84,10 @@ impl SectionCheck {
             Ok(())
         };
         match a {
-            Attribute::Mid(_) => once(&mut self.mid, AttributeKind::Mid),
-            Attribute::Direction(_) => once(&mut self.direction, AttributeKind::Direction),
-            Attribute::Rtpmap(r) => per_pt(&mut self.rtpmap, r.pt, AttributeKind::Rtpmap),
-            Attribute::Fmtp { pt, .. } => per_pt(&mut self.fmtp, *pt, AttributeKind::Fmtp),
+            SdpAttribute::Mid(_) => once(&mut self.mid, AttributeKind::Mid),
+            SdpAttribute::Direction(_) => once(&mut self.direction, AttributeKind::Direction),
+            SdpAttribute::Rtpmap(r) => per_pt(&mut self.rtpmap, r.pt, AttributeKind::Rtpmap),
+            SdpAttribute::Fmtp { pt, .. } => per_pt(&mut self.fmtp, *pt, AttributeKind::Fmtp),
             _ => Ok(()),
         }
     }
@@ -203,13 +203,13 @@ fn parse_connection(v: &str) -> Result<Connection<'_>, Kind> {
     }
 }
 
-fn parse_bandwidth(v: &str) -> Result<Bandwidth<'_>, Kind> {
+fn parse_bandwidth(v: &str) -> Result<BandwidthLine<'_>, Kind> {
     let (kind, value) = v.split_once(':').ok_or(Kind::BadBandwidth)?;
     let value = int(value.trim()).ok_or(Kind::BadBandwidth)?;
     if !is_token(kind) {
         return Err(Kind::BadBandwidth);
     }
-    Ok(Bandwidth { kind, value })
+    Ok(BandwidthLine { kind, value })
 }
 
 fn parse_timing(v: &str) -> Result<Timing, Kind> {
@@ -364,7 +364,7 @@ impl<'a, const M: usize, const A: usize, const C: usize> Parser<'_, 'a, M, A, C>
             let group = Group { semantics, mids };
             return push(&mut self.sdp.groups, group, Limit::Groups);
         }
-        let a = Attribute::parse(v)?;
+        let a = SdpAttribute::parse(v)?;
         self.check.check(&a)?;
         self.sdp
             .push_session_attribute(a)
@@ -387,9 +387,9 @@ impl<'a, const M: usize, const A: usize, const C: usize> Parser<'_, 'a, M, A, C>
             b'i' | b'k' => push(&mut m.misc, Line { kind: t, value: v }, Limit::MiscLines),
             b'b' => push(&mut m.bandwidths, parse_bandwidth(v)?, Limit::Bandwidths),
             b'a' => {
-                let a = Attribute::parse(v)?;
+                let a = SdpAttribute::parse(v)?;
                 self.check.check(&a)?;
-                if let Attribute::Mid(mid) = a {
+                if let SdpAttribute::Mid(mid) = a {
                     if self.mids.contains(&mid) {
                         return Err(Kind::DuplicateMid);
                     }

@@ -274,7 +274,7 @@ impl Connection<'static> {
 
 /// `b=<bwtype>:<bandwidth>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Bandwidth<'a> {
+pub struct BandwidthLine<'a> {
     /// `AS`, `CT`, `TIAS`, …
     pub kind: &'a str,
     /// The value (kbit/s for `AS` and `CT`, bit/s for `TIAS`).

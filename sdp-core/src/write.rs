@@ -3,11 +3,11 @@
 //! Lines come out in RFC 8866 §5 order with CRLF ends: `v o s [i u e p] [c] b* t [t r z k]
 //! a=group… a*` then per section `m [i] [c] [c…] b* [k] a*`. Attributes keep their order.
 
-use crate::attribute::Attribute;
+use crate::attribute::SdpAttribute;
 use crate::error::EmitError;
 use crate::fmtp::FmtpParams;
 use crate::model::{Formats, MediaDescription, SessionDescription};
-use crate::types::{Bandwidth, Connection, Direction, Line};
+use crate::types::{BandwidthLine, Connection, Direction, Line};
 use core::fmt::{self, Write};
 
 /// Counts bytes without storing them.
@@ -73,7 +73,7 @@ fn connection(w: &mut impl Write, c: &Connection<'_>) -> fmt::Result {
     )
 }
 
-fn bandwidths(w: &mut impl Write, b: &[Bandwidth<'_>]) -> fmt::Result {
+fn bandwidths(w: &mut impl Write, b: &[BandwidthLine<'_>]) -> fmt::Result {
     b.iter().try_for_each(|b| {
         put(w, &["b=", b.kind, ":"])?;
         num(w, b.value)?;
@@ -116,50 +116,50 @@ fn fmtp(w: &mut impl Write, pt: u8, params: &FmtpParams<'_>) -> fmt::Result {
     }
 }
 
-impl Attribute<'_> {
+impl SdpAttribute<'_> {
     /// Write the line without its line break: `a=…`.
     pub fn write_to(&self, w: &mut impl Write) -> fmt::Result {
         w.write_str("a=")?;
         match self {
-            Attribute::Mid(m) => put(w, &["mid:", m]),
-            Attribute::Direction(d) => w.write_str(d.as_str()),
-            Attribute::RtcpMux => w.write_str("rtcp-mux"),
-            Attribute::RtcpMuxOnly => w.write_str("rtcp-mux-only"),
-            Attribute::RtcpRsize => w.write_str("rtcp-rsize"),
-            Attribute::Rtcp { port, address } => {
+            SdpAttribute::Mid(m) => put(w, &["mid:", m]),
+            SdpAttribute::Direction(d) => w.write_str(d.as_str()),
+            SdpAttribute::RtcpMux => w.write_str("rtcp-mux"),
+            SdpAttribute::RtcpMuxOnly => w.write_str("rtcp-mux-only"),
+            SdpAttribute::RtcpRsize => w.write_str("rtcp-rsize"),
+            SdpAttribute::Rtcp { port, address } => {
                 w.write_str("rtcp:")?;
                 num(w, *port)?;
                 opt(w, " ", *address)
             }
-            Attribute::IceLite => w.write_str("ice-lite"),
-            Attribute::IceUfrag(u) => put(w, &["ice-ufrag:", u]),
-            Attribute::IcePwd(p) => put(w, &["ice-pwd:", p]),
-            Attribute::IceOptions(o) => put(w, &["ice-options:", o]),
-            Attribute::Candidate(c) => put(w, &["candidate:", c]),
-            Attribute::EndOfCandidates => w.write_str("end-of-candidates"),
-            Attribute::Fingerprint(fp) => put(w, &["fingerprint:", fp.hash, " ", fp.value]),
-            Attribute::Setup(s) => put(w, &["setup:", s.as_str()]),
-            Attribute::SctpPort(p) => {
+            SdpAttribute::IceLite => w.write_str("ice-lite"),
+            SdpAttribute::IceUfrag(u) => put(w, &["ice-ufrag:", u]),
+            SdpAttribute::IcePwd(p) => put(w, &["ice-pwd:", p]),
+            SdpAttribute::IceOptions(o) => put(w, &["ice-options:", o]),
+            SdpAttribute::CandidateLine(c) => put(w, &["candidate:", c]),
+            SdpAttribute::EndOfCandidates => w.write_str("end-of-candidates"),
+            SdpAttribute::Fingerprint(fp) => put(w, &["fingerprint:", fp.hash, " ", fp.value]),
+            SdpAttribute::Setup(s) => put(w, &["setup:", s.as_str()]),
+            SdpAttribute::SctpPort(p) => {
                 w.write_str("sctp-port:")?;
                 num(w, *p)
             }
-            Attribute::MaxMessageSize(s) => {
+            SdpAttribute::MaxMessageSize(s) => {
                 w.write_str("max-message-size:")?;
                 num(w, *s)
             }
-            Attribute::Msid { stream, track } => {
+            SdpAttribute::Msid { stream, track } => {
                 put(w, &["msid:", stream])?;
                 opt(w, " ", *track)
             }
-            Attribute::ExtmapAllowMixed => w.write_str("extmap-allow-mixed"),
-            Attribute::Extmap(x) => {
+            SdpAttribute::ExtmapAllowMixed => w.write_str("extmap-allow-mixed"),
+            SdpAttribute::Extmap(x) => {
                 w.write_str("extmap:")?;
                 num(w, x.id)?;
                 opt(w, "/", x.direction.map(Direction::as_str))?;
                 put(w, &[" ", x.uri])?;
                 opt(w, " ", x.attributes)
             }
-            Attribute::Rtpmap(r) => {
+            SdpAttribute::Rtpmap(r) => {
                 w.write_str("rtpmap:")?;
                 num(w, r.pt)?;
                 put(w, &[" ", r.name, "/"])?;
@@ -172,8 +172,8 @@ impl Attribute<'_> {
                     None => Ok(()),
                 }
             }
-            Attribute::Fmtp { pt, params } => fmtp(w, *pt, params),
-            Attribute::RtcpFb { pt, kind, param } => {
+            SdpAttribute::Fmtp { pt, params } => fmtp(w, *pt, params),
+            SdpAttribute::RtcpFb { pt, kind, param } => {
                 w.write_str("rtcp-fb:")?;
                 match pt {
                     Some(pt) => num(w, *pt)?,
@@ -182,20 +182,20 @@ impl Attribute<'_> {
                 put(w, &[" ", kind])?;
                 opt(w, " ", *param)
             }
-            Attribute::Ssrc { ssrc, name, value } => {
+            SdpAttribute::Ssrc { ssrc, name, value } => {
                 w.write_str("ssrc:")?;
                 num(w, *ssrc)?;
                 put(w, &[" ", name])?;
                 opt(w, ":", *value)
             }
-            Attribute::SsrcGroup { semantics, ssrcs } => {
+            SdpAttribute::SsrcGroup { semantics, ssrcs } => {
                 put(w, &["ssrc-group:", semantics])?;
                 ssrcs.iter().try_for_each(|s| {
                     w.write_str(" ")?;
                     num(w, *s)
                 })
             }
-            Attribute::Rid {
+            SdpAttribute::Rid {
                 id,
                 direction,
                 restrictions,
@@ -203,8 +203,8 @@ impl Attribute<'_> {
                 put(w, &["rid:", id, " ", direction.as_str()])?;
                 opt(w, " ", *restrictions)
             }
-            Attribute::Simulcast(s) => put(w, &["simulcast:", s]),
-            Attribute::Other { name, value } => {
+            SdpAttribute::Simulcast(s) => put(w, &["simulcast:", s]),
+            SdpAttribute::Other { name, value } => {
                 w.write_str(name)?;
                 opt(w, ":", *value)
             }
@@ -212,7 +212,7 @@ impl Attribute<'_> {
     }
 }
 
-impl fmt::Display for Attribute<'_> {
+impl fmt::Display for SdpAttribute<'_> {
     /// The line without its line break: `a=…`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.write_to(f)

@@ -9,7 +9,7 @@
 
 mod support;
 
-use sdp_core::negotiate::{create_answer, negotiate, Negotiated, NegotiationError, Role};
+use sdp_core::negotiate::{create_answer, negotiate, Negotiated, NegotiationError, SdpRole};
 use sdp_core::{
     AttributeKind as A, EmitError, Limit, ParseError, ParseErrorKind as K, SessionDescription,
 };
@@ -148,17 +148,17 @@ fn malformed_lines_name_the_line_and_the_fault() {
         (
             format!("{HEAD}{m}a=candidate:1 1 udp x 1.2.3.4 5 typ host\r\n"),
             6,
-            K::BadAttribute(A::Candidate),
+            K::BadAttribute(A::CandidateLine),
         ),
         (
             format!("{HEAD}{m}a=candidate:1 1 udp 1 1.2.3.4 5 type host\r\n"),
             6,
-            K::BadAttribute(A::Candidate),
+            K::BadAttribute(A::CandidateLine),
         ),
         (
             format!("{HEAD}{m}a=candidate:1 1 udp 1 1.2.3.4 5 typ host generation\r\n"),
             6,
-            K::BadAttribute(A::Candidate),
+            K::BadAttribute(A::CandidateLine),
         ),
         (
             format!("{HEAD}{m}a=sctp-port:70000\r\n"),
@@ -290,7 +290,7 @@ fn a_thousand_media_sections() {
             assert_eq!(big.media_count(), 1000);
             let answer = create_answer(&big, &local(), &caps()).unwrap();
             assert_eq!(answer.media().filter(|m| !m.is_rejected()).count(), 1000);
-            let n: Result<Negotiated<'_>, _> = negotiate(&big, &answer, Role::Answerer);
+            let n: Result<Negotiated<'_>, _> = negotiate(&big, &answer, SdpRole::Answerer);
             assert_eq!(
                 n.unwrap_err(),
                 NegotiationError::TooMany(Limit::MediaSections)
@@ -345,7 +345,7 @@ fn a_megabyte_line() {
         err(&text),
         ParseError {
             line: 6,
-            kind: K::BadAttribute(A::Candidate)
+            kind: K::BadAttribute(A::CandidateLine)
         }
     );
     let text = format!(

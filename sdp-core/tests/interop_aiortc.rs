@@ -10,7 +10,7 @@
 
 mod support;
 
-use sdp_core::negotiate::{create_answer, create_offer, negotiate, Negotiated, Role};
+use sdp_core::negotiate::{create_answer, create_offer, negotiate, Negotiated, SdpRole};
 use sdp_core::{DtlsRole, SessionDescription};
 use support::peer::{isolated, workspace, Peer};
 use support::*;
@@ -89,7 +89,7 @@ fn answer_aiortc_offer(kind: &str) {
     let answer: Sdp<'_> = create_answer(&offer, &local, &caps).unwrap();
     let answer_text = emit(&answer);
     eprintln!("our answer:\n{answer_text}");
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
     let summary = peer
         .call("accept", Some(&answer_text))
         .unwrap_or_else(|e| panic!("aiortc rejected our answer: {e}"));
@@ -164,7 +164,7 @@ fn aiortc_answers_our_offer() {
     eprintln!("aiortc answer:\n{answer_text}");
     let answer = Sdp::parse(&answer_text).unwrap();
     assert_eq!(answer.to_string(), answer_text, "aiortc answer round trip");
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Offerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Offerer).unwrap();
     assert_eq!(n.media.len(), 3);
     assert!(
         !n.remote_candidates.is_empty(),

@@ -13,7 +13,7 @@
 
 mod support;
 
-use sdp_core::negotiate::{create_answer, create_offer, negotiate, Negotiated, Role};
+use sdp_core::negotiate::{create_answer, create_offer, negotiate, Negotiated, SdpRole};
 use sdp_core::{DtlsRole, SessionDescription};
 use std::path::PathBuf;
 use std::process::Command;
@@ -105,7 +105,7 @@ fn answer_browser_offer_with(kind: &str, caps: sdp_core::negotiate::Capabilities
     let answer: Sdp<'_> = create_answer(&offer, &local, &caps).unwrap();
     let answer_text = emit(&answer);
     eprintln!("our answer:\n{answer_text}");
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
     assert_eq!(n.dtls_role, DtlsRole::Client);
 
     let summary = chrome
@@ -192,7 +192,7 @@ fn chromium_answers_our_offer() {
     eprintln!("Chromium answer:\n{answer_text}");
     let answer = Sdp::parse(&answer_text).unwrap();
     assert_eq!(answer.to_string(), answer_text);
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Offerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Offerer).unwrap();
     // Chromium answers actpass with active: we are the DTLS server.
     assert_eq!(n.dtls_role, DtlsRole::Server);
     assert_eq!(n.media.len(), 3);

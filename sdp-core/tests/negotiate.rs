@@ -11,7 +11,7 @@ mod support;
 use sdp_core::fmtp::{FmtpParams, H264Params};
 use sdp_core::negotiate::{
     create_answer, create_offer, negotiate, Capabilities, LocalSession, Negotiated,
-    NegotiationError, Role,
+    NegotiationError, SdpRole,
 };
 use sdp_core::{Direction, DtlsRole, MediaKind, RtcpFbSet, SessionDescription, Setup};
 use support::*;
@@ -68,8 +68,8 @@ fn negotiated_value_as_answerer() {
     let offer = Sdp::parse(AV).unwrap();
     let (local, caps) = (local(), caps());
     let answer = answer_of(&offer, &local, &caps);
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
-    assert_eq!(n.role, Role::Answerer);
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
+    assert_eq!(n.role, SdpRole::Answerer);
     assert_eq!(n.remote_ice.ufrag, "/sGk");
     assert_eq!(n.remote_ice.pwd, "mv104cvLcX9fidXKGpz8VQ+Z");
     assert!(n.remote_ice.trickle);
@@ -149,8 +149,8 @@ fn offerer_and_answerer_agree() {
     let answer = answer_of(&remote_offer, &remote, &remote_caps);
     let answer_text = emit(&answer);
     let answer_parsed = Sdp::parse(&answer_text).unwrap();
-    let ours: Negotiated<'_> = negotiate(&offer, &answer_parsed, Role::Offerer).unwrap();
-    let theirs: Negotiated<'_> = negotiate(&remote_offer, &answer, Role::Answerer).unwrap();
+    let ours: Negotiated<'_> = negotiate(&offer, &answer_parsed, SdpRole::Offerer).unwrap();
+    let theirs: Negotiated<'_> = negotiate(&remote_offer, &answer, SdpRole::Answerer).unwrap();
     assert_eq!(ours.dtls_role, DtlsRole::Client, "answer said passive");
     assert_eq!(theirs.dtls_role, DtlsRole::Server);
     assert_eq!(ours.local_ice, theirs.remote_ice);
@@ -217,7 +217,7 @@ fn directions_follow_rfc3264() {
             expected,
             "{offered} / {wanted:?}"
         );
-        let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+        let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
         assert_eq!(n.media[1].direction, expected);
         // We announce our track only where we send.
         assert_eq!(
@@ -225,7 +225,7 @@ fn directions_follow_rfc3264() {
             expected.sends()
         );
         // The offerer's view is the mirror image.
-        let o: Negotiated<'_> = negotiate(&offer, &answer, Role::Offerer).unwrap();
+        let o: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Offerer).unwrap();
         assert_eq!(o.media[0].direction, expected.reversed());
     }
 }
@@ -243,7 +243,7 @@ fn unsupported_sections_are_rejected_and_leave_bundle() {
     assert_eq!(a.desc.port, 0);
     assert_eq!(a.mid(), Some("0"));
     assert_eq!(answer.bundle().unwrap().mids.as_slice(), ["1", "2"]);
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
     assert!(n.media[0].rejected && n.media[0].codecs.is_empty());
     assert_eq!(n.media[0].direction, Direction::Inactive);
     assert_eq!(n.bundle_tag, Some("1"));
@@ -251,7 +251,7 @@ fn unsupported_sections_are_rejected_and_leave_bundle() {
     // Still parses, and the offerer reaches the same conclusion.
     let back_text = emit(&answer);
     let back = Sdp::parse(&back_text).unwrap();
-    let o: Negotiated<'_> = negotiate(&offer, &back, Role::Offerer).unwrap();
+    let o: Negotiated<'_> = negotiate(&offer, &back, SdpRole::Offerer).unwrap();
     assert!(o.media[0].rejected);
     assert_eq!(o.media[1].codecs.len(), n.media[1].codecs.len());
 }
@@ -382,7 +382,7 @@ fn setup_roles() {
         let offer = Sdp::parse(&text).unwrap();
         let answer = answer_of(&offer, &local(), &caps());
         assert_eq!(answer.media_at(0).unwrap().setup(), Some(answered));
-        let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+        let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
         assert_eq!(n.dtls_role, role);
     }
     let text = AV.replace("a=setup:actpass", "a=setup:holdconn");
@@ -400,7 +400,7 @@ fn data_channel_only_offer() {
     let text = emit(&answer);
     assert!(text.contains("m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"));
     assert!(text.contains("a=group:BUNDLE 0\r\n"));
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
     assert_eq!(n.media.len(), 1);
     assert_eq!(n.sctp.unwrap().remote_max_message_size, 262_144);
     // Without data channel support everything is rejected: nothing to negotiate.
@@ -410,7 +410,7 @@ fn data_channel_only_offer() {
     };
     let answer = answer_of(&offer, &local(), &none);
     assert!(answer.bundle().is_none());
-    let r: Result<Negotiated<'_>, _> = negotiate(&offer, &answer, Role::Answerer);
+    let r: Result<Negotiated<'_>, _> = negotiate(&offer, &answer, SdpRole::Answerer);
     assert_eq!(r, Err(NegotiationError::NothingAccepted));
 }
 
@@ -428,7 +428,7 @@ fn candidates_go_into_the_first_accepted_section() {
     // The offerer sees them.
     let back_text = emit(&answer);
     let back = Sdp::parse(&back_text).unwrap();
-    let n: Negotiated<'_> = negotiate(&offer, &back, Role::Offerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &back, SdpRole::Offerer).unwrap();
     assert_eq!(n.remote_candidates.as_slice(), cands);
     assert!(n.remote_end_of_candidates);
 }
@@ -443,7 +443,7 @@ fn bad_answers_are_typed_errors() {
     let good = emit(&answer);
     let check = |text: &str, want: NegotiationError| {
         let a = Sdp::parse(text).unwrap();
-        let r: Result<Negotiated<'_>, _> = negotiate(&offer, &a, Role::Offerer);
+        let r: Result<Negotiated<'_>, _> = negotiate(&offer, &a, SdpRole::Offerer);
         assert_eq!(r, Err(want), "{text}");
     };
     check(
@@ -499,7 +499,7 @@ fn rtx_needs_local_support() {
     assert_eq!(answer.media_at(1).unwrap().desc.payload_types(), [96]);
     // No RTX: no FID group for our track either.
     assert!(answer.media_at(1).unwrap().ssrc_groups().next().is_none());
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
     assert_eq!(n.media[1].codecs[0].rtx_pt, None);
     assert_eq!(n.media[1].codecs[0].local_params, FmtpParams::Text(""));
 }
@@ -510,7 +510,7 @@ const AIORTC: &str = include_str!("fixtures/aiortc_av_offer.sdp");
 fn answer_aiortc_offer() {
     let offer = Sdp::parse(AIORTC).unwrap();
     let answer = answer_of(&offer, &local(), &caps());
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
     // aiortc puts opus on 96 and VP8 on 97 with RTX 98: the offerer's numbers are kept.
     assert_eq!(n.media[0].codecs[0].pt, 96);
     assert_eq!(n.media[0].codecs[0].name, "opus");
@@ -549,7 +549,7 @@ fn bundle_only_sections_are_accepted() {
     let v = answer.media_at(1).unwrap();
     assert_eq!(v.desc.port, 9);
     assert_eq!(answer.bundle().unwrap().mids.as_slice(), ["0", "1", "2"]);
-    let n: Negotiated<'_> = negotiate(&offer, &answer, Role::Answerer).unwrap();
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
     assert!(!n.media[1].rejected && n.media[1].bundled);
     // A port-0 section without bundle-only is a rejection.
     let text = text.replace("a=bundle-only\r\n", "");

@@ -7,7 +7,7 @@
     clippy::panic
 )]
 
-use sdp_core::{Attribute, Direction, Formats, MediaKind, SessionDescription, Setup};
+use sdp_core::{Direction, Formats, MediaKind, SdpAttribute, SessionDescription, Setup};
 
 const AV: &str = include_str!("fixtures/chromium_av_offer.sdp");
 const DC: &str = include_str!("fixtures/chromium_dc_offer.sdp");
@@ -70,7 +70,7 @@ fn chromium_av_offer_fields() {
     assert_eq!(data.max_message_size(), Some(262_144));
     // msid-semantic is not interpreted and comes back as written.
     assert!(sdp.session_attributes().iter().any(|a| *a
-        == Attribute::Other {
+        == SdpAttribute::Other {
             name: "msid-semantic",
             value: Some(" WMS")
         }));
@@ -93,7 +93,7 @@ fn aiortc_offer_round_trips_byte_for_byte() {
     let all = audio
         .attributes
         .iter()
-        .filter(|a| matches!(a, Attribute::Fingerprint(_)))
+        .filter(|a| matches!(a, SdpAttribute::Fingerprint(_)))
         .count();
     assert_eq!(all, 3);
 }

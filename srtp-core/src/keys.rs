@@ -91,7 +91,7 @@ fn check_len(expected: usize, got: usize) -> Result<(), KeyError> {
 /// Which side of the DTLS handshake we were: it decides which half of the exported keying
 /// material protects what we send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
+pub enum DtlsRole {
     /// The DTLS client: we send with the client write key.
     Client,
     /// The DTLS server: we send with the server write key.
@@ -115,7 +115,7 @@ impl DtlsSrtpKeys {
     pub fn from_keying_material(
         profile: Profile,
         material: &[u8],
-        role: Role,
+        role: DtlsRole,
     ) -> Result<DtlsSrtpKeys, KeyError> {
         check_len(profile.keying_material_len(), material.len())?;
         let (k, s) = (profile.key_len(), profile.salt_len());
@@ -123,11 +123,11 @@ impl DtlsSrtpKeys {
         let client = MasterKey::new(profile, part(0, k), part(2 * k, s))?;
         let server = MasterKey::new(profile, part(k, k), part(2 * k + s, s))?;
         Ok(match role {
-            Role::Client => DtlsSrtpKeys {
+            DtlsRole::Client => DtlsSrtpKeys {
                 local: client,
                 remote: server,
             },
-            Role::Server => DtlsSrtpKeys {
+            DtlsRole::Server => DtlsSrtpKeys {
                 local: server,
                 remote: client,
             },

@@ -16,14 +16,14 @@
 //! directly. A [`SrtpSession`] holds our outbound context and the peer's inbound one.
 //!
 //! ```
-//! use srtp_core::{Config, Profile, Role, SrtpSession};
+//! use srtp_core::{Config, Profile, DtlsRole, SrtpSession};
 //!
 //! // 60 bytes exported by DTLS: client key | server key | client salt | server salt.
 //! let material: [u8; 60] = core::array::from_fn(|i| i as u8);
 //! let profile = Profile::Aes128CmHmacSha1_80;
 //! // Up to 4 SSRCs per direction, the default 128-packet replay window.
-//! let mut client = SrtpSession::<4>::from_keying_material(profile, &material, Role::Client, Config::default())?;
-//! let mut server = SrtpSession::<4>::from_keying_material(profile, &material, Role::Server, Config::default())?;
+//! let mut client = SrtpSession::<4>::from_keying_material(profile, &material, DtlsRole::Client, Config::default())?;
+//! let mut server = SrtpSession::<4>::from_keying_material(profile, &material, DtlsRole::Server, Config::default())?;
 //!
 //! // An RTP packet (12-byte header, payload) with room for the 10-byte tag after it.
 //! let mut buf = [0u8; 1500];
@@ -37,7 +37,7 @@
 //! // A replayed copy is refused, and changes nothing.
 //! # let mut again = [0u8; 1500];
 //! # again[..rtp.len()].copy_from_slice(&rtp);
-//! # let mut client2 = SrtpSession::<4>::from_keying_material(profile, &material, Role::Client, Config::default())?;
+//! # let mut client2 = SrtpSession::<4>::from_keying_material(profile, &material, DtlsRole::Client, Config::default())?;
 //! # let n2 = client2.protect_rtp(&mut again, rtp.len())?;
 //! assert!(matches!(server.unprotect_rtp(&mut again[..n2]), Err(srtp_core::Error::Replayed { .. })));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -90,7 +90,7 @@ mod table;
 pub use cipher::aes_cm_apply_keystream;
 pub use context::{Config, SrtpContext, StreamStart};
 pub use error::{Error, KeyError};
-pub use keys::{DtlsSrtpKeys, MasterKey, Role, SessionKeys};
+pub use keys::{DtlsRole, DtlsSrtpKeys, MasterKey, SessionKeys};
 pub use profile::Profile;
 pub use session::SrtpSession;
 

@@ -2,7 +2,7 @@
 
 use crate::context::{Config, SrtpContext};
 use crate::error::{Error, KeyError};
-use crate::keys::{DtlsSrtpKeys, Role};
+use crate::keys::{DtlsRole, DtlsSrtpKeys};
 use crate::profile::Profile;
 
 /// An outbound context (our key) and an inbound one (the peer's key), as a peer connection
@@ -28,7 +28,7 @@ impl<const N: usize, const W: usize> SrtpSession<N, W> {
     pub fn from_keying_material(
         profile: Profile,
         material: &[u8],
-        role: Role,
+        role: DtlsRole,
         config: Config,
     ) -> Result<Self, KeyError> {
         Self::new(

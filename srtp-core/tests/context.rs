@@ -5,7 +5,7 @@
 mod support;
 
 use srtp_core::{
-    Config, DtlsSrtpKeys, Error, KeyError, MasterKey, Profile, Role, SrtpContext, SrtpSession,
+    Config, DtlsRole, DtlsSrtpKeys, Error, KeyError, MasterKey, Profile, SrtpContext, SrtpSession,
     StreamStart,
 };
 use support::rtp_packet;
@@ -327,7 +327,8 @@ fn srtcp_round_trip_with_e_flag_set_and_clear() {
 fn dtls_keying_material_roles_pair_up() {
     for profile in Profile::ALL {
         let material: Vec<u8> = (0..profile.keying_material_len() as u8).collect();
-        let client = DtlsSrtpKeys::from_keying_material(profile, &material, Role::Client).unwrap();
+        let client =
+            DtlsSrtpKeys::from_keying_material(profile, &material, DtlsRole::Client).unwrap();
         let (k, s) = (profile.key_len(), profile.salt_len());
         assert_eq!(client.local.key(), &material[..k]);
         assert_eq!(client.remote.key(), &material[k..2 * k]);
@@ -337,14 +338,14 @@ fn dtls_keying_material_roles_pair_up() {
         let mut a = SrtpSession::<2>::from_keying_material(
             profile,
             &material,
-            Role::Client,
+            DtlsRole::Client,
             Config::default(),
         )
         .unwrap();
         let mut b = SrtpSession::<2>::from_keying_material(
             profile,
             &material,
-            Role::Server,
+            DtlsRole::Server,
             Config::default(),
         )
         .unwrap();
@@ -372,7 +373,8 @@ fn dtls_keying_material_roles_pair_up() {
         ));
     }
     assert_eq!(
-        DtlsSrtpKeys::from_keying_material(Profile::AeadAes128Gcm, &[0; 60], Role::Client).err(),
+        DtlsSrtpKeys::from_keying_material(Profile::AeadAes128Gcm, &[0; 60], DtlsRole::Client)
+            .err(),
         Some(KeyError::WrongLength {
             expected: 56,
             got: 60

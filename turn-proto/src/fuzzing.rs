@@ -4,7 +4,7 @@
 
 use crate::client::{TurnClient, TurnClientConfig, TurnEvent};
 use crate::server::{
-    FixedTables, Output, PeerFilter, ServerAuth, ServerConfig, ServerEvent, TurnServer,
+    FixedTables, Output, PeerFilter, ServerEvent, TurnAuth, TurnConfig, TurnServer,
 };
 use crate::wire::{frame_len, ChannelData, Deframer};
 use core::net::SocketAddr;
@@ -200,13 +200,13 @@ fn pick_transport(op: u8) -> Transport {
 /// A server and a client with an allocation, a permission and a channel for `PEER`.
 fn set_up() -> Option<(Server, SocketAddr, Instant)> {
     let mut e = SeededEntropy::new(1);
-    let auth = ServerAuth::new("fuzz.example", Users, Duration::from_secs(600), &mut e).ok()?;
-    let config = ServerConfig {
+    let auth = TurnAuth::new("fuzz.example", Users, Duration::from_secs(600), &mut e).ok()?;
+    let config = TurnConfig {
         max_allocations: 8,
         max_permissions: 4,
         max_channels: 4,
         peer_filter: PeerFilter::new(),
-        ..ServerConfig::default()
+        ..TurnConfig::default()
     };
     let mut server: Server = TurnServer::new(config, auth, e);
     let mut client: TurnClient<SeededEntropy, 4> = TurnClient::new(

@@ -18,7 +18,7 @@ use sansio::{Instant, Path, Transport};
 use stun_proto::auth::IntegrityKey;
 use stun_proto::wire::attr::{AttrType, Attribute, ErrorCode, PasswordAlgorithm};
 use stun_proto::wire::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
-use turn_proto::server::{Output, ServerConfig, ServerEvent};
+use turn_proto::server::{Output, ServerEvent, TurnConfig};
 use turn_proto::wire::{AddressFamily, RelayProtocol};
 
 /// Builds authenticated requests the way a client would, from the server's 401.
@@ -134,7 +134,7 @@ fn relay_request(server: &mut Server) -> Option<turn_proto::server::RelayRequest
     None
 }
 
-fn setup(config: ServerConfig) -> (Server, Signer, Instant) {
+fn setup(config: TurnConfig) -> (Server, Signer, Instant) {
     let mut s = server(config);
     let now = Instant::from_secs(5);
     let signer = Signer::new(
@@ -154,10 +154,10 @@ fn code(c: ErrorCode) -> Option<Option<ErrorCode>> {
 #[test]
 fn every_error_code_the_issue_lists() {
     use Attribute as T;
-    let (mut s, mut a, now) = setup(ServerConfig {
+    let (mut s, mut a, now) = setup(TurnConfig {
         ipv6: false,
         max_channels: 1,
-        ..ServerConfig::default()
+        ..TurnConfig::default()
     });
     let peer = addr(PEER);
     // 437: no allocation yet.
@@ -360,9 +360,9 @@ fn every_error_code_the_issue_lists() {
 
 #[test]
 fn quota_486_and_capacity_508() {
-    let (mut s, mut a, now) = setup(ServerConfig {
+    let (mut s, mut a, now) = setup(TurnConfig {
         max_allocations_per_user: 1,
-        ..ServerConfig::default()
+        ..TurnConfig::default()
     });
     assert_eq!(
         a.ask(
@@ -423,7 +423,7 @@ fn quota_486_and_capacity_508() {
 
 #[test]
 fn even_port_reservation_token_is_redeemed_once() {
-    let (mut s, mut a, now) = setup(ServerConfig::default());
+    let (mut s, mut a, now) = setup(TurnConfig::default());
     let mut req = [0u8; 512];
     let n = a.request(
         Method::ALLOCATE,
@@ -490,7 +490,7 @@ fn even_port_reservation_token_is_redeemed_once() {
         code(ErrorCode::INSUFFICIENT_CAPACITY)
     );
     // An unclaimed reservation expires after 30 s.
-    let (mut s2, mut a2, now2) = setup(ServerConfig::default());
+    let (mut s2, mut a2, now2) = setup(TurnConfig::default());
     let n = a2.request(
         Method::ALLOCATE,
         &[
@@ -518,7 +518,7 @@ fn even_port_reservation_token_is_redeemed_once() {
 
 #[test]
 fn malformed_datagrams_are_dropped_without_state_change() {
-    let (mut s, mut a, now) = setup(ServerConfig::default());
+    let (mut s, mut a, now) = setup(TurnConfig::default());
     assert_eq!(
         a.ask(
             &mut s,
@@ -595,7 +595,7 @@ proptest! {
 
     #[test]
     fn random_request_sequences_keep_the_server_consistent(steps in proptest::collection::vec(step(), 1..60)) {
-        let config = ServerConfig { max_allocations: 3, max_allocations_per_user: 2, max_permissions: 4, max_channels: 3, ..ServerConfig::default() };
+        let config = TurnConfig { max_allocations: 3, max_allocations_per_user: 2, max_permissions: 4, max_channels: 3, ..TurnConfig::default() };
         let mut s = server(config);
         let mut now = Instant::from_secs(10);
         let paths: Vec<Path> = (0..4).map(|i| Path { remote: SocketAddr::new([192, 0, 2, 10].into(), 40_000 + i), ..client_path(Transport::Udp).reversed() }).collect();

@@ -14,11 +14,11 @@ use sansio::SansIo as _;
 use sansio::{Instant, Path, Transport};
 use stun_proto::wire::attr::ErrorCode;
 use turn_proto::client::TurnEvent;
-use turn_proto::server::{CloseReason, PeerFilter, ServerConfig, ServerEvent};
+use turn_proto::server::{CloseReason, PeerFilter, ServerEvent, TurnConfig};
 
 fn net(user: &str, pass: &str) -> Net {
     Net::new(
-        server(ServerConfig::default()),
+        server(TurnConfig::default()),
         client(user, pass, Transport::Udp, 1),
     )
 }
@@ -226,9 +226,9 @@ fn denied_peers_get_403_and_family_mismatch_443() {
         peer: v6,
         code: Some(ErrorCode::PEER_ADDRESS_FAMILY_MISMATCH)
     }));
-    let config = ServerConfig {
+    let config = TurnConfig {
         peer_filter: PeerFilter::new().allow_loopback().unwrap(),
-        ..ServerConfig::default()
+        ..TurnConfig::default()
     };
     let mut open = Net::new(server(config), client("alice", "secret", Transport::Udp, 2));
     open.allocate();
@@ -243,10 +243,10 @@ fn denied_peers_get_403_and_family_mismatch_443() {
 
 #[test]
 fn per_user_and_total_quotas() {
-    let config = ServerConfig {
+    let config = TurnConfig {
         max_allocations_per_user: 1,
         max_allocations: 2,
-        ..ServerConfig::default()
+        ..TurnConfig::default()
     };
     let mut n = Net::new(server(config), client("alice", "secret", Transport::Udp, 1));
     n.allocate();
@@ -337,7 +337,7 @@ fn stale_nonce_is_retried_transparently() {
 #[test]
 fn tcp_control_connection_pads_channel_data() {
     let mut n = Net::new(
-        server(ServerConfig::default()),
+        server(TurnConfig::default()),
         client("alice", "secret", Transport::Tcp, 1),
     );
     n.allocate();
@@ -365,7 +365,7 @@ fn rfc6062_connect_and_bind() {
     let c =
         turn_proto::client::TurnClient::new(cfg, "alice", "secret", sansio::SeededEntropy::new(5))
             .unwrap();
-    let mut n = Net::new(server(ServerConfig::default()), c);
+    let mut n = Net::new(server(TurnConfig::default()), c);
     n.allocate();
     let peer = addr(PEER);
     n.client.create_permission(n.now, peer.ip()).unwrap();
@@ -458,14 +458,14 @@ fn rfc6062_connect_and_bind() {
 #[test]
 fn fixed_tables_without_alloc_refuse_beyond_capacity() {
     use turn_proto::client::{TurnClient, TurnClientConfig};
-    use turn_proto::server::{FixedTables, Output, ServerAuth, TurnServer};
+    use turn_proto::server::{FixedTables, Output, TurnAuth, TurnServer};
     let mut e = sansio::SeededEntropy::new(3);
-    let auth = ServerAuth::new(REALM, Users, Duration::from_secs(600), &mut e).unwrap();
+    let auth = TurnAuth::new(REALM, Users, Duration::from_secs(600), &mut e).unwrap();
     // Two allocations fit; max_allocations is larger, so the third hits the tables: 508.
     let mut s: TurnServer<Users, sansio::SeededEntropy, FixedTables<2, 2>> = TurnServer::new(
-        ServerConfig {
+        TurnConfig {
             max_allocations: 10,
-            ..ServerConfig::default()
+            ..TurnConfig::default()
         },
         auth,
         e,
@@ -528,7 +528,7 @@ fn fixed_tables_without_alloc_refuse_beyond_capacity() {
 fn tcp_stream_cut_by_the_deframer_in_odd_chunks() {
     use turn_proto::wire::{Deframer, FrameKind};
     let mut n = Net::new(
-        server(ServerConfig::default()),
+        server(TurnConfig::default()),
         client("alice", "secret", Transport::Tcp, 1),
     );
     n.allocate();

@@ -10,7 +10,7 @@
 //! space, through the core's zero-copy methods rather than its `SansIo` queue.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), adapters::turn::Error> {
+//! # async fn demo() -> Result<(), adapters::turn::RunError> {
 //! let mut settings = adapters::turn::Settings::default();
 //! settings.listen = vec!["127.0.0.1:3478".parse().unwrap()];
 //! settings.relay_ips = vec!["127.0.0.1".parse().unwrap()];
@@ -34,28 +34,28 @@ use std::rc::Rc;
 use std::time::Duration;
 use stun_proto::auth::UserTable;
 use tokio::net::{TcpListener, UdpSocket};
-use turn_proto::server::{Bandwidth, IpRange, PeerFilter, ServerAuth, ServerConfig, TurnServer};
+use turn_proto::server::{BandwidthCap, IpRange, PeerFilter, TurnAuth, TurnConfig, TurnServer};
 
 use crate::{Clock, OsEntropy};
 
 /// Why the server could not start or stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Error {
+pub enum RunError {
     /// The settings are unusable.
     Usage(String),
     /// A socket could not be bound or failed.
     Network(String),
 }
 
-impl fmt::Display for Error {
+impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(m) | Error::Network(m) => f.write_str(m),
+            RunError::Usage(m) | RunError::Network(m) => f.write_str(m),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for RunError {}
 
 /// Everything the server runs with, after merging.
 #[derive(Debug, Clone)]
@@ -83,7 +83,7 @@ pub struct Settings {
     /// Most allocations per user.
     pub user_quota: usize,
     /// Per-allocation bandwidth.
-    pub bandwidth: Option<Bandwidth>,
+    pub bandwidth: Option<BandwidthCap>,
     /// Allocation lifetime cap.
     pub max_lifetime: Duration,
     /// Channel lifetime.
@@ -143,7 +143,7 @@ impl Default for Settings {
 }
 
 /// [`serve`] on a current-thread runtime's `LocalSet`, until `shutdown` resolves.
-pub async fn run(settings: Settings, shutdown: impl std::future::Future) -> Result<(), Error> {
+pub async fn run(settings: Settings, shutdown: impl std::future::Future) -> Result<(), RunError> {
     let local = tokio::task::LocalSet::new();
     local
         .run_until(serve(settings, async {
@@ -152,8 +152,8 @@ pub async fn run(settings: Settings, shutdown: impl std::future::Future) -> Resu
         .await
 }
 
-fn server_config(s: &Settings) -> Result<ServerConfig, Error> {
-    let bad = |what: &str| Error::Usage(format!("peer filter: {what}"));
+fn server_config(s: &Settings) -> Result<TurnConfig, RunError> {
+    let bad = |what: &str| RunError::Usage(format!("peer filter: {what}"));
     let mut filter = PeerFilter::new();
     if s.allow_loopback {
         filter = filter.allow_loopback().map_err(|_| bad("too many rules"))?;
@@ -178,7 +178,7 @@ fn server_config(s: &Settings) -> Result<ServerConfig, Error> {
             .own_address(ip)
             .map_err(|_| bad("too many own addresses"))?;
     }
-    let mut c = ServerConfig::default();
+    let mut c = TurnConfig::default();
     c.software = s
         .software
         .then_some(concat!("p2p ", env!("CARGO_PKG_VERSION")));
@@ -197,24 +197,24 @@ fn server_config(s: &Settings) -> Result<ServerConfig, Error> {
     Ok(c)
 }
 
-fn make_server(s: &Settings) -> Result<state::Server, Error> {
+fn make_server(s: &Settings) -> Result<state::Server, RunError> {
     let users = UserTable::with_users(
         &s.realm,
         s.users.iter().map(|(n, p)| (n.as_str(), p.as_str())),
     );
     let mut entropy = OsEntropy;
-    let mut auth = ServerAuth::new(&s.realm, users, s.nonce_lifetime, &mut entropy)
-        .map_err(|e| Error::Usage(format!("--realm: {e}")))?;
+    let mut auth = TurnAuth::new(&s.realm, users, s.nonce_lifetime, &mut entropy)
+        .map_err(|e| RunError::Usage(format!("--realm: {e}")))?;
     if let Some(secret) = &s.secret {
         auth = auth
             .with_rest_secret(secret.as_bytes())
-            .map_err(|e| Error::Usage(format!("--static-auth-secret: {e}")))?;
+            .map_err(|e| RunError::Usage(format!("--static-auth-secret: {e}")))?;
     }
     Ok(TurnServer::new(server_config(s)?, auth, entropy))
 }
 
-fn udp_listener(addr: SocketAddr, buffer: usize) -> Result<UdpSocket, Error> {
-    let net = |e: std::io::Error| Error::Network(format!("cannot bind UDP {addr}: {e}"));
+fn udp_listener(addr: SocketAddr, buffer: usize) -> Result<UdpSocket, RunError> {
+    let net = |e: std::io::Error| RunError::Network(format!("cannot bind UDP {addr}: {e}"));
     let s =
         Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(net)?;
     // Best effort: the kernel caps these at net.core.{r,w}mem_max.
@@ -231,7 +231,7 @@ fn udp_listener(addr: SocketAddr, buffer: usize) -> Result<UdpSocket, Error> {
 pub async fn serve(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()>,
-) -> Result<(), Error> {
+) -> Result<(), RunError> {
     let clock = Clock::new();
     let server = make_server(&settings)?;
     let shared: Shared = Rc::new(RefCell::new(Core::new(server, clock, &settings)));
@@ -241,15 +241,17 @@ pub async fn serve(
             let sock = Rc::new(udp_listener(addr, settings.socket_buffer)?);
             let bound = sock
                 .local_addr()
-                .map_err(|e| Error::Network(e.to_string()))?;
+                .map_err(|e| RunError::Network(e.to_string()))?;
             shared.borrow_mut().listeners.push((bound, sock.clone()));
             tasks.spawn_local(udp::listener_loop(shared.clone(), sock, bound));
         }
         if settings.tcp {
             let l = TcpListener::bind(addr)
                 .await
-                .map_err(|e| Error::Network(format!("cannot bind TCP {addr}: {e}")))?;
-            let bound = l.local_addr().map_err(|e| Error::Network(e.to_string()))?;
+                .map_err(|e| RunError::Network(format!("cannot bind TCP {addr}: {e}")))?;
+            let bound = l
+                .local_addr()
+                .map_err(|e| RunError::Network(e.to_string()))?;
             let max = settings.max_tcp_connections;
             tasks.spawn_local(tcp::accept_loop(shared.clone(), l, bound, max));
         }
@@ -258,7 +260,7 @@ pub async fn serve(
     if let Some(addr) = settings.metrics {
         let l = metrics::bind(addr)
             .await
-            .map_err(|e| Error::Network(format!("cannot bind metrics {addr}: {e}")))?;
+            .map_err(|e| RunError::Network(format!("cannot bind metrics {addr}: {e}")))?;
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
         tasks.spawn_local(metrics::serve(shared.clone(), l));
     }

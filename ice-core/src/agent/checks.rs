@@ -1,6 +1,6 @@
 //! Sending connectivity checks and handling their outcomes (RFC 8445 §7.2).
 
-use super::{CheckKind, Credentials, IceAgent, IceConfig, InFlight, MSG};
+use super::{CheckKind, IceAgent, IceConfig, IceCredentials, InFlight, MSG};
 use crate::candidate::{priority, Candidate, CandidateKind};
 use crate::event::IceRole;
 use crate::pair::PairState;
@@ -13,8 +13,8 @@ use stun_proto::wire::Method;
 /// The client that runs our checks: USERNAME `remote:local`, keyed with the remote password.
 pub(crate) fn client<E: Entropy, const T: usize>(
     config: &IceConfig,
-    local: &Credentials,
-    remote: &Credentials,
+    local: &IceCredentials,
+    remote: &IceCredentials,
     entropy: E,
 ) -> StunClient<E, T, MSG> {
     let mut username = heapless::String::<{ 2 * super::MAX_UFRAG + 1 }>::new();

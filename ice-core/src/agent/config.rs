@@ -11,7 +11,7 @@ pub const MAX_PWD: usize = 96;
 
 /// A TURN server to get relayed candidates from, with long-term credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TurnServer {
+pub struct TurnServerConfig {
     /// The server's address (UDP).
     pub server: SocketAddr,
     /// Username (or a REST-API `expiry:user` name).
@@ -20,10 +20,10 @@ pub struct TurnServer {
     pub password: heapless::String<128>,
 }
 
-impl TurnServer {
+impl TurnServerConfig {
     /// A server entry; `None` when a credential exceeds 128 bytes.
     pub fn new(server: SocketAddr, username: &str, password: &str) -> Option<Self> {
-        Some(TurnServer {
+        Some(TurnServerConfig {
             server,
             username: heapless::String::try_from(username).ok()?,
             password: heapless::String::try_from(password).ok()?,
@@ -53,7 +53,7 @@ pub struct IceConfig {
     /// STUN servers to learn server-reflexive candidates from.
     pub stun_servers: heapless::Vec<SocketAddr, 4>,
     /// TURN servers to allocate relayed candidates on (at most `R` of the agent are used).
-    pub turn_servers: heapless::Vec<TurnServer, 2>,
+    pub turn_servers: heapless::Vec<TurnServerConfig, 2>,
     /// Only use relayed candidates for checks (like `iceTransportPolicy: "relay"`).
     pub relay_only: bool,
     /// SOFTWARE attribute on requests (None saves bytes).

@@ -8,7 +8,7 @@ mod incoming;
 mod nominate;
 mod relay;
 
-pub use config::{IceConfig, TurnServer, MAX_PWD, MAX_UFRAG};
+pub use config::{IceConfig, TurnServerConfig, MAX_PWD, MAX_UFRAG};
 
 use crate::candidate::{Candidate, CandidateKind};
 use crate::event::{IceEvent, IceRole, IceState, SelectedPair};
@@ -80,14 +80,14 @@ impl core::error::Error for IceError {}
 
 /// Local or remote ICE credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Credentials {
+pub struct IceCredentials {
     /// Username fragment.
     pub ufrag: heapless::String<MAX_UFRAG>,
     /// Password.
     pub pwd: heapless::String<MAX_PWD>,
 }
 
-impl Credentials {
+impl IceCredentials {
     /// Fresh random credentials: 8 ufrag characters (48 bits) and 24 password characters
     /// (144 bits), from the ice-char alphabet.
     pub fn random(entropy: &mut dyn Entropy) -> Self {
@@ -99,7 +99,7 @@ impl Credentials {
         for _ in 0..24 {
             let _ = pwd.push(ice_char(entropy));
         }
-        Credentials { ufrag, pwd }
+        IceCredentials { ufrag, pwd }
     }
 
     /// Credentials from the peer's `ice-ufrag` and `ice-pwd`. RFC 8839 asks for at least 4
@@ -109,7 +109,7 @@ impl Credentials {
         if ufrag.is_empty() || pwd.is_empty() || ufrag.contains(':') {
             return Err(IceError::BadCredentials);
         }
-        let mut c = Credentials {
+        let mut c = IceCredentials {
             ufrag: heapless::String::new(),
             pwd: heapless::String::new(),
         };
@@ -147,9 +147,9 @@ pub struct IceAgent<
     pub(crate) entropy: E,
     pub(crate) role: IceRole,
     pub(crate) tie_breaker: u64,
-    pub(crate) local_creds: Credentials,
+    pub(crate) local_creds: IceCredentials,
     pub(crate) local_key: IntegrityKey,
-    pub(crate) remote_creds: Option<Credentials>,
+    pub(crate) remote_creds: Option<IceCredentials>,
     pub(crate) remote_lite: bool,
     /// ICE restarts so far (salts each new check client's entropy).
     pub(crate) restarts: u32,
@@ -183,7 +183,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 {
     /// A new agent in `role` with fresh local credentials.
     pub fn new(config: IceConfig, role: IceRole, mut entropy: E) -> Self {
-        let local_creds = Credentials::random(&mut entropy);
+        let local_creds = IceCredentials::random(&mut entropy);
         let local_key = IntegrityKey::short_term(local_creds.pwd.as_bytes());
         let tie_breaker = entropy.next_u64();
         let gatherer = gather::client(&config, Forked::new(entropy.clone(), 1));
@@ -229,7 +229,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     }
 
     /// Our credentials, to send to the peer (`a=ice-ufrag`, `a=ice-pwd`).
-    pub fn local_credentials(&self) -> &Credentials {
+    pub fn local_credentials(&self) -> &IceCredentials {
         &self.local_creds
     }
 
@@ -339,7 +339,12 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// The peer's credentials (from its SDP or signaling). Checks start once these and at
     /// least one remote candidate are known. `remote_lite`: the peer is an ICE-lite agent.
-    pub fn set_remote_credentials(&mut self, now: Instant, creds: Credentials, remote_lite: bool) {
+    pub fn set_remote_credentials(
+        &mut self,
+        now: Instant,
+        creds: IceCredentials,
+        remote_lite: bool,
+    ) {
         self.now = now;
         self.remote_lite = remote_lite;
         if remote_lite && !self.config.lite && self.role == IceRole::Controlled {
@@ -401,7 +406,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     pub fn restart(&mut self, now: Instant) {
         self.now = now;
         self.previous = self.selected_pair().or(self.previous);
-        self.local_creds = Credentials::random(&mut self.entropy);
+        self.local_creds = IceCredentials::random(&mut self.entropy);
         self.local_key = IntegrityKey::short_term(self.local_creds.pwd.as_bytes());
         self.restarts = self.restarts.wrapping_add(1);
         self.remote_creds = None;

@@ -10,7 +10,8 @@
 pub mod turn_node;
 
 use ice_core::{
-    Credentials, IceAgent, IceConfig, IceEvent, IceRole, IceState, SelectedPair, TurnServer,
+    IceAgent, IceConfig, IceCredentials, IceEvent, IceRole, IceState, SelectedPair,
+    TurnServerConfig,
 };
 use netsim::scenario::{peer_pair, Site};
 use netsim::{HostId, NodeId, Sim};
@@ -113,7 +114,7 @@ impl Harness {
             }
             if opts.turn && !lite {
                 c.turn_servers
-                    .push(TurnServer::new(stun, "user", "pass").unwrap())
+                    .push(TurnServerConfig::new(stun, "user", "pass").unwrap())
                     .unwrap();
             }
             c.relay_only = opts.relay_only;
@@ -158,7 +159,7 @@ impl Harness {
         h
     }
 
-    fn creds(&self, n: NodeId) -> Credentials {
+    fn creds(&self, n: NodeId) -> IceCredentials {
         self.sim.machine::<Agent>(n).local_credentials().clone()
     }
 

@@ -6,9 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use stun_proto::auth::{IntegrityKey, KeyLookup};
 use stun_proto::wire::attr::PasswordAlgorithm;
-use turn_proto::server::{
-    HeapTables, PeerFilter, ServerAuth, ServerConfig, ServerEvent, TurnServer,
-};
+use turn_proto::server::{HeapTables, PeerFilter, ServerEvent, TurnAuth, TurnConfig, TurnServer};
 
 /// The only user: `user` / `pass`.
 #[derive(Debug)]
@@ -38,11 +36,11 @@ impl TurnNode {
     /// the server's own addresses is allowed here: two relayed peers on one server need it.
     pub fn new(listen: SocketAddr, seed: u64) -> Self {
         let mut e = SeededEntropy::new(seed);
-        let auth = ServerAuth::new("sim", OneUser, Duration::from_secs(600), &mut e).unwrap();
+        let auth = TurnAuth::new("sim", OneUser, Duration::from_secs(600), &mut e).unwrap();
         let filter = PeerFilter::new().without_defaults();
-        let config = ServerConfig {
+        let config = TurnConfig {
             peer_filter: filter,
-            ..ServerConfig::default()
+            ..TurnConfig::default()
         };
         TurnNode {
             server: TurnServer::new(config, auth, e),

@@ -8,7 +8,7 @@ use super::build::{
 };
 use super::config::{Capabilities, CodecCap, DataCaps, LocalSession, MediaCaps};
 use super::NegotiationError;
-use crate::attribute::{Attribute, Extmap, Rtpmap};
+use crate::attribute::{Extmap, Rtpmap, SdpAttribute};
 use crate::codec::{Codec, CodecTable};
 use crate::error::{BuildError, Limit};
 use crate::fmtp::{self, FmtpParams, H264Params, ProfileLevelId};
@@ -260,7 +260,7 @@ fn reject<'a, const M: usize, const A: usize, const C: usize>(
     d.connection = Some(Connection::UNSPECIFIED);
     sdp.push_media(d)?;
     if let Some(mid) = m.mid() {
-        sdp.push_attribute(Attribute::Mid(mid))?;
+        sdp.push_attribute(SdpAttribute::Mid(mid))?;
     }
     Ok(())
 }
@@ -305,8 +305,8 @@ fn answer_data<'a, const M: usize, const A: usize, const C: usize>(
     st: &mut Answering<'a, M>,
 ) -> Result<(), NegotiationError> {
     accept(sdp, local, m, m.desc.formats.clone(), st)?;
-    sdp.push_attribute(Attribute::SctpPort(data.sctp_port))?;
-    sdp.push_attribute(Attribute::MaxMessageSize(data.max_message_size))?;
+    sdp.push_attribute(SdpAttribute::SctpPort(data.sctp_port))?;
+    sdp.push_attribute(SdpAttribute::MaxMessageSize(data.max_message_size))?;
     candidates(sdp, local, st)?;
     Ok(())
 }
@@ -327,7 +327,7 @@ fn answer_rtp<'a, const M: usize, const A: usize, const C: usize>(
     accept(sdp, local, m, Formats::Payloads(pts), st)?;
     for x in m.extmaps() {
         if caps.extensions.iter().any(|e| e.uri == x.uri) {
-            sdp.push_attribute(Attribute::Extmap(Extmap {
+            sdp.push_attribute(SdpAttribute::Extmap(Extmap {
                 id: x.id,
                 direction: x.direction.map(Direction::reversed),
                 uri: x.uri,
@@ -336,7 +336,7 @@ fn answer_rtp<'a, const M: usize, const A: usize, const C: usize>(
         }
     }
     let direction = Direction::answer(m.direction(), caps.direction);
-    sdp.push_attribute(Attribute::Direction(direction))?;
+    sdp.push_attribute(SdpAttribute::Direction(direction))?;
     let slot = usize::from(m.desc.kind == MediaKind::Video);
     let track = match (caps.track, st.track_done.get_mut(slot)) {
         (Some(t), Some(done)) if direction.sends() && !*done => {
@@ -349,10 +349,10 @@ fn answer_rtp<'a, const M: usize, const A: usize, const C: usize>(
         msid_attr(sdp, t)?;
     }
     if m.rtcp_mux() {
-        sdp.push_attribute(Attribute::RtcpMux)?;
+        sdp.push_attribute(SdpAttribute::RtcpMux)?;
     }
     if m.rtcp_rsize() && local.rtcp_rsize {
-        sdp.push_attribute(Attribute::RtcpRsize)?;
+        sdp.push_attribute(SdpAttribute::RtcpRsize)?;
     }
     for c in choices {
         let rtpmap = Rtpmap {

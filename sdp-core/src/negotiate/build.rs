@@ -1,7 +1,7 @@
 //! Writing the attributes offers and answers share, in the order browsers write them.
 
 use super::config::{LocalSession, LocalTrack};
-use crate::attribute::{Attribute, Rtpmap};
+use crate::attribute::{Rtpmap, SdpAttribute};
 use crate::error::BuildError;
 use crate::fmtp::FmtpParams;
 use crate::model::SessionDescription;
@@ -27,10 +27,10 @@ pub(crate) fn session_attrs<'a, const M: usize, const A: usize, const C: usize>(
     mixed: bool,
 ) -> Result<(), BuildError> {
     if local.ice_lite {
-        sdp.push_session_attribute(Attribute::IceLite)?;
+        sdp.push_session_attribute(SdpAttribute::IceLite)?;
     }
     if mixed {
-        sdp.push_session_attribute(Attribute::ExtmapAllowMixed)?;
+        sdp.push_session_attribute(SdpAttribute::ExtmapAllowMixed)?;
     }
     Ok(())
 }
@@ -42,15 +42,15 @@ pub(crate) fn transport_attrs<'a, const M: usize, const A: usize, const C: usize
     setup: Setup,
     mid: Option<&'a str>,
 ) -> Result<(), BuildError> {
-    sdp.push_attribute(Attribute::IceUfrag(local.ice_ufrag))?;
-    sdp.push_attribute(Attribute::IcePwd(local.ice_pwd))?;
+    sdp.push_attribute(SdpAttribute::IceUfrag(local.ice_ufrag))?;
+    sdp.push_attribute(SdpAttribute::IcePwd(local.ice_pwd))?;
     if local.trickle {
-        sdp.push_attribute(Attribute::IceOptions("trickle"))?;
+        sdp.push_attribute(SdpAttribute::IceOptions("trickle"))?;
     }
-    sdp.push_attribute(Attribute::Fingerprint(local.fingerprint))?;
-    sdp.push_attribute(Attribute::Setup(setup))?;
+    sdp.push_attribute(SdpAttribute::Fingerprint(local.fingerprint))?;
+    sdp.push_attribute(SdpAttribute::Setup(setup))?;
     if let Some(mid) = mid {
-        sdp.push_attribute(Attribute::Mid(mid))?;
+        sdp.push_attribute(SdpAttribute::Mid(mid))?;
     }
     Ok(())
 }
@@ -61,10 +61,10 @@ pub(crate) fn candidate_attrs<'a, const M: usize, const A: usize, const C: usize
     local: &LocalSession<'a>,
 ) -> Result<(), BuildError> {
     for c in local.candidates {
-        sdp.push_attribute(Attribute::Candidate(c))?;
+        sdp.push_attribute(SdpAttribute::CandidateLine(c))?;
     }
     if local.end_of_candidates {
-        sdp.push_attribute(Attribute::EndOfCandidates)?;
+        sdp.push_attribute(SdpAttribute::EndOfCandidates)?;
     }
     Ok(())
 }
@@ -78,16 +78,16 @@ pub(crate) fn codec_attrs<'a, const M: usize, const A: usize, const C: usize>(
     fb: RtcpFbSet,
 ) -> Result<(), BuildError> {
     let pt = rtpmap.pt;
-    sdp.push_attribute(Attribute::Rtpmap(rtpmap))?;
+    sdp.push_attribute(SdpAttribute::Rtpmap(rtpmap))?;
     for (kind, param) in fb.iter() {
-        sdp.push_attribute(Attribute::RtcpFb {
+        sdp.push_attribute(SdpAttribute::RtcpFb {
             pt: Some(pt),
             kind,
             param,
         })?;
     }
     if !params.is_empty() {
-        sdp.push_attribute(Attribute::Fmtp { pt, params })?;
+        sdp.push_attribute(SdpAttribute::Fmtp { pt, params })?;
     }
     Ok(())
 }
@@ -97,7 +97,7 @@ pub(crate) fn msid_attr<'a, const M: usize, const A: usize, const C: usize>(
     sdp: &mut SessionDescription<'a, M, A, C>,
     track: &LocalTrack<'a>,
 ) -> Result<(), BuildError> {
-    sdp.push_attribute(Attribute::Msid {
+    sdp.push_attribute(SdpAttribute::Msid {
         stream: track.stream_id,
         track: Some(track.track_id),
     })
@@ -117,13 +117,13 @@ pub(crate) fn ssrc_attrs<'a, const M: usize, const A: usize, const C: usize>(
         // Capacity is 4; two always fit.
         let _ = ssrcs.push(track.ssrc);
         let _ = ssrcs.push(r);
-        sdp.push_attribute(Attribute::SsrcGroup {
+        sdp.push_attribute(SdpAttribute::SsrcGroup {
             semantics: "FID",
             ssrcs,
         })?;
     }
     for ssrc in core::iter::once(track.ssrc).chain(rtx_ssrc) {
-        sdp.push_attribute(Attribute::Ssrc {
+        sdp.push_attribute(SdpAttribute::Ssrc {
             ssrc,
             name: "cname",
             value: Some(track.cname),

@@ -169,7 +169,7 @@ pub struct LocalSession<'a> {
     /// Our role when an offer says `actpass`: `Active` (DTLS client, what browsers pick)
     /// or `Passive`.
     pub answer_setup: Setup,
-    /// Candidate values (after `candidate:`) to include.
+    /// CandidateLine values (after `candidate:`) to include.
     pub candidates: &'a [&'a str],
     /// Write `a=end-of-candidates` after them.
     pub end_of_candidates: bool,

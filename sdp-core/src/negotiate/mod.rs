@@ -3,9 +3,9 @@
 //!
 //! ```text
 //! answerer:  offer = parse(text)  →  answer = create_answer(&offer, &local, &caps)
-//!            negotiate(&offer, &answer, Role::Answerer)      → Negotiated
+//!            negotiate(&offer, &answer, SdpRole::Answerer)      → Negotiated
 //! offerer:   offer = create_offer(&local, &caps)  …  answer = parse(text)
-//!            negotiate(&offer, &answer, Role::Offerer)       → Negotiated
+//!            negotiate(&offer, &answer, SdpRole::Offerer)       → Negotiated
 //! ```
 
 mod answer;
@@ -20,8 +20,8 @@ pub use config::{
 };
 pub use offer::{create_offer, RTP_PROTO, SCTP_PROTO};
 pub use result::{
-    negotiate, IceParameters, Negotiated, NegotiatedCodec, NegotiatedMedia, RemoteTrack, Role,
-    SctpParameters,
+    negotiate, IceParameters, Negotiated, NegotiatedCodec, NegotiatedMedia, RemoteTrack,
+    SctpParameters, SdpRole,
 };
 
 use crate::error::{BuildError, Limit};

@@ -5,7 +5,7 @@ use super::build::{
     candidate_attrs, codec_attrs, msid_attr, origin, session_attrs, ssrc_attrs, transport_attrs,
 };
 use super::config::{Capabilities, DataCaps, LocalSession, MediaCaps};
-use crate::attribute::{Attribute, Rtpmap};
+use crate::attribute::{Rtpmap, SdpAttribute};
 use crate::error::{BuildError, Limit};
 use crate::fmtp::FmtpParams;
 use crate::model::{Formats, Group, MediaDescription, SessionDescription};
@@ -84,21 +84,21 @@ fn offer_rtp<'a, const M: usize, const A: usize, const C: usize>(
     sdp.push_media(m)?;
     transport_attrs(sdp, local, Setup::ActPass, Some(mid))?;
     for x in caps.extensions {
-        sdp.push_attribute(Attribute::Extmap(crate::attribute::Extmap {
+        sdp.push_attribute(SdpAttribute::Extmap(crate::attribute::Extmap {
             id: x.id,
             direction: None,
             uri: x.uri,
             attributes: None,
         }))?;
     }
-    sdp.push_attribute(Attribute::Direction(caps.direction))?;
+    sdp.push_attribute(SdpAttribute::Direction(caps.direction))?;
     let track = caps.track.filter(|_| caps.direction.sends());
     if let Some(t) = &track {
         msid_attr(sdp, t)?;
     }
-    sdp.push_attribute(Attribute::RtcpMux)?;
+    sdp.push_attribute(SdpAttribute::RtcpMux)?;
     if local.rtcp_rsize {
-        sdp.push_attribute(Attribute::RtcpRsize)?;
+        sdp.push_attribute(SdpAttribute::RtcpRsize)?;
     }
     let mut any_rtx = false;
     for c in caps.codecs {
@@ -154,8 +154,8 @@ fn offer_data<'a, const M: usize, const A: usize, const C: usize>(
     m.connection = Some(Connection::UNSPECIFIED);
     sdp.push_media(m)?;
     transport_attrs(sdp, local, Setup::ActPass, Some(mid))?;
-    sdp.push_attribute(Attribute::SctpPort(data.sctp_port))?;
-    sdp.push_attribute(Attribute::MaxMessageSize(data.max_message_size))?;
+    sdp.push_attribute(SdpAttribute::SctpPort(data.sctp_port))?;
+    sdp.push_attribute(SdpAttribute::MaxMessageSize(data.max_message_size))?;
     if first {
         candidate_attrs(sdp, local)?;
     }

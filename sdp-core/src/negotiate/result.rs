@@ -4,7 +4,7 @@
 
 use super::config::Extension;
 use super::NegotiationError;
-use crate::attribute::Attribute;
+use crate::attribute::SdpAttribute;
 use crate::codec::CodecTable;
 use crate::error::Limit;
 use crate::fmtp::{FmtpParams, H264Params, OpusParams};
@@ -14,7 +14,7 @@ use heapless::Vec;
 
 /// Which side of the offer/answer exchange this side was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
+pub enum SdpRole {
     /// We sent the offer.
     Offerer,
     /// We sent the answer.
@@ -171,7 +171,7 @@ pub struct Negotiated<
     const K: usize = 16,
 > {
     /// Which side we were.
-    pub role: Role,
+    pub role: SdpRole,
     /// Our ICE parameters.
     pub local_ice: IceParameters<'a>,
     /// The peer's ICE parameters.
@@ -225,7 +225,7 @@ pub fn negotiate<
 >(
     offer: &SessionDescription<'a, M1, A1, C1>,
     answer: &SessionDescription<'a, M2, A2, C2>,
-    role: Role,
+    role: SdpRole,
 ) -> Result<Negotiated<'a, M, C, E, K>, NegotiationError> {
     if offer.media_count() != answer.media_count() {
         return Err(NegotiationError::SectionCount {
@@ -239,8 +239,8 @@ pub fn negotiate<
     let a = side::<C2, K>(&am, answer.ice_lite())?;
     let dtls_role = dtls_role(am.setup(), role)?;
     let (local, remote) = match role {
-        Role::Answerer => (a, o),
-        Role::Offerer => (o, a),
+        SdpRole::Answerer => (a, o),
+        SdpRole::Offerer => (o, a),
     };
     let mut n = Negotiated {
         role,
@@ -340,7 +340,7 @@ fn side<'a, const C: usize, const K: usize>(
     };
     let mut candidates = Vec::new();
     for a in m.attributes {
-        if let Attribute::Candidate(c) = a {
+        if let SdpAttribute::CandidateLine(c) = a {
             candidates
                 .push(*c)
                 .map_err(|_| NegotiationError::TooMany(Limit::Candidates))?;
@@ -357,13 +357,13 @@ fn side<'a, const C: usize, const K: usize>(
 }
 
 /// Our DTLS role from the answer's `a=setup` (RFC 8842 §5.3).
-fn dtls_role(answer_setup: Option<Setup>, role: Role) -> Result<DtlsRole, NegotiationError> {
+fn dtls_role(answer_setup: Option<Setup>, role: SdpRole) -> Result<DtlsRole, NegotiationError> {
     let answerer_is_client = match answer_setup {
         Some(Setup::Active) => true,
         Some(Setup::Passive) => false,
         _ => return Err(NegotiationError::BadSetup),
     };
-    Ok(if answerer_is_client == (role == Role::Answerer) {
+    Ok(if answerer_is_client == (role == SdpRole::Answerer) {
         DtlsRole::Client
     } else {
         DtlsRole::Server
@@ -373,16 +373,16 @@ fn dtls_role(answer_setup: Option<Setup>, role: Role) -> Result<DtlsRole, Negoti
 fn sctp<'a, const C1: usize, const C2: usize>(
     om: &Media<'_, 'a, C1>,
     am: &Media<'_, 'a, C2>,
-    role: Role,
+    role: SdpRole,
 ) -> SctpParameters<'a> {
     let (lp, lm, rp, rm) = match role {
-        Role::Offerer => (
+        SdpRole::Offerer => (
             om.sctp_port(),
             om.max_message_size(),
             am.sctp_port(),
             am.max_message_size(),
         ),
-        Role::Answerer => (
+        SdpRole::Answerer => (
             am.sctp_port(),
             am.max_message_size(),
             om.sctp_port(),
@@ -401,13 +401,13 @@ fn sctp<'a, const C1: usize, const C2: usize>(
 fn section<'a, const C1: usize, const C2: usize, const C: usize, const E: usize>(
     om: &Media<'_, 'a, C1>,
     am: &Media<'_, 'a, C2>,
-    role: Role,
+    role: SdpRole,
     bundled: bool,
 ) -> Result<NegotiatedMedia<'a, C, E>, NegotiationError> {
     let rejected = am.is_rejected() && !bundled;
     let direction = match role {
-        Role::Answerer => am.direction(),
-        Role::Offerer => am.direction().reversed(),
+        SdpRole::Answerer => am.direction(),
+        SdpRole::Offerer => am.direction().reversed(),
     };
     let mut out = NegotiatedMedia {
         index: am.index,
@@ -433,8 +433,8 @@ fn section<'a, const C1: usize, const C2: usize, const C: usize, const E: usize>
     out.extensions = extensions(om, am)?;
     if out.direction.receives() {
         out.remote_track = Some(match role {
-            Role::Answerer => remote_track(*om),
-            Role::Offerer => remote_track(*am),
+            SdpRole::Answerer => remote_track(*om),
+            SdpRole::Offerer => remote_track(*am),
         });
     }
     Ok(out)
@@ -448,7 +448,7 @@ fn bit(pt: u8) -> u128 {
 fn codecs<'a, const C1: usize, const C2: usize, const C: usize>(
     om: &Media<'_, 'a, C1>,
     am: &Media<'_, 'a, C2>,
-    role: Role,
+    role: SdpRole,
 ) -> Result<Vec<NegotiatedCodec<'a>, C>, NegotiationError> {
     let (ot, at) = (CodecTable::new(om), CodecTable::new(am));
     let mut out: Vec<NegotiatedCodec<'a>, C> = Vec::new();
@@ -471,8 +471,8 @@ fn codecs<'a, const C1: usize, const C2: usize, const C: usize>(
             continue;
         }
         let (local_params, remote_params) = match role {
-            Role::Answerer => (ac.params, oc.params),
-            Role::Offerer => (oc.params, ac.params),
+            SdpRole::Answerer => (ac.params, oc.params),
+            SdpRole::Offerer => (oc.params, ac.params),
         };
         out.push(NegotiatedCodec {
             pt,

@@ -19,7 +19,7 @@ pub type Username = heapless::String<MAX_USERNAME>;
 
 /// How the server authenticates requests.
 #[derive(Debug)]
-pub struct ServerAuth<L> {
+pub struct TurnAuth<L> {
     realm: heapless::String<MAX_REALM>,
     users: L,
     rest: Option<IntegrityKey>,
@@ -42,7 +42,7 @@ pub(crate) struct Authed<'m> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Refusal(pub(crate) ErrorCode);
 
-impl<L: KeyLookup> ServerAuth<L> {
+impl<L: KeyLookup> TurnAuth<L> {
     /// Long-term credentials in `realm` with keys from `users`; nonces last `nonce_lifetime`
     /// (coturn: 600 s) and are keyed with a secret drawn from `entropy`.
     pub fn new(
@@ -52,7 +52,7 @@ impl<L: KeyLookup> ServerAuth<L> {
         entropy: &mut dyn Entropy,
     ) -> Result<Self, ConfigError> {
         let realm = heapless::String::try_from(realm).map_err(|_| ConfigError::RealmTooLong)?;
-        Ok(ServerAuth {
+        Ok(TurnAuth {
             realm,
             users,
             rest: None,

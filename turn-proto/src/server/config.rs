@@ -1,13 +1,13 @@
 //! Server settings and counters.
 
 use super::peer_filter::PeerFilter;
-use super::quota::Bandwidth;
+use super::quota::BandwidthCap;
 use core::time::Duration;
 
 /// Server settings. [`Default`] follows RFC 8656 and coturn's defaults, with the peer filter
 /// denying private ranges.
 #[derive(Clone, Debug)]
-pub struct ServerConfig {
+pub struct TurnConfig {
     /// SOFTWARE in responses to authenticated requests.
     pub software: Option<&'static str>,
     /// Lifetime granted when the client asks for less or nothing (RFC 8656: 600 s).
@@ -34,7 +34,7 @@ pub struct ServerConfig {
     /// Most RFC 6062 peer connections per allocation (beyond: 508).
     pub max_connections: usize,
     /// Per-allocation bandwidth cap; `None` for none.
-    pub bandwidth: Option<Bandwidth>,
+    pub bandwidth: Option<BandwidthCap>,
     /// Grant IPv4 relays.
     pub ipv4: bool,
     /// Grant IPv6 relays.
@@ -48,9 +48,9 @@ pub struct ServerConfig {
     pub peer_filter: PeerFilter,
 }
 
-impl Default for ServerConfig {
+impl Default for TurnConfig {
     fn default() -> Self {
-        ServerConfig {
+        TurnConfig {
             software: None,
             default_lifetime: Duration::from_secs(600),
             max_lifetime: Duration::from_secs(3600),
@@ -75,7 +75,7 @@ impl Default for ServerConfig {
 
 /// Counters since start, for metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ServerStats {
+pub struct TurnStats {
     /// Allocations granted.
     pub allocations_created: u64,
     /// Allocations ended (deleted, expired or closed).

@@ -25,12 +25,12 @@ mod requests;
 mod tables;
 mod tcp;
 
-pub use auth::{ConfigError, ServerAuth, Username};
+pub use auth::{ConfigError, TurnAuth, Username};
 pub use auth::{MAX_REALM, MAX_SECRET, MAX_USERNAME};
-pub use config::{ServerConfig, ServerStats};
+pub use config::{TurnConfig, TurnStats};
 pub use event::{CloseReason, ConnectionId, Output, RelayRequest, RelayRequestId, ServerEvent};
 pub use peer_filter::{IpRange, PeerFilter, MAX_OWN_ADDRESSES, MAX_RULES};
-pub use quota::Bandwidth;
+pub use quota::BandwidthCap;
 pub use relay::{PEER_HEADROOM, PEER_TAILROOM};
 #[cfg(feature = "alloc")]
 pub use tables::HeapTables;
@@ -80,8 +80,8 @@ pub const TRAIT_PATH_DATAGRAM: usize = 2048;
 /// [`handle_peer_datagram_in_place`](Self::handle_peer_datagram_in_place) (the client's frame
 /// is written around the payload in the receive buffer).
 pub struct TurnServer<L, E, T: Tables> {
-    config: ServerConfig,
-    auth: ServerAuth<L>,
+    config: TurnConfig,
+    auth: TurnAuth<L>,
     entropy: E,
     allocations: T::Map<Path, Allocation<T>>,
     relays: T::Map<SocketAddr, Path>,
@@ -96,7 +96,7 @@ pub struct TurnServer<L, E, T: Tables> {
     indication_base: [u8; 4],
     indications: u64,
     next_sweep: Instant,
-    stats: ServerStats,
+    stats: TurnStats,
 }
 
 impl<L, E, T: Tables> fmt::Debug for TurnServer<L, E, T> {
@@ -112,7 +112,7 @@ impl<L, E, T: Tables> fmt::Debug for TurnServer<L, E, T> {
 impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
     /// A server with `config`, authenticating with `auth`, drawing randomness (table seeds,
     /// reservation tokens, connection ids) from `entropy`.
-    pub fn new(config: ServerConfig, auth: ServerAuth<L>, mut entropy: E) -> Self {
+    pub fn new(config: TurnConfig, auth: TurnAuth<L>, mut entropy: E) -> Self {
         let seed = entropy.next_u64();
         let mut indication_base = [0u8; 4];
         entropy.fill(&mut indication_base);
@@ -133,23 +133,23 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             indication_base,
             indications: 0,
             next_sweep: Instant::ZERO,
-            stats: ServerStats::default(),
+            stats: TurnStats::default(),
         }
     }
 
     /// The settings.
-    pub fn config(&self) -> &ServerConfig {
+    pub fn config(&self) -> &TurnConfig {
         &self.config
     }
 
-    /// The authentication settings (e.g. to [`set_unix_time`](ServerAuth::set_unix_time)).
-    pub fn auth_mut(&mut self) -> &mut ServerAuth<L> {
+    /// The authentication settings (e.g. to [`set_unix_time`](TurnAuth::set_unix_time)).
+    pub fn auth_mut(&mut self) -> &mut TurnAuth<L> {
         &mut self.auth
     }
 
     /// Counters since start.
-    pub fn stats(&self) -> ServerStats {
-        ServerStats {
+    pub fn stats(&self) -> TurnStats {
+        TurnStats {
             events_dropped: self.events.dropped(),
             transmits_dropped: self.tx.dropped(),
             ..self.stats

@@ -5,7 +5,7 @@ use sansio::Instant;
 
 /// A bandwidth limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Bandwidth {
+pub struct BandwidthCap {
     /// Sustained rate, in bytes per second, both directions of one allocation together.
     pub bytes_per_sec: u32,
     /// Burst the bucket holds, in bytes (at least one datagram: 64 KiB is generous).
@@ -20,7 +20,7 @@ pub(crate) struct TokenBucket {
 }
 
 impl TokenBucket {
-    pub(crate) fn new(now: Instant, limit: Option<Bandwidth>) -> Self {
+    pub(crate) fn new(now: Instant, limit: Option<BandwidthCap>) -> Self {
         TokenBucket {
             tokens: limit.map_or(0, |l| u64::from(l.burst_bytes)),
             last: now,
@@ -28,7 +28,7 @@ impl TokenBucket {
     }
 
     /// Take `bytes` tokens if there are enough; `true` when the datagram may pass.
-    pub(crate) fn take(&mut self, now: Instant, bytes: usize, limit: Option<Bandwidth>) -> bool {
+    pub(crate) fn take(&mut self, now: Instant, bytes: usize, limit: Option<BandwidthCap>) -> bool {
         let Some(limit) = limit else { return true };
         let elapsed = now.saturating_duration_since(self.last);
         if elapsed > Duration::ZERO {
@@ -56,7 +56,7 @@ mod tests {
 
     #[test]
     fn bucket_limits_rate_and_refills() {
-        let bw = Some(Bandwidth {
+        let bw = Some(BandwidthCap {
             bytes_per_sec: 10_000,
             burst_bytes: 3_000,
         });

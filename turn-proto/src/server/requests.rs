@@ -518,7 +518,7 @@ struct Plan {
 fn plan_allocation(
     msg: &Message<'_>,
     client: &Path,
-    config: &super::ServerConfig,
+    config: &super::TurnConfig,
 ) -> Result<Plan, ErrorCode> {
     let attr = |kind| {
         msg.decode(kind)

@@ -4,7 +4,7 @@
 //! The server is generic over [`Tables`], a family of container types, so the same code runs
 //! with [`FixedTables`] on a microcontroller (every capacity a const generic, no heap) and
 //! with `HeapTables` on an operator's server (hash maps keyed with a random seed, limits
-//! from [`ServerConfig`](super::ServerConfig)). Lookups by 5-tuple and by relayed address are
+//! from [`TurnConfig`](super::TurnConfig)). Lookups by 5-tuple and by relayed address are
 //! O(1) in both.
 
 use core::hash::Hash;
@@ -157,7 +157,7 @@ mod heap {
     use core::hash::Hash;
     use foldhash::fast::FixedState;
 
-    /// Heap-backed tables whose sizes the [`ServerConfig`](crate::server::ServerConfig)
+    /// Heap-backed tables whose sizes the [`TurnConfig`](crate::server::TurnConfig)
     /// limits bound: hash maps keyed with a random seed (so peers cannot aim collisions),
     /// vectors and deques.
     #[derive(Debug, Clone, Copy, Default)]

@@ -14,7 +14,7 @@ use sansio::{Instant, Path, SeededEntropy, Transport};
 use stun_proto::auth::{IntegrityKey, KeyLookup};
 use stun_proto::wire::attr::PasswordAlgorithm;
 use turn_proto::client::{PeerData, TurnClient, TurnClientConfig, TurnEvent};
-use turn_proto::server::{HeapTables, Output, ServerAuth, ServerConfig, ServerEvent, TurnServer};
+use turn_proto::server::{HeapTables, Output, ServerEvent, TurnAuth, TurnConfig, TurnServer};
 
 pub const REALM: &str = "example.org";
 pub const SECRET: &str = "rest-secret";
@@ -55,9 +55,9 @@ impl KeyLookup for Users {
 pub type Server = TurnServer<Users, SeededEntropy, HeapTables>;
 pub type Client = TurnClient<SeededEntropy, 8>;
 
-pub fn server(config: ServerConfig) -> Server {
+pub fn server(config: TurnConfig) -> Server {
     let mut e = SeededEntropy::new(7);
-    let mut auth = ServerAuth::new(REALM, Users, Duration::from_secs(600), &mut e)
+    let mut auth = TurnAuth::new(REALM, Users, Duration::from_secs(600), &mut e)
         .unwrap()
         .with_rest_secret(SECRET.as_bytes())
         .unwrap();

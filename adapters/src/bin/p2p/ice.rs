@@ -9,7 +9,7 @@ use crate::stun_client::resolve;
 use adapters::driver::{Driver, Input};
 use adapters::OsEntropy;
 use base64::Engine;
-use ice_core::{Credentials, IceAgent, IceConfig, IceEvent, IceRole, IceState};
+use ice_core::{IceAgent, IceConfig, IceCredentials, IceEvent, IceRole, IceState};
 use sansio::Carrier as _;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::ControlFlow;
@@ -66,7 +66,7 @@ fn encode_blob(agent: &Agent, lite: bool) -> String {
 }
 
 struct Remote {
-    creds: Credentials,
+    creds: IceCredentials,
     lite: bool,
     candidates: Vec<String>,
 }
@@ -100,7 +100,7 @@ fn decode_blob(line: &str) -> Result<Remote, Failure> {
     let (Some(u), Some(p)) = (ufrag, pwd) else {
         return Err(bad("no credentials"));
     };
-    let creds = Credentials::new(&u, &p).map_err(|e| bad(&e.to_string()))?;
+    let creds = IceCredentials::new(&u, &p).map_err(|e| bad(&e.to_string()))?;
     Ok(Remote {
         creds,
         lite,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
-use turn_proto::server::{Bandwidth, IpRange};
+use turn_proto::server::{BandwidthCap, IpRange};
 
 /// Flags of `p2p turn-server` (also the keys of the `--config` file).
 #[derive(Debug, Default, clap::Args)]
@@ -58,7 +58,7 @@ pub struct Args {
     /// Most allocations per username (coturn: user-quota) [default: unlimited].
     #[arg(long, value_name = "N")]
     pub user_quota: Option<usize>,
-    /// Bandwidth cap per allocation in bytes per second, each direction counted (coturn:
+    /// BandwidthCap cap per allocation in bytes per second, each direction counted (coturn:
     /// max-bps) [default: none].
     #[arg(long, value_name = "BYTES")]
     pub max_bps: Option<u32>,
@@ -215,7 +215,7 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
             "no credentials: give --user NAME:PASS and/or --static-auth-secret SECRET".into(),
         ));
     }
-    let bandwidth = a.max_bps.or(f.max_bps).map(|bps| Bandwidth {
+    let bandwidth = a.max_bps.or(f.max_bps).map(|bps| BandwidthCap {
         bytes_per_sec: bps,
         burst_bytes: bps.max(65_536),
     });

@@ -13,7 +13,7 @@ pub async fn run(args: Args) -> Outcome {
     adapters::turn::run(settings, crate::stun_server::shutdown_signal())
         .await
         .map_err(|e| match e {
-            adapters::turn::Error::Usage(m) => Failure::Usage(m),
-            adapters::turn::Error::Network(m) => Failure::Network(m),
+            adapters::turn::RunError::Usage(m) => Failure::Usage(m),
+            adapters::turn::RunError::Network(m) => Failure::Network(m),
         })
 }
