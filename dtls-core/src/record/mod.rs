@@ -208,18 +208,9 @@ mod tests {
     use super::*;
     use crate::crypto::RustCrypto;
 
-    fn pairs(
-        suite: CipherSuite,
-    ) -> (
-        (
-            Protection<crate::crypto::RustCryptoAead>,
-            Protection<crate::crypto::RustCryptoAead>,
-        ),
-        (
-            Protection<crate::crypto::RustCryptoAead>,
-            Protection<crate::crypto::RustCryptoAead>,
-        ),
-    ) {
+    type P = Protection<crate::crypto::RustCryptoAead>;
+
+    fn pairs(suite: CipherSuite) -> ((P, P), (P, P)) {
         let mut kb = [0u8; MAX_KEY_BLOCK];
         for (i, b) in kb.iter_mut().enumerate() {
             *b = i as u8;
