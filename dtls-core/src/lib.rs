@@ -10,5 +10,6 @@ pub mod types;
 pub mod wire;
 
 pub use types::{CipherSuite, Role, SrtpProfile};
+pub mod cert;
 pub mod crypto;
 pub mod record;
