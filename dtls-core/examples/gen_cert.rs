@@ -1,5 +1,6 @@
 //! Write a freshly generated self-signed certificate (DER) to the path given, and print its
 //! SHA-256 fingerprint: `cargo run -p dtls-core --example gen_cert -- cert.der`.
+#![allow(clippy::expect_used)]
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
 
