@@ -1,8 +1,10 @@
 //! The record layer: AEAD protection of one epoch (RFC 5288 / RFC 7905 nonces, RFC 5246 §6.2.3.3
 //! additional data) and the anti-replay window.
 
+mod epochs;
 mod replay;
 
+pub use epochs::{Epochs, SealError};
 pub use replay::ReplayWindow;
 
 use crate::crypto::{CryptoError, CryptoProvider, RecordAead, NONCE_LEN, TAG_LEN};
