@@ -32,14 +32,11 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         if classify(data) != PacketKind::Dtls {
             return Err(Rejected::NotForUs);
         }
-        match self.state {
-            State::Idle | State::Closed | State::Failed(_) => return Err(Rejected::NotForUs),
-            State::Listening => {
-                if !self.listen(now, path, data)? {
-                    return Ok(None);
-                }
-            }
-            _ => {}
+        if matches!(self.state, State::Idle | State::Closed | State::Failed(_)) {
+            return Err(Rejected::NotForUs);
+        }
+        if self.state == State::Listening && !self.listen(now, path, data)? {
+            return Ok(None);
         }
         if self.path.is_some_and(|p| p.remote != path.remote) && !self.epochs.has_keys() {
             return Err(Rejected::NotForUs);
