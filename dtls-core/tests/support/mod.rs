@@ -43,6 +43,9 @@ pub fn pair(seed: u64, client_cfg: Config, server_cfg: Config) -> (Ep, Ep) {
     (c, s)
 }
 
+/// Decides what becomes of a datagram: the copies to deliver (none: dropped).
+pub type Filter = Box<dyn FnMut(&Datagram) -> Vec<Vec<u8>>>;
+
 /// A datagram in flight.
 #[derive(Clone, Debug)]
 pub struct Datagram {
@@ -61,7 +64,7 @@ pub struct Net {
     pub server_data: Vec<Vec<u8>>,
     pub log: Vec<Datagram>,
     /// Return the datagrams to deliver (none: dropped).
-    pub filter: Box<dyn FnMut(&Datagram) -> Vec<Vec<u8>>>,
+    pub filter: Filter,
 }
 
 impl Net {
