@@ -14,6 +14,7 @@ const APT: &[(&str, &str)] = &[
     ("gstreamer1.0-plugins-good", "gst-launch-1.0"),
     ("gstreamer1.0-plugins-ugly", "gst-launch-1.0"),
     ("gstreamer1.0-libav", "gst-launch-1.0"),
+    ("openssl", "openssl"),
 ];
 
 /// Python packages installed into `target/interop-venv`.

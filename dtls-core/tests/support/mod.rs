@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+pub mod real;
+
 use core::time::Duration;
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
