@@ -50,6 +50,17 @@ impl Rx {
         }
     }
 
+    /// Append a record's plaintext (from another stack); `false` if it does not fit.
+    #[cfg_attr(not(feature = "dimpl"), allow(dead_code))]
+    pub(crate) fn push(&mut self, data: &[u8]) -> bool {
+        let Some(room) = self.room(data.len()) else {
+            return false;
+        };
+        room.copy_from_slice(data);
+        self.keep(0..data.len(), data.len());
+        true
+    }
+
     pub(crate) fn view(&self) -> Option<AppData<'_>> {
         (!self.ranges.is_empty()).then_some(AppData {
             buf: &self.buf,

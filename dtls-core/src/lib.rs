@@ -10,17 +10,25 @@ pub mod appdata;
 pub mod cert;
 pub mod config;
 pub mod crypto;
+#[cfg(feature = "dimpl")]
+pub mod dimpl_adapter;
+mod dtls;
 mod dtls_impl;
 pub mod endpoint;
 pub mod event;
 pub mod handshake;
 pub mod record;
+pub mod srtp;
 pub mod types;
 pub mod wire;
 
 pub use appdata::AppData;
 pub use cert::{Certificate, Fingerprint};
 pub use config::Config;
+#[cfg(feature = "dimpl")]
+pub use dimpl_adapter::{DimplDtls, DimplVersion};
+pub use dtls::Dtls;
 pub use endpoint::{Endpoint, State, Stats};
 pub use event::{Connected, Event, Failure};
+pub use srtp::SrtpKeys;
 pub use types::{CipherSuite, Role, SrtpProfile};
