@@ -290,6 +290,13 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         }
     }
 
+    /// The fingerprint of the certificate the peer presented, once the handshake completed
+    /// (before [`set_remote_fingerprint`](Endpoint::set_remote_fingerprint) authenticated it:
+    /// for logging, or for a test harness that trusts any peer).
+    pub fn peer_fingerprint(&self) -> Option<Fingerprint> {
+        self.session.as_ref().map(|s| s.peer_fingerprint)
+    }
+
     /// The negotiated SRTP protection profile, once connected.
     pub fn srtp_profile(&self) -> Option<SrtpProfile> {
         self.connected_session().and_then(|s| s.srtp)

@@ -18,6 +18,7 @@ use core::fmt;
 pub use alert::{Alert, AlertDescription, AlertLevel};
 pub use codec::{Reader, Writer};
 pub use handshake::{Fragment, Fragments, HandshakeHeader, HandshakeType};
+pub use hello::{ClientHello, ServerHello};
 pub use record::{ContentType, Record, RecordHeader, Records};
 
 /// DTLS 1.0 on the wire (`{254, 255}`): allowed in the record layer of a first ClientHello and a
