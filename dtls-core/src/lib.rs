@@ -16,6 +16,9 @@ mod dtls;
 mod dtls_impl;
 pub mod endpoint;
 pub mod event;
+#[cfg(feature = "std")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod handshake;
 pub mod record;
 pub mod srtp;
