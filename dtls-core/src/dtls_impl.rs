@@ -146,3 +146,15 @@ mod tests {
         assert!(Dtls::srtp_keys(&ep).is_none());
     }
 }
+
+#[cfg(test)]
+mod size {
+    /// The memory an endpoint needs, without an allocator (README "Memory"): a regression
+    /// guard. 9 824 bytes on thumbv7em (`dtls-core/measure`).
+    #[test]
+    fn endpoint_fits_in_eleven_kilobytes() {
+        let n = core::mem::size_of::<crate::Endpoint<sansio::SeededEntropy>>();
+        std::println!("Endpoint: {n} bytes");
+        assert!(n <= 11 * 1024, "{n} bytes");
+    }
+}

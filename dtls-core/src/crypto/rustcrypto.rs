@@ -8,8 +8,8 @@ use crate::types::CipherSuite;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::Aes128Gcm;
 use core::fmt;
-use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
-use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
+use p256::ecdsa::signature::hazmat::PrehashVerifier;
+use p256::ecdsa::{DerSignature, VerifyingKey};
 use p256::elliptic_curve::sec1::ToSec1Point;
 
 /// The default provider: `p256` (with its precomputed tables when the `p256-tables` feature is
@@ -139,12 +139,13 @@ impl CryptoProvider for RustCrypto {
     }
 
     fn sign(&self, key: &PrivateKey, digest: &[u8; 32]) -> Result<Signature, CryptoError> {
-        let bytes = p256::FieldBytes::from(*key.as_bytes());
-        let sk = SigningKey::from_bytes(&bytes).map_err(|_| CryptoError::BadPrivateKey)?;
-        let sig: DerSignature = sk
-            .sign_prehash(digest)
-            .map_err(|_| CryptoError::BadPrivateKey)?;
-        Signature::from_der(sig.as_bytes())
+        // RFC 6979 from the secret scalar directly: `SigningKey::from_bytes` would also compute
+        // the public key, one more scalar multiplication per signature.
+        let d = secret_key(key)?.to_nonzero_scalar();
+        let (sig, _) =
+            ecdsa::hazmat::sign_prehashed_rfc6979::<p256::NistP256, sha2::Sha256>(&d, digest, &[]);
+        let der: DerSignature = sig.to_der();
+        Signature::from_der(der.as_bytes())
     }
 
     fn verify(
