@@ -100,4 +100,8 @@ fn close_notify_closes_both() {
     assert_eq!(net.server.state(), State::Closed);
     assert_eq!(net.server_events.last(), Some(&Event::Closed));
     assert_eq!(net.client_events.last(), Some(&Event::Closed));
+    // Both sent their close_notify and dropped (zeroized) their record keys.
+    for ep in [&net.client, &net.server] {
+        assert!(format!("{ep:?}").contains("keys: false"), "{ep:?}");
+    }
 }

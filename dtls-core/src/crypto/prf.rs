@@ -28,8 +28,9 @@ pub fn prf(secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
     for chunk in out.chunks_mut(32) {
         let mut m = keyed.clone();
         m.update(&a);
-        let block: [u8; 32] = mac_seed(m).finalize().into_bytes().into();
+        let mut block: [u8; 32] = mac_seed(m).finalize().into_bytes().into();
         chunk.copy_from_slice(block.get(..chunk.len()).unwrap_or(&[]));
+        block.zeroize();
         let mut next = keyed.clone();
         next.update(&a);
         a = next.finalize().into_bytes().into();

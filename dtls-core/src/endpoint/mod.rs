@@ -388,13 +388,20 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         let _ = self.events.push_critical(Event::Failed(failure));
     }
 
-    /// Drop keys and timers of an ended connection (the session's secrets are zeroized).
+    /// Drop keys and timers of an ended connection (secrets are zeroized on drop). The record
+    /// keys stay until a last alert is out.
     fn end(&mut self) {
         self.timers.clear(Timer::Retransmit);
         self.timers.clear(Timer::Deadline);
         self.session = None;
         self.pending.final_flight = false;
         self.pending.hello_verify = None;
+        if self.pending.alert.is_none() {
+            self.epochs.forget_keys();
+        }
+        if let Phase::Handshake { hs, .. } = &mut self.phase {
+            *hs = Handshake::new(self.role);
+        }
     }
 
     /// The handshake completed: keep the session, free the handshake buffers.

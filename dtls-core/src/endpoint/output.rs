@@ -30,6 +30,9 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
             if alert.level == AlertLevel::Fatal {
                 self.phase_done();
             }
+            if matches!(self.state, State::Failed(_) | State::Closed) {
+                self.epochs.forget_keys();
+            }
             return Some(Transmit { path, len });
         }
         if matches!(self.state, State::Failed(_) | State::Closed) {

@@ -75,6 +75,12 @@ impl<A: RecordAead> Epochs<A> {
         self.read = Some(read);
     }
 
+    /// Drop the epoch-1 keys (their schedules are zeroized): the connection ended.
+    pub fn forget_keys(&mut self) {
+        self.write = None;
+        self.read = None;
+    }
+
     /// Whether epoch-1 keys are installed.
     pub fn has_keys(&self) -> bool {
         self.read.is_some()
