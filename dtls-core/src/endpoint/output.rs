@@ -124,7 +124,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
                         if !hs.flight.is_empty() && self.state == State::Handshaking {
                             hs.flight.rewind();
                             self.stats.retransmissions += 1;
-                            self.rto = (self.rto * 2).min(self.config.max_retransmit);
+                            self.rto = self.rto.saturating_mul(2).min(self.config.max_retransmit);
                             self.timers.set(Timer::Retransmit, now + self.rto);
                         }
                     }
