@@ -105,3 +105,101 @@ fn close_notify_closes_both() {
         assert!(format!("{ep:?}").contains("keys: false"), "{ep:?}");
     }
 }
+
+/// A provider wrapping RustCrypto that counts operations: what a board plugging in its own
+/// AES or P-256 implements. Each side of a handshake does one key generation, one ECDH, one
+/// signature and one verification (the basis of the Cortex-M4 estimate in the README).
+#[derive(Default)]
+struct Counting {
+    ops: std::cell::Cell<[u32; 5]>,
+}
+
+impl Counting {
+    fn bump(&self, i: usize) {
+        let mut o = self.ops.get();
+        o[i] += 1;
+        self.ops.set(o);
+    }
+}
+
+impl dtls_core::crypto::CryptoProvider for Counting {
+    type Aead = dtls_core::crypto::RustCryptoAead;
+    fn aead(
+        &self,
+        suite: CipherSuite,
+        key: &[u8],
+    ) -> Result<Self::Aead, dtls_core::crypto::CryptoError> {
+        self.bump(0);
+        dtls_core::crypto::RustCrypto.aead(suite, key)
+    }
+    fn public_key(
+        &self,
+        key: &dtls_core::crypto::PrivateKey,
+    ) -> Result<dtls_core::crypto::PublicKey, dtls_core::crypto::CryptoError> {
+        self.bump(1);
+        dtls_core::crypto::RustCrypto.public_key(key)
+    }
+    fn ecdh(
+        &self,
+        key: &dtls_core::crypto::PrivateKey,
+        public: &dtls_core::crypto::PublicKey,
+    ) -> Result<dtls_core::crypto::SharedSecret, dtls_core::crypto::CryptoError> {
+        self.bump(2);
+        dtls_core::crypto::RustCrypto.ecdh(key, public)
+    }
+    fn sign(
+        &self,
+        key: &dtls_core::crypto::PrivateKey,
+        digest: &[u8; 32],
+    ) -> Result<dtls_core::crypto::Signature, dtls_core::crypto::CryptoError> {
+        self.bump(3);
+        dtls_core::crypto::RustCrypto.sign(key, digest)
+    }
+    fn verify(
+        &self,
+        public: &dtls_core::crypto::PublicKey,
+        digest: &[u8; 32],
+        signature: &[u8],
+    ) -> Result<(), dtls_core::crypto::CryptoError> {
+        self.bump(4);
+        dtls_core::crypto::RustCrypto.verify(public, digest, signature)
+    }
+}
+
+#[test]
+fn a_plugged_in_provider_does_one_of_each_p256_operation_per_side() {
+    let (cc, sc) = (support::cert(60), support::cert(61));
+    let mut c = dtls_core::Endpoint::with_crypto(
+        dtls_core::Role::Client,
+        Config::default(),
+        cc.clone(),
+        sansio::SeededEntropy::new(1),
+        Counting::default(),
+    );
+    let mut s = dtls_core::Endpoint::with_crypto(
+        dtls_core::Role::Server,
+        Config::default(),
+        sc.clone(),
+        sansio::SeededEntropy::new(2),
+        Counting::default(),
+    );
+    c.set_remote_fingerprint(sc.fingerprint());
+    s.set_remote_fingerprint(cc.fingerprint());
+    let p = support::client_path();
+    s.start(Instant::ZERO, p.reversed());
+    c.start(Instant::ZERO, p);
+    let mut out = [0u8; 1500];
+    for _ in 0..5 {
+        while let Some(t) = sansio::SansIo::poll_transmit(&mut c, Instant::ZERO, &mut out) {
+            let _ =
+                sansio::SansIo::handle_datagram(&mut s, Instant::ZERO, p.reversed(), &out[..t.len]);
+        }
+        while let Some(t) = sansio::SansIo::poll_transmit(&mut s, Instant::ZERO, &mut out) {
+            let _ = sansio::SansIo::handle_datagram(&mut c, Instant::ZERO, p, &out[..t.len]);
+        }
+    }
+    assert!(c.is_connected() && s.is_connected());
+    // [AEAD keys, key generations, ECDH, signatures, verifications]
+    assert_eq!(c.crypto().ops.get(), [2, 1, 1, 1, 1]);
+    assert_eq!(s.crypto().ops.get(), [2, 1, 1, 1, 1]);
+}

@@ -225,6 +225,11 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         true
     }
 
+    /// The crypto provider.
+    pub fn crypto(&self) -> &C {
+        &self.crypto
+    }
+
     /// Where the connection stands.
     pub fn state(&self) -> State {
         self.state
