@@ -77,19 +77,44 @@ fn keying_material(peer: &Peer) -> String {
 /// "Extended master secret: yes"; `s_server` prints "CIPHER is" (the Finished exchange could
 /// not succeed if only one side used the extended master secret).
 fn check_session(live: &Live<OsEntropy>, peer: &Peer, openssl_is_client: bool) {
-    let srtp = "SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80";
+    let cipher = "ECDHE-ECDSA-AES128-GCM-SHA256";
+    check_session_with(
+        live,
+        peer,
+        openssl_is_client,
+        cipher,
+        SrtpProfile::Aes128CmHmacSha1_80,
+    );
+}
+
+fn check_session_with(
+    live: &Live<OsEntropy>,
+    peer: &Peer,
+    openssl_is_client: bool,
+    cipher: &str,
+    profile: SrtpProfile,
+) {
+    let name = match profile {
+        SrtpProfile::Aes128CmHmacSha1_80 => "SRTP_AES128_CM_SHA1_80",
+        SrtpProfile::AeadAes128Gcm => "SRTP_AEAD_AES_128_GCM",
+        other => panic!("{other:?}"),
+    };
+    let srtp = format!("SRTP Extension negotiated, profile={name}");
     assert!(
-        peer.wait_line(srtp, Duration::from_secs(5)),
+        peer.wait_line(&srtp, Duration::from_secs(5)),
         "{:#?}",
         peer.lines()
     );
-    let cipher = if openssl_is_client {
+    let label = if openssl_is_client {
         "Cipher is "
     } else {
         "CIPHER is "
     };
-    let cipher = format!("{cipher}ECDHE-ECDSA-AES128-GCM-SHA256");
-    assert!(peer.has_line(&cipher), "{:#?}", peer.lines());
+    assert!(
+        peer.has_line(&format!("{label}{cipher}")),
+        "{:#?}",
+        peer.lines()
+    );
     if openssl_is_client {
         assert!(
             peer.has_line("Extended master secret: yes"),
@@ -97,13 +122,11 @@ fn check_session(live: &Live<OsEntropy>, peer: &Peer, openssl_is_client: bool) {
             peer.lines()
         );
     }
-    assert_eq!(
-        live.ep.srtp_profile(),
-        Some(SrtpProfile::Aes128CmHmacSha1_80)
-    );
-    let mut km = [0u8; 60];
+    assert_eq!(live.ep.srtp_profile(), Some(profile));
+    let mut km = [0u8; 88];
+    let n = profile.keying_material_len();
     live.ep.export_srtp_keying_material(&mut km).unwrap();
-    assert_eq!(hex(&km), keying_material(peer));
+    assert_eq!(hex(&km[..n]), keying_material(peer));
 }
 
 #[test]
@@ -306,6 +329,79 @@ fn openssl_reads_our_certificate_and_verifies_its_signature() {
         verify.status.success(),
         "{}",
         String::from_utf8_lossy(&verify.stdout)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+#[ignore = "interop: needs openssl (cargo xtask test installs it)"]
+fn chacha20_and_srtp_aead_gcm_with_openssl_server() {
+    let dir = temp_dir("s_server_chacha");
+    let their_fp = openssl_cert(&dir);
+    let port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let accept = format!("127.0.0.1:{port}");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let server = Peer::spawn(
+        "openssl",
+        &[
+            "s_server",
+            "-dtls1_2",
+            "-accept",
+            &accept,
+            "-cert",
+            cert.to_str().unwrap(),
+            "-key",
+            key.to_str().unwrap(),
+            "-cipher",
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+            "-use_srtp",
+            "SRTP_AEAD_AES_128_GCM",
+            "-keymatexport",
+            "EXTRACTOR-dtls_srtp",
+            "-keymatexportlen",
+            "56",
+            "-verify",
+            "1",
+        ],
+    );
+    assert!(
+        server.wait_line("ACCEPT", Duration::from_secs(10)),
+        "{:#?}",
+        server.lines()
+    );
+    let mut config = Config::default();
+    config.cipher_suites.reverse();
+    let mut ep = Endpoint::new(Role::Client, config, our_cert(), OsEntropy);
+    ep.set_remote_fingerprint(their_fp);
+    let mut live = Live::new(ep, UdpSocket::bind("127.0.0.1:0").unwrap());
+    let now = live.now();
+    let path = live.local_path(accept.parse().unwrap());
+    live.ep.start(now, path);
+    assert!(
+        live.run(Duration::from_secs(10), |l| l.ep.is_connected()),
+        "{:#?}",
+        server.lines()
+    );
+    assert_eq!(
+        live.ep.cipher_suite(),
+        Some(dtls_core::CipherSuite::EcdheEcdsaChacha20Poly1305Sha256)
+    );
+    check_session_with(
+        &live,
+        &server,
+        false,
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        SrtpProfile::AeadAes128Gcm,
+    );
+    live.send(b"chacha from dtls-core\n");
+    assert!(
+        server.wait_line("chacha from dtls-core", Duration::from_secs(5)),
+        "{:#?}",
+        server.lines()
     );
     let _ = std::fs::remove_dir_all(dir);
 }
