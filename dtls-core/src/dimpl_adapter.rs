@@ -16,7 +16,7 @@ use crate::dtls::Dtls;
 use crate::endpoint::State;
 use crate::event::{Connected, Event, Failure};
 use crate::srtp::SrtpKeys;
-use crate::types::{CipherSuite, Role, SrtpProfile};
+use crate::types::{Role, SrtpProfile};
 use crate::wire::AlertDescription;
 use sansio::{
     classify, Carrier, EventQueue, Instant, PacketKind, Path, Rejected, SansIo, SendError, Transmit,
@@ -225,7 +225,8 @@ impl DimplDtls {
         if self.state == State::AwaitingFingerprint {
             self.state = State::Connected;
             let connected = Connected {
-                cipher_suite: CipherSuite::EcdheEcdsaAes128GcmSha256,
+                // dimpl does not report the suite it negotiated.
+                cipher_suite: None,
                 srtp_profile: self.keys.as_ref().map(SrtpKeys::profile),
                 peer_fingerprint: got,
             };

@@ -21,8 +21,8 @@ pub enum Event {
 /// What a handshake agreed on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Connected {
-    /// The cipher suite.
-    pub cipher_suite: CipherSuite,
+    /// The cipher suite (`None` when the implementation does not say: `DimplDtls`).
+    pub cipher_suite: Option<CipherSuite>,
     /// The SRTP protection profile, if `use_srtp` was negotiated.
     pub srtp_profile: Option<SrtpProfile>,
     /// The SHA-256 fingerprint of the peer's certificate.

@@ -26,7 +26,7 @@ fn handshake_connects_both_and_keys_agree() {
     let Some(Event::Connected(info)) = net.client_events.first().copied() else {
         panic!("{:?}", net.client_events);
     };
-    assert_eq!(info.cipher_suite, CipherSuite::EcdheEcdsaAes128GcmSha256);
+    assert_eq!(info.cipher_suite, Some(CipherSuite::EcdheEcdsaAes128GcmSha256));
     assert_eq!(info.srtp_profile, Some(SrtpProfile::AeadAes128Gcm));
     assert_eq!(info.peer_fingerprint, net.server.local_fingerprint());
     let (mut a, mut b) = ([0u8; 56], [0u8; 56]);

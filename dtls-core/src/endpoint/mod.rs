@@ -456,7 +456,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
             return;
         }
         let connected = Connected {
-            cipher_suite: s.suite,
+            cipher_suite: Some(s.suite),
             srtp_profile: s.srtp,
             peer_fingerprint: s.peer_fingerprint,
         };
