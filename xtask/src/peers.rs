@@ -17,6 +17,7 @@ const APT: &[(&str, &str)] = &[
     ("chromium", "chromium"),
     // srtp-core interop: srtpenc/srtpdec (libsrtp2).
     ("gstreamer1.0-plugins-bad", "gst-launch-1.0"),
+    ("openssl", "openssl"),
 ];
 
 /// Python packages installed into `target/interop-venv`.

@@ -49,6 +49,7 @@ pub const NO_STD_CRATES: &[&str] = &[
     "rtp-core",
     "sdp-core",
     "srtp-core",
+    "dtls-core",
 ];
 
 /// Build every core crate for `thumbv7em-none-eabihf` with no default features.

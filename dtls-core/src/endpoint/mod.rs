@@ -1,0 +1,517 @@
+//! [`Endpoint`]: one DTLS 1.2 connection, client or server, as a [`sansio::SansIo`] machine.
+
+mod input;
+mod listen;
+mod output;
+
+use crate::appdata::{AppData, Rx};
+use crate::cert::{Certificate, Fingerprint};
+use crate::config::Config;
+use crate::crypto::prf::{ExportError, MasterSecret};
+use crate::crypto::{CryptoProvider, RustCrypto};
+use crate::event::{Connected, Event, Failure};
+use crate::handshake::cookie::CookieKey;
+use crate::handshake::reassembly::Reassembler;
+use crate::handshake::{Ctx, Handshake, Progress};
+use crate::record::Epochs;
+use crate::types::{CipherSuite, Role, SrtpProfile};
+use crate::wire::{Alert, AlertDescription};
+use core::fmt;
+use core::time::Duration;
+use sansio::{Entropy, EventQueue, Instant, Path, TimerKey, Timers};
+
+/// The label of the DTLS-SRTP exporter (RFC 5764 §4.2).
+pub const SRTP_EXPORTER_LABEL: &[u8] = b"EXTRACTOR-dtls_srtp";
+/// Events one input can cause at most (a failure, or connected then closed).
+pub const EVENT_CAPACITY: usize = 4;
+/// Bytes of an epoch-1 handshake record we decrypt during the handshake (Finished and a
+/// little more).
+const SCRATCH_LEN: usize = 256;
+
+/// The timers of an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Retransmit the current flight (RFC 6347 §4.2.4).
+    Retransmit,
+    /// Give up on the handshake.
+    Deadline,
+}
+
+impl TimerKey for Timer {
+    const ALL: &'static [Self] = &[Timer::Retransmit, Timer::Deadline];
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Where a connection stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Created; [`Endpoint::start`] not called yet.
+    Idle,
+    /// Server: waiting for a ClientHello, keeping no state for unverified clients.
+    Listening,
+    /// Handshake in progress.
+    Handshaking,
+    /// Handshake complete, waiting for [`Endpoint::set_remote_fingerprint`] to authenticate the
+    /// peer's certificate.
+    AwaitingFingerprint,
+    /// Application data flows.
+    Connected,
+    /// Closed with close_notify.
+    Closed,
+    /// Failed.
+    Failed(Failure),
+}
+
+/// The large per-phase buffers: reassembly and flight during the handshake, the receive
+/// buffer after it. They share memory.
+#[allow(clippy::large_enum_variant)] // no allocator: the union is the point
+enum Phase {
+    Handshake {
+        rx: Reassembler,
+        hs: Handshake,
+        scratch: [u8; SCRATCH_LEN],
+    },
+    Connected(Rx),
+}
+
+/// What a finished handshake leaves behind.
+struct Session {
+    master: MasterSecret,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    suite: CipherSuite,
+    srtp: Option<SrtpProfile>,
+    peer_fingerprint: Fingerprint,
+    /// Our Finished (`message_seq`, verify_data) when we sent the last flight (server).
+    final_finished: Option<(u16, [u8; 12])>,
+    /// The `message_seq` the peer's retransmitted last flight would start with.
+    peer_flight_start: Option<u16>,
+    /// The first `message_seq` the peer has not sent (a renegotiation would use it).
+    next_recv_seq: u16,
+}
+
+/// Counters of what was dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Records dropped as replays or outside the window.
+    pub replayed: u64,
+    /// Records that failed authentication.
+    pub bad_records: u64,
+    /// Records of unknown epoch, type or state (including application data before the
+    /// handshake completed).
+    pub unexpected: u64,
+    /// Application-data records that did not fit the receive buffer of one datagram.
+    pub overflow: u64,
+    /// Handshake fragments dropped by the reassembly bounds.
+    pub fragments_dropped: u64,
+    /// HelloVerifyRequests sent.
+    pub hello_verify_requests: u64,
+    /// Flight retransmissions.
+    pub retransmissions: u64,
+}
+
+/// Transmissions waiting for `poll_transmit`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Pending {
+    /// A stateless HelloVerifyRequest: to, record seq, message seq, cookie.
+    hello_verify: Option<(Path, u64, u16, [u8; crate::handshake::cookie::COOKIE_LEN])>,
+    /// An alert to send (fatal ones end the connection).
+    alert: Option<Alert>,
+    /// Resend our last flight (ChangeCipherSpec + Finished).
+    final_flight: bool,
+}
+
+/// One DTLS 1.2 endpoint (RFC 6347), client or server, for WebRTC.
+///
+/// Call order (the workspace contract): one input — [`handle_datagram`](sansio::SansIo),
+/// [`handle_timeout`](sansio::SansIo), or a command ([`start`](Endpoint::start),
+/// [`send`](sansio::Carrier::send), [`close`](Endpoint::close),
+/// [`set_remote_fingerprint`](Endpoint::set_remote_fingerprint)) — then drain
+/// `poll_transmit`, then drain `poll_event`, then read `poll_timeout`.
+pub struct Endpoint<E: Entropy, C: CryptoProvider = RustCrypto> {
+    config: Config,
+    crypto: C,
+    entropy: E,
+    certificate: Certificate,
+    role: Role,
+    state: State,
+    phase: Phase,
+    epochs: Epochs<C::Aead>,
+    session: Option<Session>,
+    path: Option<Path>,
+    remote_fingerprint: Option<Fingerprint>,
+    cookie_key: CookieKey,
+    timers: Timers<Timer, 2>,
+    rto: Duration,
+    pending: Pending,
+    events: EventQueue<Event, EVENT_CAPACITY>,
+    stats: Stats,
+}
+
+impl<E: Entropy, C: CryptoProvider> fmt::Debug for Endpoint<E, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("path", &self.path)
+            .field("epochs", &self.epochs)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: Entropy> Endpoint<E, RustCrypto> {
+    /// An endpoint in `role` with the RustCrypto primitives.
+    pub fn new(role: Role, config: Config, certificate: Certificate, entropy: E) -> Self {
+        Self::with_crypto(role, config, certificate, entropy, RustCrypto)
+    }
+}
+
+impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
+    /// An endpoint in `role` with other primitives (a board's hardware AES or P-256).
+    pub fn with_crypto(
+        role: Role,
+        config: Config,
+        certificate: Certificate,
+        mut entropy: E,
+        crypto: C,
+    ) -> Self {
+        let mut secret = [0u8; 32];
+        entropy.fill(&mut secret);
+        Endpoint {
+            rto: config.initial_retransmit,
+            config,
+            crypto,
+            entropy,
+            certificate,
+            role,
+            state: State::Idle,
+            phase: Phase::Handshake {
+                rx: Reassembler::new(0),
+                hs: Handshake::new(role),
+                scratch: [0; SCRATCH_LEN],
+            },
+            epochs: Epochs::new(),
+            session: None,
+            path: None,
+            remote_fingerprint: None,
+            cookie_key: CookieKey::new(secret),
+            timers: Timers::new(),
+            pending: Pending::default(),
+            events: EventQueue::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Our role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Change the role before [`start`](Endpoint::start) (from SDP `a=setup`); `false` once
+    /// started.
+    pub fn set_role(&mut self, role: Role) -> bool {
+        if self.state != State::Idle {
+            return false;
+        }
+        self.role = role;
+        self.phase = Phase::Handshake {
+            rx: Reassembler::new(0),
+            hs: Handshake::new(role),
+            scratch: [0; SCRATCH_LEN],
+        };
+        true
+    }
+
+    /// The crypto provider.
+    pub fn crypto(&self) -> &C {
+        &self.crypto
+    }
+
+    /// Where the connection stands.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// What was dropped so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The path records go out on (the client's start path, or the server's verified client).
+    pub fn path(&self) -> Option<Path> {
+        self.path
+    }
+
+    /// Our certificate's fingerprint (for SDP `a=fingerprint:sha-256`).
+    pub fn local_fingerprint(&self) -> Fingerprint {
+        self.certificate.fingerprint()
+    }
+
+    /// Start: a client sends its ClientHello on `path`; a server starts accepting
+    /// ClientHellos (`path` is ignored: it learns its client's). Does nothing once started.
+    pub fn start(&mut self, now: Instant, path: Path) {
+        if self.state != State::Idle {
+            return;
+        }
+        match self.role {
+            Role::Server => self.state = State::Listening,
+            Role::Client => {
+                self.path = Some(path);
+                self.state = State::Handshaking;
+                self.timers
+                    .set(Timer::Deadline, now + self.config.handshake_timeout);
+                let started = match &mut self.phase {
+                    Phase::Handshake { hs, .. } => {
+                        let mut ctx = Ctx {
+                            crypto: &self.crypto,
+                            entropy: &mut self.entropy,
+                            certificate: &self.certificate,
+                            config: &self.config,
+                            epochs: &mut self.epochs,
+                            remote_fingerprint: self.remote_fingerprint,
+                        };
+                        hs.start_client(&mut ctx)
+                    }
+                    Phase::Connected(_) => Ok(()),
+                };
+                match started {
+                    Ok(()) => self.new_flight(now),
+                    Err(abort) => self.abort(abort),
+                }
+            }
+        }
+    }
+
+    /// The SHA-256 fingerprint the peer's certificate must have (from its SDP). Checked when
+    /// the certificate arrives or, if the handshake already completed, now: a mismatch fails
+    /// the connection with [`Failure::FingerprintMismatch`].
+    pub fn set_remote_fingerprint(&mut self, fingerprint: Fingerprint) {
+        self.remote_fingerprint = Some(fingerprint);
+        if self.state == State::AwaitingFingerprint {
+            self.authenticate();
+        }
+    }
+
+    /// The fingerprint of the certificate the peer presented, once the handshake completed
+    /// (before [`set_remote_fingerprint`](Endpoint::set_remote_fingerprint) authenticated it:
+    /// for logging, or for a test harness that trusts any peer).
+    pub fn peer_fingerprint(&self) -> Option<Fingerprint> {
+        self.session.as_ref().map(|s| s.peer_fingerprint)
+    }
+
+    /// The negotiated SRTP protection profile, once connected.
+    pub fn srtp_profile(&self) -> Option<SrtpProfile> {
+        self.connected_session().and_then(|s| s.srtp)
+    }
+
+    /// The negotiated cipher suite, once connected.
+    pub fn cipher_suite(&self) -> Option<CipherSuite> {
+        self.connected_session().map(|s| s.suite)
+    }
+
+    /// Whether application data flows.
+    pub fn is_connected(&self) -> bool {
+        self.state == State::Connected
+    }
+
+    fn connected_session(&self) -> Option<&Session> {
+        self.session
+            .as_ref()
+            .filter(|_| self.state == State::Connected)
+    }
+
+    /// RFC 5705 keying material: `out.len()` bytes for `label` (and `context`, if any).
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), ExportError> {
+        let s = self.connected_session().ok_or(ExportError::NotConnected)?;
+        s.master
+            .export(&s.client_random, &s.server_random, label, context, out)
+    }
+
+    /// The DTLS-SRTP keying material (RFC 5764 §4.2): `client key || server key || client
+    /// salt || server salt`, [`SrtpProfile::keying_material_len`] bytes written to the start of
+    /// `out`. Returns the profile.
+    pub fn export_srtp_keying_material(&self, out: &mut [u8]) -> Result<SrtpProfile, ExportError> {
+        let profile = self.srtp_profile().ok_or(ExportError::NoSrtpProfile)?;
+        let out = out
+            .get_mut(..profile.keying_material_len())
+            .ok_or(ExportError::BadLength)?;
+        self.export_keying_material(SRTP_EXPORTER_LABEL, None, out)?;
+        Ok(profile)
+    }
+
+    /// Close: send close_notify (RFC 5246 §7.2.1) and stop. Emits [`Event::Closed`].
+    pub fn close(&mut self, _now: Instant) {
+        if matches!(self.state, State::Closed | State::Failed(_) | State::Idle) {
+            return;
+        }
+        if self.path.is_some() {
+            self.pending.alert = Some(Alert::warning(AlertDescription::CloseNotify));
+        }
+        self.state = State::Closed;
+        self.end();
+        let _ = self.events.push_critical(Event::Closed);
+    }
+
+    /// A new flight is ready: send it now and arm the retransmission timer.
+    fn new_flight(&mut self, now: Instant) {
+        if let Phase::Handshake { hs, .. } = &mut self.phase {
+            hs.flight.rewind();
+        }
+        self.rto = self.config.initial_retransmit;
+        self.timers.set(Timer::Retransmit, now + self.rto);
+    }
+
+    /// The handshake stops with `abort`: queue the alert, report the failure.
+    fn abort(&mut self, abort: crate::handshake::Abort) {
+        let (description, failure) = match abort {
+            crate::handshake::Abort::Alert(d) => (d, Failure::Aborted(d)),
+            crate::handshake::Abort::FingerprintMismatch => (
+                AlertDescription::BadCertificate,
+                Failure::FingerprintMismatch,
+            ),
+        };
+        if self.path.is_some() {
+            self.pending.alert = Some(Alert::fatal(description));
+        }
+        self.fail(failure);
+    }
+
+    fn fail(&mut self, failure: Failure) {
+        if matches!(self.state, State::Failed(_) | State::Closed) {
+            return;
+        }
+        self.state = State::Failed(failure);
+        self.end();
+        let _ = self.events.push_critical(Event::Failed(failure));
+    }
+
+    /// Drop keys and timers of an ended connection (secrets are zeroized on drop). The record
+    /// keys stay until a last alert is out.
+    fn end(&mut self) {
+        self.timers.clear(Timer::Retransmit);
+        self.timers.clear(Timer::Deadline);
+        self.session = None;
+        self.pending.final_flight = false;
+        self.pending.hello_verify = None;
+        if self.pending.alert.is_none() {
+            self.epochs.forget_keys();
+        }
+        if let Phase::Handshake { hs, .. } = &mut self.phase {
+            *hs = Handshake::new(self.role);
+        }
+    }
+
+    /// The handshake completed: keep the session, free the handshake buffers.
+    fn complete(&mut self, rx_next_seq: u16) {
+        let Phase::Handshake { hs, .. } = &mut self.phase else {
+            return;
+        };
+        let (Some(master), Some(suite), Some(peer_fingerprint)) =
+            (hs.master.take(), hs.suite, hs.peer_fingerprint)
+        else {
+            self.abort(crate::handshake::Abort::Alert(
+                AlertDescription::InternalError,
+            ));
+            return;
+        };
+        let final_finished = (self.role == Role::Server)
+            .then_some(hs.final_finished)
+            .flatten();
+        self.session = Some(Session {
+            master,
+            client_random: hs.client_random,
+            server_random: hs.server_random,
+            suite,
+            srtp: hs.srtp,
+            peer_fingerprint,
+            final_finished,
+            peer_flight_start: hs.peer_flight_start,
+            next_recv_seq: rx_next_seq,
+        });
+        self.pending.final_flight = final_finished.is_some();
+        self.phase = Phase::Connected(Rx::new());
+        self.timers.clear(Timer::Retransmit);
+        self.timers.clear(Timer::Deadline);
+        self.state = State::AwaitingFingerprint;
+        if self.remote_fingerprint.is_some() {
+            self.authenticate();
+        }
+    }
+
+    /// Check the peer's certificate against the expected fingerprint.
+    fn authenticate(&mut self) {
+        let (Some(expected), Some(s)) = (self.remote_fingerprint, self.session.as_ref()) else {
+            return;
+        };
+        if !expected.matches(&s.peer_fingerprint) {
+            self.abort(crate::handshake::Abort::FingerprintMismatch);
+            return;
+        }
+        let connected = Connected {
+            cipher_suite: Some(s.suite),
+            srtp_profile: s.srtp,
+            peer_fingerprint: s.peer_fingerprint,
+        };
+        self.state = State::Connected;
+        let _ = self.events.push_critical(Event::Connected(connected));
+    }
+
+    /// The application data of the last datagram.
+    pub(crate) fn app_data(&self) -> Option<AppData<'_>> {
+        match &self.phase {
+            Phase::Connected(rx) => rx.view(),
+            Phase::Handshake { .. } => None,
+        }
+    }
+
+    /// Process the messages the reassembly holds complete, in order.
+    fn drive_handshake(&mut self, now: Instant) {
+        loop {
+            let Phase::Handshake { rx, hs, .. } = &mut self.phase else {
+                return;
+            };
+            let Some(msg) = rx.peek() else { return };
+            let mut ctx = Ctx {
+                crypto: &self.crypto,
+                entropy: &mut self.entropy,
+                certificate: &self.certificate,
+                config: &self.config,
+                epochs: &mut self.epochs,
+                remote_fingerprint: self.remote_fingerprint,
+            };
+            let result = hs.process(&mut ctx, &msg);
+            rx.advance();
+            let next_seq = rx.next_seq();
+            match result {
+                Ok(Progress::Continue) => {}
+                Ok(Progress::NewFlight) => self.new_flight(now),
+                Ok(Progress::Complete) => {
+                    self.complete(next_seq);
+                    return;
+                }
+                Err(abort) => {
+                    self.abort(abort);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
+    pub(crate) fn next_event(&mut self) -> Option<Event> {
+        self.events.pop()
+    }
+
+    pub(crate) fn next_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+}

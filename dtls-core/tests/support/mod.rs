@@ -1,0 +1,189 @@
+//! A two-endpoint in-memory driver for tests: datagrams pass between a client and a server
+//! in virtual time, through a filter that may drop, copy or alter them.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+pub mod real;
+
+use core::time::Duration;
+use dtls_core::cert::{CertParams, Certificate};
+use dtls_core::crypto::RustCrypto;
+use dtls_core::{Config, Endpoint, Event, Role};
+use sansio::{Instant, Path, SansIo, SeededEntropy};
+
+pub type Ep = Endpoint<SeededEntropy>;
+
+pub fn client_path() -> Path {
+    Path::udp(
+        "10.0.0.1:5000".parse().unwrap(),
+        "10.0.0.2:5001".parse().unwrap(),
+    )
+}
+
+pub fn cert(seed: u64) -> Certificate {
+    Certificate::generate(
+        &RustCrypto,
+        &mut SeededEntropy::new(seed),
+        &CertParams::default(),
+    )
+    .unwrap()
+}
+
+/// A client and a server that expect each other's certificates.
+pub fn pair(seed: u64, client_cfg: Config, server_cfg: Config) -> (Ep, Ep) {
+    let (cc, sc) = (cert(seed), cert(seed + 1000));
+    let (cf, sf) = (cc.fingerprint(), sc.fingerprint());
+    let mut c = Endpoint::new(Role::Client, client_cfg, cc, SeededEntropy::new(seed + 1));
+    let mut s = Endpoint::new(Role::Server, server_cfg, sc, SeededEntropy::new(seed + 2));
+    c.set_remote_fingerprint(sf);
+    s.set_remote_fingerprint(cf);
+    (c, s)
+}
+
+/// Decides what becomes of a datagram: the copies to deliver (none: dropped).
+pub type Filter = Box<dyn FnMut(&Datagram) -> Vec<Vec<u8>>>;
+
+/// A datagram in flight.
+#[derive(Clone, Debug)]
+pub struct Datagram {
+    pub from_client: bool,
+    pub bytes: Vec<u8>,
+}
+
+/// Drives a client and a server.
+pub struct Net {
+    pub client: Ep,
+    pub server: Ep,
+    pub now: Instant,
+    pub client_events: Vec<Event>,
+    pub server_events: Vec<Event>,
+    pub client_data: Vec<Vec<u8>>,
+    pub server_data: Vec<Vec<u8>>,
+    pub log: Vec<Datagram>,
+    /// Return the datagrams to deliver (none: dropped).
+    pub filter: Filter,
+}
+
+impl Net {
+    pub fn new(client: Ep, server: Ep) -> Self {
+        Net {
+            client,
+            server,
+            now: Instant::ZERO,
+            client_events: vec![],
+            server_events: vec![],
+            client_data: vec![],
+            server_data: vec![],
+            log: vec![],
+            filter: Box::new(|d| vec![d.bytes.clone()]),
+        }
+    }
+
+    pub fn start(&mut self) {
+        self.server.start(self.now, client_path().reversed());
+        self.client.start(self.now, client_path());
+    }
+
+    /// Collect what both want to send, deliver it; returns whether anything moved.
+    pub fn step(&mut self) -> bool {
+        let mut out = [0u8; 2048];
+        let mut moved = false;
+        for from_client in [true, false] {
+            let mut sent = vec![];
+            {
+                let ep = if from_client {
+                    &mut self.client
+                } else {
+                    &mut self.server
+                };
+                while let Some(t) = ep.poll_transmit(self.now, &mut out) {
+                    sent.push(out[..t.len].to_vec());
+                }
+                let evs = if from_client {
+                    &mut self.client_events
+                } else {
+                    &mut self.server_events
+                };
+                while let Some(e) = ep.poll_event() {
+                    evs.push(e);
+                }
+            }
+            for bytes in sent {
+                moved = true;
+                let d = Datagram { from_client, bytes };
+                self.log.push(d.clone());
+                for copy in (self.filter)(&d) {
+                    self.deliver(!from_client, &copy);
+                }
+            }
+        }
+        for to_client in [true, false] {
+            let ep = if to_client {
+                &mut self.client
+            } else {
+                &mut self.server
+            };
+            let evs = if to_client {
+                &mut self.client_events
+            } else {
+                &mut self.server_events
+            };
+            while let Some(e) = ep.poll_event() {
+                evs.push(e);
+            }
+        }
+        moved
+    }
+
+    pub fn deliver(&mut self, to_client: bool, bytes: &[u8]) {
+        let (ep, path, sink) = if to_client {
+            (&mut self.client, client_path(), &mut self.client_data)
+        } else {
+            (
+                &mut self.server,
+                client_path().reversed(),
+                &mut self.server_data,
+            )
+        };
+        if let Ok(Some(_)) = ep.handle_datagram(self.now, path, bytes) {
+            for r in dtls_core::Dtls::received(&*ep) {
+                sink.push(r.to_vec());
+            }
+        }
+    }
+
+    /// Step until nothing moves, then jump to the next timeout; stop when `done` or after `limit`.
+    pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Net) -> bool) -> bool {
+        let end = self.now + limit;
+        loop {
+            while self.step() {
+                if done(self) {
+                    return true;
+                }
+            }
+            if done(self) {
+                return true;
+            }
+            let next = [self.client.poll_timeout(), self.server.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
+            let Some(next) = next else { return false };
+            if next > end {
+                return false;
+            }
+            self.now = self.now.max(next);
+            self.client.handle_timeout(self.now);
+            self.server.handle_timeout(self.now);
+        }
+    }
+
+    pub fn both_connected(&self) -> bool {
+        self.client.is_connected() && self.server.is_connected()
+    }
+}
