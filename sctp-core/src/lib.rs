@@ -10,4 +10,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod association;
+pub mod dcep;
 pub mod wire;
