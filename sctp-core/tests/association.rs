@@ -8,7 +8,7 @@
 
 mod support;
 
-use sansio::SansIo;
+use sctp_core::association::LostReason;
 use sctp_core::association::{ChannelConfig, Event, MessageKind, Reliability, Role, State};
 use std::time::Duration;
 use support::{assoc, Pair};
@@ -84,4 +84,248 @@ fn handshake_channel_and_messages_both_ways() {
         p.a.channel_policy(ch2),
         Some((false, Reliability::MaxRetransmits(0), 256))
     );
+}
+
+fn fnv(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Send `total` bytes as messages of `size` on one channel, return (sent hashes, received hashes).
+fn transfer(
+    p: &mut Pair,
+    cfg: ChannelConfig<'_>,
+    total: usize,
+    size: usize,
+    limit: Duration,
+) -> (Vec<u64>, Vec<u64>) {
+    let now = p.now;
+    let ch = p.a.open_channel(now, cfg).unwrap();
+    let mut sent = Vec::new();
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; size.max(1) + 16];
+    let mut seq = 0u32;
+    let mut queued = 0usize;
+    let ok = p.run(limit, |p| {
+        while queued < total && p.a.can_send(size) {
+            let msg: Vec<u8> = (0..size)
+                .map(|i| (i as u32).wrapping_mul(31).wrapping_add(seq) as u8)
+                .collect();
+            let now = p.now;
+            p.a.send(now, ch, MessageKind::Binary, &msg).unwrap();
+            sent.push(fnv(&msg));
+            seq += 1;
+            queued += size;
+        }
+        while let Ok(Some(r)) = p.b.poll_message(&mut buf) {
+            got.push(fnv(&buf[..r.len]));
+        }
+        queued >= total && got.len() == sent.len()
+    });
+    assert!(
+        ok || cfg.reliability != Reliability::Reliable,
+        "transfer stalled: {} of {} messages, stats a {:?} b {:?}",
+        got.len(),
+        sent.len(),
+        p.a.stats(),
+        p.b.stats()
+    );
+    (sent, got)
+}
+
+#[test]
+fn lossy_link_delivers_everything_in_order() {
+    let mut p = Pair::new(
+        assoc(Role::Client, 3, 1 << 20),
+        assoc(Role::Server, 4, 1 << 20),
+    );
+    p.connect();
+    let mut rng = 0x1234_5678u64;
+    p.lose = Box::new(move |_, _| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % 100 < 10
+    });
+    let (sent, got) = transfer(
+        &mut p,
+        ChannelConfig::default(),
+        2 << 20,
+        10_000,
+        Duration::from_secs(600),
+    );
+    assert_eq!(sent, got);
+    let s = p.a.stats();
+    assert!(s.t3_expiries + s.fast_retransmits > 0, "{s:?}");
+}
+
+#[test]
+fn simultaneous_open_converges() {
+    let mut p = Pair::new(
+        assoc(Role::Client, 5, 1 << 16),
+        assoc(Role::Server, 6, 1 << 16),
+    );
+    let now = p.now;
+    p.a.connect(now, support::path());
+    p.b.connect(now, support::path().reversed());
+    assert!(p.run(Duration::from_secs(30), |p| p.a.is_established()
+        && p.b.is_established()));
+    assert_eq!(
+        p.ev_a
+            .iter()
+            .filter(|e| **e == Event::AssociationUp)
+            .count(),
+        1
+    );
+    assert_eq!(
+        p.ev_b
+            .iter()
+            .filter(|e| **e == Event::AssociationUp)
+            .count(),
+        1
+    );
+    let (sent, got) = transfer(
+        &mut p,
+        ChannelConfig::default(),
+        100_000,
+        1000,
+        Duration::from_secs(30),
+    );
+    assert_eq!(sent, got);
+}
+
+#[test]
+fn closing_a_channel_resets_streams_both_ways() {
+    let mut p = Pair::new(
+        assoc(Role::Client, 7, 1 << 16),
+        assoc(Role::Server, 8, 1 << 16),
+    );
+    p.connect();
+    let now = p.now;
+    let ch = p.a.open_channel(now, ChannelConfig::default()).unwrap();
+    p.a.send(now, ch, MessageKind::String, b"last words")
+        .unwrap();
+    p.a.close_channel(now, ch);
+    let mut buf = [0u8; 64];
+    let mut got = None;
+    assert!(
+        p.run(Duration::from_secs(10), |p| {
+            if let Ok(Some(r)) = p.b.poll_message(&mut buf) {
+                got = Some(buf[..r.len].to_vec());
+            }
+            p.ev_a.contains(&Event::ChannelClosed(ch)) && p.ev_b.contains(&Event::ChannelClosed(ch))
+        }),
+        "{:?} / {:?}",
+        p.ev_a,
+        p.ev_b
+    );
+    assert_eq!(got.as_deref(), Some(&b"last words"[..]));
+    assert_eq!(
+        p.a.send(p.now, ch, MessageKind::String, b"x"),
+        Err(sctp_core::association::SendError::UnknownChannel)
+    );
+    // The stream id can be used again, from the other side too.
+    let now = p.now;
+    let again =
+        p.b.open_channel(
+            now,
+            ChannelConfig {
+                negotiated_id: Some(ch.0),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(again, ch);
+}
+
+#[test]
+fn graceful_shutdown_and_abort() {
+    let mut p = Pair::new(
+        assoc(Role::Client, 9, 1 << 16),
+        assoc(Role::Server, 10, 1 << 16),
+    );
+    p.connect();
+    let now = p.now;
+    let ch = p.a.open_channel(now, ChannelConfig::default()).unwrap();
+    p.a.send(now, ch, MessageKind::Binary, &[1; 5000]).unwrap();
+    p.a.shutdown(now);
+    let lost = |e: &Vec<Event>| {
+        e.iter().any(|e| {
+            matches!(
+                e,
+                Event::AssociationLost {
+                    reason: LostReason::Shutdown
+                }
+            )
+        })
+    };
+    assert!(
+        p.run(Duration::from_secs(10), |p| lost(&p.ev_a) && lost(&p.ev_b)),
+        "{:?} {:?}",
+        p.ev_a,
+        p.ev_b
+    );
+    let mut buf = [0u8; 6000];
+    assert_eq!(
+        p.b.poll_message(&mut buf).unwrap().map(|r| r.len),
+        Some(5000)
+    );
+    assert_eq!((p.a.state(), p.b.state()), (State::Closed, State::Closed));
+
+    let mut p = Pair::new(
+        assoc(Role::Client, 11, 1 << 16),
+        assoc(Role::Server, 12, 1 << 16),
+    );
+    p.connect();
+    let now = p.now;
+    p.b.abort(now);
+    assert!(
+        p.run(Duration::from_secs(5), |p| p.ev_a.iter().any(|e| matches!(
+            e,
+            Event::AssociationLost {
+                reason: LostReason::PeerAbort
+            }
+        )))
+    );
+}
+
+#[test]
+fn peer_restart_is_survived() {
+    let mut p = Pair::new(
+        assoc(Role::Client, 13, 1 << 16),
+        assoc(Role::Server, 14, 1 << 16),
+    );
+    p.connect();
+    let now = p.now;
+    let ch = p.a.open_channel(now, ChannelConfig::default()).unwrap();
+    p.a.send(now, ch, MessageKind::String, b"before").unwrap();
+    let mut buf = [0u8; 64];
+    assert!(p.run(Duration::from_secs(5), |p| matches!(
+        p.b.poll_message(&mut buf),
+        Ok(Some(_))
+    )));
+    // The server process restarts: a fresh association with new state connects again.
+    p.b = assoc(Role::Server, 99, 1 << 16);
+    p.ev_b.clear();
+    let now = p.now;
+    p.b.connect(now, support::path().reversed());
+    assert!(
+        p.run(Duration::from_secs(30), |p| p
+            .ev_a
+            .contains(&Event::AssociationRestarted)
+            && p.ev_b.contains(&Event::AssociationUp)),
+        "{:?} {:?}",
+        p.ev_a,
+        p.ev_b
+    );
+    assert!(p.ev_a.contains(&Event::ChannelClosed(ch)));
+    let (sent, got) = transfer(
+        &mut p,
+        ChannelConfig::default(),
+        50_000,
+        1000,
+        Duration::from_secs(30),
+    );
+    assert_eq!(sent, got);
 }

@@ -112,3 +112,66 @@ impl Pair {
         assert!(ok, "handshake failed: {:?} {:?}", self.ev_a, self.ev_b);
     }
 }
+
+/// An association as a netsim machine (netsim runs any `SansIo`; the box keeps it off the
+/// stack).
+pub struct Node(pub Box<Assoc>);
+
+impl SansIo for Node {
+    type Event = Event;
+    type Data<'a> = sansio::NoData;
+    fn handle_datagram<'a>(
+        &'a mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<sansio::NoData>, sansio::Rejected> {
+        self.0.handle_datagram(now, path, data)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.0.handle_timeout(now)
+    }
+    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<sansio::Transmit> {
+        self.0.poll_transmit(now, out)
+    }
+    fn poll_event(&mut self) -> Option<Event> {
+        self.0.poll_event()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.0.poll_timeout()
+    }
+}
+
+pub fn fnv(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// A two-host netsim world: client at 198.51.100.1, server at 203.0.113.1, `link` on the
+/// internet realm (both directions).
+pub fn world(seed: u64, link: netsim::LinkConfig) -> (netsim::Sim, netsim::NodeId, netsim::NodeId) {
+    let mut net = netsim::Network::new(seed);
+    net.set_trace_capacity(0);
+    let internet = net.internet();
+    net.set_link(internet, link);
+    let ha = net.add_host(internet, "198.51.100.1");
+    let hb = net.add_host(internet, "203.0.113.1");
+    let mut sim = netsim::Sim::new(net);
+    let a = sim.add_machine(ha, Node(assoc(Role::Client, seed, 1 << 20)));
+    let b = sim.add_machine(hb, Node(assoc(Role::Server, seed + 1, 1 << 20)));
+    (sim, a, b)
+}
+
+pub fn sim_path() -> Path {
+    Path::udp(
+        "198.51.100.1:5000".parse().unwrap(),
+        "203.0.113.1:5000".parse().unwrap(),
+    )
+}
+
+pub fn up(sim: &netsim::Sim, id: netsim::NodeId) -> bool {
+    sim.events::<Node>(id)
+        .iter()
+        .any(|(_, e)| *e == Event::AssociationUp)
+}
