@@ -12,4 +12,6 @@ extern crate std;
 
 pub mod association;
 pub mod dcep;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod wire;

@@ -311,6 +311,11 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
         self.caps.zero_checksum
     }
 
+    /// Our verification tag and the peer's (0 before the handshake set them).
+    pub fn verification_tags(&self) -> (u32, u32) {
+        (self.local_tag, self.peer_tag)
+    }
+
     /// Smoothed round-trip time, once measured.
     pub fn srtt(&self) -> Option<core::time::Duration> {
         self.tx.rto.srtt()
