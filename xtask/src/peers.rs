@@ -17,7 +17,7 @@ const APT: &[(&str, &str)] = &[
 ];
 
 /// Python packages installed into `target/interop-venv`.
-const PIP: &[&str] = &["aioice"];
+const PIP: &[&str] = &["aioice", "aiortc"];
 
 /// Install everything; the first failure is returned after trying the rest.
 pub fn ensure_all() -> Result<(), String> {

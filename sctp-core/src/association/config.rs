@@ -129,7 +129,7 @@ pub const MAX_LABEL: usize = 128;
 pub const MAX_PROTOCOL: usize = 64;
 
 /// String or binary message (the PPID, RFC 8831 §8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MessageKind {
     /// WebRTC String (PPID 51; 56 when empty).
     String,
