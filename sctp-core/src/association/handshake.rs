@@ -19,6 +19,8 @@ struct Offer {
     caps: Caps,
     cookie: Option<(usize, usize)>,
     unrecognized: heapless::Vec<u8, MAX_UNRECOGNIZED>,
+    /// Padding after the last reported parameter (not counted in the chunk length).
+    unrecognized_pad: usize,
 }
 
 /// Walk the parameters with the RFC 9260 §3.2.1 upper-bit rules.
@@ -27,6 +29,7 @@ fn read_offer(params: &[u8]) -> Offer {
         caps: Caps::default(),
         cookie: None,
         unrecognized: heapless::Vec::new(),
+        unrecognized_pad: 0,
     };
     let base = params.as_ptr() as usize;
     for p in Tlvs::new(params) {
@@ -86,11 +89,14 @@ fn unknown_param(o: &mut Offer, p: &RawParam<'_>) -> bool {
                 .extend_from_slice(&kind::UNRECOGNIZED.to_be_bytes());
             let _ = o
                 .unrecognized
-                .extend_from_slice(&((4 + p.tlv.len()) as u16).to_be_bytes());
+                .extend_from_slice(&((4 + padded) as u16).to_be_bytes());
+            // The parameter is copied whole, its padding included (as Wireshark and
+            // usrsctp expect), so the report itself needs none.
             let _ = o.unrecognized.extend_from_slice(p.tlv);
             while o.unrecognized.len() % 4 != 0 {
                 let _ = o.unrecognized.push(0);
             }
+            o.unrecognized_pad = 0;
         }
     }
     action.continues()
@@ -221,11 +227,12 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
             params: List::Items(&params),
         };
         let unrec = offer.unrecognized.clone();
+        let unrec_pad = offer.unrecognized_pad;
         let mut chunks: heapless::Vec<Chunk<'_>, 1> = heapless::Vec::new();
         let _ = chunks.push(Chunk::InitAck(ack));
         // Unrecognized parameters are reported inside the INIT-ACK (RFC 9260 §3.3.3).
         let mut body = [0u8; 600];
-        let with_unrec = self.init_ack_with_unrecognized(&ack, &unrec, &mut body);
+        let with_unrec = self.init_ack_with_unrecognized(&ack, &unrec, unrec_pad, &mut body);
         match with_unrec {
             Some(c) => self.stateless_reply(
                 path,
@@ -249,14 +256,17 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
         &self,
         ack: &Init<'_>,
         unrec: &[u8],
+        pad: usize,
         body: &'b mut [u8; 600],
     ) -> Option<RawChunk<'b>> {
         if unrec.is_empty() {
             return None;
         }
+        // Our own parameters end on a 4-byte boundary (the cookie is a multiple of 4).
         let n = Chunk::InitAck(*ack).emit(body).ok()?;
-        let end = n + unrec.len();
-        body.get_mut(n..end)?.copy_from_slice(unrec);
+        body.get_mut(n..n + unrec.len())?.copy_from_slice(unrec);
+        // The last reported parameter's padding is chunk padding (RFC 9260 §3.2).
+        let end = n + unrec.len() - pad;
         Some(RawChunk {
             kind: ChunkType::INIT_ACK,
             flags: 0,

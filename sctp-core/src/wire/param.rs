@@ -330,7 +330,12 @@ impl<'a> Param<'a> {
 
     /// Bytes `emit` writes, padding included.
     pub fn buffer_len(&self) -> usize {
-        pad4(4 + self.kind_and_len().1)
+        pad4(self.unpadded_len())
+    }
+
+    /// The parameter's length field: header and value, no padding.
+    pub fn unpadded_len(&self) -> usize {
+        4 + self.kind_and_len().1
     }
 
     /// Write the parameter (padded); `out` is untouched on error.
@@ -540,7 +545,12 @@ impl<'a> ErrorCause<'a> {
 
     /// Bytes `emit` writes, padding included.
     pub fn buffer_len(&self) -> usize {
-        pad4(4 + self.value_len())
+        pad4(self.unpadded_len())
+    }
+
+    /// The cause's length field: header and value, no padding.
+    pub fn unpadded_len(&self) -> usize {
+        4 + self.value_len()
     }
 
     /// Write the cause (padded); `out` is untouched on error.

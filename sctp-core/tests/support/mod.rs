@@ -41,6 +41,8 @@ pub struct Pair {
     pub ev_b: Vec<Event>,
     pub sent: u64,
     pub lose: Box<dyn FnMut(u64, &[u8]) -> bool>,
+    /// Every packet put on the wire (direction a→b, bytes), lost or not.
+    pub capture: Vec<(bool, Vec<u8>)>,
     wire: VecDeque<(bool, Vec<u8>)>,
 }
 
@@ -54,6 +56,7 @@ impl Pair {
             ev_b: vec![],
             sent: 0,
             lose: Box::new(|_, _| false),
+            capture: vec![],
             wire: VecDeque::new(),
         }
     }
@@ -67,6 +70,7 @@ impl Pair {
                 let m = if to_b { &mut self.a } else { &mut self.b };
                 while let Some(t) = m.poll_transmit(self.now, &mut buf) {
                     self.wire.push_back((to_b, buf[..t.len].to_vec()));
+                    self.capture.push((to_b, buf[..t.len].to_vec()));
                 }
             }
             while let Some(e) = self.a.poll_event() {

@@ -308,10 +308,34 @@ impl<'a> Chunk<'a> {
         pad4(4 + self.header().2)
     }
 
+    /// Padding of a final parameter or cause, which the chunk length does not count
+    /// (RFC 9260 §3.2: it becomes the chunk's own padding).
+    fn trailing_pad(&self) -> usize {
+        fn last_param(l: &List<'_, Param<'_>>) -> usize {
+            match l {
+                List::Items(i) => i.last().map_or(0, |p| p.buffer_len() - p.unpadded_len()),
+                List::Raw(_) => 0,
+            }
+        }
+        fn last_cause(l: &List<'_, ErrorCause<'_>>) -> usize {
+            match l {
+                List::Items(i) => i.last().map_or(0, |c| c.buffer_len() - c.unpadded_len()),
+                List::Raw(_) => 0,
+            }
+        }
+        match self {
+            Chunk::Init(i) | Chunk::InitAck(i) => last_param(&i.params),
+            Chunk::ReConfig { params } => last_param(params),
+            Chunk::Abort { causes, .. } | Chunk::Error { causes } => last_cause(causes),
+            Chunk::Heartbeat(info) | Chunk::HeartbeatAck(info) => pad4(info.len()) - info.len(),
+            _ => 0,
+        }
+    }
+
     /// Write the chunk (padded); `out` is untouched on error.
     pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
         let (kind, flags, vlen) = self.header();
-        let len = u16::try_from(4 + vlen).map_err(|_| EmitError::TooLong)?;
+        let len = u16::try_from(4 + vlen - self.trailing_pad()).map_err(|_| EmitError::TooLong)?;
         let needed = pad4(4 + vlen);
         let out = out
             .get_mut(..needed)
