@@ -46,7 +46,8 @@ pub fn sctp_parse(data: &[u8]) {
     let _ = crate::dcep::Dcep::parse(data);
 }
 
-type Fuzzed = Association<SeededEntropy, [u8; 64 * 1024], 8, 256>;
+/// The association type the stateful target drives.
+pub type Fuzzed = Association<SeededEntropy, [u8; 16 * 1024], 8, 128>;
 
 fn path() -> Path {
     Path::udp(
@@ -80,6 +81,12 @@ fn settle(a: &mut Fuzzed, b: &mut Fuzzed, now: Instant) {
 /// (each: a 2-byte length, then chunk bytes given the right header, tag and checksum), with
 /// timeouts and reads in between. Invariants: no panic, bounded output, reads succeed.
 pub fn sctp_association(data: &[u8]) {
+    let (mut a, _b, mut now) = established();
+    feed(&mut a, &mut now, data);
+}
+
+/// Two associations after the handshake, with a channel and a message: `a` is the one fed.
+pub fn established() -> (Fuzzed, Fuzzed, Instant) {
     let cfg = |role| Config {
         role,
         ..Config::default()
@@ -87,14 +94,14 @@ pub fn sctp_association(data: &[u8]) {
     let mut a = Fuzzed::new(
         cfg(Role::Client),
         SeededEntropy::new(1),
-        [0; 64 * 1024],
-        [0; 64 * 1024],
+        [0; 16 * 1024],
+        [0; 16 * 1024],
     );
     let mut b = Fuzzed::new(
         cfg(Role::Server),
         SeededEntropy::new(2),
-        [0; 64 * 1024],
-        [0; 64 * 1024],
+        [0; 16 * 1024],
+        [0; 16 * 1024],
     );
     let mut now = Instant::ZERO;
     a.connect(now, path());
@@ -103,11 +110,17 @@ pub fn sctp_association(data: &[u8]) {
         let _ = b.send(now, ch, MessageKind::String, b"hello");
     }
     settle(&mut a, &mut b, now);
+    (a, b, now)
+}
+
+/// Feed `data` to `a` as length-prefixed chunk sequences with `a`'s tag and a right CRC.
+fn feed(a: &mut Fuzzed, now: &mut Instant, data: &[u8]) {
+    let mut now = *now;
     let (tag, _) = a.verification_tags();
     let mut rest = data;
     let mut pkt = [0u8; 1500];
     let mut out = [0u8; 1500];
-    let mut msg = [0u8; 64 * 1024];
+    let mut msg = [0u8; 16 * 1024];
     while rest.len() >= 2 {
         let len = usize::from(u16::from_be_bytes([rest[0], rest[1]])) % 1400;
         let body = rest.get(2..2 + len).unwrap_or(&rest[2..]);

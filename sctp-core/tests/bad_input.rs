@@ -310,3 +310,49 @@ fn small_configuration_size_is_bounded() {
     let _ = Duration::ZERO;
     let _ = RawChunks::new(&[]);
 }
+
+/// Regenerate the fuzz seed corpus from real traffic: `cargo test -p sctp-core --test
+/// bad_input write_fuzz_seeds -- --ignored`.
+#[test]
+#[ignore = "writes fuzz/seeds; run by hand"]
+fn write_fuzz_seeds() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/seeds");
+    let (mut a, mut b, now) = sctp_core::fuzzing::established();
+    let mut packets = Vec::new();
+    let ch = b.open_channel(now, Default::default()).unwrap();
+    for (i, size) in [1usize, 100, 3000].iter().enumerate() {
+        b.send(
+            now,
+            ch,
+            sctp_core::association::MessageKind::Binary,
+            &vec![i as u8; *size],
+        )
+        .unwrap();
+    }
+    b.close_channel(now, ch);
+    let mut buf = [0u8; 1500];
+    for _ in 0..4 {
+        while let Some(t) = b.poll_transmit(now, &mut buf) {
+            packets.push(buf[..t.len].to_vec());
+            let _ = a.handle_datagram(now, path(), &buf[..t.len]);
+        }
+        while let Some(t) = a.poll_transmit(now, &mut buf) {
+            packets.push(buf[..t.len].to_vec());
+            let _ = b.handle_datagram(now, path().reversed(), &buf[..t.len]);
+        }
+    }
+    b.shutdown(now);
+    while let Some(t) = b.poll_transmit(now, &mut buf) {
+        packets.push(buf[..t.len].to_vec());
+    }
+    std::fs::create_dir_all(format!("{dir}/sctp_parse")).unwrap();
+    std::fs::create_dir_all(format!("{dir}/sctp_association")).unwrap();
+    for (i, p) in packets.iter().enumerate() {
+        std::fs::write(format!("{dir}/sctp_parse/seed{i}"), p).unwrap();
+        let body = &p[12..];
+        let mut s = (body.len() as u16).to_be_bytes().to_vec();
+        s.extend_from_slice(body);
+        std::fs::write(format!("{dir}/sctp_association/seed{i}"), s).unwrap();
+    }
+    assert!(packets.len() >= 5);
+}

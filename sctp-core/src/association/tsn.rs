@@ -191,7 +191,10 @@ mod tests {
         assert_eq!(t.gaps::<4>().as_slice(), &[(3, 3), (5, 5)]);
         assert_eq!(t.classify(1), Arrival::Duplicate);
         assert_eq!(t.classify(u32::MAX - 2), Arrival::Duplicate);
-        assert_eq!(t.classify((u32::MAX - 1).wrapping_add(WINDOW)), Arrival::OutOfWindow);
+        assert_eq!(
+            t.classify((u32::MAX - 1).wrapping_add(WINDOW)),
+            Arrival::OutOfWindow
+        );
         assert!(t.mark(u32::MAX));
         assert!(t.mark(0));
         assert_eq!(t.cum(), 1);
