@@ -311,12 +311,19 @@ impl Wire {
     }
 }
 
-/// Run until `done`; returns the final virtual time in µs.
+/// Run until `step` says done; returns the final virtual time in µs. Each round: collect
+/// output, let the application act, deliver every packet due, fire due timers, else jump to
+/// the next packet or timer.
 fn drive(a: &mut dyn Side, b: &mut dyn Side, wire: &mut Wire, mut now: u64, mut step: impl FnMut(&mut dyn Side, &mut dyn Side, u64) -> bool) -> u64 {
     let mut out = VecDeque::new();
+    let (mut idle_rounds, mut ticks_here) = (0, 0);
     loop {
-        for (to_b, side) in [(true, &mut *a), (false, &mut *b)] {
-            side.output(now, &mut out);
+        for to_b in [true, false] {
+            if to_b {
+                a.output(now, &mut out);
+            } else {
+                b.output(now, &mut out);
+            }
             while let Some(p) = out.pop_front() {
                 if !wire.lost() {
                     wire.q.push_back((to_b, p, now + wire.delay));
@@ -326,19 +333,36 @@ fn drive(a: &mut dyn Side, b: &mut dyn Side, wire: &mut Wire, mut now: u64, mut 
         if step(a, b, now) {
             return now;
         }
-        if let Some(&(to_b, _, due)) = wire.q.front() {
-            let t_next = [a.timeout(), b.timeout()].into_iter().flatten().min();
-            if t_next.is_none_or(|t| due <= t) {
-                now = now.max(due);
-                let (_, p, _) = wire.q.pop_front().unwrap();
-                if to_b { b.input(now, &p) } else { a.input(now, &p) }
-                continue;
+        let mut delivered = false;
+        while wire.q.front().is_some_and(|x| x.2 <= now) {
+            let (to_b, p, _) = wire.q.pop_front().unwrap();
+            if to_b { b.input(now, &p) } else { a.input(now, &p) }
+            delivered = true;
+        }
+        if delivered {
+            idle_rounds = 0;
+            continue;
+        }
+        let timer = [a.timeout(), b.timeout()].into_iter().flatten().min();
+        if timer.is_some_and(|t| t <= now) && ticks_here < 4 {
+            ticks_here += 1;
+            a.tick(now);
+            b.tick(now);
+            continue;
+        }
+        let next = [timer.filter(|t| *t > now), wire.q.front().map(|x| x.2)].into_iter().flatten().min();
+        match next {
+            Some(t) => {
+                now = t;
+                ticks_here = 0;
+                idle_rounds = 0;
+            }
+            None => {
+                // Nothing in flight and no timer: the step may just have queued data.
+                idle_rounds += 1;
+                assert!(idle_rounds < 3, "transfer stalled at {now} µs");
             }
         }
-        let Some(t) = [a.timeout(), b.timeout()].into_iter().flatten().min() else { return now };
-        now = now.max(t);
-        a.tick(now);
-        b.tick(now);
         assert!(now < 3_600_000_000, "stuck");
     }
 }

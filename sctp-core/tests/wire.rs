@@ -153,7 +153,7 @@ fn every_chunk_round_trips_through_a_packet() {
             (5000, 5001, 0x0102_0304)
         );
         let raws: Vec<_> = p.chunks().collect();
-        assert_eq!(raws.len(), 1);
+        assert_eq!(raws.len(), 1, "{chunk:?} {raws:?}");
         let parsed = Chunk::parse(raws[0].unwrap()).unwrap();
         // Emitting what was parsed gives the same bytes.
         let mut again = [0u8; 512];

@@ -34,6 +34,8 @@ pub(crate) struct Msg {
     last: Option<u32>,
     ready: bool,
     next_ready: u16,
+    /// Next in the partial list (used, not ready) or in the free list (unused).
+    next_partial: u16,
     /// Lowest and highest `seq` held (valid when `count > 0`).
     lo: u32,
     hi: u32,
@@ -74,6 +76,10 @@ pub(crate) struct Reassembly<B, const N: usize> {
     ready_tail: u16,
     ready_bytes: usize,
     hint: u16,
+    /// Messages being assembled or held for order (few): what lookups scan.
+    partial_head: u16,
+    /// Unused message records.
+    free_msg: u16,
 }
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
@@ -86,16 +92,58 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
         for (i, f) in frags.iter_mut().enumerate() {
             f.next = if i + 1 < N { (i + 1) as u16 } else { NIL };
         }
+        let mut msgs = [Msg::default(); N];
+        for (i, m) in msgs.iter_mut().enumerate() {
+            m.next_partial = if i + 1 < N { (i + 1) as u16 } else { NIL };
+        }
         Reassembly {
             pool: Pool::new(buf),
             frags,
-            msgs: [Msg::default(); N],
+            msgs,
             free_frag: 0,
             frags_free: N,
             ready_head: NIL,
             ready_tail: NIL,
             ready_bytes: 0,
             hint: 0,
+            partial_head: NIL,
+            free_msg: 0,
+        }
+    }
+
+    fn next_partial(&self, i: u16) -> u16 {
+        self.msgs
+            .get(usize::from(i))
+            .map_or(NIL, |m| m.next_partial)
+    }
+
+    /// Take message `i` out of the partial list.
+    fn unlist(&mut self, i: u16) {
+        let (mut prev, mut cur) = (NIL, self.partial_head);
+        while cur != NIL && cur != i {
+            prev = cur;
+            cur = self.next_partial(cur);
+        }
+        if cur == NIL {
+            return;
+        }
+        let next = self.next_partial(i);
+        if prev == NIL {
+            self.partial_head = next;
+        } else if let Some(p) = self.msgs.get_mut(usize::from(prev)) {
+            p.next_partial = next;
+        }
+    }
+
+    /// Return record `i` (already out of every list) to the free list.
+    fn recycle(&mut self, i: u16) {
+        let free = self.free_msg;
+        if let Some(m) = self.msgs.get_mut(usize::from(i)) {
+            *m = Msg {
+                next_partial: free,
+                ..Msg::default()
+            };
+            self.free_msg = i;
         }
     }
 
@@ -141,13 +189,25 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
         if self.msgs.get(usize::from(self.hint)).is_some_and(matches) {
             return Some(self.hint);
         }
-        let i = self.msgs.iter().position(matches)? as u16;
-        self.hint = i;
-        Some(i)
+        let mut i = self.partial_head;
+        while i != NIL {
+            if self.msgs.get(usize::from(i)).is_some_and(matches) {
+                self.hint = i;
+                return Some(i);
+            }
+            i = self.next_partial(i);
+        }
+        None
     }
 
     fn new_msg(&mut self, d: &Data<'_>) -> Option<u16> {
-        let i = self.msgs.iter().position(|m| !m.used)? as u16;
+        let i = self.free_msg;
+        if i == NIL {
+            return None;
+        }
+        self.free_msg = self.next_partial(i);
+        let head = self.partial_head;
+        self.partial_head = i;
         if let Some(m) = self.msgs.get_mut(usize::from(i)) {
             *m = Msg {
                 used: true,
@@ -157,6 +217,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
                 head: NIL,
                 tail: NIL,
                 next_ready: NIL,
+                next_partial: head,
                 ..Msg::default()
             };
         }
@@ -189,6 +250,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
             return Stored::Invalid;
         };
         if m.bytes as usize + d.payload.len() > max_message {
+            if m.count == 0 {
+                self.unlist(idx);
+                self.recycle(idx);
+            }
             return Stored::TooLarge;
         }
         if self.list_has(m.head, seq) {
@@ -310,8 +375,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
     /// The partial unordered message right after (`after`) or before message `mi`.
     fn neighbour(&self, mi: u16, after: bool) -> Option<u16> {
         let m = self.msg(mi).copied()?;
-        let found = self.msgs.iter().enumerate().position(|(i, o)| {
-            i != usize::from(mi)
+        let mut i = self.partial_head;
+        while i != NIL {
+            let o = self.msgs.get(usize::from(i))?;
+            let hit = i != mi
                 && o.used
                 && !o.ready
                 && o.unordered
@@ -321,9 +388,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
                     m.last.is_none() && o.first.is_none() && o.lo == m.hi.wrapping_add(1)
                 } else {
                     o.last.is_none() && m.first.is_none() && o.hi.wrapping_add(1) == m.lo
-                }
-        })?;
-        Some(found as u16)
+                };
+            if hit {
+                return Some(i);
+            }
+            i = o.next_partial;
+        }
+        None
     }
 
     /// Append message `b`'s fragments to message `a`.
@@ -341,35 +412,33 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
             m.last = mb.last;
             m.hi = mb.hi;
         }
-        if let Some(m) = self.msgs.get_mut(usize::from(b)) {
-            *m = Msg::default();
-        }
+        self.unlist(b);
+        self.recycle(b);
         self.hint = a;
     }
 
     /// A complete, not yet queued message of `stream` with this ordered id.
     pub(crate) fn find_complete_ordered(&self, stream: u16, mid: u32) -> Option<u16> {
-        self.msgs
-            .iter()
-            .position(|m| {
-                m.used
-                    && !m.ready
-                    && !m.unordered
-                    && m.stream == stream
-                    && m.mid == mid
-                    && m.complete()
-            })
-            .map(|i| i as u16)
+        let mut i = self.partial_head;
+        while i != NIL {
+            let m = self.msgs.get(usize::from(i))?;
+            if m.used && !m.unordered && m.stream == stream && m.mid == mid && m.complete() {
+                return Some(i);
+            }
+            i = m.next_partial;
+        }
+        None
     }
 
     /// Queue a complete message for the owner.
     pub(crate) fn push_ready(&mut self, i: u16) {
+        if self.msg(i).is_none_or(|m| m.ready) {
+            return;
+        }
+        self.unlist(i);
         let Some(m) = self.msgs.get_mut(usize::from(i)) else {
             return;
         };
-        if m.ready {
-            return;
-        }
         m.ready = true;
         m.next_ready = NIL;
         self.ready_bytes += m.bytes as usize;
@@ -441,9 +510,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
             self.frags_free += 1;
             f = fr.next;
         }
-        if let Some(mm) = self.msgs.get_mut(usize::from(i)) {
-            *mm = Msg::default();
+        if !m.ready {
+            self.unlist(i);
         }
+        self.recycle(i);
     }
 
     /// Drop partial messages that FORWARD-TSN gave up (RFC 3758 §3.6): DATA by TSN.
@@ -537,7 +607,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
             mm.last = None;
         }
         if mm.count == 0 {
-            *mm = Msg::default();
+            self.unlist(mi);
+            self.recycle(mi);
             return;
         }
         let (head, tail) = (mm.head, mm.tail);

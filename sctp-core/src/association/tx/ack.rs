@@ -167,6 +167,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Tx<B, N> {
             t = t.wrapping_add(1);
         }
         if any {
+            self.rtx_pending = true;
             self.cc.on_fast_retransmit(self.next_tsn.wrapping_sub(1));
         }
         any
@@ -187,6 +188,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Tx<B, N> {
             t = t.wrapping_add(1);
         }
         self.flight = 0;
+        self.rtx_pending = true;
     }
 
     /// Move the advanced peer ack point over abandoned chunks (RFC 3758 §3.5 C2); the

@@ -78,6 +78,8 @@ pub(crate) struct Tx<B, const N: usize> {
     pub(crate) rto: Rto,
     ack_point: u32,
     gap_acked: bool,
+    /// Some chunk may be marked for retransmission (saves a scan of the window per packet).
+    rtx_pending: bool,
     queued: usize,
     pub(crate) idata: bool,
 }
@@ -104,6 +106,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Tx<B, N> {
             rto,
             ack_point: initial_tsn.wrapping_sub(1),
             gap_acked: false,
+            rtx_pending: false,
             queued: 0,
             idata: false,
         }
@@ -122,6 +125,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Tx<B, N> {
         self.rto = rto;
         self.ack_point = initial_tsn.wrapping_sub(1);
         self.gap_acked = false;
+        self.rtx_pending = false;
         self.queued = 0;
     }
 
@@ -371,6 +375,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Tx<B, N> {
             self.flight += u32::from(c.len);
             self.peer_rwnd = self.peer_rwnd.saturating_sub(u32::from(c.len));
         }
+        // A whole scan without stopping early: nothing is left marked.
+        self.rtx_pending = false;
     }
 
     fn write_chunk(&self, w: &mut PacketWriter<'_>, tsn: u32, c: &TxChunk, m: &TxMsg) -> bool {

@@ -285,8 +285,8 @@ impl<'a> Chunk<'a> {
             Chunk::Init(i) => (ChunkType::INIT, 0, i.value_len()),
             Chunk::InitAck(i) => (ChunkType::INIT_ACK, 0, i.value_len()),
             Chunk::Sack(s) => (ChunkType::SACK, 0, s.value_len()),
-            Chunk::Heartbeat(i) => (ChunkType::HEARTBEAT, 0, 4 + i.len()),
-            Chunk::HeartbeatAck(i) => (ChunkType::HEARTBEAT_ACK, 0, 4 + i.len()),
+            Chunk::Heartbeat(i) => (ChunkType::HEARTBEAT, 0, pad4(4 + i.len())),
+            Chunk::HeartbeatAck(i) => (ChunkType::HEARTBEAT_ACK, 0, pad4(4 + i.len())),
             Chunk::Abort { t, causes } => {
                 (ChunkType::ABORT, u8::from(*t), control::causes_len(causes))
             }
