@@ -7,7 +7,12 @@
 //! * Printed before the timings: throughput in netsim at 1 % loss and 50 ms RTT (virtual
 //!   time, 8 MiB in 16 KiB messages), heap bytes held per association pair, and heap
 //!   allocations per packet on sctp-core's steady-state path (a counting allocator; must be 0).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use sansio::{Instant, Path, SansIo, SeededEntropy};
@@ -67,29 +72,55 @@ struct Core {
 }
 
 fn path() -> Path {
-    Path::udp("10.0.0.1:5000".parse().unwrap(), "10.0.0.2:5000".parse().unwrap())
+    Path::udp(
+        "10.0.0.1:5000".parse().unwrap(),
+        "10.0.0.2:5000".parse().unwrap(),
+    )
 }
 
 impl Core {
     fn new(role: Role, seed: u64) -> Self {
-        let cfg = Config { role, heartbeat_interval: Duration::ZERO, ..Config::default() };
+        let cfg = Config {
+            role,
+            heartbeat_interval: Duration::ZERO,
+            ..Config::default()
+        };
         let a = Ours::with_capacity(cfg, SeededEntropy::new(seed), 256 << 10, 256 << 10);
-        Core { a, ch: ChannelId(0), up: false, buf: vec![0; 1500] }
+        Core {
+            a,
+            ch: ChannelId(0),
+            up: false,
+            buf: vec![0; 1500],
+        }
     }
 }
 
 impl Side for Core {
     fn input(&mut self, now: u64, pkt: &[u8]) {
-        let _ = self.a.handle_datagram(Instant::from_micros(now), path(), pkt);
+        let _ = self
+            .a
+            .handle_datagram(Instant::from_micros(now), path(), pkt);
     }
     fn output(&mut self, now: u64, out: &mut VecDeque<Vec<u8>>) {
-        while let Some(t) = self.a.poll_transmit(Instant::from_micros(now), &mut self.buf) {
+        while let Some(t) = self
+            .a
+            .poll_transmit(Instant::from_micros(now), &mut self.buf)
+        {
             out.push_back(self.buf[..t.len].to_vec());
         }
         while let Some(e) = self.a.poll_event() {
             if e == sctp_core::association::Event::AssociationUp {
                 self.up = true;
-                self.ch = self.a.open_channel(Instant::from_micros(now), ChannelConfig { negotiated_id: Some(0), ..Default::default() }).unwrap();
+                self.ch = self
+                    .a
+                    .open_channel(
+                        Instant::from_micros(now),
+                        ChannelConfig {
+                            negotiated_id: Some(0),
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap();
             }
         }
     }
@@ -100,7 +131,14 @@ impl Side for Core {
         self.a.handle_timeout(Instant::from_micros(now));
     }
     fn send(&mut self, now: u64, data: &[u8]) -> bool {
-        self.a.send(Instant::from_micros(now), self.ch, MessageKind::Binary, data).is_ok()
+        self.a
+            .send(
+                Instant::from_micros(now),
+                self.ch,
+                MessageKind::Binary,
+                data,
+            )
+            .is_ok()
     }
     fn recv(&mut self, buf: &mut [u8]) -> usize {
         let mut n = 0;
@@ -136,8 +174,19 @@ impl Proto {
         );
         let mut sc = sctp_proto::ServerConfig::new();
         sc.transport = transport.clone();
-        let ep = sctp_proto::Endpoint::new(Arc::new(sctp_proto::EndpointConfig::new()), server.then(|| Arc::new(sc)));
-        Proto { ep, assoc: None, base: std::time::Instant::now(), remote: "10.0.0.9:5000".parse().unwrap(), up: false, transport, readable: false }
+        let ep = sctp_proto::Endpoint::new(
+            Arc::new(sctp_proto::EndpointConfig::new()),
+            server.then(|| Arc::new(sc)),
+        );
+        Proto {
+            ep,
+            assoc: None,
+            base: std::time::Instant::now(),
+            remote: "10.0.0.9:5000".parse().unwrap(),
+            up: false,
+            transport,
+            readable: false,
+        }
     }
     fn connect(&mut self) {
         let mut cc = sctp_proto::ClientConfig::new();
@@ -148,7 +197,9 @@ impl Proto {
         self.base + Duration::from_micros(now)
     }
     fn pump(&mut self) {
-        let Some((h, a)) = self.assoc.as_mut() else { return };
+        let Some((h, a)) = self.assoc.as_mut() else {
+            return;
+        };
         while let Some(ev) = a.poll_endpoint_event() {
             if let Some(back) = self.ep.handle_event(*h, ev) {
                 a.handle_event(back);
@@ -167,7 +218,13 @@ impl Proto {
 impl Side for Proto {
     fn input(&mut self, now: u64, pkt: &[u8]) {
         let t = self.t(now);
-        match self.ep.handle(t, self.remote, None, None, bytes::Bytes::copy_from_slice(pkt)) {
+        match self.ep.handle(
+            t,
+            self.remote,
+            None,
+            None,
+            bytes::Bytes::copy_from_slice(pkt),
+        ) {
             Some((h, sctp_proto::DatagramEvent::NewAssociation(a))) => self.assoc = Some((h, a)),
             Some((_, sctp_proto::DatagramEvent::AssociationEvent(ev))) => {
                 if let Some((_, a)) = self.assoc.as_mut() {
@@ -196,7 +253,11 @@ impl Side for Proto {
     }
     fn timeout(&self) -> Option<u64> {
         let (_, a) = self.assoc.as_ref()?;
-        Some(a.poll_timeout()?.saturating_duration_since(self.base).as_micros() as u64)
+        Some(
+            a.poll_timeout()?
+                .saturating_duration_since(self.base)
+                .as_micros() as u64,
+        )
     }
     fn tick(&mut self, now: u64) {
         let t = self.t(now);
@@ -215,10 +276,13 @@ impl Side for Proto {
         if s.buffered_amount().unwrap_or(0) > (2 << 20) {
             return false;
         }
-        s.write_sctp(&bytes::Bytes::copy_from_slice(data), ppi).is_ok()
+        s.write_sctp(&bytes::Bytes::copy_from_slice(data), ppi)
+            .is_ok()
     }
     fn recv(&mut self, buf: &mut [u8]) -> usize {
-        let Some((_, a)) = self.assoc.as_mut() else { return 0 };
+        let Some((_, a)) = self.assoc.as_mut() else {
+            return 0;
+        };
         while a.accept_stream().is_some() {}
         let mut n = 0;
         if let Ok(mut s) = a.stream(0) {
@@ -242,11 +306,19 @@ struct Dc {
 
 impl Dc {
     fn new() -> Self {
-        let opts = dcsctp::api::Options { max_message_size: 1 << 20, heartbeat_interval: Duration::from_secs(3600), ..Default::default() };
-        Dc { s: dcsctp::new_socket("bench", &opts), up: false }
+        let opts = dcsctp::api::Options {
+            max_message_size: 1 << 20,
+            heartbeat_interval: Duration::from_secs(3600),
+            ..Default::default()
+        };
+        Dc {
+            s: dcsctp::new_socket("bench", &opts),
+            up: false,
+        }
     }
     fn at(&mut self, now: u64) {
-        self.s.advance_time(dcsctp::api::SocketTime::zero() + Duration::from_micros(now));
+        self.s
+            .advance_time(dcsctp::api::SocketTime::zero() + Duration::from_micros(now));
     }
 }
 
@@ -267,7 +339,8 @@ impl Side for Dc {
     }
     fn timeout(&self) -> Option<u64> {
         let t = self.s.poll_timeout();
-        (t != dcsctp::api::SocketTime::infinite_future()).then(|| (t - dcsctp::api::SocketTime::zero()).as_micros() as u64)
+        (t != dcsctp::api::SocketTime::infinite_future())
+            .then(|| (t - dcsctp::api::SocketTime::zero()).as_micros() as u64)
     }
     fn tick(&mut self, now: u64) {
         self.at(now);
@@ -277,7 +350,11 @@ impl Side for Dc {
         if self.s.buffered_amount(dcsctp::api::StreamId(0)) > (2 << 20) - data.len() {
             return false;
         }
-        let m = dcsctp::api::Message::new(dcsctp::api::StreamId(0), dcsctp::api::PpId(53), data.to_vec());
+        let m = dcsctp::api::Message::new(
+            dcsctp::api::StreamId(0),
+            dcsctp::api::PpId(53),
+            data.to_vec(),
+        );
         self.s.send(m, &Default::default()).is_ok()
     }
     fn recv(&mut self, _buf: &mut [u8]) -> usize {
@@ -314,7 +391,13 @@ impl Wire {
 /// Run until `step` says done; returns the final virtual time in µs. Each round: collect
 /// output, let the application act, deliver every packet due, fire due timers, else jump to
 /// the next packet or timer.
-fn drive(a: &mut dyn Side, b: &mut dyn Side, wire: &mut Wire, mut now: u64, mut step: impl FnMut(&mut dyn Side, &mut dyn Side, u64) -> bool) -> u64 {
+fn drive(
+    a: &mut dyn Side,
+    b: &mut dyn Side,
+    wire: &mut Wire,
+    mut now: u64,
+    mut step: impl FnMut(&mut dyn Side, &mut dyn Side, u64) -> bool,
+) -> u64 {
     let mut out = VecDeque::new();
     let (mut idle_rounds, mut ticks_here) = (0, 0);
     loop {
@@ -336,7 +419,11 @@ fn drive(a: &mut dyn Side, b: &mut dyn Side, wire: &mut Wire, mut now: u64, mut 
         let mut delivered = false;
         while wire.q.front().is_some_and(|x| x.2 <= now) {
             let (to_b, p, _) = wire.q.pop_front().unwrap();
-            if to_b { b.input(now, &p) } else { a.input(now, &p) }
+            if to_b {
+                b.input(now, &p)
+            } else {
+                a.input(now, &p)
+            }
             delivered = true;
         }
         if delivered {
@@ -350,7 +437,10 @@ fn drive(a: &mut dyn Side, b: &mut dyn Side, wire: &mut Wire, mut now: u64, mut 
             b.tick(now);
             continue;
         }
-        let next = [timer.filter(|t| *t > now), wire.q.front().map(|x| x.2)].into_iter().flatten().min();
+        let next = [timer.filter(|t| *t > now), wire.q.front().map(|x| x.2)]
+            .into_iter()
+            .flatten()
+            .min();
         match next {
             Some(t) => {
                 now = t;
@@ -372,7 +462,17 @@ fn connect(a: &mut dyn Side, b: &mut dyn Side, wire: &mut Wire) -> u64 {
 }
 
 /// Move `total` bytes in `size`-byte messages from a to b; returns virtual µs taken.
-fn transfer(a: &mut dyn Side, b: &mut dyn Side, wire: &mut Wire, start: u64, total: usize, size: usize, buf: &mut [u8], msg: &[u8]) -> u64 {
+#[allow(clippy::too_many_arguments)]
+fn transfer(
+    a: &mut dyn Side,
+    b: &mut dyn Side,
+    wire: &mut Wire,
+    start: u64,
+    total: usize,
+    size: usize,
+    buf: &mut [u8],
+    msg: &[u8],
+) -> u64 {
     let (mut queued, mut got) = (0usize, 0usize);
     let end = drive(a, b, wire, start, |a, b, now| {
         while queued < total && a.send(now, &msg[..size]) {
@@ -414,7 +514,12 @@ struct SimSide {
 }
 
 impl netsim::Node for SimSide {
-    fn handle_datagram(&mut self, now: Instant, _: Path, data: &[u8]) -> Result<(), sansio::Rejected> {
+    fn handle_datagram(
+        &mut self,
+        now: Instant,
+        _: Path,
+        data: &[u8],
+    ) -> Result<(), sansio::Rejected> {
         self.side.input(now.as_micros(), data);
         Ok(())
     }
@@ -427,7 +532,10 @@ impl netsim::Node for SimSide {
         }
         let p = self.out.pop_front()?;
         out[..p.len()].copy_from_slice(&p);
-        Some(sansio::Transmit { path: self.path, len: p.len() })
+        Some(sansio::Transmit {
+            path: self.path,
+            len: p.len(),
+        })
     }
     fn poll_timeout(&self) -> Option<Instant> {
         self.side.timeout().map(Instant::from_micros)
@@ -440,14 +548,36 @@ fn netsim_lossy(make: Make) -> f64 {
     let mut net = netsim::Network::new(7);
     net.set_trace_capacity(0);
     let internet = net.internet();
-    net.set_link(internet, netsim::LinkConfig { loss: 0.01, ..netsim::LinkConfig::with_delay(Duration::from_millis(25)) });
+    net.set_link(
+        internet,
+        netsim::LinkConfig {
+            loss: 0.01,
+            ..netsim::LinkConfig::with_delay(Duration::from_millis(25))
+        },
+    );
     let ha = net.add_host(internet, "10.0.0.1");
     let hb = net.add_host(internet, "10.0.0.2");
     let mut sim = netsim::Sim::new(net);
     let (a, b) = make();
-    let a = sim.add_node(ha, SimSide { side: a, path: path(), out: VecDeque::new() });
-    let b = sim.add_node(hb, SimSide { side: b, path: path_rev(), out: VecDeque::new() });
-    let up = sim.run_until(Instant::from_secs(60), |s| s.node::<SimSide>(a).side.connected() && s.node::<SimSide>(b).side.connected());
+    let a = sim.add_node(
+        ha,
+        SimSide {
+            side: a,
+            path: path(),
+            out: VecDeque::new(),
+        },
+    );
+    let b = sim.add_node(
+        hb,
+        SimSide {
+            side: b,
+            path: path_rev(),
+            out: VecDeque::new(),
+        },
+    );
+    let up = sim.run_until(Instant::from_secs(60), |s| {
+        s.node::<SimSide>(a).side.connected() && s.node::<SimSide>(b).side.connected()
+    });
     assert!(up, "no association in netsim");
     let start = sim.now();
     let (total, size) = (8usize << 20, 16usize << 10);
@@ -483,19 +613,33 @@ fn report() {
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
         let (mut a, mut b) = make();
-        let mut wire = Wire { q: VecDeque::new(), delay: 0, loss: 0, rng: 1 };
+        let mut wire = Wire {
+            q: VecDeque::new(),
+            delay: 0,
+            loss: 0,
+            rng: 1,
+        };
         let t0 = connect(&mut *a, &mut *b, &mut wire);
         transfer(&mut *a, &mut *b, &mut wire, t0, TOTAL, 1024, &mut buf, &msg);
         let peak = PEAK.load(Ordering::Relaxed) - before;
         let held = LIVE.load(Ordering::Relaxed) - before;
-        println!("sctp memory (pair, 4 MiB in 1 KiB): {name:<10} peak {:>8} KiB, held after {:>8} KiB", peak / 1024, held / 1024);
+        println!(
+            "sctp memory (pair, 4 MiB in 1 KiB): {name:<10} peak {:>8} KiB, held after {:>8} KiB",
+            peak / 1024,
+            held / 1024
+        );
         drop((a, b));
     }
     // Allocations on our steady-state path: send, poll_transmit, handle_datagram, poll_message.
     let mut a = Core::new(Role::Client, 1);
     let mut b = Core::new(Role::Server, 2);
     a.a.connect(Instant::ZERO, path());
-    let mut wire = Wire { q: VecDeque::with_capacity(4096), delay: 0, loss: 0, rng: 1 };
+    let mut wire = Wire {
+        q: VecDeque::with_capacity(4096),
+        delay: 0,
+        loss: 0,
+        rng: 1,
+    };
     let t0 = connect(&mut a, &mut b, &mut wire);
     let t1 = transfer(&mut a, &mut b, &mut wire, t0, 1 << 20, 1024, &mut buf, &msg) + t0;
     let (mut pkt, mut packets) = ([0u8; 1500], 0u64);
@@ -535,11 +679,18 @@ fn bench(c: &mut Criterion) {
                 bch.iter_batched(
                     || {
                         let (mut a, mut b) = make();
-                        let mut wire = Wire { q: VecDeque::new(), delay: 0, loss: 0, rng: 1 };
+                        let mut wire = Wire {
+                            q: VecDeque::new(),
+                            delay: 0,
+                            loss: 0,
+                            rng: 1,
+                        };
                         let t0 = connect(&mut *a, &mut *b, &mut wire);
                         (a, b, wire, t0)
                     },
-                    |(mut a, mut b, mut wire, t0)| transfer(&mut *a, &mut *b, &mut wire, t0, TOTAL, size, &mut buf, &msg),
+                    |(mut a, mut b, mut wire, t0)| {
+                        transfer(&mut *a, &mut *b, &mut wire, t0, TOTAL, size, &mut buf, &msg)
+                    },
                     BatchSize::PerIteration,
                 );
             });

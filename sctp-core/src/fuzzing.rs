@@ -103,7 +103,7 @@ pub fn established() -> (Fuzzed, Fuzzed, Instant) {
         [0; 16 * 1024],
         [0; 16 * 1024],
     );
-    let mut now = Instant::ZERO;
+    let now = Instant::ZERO;
     a.connect(now, path());
     settle(&mut a, &mut b, now);
     if let Ok(ch) = b.open_channel(now, ChannelConfig::default()) {

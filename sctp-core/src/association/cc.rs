@@ -122,12 +122,6 @@ impl Cwnd {
             self.recovery = None;
         }
     }
-
-    /// Idle for an RTO: restart from the initial window (RFC 9260 §7.2.1).
-    pub(crate) fn on_idle(&mut self) {
-        let init = (4 * self.mtu).min((2 * self.mtu).max(4404));
-        self.cwnd = self.cwnd.min(init.max(self.cwnd / 2)).max(init);
-    }
 }
 
 #[cfg(test)]

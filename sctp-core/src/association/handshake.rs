@@ -51,11 +51,7 @@ fn read_offer(params: &[u8]) -> Offer {
                 let start = c.as_ptr() as usize - base;
                 o.cookie = Some((start, c.len()));
             }
-            Ok(Param::Other { .. }) if !known(p.kind) => {
-                if !unknown_param(&mut o, &p) {
-                    break;
-                }
-            }
+            Ok(Param::Other { .. }) if !known(p.kind) && !unknown_param(&mut o, &p) => break,
             _ => {}
         }
     }

@@ -485,6 +485,21 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
         }
     }
 
+    /// Bytes held in the send buffer (queued or not yet acknowledged), all channels.
+    pub fn queued_bytes(&self) -> usize {
+        self.tx.queued_bytes()
+    }
+
+    /// Payload capacity of the receive buffer (bounds the largest message).
+    pub fn receive_capacity(&self) -> usize {
+        self.rx.capacity()
+    }
+
+    /// Bytes of complete messages waiting for [`poll_message`](Self::poll_message).
+    pub fn readable_bytes(&self) -> usize {
+        self.rx.ready_bytes()
+    }
+
     /// Whether a message of `len` bytes can be queued now.
     pub fn can_send(&self, len: usize) -> bool {
         self.tx.can_queue(len.max(1))

@@ -109,14 +109,11 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
         if self.ctl.sack == SackDue::Now {
             self.write_sack(w);
         }
-        if self.ctl.shutdown {
-            if w.push(&Chunk::Shutdown {
-                cum_tsn: self.tsns.cum(),
-            })
-            .is_ok()
-            {
-                self.ctl.shutdown = false;
-            }
+        let shutdown = Chunk::Shutdown {
+            cum_tsn: self.tsns.cum(),
+        };
+        if self.ctl.shutdown && w.push(&shutdown).is_ok() {
+            self.ctl.shutdown = false;
         }
         if self.reconf.pending() {
             self.write_reconfig(w);

@@ -32,7 +32,10 @@ pub fn assoc(role: Role, seed: u64, buf: usize) -> Box<Assoc> {
     Assoc::with_capacity(config(role), SeededEntropy::new(seed), buf, buf)
 }
 
-/// Two associations and the packets between them; `drop` decides losses by index.
+/// Decides whether packet number `n` is lost.
+pub type LossFn = Box<dyn FnMut(u64, &[u8]) -> bool>;
+
+/// Two associations and the packets between them; `lose` decides losses by index.
 pub struct Pair {
     pub a: Box<Assoc>,
     pub b: Box<Assoc>,
@@ -40,7 +43,7 @@ pub struct Pair {
     pub ev_a: Vec<Event>,
     pub ev_b: Vec<Event>,
     pub sent: u64,
-    pub lose: Box<dyn FnMut(u64, &[u8]) -> bool>,
+    pub lose: LossFn,
     /// Every packet put on the wire (direction a→b, bytes), lost or not.
     pub capture: Vec<(bool, Vec<u8>)>,
     wire: VecDeque<(bool, Vec<u8>)>,
