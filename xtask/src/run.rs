@@ -41,7 +41,14 @@ pub fn have(program: &str) -> bool {
 }
 
 /// The core crates that must build without `std` or `alloc` for a Cortex-M4F.
-pub const NO_STD_CRATES: &[&str] = &["sansio", "stun-proto", "turn-proto", "ice-core", "rtp-core", "sctp-core"];
+pub const NO_STD_CRATES: &[&str] = &[
+    "sansio",
+    "stun-proto",
+    "turn-proto",
+    "ice-core",
+    "rtp-core",
+    "sctp-core",
+];
 
 /// Build every core crate for `thumbv7em-none-eabihf` with no default features.
 pub fn nostd() -> Result<(), String> {
