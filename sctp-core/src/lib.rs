@@ -78,14 +78,14 @@
 //! - [x] RFC 6525 stream reset: outgoing requests, incoming requests answered by our own
 //!   outgoing reset, responses, "in progress" deferral; SSN/TSN reset and add-streams are
 //!   answered "denied"
-//! - [x] RFC 8260 I-DATA and I-FORWARD-TSN when both sides offer them (fragments of
-//!   different messages may arrive interleaved; we send messages one after another)
+//! - [x] RFC 8260 I-DATA and I-FORWARD-TSN when both sides offer them: fragments of
+//!   different messages are received interleaved, and sending takes turns between streams
 //! - [x] RFC 9653 zero checksum over DTLS, one-way as the RFC says
 //! - [x] RFC 8831 / 8832: DCEP, reliability types, priority (carried, not scheduled),
 //!   label and protocol, PPIDs with the empty forms, even/odd stream ids by DTLS role,
 //!   negotiated channels, closing by stream reset
 //! - [ ] multi-homing / ASCONF (RFC 5061), AUTH (RFC 4895), ECN, PMTU discovery (the owner
-//!   fixes the MTU), stream schedulers (RFC 8260 §3; we send FIFO), RACK-style loss detection
+//!   fixes the MTU), weighted stream schedulers (RFC 8260 §3), RACK-style loss detection
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]

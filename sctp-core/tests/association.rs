@@ -329,3 +329,80 @@ fn peer_restart_is_survived() {
     );
     assert_eq!(sent, got);
 }
+
+/// With I-DATA a small message on one channel is not stuck behind a large one on another;
+/// with DATA it is (fragments of one message must be consecutive).
+#[test]
+fn idata_interleaves_channels_data_does_not() {
+    for interleaving in [true, false] {
+        let cfg = |role| sctp_core::association::Config {
+            role,
+            interleaving,
+            ..Default::default()
+        };
+        let mk = |role, seed| {
+            support::Assoc::with_capacity(
+                cfg(role),
+                sansio::SeededEntropy::new(seed),
+                1 << 20,
+                1 << 20,
+            )
+        };
+        let mut p = Pair::new(mk(Role::Client, 30), mk(Role::Server, 31));
+        p.connect();
+        let now = p.now;
+        let big =
+            p.a.open_channel(
+                now,
+                ChannelConfig {
+                    negotiated_id: Some(10),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let small =
+            p.a.open_channel(
+                now,
+                ChannelConfig {
+                    negotiated_id: Some(12),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        p.b.open_channel(
+            now,
+            ChannelConfig {
+                negotiated_id: Some(10),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        p.b.open_channel(
+            now,
+            ChannelConfig {
+                negotiated_id: Some(12),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        p.a.send(now, big, MessageKind::Binary, &vec![1; 200_000])
+            .unwrap();
+        p.a.send(now, small, MessageKind::String, b"urgent")
+            .unwrap();
+        let mut order = Vec::new();
+        let mut buf = vec![0u8; 300_000];
+        assert!(p.run(Duration::from_secs(10), |p| {
+            while let Ok(Some(r)) = p.b.poll_message(&mut buf) {
+                order.push(r.channel);
+            }
+            order.len() == 2
+        }));
+        assert_eq!(p.a.uses_idata(), interleaving);
+        let expect = if interleaving {
+            [small, big]
+        } else {
+            [big, small]
+        };
+        assert_eq!(order, expect, "interleaving {interleaving}");
+    }
+}

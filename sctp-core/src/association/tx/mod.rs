@@ -80,6 +80,8 @@ pub(crate) struct Tx<B, const N: usize> {
     gap_acked: bool,
     /// Some chunk may be marked for retransmission (saves a scan of the window per packet).
     rtx_pending: bool,
+    /// The stream the last new chunk came from (I-DATA round robin).
+    last_stream: Option<u16>,
     queued: usize,
     pub(crate) idata: bool,
 }
@@ -107,6 +109,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Tx<B, N> {
             ack_point: initial_tsn.wrapping_sub(1),
             gap_acked: false,
             rtx_pending: false,
+            last_stream: None,
             queued: 0,
             idata: false,
         }
@@ -417,11 +420,40 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Tx<B, N> {
         None
     }
 
+    /// With I-DATA, take turns between streams (RFC 8260): among the next few messages with
+    /// bytes to send, the first one of a stream other than the last served, provided no
+    /// earlier message of its stream is waiting (a stream's messages start in order).
+    fn interleave(&self, first: u32) -> u32 {
+        const LOOKAHEAD: u32 = 16;
+        let Some(last) = self.last_stream else {
+            return first;
+        };
+        let mut seen: heapless::Vec<u16, { LOOKAHEAD as usize }> = heapless::Vec::new();
+        let mut seq = first;
+        while seq != self.msg_tail && seq.wrapping_sub(first) < LOOKAHEAD {
+            if let Some(m) = self.msg_at(seq).filter(|m| m.sent < m.len && !m.abandoned) {
+                if !seen.contains(&m.stream) {
+                    if m.stream != last {
+                        return seq;
+                    }
+                    let _ = seen.push(m.stream);
+                }
+            }
+            seq = seq.wrapping_add(1);
+        }
+        first
+    }
+
     fn fill_new(&mut self, w: &mut PacketWriter<'_>, now: Instant, hooks: &mut impl TxHooks) {
         let hdr = Data::header_len(self.idata);
         while self.next_tsn.wrapping_sub(self.base) < N as u32 {
-            let Some(seq) = self.next_msg(now, hooks) else {
+            let Some(first) = self.next_msg(now, hooks) else {
                 return;
+            };
+            let seq = if self.idata {
+                self.interleave(first)
+            } else {
+                first
             };
             let Some(m) = self.msg_at(seq).copied() else {
                 return;
@@ -466,6 +498,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Tx<B, N> {
                 *s = c;
             }
             self.next_tsn = tsn.wrapping_add(1);
+            self.last_stream = Some(m.stream);
             self.flight += len;
             self.peer_rwnd = self.peer_rwnd.saturating_sub(len);
             hooks.sent(m.stream, len);
