@@ -356,3 +356,42 @@ fn write_fuzz_seeds() {
     }
     assert!(packets.len() >= 5);
 }
+
+/// A COOKIE-ECHO that arrives after the cookie's lifetime gets a Stale Cookie ERROR, and the
+/// initiator starts over with a new INIT (RFC 9260 §5.2.6), then succeeds.
+#[test]
+fn stale_cookie_restarts_the_handshake() {
+    let mut p = Pair::new(
+        assoc(Role::Client, 40, 1 << 16),
+        assoc(Role::Server, 41, 1 << 16),
+    );
+    let now = p.now;
+    p.a.connect(now, path());
+    // INIT → b, INIT-ACK → a; then hold the COOKIE-ECHO for two minutes.
+    let mut buf = [0u8; 1500];
+    let t = p.a.poll_transmit(now, &mut buf).unwrap();
+    p.b.handle_datagram(now, path().reversed(), &buf[..t.len])
+        .unwrap();
+    let t = p.b.poll_transmit(now, &mut buf).unwrap();
+    p.a.handle_datagram(now, path(), &buf[..t.len]).unwrap();
+    let echo = {
+        let t = p.a.poll_transmit(now, &mut buf).unwrap();
+        buf[..t.len].to_vec()
+    };
+    let late = now + Duration::from_secs(120);
+    assert!(p.b.handle_datagram(late, path().reversed(), &echo).is_err());
+    let t =
+        p.b.poll_transmit(late, &mut buf)
+            .expect("Stale Cookie ERROR");
+    let pk = Packet::new_checked(&buf[..t.len]).unwrap();
+    assert!(matches!(
+        Chunk::parse(pk.chunks().next().unwrap().unwrap()).unwrap(),
+        Chunk::Error { .. }
+    ));
+    assert!(!p.b.is_established());
+    p.a.handle_datagram(late, path(), &buf[..t.len]).unwrap();
+    assert_eq!(p.a.state(), sctp_core::association::State::CookieWait);
+    p.now = late;
+    assert!(p.run(Duration::from_secs(30), |p| p.a.is_established()
+        && p.b.is_established()));
+}

@@ -19,7 +19,7 @@ use sansio::{Instant, Path};
 use sctp_core::association::{ChannelConfig, ChannelId, Event, MessageKind, Role};
 use std::net::SocketAddr;
 use std::time::Duration;
-use support::{assoc, fnv, Node};
+use support::{fnv, Node};
 
 const OURS: &str = "198.51.100.1:5000";
 const THEIRS: &str = "203.0.113.1:5000";
@@ -29,6 +29,15 @@ fn our_path() -> Path {
 }
 
 fn world<S: Stack + 'static>(seed: u64, link: LinkConfig, stack: S) -> (Sim, NodeId, NodeId) {
+    world_with(seed, link, stack, false)
+}
+
+fn world_with<S: Stack + 'static>(
+    seed: u64,
+    link: LinkConfig,
+    stack: S,
+    zero_checksum: bool,
+) -> (Sim, NodeId, NodeId) {
     let mut net = netsim::Network::new(seed);
     net.set_trace_capacity(0);
     let internet = net.internet();
@@ -36,7 +45,20 @@ fn world<S: Stack + 'static>(seed: u64, link: LinkConfig, stack: S) -> (Sim, Nod
     let ha = net.add_host(internet, "198.51.100.1");
     let hb = net.add_host(internet, "203.0.113.1");
     let mut sim = Sim::new(net);
-    let ours = sim.add_machine(ha, Node(assoc(Role::Client, seed, 4 << 20)));
+    let cfg = sctp_core::association::Config {
+        role: Role::Client,
+        zero_checksum,
+        ..Default::default()
+    };
+    let ours = sim.add_machine(
+        ha,
+        Node(support::Assoc::with_capacity(
+            cfg,
+            sansio::SeededEntropy::new(seed),
+            4 << 20,
+            4 << 20,
+        )),
+    );
     let theirs = sim.add_node(hb, Foreign::new(stack, our_path().reversed()));
     (sim, ours, theirs)
 }
@@ -373,3 +395,21 @@ fn dcsctp_lossy() {
 
 #[allow(dead_code)]
 fn unused(_: Instant) {}
+
+/// RFC 9653 both ways with dcsctp: each side announces zero checksums (over DTLS), each
+/// sends them once the other did, and everything still arrives.
+#[test]
+fn dcsctp_zero_checksum_both_ways() {
+    let (mut sim, o, t) = world_with(
+        8,
+        LinkConfig::with_delay(Duration::from_millis(5)),
+        Dc::with_zero_checksum("dc", true, true),
+        true,
+    );
+    handshake::<Dc>(&mut sim, o, t, true);
+    assert!(
+        sim.machine::<Node>(o).0.sends_zero_checksum(),
+        "dcsctp announced zero checksum"
+    );
+    matrix::<Dc>(&mut sim, o, t);
+}

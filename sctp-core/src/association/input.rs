@@ -119,9 +119,26 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
             }
             Chunk::ForwardTsn(f) => self.on_forward_tsn(&f),
             Chunk::ReConfig { params } => self.on_reconfig(now, &params),
-            // ERROR: stale cookie during the handshake means start again; others are notes.
-            Chunk::Error { .. } | Chunk::Pad(_) | Chunk::Init(_) | Chunk::CookieEcho(_) => {}
+            Chunk::Error { causes } => self.on_error(now, &causes),
+            Chunk::Pad(_) | Chunk::Init(_) | Chunk::CookieEcho(_) => {}
             Chunk::Data(_) | Chunk::Unknown(_) => {}
+        }
+    }
+
+    /// ERROR: a Stale Cookie during the handshake means starting again with a new INIT
+    /// (RFC 9260 §5.2.6); other causes are notes.
+    fn on_error(
+        &mut self,
+        now: Instant,
+        causes: &crate::wire::List<'_, crate::wire::ErrorCause<'_>>,
+    ) {
+        let stale = crate::wire::chunk::causes(causes)
+            .any(|c| matches!(c, Ok(crate::wire::ErrorCause::StaleCookie(_))));
+        if stale && self.state == State::CookieEchoed {
+            self.state = State::CookieWait;
+            self.ctl.cookie_echo = false;
+            self.ctl.init = true;
+            self.timers.set(Timer::T1, now + self.t1_rto);
         }
     }
 

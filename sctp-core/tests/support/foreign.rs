@@ -260,9 +260,19 @@ pub struct Dc {
 
 impl Dc {
     pub fn new(name: &str, interleaving: bool) -> Self {
+        Self::with_zero_checksum(name, interleaving, false)
+    }
+
+    /// dcsctp with RFC 9653 zero checksum (method: DTLS) announced.
+    pub fn with_zero_checksum(name: &str, interleaving: bool, zero: bool) -> Self {
         let opts = dcsctp::api::Options {
             enable_message_interleaving: interleaving,
             max_message_size: 1 << 20,
+            zero_checksum_alternate_error_detection_method: if zero {
+                dcsctp::api::ZERO_CHECKSUM_ALTERNATE_ERROR_DETECTION_METHOD_LOWER_LAYER_DTLS
+            } else {
+                dcsctp::api::ZERO_CHECKSUM_ALTERNATE_ERROR_DETECTION_METHOD_NONE
+            },
             ..Default::default()
         };
         Dc {
