@@ -406,3 +406,38 @@ fn idata_interleaves_channels_data_does_not() {
         assert_eq!(order, expect, "interleaving {interleaving}");
     }
 }
+
+#[test]
+fn buffered_amount_falls_and_reports_the_low_water_mark() {
+    let mut p = Pair::new(
+        assoc(Role::Client, 50, 1 << 20),
+        assoc(Role::Server, 51, 1 << 20),
+    );
+    p.connect();
+    let now = p.now;
+    let ch =
+        p.a.open_channel(
+            now,
+            ChannelConfig {
+                negotiated_id: Some(4),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    p.a.set_buffered_amount_low_threshold(ch, 10_000);
+    for _ in 0..50 {
+        p.a.send(now, ch, MessageKind::Binary, &[9; 2000]).unwrap();
+    }
+    assert_eq!(p.a.buffered_amount(ch), 100_000);
+    assert!(p.run(Duration::from_secs(10), |p| p
+        .ev_a
+        .contains(&Event::BufferedAmountLow(ch))
+        && p.a.buffered_amount(ch) == 0));
+    assert_eq!(
+        p.ev_a
+            .iter()
+            .filter(|e| **e == Event::BufferedAmountLow(ch))
+            .count(),
+        1
+    );
+}

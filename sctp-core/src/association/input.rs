@@ -504,6 +504,14 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
 
     /// Bookkeeping after any input: buffered-amount events, SACK timer.
     pub(super) fn after_input(&mut self, _now: Instant) {
+        self.collect_low_water();
+        if self.ctl.sack == SackDue::Now {
+            self.timers.clear(Timer::DelayedAck);
+        }
+    }
+
+    /// Queue `BufferedAmountLow` for channels whose buffered amount fell to the mark.
+    pub(super) fn collect_low_water(&mut self) {
         let mut lows: heapless::Vec<u16, CH> = heapless::Vec::new();
         for s in self.streams.iter_mut() {
             if core::mem::take(&mut s.low_pending) {
@@ -512,9 +520,6 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
         }
         for id in lows {
             self.emit(Event::BufferedAmountLow(ChannelId(id)));
-        }
-        if self.ctl.sack == SackDue::Now {
-            self.timers.clear(Timer::DelayedAck);
         }
     }
 

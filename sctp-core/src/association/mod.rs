@@ -678,6 +678,10 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize> 
     }
 
     fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() {
+            // Buffered amounts fall as poll_transmit sends: report them here too.
+            self.collect_low_water();
+        }
         if let Some(e) = self.events.pop() {
             return Some(e);
         }
