@@ -441,3 +441,63 @@ fn buffered_amount_falls_and_reports_the_low_water_mark() {
         1
     );
 }
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Random loss, message sizes, channel policies and interleaving: every message of a
+        /// reliable channel arrives intact and in order; partially reliable ones never arrive
+        /// corrupted or out of order.
+        #[test]
+        fn random_sessions_deliver(seed in any::<u64>(), loss in 0u64..35, idata in any::<bool>(), sizes in proptest::collection::vec(0usize..20_000, 1..40)) {
+            let cfg = |role| sctp_core::association::Config { role, interleaving: idata, ..Default::default() };
+            let mk = |role, s| support::Assoc::with_capacity(cfg(role), sansio::SeededEntropy::new(s), 1 << 18, 1 << 18);
+            let mut p = Pair::new(mk(Role::Client, seed), mk(Role::Server, seed ^ 1));
+            let mut rng = sansio::SeededEntropy::new(seed);
+            p.lose = Box::new(move |_, _| {
+                use sansio::Entropy;
+                u64::from(rng.below(100)) < loss
+            });
+            p.connect();
+            let now = p.now;
+            let rel = p.a.open_channel(now, ChannelConfig::default()).unwrap();
+            let pr = p.a.open_channel(now, ChannelConfig { ordered: true, reliability: Reliability::MaxRetransmits(1), ..Default::default() }).unwrap();
+            let mut sent: std::collections::HashMap<ChannelId, Vec<Vec<u8>>> = Default::default();
+            let mut todo: std::collections::VecDeque<(ChannelId, Vec<u8>)> = sizes
+                .iter()
+                .enumerate()
+                .map(|(i, size)| (if i % 3 == 2 { pr } else { rel }, (0..*size).map(|k| (k ^ i) as u8).collect()))
+                .collect();
+            let want = todo.iter().filter(|(c, _)| *c == rel).count();
+            let mut got: std::collections::HashMap<ChannelId, Vec<Vec<u8>>> = Default::default();
+            let mut buf = vec![0u8; 1 << 16];
+            let ok = p.run(Duration::from_secs(3600), |p| {
+                while let Some((ch, data)) = todo.front() {
+                    if !p.a.can_send(data.len()) {
+                        break;
+                    }
+                    let now = p.now;
+                    p.a.send(now, *ch, MessageKind::Binary, data).unwrap();
+                    let (ch, data) = todo.pop_front().unwrap();
+                    sent.entry(ch).or_default().push(data);
+                }
+                while let Ok(Some(r)) = p.b.poll_message(&mut buf) {
+                    got.entry(r.channel).or_default().push(buf[..r.len].to_vec());
+                }
+                todo.is_empty() && got.get(&rel).map_or(0, Vec::len) == want && p.a.queued_bytes() == 0
+            });
+            prop_assert!(ok, "stalled: {:?} {:?}", p.a.stats(), p.b.stats());
+            prop_assert_eq!(got.get(&rel), sent.get(&rel));
+            // Partially reliable: a subsequence, intact.
+            let mut it = sent.get(&pr).into_iter().flatten();
+            for m in got.get(&pr).into_iter().flatten() {
+                prop_assert!(it.any(|s| s == m), "PR message out of order or corrupted");
+            }
+        }
+    }
+}
+
+use sctp_core::association::ChannelId;

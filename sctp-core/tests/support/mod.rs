@@ -113,7 +113,7 @@ impl Pair {
     pub fn connect(&mut self) {
         let now = self.now;
         self.a.connect(now, path());
-        let ok = self.run(Duration::from_secs(30), |p| {
+        let ok = self.run(Duration::from_secs(600), |p| {
             p.ev_a.contains(&Event::AssociationUp) && p.ev_b.contains(&Event::AssociationUp)
         });
         assert!(ok, "handshake failed: {:?} {:?}", self.ev_a, self.ev_b);
