@@ -453,7 +453,15 @@ mod random {
         /// corrupted or out of order.
         #[test]
         fn random_sessions_deliver(seed in any::<u64>(), loss in 0u64..35, idata in any::<bool>(), sizes in proptest::collection::vec(0usize..20_000, 1..40)) {
-            let cfg = |role| sctp_core::association::Config { role, interleaving: idata, ..Default::default() };
+            // Heavy loss: retry budgets beyond the RFC defaults, so that what is tested is data
+            // recovery, not the odds of ten losses in a row.
+            let cfg = |role| sctp_core::association::Config {
+                role,
+                interleaving: idata,
+                max_init_retransmissions: 30,
+                max_retransmissions: 30,
+                ..Default::default()
+            };
             let mk = |role, s| support::Assoc::with_capacity(cfg(role), sansio::SeededEntropy::new(s), 1 << 18, 1 << 18);
             let mut p = Pair::new(mk(Role::Client, seed), mk(Role::Server, seed ^ 1));
             let mut rng = sansio::SeededEntropy::new(seed);
@@ -489,7 +497,7 @@ mod random {
                 }
                 todo.is_empty() && got.get(&rel).map_or(0, Vec::len) == want && p.a.queued_bytes() == 0
             });
-            prop_assert!(ok, "stalled: {:?} {:?}", p.a.stats(), p.b.stats());
+            prop_assert!(ok, "stalled: {:?} {:?} events {:?} / {:?}", p.a.stats(), p.b.stats(), p.ev_a, p.ev_b);
             prop_assert_eq!(got.get(&rel), sent.get(&rel));
             // Partially reliable: a subsequence, intact.
             let mut it = sent.get(&pr).into_iter().flatten();

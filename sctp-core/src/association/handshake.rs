@@ -315,8 +315,20 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
         if p.verification_tag() != c.local_tag {
             return Err(Rejected::Unauthenticated);
         }
+        let local_match = c.local_tag == self.local_tag;
+        let peer_match = c.peer_tag == self.peer_tag;
+        let ties_match =
+            c.tie_local == self.local_tag && c.tie_peer == self.peer_tag && c.tie_local != 0;
         let age = now.as_micros().saturating_sub(c.created_us);
-        if age > self.cfg.cookie_lifetime.as_micros() as u64 {
+        // A duplicate of the cookie that created this association (action D) is answered
+        // even when old: its COOKIE-ACKs were lost, and a restart would gain nothing.
+        let duplicate = local_match
+            && peer_match
+            && !matches!(
+                self.state,
+                State::Closed | State::CookieWait | State::CookieEchoed
+            );
+        if !duplicate && age > self.cfg.cookie_lifetime.as_micros() as u64 {
             let stale =
                 (age - self.cfg.cookie_lifetime.as_micros() as u64).min(u64::from(u32::MAX)) as u32;
             let causes = [ErrorCause::StaleCookie(stale)];
@@ -331,10 +343,6 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
             );
             return Err(Rejected::Unauthenticated);
         }
-        let local_match = c.local_tag == self.local_tag;
-        let peer_match = c.peer_tag == self.peer_tag;
-        let ties_match =
-            c.tie_local == self.local_tag && c.tie_peer == self.peer_tag && c.tie_local != 0;
         match self.state {
             State::Closed => self.establish(now, &c, false),
             State::CookieWait | State::CookieEchoed if local_match => {
@@ -365,6 +373,9 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
             }
             self.streams.clear();
             self.rx.clear();
+        } else {
+            // Left from an earlier association: unread whole messages stay readable.
+            self.rx.clear_partial();
         }
         self.local_tag = c.local_tag;
         self.local_tsn = c.local_tsn;

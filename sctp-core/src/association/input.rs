@@ -138,6 +138,12 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
             self.state = State::CookieWait;
             self.ctl.cookie_echo = false;
             self.ctl.init = true;
+            // A fresh start with a fresh tag (so the peer, if it kept the association,
+            // sees a restart, RFC 9260 §5.2.4 action A): budget and back-off begin again.
+            self.local_tag = self.random_tag();
+            self.local_tsn = self.entropy.next_u32();
+            self.t1_count = 0;
+            self.t1_rto = self.cfg.rto_initial;
             self.timers.set(Timer::T1, now + self.t1_rto);
         }
     }
@@ -393,7 +399,9 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
         let Some(out) = self.tx.on_sack(s, now) else {
             return;
         };
-        if out.cum_advanced {
+        // RFC 9260 §8.1: any DATA newly acknowledged (cumulatively or in a gap block) shows
+        // the peer is alive.
+        if out.newly_acked {
             self.errors = 0;
         }
         if out.fast_retransmit {

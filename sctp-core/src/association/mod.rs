@@ -351,6 +351,7 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
             return;
         }
         self.path = Some(path);
+        self.rx.clear_partial();
         self.local_tag = self.random_tag();
         self.local_tsn = self.entropy.next_u32();
         self.state = State::CookieWait;

@@ -618,6 +618,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Reassembly<B, N> {
         }
     }
 
+    /// Drop every message not yet complete and queued (a new association starts).
+    pub(crate) fn clear_partial(&mut self) {
+        while self.partial_head != NIL {
+            if self.msg(self.partial_head).is_none() {
+                self.partial_head = NIL; // cannot happen: listed records are in use
+                break;
+            }
+            self.free_msg(self.partial_head);
+        }
+    }
+
     /// Forget everything (association restart).
     pub(crate) fn clear(&mut self) {
         for i in 0..self.msgs.len() {

@@ -59,6 +59,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> Tx<B, N> {
             }
             self.gap_acked = has_gaps;
         }
+        out.newly_acked = htna.is_some();
         if let Some(sent_at) = rtt {
             self.rto.sample(now.saturating_duration_since(sent_at));
         }

@@ -58,6 +58,8 @@ struct TxChunk {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SackOutcome {
     pub(crate) cum_advanced: bool,
+    /// Some chunk was acknowledged for the first time.
+    pub(crate) newly_acked: bool,
     pub(crate) fast_retransmit: bool,
 }
 
