@@ -50,6 +50,7 @@ pub const NO_STD_CRATES: &[&str] = &[
     "sdp-core",
     "srtp-core",
     "dtls-core",
+    "sctp-core",
 ];
 
 /// Build every core crate for `thumbv7em-none-eabihf` with no default features.
