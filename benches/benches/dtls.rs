@@ -14,7 +14,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use dtls_core::cert::{private_key_to_pkcs8, CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config, Endpoint, Role};
+use dtls_core::{Config, DtlsRole, Endpoint};
 use sansio::{Carrier, Instant, Path, SansIo, SeededEntropy};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -59,13 +59,13 @@ fn path() -> Path {
 /// A complete dtls-core handshake; the two connected endpoints.
 fn ours_handshake(cc: &Certificate, sc: &Certificate, seed: u64) -> (Ours, Ours) {
     let mut c = Endpoint::new(
-        Role::Client,
+        DtlsRole::Client,
         Config::default(),
         cc.clone(),
         SeededEntropy::new(seed),
     );
     let mut s = Endpoint::new(
-        Role::Server,
+        DtlsRole::Server,
         Config::default(),
         sc.clone(),
         SeededEntropy::new(seed + 1),

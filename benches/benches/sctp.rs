@@ -16,7 +16,9 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use sansio::{Instant, Path, SansIo, SeededEntropy};
-use sctp_core::association::{Association, ChannelConfig, ChannelId, Config, MessageKind, Role};
+use sctp_core::association::{
+    Association, ChannelConfig, ChannelId, Config, DtlsRole, MessageKind,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,7 +81,7 @@ fn path() -> Path {
 }
 
 impl Core {
-    fn new(role: Role, seed: u64) -> Self {
+    fn new(role: DtlsRole, seed: u64) -> Self {
         let cfg = Config {
             role,
             heartbeat_interval: Duration::ZERO,
@@ -489,9 +491,9 @@ type Make = fn() -> (Box<dyn Side>, Box<dyn Side>);
 fn stacks() -> Vec<(&'static str, Make)> {
     vec![
         ("sctp-core", || {
-            let mut a = Core::new(Role::Client, 1);
+            let mut a = Core::new(DtlsRole::Client, 1);
             a.a.connect(Instant::ZERO, path());
-            (Box::new(a), Box::new(Core::new(Role::Server, 2)))
+            (Box::new(a), Box::new(Core::new(DtlsRole::Server, 2)))
         }),
         ("sctp-proto", || {
             let mut a = Proto::new(false);
@@ -631,8 +633,8 @@ fn report() {
         drop((a, b));
     }
     // Allocations on our steady-state path: send, poll_transmit, handle_datagram, poll_message.
-    let mut a = Core::new(Role::Client, 1);
-    let mut b = Core::new(Role::Server, 2);
+    let mut a = Core::new(DtlsRole::Client, 1);
+    let mut b = Core::new(DtlsRole::Server, 2);
     a.a.connect(Instant::ZERO, path());
     let mut wire = Wire {
         q: VecDeque::with_capacity(4096),

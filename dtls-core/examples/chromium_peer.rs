@@ -13,7 +13,7 @@ use std::time::{Duration, Instant as StdInstant};
 
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config, Endpoint, Event, Role};
+use dtls_core::{Config, DtlsRole, Endpoint, Event};
 use sansio::{Entropy, Instant, Path, SansIo};
 use stun_proto::auth::IntegrityKey;
 use stun_proto::server::{ServerAuth, ServerConfig, StunServer};
@@ -45,7 +45,7 @@ fn main() {
         ServerConfig::default(),
         ServerAuth::ShortTerm(IntegrityKey::short_term(pwd.as_bytes())),
     );
-    let mut dtls = Endpoint::new(Role::Server, Config::default(), cert, OsEntropy);
+    let mut dtls = Endpoint::new(DtlsRole::Server, Config::default(), cert, OsEntropy);
     let start = StdInstant::now();
     let now = || Instant::from_micros(start.elapsed().as_micros() as u64);
     let local = socket.local_addr().unwrap();

@@ -16,7 +16,7 @@ use crate::dtls::Dtls;
 use crate::endpoint::State;
 use crate::event::{Connected, Event, Failure};
 use crate::srtp::SrtpKeys;
-use crate::types::{Role, SrtpProfile};
+use crate::types::{DtlsRole, SrtpProfile};
 use crate::wire::AlertDescription;
 use sansio::{
     classify, Carrier, EventQueue, Instant, PacketKind, Path, Rejected, SansIo, SendError, Transmit,
@@ -35,7 +35,7 @@ pub enum DimplVersion {
 pub struct DimplDtls {
     inner: dimpl::Dtls,
     base: StdInstant,
-    role: Role,
+    role: DtlsRole,
     started: bool,
     state: State,
     path: Option<Path>,
@@ -88,7 +88,7 @@ impl DimplDtls {
     /// A dimpl connection in `role` with our `certificate` (its key is handed to dimpl as
     /// PKCS #8) and dimpl's `config`.
     pub fn new(
-        role: Role,
+        role: DtlsRole,
         certificate: &Certificate,
         config: Arc<dimpl::Config>,
         version: DimplVersion,
@@ -337,11 +337,11 @@ impl Dtls for DimplDtls {
         self.rx.view().unwrap_or(AppData::EMPTY)
     }
 
-    fn role(&self) -> Role {
+    fn role(&self) -> DtlsRole {
         self.role
     }
 
-    fn set_role(&mut self, role: Role) -> bool {
+    fn set_role(&mut self, role: DtlsRole) -> bool {
         if self.started {
             return false;
         }
@@ -358,7 +358,7 @@ impl Dtls for DimplDtls {
         let t = self.std_time(now);
         let r = self.inner.handle_timeout(t);
         self.check(r);
-        if self.role == Role::Client {
+        if self.role == DtlsRole::Client {
             self.path = Some(path);
             self.inner.set_active(true);
         }

@@ -5,7 +5,7 @@ use crate::appdata::{AppData, Received};
 use crate::cert::Fingerprint;
 use crate::event::Event;
 use crate::srtp::SrtpKeys;
-use crate::types::{Role, SrtpProfile};
+use crate::types::{DtlsRole, SrtpProfile};
 use sansio::{Carrier, Instant, Path, SansIo};
 
 /// A DTLS connection for WebRTC: a [`SansIo`] machine that decrypts application data into its
@@ -25,11 +25,11 @@ where
     fn received(&self) -> AppData<'_>;
 
     /// Client or server.
-    fn role(&self) -> Role;
+    fn role(&self) -> DtlsRole;
 
     /// Choose the role from SDP `a=setup` (`active` is the client) before
     /// [`start`](Dtls::start); `false` once started.
-    fn set_role(&mut self, role: Role) -> bool;
+    fn set_role(&mut self, role: DtlsRole) -> bool;
 
     /// Start the handshake: a client sends its ClientHello on `path`, a server waits for one.
     fn start(&mut self, now: Instant, path: Path);

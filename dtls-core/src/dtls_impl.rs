@@ -57,11 +57,11 @@ impl<E: Entropy, C: CryptoProvider> crate::dtls::Dtls for Endpoint<E, C> {
         self.app_data().unwrap_or(AppData::EMPTY)
     }
 
-    fn role(&self) -> crate::Role {
+    fn role(&self) -> crate::DtlsRole {
         Endpoint::role(self)
     }
 
-    fn set_role(&mut self, role: crate::Role) -> bool {
+    fn set_role(&mut self, role: crate::DtlsRole) -> bool {
         Endpoint::set_role(self, role)
     }
 
@@ -134,7 +134,7 @@ mod tests {
         )
         .unwrap();
         let mut ep = crate::Endpoint::new(
-            crate::Role::Server,
+            crate::DtlsRole::Server,
             crate::Config::default(),
             cert,
             sansio::SeededEntropy::new(2),

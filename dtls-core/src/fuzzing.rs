@@ -19,7 +19,7 @@ use crate::wire::messages::{CertificateMsg, ServerKeyExchange};
 use crate::wire::{
     Alert, ClientHello, ContentType, Fragments, HandshakeType, Records, ServerHello, Writer,
 };
-use crate::{Config, Endpoint, Role, State};
+use crate::{Config, DtlsRole, Endpoint, State};
 use core::time::Duration;
 use sansio::{Carrier, Instant, Path, SansIo, SeededEntropy};
 use std::sync::OnceLock;
@@ -150,7 +150,7 @@ fn paths() -> (Path, Path) {
 pub fn server_datagrams(data: &[u8]) {
     let (client_cert, server_cert) = certs();
     let mut s = Endpoint::new(
-        Role::Server,
+        DtlsRole::Server,
         Config::default(),
         server_cert.clone(),
         SeededEntropy::new(3),
@@ -195,13 +195,13 @@ pub fn handshake_mutations(data: &[u8]) {
         ..Config::default()
     };
     let mut c = Endpoint::new(
-        Role::Client,
+        DtlsRole::Client,
         config.clone(),
         client_cert.clone(),
         SeededEntropy::new(4),
     );
     let mut s = Endpoint::new(
-        Role::Server,
+        DtlsRole::Server,
         config,
         server_cert.clone(),
         SeededEntropy::new(5),

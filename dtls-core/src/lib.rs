@@ -38,7 +38,7 @@
 //! ```
 //! use dtls_core::cert::{CertParams, Certificate};
 //! use dtls_core::crypto::RustCrypto;
-//! use dtls_core::{Config, Dtls, Endpoint, Event, Role};
+//! use dtls_core::{Config, Dtls, Endpoint, Event, DtlsRole};
 //! use sansio::{Carrier, Instant, Path, SansIo, SeededEntropy};
 //!
 //! // Each side has a certificate; its fingerprint travels in SDP (a=fingerprint:sha-256 ...).
@@ -47,8 +47,8 @@
 //! let client_cert = Certificate::generate(&RustCrypto, &mut SeededEntropy::new(1), &params)?;
 //! let server_cert = Certificate::generate(&RustCrypto, &mut SeededEntropy::new(2), &params)?;
 //! let (cfp, sfp) = (client_cert.fingerprint(), server_cert.fingerprint());
-//! let mut client = Endpoint::new(Role::Client, Config::default(), client_cert, SeededEntropy::new(3));
-//! let mut server = Endpoint::new(Role::Server, Config::default(), server_cert, SeededEntropy::new(4));
+//! let mut client = Endpoint::new(DtlsRole::Client, Config::default(), client_cert, SeededEntropy::new(3));
+//! let mut server = Endpoint::new(DtlsRole::Server, Config::default(), server_cert, SeededEntropy::new(4));
 //! client.set_remote_fingerprint(sfp);
 //! server.set_remote_fingerprint(cfp);
 //!
@@ -129,5 +129,5 @@ pub use dtls::Dtls;
 pub use endpoint::{Endpoint, State, Stats};
 pub use event::{Connected, Event, Failure};
 pub use srtp::SrtpKeys;
-pub use types::{CipherSuite, Role, SrtpProfile};
+pub use types::{CipherSuite, DtlsRole, SrtpProfile};
 pub use wire::AlertDescription;

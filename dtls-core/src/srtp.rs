@@ -1,6 +1,6 @@
 //! DTLS-SRTP keying material (RFC 5764 §4.2) split into the SRTP master keys and salts.
 
-use crate::types::{Role, SrtpProfile};
+use crate::types::{DtlsRole, SrtpProfile};
 use core::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -14,7 +14,7 @@ pub struct SrtpKeys {
     #[zeroize(skip)]
     profile: SrtpProfile,
     #[zeroize(skip)]
-    role: Role,
+    role: DtlsRole,
     material: [u8; MAX_KEYING_MATERIAL],
 }
 
@@ -30,7 +30,7 @@ impl fmt::Debug for SrtpKeys {
 impl SrtpKeys {
     /// From the exported `material` (`client key || server key || client salt || server
     /// salt`, [`SrtpProfile::keying_material_len`] bytes) of the endpoint in `role`.
-    pub fn new(profile: SrtpProfile, role: Role, material: &[u8]) -> Option<Self> {
+    pub fn new(profile: SrtpProfile, role: DtlsRole, material: &[u8]) -> Option<Self> {
         if material.len() != profile.keying_material_len() {
             return None;
         }
@@ -91,16 +91,16 @@ impl SrtpKeys {
     /// Key and salt for what we send.
     pub fn local(&self) -> (&[u8], &[u8]) {
         match self.role {
-            Role::Client => (self.client_key(), self.client_salt()),
-            Role::Server => (self.server_key(), self.server_salt()),
+            DtlsRole::Client => (self.client_key(), self.client_salt()),
+            DtlsRole::Server => (self.server_key(), self.server_salt()),
         }
     }
 
     /// Key and salt for what the peer sends.
     pub fn remote(&self) -> (&[u8], &[u8]) {
         match self.role {
-            Role::Client => (self.server_key(), self.server_salt()),
-            Role::Server => (self.client_key(), self.client_salt()),
+            DtlsRole::Client => (self.server_key(), self.server_salt()),
+            DtlsRole::Server => (self.client_key(), self.client_salt()),
         }
     }
 }
@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn layout_of_rfc5764_section_4_2() {
         let m: [u8; 60] = core::array::from_fn(|i| i as u8);
-        let k = SrtpKeys::new(SrtpProfile::Aes128CmHmacSha1_80, Role::Server, &m).unwrap();
+        let k = SrtpKeys::new(SrtpProfile::Aes128CmHmacSha1_80, DtlsRole::Server, &m).unwrap();
         assert_eq!(k.client_key(), &m[..16]);
         assert_eq!(k.server_key(), &m[16..32]);
         assert_eq!(k.client_salt(), &m[32..46]);
@@ -120,9 +120,9 @@ mod tests {
         assert_eq!(k.local(), (&m[16..32], &m[46..60]));
         assert_eq!(k.remote(), (&m[..16], &m[32..46]));
         assert_eq!(k.as_bytes(), &m[..]);
-        assert!(SrtpKeys::new(SrtpProfile::AeadAes128Gcm, Role::Client, &m).is_none());
+        assert!(SrtpKeys::new(SrtpProfile::AeadAes128Gcm, DtlsRole::Client, &m).is_none());
         let g: [u8; 88] = core::array::from_fn(|i| i as u8);
-        let k = SrtpKeys::new(SrtpProfile::AeadAes256Gcm, Role::Client, &g).unwrap();
+        let k = SrtpKeys::new(SrtpProfile::AeadAes256Gcm, DtlsRole::Client, &g).unwrap();
         assert_eq!(k.server_salt(), &g[76..88]);
     }
 }

@@ -159,14 +159,7 @@ pub const CERT_TYPE_ECDSA_SIGN: u8 = 64;
 /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3).
 pub const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
 
-/// Client or server, from the SDP `a=setup` attribute (RFC 8842: `active` is the DTLS client).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Sends the ClientHello (`a=setup:active`).
-    Client,
-    /// Waits for a ClientHello (`a=setup:passive`).
-    Server,
-}
+pub use sansio::DtlsRole;
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ use dtls_core::handshake::reassembly::{Inserted, Reassembler};
 use dtls_core::wire::extensions::{self, U16List};
 use dtls_core::wire::hello::{ClientHello, ServerHello};
 use dtls_core::wire::{ContentType, Fragments, HandshakeType, Reader, Records, DTLS_1_2, DTLS_1_3};
-use dtls_core::{Config, Endpoint, Role, State};
+use dtls_core::{Config, DtlsRole, Endpoint, State};
 use sansio::{Instant, Path, SansIo, SeededEntropy};
 
 const PQC: &str = include_str!("fixtures/chromium148_pqc_handshake.txt");
@@ -68,7 +68,7 @@ fn server(cookie_exchange: bool) -> Endpoint<SeededEntropy> {
         ..Config::default()
     };
     let mut s = Endpoint::new(
-        Role::Server,
+        DtlsRole::Server,
         config,
         support::cert(7),
         SeededEntropy::new(8),

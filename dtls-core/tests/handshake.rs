@@ -173,14 +173,14 @@ impl dtls_core::crypto::CryptoProvider for Counting {
 fn a_plugged_in_provider_does_one_of_each_p256_operation_per_side() {
     let (cc, sc) = (support::cert(60), support::cert(61));
     let mut c = dtls_core::Endpoint::with_crypto(
-        dtls_core::Role::Client,
+        dtls_core::DtlsRole::Client,
         Config::default(),
         cc.clone(),
         sansio::SeededEntropy::new(1),
         Counting::default(),
     );
     let mut s = dtls_core::Endpoint::with_crypto(
-        dtls_core::Role::Server,
+        dtls_core::DtlsRole::Server,
         Config::default(),
         sc.clone(),
         sansio::SeededEntropy::new(2),

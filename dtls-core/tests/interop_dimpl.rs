@@ -16,7 +16,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dtls_core::{AppData, Config, DimplDtls, DimplVersion, Dtls, Endpoint, Event, Role};
+use dtls_core::{AppData, Config, DimplDtls, DimplVersion, Dtls, DtlsRole, Endpoint, Event};
 use netsim::{DropReason, LinkConfig, Network, Node, Sim};
 use sansio::{Instant, Path, Rejected, SeededEntropy, Transmit};
 
@@ -81,7 +81,7 @@ struct Outcome {
 }
 
 /// One handshake and data exchange: dtls-core in `our_role`, dimpl in the other.
-fn run(seed: u64, loss: f64, our_role: Role, version: DimplVersion) -> Outcome {
+fn run(seed: u64, loss: f64, our_role: DtlsRole, version: DimplVersion) -> Outcome {
     let mut net = Network::new(seed);
     let internet = net.internet();
     net.set_link(
@@ -101,15 +101,15 @@ fn run(seed: u64, loss: f64, our_role: Role, version: DimplVersion) -> Outcome {
         SeededEntropy::new(seed),
     );
     let their_role = match our_role {
-        Role::Client => Role::Server,
-        Role::Server => Role::Client,
+        DtlsRole::Client => DtlsRole::Server,
+        DtlsRole::Server => DtlsRole::Client,
     };
     let mut theirs = DimplDtls::new(their_role, &their_cert, dimpl_config(), version);
     ours.set_remote_fingerprint(their_cert.fingerprint());
     theirs.set_remote_fingerprint(our_cert.fingerprint());
     let our_path = Path::udp(OURS.parse().unwrap(), THEIRS.parse().unwrap());
     // Servers first, so the ClientHello finds a listener.
-    if our_role == Role::Server {
+    if our_role == DtlsRole::Server {
         ours.start(Instant::ZERO, our_path);
         theirs.start(Instant::ZERO, our_path.reversed());
     } else {
@@ -195,7 +195,7 @@ fn run(seed: u64, loss: f64, our_role: Role, version: DimplVersion) -> Outcome {
     }
 }
 
-fn matrix(our_role: Role, version: DimplVersion) {
+fn matrix(our_role: DtlsRole, version: DimplVersion) {
     for loss in [0.0, 0.1, 0.3] {
         let (mut lost, mut retx) = (0, 0);
         for seed in 0..8u64 {
@@ -226,20 +226,20 @@ fn matrix(our_role: Role, version: DimplVersion) {
 
 #[test]
 fn our_client_with_dimpl_server_12() {
-    matrix(Role::Client, DimplVersion::Dtls12);
+    matrix(DtlsRole::Client, DimplVersion::Dtls12);
 }
 
 #[test]
 fn dimpl_client_with_our_server_12() {
-    matrix(Role::Server, DimplVersion::Dtls12);
+    matrix(DtlsRole::Server, DimplVersion::Dtls12);
 }
 
 #[test]
 fn our_client_with_dimpl_auto_server() {
-    matrix(Role::Client, DimplVersion::Auto);
+    matrix(DtlsRole::Client, DimplVersion::Auto);
 }
 
 #[test]
 fn dimpl_auto_client_offering_dtls13_with_our_server() {
-    matrix(Role::Server, DimplVersion::Auto);
+    matrix(DtlsRole::Server, DimplVersion::Auto);
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config, Endpoint, Fingerprint, Role, SrtpProfile};
+use dtls_core::{Config, DtlsRole, Endpoint, Fingerprint, SrtpProfile};
 use support::real::{hex, Live, OsEntropy, Peer};
 
 const IGNORE: &str = "interop: needs openssl (cargo xtask test installs it)";
@@ -171,7 +171,7 @@ fn our_client_against_openssl_server() {
         server.lines()
     );
 
-    let mut ep = Endpoint::new(Role::Client, Config::default(), our_cert(), OsEntropy);
+    let mut ep = Endpoint::new(DtlsRole::Client, Config::default(), our_cert(), OsEntropy);
     ep.set_remote_fingerprint(their_fp);
     let mut live = Live::new(ep, UdpSocket::bind("127.0.0.1:0").unwrap());
     let now = live.now();
@@ -211,7 +211,7 @@ fn our_client_against_openssl_server() {
 fn openssl_client_against_our_server() {
     let dir = temp_dir("s_client");
     let their_fp = openssl_cert(&dir);
-    let mut ep = Endpoint::new(Role::Server, Config::default(), our_cert(), OsEntropy);
+    let mut ep = Endpoint::new(DtlsRole::Server, Config::default(), our_cert(), OsEntropy);
     ep.set_remote_fingerprint(their_fp);
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = socket.local_addr().unwrap().port();
@@ -375,7 +375,7 @@ fn chacha20_and_srtp_aead_gcm_with_openssl_server() {
     );
     let mut config = Config::default();
     config.cipher_suites.reverse();
-    let mut ep = Endpoint::new(Role::Client, config, our_cert(), OsEntropy);
+    let mut ep = Endpoint::new(DtlsRole::Client, config, our_cert(), OsEntropy);
     ep.set_remote_fingerprint(their_fp);
     let mut live = Live::new(ep, UdpSocket::bind("127.0.0.1:0").unwrap());
     let now = live.now();

@@ -152,7 +152,7 @@ fn fingerprint_set_after_the_handshake_is_checked_then() {
     let cc = support::cert(999);
     let client_fp = cc.fingerprint();
     net.client = dtls_core::Endpoint::new(
-        dtls_core::Role::Client,
+        dtls_core::DtlsRole::Client,
         fast(),
         cc,
         sansio::SeededEntropy::new(5),
@@ -177,7 +177,7 @@ fn fingerprint_set_after_the_handshake_is_checked_then() {
     let cc = support::cert(998);
     net.server.set_remote_fingerprint(cc.fingerprint());
     net.client = dtls_core::Endpoint::new(
-        dtls_core::Role::Client,
+        dtls_core::DtlsRole::Client,
         fast(),
         cc,
         sansio::SeededEntropy::new(6),

@@ -2,7 +2,7 @@
 #![allow(clippy::indexing_slicing, clippy::panic)] // fuzz bodies: lengths checked above each index, asserts are the point
 //! with the cargo-fuzz targets in `fuzz/`. Each takes arbitrary bytes and must never panic.
 
-use crate::association::{Association, ChannelConfig, Config, Event, MessageKind, Role};
+use crate::association::{Association, ChannelConfig, Config, DtlsRole, Event, MessageKind};
 use crate::wire::chunk::{causes, params};
 use crate::wire::{crc32c, Chunk, Packet};
 use core::time::Duration;
@@ -92,13 +92,13 @@ pub fn established() -> (Fuzzed, Fuzzed, Instant) {
         ..Config::default()
     };
     let mut a = Fuzzed::new(
-        cfg(Role::Client),
+        cfg(DtlsRole::Client),
         SeededEntropy::new(1),
         [0; 16 * 1024],
         [0; 16 * 1024],
     );
     let mut b = Fuzzed::new(
-        cfg(Role::Server),
+        cfg(DtlsRole::Server),
         SeededEntropy::new(2),
         [0; 16 * 1024],
         [0; 16 * 1024],

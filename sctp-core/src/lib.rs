@@ -21,7 +21,7 @@
 //! ```
 //! use sansio::{Instant, Path, SansIo, SeededEntropy};
 //! use sctp_core::association::{
-//!     Association, ChannelConfig, Config, Event, MessageKind, Role, SmallAssociation,
+//!     Association, ChannelConfig, Config, Event, MessageKind, DtlsRole, SmallAssociation,
 //! };
 //!
 //! let path = Path::udp("10.0.0.1:5000".parse().unwrap(), "10.0.0.2:5000".parse().unwrap());
@@ -29,9 +29,9 @@
 //! // No allocator: 20 KiB send and receive buffers, 4 channels (boxed here only to keep the
 //! // doctest's stack small; a firmware puts them in a static).
 //! let mut client: Box<SmallAssociation<_>> =
-//!     Box::new(Association::new(cfg(Role::Client), SeededEntropy::new(1), [0; 20480], [0; 20480]));
+//!     Box::new(Association::new(cfg(DtlsRole::Client), SeededEntropy::new(1), [0; 20480], [0; 20480]));
 //! let mut server: Box<SmallAssociation<_>> =
-//!     Box::new(Association::new(cfg(Role::Server), SeededEntropy::new(2), [0; 20480], [0; 20480]));
+//!     Box::new(Association::new(cfg(DtlsRole::Server), SeededEntropy::new(2), [0; 20480], [0; 20480]));
 //!
 //! let now = Instant::ZERO;
 //! client.connect(now, path); // the server just listens

@@ -9,15 +9,15 @@
 mod support;
 
 use sctp_core::association::LostReason;
-use sctp_core::association::{ChannelConfig, Event, MessageKind, Reliability, Role, State};
+use sctp_core::association::{ChannelConfig, DtlsRole, Event, MessageKind, Reliability, State};
 use std::time::Duration;
 use support::{assoc, Pair};
 
 #[test]
 fn handshake_channel_and_messages_both_ways() {
     let mut p = Pair::new(
-        assoc(Role::Client, 1, 1 << 20),
-        assoc(Role::Server, 2, 1 << 20),
+        assoc(DtlsRole::Client, 1, 1 << 20),
+        assoc(DtlsRole::Server, 2, 1 << 20),
     );
     p.connect();
     assert_eq!(p.a.state(), State::Established);
@@ -137,8 +137,8 @@ fn transfer(
 #[test]
 fn lossy_link_delivers_everything_in_order() {
     let mut p = Pair::new(
-        assoc(Role::Client, 3, 1 << 20),
-        assoc(Role::Server, 4, 1 << 20),
+        assoc(DtlsRole::Client, 3, 1 << 20),
+        assoc(DtlsRole::Server, 4, 1 << 20),
     );
     p.connect();
     let mut rng = 0x1234_5678u64;
@@ -163,8 +163,8 @@ fn lossy_link_delivers_everything_in_order() {
 #[test]
 fn simultaneous_open_converges() {
     let mut p = Pair::new(
-        assoc(Role::Client, 5, 1 << 16),
-        assoc(Role::Server, 6, 1 << 16),
+        assoc(DtlsRole::Client, 5, 1 << 16),
+        assoc(DtlsRole::Server, 6, 1 << 16),
     );
     let now = p.now;
     p.a.connect(now, support::path());
@@ -198,8 +198,8 @@ fn simultaneous_open_converges() {
 #[test]
 fn closing_a_channel_resets_streams_both_ways() {
     let mut p = Pair::new(
-        assoc(Role::Client, 7, 1 << 16),
-        assoc(Role::Server, 8, 1 << 16),
+        assoc(DtlsRole::Client, 7, 1 << 16),
+        assoc(DtlsRole::Server, 8, 1 << 16),
     );
     p.connect();
     let now = p.now;
@@ -242,8 +242,8 @@ fn closing_a_channel_resets_streams_both_ways() {
 #[test]
 fn graceful_shutdown_and_abort() {
     let mut p = Pair::new(
-        assoc(Role::Client, 9, 1 << 16),
-        assoc(Role::Server, 10, 1 << 16),
+        assoc(DtlsRole::Client, 9, 1 << 16),
+        assoc(DtlsRole::Server, 10, 1 << 16),
     );
     p.connect();
     let now = p.now;
@@ -274,8 +274,8 @@ fn graceful_shutdown_and_abort() {
     assert_eq!((p.a.state(), p.b.state()), (State::Closed, State::Closed));
 
     let mut p = Pair::new(
-        assoc(Role::Client, 11, 1 << 16),
-        assoc(Role::Server, 12, 1 << 16),
+        assoc(DtlsRole::Client, 11, 1 << 16),
+        assoc(DtlsRole::Server, 12, 1 << 16),
     );
     p.connect();
     let now = p.now;
@@ -293,8 +293,8 @@ fn graceful_shutdown_and_abort() {
 #[test]
 fn peer_restart_is_survived() {
     let mut p = Pair::new(
-        assoc(Role::Client, 13, 1 << 16),
-        assoc(Role::Server, 14, 1 << 16),
+        assoc(DtlsRole::Client, 13, 1 << 16),
+        assoc(DtlsRole::Server, 14, 1 << 16),
     );
     p.connect();
     let now = p.now;
@@ -306,7 +306,7 @@ fn peer_restart_is_survived() {
         Ok(Some(_))
     )));
     // The server process restarts: a fresh association with new state connects again.
-    p.b = assoc(Role::Server, 99, 1 << 16);
+    p.b = assoc(DtlsRole::Server, 99, 1 << 16);
     p.ev_b.clear();
     let now = p.now;
     p.b.connect(now, support::path().reversed());
@@ -348,7 +348,7 @@ fn idata_interleaves_channels_data_does_not() {
                 1 << 20,
             )
         };
-        let mut p = Pair::new(mk(Role::Client, 30), mk(Role::Server, 31));
+        let mut p = Pair::new(mk(DtlsRole::Client, 30), mk(DtlsRole::Server, 31));
         p.connect();
         let now = p.now;
         let big =
@@ -410,8 +410,8 @@ fn idata_interleaves_channels_data_does_not() {
 #[test]
 fn buffered_amount_falls_and_reports_the_low_water_mark() {
     let mut p = Pair::new(
-        assoc(Role::Client, 50, 1 << 20),
-        assoc(Role::Server, 51, 1 << 20),
+        assoc(DtlsRole::Client, 50, 1 << 20),
+        assoc(DtlsRole::Server, 51, 1 << 20),
     );
     p.connect();
     let now = p.now;
@@ -463,7 +463,7 @@ mod random {
                 ..Default::default()
             };
             let mk = |role, s| support::Assoc::with_capacity(cfg(role), sansio::SeededEntropy::new(s), 1 << 18, 1 << 18);
-            let mut p = Pair::new(mk(Role::Client, seed), mk(Role::Server, seed ^ 1));
+            let mut p = Pair::new(mk(DtlsRole::Client, seed), mk(DtlsRole::Server, seed ^ 1));
             let mut rng = sansio::SeededEntropy::new(seed);
             p.lose = Box::new(move |_, _| {
                 use sansio::Entropy;

@@ -11,7 +11,7 @@ mod support;
 
 use proptest::prelude::*;
 use sansio::{Instant, SansIo, SeededEntropy};
-use sctp_core::association::{Association, Config, Event, LostReason, Role, SmallAssociation};
+use sctp_core::association::{Association, Config, DtlsRole, Event, LostReason, SmallAssociation};
 use sctp_core::wire::chunk::{Data, RawChunks};
 use sctp_core::wire::{Chunk, Packet, PacketWriter, RawChunk};
 use std::time::Duration;
@@ -70,7 +70,7 @@ fn drain(a: &mut impl SansIo, now: Instant) -> Vec<Vec<u8>> {
 
 #[test]
 fn out_of_the_blue_gets_one_small_abort_and_no_state() {
-    let mut a = assoc(Role::Server, 1, 1 << 16);
+    let mut a = assoc(DtlsRole::Server, 1, 1 << 16);
     let data = Data {
         tsn: 1,
         stream: 0,
@@ -113,8 +113,8 @@ fn out_of_the_blue_gets_one_small_abort_and_no_state() {
 #[test]
 fn wrong_tag_or_checksum_is_dropped_before_anything_else() {
     let mut p = Pair::new(
-        assoc(Role::Client, 2, 1 << 16),
-        assoc(Role::Server, 3, 1 << 16),
+        assoc(DtlsRole::Client, 2, 1 << 16),
+        assoc(DtlsRole::Server, 3, 1 << 16),
     );
     p.connect();
     let (tag, _) = p.a.verification_tags();
@@ -150,8 +150,8 @@ fn wrong_tag_or_checksum_is_dropped_before_anything_else() {
 #[test]
 fn unknown_chunks_follow_their_upper_bits() {
     let mut p = Pair::new(
-        assoc(Role::Client, 4, 1 << 16),
-        assoc(Role::Server, 5, 1 << 16),
+        assoc(DtlsRole::Client, 4, 1 << 16),
+        assoc(DtlsRole::Server, 5, 1 << 16),
     );
     p.connect();
     let (tag, _) = p.a.verification_tags();
@@ -199,7 +199,10 @@ fn zero_checksum_is_used_only_when_the_peer_offers_it() {
         support::Assoc::with_capacity(cfg(role, zero), SeededEntropy::new(seed), 1 << 16, 1 << 16)
     };
     // a accepts zero checksums, b does not: b sends zeros (a offered), a sends CRCs.
-    let mut p = Pair::new(mk(Role::Client, true, 6), mk(Role::Server, false, 7));
+    let mut p = Pair::new(
+        mk(DtlsRole::Client, true, 6),
+        mk(DtlsRole::Server, false, 7),
+    );
     let mut zeros = [0usize; 2];
     p.connect();
     assert!(p.b.sends_zero_checksum() && !p.a.sends_zero_checksum());
@@ -228,8 +231,8 @@ fn zero_checksum_is_used_only_when_the_peer_offers_it() {
 #[test]
 fn a_message_larger_than_the_receive_buffer_aborts_instead_of_growing() {
     let mut p = Pair::new(
-        assoc(Role::Client, 8, 1 << 16),
-        assoc(Role::Server, 9, 1 << 16),
+        assoc(DtlsRole::Client, 8, 1 << 16),
+        assoc(DtlsRole::Server, 9, 1 << 16),
     );
     p.connect();
     let (tag, _) = p.b.verification_tags();
@@ -362,8 +365,8 @@ fn write_fuzz_seeds() {
 #[test]
 fn stale_cookie_restarts_the_handshake() {
     let mut p = Pair::new(
-        assoc(Role::Client, 40, 1 << 16),
-        assoc(Role::Server, 41, 1 << 16),
+        assoc(DtlsRole::Client, 40, 1 << 16),
+        assoc(DtlsRole::Server, 41, 1 << 16),
     );
     let now = p.now;
     p.a.connect(now, path());

@@ -15,7 +15,7 @@
 mod support;
 
 use sansio::{Instant, Path, SansIo};
-use sctp_core::association::{ChannelConfig, ChannelId, Event, MessageKind, Role};
+use sctp_core::association::{ChannelConfig, ChannelId, DtlsRole, Event, MessageKind};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
@@ -106,7 +106,7 @@ fn run(we_connect: bool, delay: f64) {
     let peer_addr: std::net::SocketAddr = format!("127.0.0.1:{py_port}").parse().unwrap();
     let path = Path::udp(me, peer_addr);
     let peer = spawn(py_port, me.port(), delay);
-    let mut a = support::assoc(Role::Client, 77, 4 << 20);
+    let mut a = support::assoc(DtlsRole::Client, 77, 4 << 20);
     let start = std::time::Instant::now();
     let now = || Instant::from_micros(start.elapsed().as_micros() as u64);
     if we_connect {

@@ -16,7 +16,7 @@ mod support;
 use foreign::{Dc, Foreign, Proto, Stack};
 use netsim::{LinkConfig, NodeId, Sim};
 use sansio::{Instant, Path};
-use sctp_core::association::{ChannelConfig, ChannelId, Event, MessageKind, Role};
+use sctp_core::association::{ChannelConfig, ChannelId, DtlsRole, Event, MessageKind};
 use std::net::SocketAddr;
 use std::time::Duration;
 use support::{fnv, Node};
@@ -46,7 +46,7 @@ fn world_with<S: Stack + 'static>(
     let hb = net.add_host(internet, "203.0.113.1");
     let mut sim = Sim::new(net);
     let cfg = sctp_core::association::Config {
-        role: Role::Client,
+        role: DtlsRole::Client,
         zero_checksum,
         ..Default::default()
     };

@@ -13,7 +13,7 @@
 mod support;
 
 use sansio::{Instant, SansIo, SeededEntropy};
-use sctp_core::association::{ChannelConfig, Config, MessageKind, Reliability, Role};
+use sctp_core::association::{ChannelConfig, Config, DtlsRole, MessageKind, Reliability};
 use sctp_core::wire::chunk::Init;
 use sctp_core::wire::param::Param;
 use sctp_core::wire::{Chunk, List, PacketWriter, RawChunk};
@@ -87,7 +87,7 @@ fn traffic(interleaving: bool, seed: u64) -> Vec<(bool, Vec<u8>)> {
     };
     let mk =
         |role, s| support::Assoc::with_capacity(cfg(role), SeededEntropy::new(s), 1 << 20, 1 << 20);
-    let mut p = Pair::new(mk(Role::Client, seed), mk(Role::Server, seed + 1));
+    let mut p = Pair::new(mk(DtlsRole::Client, seed), mk(DtlsRole::Server, seed + 1));
     p.lose = Box::new(|n, _| n % 23 == 0 || n % 29 == 0);
     p.connect();
     let now = p.now;
@@ -162,8 +162,8 @@ fn traffic(interleaving: bool, seed: u64) -> Vec<(bool, Vec<u8>)> {
     p.run(Duration::from_secs(5), |_| false);
     let mut out = p.capture.clone();
     // An ABORT, and an INIT-ACK reporting an unrecognized parameter, from fresh associations.
-    let mut x = assoc(Role::Client, seed + 2, 1 << 16);
-    let mut y = assoc(Role::Server, seed + 3, 1 << 16);
+    let mut x = assoc(DtlsRole::Client, seed + 2, 1 << 16);
+    let mut y = assoc(DtlsRole::Server, seed + 3, 1 << 16);
     let unknown = [
         Param::Other {
             kind: 0xC123,

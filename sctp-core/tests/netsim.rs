@@ -276,7 +276,7 @@ fn association_survives_a_peer_restart() {
     assert_eq!(s1, g1);
     // b's process restarts with a fresh association and connects again.
     let host = sim.host_of(b);
-    let fresh = support::assoc(sctp_core::association::Role::Server, 4242, 1 << 20);
+    let fresh = support::assoc(sctp_core::association::DtlsRole::Server, 4242, 1 << 20);
     *sim.machine_mut::<Node>(b) = Node(fresh);
     sim.with::<Node, _>(b, |n, now| n.0.connect(now, sim_path_rev()));
     let _ = host;

@@ -108,14 +108,7 @@ impl Setup {
     }
 }
 
-/// Which end of the DTLS handshake this side is, after negotiation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DtlsRole {
-    /// This side sends the ClientHello (`a=setup:active`).
-    Client,
-    /// This side answers the ClientHello (`a=setup:passive`).
-    Server,
-}
+pub use sansio::DtlsRole;
 
 /// The `<media>` of an `m=` line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -88,15 +88,7 @@ fn check_len(expected: usize, got: usize) -> Result<(), KeyError> {
     }
 }
 
-/// Which side of the DTLS handshake we were: it decides which half of the exported keying
-/// material protects what we send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DtlsRole {
-    /// The DTLS client: we send with the client write key.
-    Client,
-    /// The DTLS server: we send with the server write key.
-    Server,
-}
+pub use sansio::DtlsRole;
 
 /// The two master keys of a DTLS-SRTP association: ours (outbound) and the peer's
 /// (inbound).

@@ -13,7 +13,7 @@ use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::{CryptoProvider, PrivateKey, RustCrypto};
-use dtls_core::{Config, Endpoint, Role};
+use dtls_core::{Config, Endpoint, DtlsRole};
 use panic_semihosting as _;
 use sansio::{Carrier, Instant, Path, SansIo, SeededEntropy};
 
@@ -173,13 +173,13 @@ fn main() -> ! {
     let sc = Certificate::generate(&crypto, &mut e, &params).unwrap();
 
     let mut c = Endpoint::new(
-        Role::Client,
+        DtlsRole::Client,
         Config::default(),
         cc.clone(),
         SeededEntropy::new(1),
     );
     let mut s = Endpoint::new(
-        Role::Server,
+        DtlsRole::Server,
         Config::default(),
         sc.clone(),
         SeededEntropy::new(2),

@@ -5,7 +5,7 @@ use super::{Endpoint, Phase, State};
 use crate::appdata::AppData;
 use crate::crypto::CryptoProvider;
 use crate::handshake::reassembly::Inserted;
-use crate::types::Role;
+use crate::types::DtlsRole;
 use crate::wire::record::{ContentType, Record};
 use crate::wire::{Alert, AlertDescription, AlertLevel, Fragments, HandshakeType, Records};
 use sansio::{classify, Entropy, Instant, PacketKind, Path, Rejected};
@@ -247,8 +247,8 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         }
         let renegotiation = matches!(
             (self.role, h.msg_type),
-            (Role::Server, HandshakeType::ClientHello)
-                | (Role::Client, HandshakeType::HelloRequest)
+            (DtlsRole::Server, HandshakeType::ClientHello)
+                | (DtlsRole::Client, HandshakeType::HelloRequest)
         );
         if renegotiation && epoch == 1 && self.pending.alert.is_none() {
             self.pending.alert = Some(Alert::warning(AlertDescription::NoRenegotiation));

@@ -14,7 +14,7 @@ use crate::handshake::cookie::CookieKey;
 use crate::handshake::reassembly::Reassembler;
 use crate::handshake::{Ctx, Handshake, Progress};
 use crate::record::Epochs;
-use crate::types::{CipherSuite, Role, SrtpProfile};
+use crate::types::{CipherSuite, DtlsRole, SrtpProfile};
 use crate::wire::{Alert, AlertDescription};
 use core::fmt;
 use core::time::Duration;
@@ -135,7 +135,7 @@ pub struct Endpoint<E: Entropy, C: CryptoProvider = RustCrypto> {
     crypto: C,
     entropy: E,
     certificate: Certificate,
-    role: Role,
+    role: DtlsRole,
     state: State,
     phase: Phase,
     epochs: Epochs<C::Aead>,
@@ -164,7 +164,7 @@ impl<E: Entropy, C: CryptoProvider> fmt::Debug for Endpoint<E, C> {
 
 impl<E: Entropy> Endpoint<E, RustCrypto> {
     /// An endpoint in `role` with the RustCrypto primitives.
-    pub fn new(role: Role, config: Config, certificate: Certificate, entropy: E) -> Self {
+    pub fn new(role: DtlsRole, config: Config, certificate: Certificate, entropy: E) -> Self {
         Self::with_crypto(role, config, certificate, entropy, RustCrypto)
     }
 }
@@ -172,7 +172,7 @@ impl<E: Entropy> Endpoint<E, RustCrypto> {
 impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
     /// An endpoint in `role` with other primitives (a board's hardware AES or P-256).
     pub fn with_crypto(
-        role: Role,
+        role: DtlsRole,
         config: Config,
         certificate: Certificate,
         mut entropy: E,
@@ -206,13 +206,13 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
     }
 
     /// Our role.
-    pub fn role(&self) -> Role {
+    pub fn role(&self) -> DtlsRole {
         self.role
     }
 
     /// Change the role before [`start`](Endpoint::start) (from SDP `a=setup`); `false` once
     /// started.
-    pub fn set_role(&mut self, role: Role) -> bool {
+    pub fn set_role(&mut self, role: DtlsRole) -> bool {
         if self.state != State::Idle {
             return false;
         }
@@ -257,8 +257,8 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
             return;
         }
         match self.role {
-            Role::Server => self.state = State::Listening,
-            Role::Client => {
+            DtlsRole::Server => self.state = State::Listening,
+            DtlsRole::Client => {
                 self.path = Some(path);
                 self.state = State::Handshaking;
                 self.timers
@@ -422,7 +422,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
             ));
             return;
         };
-        let final_finished = (self.role == Role::Server)
+        let final_finished = (self.role == DtlsRole::Server)
             .then_some(hs.final_finished)
             .flatten();
         self.session = Some(Session {

@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::crypto::prf::MasterSecret;
 use crate::crypto::{CryptoProvider, PrivateKey, PublicKey, SharedSecret};
 use crate::record::{Epochs, Protection, MAX_KEY_BLOCK};
-use crate::types::{CipherSuite, Role, SrtpProfile};
+use crate::types::{CipherSuite, DtlsRole, SrtpProfile};
 use crate::wire::messages::CertificateMsg;
 use crate::wire::{AlertDescription, EmitError, HandshakeType, ParseError};
 use flight::Flight;
@@ -121,7 +121,7 @@ impl<C: CryptoProvider> core::fmt::Debug for Ctx<'_, C> {
 
 /// Handshake state of one endpoint (the reassembly buffer lives beside it).
 pub struct Handshake {
-    pub(crate) role: Role,
+    pub(crate) role: DtlsRole,
     pub(crate) expect: Expect,
     pub(crate) flight: Flight,
     transcript: Transcript,
@@ -165,12 +165,12 @@ const MAX_HELLO_VERIFIES: u8 = 4;
 
 impl Handshake {
     /// A handshake in `role`, before anything was sent or received.
-    pub fn new(role: Role) -> Self {
+    pub fn new(role: DtlsRole) -> Self {
         Handshake {
             role,
             expect: match role {
-                Role::Client => Expect::ServerHello,
-                Role::Server => Expect::ClientHello,
+                DtlsRole::Client => Expect::ServerHello,
+                DtlsRole::Server => Expect::ClientHello,
             },
             flight: Flight::new(),
             transcript: Transcript::new(),
@@ -210,8 +210,8 @@ impl Handshake {
             return Err(Abort::Alert(AlertDescription::UnexpectedMessage));
         }
         let progress = match self.role {
-            Role::Client => self.client_message(ctx, msg)?,
-            Role::Server => self.server_message(ctx, msg)?,
+            DtlsRole::Client => self.client_message(ctx, msg)?,
+            DtlsRole::Server => self.server_message(ctx, msg)?,
         };
         if progress != Progress::Continue {
             self.peer_flight_start = self.flight_start.take();
@@ -280,7 +280,7 @@ impl Handshake {
         let len = 2 * (suite.key_len() + suite.fixed_iv_len());
         let kb = block.get_mut(..len).unwrap_or(&mut []);
         master.key_block(&self.client_random, &self.server_random, kb);
-        let is_client = self.role == Role::Client;
+        let is_client = self.role == DtlsRole::Client;
         let keys = Protection::pair(ctx.crypto, suite, kb, is_client);
         block.zeroize();
         let (write, read) = keys.map_err(|_| Abort::Alert(AlertDescription::InternalError))?;
@@ -296,7 +296,7 @@ impl Handshake {
             .master
             .as_ref()
             .ok_or(Abort::Alert(AlertDescription::UnexpectedMessage))?;
-        let peer_is_client = self.role == Role::Server;
+        let peer_is_client = self.role == DtlsRole::Server;
         let want = master.verify_data(peer_is_client, &self.transcript.current());
         if !bool::from(subtle::ConstantTimeEq::ct_eq(&got[..], &want[..])) {
             return Err(Abort::Alert(AlertDescription::DecryptError));
@@ -312,7 +312,7 @@ impl Handshake {
             .master
             .as_ref()
             .ok_or(Abort::Alert(AlertDescription::InternalError))?;
-        let verify = master.verify_data(self.role == Role::Client, &self.transcript.current());
+        let verify = master.verify_data(self.role == DtlsRole::Client, &self.transcript.current());
         self.flight.push_change_cipher_spec()?;
         let seq = self.next_send_seq;
         self.send(HandshakeType::Finished, 1, |w| w.put(&verify))?;

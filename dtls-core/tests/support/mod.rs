@@ -13,7 +13,7 @@ pub mod real;
 use core::time::Duration;
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config, Endpoint, Event, Role};
+use dtls_core::{Config, DtlsRole, Endpoint, Event};
 use sansio::{Instant, Path, SansIo, SeededEntropy};
 
 pub type Ep = Endpoint<SeededEntropy>;
@@ -38,8 +38,18 @@ pub fn cert(seed: u64) -> Certificate {
 pub fn pair(seed: u64, client_cfg: Config, server_cfg: Config) -> (Ep, Ep) {
     let (cc, sc) = (cert(seed), cert(seed + 1000));
     let (cf, sf) = (cc.fingerprint(), sc.fingerprint());
-    let mut c = Endpoint::new(Role::Client, client_cfg, cc, SeededEntropy::new(seed + 1));
-    let mut s = Endpoint::new(Role::Server, server_cfg, sc, SeededEntropy::new(seed + 2));
+    let mut c = Endpoint::new(
+        DtlsRole::Client,
+        client_cfg,
+        cc,
+        SeededEntropy::new(seed + 1),
+    );
+    let mut s = Endpoint::new(
+        DtlsRole::Server,
+        server_cfg,
+        sc,
+        SeededEntropy::new(seed + 2),
+    );
     c.set_remote_fingerprint(sf);
     s.set_remote_fingerprint(cf);
     (c, s)

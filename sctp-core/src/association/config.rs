@@ -3,21 +3,13 @@
 use core::fmt;
 use core::time::Duration;
 
-/// Which side of the DTLS handshake this endpoint was: data channels it opens use even
-/// stream ids as DTLS client and odd ones as DTLS server (RFC 8832 §6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// DTLS client: even stream ids.
-    Client,
-    /// DTLS server: odd stream ids.
-    Server,
-}
+pub use sansio::DtlsRole;
 
 /// Association settings. [`Config::default`] suits WebRTC over DTLS on the Internet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     /// DTLS role, for stream-id parity.
-    pub role: Role,
+    pub role: DtlsRole,
     /// Largest SCTP packet we send (the owner's path MTU minus DTLS/UDP/IP overhead).
     pub mtu: usize,
     /// Our SCTP port (5000 in WebRTC unless SDP says otherwise).
@@ -52,7 +44,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            role: Role::Client,
+            role: DtlsRole::Client,
             mtu: 1200,
             local_port: 5000,
             remote_port: 5000,

@@ -25,7 +25,7 @@ use core::fmt;
 
 use config::ppid;
 pub use config::{
-    BufferTooSmall, ChannelConfig, ChannelId, Config, MessageKind, Received, Reliability, Role,
+    BufferTooSmall, ChannelConfig, ChannelId, Config, DtlsRole, MessageKind, Received, Reliability,
     SendError,
 };
 use cookie::Caps;

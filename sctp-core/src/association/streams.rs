@@ -1,7 +1,7 @@
 //! The stream table: one slot per data channel (or stream seen in use), with its ordering
 //! counters, buffered amount and reset state.
 
-use super::config::{ChannelConfig, Reliability, Role, MAX_LABEL, MAX_PROTOCOL};
+use super::config::{ChannelConfig, DtlsRole, Reliability, MAX_LABEL, MAX_PROTOCOL};
 use super::tx::TxHooks;
 
 /// Where a channel is in its life.
@@ -144,10 +144,10 @@ impl<const N: usize> Streams<N> {
     }
 
     /// The lowest free stream id of our parity.
-    pub(crate) fn free_id(&self, role: Role) -> Option<u16> {
+    pub(crate) fn free_id(&self, role: DtlsRole) -> Option<u16> {
         let start = match role {
-            Role::Client => 0u16,
-            Role::Server => 1,
+            DtlsRole::Client => 0u16,
+            DtlsRole::Server => 1,
         };
         (start..=65534)
             .step_by(2)

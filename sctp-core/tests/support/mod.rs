@@ -8,7 +8,7 @@
 )]
 
 use sansio::{Instant, Path, SansIo, SeededEntropy};
-use sctp_core::association::{Association, Config, Event, Role};
+use sctp_core::association::{Association, Config, DtlsRole, Event};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -21,14 +21,14 @@ pub fn path() -> Path {
     )
 }
 
-pub fn config(role: Role) -> Config {
+pub fn config(role: DtlsRole) -> Config {
     Config {
         role,
         ..Config::default()
     }
 }
 
-pub fn assoc(role: Role, seed: u64, buf: usize) -> Box<Assoc> {
+pub fn assoc(role: DtlsRole, seed: u64, buf: usize) -> Box<Assoc> {
     Assoc::with_capacity(config(role), SeededEntropy::new(seed), buf, buf)
 }
 
@@ -165,8 +165,8 @@ pub fn world(seed: u64, link: netsim::LinkConfig) -> (netsim::Sim, netsim::NodeI
     let ha = net.add_host(internet, "198.51.100.1");
     let hb = net.add_host(internet, "203.0.113.1");
     let mut sim = netsim::Sim::new(net);
-    let a = sim.add_machine(ha, Node(assoc(Role::Client, seed, 1 << 20)));
-    let b = sim.add_machine(hb, Node(assoc(Role::Server, seed + 1, 1 << 20)));
+    let a = sim.add_machine(ha, Node(assoc(DtlsRole::Client, seed, 1 << 20)));
+    let b = sim.add_machine(hb, Node(assoc(DtlsRole::Server, seed + 1, 1 << 20)));
     (sim, a, b)
 }
 
