@@ -51,6 +51,7 @@ pub const NO_STD_CRATES: &[&str] = &[
     "srtp-core",
     "dtls-core",
     "sctp-core",
+    "peer-core",
 ];
 
 /// Build every core crate for `thumbv7em-none-eabihf` with no default features.

@@ -337,6 +337,15 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         Ok(self.local.len() - 1)
     }
 
+    /// Take `role` (JSEP: the offerer controls, RFC 8829 §5.2.1; a lite agent stays
+    /// controlled). Meant for before checks start; later the role-conflict rules of RFC 8445
+    /// §7.3.1.1 still apply.
+    pub fn set_ice_role(&mut self, role: IceRole) {
+        if !self.config.lite {
+            self.set_role(role);
+        }
+    }
+
     /// The peer's credentials (from its SDP or signaling). Checks start once these and at
     /// least one remote candidate are known. `remote_lite`: the peer is an ICE-lite agent.
     pub fn set_remote_credentials(

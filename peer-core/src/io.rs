@@ -1,0 +1,120 @@
+//! The connection on the workspace contract: one socket, parsed once and routed.
+//!
+//! In: ICE takes every datagram first (it consumes STUN, unwraps TURN, and hands up what
+//! arrived on a known pair); what it hands up is sorted by its first byte (RFC 7983): DTLS to
+//! the endpoint (its application data to SCTP), SRTP and SRTCP to the media path.
+//! Out, in this order: ICE's own datagrams, DTLS flights, SCTP packets sealed by DTLS, RTCP;
+//! each wrapped by ICE for the selected pair (ChannelData through a TURN relay).
+
+use crate::event::Delivered;
+use crate::peer::PeerConnection;
+use dtls_core::Dtls;
+use sansio::{classify, Carrier, Entropy, Instant, PacketKind, Path, Rejected, SansIo, Transmit};
+
+impl<E, D, B, const CH: usize, const N: usize> SansIo for PeerConnection<E, D, B, CH, N>
+where
+    E: Entropy + Clone,
+    D: Dtls,
+    B: AsRef<[u8]> + AsMut<[u8]>,
+{
+    type Event = crate::PeerEvent;
+    /// Media that arrived; data-channel messages come as events.
+    type Data<'a> = Delivered;
+
+    fn handle_datagram(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &[u8],
+    ) -> Result<Option<Delivered>, Rejected> {
+        self.now = now;
+        let up = self.ice.handle_datagram(now, path, data);
+        let delivered = match up {
+            Ok(Some(payload)) => self.on_payload(now, path, payload),
+            Ok(None) => None,
+            Err(e) => {
+                self.after_input(now);
+                return Err(e);
+            }
+        };
+        self.after_input(now);
+        Ok(delivered)
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        self.ice.handle_timeout(now);
+        self.dtls.handle_timeout(now);
+        if let Some(s) = self.sctp.as_mut() {
+            s.handle_timeout(now);
+        }
+        self.after_input(now);
+    }
+
+    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        if let Some(t) = self.ice.poll_transmit(now, out) {
+            return Some(t);
+        }
+        if let Some(t) = self.dtls.poll_transmit(now, &mut self.scratch) {
+            if let Some(w) = self.wrap(now, t.len, out) {
+                return Some(w);
+            }
+        }
+        self.poll_sctp(now, out)
+    }
+
+    fn poll_event(&mut self) -> Option<crate::PeerEvent> {
+        self.events.pop()
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        let t = [
+            self.ice.poll_timeout(),
+            self.dtls.poll_timeout(),
+            self.sctp.as_ref().and_then(|s| s.poll_timeout()),
+        ];
+        t.into_iter().flatten().min()
+    }
+}
+
+impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+where
+    E: Entropy + Clone,
+    D: Dtls,
+    B: AsRef<[u8]> + AsMut<[u8]>,
+{
+    /// What ICE handed up: DTLS, SRTP or SRTCP (anything else is dropped).
+    fn on_payload(&mut self, now: Instant, path: Path, payload: &[u8]) -> Option<Delivered> {
+        match classify(payload) {
+            PacketKind::Dtls => {
+                if let Ok(Some(_)) = self.dtls.handle_datagram(now, path, payload) {
+                    if let Some(sctp) = self.sctp.as_mut() {
+                        for record in self.dtls.received() {
+                            let _ = sctp.handle_datagram(now, path, record);
+                        }
+                    }
+                }
+                None
+            }
+            PacketKind::Rtp => self.on_media(payload, false),
+            PacketKind::Rtcp => self.on_media(payload, true),
+            _ => None,
+        }
+    }
+
+    /// The next SCTP packet, sealed into a DTLS record and wrapped for the pair.
+    fn poll_sctp(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        let sctp = self.sctp.as_mut()?;
+        loop {
+            let t = sctp.poll_transmit(now, &mut self.scratch2)?;
+            let packet = self.scratch2.get(..t.len)?;
+            let Ok(rec) = self.dtls.send(now, (), packet, &mut self.scratch) else {
+                continue; // not connected any more: SCTP retransmits
+            };
+            let record = self.scratch.get(..rec.len)?;
+            if let Ok(w) = self.ice.send(now, (), record, out) {
+                return Some(w);
+            }
+        }
+    }
+}

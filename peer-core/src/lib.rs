@@ -1,0 +1,50 @@
+//! # peer-core
+//!
+//! One WebRTC peer connection as a sans-IO machine: ICE (ice-core), DTLS (dtls-core, or
+//! any [`dtls_core::Dtls`]), SRTP (srtp-core), SCTP data channels (sctp-core), RTP media
+//! (rtp-core) and SDP offer/answer (sdp-core), on one socket. `#![no_std]`: with the small
+//! configuration it needs no allocator.
+//!
+//! ## Why sans-IO
+//! The connection never touches a socket or a clock: the owner feeds it datagrams and time
+//! and sends what it polls out, so the same code runs in a tokio server
+//! (`adapters::driver`), on smoltcp in a microcontroller and in the `netsim` simulator.
+//!
+//! ## A connection
+//! The workspace's call order ([`sansio::SansIo`]): one input, then drain `poll_transmit`,
+//! then `poll_event`, then read `poll_timeout`.
+//! 1. Bind a UDP socket, report it with [`PeerConnection::add_host`] and
+//!    [`hosts_done`](PeerConnection::hosts_done).
+//! 2. Signal: [`create_offer`](PeerConnection::create_offer) and
+//!    [`accept_answer`](PeerConnection::accept_answer), or
+//!    [`accept_offer`](PeerConnection::accept_offer) (WHEP: the viewer offers). Trickle with
+//!    [`PeerEvent::LocalCandidate`] and [`add_remote_candidate`](PeerConnection::add_remote_candidate).
+//! 3. ICE selects a pair, DTLS runs on it, then SRTP keys and the SCTP association follow:
+//!    [`PeerState::Connected`].
+//! 4. Data: [`open_channel`](PeerConnection::open_channel), [`send`](PeerConnection::send),
+//!    [`PeerEvent::MessageReady`] and [`poll_message`](PeerConnection::poll_message).
+//!    Media: [`send_frame`](PeerConnection::send_frame); packets that arrive come back from
+//!    `handle_datagram` as [`Delivered::Rtp`], read with
+//!    [`rtp_packet`](PeerConnection::rtp_packet).
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod config;
+pub mod data;
+mod event;
+mod io;
+pub mod media;
+mod peer;
+pub mod session;
+pub mod signaling;
+
+pub use config::{MediaConfig, PeerConfig};
+pub use event::{
+    ChannelId, Delivered, Failure, MessageKind, PeerError, PeerEvent, PeerState, TrackId,
+};
+pub use media::FrameSender;
+pub use peer::{Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, MAX_LOCAL_SDP};

@@ -1,0 +1,321 @@
+//! The peer connection: one ICE agent, one DTLS endpoint, SRTP, one SCTP association and the
+//! RTP tracks of a negotiated session, behind one [`SansIo`] machine on one socket.
+
+use crate::config::PeerConfig;
+use crate::event::{Failure, PeerEvent, PeerState};
+use crate::media::Sender;
+use crate::session::{Session, MAX_TRACKS};
+use core::fmt;
+use dtls_core::Dtls;
+use ice_core::{IceAgent, IceEvent, IceRole, IceState};
+use sansio::{Carrier, Entropy, EventQueue, Forked, Instant, SansIo};
+use sctp_core::association::{Association, Event as SctpEvent};
+use srtp_core::SrtpSession;
+
+/// The ICE agent a peer connection runs: 8 local and remote candidates, 32 pairs, 8 checks in
+/// flight, one TURN allocation.
+pub type Ice<E> = IceAgent<Forked<E>, 8, 32, 8, 1>;
+
+/// Largest datagram handled in the internal buffers (UDP payloads of a 1500-byte MTU).
+pub const DATAGRAM: usize = 1500;
+/// Largest local description kept between an offer and its answer.
+pub const MAX_LOCAL_SDP: usize = 6144;
+/// Events held for the owner (see [`sansio::EventQueue`]).
+pub const EVENT_CAPACITY: usize = 64;
+
+/// One WebRTC peer connection.
+///
+/// * `E`: the entropy source (cloned into the inner machines through [`Forked`]).
+/// * `D`: the DTLS implementation ([`dtls_core::Endpoint`], or `DimplDtls` on a server).
+/// * `B`, `CH`, `N`: the SCTP association's buffers, channels and in-flight chunks (see
+///   [`sctp_core::association::Association`]).
+///
+/// The contract is the workspace's ([`SansIo`]): one input (a datagram, a timeout or a
+/// command: [`create_offer`](Self::create_offer), [`accept_offer`](Self::accept_offer),
+/// [`send`](Self::send), [`send_frame`](Self::send_frame)…), then drain `poll_transmit`,
+/// then `poll_event`, then read `poll_timeout`.
+pub struct PeerConnection<E, D, B, const CH: usize = 4, const N: usize = 64>
+where
+    E: Entropy + Clone,
+    D: Dtls,
+    B: AsRef<[u8]> + AsMut<[u8]>,
+{
+    pub(crate) config: PeerConfig,
+    /// The source every inner machine gets a fork of.
+    pub(crate) base: E,
+    pub(crate) entropy: Forked<E>,
+    pub(crate) ice: Ice<E>,
+    pub(crate) dtls: D,
+    pub(crate) dtls_started: bool,
+    pub(crate) sctp: Option<Association<Forked<E>, B, CH, N>>,
+    pub(crate) sctp_buffers: Option<(B, B)>,
+    pub(crate) srtp: Option<SrtpSession<8>>,
+    pub(crate) session: Option<Session>,
+    pub(crate) signaling: crate::signaling::Signaling,
+    pub(crate) senders: heapless::Vec<Sender, MAX_TRACKS>,
+    pub(crate) rx: crate::media::RxPacket,
+    pub(crate) scratch: [u8; DATAGRAM],
+    pub(crate) scratch2: [u8; DATAGRAM],
+    pub(crate) events: EventQueue<PeerEvent, EVENT_CAPACITY>,
+    pub(crate) state: PeerState,
+    pub(crate) now: Instant,
+}
+
+impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+where
+    E: Entropy + Clone,
+    D: Dtls,
+    B: AsRef<[u8]> + AsMut<[u8]>,
+{
+    /// A connection with `config`, drawing randomness from `entropy`, doing DTLS with `dtls`
+    /// (its certificate's fingerprint goes into our SDP) and data channels in `send_buffer`
+    /// and `recv_buffer` (the receive buffer bounds the largest message).
+    pub fn new(config: PeerConfig, entropy: E, dtls: D, send_buffer: B, recv_buffer: B) -> Self {
+        let ice = IceAgent::new(
+            config.ice.clone(),
+            IceRole::Controlling,
+            Forked::new(entropy.clone(), 0x1CE),
+        );
+        let mut forked = Forked::new(entropy.clone(), 0x9EE2);
+        let signaling = crate::signaling::Signaling::new(&mut forked);
+        PeerConnection {
+            config,
+            base: entropy,
+            entropy: forked,
+            ice,
+            dtls,
+            dtls_started: false,
+            sctp: None,
+            sctp_buffers: Some((send_buffer, recv_buffer)),
+            srtp: None,
+            session: None,
+            signaling,
+            senders: heapless::Vec::new(),
+            rx: crate::media::RxPacket::new(),
+            scratch: [0; DATAGRAM],
+            scratch2: [0; DATAGRAM],
+            events: EventQueue::new(),
+            state: PeerState::New,
+            now: Instant::ZERO,
+        }
+    }
+
+    /// The connection state.
+    pub fn state(&self) -> PeerState {
+        self.state
+    }
+
+    /// The ICE agent (candidates, pairs, selected pair, credentials).
+    pub fn ice(&self) -> &Ice<E> {
+        &self.ice
+    }
+
+    /// The DTLS endpoint.
+    pub fn dtls(&self) -> &D {
+        &self.dtls
+    }
+
+    /// The negotiated session, once offer and answer met.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Report a local address the owner bound a UDP socket to (a host candidate).
+    pub fn add_host(
+        &mut self,
+        now: Instant,
+        addr: core::net::SocketAddr,
+    ) -> Result<(), crate::PeerError> {
+        let pref = 65535u16.saturating_sub(self.ice.local_candidates().len() as u16);
+        self.ice
+            .add_host(now, addr, pref)
+            .map_err(|_| crate::PeerError::Candidate)?;
+        self.after_input(now);
+        Ok(())
+    }
+
+    /// Every host address is reported: server-reflexive and relayed gathering continue.
+    pub fn hosts_done(&mut self, now: Instant) {
+        self.ice.hosts_done(now);
+        self.after_input(now);
+    }
+
+    /// Queue an event for the owner.
+    pub(crate) fn emit(&mut self, event: PeerEvent) {
+        let critical = matches!(
+            event,
+            PeerEvent::ChannelOpen(_) | PeerEvent::ChannelClosed(_) | PeerEvent::StateChanged(_)
+        );
+        if critical {
+            let _ = self.events.push_critical(event);
+        } else {
+            self.events.push(event);
+        }
+    }
+
+    pub(crate) fn set_state(&mut self, state: PeerState) {
+        if self.state != state && !matches!(self.state, PeerState::Failed(_) | PeerState::Closed) {
+            self.state = state;
+            self.emit(PeerEvent::StateChanged(state));
+        }
+    }
+
+    /// Translate the inner machines' events and move the connection forward.
+    pub(crate) fn after_input(&mut self, now: Instant) {
+        self.now = now;
+        while let Some(ev) = self.ice.poll_event() {
+            self.on_ice(now, ev);
+        }
+        while let Some(ev) = self.dtls.poll_event() {
+            self.on_dtls(now, ev);
+        }
+        self.pump_sctp();
+    }
+
+    fn on_ice(&mut self, now: Instant, ev: IceEvent) {
+        match ev {
+            IceEvent::LocalCandidate(c) => self.emit(PeerEvent::LocalCandidate(c)),
+            IceEvent::GatheringComplete => self.emit(PeerEvent::GatheringComplete),
+            IceEvent::Selected(pair) => {
+                self.emit(PeerEvent::SelectedPair(pair));
+                self.start_dtls(now);
+            }
+            IceEvent::StateChanged(IceState::Checking) => self.set_state(PeerState::Connecting),
+            IceEvent::StateChanged(IceState::Failed) => {
+                self.set_state(PeerState::Failed(Failure::Ice))
+            }
+            IceEvent::StateChanged(IceState::Disconnected) => {
+                self.set_state(PeerState::Disconnected)
+            }
+            IceEvent::StateChanged(IceState::Connected) if self.dtls.is_connected() => {
+                self.set_state(PeerState::Connected)
+            }
+            _ => {}
+        }
+    }
+
+    /// DTLS starts once ICE has a pair and the session says who is client.
+    pub(crate) fn start_dtls(&mut self, now: Instant) {
+        let (Some(path), Some(session)) = (self.ice.selected_path(), self.session.as_ref()) else {
+            return;
+        };
+        if self.dtls_started {
+            return;
+        }
+        self.dtls_started = true;
+        self.dtls.set_role(session.dtls_role);
+        self.dtls.set_remote_fingerprint(session.remote_fingerprint);
+        self.dtls.start(now, path);
+    }
+
+    fn on_dtls(&mut self, now: Instant, ev: dtls_core::Event) {
+        match ev {
+            dtls_core::Event::Connected(_) => {
+                self.start_srtp();
+                self.start_sctp(now);
+                self.set_state(PeerState::Connected);
+            }
+            dtls_core::Event::Failed(f) => self.set_state(PeerState::Failed(Failure::Dtls(f))),
+            dtls_core::Event::Closed => self.set_state(PeerState::Closed),
+            _ => {}
+        }
+    }
+
+    fn start_srtp(&mut self) {
+        let (Some(keys), Some(session)) = (self.dtls.srtp_keys(), self.session.as_ref()) else {
+            return;
+        };
+        self.srtp = crate::media::srtp_session(&keys, session.dtls_role);
+    }
+
+    fn start_sctp(&mut self, now: Instant) {
+        let (Some(session), Some((send, recv))) = (self.session.as_ref(), self.sctp_buffers.take())
+        else {
+            return;
+        };
+        let Some(info) = session.sctp else {
+            return;
+        };
+        let cfg = sctp_core::association::Config {
+            role: session.dtls_role,
+            // DTLS record header (13) and AES-GCM overhead (24) come on top.
+            mtu: self.config.mtu.saturating_sub(40),
+            local_port: info.local_port,
+            remote_port: info.remote_port,
+            max_message_size: self.config.max_message_size,
+            zero_checksum: true,
+            ..sctp_core::association::Config::default()
+        };
+        let entropy = Forked::new(self.base.clone(), 0x5C7);
+        let mut assoc = Association::new(cfg, entropy, send, recv);
+        if let Some(path) = self.ice.selected_path() {
+            // Both ends may initiate; SCTP resolves the collision (RFC 9260 §5.2).
+            assoc.connect(now, path);
+        }
+        self.sctp = Some(assoc);
+    }
+
+    fn pump_sctp(&mut self) {
+        let Some(sctp) = self.sctp.as_mut() else {
+            return;
+        };
+        let mut lost = false;
+        let mut out: heapless::Vec<PeerEvent, 16> = heapless::Vec::new();
+        while let Some(ev) = sctp.poll_event() {
+            let pe = match ev {
+                SctpEvent::ChannelOpen(c) => PeerEvent::ChannelOpen(c),
+                SctpEvent::ChannelClosed(c) => PeerEvent::ChannelClosed(c),
+                SctpEvent::MessageReady(c) => PeerEvent::MessageReady(c),
+                SctpEvent::BufferedAmountLow(c) => PeerEvent::BufferedAmountLow(c),
+                SctpEvent::AssociationLost { .. } => {
+                    lost = true;
+                    continue;
+                }
+                _ => continue,
+            };
+            if out.push(pe).is_err() {
+                break; // the rest stay in the association's queue for the next input
+            }
+        }
+        for e in out {
+            self.emit(e);
+        }
+        if lost {
+            self.set_state(PeerState::Failed(Failure::Sctp));
+        }
+    }
+
+    /// Close the connection: DTLS close_notify, SCTP abort.
+    pub fn close(&mut self, now: Instant) {
+        self.dtls.close(now);
+        self.set_state(PeerState::Closed);
+    }
+
+    /// Send a protected datagram (already SRTP or DTLS) over the selected pair into `out`.
+    pub(crate) fn wrap(
+        &mut self,
+        now: Instant,
+        data_len: usize,
+        out: &mut [u8],
+    ) -> Option<sansio::Transmit> {
+        let data = self.scratch.get(..data_len)?;
+        self.ice.send(now, (), data, out).ok()
+    }
+}
+
+impl<E, D, B, const CH: usize, const N: usize> fmt::Debug for PeerConnection<E, D, B, CH, N>
+where
+    E: Entropy + Clone,
+    D: Dtls,
+    B: AsRef<[u8]> + AsMut<[u8]>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PeerConnection")
+            .field("state", &self.state)
+            .field("ice", &self.ice.state())
+            .field("dtls_connected", &self.dtls.is_connected())
+            .field("sctp", &self.sctp.is_some())
+            .field("tracks", &self.senders.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,251 @@
+//! Offer/answer (JSEP) and trickle ICE: descriptions in and out as SDP text, negotiated with
+//! sdp-core and applied to the ICE agent, DTLS and the tracks.
+
+use crate::event::PeerError;
+use crate::media::Sender;
+use crate::peer::{PeerConnection, MAX_LOCAL_SDP};
+use crate::session::{Session, TrackKind};
+use core::fmt::Write;
+use dtls_core::Dtls;
+use ice_core::{IceCredentials, IceRole};
+use sansio::{Entropy, Instant};
+use sdp_core::negotiate::{
+    create_answer, create_offer, negotiate, Capabilities, DataCaps, LocalSession, LocalTrack,
+    MediaCaps, Negotiated, SdpRole,
+};
+use sdp_core::{Fingerprint, SessionDescription};
+
+/// The descriptions as this crate holds them: 4 sections, 256 attributes, 48 formats each
+/// (a browser's audio + video + data offer fits).
+pub type Description<'a> = SessionDescription<'a, 4, 256, 48>;
+type Result<T> = core::result::Result<T, PeerError>;
+
+/// Signaling state: who offered, our pending offer, session identifiers, our SSRCs.
+#[derive(Debug)]
+pub(crate) struct Signaling {
+    role: Option<SdpRole>,
+    pending_offer: heapless::Vec<u8, MAX_LOCAL_SDP>,
+    session_id: u64,
+    version: u64,
+    pub(crate) audio_ssrc: u32,
+    pub(crate) video_ssrc: u32,
+}
+
+impl Signaling {
+    pub(crate) fn new(entropy: &mut impl Entropy) -> Self {
+        Signaling {
+            role: None,
+            pending_offer: heapless::Vec::new(),
+            session_id: entropy.next_u64() >> 2,
+            version: 0,
+            audio_ssrc: entropy.next_u32() | 1,
+            video_ssrc: entropy.next_u32() | 1,
+        }
+    }
+}
+
+/// Text our SDP carries that borrows from the connection: credentials, fingerprint,
+/// candidates.
+struct LocalText {
+    ufrag: heapless::String<{ ice_core::MAX_UFRAG }>,
+    pwd: heapless::String<{ ice_core::MAX_PWD }>,
+    fingerprint: heapless::String<96>,
+    candidates: heapless::Vec<heapless::String<128>, 8>,
+}
+
+impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+where
+    E: Entropy + Clone,
+    D: Dtls,
+    B: AsRef<[u8]> + AsMut<[u8]>,
+{
+    /// Write an offer (audio, video, data channel as configured) into `out`; send
+    /// `out[..len]` to the peer and give its answer to [`accept_answer`](Self::accept_answer).
+    pub fn create_offer(&mut self, now: Instant, out: &mut [u8]) -> Result<usize> {
+        self.now = now;
+        if self.signaling.role == Some(SdpRole::Answerer) {
+            return Err(PeerError::WrongState);
+        }
+        let text = self.local_text();
+        let slices: heapless::Vec<&str, 8> = text.candidates.iter().map(|s| s.as_str()).collect();
+        let mut local = self.local_session(&text);
+        local.candidates = &slices;
+        let caps = self.capabilities();
+        let offer: Description<'_> =
+            create_offer(&local, &caps).map_err(|_| PeerError::TooLarge)?;
+        let len = offer.emit(out).map_err(|_| PeerError::TooLarge)?;
+        let bytes = out.get(..len).ok_or(PeerError::TooLarge)?;
+        self.signaling.pending_offer =
+            heapless::Vec::from_slice(bytes).map_err(|_| PeerError::TooLarge)?;
+        self.signaling.role = Some(SdpRole::Offerer);
+        self.ice.set_ice_role(IceRole::Controlling);
+        Ok(len)
+    }
+
+    /// The peer's answer to our offer.
+    pub fn accept_answer(&mut self, now: Instant, answer: &str) -> Result<()> {
+        if self.signaling.role != Some(SdpRole::Offerer) || self.signaling.pending_offer.is_empty()
+        {
+            return Err(PeerError::WrongState);
+        }
+        let pending = core::mem::take(&mut self.signaling.pending_offer);
+        let text = core::str::from_utf8(&pending).map_err(|_| PeerError::WrongState)?;
+        let offer = parse(text)?;
+        let answer = parse(answer)?;
+        let n: Negotiated<'_, 4, 8, 8, 16> =
+            negotiate(&offer, &answer, SdpRole::Offerer).map_err(|_| PeerError::Negotiation)?;
+        self.apply(now, &n)
+    }
+
+    /// Answer the peer's offer: the answer is written into `out`; send `out[..len]` back.
+    pub fn accept_offer(&mut self, now: Instant, offer: &str, out: &mut [u8]) -> Result<usize> {
+        self.now = now;
+        if self.signaling.role == Some(SdpRole::Offerer) {
+            return Err(PeerError::WrongState);
+        }
+        self.signaling.role = Some(SdpRole::Answerer);
+        self.ice.set_ice_role(IceRole::Controlled);
+        let offer = parse(offer)?;
+        let text = self.local_text();
+        let slices: heapless::Vec<&str, 8> = text.candidates.iter().map(|s| s.as_str()).collect();
+        let mut local = self.local_session(&text);
+        local.candidates = &slices;
+        let caps = self.capabilities();
+        let answer: Description<'_> =
+            create_answer(&offer, &local, &caps).map_err(|_| PeerError::Negotiation)?;
+        let len = answer.emit(out).map_err(|_| PeerError::TooLarge)?;
+        let n: Negotiated<'_, 4, 8, 8, 16> =
+            negotiate(&offer, &answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)?;
+        self.apply(now, &n)?;
+        Ok(len)
+    }
+
+    /// A trickled remote candidate (`candidate:…`, with or without `a=`); an empty line means
+    /// end-of-candidates. Host names (mDNS `.local`) are not resolved here and are refused.
+    pub fn add_remote_candidate(&mut self, now: Instant, line: &str) -> Result<()> {
+        let line = line.trim();
+        let line = line.strip_prefix("a=").unwrap_or(line);
+        if line.is_empty() || line == "end-of-candidates" {
+            self.ice.end_of_remote_candidates(now);
+        } else {
+            self.ice
+                .add_remote_candidate_line(now, line)
+                .map_err(|_| PeerError::Candidate)?;
+        }
+        self.after_input(now);
+        Ok(())
+    }
+
+    /// Apply a negotiation: ICE credentials and candidates, the session, the tracks.
+    fn apply<const M: usize, const C: usize, const EX: usize, const K: usize>(
+        &mut self,
+        now: Instant,
+        n: &Negotiated<'_, M, C, EX, K>,
+    ) -> Result<()> {
+        let creds = IceCredentials::new(n.remote_ice.ufrag, n.remote_ice.pwd)
+            .map_err(|_| PeerError::Negotiation)?;
+        let mut session = Session::from_negotiated(n, || 0)?;
+        for t in session.tracks.iter_mut() {
+            t.local_ssrc = match t.kind {
+                TrackKind::Audio => self.signaling.audio_ssrc,
+                TrackKind::Video => self.signaling.video_ssrc,
+            };
+        }
+        self.ice
+            .set_remote_credentials(now, creds, n.remote_ice.lite);
+        for c in n.remote_candidates.iter() {
+            // Unusable lines (mDNS host names, TCP) are skipped; trickle may bring others.
+            let _ = self.ice.add_remote_candidate_line(now, c);
+        }
+        if n.remote_end_of_candidates {
+            self.ice.end_of_remote_candidates(now);
+        }
+        self.senders = session
+            .tracks
+            .iter()
+            .map(|t| Sender::new(t, &mut self.entropy, self.config.mtu))
+            .collect();
+        self.session = Some(session);
+        self.start_dtls(now);
+        self.after_input(now);
+        Ok(())
+    }
+
+    fn local_text(&self) -> LocalText {
+        let creds = self.ice.local_credentials();
+        let mut fingerprint = heapless::String::new();
+        let _ = write!(fingerprint, "{}", self.dtls.local_fingerprint());
+        let mut candidates = heapless::Vec::new();
+        for c in self.ice.local_candidates() {
+            let mut s: heapless::String<128> = heapless::String::new();
+            if write!(s, "{c}").is_ok() {
+                let value = s.strip_prefix("candidate:").unwrap_or(&s);
+                if let Ok(v) = heapless::String::try_from(value) {
+                    let _ = candidates.push(v);
+                }
+            }
+        }
+        LocalText {
+            ufrag: creds.ufrag.clone(),
+            pwd: creds.pwd.clone(),
+            fingerprint,
+            candidates,
+        }
+    }
+
+    fn local_session<'t>(&mut self, text: &'t LocalText) -> LocalSession<'t> {
+        self.signaling.version += 1;
+        let fingerprint = Fingerprint {
+            hash: "sha-256",
+            value: text.fingerprint.as_str(),
+        };
+        let mut local = LocalSession::new(
+            self.signaling.session_id,
+            text.ufrag.as_str(),
+            text.pwd.as_str(),
+            fingerprint,
+        );
+        local.session_version = self.signaling.version;
+        local.ice_lite = self.config.ice.lite;
+        local.end_of_candidates = self.ice.gathering_complete();
+        local
+    }
+
+    fn capabilities(&self) -> Capabilities<'static> {
+        let cname = self.config.cname;
+        let media = |m: &crate::config::MediaConfig, track_id, ssrc| MediaCaps {
+            codecs: m.codecs,
+            extensions: m.extensions,
+            direction: m.direction,
+            track: Some(LocalTrack {
+                stream_id: "peer-core",
+                track_id,
+                cname,
+                ssrc,
+                rtx_ssrc: None,
+            }),
+        };
+        Capabilities {
+            audio: self
+                .config
+                .audio
+                .as_ref()
+                .map(|a| media(a, "audio", self.signaling.audio_ssrc)),
+            video: self
+                .config
+                .video
+                .as_ref()
+                .map(|v| media(v, "video", self.signaling.video_ssrc)),
+            data: self.config.data_channels.then_some(DataCaps {
+                sctp_port: self.config.sctp_port,
+                max_message_size: self.config.max_message_size as u64,
+            }),
+        }
+    }
+}
+
+fn parse(text: &str) -> Result<Description<'_>> {
+    SessionDescription::parse(text).map_err(|e| PeerError::Sdp {
+        line: e.line as usize,
+    })
+}

@@ -1,0 +1,228 @@
+//! Two peer connections of this crate, offer and answer in SDP text, datagrams carried by a
+//! loop in memory: ICE, DTLS, SRTP, SCTP and DCEP must all come up, data channel messages
+//! and media frames must arrive intact both ways.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use dtls_core::cert::{CertParams, Certificate};
+use dtls_core::crypto::RustCrypto;
+use dtls_core::{Config as DtlsConfig, Endpoint};
+use peer_core::data::ChannelConfig;
+use peer_core::{
+    ChannelId, Delivered, MediaConfig, MessageKind, PeerConfig, PeerConnection, PeerEvent,
+    PeerState, TrackId,
+};
+use sansio::{DtlsRole, Instant, SansIo, SeededEntropy};
+use sdp_core::negotiate::CodecCap;
+use std::time::Duration;
+
+type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy>, Box<[u8]>>;
+
+static AUDIO: [CodecCap<'static>; 2] = [CodecCap::opus(111), CodecCap::pcmu()];
+
+fn peer(seed: u64, audio: bool) -> Peer {
+    let cert = Certificate::generate(
+        &RustCrypto,
+        &mut SeededEntropy::new(seed),
+        &CertParams::default(),
+    )
+    .unwrap();
+    let dtls = Endpoint::new(
+        DtlsRole::Client,
+        DtlsConfig::default(),
+        cert,
+        SeededEntropy::new(seed + 100),
+    );
+    let config = PeerConfig {
+        audio: audio.then(|| MediaConfig::send_recv(&AUDIO)),
+        max_message_size: 64 * 1024,
+        ..PeerConfig::default()
+    };
+    let buf = || vec![0u8; 256 * 1024].into_boxed_slice();
+    PeerConnection::new(config, SeededEntropy::new(seed + 200), dtls, buf(), buf())
+}
+
+struct Pair {
+    a: Peer,
+    b: Peer,
+    now: Instant,
+    events: (Vec<PeerEvent>, Vec<PeerEvent>),
+    media: (Vec<Vec<u8>>, Vec<Vec<u8>>),
+}
+
+impl Pair {
+    fn new(audio: bool) -> Self {
+        let mut a = peer(1, audio);
+        let mut b = peer(2, audio);
+        let now = Instant::ZERO;
+        a.add_host(now, "10.0.0.1:5000".parse().unwrap()).unwrap();
+        a.hosts_done(now);
+        b.add_host(now, "10.0.0.2:6000".parse().unwrap()).unwrap();
+        b.hosts_done(now);
+        let mut offer = vec![0u8; 8192];
+        let n = a.create_offer(now, &mut offer).unwrap();
+        let offer = std::str::from_utf8(&offer[..n]).unwrap().to_string();
+        let mut answer = vec![0u8; 8192];
+        let n = b.accept_offer(now, &offer, &mut answer).unwrap();
+        let answer = std::str::from_utf8(&answer[..n]).unwrap().to_string();
+        a.accept_answer(now, &answer).unwrap();
+        Pair {
+            a,
+            b,
+            now,
+            events: (Vec::new(), Vec::new()),
+            media: (Vec::new(), Vec::new()),
+        }
+    }
+
+    /// Move datagrams both ways (1 ms apart) and fire timers until `done` or `limit`.
+    fn run(&mut self, limit: Duration, done: impl Fn(&Pair) -> bool) -> bool {
+        let end = self.now + limit;
+        let mut out = vec![0u8; 2048];
+        while self.now < end {
+            let mut moved = true;
+            while moved {
+                moved = false;
+                while let Some(t) = self.a.poll_transmit(self.now, &mut out) {
+                    moved = true;
+                    if let Ok(Some(Delivered::Rtp { .. })) =
+                        self.b
+                            .handle_datagram(self.now, t.path.reversed(), &out[..t.len])
+                    {
+                        let (_, p) = self.b.rtp_packet().unwrap();
+                        self.media.1.push(p.payload().to_vec());
+                    }
+                }
+                while let Some(t) = self.b.poll_transmit(self.now, &mut out) {
+                    moved = true;
+                    if let Ok(Some(Delivered::Rtp { .. })) =
+                        self.a
+                            .handle_datagram(self.now, t.path.reversed(), &out[..t.len])
+                    {
+                        let (_, p) = self.a.rtp_packet().unwrap();
+                        self.media.0.push(p.payload().to_vec());
+                    }
+                }
+                while let Some(e) = self.a.poll_event() {
+                    self.events.0.push(e);
+                }
+                while let Some(e) = self.b.poll_event() {
+                    self.events.1.push(e);
+                }
+            }
+            if done(self) {
+                return true;
+            }
+            let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(end);
+            self.now = next.max(self.now + Duration::from_millis(1)).min(end);
+            self.a.handle_timeout(self.now);
+            self.b.handle_timeout(self.now);
+        }
+        done(self)
+    }
+
+    fn connected(&self) -> bool {
+        self.a.state() == PeerState::Connected && self.b.state() == PeerState::Connected
+    }
+}
+
+fn opened(events: &[PeerEvent]) -> Option<ChannelId> {
+    events.iter().find_map(|e| match e {
+        PeerEvent::ChannelOpen(c) => Some(*c),
+        _ => None,
+    })
+}
+
+#[test]
+fn data_channel_messages_both_ways_after_ice_dtls_and_sctp() {
+    let mut p = Pair::new(false);
+    assert!(
+        p.run(Duration::from_secs(10), Pair::connected),
+        "{:?} / {:?}",
+        p.a,
+        p.b
+    );
+    let now = p.now;
+    let ch =
+        p.a.open_channel(
+            now,
+            ChannelConfig {
+                label: "chat",
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        p.run(Duration::from_secs(5), |p| opened(&p.events.1).is_some()
+            && opened(&p.events.0).is_some())
+    );
+    let theirs = opened(&p.events.1).unwrap();
+    assert_eq!(p.b.channel_label(theirs), Some("chat"));
+    // 1 B to 60 KiB, string and binary, both ways.
+    let sizes = [1usize, 100, 1200, 5000, 60_000];
+    for (i, &size) in sizes.iter().enumerate() {
+        let msg: Vec<u8> = (0..size).map(|j| (i * 31 + j) as u8).collect();
+        let now = p.now;
+        p.a.send(now, ch, MessageKind::Binary, &msg).unwrap();
+        p.b.send(now, theirs, MessageKind::String, b"ack").unwrap();
+        let mut got = None;
+        let mut back = None;
+        let mut buf = vec![0u8; 64 * 1024];
+        let ok = p.run(Duration::from_secs(5), |_| true);
+        assert!(ok);
+        for _ in 0..50 {
+            if let Some(r) = p.b.poll_message(&mut buf).unwrap() {
+                got = Some((r.kind, buf[..r.len].to_vec()));
+            }
+            if let Some(r) = p.a.poll_message(&mut buf).unwrap() {
+                back = Some((r.kind, buf[..r.len].to_vec()));
+            }
+            if got.is_some() && back.is_some() {
+                break;
+            }
+            p.run(Duration::from_millis(50), |_| false);
+        }
+        assert_eq!(got, Some((MessageKind::Binary, msg)), "size {size}");
+        assert_eq!(back, Some((MessageKind::String, b"ack".to_vec())));
+    }
+}
+
+#[test]
+fn audio_frames_arrive_srtp_protected_and_decrypted_both_ways() {
+    let mut p = Pair::new(true);
+    assert!(p.run(Duration::from_secs(10), Pair::connected));
+    let track = p.a.track_by_mid("0").unwrap();
+    assert_eq!(track, TrackId(0));
+    let mut out = vec![0u8; 2048];
+    let mut sent = Vec::new();
+    for i in 0..20u32 {
+        let frame: Vec<u8> = (0..160).map(|j| (i as u8).wrapping_add(j as u8)).collect();
+        let now = p.now;
+        let mut fs = p.a.send_frame(now, track, i * 960, &frame).unwrap();
+        let mut wire = Vec::new();
+        while let Some(t) = fs.next(&mut out).unwrap() {
+            // What goes on the wire is SRTP: the payload is not in the clear.
+            assert!(!out[..t.len].windows(16).any(|w| w == &frame[..16]));
+            wire.push((t, out[..t.len].to_vec()));
+        }
+        for (t, bytes) in wire {
+            if let Ok(Some(Delivered::Rtp { .. })) =
+                p.b.handle_datagram(now, t.path.reversed(), &bytes)
+            {
+                let (tr, pkt) = p.b.rtp_packet().unwrap();
+                assert_eq!(tr, TrackId(0));
+                p.media.1.push(pkt.payload().to_vec());
+            }
+        }
+        sent.push(frame);
+    }
+    assert_eq!(p.media.1, sent);
+}
