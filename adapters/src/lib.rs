@@ -9,7 +9,8 @@
 //! * [`stream`] (feature `tokio`) frames STUN/TURN messages on a TCP byte stream with bounded
 //!   buffers and time;
 //! * [`mmsg`] batches UDP receives and sends (`recvmmsg`, `sendmmsg`, UDP GSO) for servers;
-//! * [`turn`] (feature `tokio`): the TURN server runtime `p2p turn-server` runs, embeddable.
+//! * [`turn`] (feature `tokio`): the TURN server runtime `p2p turn-server` runs, embeddable;
+//! * [`whep`] (feature `whep`): WHEP over HTTP, one `peer_core` connection per viewer.
 //!
 //! The `p2p` program (`src/bin/p2p`) is built from these pieces.
 
@@ -25,6 +26,8 @@ pub mod mmsg;
 pub mod stream;
 #[cfg(feature = "tokio")]
 pub mod turn;
+#[cfg(feature = "whep")]
+pub mod whep;
 
 pub use clock::Clock;
 pub use entropy::OsEntropy;

@@ -1,0 +1,380 @@
+//! WHEP (draft-ietf-wish-whep) over HTTP: each `POST` of an SDP offer starts one
+//! [`peer_core::PeerConnection`] on its own UDP socket, driven by the generic
+//! [`driver`](crate::driver); the answer comes back with `201 Created` and a `Location` for
+//! `PATCH` (trickle ICE, `application/trickle-ice-sdpfrag`) and `DELETE`.
+//!
+//! What a session does once connected is the embedding program's: a [`SessionApp`] gets the
+//! connection's events, the RTP packets it receives and a periodic tick, and sends data and
+//! media frames through [`Session`].
+//!
+//! Refusals are HTTP status codes: `413` for a body over the limit, `503` past the session
+//! limit, `400` for an offer that does not parse or cannot be answered, `404` for an unknown
+//! session.
+
+use crate::driver::{Ctx, Driver, Input};
+use crate::OsEntropy;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{patch, post};
+use axum::Router;
+use dtls_core::cert::Certificate;
+use dtls_core::{Config as DtlsConfig, Endpoint};
+use peer_core::{
+    ChannelId, Delivered, MessageKind, PeerConfig, PeerConnection, PeerError, PeerEvent,
+    PeerState, TrackId,
+};
+use rtp_core::wire::RtpPacket;
+use sansio::{DtlsRole, Instant};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// The peer connection a WHEP session runs (heap SCTP buffers, 16 channels).
+pub type Peer = PeerConnection<OsEntropy, Endpoint<OsEntropy>, Box<[u8]>, 16, 256>;
+
+/// How long a session may stay disconnected (consent lost, no other pair) before it is freed.
+const DISCONNECTED_GRACE: Duration = Duration::from_secs(10);
+
+/// What a session does: the embedding program's logic.
+pub trait SessionApp: Send + 'static {
+    /// How often [`on_tick`](Self::on_tick) runs (media pacing, sensor readings); `None`: never.
+    fn tick(&self) -> Option<Duration> {
+        None
+    }
+    /// An event of the connection.
+    fn on_event(&mut self, session: &mut Session<'_, '_>, event: &PeerEvent) {
+        let _ = (session, event);
+    }
+    /// A periodic tick.
+    fn on_tick(&mut self, session: &mut Session<'_, '_>) {
+        let _ = session;
+    }
+    /// An RTP packet arrived on `track` (decrypted).
+    fn on_rtp(&mut self, track: TrackId, packet: &RtpPacket<&[u8]>) {
+        let _ = (track, packet);
+    }
+    /// The session ended (closed, failed, deleted).
+    fn on_end(&mut self, state: PeerState) {
+        let _ = state;
+    }
+}
+
+/// Settings of a WHEP endpoint.
+#[derive(Clone)]
+pub struct WhepConfig {
+    /// The address sessions bind their UDP socket to (their ICE host candidate).
+    pub bind_ip: IpAddr,
+    /// What every session's peer connection supports.
+    pub peer: PeerConfig,
+    /// Sessions at once; more are refused with 503.
+    pub max_sessions: usize,
+    /// Largest request body; larger ones are refused with 413.
+    pub max_body: usize,
+    /// Bytes of each session's SCTP send and receive buffers.
+    pub sctp_buffer: usize,
+    /// Our DTLS certificate (its fingerprint goes into every answer).
+    pub certificate: Certificate,
+}
+
+impl std::fmt::Debug for WhepConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhepConfig")
+            .field("bind_ip", &self.bind_ip)
+            .field("max_sessions", &self.max_sessions)
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session's view for its [`SessionApp`]: the connection and the socket.
+pub struct Session<'a, 'd> {
+    ctx: &'a mut Ctx<'d, Peer>,
+}
+
+impl std::fmt::Debug for Session<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
+impl Session<'_, '_> {
+    /// The peer connection.
+    pub fn peer(&mut self) -> &mut Peer {
+        self.ctx.machine()
+    }
+
+    /// Now, on the connection's timeline.
+    pub fn now(&self) -> Instant {
+        self.ctx.now()
+    }
+
+    /// Send a data-channel message.
+    pub fn send(&mut self, channel: ChannelId, kind: MessageKind, data: &[u8]) -> Result<(), PeerError> {
+        let now = self.ctx.now();
+        self.ctx.machine().send(now, channel, kind, data)
+    }
+
+    /// Send one media frame on `track` (all its packets go out now).
+    pub fn send_frame(&mut self, track: TrackId, rtp_timestamp: u32, frame: &[u8]) -> Result<usize, PeerError> {
+        let now = self.ctx.now();
+        let mut out = [0u8; 1600];
+        let mut packets = Vec::new();
+        {
+            let mut fs = self.ctx.machine().send_frame(now, track, rtp_timestamp, frame)?;
+            while let Some(t) = fs.next(&mut out)? {
+                packets.push((t.path, out.get(..t.len).unwrap_or(&[]).to_vec()));
+            }
+        }
+        let n = packets.len();
+        for (path, bytes) in packets {
+            self.ctx.send(path, &bytes);
+        }
+        Ok(n)
+    }
+}
+
+/// A command to a running session.
+#[derive(Debug)]
+enum Command {
+    Trickle(String),
+    Tick,
+    Close,
+}
+
+type MakeApp = Arc<dyn Fn() -> Box<dyn SessionApp> + Send + Sync>;
+
+struct Registry {
+    sessions: HashMap<u64, mpsc::Sender<Command>>,
+    next: u64,
+}
+
+#[derive(Clone)]
+struct Shared {
+    config: Arc<WhepConfig>,
+    make_app: MakeApp,
+    registry: Arc<Mutex<Registry>>,
+}
+
+/// The WHEP routes (`POST /whep`, `PATCH` and `DELETE /whep/{id}`), to serve alone or merge
+/// into a bigger router.
+pub fn router(config: WhepConfig, make_app: impl Fn() -> Box<dyn SessionApp> + Send + Sync + 'static) -> Router {
+    let max_body = config.max_body;
+    let shared = Shared {
+        config: Arc::new(config),
+        make_app: Arc::new(make_app),
+        registry: Arc::new(Mutex::new(Registry {
+            sessions: HashMap::new(),
+            next: 1,
+        })),
+    };
+    Router::new()
+        .route("/whep", post(create).options(preflight))
+        .route("/whep/{id}", patch(trickle).delete(delete).options(preflight))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(shared)
+}
+
+/// Sessions running now.
+fn session_count(shared: &Shared) -> usize {
+    shared.registry.lock().map_or(0, |r| r.sessions.len())
+}
+
+fn cors(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Location"));
+    r
+}
+
+async fn preflight() -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    let h = r.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, PATCH, DELETE, OPTIONS"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Content-Type"));
+    cors(r)
+}
+
+async fn create(State(shared): State<Shared>, body: Bytes) -> Response {
+    if session_count(&shared) >= shared.config.max_sessions {
+        tracing::warn!(limit = shared.config.max_sessions, "WHEP: session limit reached");
+        return cors((StatusCode::SERVICE_UNAVAILABLE, "too many sessions\n").into_response());
+    }
+    let Ok(offer) = String::from_utf8(body.to_vec()) else {
+        return cors((StatusCode::BAD_REQUEST, "offer is not UTF-8\n").into_response());
+    };
+    let (tx, rx) = mpsc::channel(64);
+    let id = {
+        let Ok(mut reg) = shared.registry.lock() else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        let id = reg.next;
+        reg.next += 1;
+        reg.sessions.insert(id, tx.clone());
+        id
+    };
+    let (answer_tx, answer_rx) = oneshot::channel();
+    tokio::spawn(run_session(shared.clone(), id, offer, rx, tx, answer_tx));
+    let answer = match answer_rx.await {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => {
+            tracing::info!(id, "WHEP: offer refused: {e}");
+            return cors((StatusCode::BAD_REQUEST, format!("{e}\n")).into_response());
+        }
+        Err(_) => return cors(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+    };
+    let mut r = (StatusCode::CREATED, answer).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/sdp"));
+    if let Ok(v) = HeaderValue::from_str(&format!("/whep/{id}")) {
+        h.insert(header::LOCATION, v);
+    }
+    cors(r)
+}
+
+async fn trickle(State(shared): State<Shared>, UrlPath(id): UrlPath<u64>, headers: HeaderMap, body: Bytes) -> Response {
+    let _ = headers;
+    let Some(tx) = shared.registry.lock().ok().and_then(|r| r.sessions.get(&id).cloned()) else {
+        return cors(StatusCode::NOT_FOUND.into_response());
+    };
+    let text = String::from_utf8_lossy(&body).to_string();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("a=candidate:") || line == "a=end-of-candidates" {
+            let _ = tx.send(Command::Trickle(line.to_string())).await;
+        }
+    }
+    cors(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn delete(State(shared): State<Shared>, UrlPath(id): UrlPath<u64>) -> Response {
+    let tx = shared.registry.lock().ok().and_then(|mut r| r.sessions.remove(&id));
+    match tx {
+        Some(tx) => {
+            let _ = tx.send(Command::Close).await;
+            cors(StatusCode::OK.into_response())
+        }
+        None => cors(StatusCode::NOT_FOUND.into_response()),
+    }
+}
+
+/// One session: socket, peer connection, answer, then the driver until it ends.
+async fn run_session(
+    shared: Shared,
+    id: u64,
+    offer: String,
+    rx: mpsc::Receiver<Command>,
+    tx: mpsc::Sender<Command>,
+    answer_tx: oneshot::Sender<Result<String, String>>,
+) {
+    let mut app = (shared.make_app)();
+    match start(&shared.config, &offer) {
+        Ok((mut driver, answer)) => {
+            let _ = answer_tx.send(Ok(answer));
+            // The tick also frees sessions left disconnected.
+            let every = app.tick().unwrap_or(Duration::from_secs(1));
+            tokio::spawn(ticker(tx, every));
+            let end = drive(&mut driver, rx, &mut *app).await;
+            tracing::info!(id, state = ?end, "WHEP session ended");
+            app.on_end(end);
+        }
+        Err(e) => {
+            let _ = answer_tx.send(Err(e));
+        }
+    }
+    if let Ok(mut r) = shared.registry.lock() {
+        r.sessions.remove(&id);
+    }
+}
+
+async fn ticker(tx: mpsc::Sender<Command>, every: Duration) {
+    let mut t = tokio::time::interval(every);
+    t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        t.tick().await;
+        if tx.send(Command::Tick).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Bind the session's socket, build its peer connection and answer the offer.
+fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String), String> {
+    let dtls = Endpoint::new(DtlsRole::Server, DtlsConfig::default(), config.certificate.clone(), OsEntropy);
+    let buf = || vec![0u8; config.sctp_buffer].into_boxed_slice();
+    let peer: Peer = PeerConnection::new(config.peer.clone(), OsEntropy, dtls, buf(), buf());
+    let mut driver = Driver::new(peer);
+    let mut ctx = driver.ctx();
+    let local = ctx
+        .bind_udp(SocketAddr::new(config.bind_ip, 0))
+        .map_err(|e| format!("cannot bind a UDP socket: {e}"))?;
+    let now = ctx.now();
+    let peer = ctx.machine();
+    peer.add_host(now, local).map_err(|e| e.to_string())?;
+    peer.hosts_done(now);
+    let mut out = vec![0u8; 16 * 1024];
+    let n = peer.accept_offer(now, offer, &mut out).map_err(|e| e.to_string())?;
+    let answer = String::from_utf8_lossy(out.get(..n).unwrap_or(&[])).to_string();
+    Ok((driver, answer))
+}
+
+/// Run the driver until the connection ends; returns the final state.
+async fn drive(driver: &mut Driver<Peer>, rx: mpsc::Receiver<Command>, app: &mut dyn SessionApp) -> PeerState {
+    let mut disconnected_since: Option<Instant> = None;
+    let r = driver
+        .run(Some(rx), |ctx, input| {
+            let mut s = Session { ctx };
+            match input {
+                Input::Event(ev) => {
+                    app.on_event(&mut s, &ev);
+                    if let PeerEvent::StateChanged(st) = ev {
+                        match st {
+                            PeerState::Failed(_) | PeerState::Closed => return ControlFlow::Break(st),
+                            PeerState::Disconnected => disconnected_since = Some(s.now()),
+                            _ => disconnected_since = None,
+                        }
+                    }
+                }
+                Input::Data(_, Delivered::Rtp { .. }) => {
+                    if let Some((track, p)) = s.peer().rtp_packet() {
+                        app.on_rtp(track, &p);
+                    }
+                }
+                Input::Command(Command::Trickle(line)) => {
+                    let now = s.now();
+                    let _ = s.peer().add_remote_candidate(now, &line);
+                }
+                Input::Command(Command::Tick) => {
+                    if let Some(since) = disconnected_since {
+                        if s.now().saturating_duration_since(since) > DISCONNECTED_GRACE {
+                            return ControlFlow::Break(PeerState::Disconnected);
+                        }
+                    }
+                    app.on_tick(&mut s);
+                }
+                Input::Command(Command::Close) => {
+                    let now = s.now();
+                    s.peer().close(now);
+                    return ControlFlow::Break(PeerState::Closed);
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        })
+        .await;
+    r.unwrap_or(PeerState::Closed)
+}
+
+/// Serve `router` (the WHEP routes, merged with e.g. a page) on `listener` until `shutdown`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
