@@ -319,7 +319,7 @@ fn rtcp_compound() -> Vec<u8> {
             base_seq: 10,
             reference_time: 5,
             fb_count: 1,
-            packets: &twcc,
+            packets: rtcp::TwccPackets::Deltas(&twcc),
         }),
     ];
     let mut out = vec![0u8; 1500];

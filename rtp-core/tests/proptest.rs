@@ -18,7 +18,7 @@ use rtp_core::wire::ext::ExtensionForm;
 use rtp_core::wire::rtcp::{
     emit_compound, AppRepr, ByeRepr, Compound, FirEntry, FirRepr, NackEntry, NackRepr, Pli,
     ReceiverReportRepr, RembRepr, ReportBlock, RtcpPacket, RtcpRepr, SdesChunkRepr, SdesItem,
-    SdesRepr, SenderReportRepr, TransportCcRepr, TwccStatus,
+    SdesRepr, SenderReportRepr, TransportCcRepr, TwccPackets, TwccStatus,
 };
 use rtp_core::wire::{ExtensionElement, HeaderExtension, RtpHeader, RtpPacket};
 
@@ -90,7 +90,7 @@ proptest! {
             RtcpRepr::Pli(Pli { sender_ssrc: ssrc, media_ssrc: 9 }),
             RtcpRepr::Fir(FirRepr { sender_ssrc: ssrc, entries: &fir }),
             RtcpRepr::Remb(RembRepr { sender_ssrc: ssrc, bitrate, ssrcs: &[9] }),
-            RtcpRepr::TransportCc(TransportCcRepr { sender_ssrc: ssrc, media_ssrc: 9, base_seq: rtp_time as u16, reference_time: reftime, fb_count: 3, packets: &twcc }),
+            RtcpRepr::TransportCc(TransportCcRepr { sender_ssrc: ssrc, media_ssrc: 9, base_seq: rtp_time as u16, reference_time: reftime, fb_count: 3, packets: TwccPackets::Deltas(&twcc) }),
         ];
         let mut buf = vec![0u8; 4096];
         let n = emit_compound(&reprs, &mut buf).unwrap();
