@@ -367,3 +367,321 @@ pub fn emit_packets(packets: &[PacketRepr<'_>], out: &mut [u8]) -> Result<usize,
     }
     Ok(pos)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    extern crate std;
+    use super::super::{
+        sdes_item as item, FeedbackRepr, NackRepr, Pli, RembRepr, SdesRepr, SenderReportRepr,
+        TransportCcRepr, TwccPackets,
+    };
+    use super::*;
+    use std::vec::Vec;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Walk `datagram`, re-emit every packet through `with_repr`; returns the repr kinds.
+    fn reemit(datagram: &[u8]) -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        let mut whole = std::vec![0u8; datagram.len()];
+        let mut pos = 0;
+        for e in Compound::new(datagram).entries() {
+            let e = e.unwrap();
+            assert_eq!(e.offset, pos);
+            assert_eq!(e.bytes(), &datagram[pos..pos + e.len]);
+            let kind = e.with_repr(|p| {
+                let mut out = std::vec![0u8; p.buffer_len()];
+                assert_eq!(p.emit(&mut out), Ok(e.len));
+                assert_eq!(out, e.bytes(), "{p:?}");
+                assert_eq!(emit_packets(&[*p], &mut whole[pos..]), Ok(e.len));
+                kind(&p.repr)
+            });
+            kinds.push(kind);
+            pos += e.len;
+        }
+        assert_eq!(pos, datagram.len());
+        assert_eq!(whole, datagram);
+        kinds
+    }
+
+    fn kind(r: &RtcpRepr<'_>) -> &'static str {
+        match r {
+            RtcpRepr::SenderReport(_) => "SR",
+            RtcpRepr::ReceiverReport(_) => "RR",
+            RtcpRepr::Sdes(_) => "SDES",
+            RtcpRepr::Bye(_) => "BYE",
+            RtcpRepr::App(_) => "APP",
+            RtcpRepr::Nack(_) => "NACK",
+            RtcpRepr::Pli(_) => "PLI",
+            RtcpRepr::Fir(_) => "FIR",
+            RtcpRepr::Remb(_) => "REMB",
+            RtcpRepr::TransportCc(_) => "TWCC",
+            RtcpRepr::Feedback(_) => "FB",
+            RtcpRepr::Raw(_) => "RAW",
+        }
+    }
+
+    /// Datagrams GStreamer 1.22's rtpbin sent (captured on loopback: a VP8 sender, and a
+    /// receiver with NACK, FIR and transport-cc enabled behind 2.5 % loss).
+    const GSTREAMER: [(&str, &[&str]); 7] = [
+        // SR + SDES (CNAME, TOOL)
+        ("80c8000626a61d18eeb8e832b5193708ea22ec690000005b00014d9881ca000c26a61d18011c757365723231333035393837353140686f73742d396333626533376406094753747265616d6572000000", &["SR", "SDES"]),
+        // SR + SDES + BYE at end of stream
+        ("80c8000626a61d18eeb8e83a199ae924ea2d135e000001500004eb1b81ca000c26a61d18011c757365723231333035393837353140686f73742d396333626533376406094753747265616d657200000081cb000126a61d18", &["SR", "SDES", "BYE"]),
+        // RR (one block, cumulative loss -1) + SDES + FIR
+        ("81c9000715c4bd8926a61d1800ffffff000065130000007a000000000000000081ca000c15c4bd89011c757365723431303337303739383540686f73742d323234646361376206094753747265616d657200000084ce000415c4bd890000000026a61d1801000000", &["RR", "SDES", "FIR"]),
+        // RR + SDES + NACK
+        ("80c9000115c4bd8981ca000915c4bd89011c757365723431303337303739383540686f73742d3232346463613762000081cd000315c4bd8926a61d1865160000", &["RR", "SDES", "NACK"]),
+        // RR + SDES + FIR + NACK
+        ("80c9000115c4bd8981ca000915c4bd89011c757365723431303337303739383540686f73742d3232346463613762000084ce000415c4bd890000000026a61d180300000081cd000315c4bd8926a61d18653e0000", &["RR", "SDES", "FIR", "NACK"]),
+        // transport-wide feedback, alone: run-length chunks, zero fill without the P bit
+        ("8fcd000615c4bd8926a61d1800000004000012002004a70104000000", &["TWCC"]),
+        ("8fcd000615c4bd8926a61d18011e0003000097fa2003db0101000000", &["TWCC"]),
+    ];
+
+    #[test]
+    fn gstreamer_datagrams_reemit_byte_for_byte() {
+        for (h, kinds) in GSTREAMER {
+            let d = hex(h);
+            assert_eq!(reemit(&d), kinds, "{h}");
+        }
+        // The chunks GStreamer chose (one run-length chunk for 4 packets) are not the ones
+        // our encoder picks, which is why TWCC keeps them as encoded.
+        let d = hex(GSTREAMER[5].0);
+        let Some(Ok(RtcpPacket::TransportCc(t))) = Compound::new(&d).next() else {
+            panic!()
+        };
+        let deltas: Vec<Option<i16>> = t
+            .packets()
+            .map(|p| match p.status {
+                super::super::TwccStatus::Received { delta } => Some(delta),
+                super::super::TwccStatus::NotReceived => None,
+            })
+            .collect();
+        assert_eq!(deltas, [Some(0xa7), Some(1), Some(4), Some(0)]);
+        let ours = TransportCcRepr {
+            packets: TwccPackets::Deltas(&deltas),
+            ..t.to_repr()
+        };
+        let mut out = [0u8; 64];
+        let n = ours.emit(&mut out).unwrap();
+        assert_ne!(&out[..n], &d[..]);
+        assert_eq!(t.to_repr().emit(&mut out), Ok(d.len()));
+        assert_eq!(&out[..d.len()], &d[..]);
+    }
+
+    #[test]
+    fn offsets_lengths_and_errors() {
+        let mut d = hex(GSTREAMER[4].0);
+        let spans: Vec<(usize, usize)> = Compound::new(&d)
+            .entries()
+            .map(|e| e.map(|e| (e.offset, e.len)).unwrap())
+            .collect();
+        assert_eq!(spans, [(0, 8), (8, 40), (48, 20), (68, 16)]);
+        // break the third packet's length: two entries, then its error, then nothing
+        d[50..52].copy_from_slice(&[0, 40]);
+        let mut it = Compound::new(&d).entries();
+        assert!(it.next().unwrap().is_ok() && it.next().unwrap().is_ok());
+        assert_eq!(it.offset(), 48);
+        assert!(matches!(it.next(), Some(Err(ParseError::Truncated { .. }))));
+        assert_eq!(it.offset(), 48);
+        assert!(it.next().is_none());
+        // entries() starts where the plain iterator stopped
+        let mut c = Compound::new(&d);
+        c.next();
+        assert_eq!(
+            (c.offset(), c.entries().next().unwrap().unwrap().offset),
+            (8, 8)
+        );
+    }
+
+    #[test]
+    fn extension_and_padding_are_kept() {
+        let sr = SenderReportRepr {
+            ssrc: 7,
+            ntp_time: 1 << 40,
+            rtp_time: 90,
+            packet_count: 1,
+            octet_count: 2,
+            reports: &[],
+        };
+        let p = PacketRepr {
+            repr: RtcpRepr::SenderReport(sr),
+            extension: &[1, 2, 3, 4, 5, 6, 7, 8],
+            padding: &[0, 0, 0, 4],
+        };
+        let mut buf = [0u8; 64];
+        let n = p.emit(&mut buf).unwrap();
+        assert_eq!((n, buf[0]), (4 + 24 + 8 + 4, 0xA0));
+        let e = Compound::new(&buf[..n]).entries().next().unwrap().unwrap();
+        assert_eq!((e.padding(), e.header.padding), (&[0u8, 0, 0, 4][..], true));
+        let RtcpPacket::SenderReport(v) = e.packet else {
+            panic!()
+        };
+        assert_eq!(v.extension(), &[1, 2, 3, 4, 5, 6, 7, 8]);
+        e.with_repr(|q| assert_eq!(*q, p));
+        assert_eq!(reemit(&buf[..n]), ["SR"]);
+
+        // libwebrtc's transport-wide feedback: the deltas end off a 32-bit boundary and
+        // the P bit pads the packet (where GStreamer zero-fills).
+        let twcc = TransportCcRepr {
+            sender_ssrc: 1,
+            media_ssrc: 2,
+            base_seq: 100,
+            reference_time: -3,
+            fb_count: 7,
+            packets: TwccPackets::Deltas(&[Some(4), None, Some(1000)]),
+        };
+        let p = PacketRepr {
+            repr: RtcpRepr::TransportCc(twcc),
+            extension: &[],
+            padding: &[0, 0, 3],
+        };
+        let n = p.emit(&mut buf).unwrap();
+        assert_eq!((n, buf[0], buf[n - 1]), (28, 0xAF, 3));
+        assert_eq!(reemit(&buf[..n]), ["TWCC"]);
+        // BYE whose reason ends off a boundary, padded
+        let bye = PacketRepr {
+            repr: RtcpRepr::Bye(super::super::ByeRepr {
+                sources: &[9],
+                reason: Some(b"ab"),
+            }),
+            extension: &[],
+            padding: &[0, 0, 0, 0, 0, 6],
+        };
+        let n = bye.emit(&mut buf).unwrap();
+        assert_eq!(reemit(&buf[..n]), ["BYE"]);
+        Compound::new(&buf[..n])
+            .entries()
+            .next()
+            .unwrap()
+            .unwrap()
+            .with_repr(|q| assert_eq!(*q, bye));
+    }
+
+    #[test]
+    fn packets_typed_reprs_cannot_say_come_back_raw() {
+        let cases: [(&str, &str); 7] = [
+            // FIR with a media SSRC (RFC 5104 says 0)
+            ("84ce000400000001000000090000000a05000000", "RAW"),
+            // FIR with a non-zero reserved byte
+            ("84ce00040000000100000000000000aa05000100", "RAW"),
+            // SDES chunk whose end-of-list padding is not zero
+            ("81ca0003000000010102787900ff0000", "RAW"),
+            // REMB with a non-minimal exponent (mantissa 1, exponent 4)
+            ("8fce0005000000010000000052454d4201100001000000aa", "RAW"),
+            // the same REMB with the exponent libwebrtc and we write: typed
+            ("8fce0005000000010000000052454d4201000010000000aa", "REMB"),
+            // XR (RFC 3611), kept raw
+            ("80cf000200000001deadbeef", "RAW"),
+            // an RTPFB format we do not decode (TMMBR)
+            ("83cd00040000000100000000000000050c000001", "FB"),
+        ];
+        for (h, want) in cases {
+            let d = hex(h);
+            assert_eq!(reemit(&d), [want], "{h}");
+        }
+        // a REMB written by us is typed
+        let r = RtcpRepr::Remb(RembRepr {
+            sender_ssrc: 1,
+            bitrate: 123_456_789,
+            ssrcs: &[5, 6],
+        });
+        let mut buf = [0u8; 64];
+        let n = r.emit(&mut buf).unwrap();
+        assert_eq!(reemit(&buf[..n]), ["REMB"]);
+    }
+
+    #[test]
+    fn emit_rejects_bad_framing_and_leaves_out_untouched() {
+        let pli = RtcpRepr::Pli(Pli {
+            sender_ssrc: 1,
+            media_ssrc: 2,
+        });
+        let mut buf = [0xEEu8; 64];
+        let bad = [
+            PacketRepr {
+                repr: pli,
+                extension: &[1, 2],
+                padding: &[],
+            }, // unaligned
+            PacketRepr {
+                repr: pli,
+                extension: &[],
+                padding: &[0, 0, 0, 3],
+            }, // count != len
+            PacketRepr {
+                repr: pli,
+                extension: &[],
+                padding: &[0, 0, 0, 0],
+            },
+        ];
+        for p in bad {
+            assert_eq!(p.emit(&mut buf), Err(EmitError::ValueOutOfRange), "{p:?}");
+        }
+        // APP data must end on a boundary unless padding follows
+        let app = |data| {
+            RtcpRepr::App(super::super::AppRepr {
+                subtype: 1,
+                ssrc: 1,
+                name: *b"TEST",
+                data,
+            })
+        };
+        assert_eq!(
+            app(&[1, 2, 3]).emit(&mut buf),
+            Err(EmitError::ValueOutOfRange)
+        );
+        let padded = PacketRepr {
+            repr: app(&[1, 2, 3]),
+            extension: &[],
+            padding: &[1],
+        };
+        assert_eq!(padded.emit(&mut buf), Ok(16));
+        assert_eq!(reemit(&buf[..16]), ["APP"]);
+        // a compound with one bad packet writes nothing
+        let mut out = [0xEEu8; 64];
+        let items = [super::super::SdesItem {
+            kind: item::END,
+            value: b"x",
+        }];
+        let chunks = [super::super::SdesChunkRepr {
+            ssrc: 1,
+            items: &items,
+        }];
+        let reprs = [pli, RtcpRepr::Sdes(SdesRepr { chunks: &chunks })];
+        assert_eq!(
+            emit_compound(&reprs, &mut out),
+            Err(EmitError::ValueOutOfRange)
+        );
+        assert_eq!(out, [0xEE; 64]);
+        let nack = RtcpRepr::Nack(NackRepr {
+            sender_ssrc: 1,
+            media_ssrc: 2,
+            entries: &[],
+        });
+        let fb = RtcpRepr::Feedback(FeedbackRepr {
+            packet_type: 205,
+            fmt: 32,
+            sender_ssrc: 1,
+            media_ssrc: 2,
+            fci: &[],
+        });
+        assert_eq!(
+            emit_compound(&[nack, fb], &mut out),
+            Err(EmitError::ValueOutOfRange)
+        );
+        assert_eq!(out, [0xEE; 64]);
+        assert_eq!(
+            emit_compound(&[nack, pli], &mut out[..20]),
+            Err(EmitError::BufferTooSmall { needed: 24 })
+        );
+        assert_eq!(out, [0xEE; 64]);
+    }
+}
