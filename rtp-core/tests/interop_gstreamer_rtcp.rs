@@ -100,7 +100,7 @@ fn capture() -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Relay) {
     let (sr_sock, rr_sock, relay_sock) = (bound(), bound(), bound());
     let rx_port = support::free_udp_port();
     let receiver = launch(&format!(
-        "rtpbin name=rx do-retransmission=true \
+        "rtpbin name=rx latency=1000 do-retransmission=true \
          udpsrc address=127.0.0.1 port={rx_port} caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=96,extmap-1=(string){TWCC_URI},rtcp-fb-transport-cc=(boolean)true,rtcp-fb-nack=(boolean)true,rtcp-fb-nack-pli=(boolean)true \
          ! rx.recv_rtp_sink_0 rx. ! rtpvp8depay request-keyframe=true ! fakesink \
          rx.send_rtcp_src_0 ! udpsink host=127.0.0.1 port={} sync=false async=false",
