@@ -23,6 +23,7 @@ use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rtp_core::jitter::{JitterBuffer, JitterConfig};
 use rtp_core::wire::ext::{AbsSendTime, AudioLevel, TransportSequence};
+use rtp_core::wire::payload::vp8::{PayloadDescriptor, PictureId};
 use rtp_core::wire::rtcp::{self as rtcp, Compound, RtcpPacket, RtcpRepr};
 use rtp_core::wire::{ExtensionElement, HeaderExtension, RtpHeader, RtpPacket};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -319,7 +320,7 @@ fn rtcp_compound() -> Vec<u8> {
             base_seq: 10,
             reference_time: 5,
             fb_count: 1,
-            packets: &twcc,
+            packets: rtcp::TwccPackets::Deltas(&twcc),
         }),
     ];
     let mut out = vec![0u8; 1500];
@@ -349,6 +350,28 @@ fn parse_rtcp(b: &[u8]) -> u64 {
         }
     }
     acc
+}
+
+/// Walk the compound with offsets, turn every packet back into its repr and write it
+/// again (what an SFU rewriting feedback does per datagram).
+fn reemit_rtcp(b: &[u8], out: &mut [u8]) -> usize {
+    let mut n = 0;
+    for e in Compound::new(b).entries() {
+        let e = e.unwrap();
+        n += e.with_repr(|p| p.emit(&mut out[n..]).unwrap());
+    }
+    n
+}
+
+/// A VP8 packet's descriptor and frame header through the payload views.
+fn vp8_views(payload: &[u8]) -> (u16, bool, u16) {
+    let d = PayloadDescriptor::new_checked(payload).unwrap();
+    let h = d.frame_header().unwrap();
+    (
+        d.picture_id().map_or(0, PictureId::value),
+        h.is_keyframe(),
+        h.width().unwrap_or(0),
+    )
 }
 
 fn allocations(label: &str, mut f: impl FnMut()) {
@@ -399,6 +422,26 @@ fn bench(c: &mut Criterion) {
     allocations("rtp-core rtcp compound parse", || {
         black_box(parse_rtcp(black_box(&rtcp_bytes)));
     });
+    let mut rtcp_out = vec![0u8; 1500];
+    let n = reemit_rtcp(&rtcp_bytes, &mut rtcp_out);
+    assert_eq!(&rtcp_out[..n], &rtcp_bytes[..]);
+    let before = ALLOCS.load(Ordering::Relaxed);
+    allocations("rtp-core rtcp parse+re-emit", || {
+        black_box(reemit_rtcp(black_box(&rtcp_bytes), &mut rtcp_out));
+    });
+    // a keyframe's first packet: descriptor with a 15-bit picture ID, then the frame header
+    let vp8 = [
+        0x90, 0x80, 0x81, 0x23, 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01, 0x00,
+    ];
+    assert_eq!(vp8_views(&vp8), (0x0123, true, 640));
+    allocations("rtp-core vp8 payload views", || {
+        black_box(vp8_views(black_box(&vp8)));
+    });
+    assert_eq!(
+        ALLOCS.load(Ordering::Relaxed),
+        before,
+        "re-emit or views allocated"
+    );
     allocations("rtp-types parse", || {
         black_box(parse_rtp_types(black_box(&fx.packet)));
     });
@@ -457,6 +500,14 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("rtcp");
     g.bench_function("rtp-core compound parse (SR+SDES+NACK+REMB+TWCC)", |b| {
         b.iter(|| parse_rtcp(black_box(&rtcp_bytes)))
+    });
+    g.bench_function("rtp-core compound parse + re-emit through reprs", |b| {
+        b.iter(|| reemit_rtcp(black_box(&rtcp_bytes), &mut rtcp_out))
+    });
+    g.finish();
+    let mut g = c.benchmark_group("payload");
+    g.bench_function("rtp-core vp8 descriptor + frame header", |b| {
+        b.iter(|| vp8_views(black_box(&vp8)))
     });
     g.finish();
 

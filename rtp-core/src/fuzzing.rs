@@ -11,6 +11,7 @@ use crate::packetize::sensor::{SensorDepacketizer, SensorPayload};
 use crate::packetize::vp8::Vp8Depacketizer;
 use crate::packetize::{Depacketizer, FrameWriter};
 use crate::session::{RtpSession, SessionConfig};
+use crate::wire::payload::{h264, opus, vp8};
 use crate::wire::rtcp::{Compound, RtcpPacket};
 use crate::wire::{RtpHeader, RtpPacket};
 use core::time::Duration;
@@ -49,9 +50,11 @@ pub fn rtp_parse(data: &[u8]) {
     }
 }
 
-/// Parse an RTCP datagram and read every field of every packet.
+/// Parse an RTCP datagram, read every field of every packet, and check every packet
+/// re-emits byte for byte through [`Entry::with_repr`](crate::wire::rtcp::Entry::with_repr).
 pub fn rtcp_parse(data: &[u8]) {
     let _ = Compound::validate_strict(data);
+    rtcp_reemit(data);
     for p in Compound::new(data) {
         let Ok(p) = p else { break };
         let _ = p.packet_type();
@@ -89,6 +92,24 @@ pub fn rtcp_parse(data: &[u8]) {
     }
 }
 
+/// Every packet that parses comes back to the same bytes through its repr.
+fn rtcp_reemit(data: &[u8]) {
+    let mut out = [0u8; 2048];
+    for e in Compound::new(data).entries() {
+        let Ok(e) = e else { break };
+        e.with_repr(|p| {
+            assert_eq!(p.buffer_len(), e.len, "{p:?}");
+            match out.get_mut(..e.len) {
+                Some(out) => {
+                    assert_eq!(p.emit(out), Ok(e.len), "{p:?}");
+                    assert!(out == e.bytes(), "RTCP re-emit differs: {p:?}");
+                }
+                None => assert!(e.len > 2048),
+            }
+        });
+    }
+}
+
 /// Split `data` into payloads (each prefixed by a length byte) and feed them to the
 /// depacketizer chosen by the first byte; also run the payload-inspection helpers.
 pub fn depacketize(data: &[u8]) {
@@ -122,8 +143,57 @@ pub fn depacketize(data: &[u8]) {
             }
         }
         let _ = packet_samples(payload);
+        payload_views(payload);
         if let Ok(s) = SensorPayload::new_checked(payload) {
             s.records().for_each(|r| r.values().for_each(drop));
+        }
+    }
+}
+
+/// Read `payload` through every payload view; whatever parses re-emits its header bytes
+/// (VP8: parses back to the same repr; the bytes differ only in reserved bits, which the
+/// repr writes as zero, and an X octet that flags nothing, which it omits).
+pub fn payload_views(payload: &[u8]) {
+    let mut out = [0u8; 16];
+    if let Ok(d) = vp8::PayloadDescriptor::new_checked(payload) {
+        let r = vp8::PayloadDescriptorRepr::parse(&d);
+        let n = r.emit(&mut out).unwrap_or(0);
+        // shorter only when an X octet flagged nothing (the repr omits it)
+        assert!(n == d.header_len() || (n == 1 && d.header_len() == 2));
+        let again = vp8::PayloadDescriptor::new_checked(out.get(..n).unwrap_or(&[]));
+        assert_eq!(again.map(|a| vp8::PayloadDescriptorRepr::parse(&a)), Ok(r));
+        let _ = (d.frame_header(), d.payload());
+    }
+    if let Ok(h) = vp8::FrameHeader::new_checked(payload) {
+        let n = vp8::FrameHeaderRepr::parse(&h).emit(&mut out).unwrap_or(0);
+        assert_eq!(out.get(..n), payload.get(..h.header_len()));
+    }
+    if let Ok(t) = opus::Toc::new_checked(payload) {
+        let n = opus::TocRepr::parse(&t).emit(&mut out).unwrap_or(0);
+        assert_eq!(out.get(..n), payload.get(..t.header_len()));
+        assert!(t.samples_per_packet() <= opus::MAX_PACKET_SAMPLES);
+    }
+    h264_views(payload);
+}
+
+fn h264_views(payload: &[u8]) {
+    let mut out = [0u8; 2048];
+    let Some(out) = out.get_mut(..payload.len()) else {
+        return;
+    };
+    if let Ok(fu) = h264::FuA::new_checked(payload) {
+        assert_eq!(h264::FuARepr::parse(&fu).emit(out), Ok(payload.len()));
+        assert!(out == payload, "FU-A re-emit differs");
+    }
+    if let Ok(s) = h264::StapA::new_checked(payload) {
+        let mut units = heapless::Vec::<&[u8], 64>::new();
+        if s.units().all(|u| units.push(u).is_ok()) {
+            let r = h264::StapARepr {
+                header: s.header(),
+                units: &units,
+            };
+            assert_eq!(r.emit(out), Ok(payload.len()));
+            assert!(out == payload, "STAP-A re-emit differs");
         }
     }
 }

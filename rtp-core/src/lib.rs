@@ -14,7 +14,7 @@
 //! ## Pieces
 //! | module | what |
 //! |---|---|
-//! | [`wire`] | RTP view + [`RtpHeader`](wire::RtpHeader) writer; RFC 8285 extensions with typed abs-send-time, transport-wide seq, audio level, mid, rid; RTCP compound/reduced-size: SR, RR, SDES, BYE, APP, NACK, PLI, FIR, REMB, TWCC |
+//! | [`wire`] | RTP view + [`RtpHeader`](wire::RtpHeader) writer; RFC 8285 extensions with typed abs-send-time, transport-wide seq, audio level, mid, rid; RTCP compound/reduced-size: SR, RR, SDES, BYE, APP, NACK, PLI, FIR, REMB, TWCC, each with a repr that re-emits a parsed packet byte for byte, and [`Compound::entries`](wire::rtcp::Compound::entries) with offsets; [`payload`](wire::payload) views: VP8 descriptor and frame header, H.264 NAL/FU-A/STAP-A, Opus TOC |
 //! | [`session`] | [`RtpSession`](session::RtpSession): receive statistics, SR/RR/SDES at the randomised RFC 3550 interval, RTT, NTP↔RTP mapping, BYE, time-outs, feedback in and out |
 //! | [`jitter`] | [`JitterBuffer`](jitter::JitterBuffer): reorder, loss detection, bounded playout delay, complete frames, fixed memory |
 //! | [`nack`], [`rtx`], [`keyframe`] | receiver NACK timing with retry limits; sender retransmission buffer with RFC 4588 RTX; rate-limited PLI/FIR |
@@ -85,7 +85,9 @@
 //!   (feedback parse and write; no bandwidth estimator)
 //! - [x] RFC 4588 RTX (session multiplexing)
 //! - [x] RFC 6184 H.264 mode 1 (single NAL, STAP-A, FU-A); not STAP-B/MTAP/FU-B (mode 2)
-//! - [x] RFC 7741 VP8; RFC 7587 Opus
+//! - [x] RFC 7741 VP8 (every descriptor field, 7/15-bit PictureID); RFC 6386 §9.1 VP8 frame
+//!   header (keyframe, version, show_frame, partition size, dimensions and scaling); RFC 7587
+//!   Opus with the RFC 6716 §3.1 TOC (mode, bandwidth, frame size, frame count)
 //! - [ ] RFC 3611 XR (kept raw), RFC 5104 TMMBR/TSTR/VBCM, SRTP (RFC 3711), FEC (RFC 5109, 8627),
 //!   H.265/VP9/AV1 payloads, a congestion controller
 //!

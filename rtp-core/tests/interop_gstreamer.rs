@@ -2,6 +2,17 @@
 //!
 //! * GStreamer's `rtph264pay` sends H.264 to our jitter buffer and depacketizer, which must
 //!   rebuild every access unit exactly as `x264enc` produced it (compared NAL by NAL).
+//! * GStreamer's `rtpvp8pay` and `rtpopuspay` packets, captured once to a file
+//!   (`rtpstreampay`, RFC 4571 framing), go both to GStreamer's own `rtpvp8depay` /
+//!   `rtpopusdepay` and to our depacketizers: every frame must come out bit for bit the
+//!   same, and our payload views must report what GStreamer was asked for and did (VP8
+//!   keyframes exactly where `vp8enc` flagged them, their width and height, 15-bit picture
+//!   IDs; Opus TOC configuration, frame count and duration for three `opusenc` settings,
+//!   matching the payloader's RTP timestamps).
+//! * `rtpbin`'s RTCP (a VP8 sender; a receiver with NACK, PLI and transport-cc behind a
+//!   lossy relay we run) goes to our compound parser: every datagram parses, every packet
+//!   re-emits byte for byte through its typed repr, and what the packets say matches the
+//!   relay's record (NACKs and TWCC losses name exactly the packets we dropped).
 //! * Our H.264, VP8 and Opus packetizers feed `rtph264depay ! avdec_h264`,
 //!   `rtpvp8depay ! vp8dec` and `rtpopusdepay ! opusdec`. Video must decode to exactly the
 //!   frames GStreamer decodes from the encoder's own output (byte-identical YUV, every
@@ -21,9 +32,11 @@ mod support;
 
 use rtp_core::jitter::{JitterBuffer, JitterConfig};
 use rtp_core::packetize::h264::{nal_units, H264Depacketizer, H264Packetizer};
-use rtp_core::packetize::opus::{packet_samples, OpusPacketizer};
-use rtp_core::packetize::vp8::Vp8Packetizer;
+use rtp_core::packetize::opus::{packet_samples, OpusDepacketizer, OpusPacketizer};
+use rtp_core::packetize::vp8::{Vp8Depacketizer, Vp8Packetizer};
 use rtp_core::packetize::{Depacketizer, FrameWriter, Packetizer, RtpPacketizer};
+use rtp_core::wire::payload::opus::{Bandwidth, Mode, Toc};
+use rtp_core::wire::payload::vp8::{FrameHeaderRepr, PayloadDescriptor, PictureId};
 use rtp_core::wire::RtpPacket;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
@@ -376,4 +389,322 @@ fn our_opus_packetizer_to_gstreamer() {
         (f - 440.0).abs() < 5.0,
         "decoded tone is {f:.1} Hz, not 440 Hz"
     );
+}
+
+/// The packets of an RFC 4571 stream (`rtpstreampay`): 16-bit length, packet, repeated.
+fn rtp_stream(path: &Path) -> Vec<Vec<u8>> {
+    let data = std::fs::read(path).unwrap();
+    let mut rest = &data[..];
+    let mut packets = Vec::new();
+    while let [a, b, tail @ ..] = rest {
+        let n = usize::from(u16::from_be_bytes([*a, *b]));
+        assert!(tail.len() >= n, "truncated RFC 4571 stream");
+        packets.push(tail[..n].to_vec());
+        rest = &tail[n..];
+    }
+    assert!(!packets.is_empty(), "no packets in {}", path.display());
+    packets
+}
+
+/// What the payload views say about one reassembled VP8 frame.
+struct Vp8Frame {
+    data: Vec<u8>,
+    picture_id: PictureId,
+    header: FrameHeaderRepr,
+    depacketizer_keyframe: bool,
+}
+
+/// Reassemble VP8 frames with our depacketizer (marker bit = end of frame), reading each
+/// frame's facts through the payload views.
+fn our_vp8_frames(packets: &[Vec<u8>]) -> Vec<Vp8Frame> {
+    let mut depack = Vp8Depacketizer::default();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut w = FrameWriter::new(&mut buf);
+    let mut frames: Vec<Vp8Frame> = Vec::new();
+    let mut current: Option<Vp8Frame> = None;
+    for p in packets {
+        let rtp = RtpPacket::new_checked(&p[..]).expect("GStreamer wrote invalid RTP");
+        let payload = rtp.payload();
+        let d = PayloadDescriptor::new_checked(payload).expect("invalid VP8 descriptor");
+        let pid = d.picture_id().expect("asked for picture IDs");
+        if d.is_frame_start() {
+            assert!(
+                current.is_none() && w.is_empty(),
+                "frame start before the marker"
+            );
+            let h = d
+                .frame_header()
+                .expect("frame start without a VP8 frame header");
+            current = Some(Vp8Frame {
+                data: Vec::new(),
+                picture_id: pid,
+                header: FrameHeaderRepr::parse(&h),
+                depacketizer_keyframe: depack.is_keyframe(payload),
+            });
+        }
+        let f = current.as_ref().expect("packet before any frame start");
+        assert_eq!(pid, f.picture_id, "picture ID changed inside a frame");
+        depack.push(payload, &mut w).unwrap();
+        if rtp.marker() {
+            let mut f = current.take().unwrap();
+            f.data = w.as_slice().to_vec();
+            w.clear();
+            frames.push(f);
+        }
+    }
+    assert!(current.is_none(), "last frame has no marker bit");
+    frames
+}
+
+/// `identity silent=false` under `gst-launch-1.0 -v`: whether each buffer was a keyframe
+/// (no `delta-unit` flag), in order.
+fn gst_keyframe_flags(verbose_stdout: &str) -> Vec<bool> {
+    verbose_stdout
+        .lines()
+        .filter(|l| l.contains("(identity0:sink) (") && l.contains("chain"))
+        .map(|l| !l.contains("delta-unit"))
+        .collect()
+}
+
+#[test]
+#[ignore = "interop: needs GStreamer (gst-launch-1.0, vp8enc, rtpvp8pay, rtpvp8depay); run `cargo xtask test`"]
+fn gstreamer_vp8_to_our_depacketizer() {
+    support::require("gst-launch-1.0");
+    support::require_gst_elements(&[
+        "vp8enc",
+        "rtpvp8pay",
+        "rtpvp8depay",
+        "rtpstreampay",
+        "rtpstreamdepay",
+    ]);
+    let dir = support::scratch("gst-vp8-in");
+    let d = dir.display();
+    // Encode and payload once; keep the encoder's frames and its keyframe flags too.
+    let desc = format!(
+        "{} ! vp8enc deadline=1 keyframe-max-dist=30 target-bitrate=2000000 ! identity silent=false \
+         ! tee name=t ! queue ! rtpvp8pay mtu=1200 pt=96 picture-id-mode=15-bit ! rtpstreampay ! filesink location={d}/vp8.rtp \
+         t. ! queue ! multifilesink location={d}/e%05d.vp8",
+        video_source()
+    );
+    let mut cmd = Command::new("gst-launch-1.0");
+    cmd.arg("-v").args(pipeline(&desc));
+    let (verbose, _) = support::run(&mut cmd, Duration::from_secs(120));
+    let keyframes = gst_keyframe_flags(&verbose);
+    assert_eq!(
+        keyframes.len(),
+        FRAMES,
+        "identity saw {} buffers",
+        keyframes.len()
+    );
+    // GStreamer's own depayloader on the same packets is the reference.
+    gst(&pipeline(&format!(
+        "filesrc location={d}/vp8.rtp ! application/x-rtp-stream,media=video,encoding-name=VP8,clock-rate=90000,payload=96 \
+         ! rtpstreamdepay ! rtpvp8depay ! multifilesink location={d}/g%05d.vp8"
+    )));
+    let reference = frame_files(&dir, "g");
+    assert_eq!(
+        reference.len(),
+        FRAMES,
+        "rtpvp8depay gave {} frames",
+        reference.len()
+    );
+    assert_eq!(
+        reference,
+        frame_files(&dir, "e"),
+        "rtpvp8depay differs from vp8enc"
+    );
+
+    let packets = rtp_stream(&dir.join("vp8.rtp"));
+    assert!(packets.len() > 2 * FRAMES, "{} packets", packets.len());
+    let frames = our_vp8_frames(&packets);
+    assert_eq!(
+        frames.len(),
+        FRAMES,
+        "reassembled {} of {FRAMES} frames",
+        frames.len()
+    );
+    for (i, (f, want)) in frames.iter().zip(&reference).enumerate() {
+        assert!(
+            f.data == *want,
+            "frame {i} differs from rtpvp8depay's ({} vs {} bytes)",
+            f.data.len(),
+            want.len()
+        );
+        let h = f.header;
+        assert_eq!(
+            h.keyframe.is_some(),
+            keyframes[i],
+            "frame {i}: keyframe bit vs vp8enc's flag"
+        );
+        assert_eq!(
+            f.depacketizer_keyframe, keyframes[i],
+            "frame {i}: Vp8Depacketizer::is_keyframe"
+        );
+        assert!(h.show_frame && h.version == 0, "frame {i}: {h:?}");
+        assert!(
+            (h.first_partition_size as usize) < f.data.len(),
+            "frame {i}: {h:?}"
+        );
+        if let Some(k) = h.keyframe {
+            assert_eq!(
+                (k.width, k.height),
+                (W as u16, H as u16),
+                "frame {i}: caps were {W}x{H}"
+            );
+            assert_eq!((k.horizontal_scale, k.vertical_scale), (0, 0));
+        }
+        if i > 0 {
+            assert!(
+                matches!(f.picture_id, PictureId::Long(_)),
+                "asked for 15-bit picture IDs"
+            );
+            assert_eq!(
+                frames[i - 1].picture_id.next(),
+                f.picture_id,
+                "frame {i}: picture IDs not consecutive"
+            );
+        }
+    }
+    assert!(
+        keyframes[0] && keyframes[30],
+        "keyframe-max-dist=30: keyframes at 0 and 30"
+    );
+    assert_eq!(keyframes.iter().filter(|&&k| k).count(), 2, "{keyframes:?}");
+}
+
+/// One `opusenc` setting and what its packets' TOC must say.
+struct OpusCase {
+    args: &'static str,
+    config: u8,
+    mode: Mode,
+    bandwidth: Bandwidth,
+    code: u8,
+    frames: u32,
+    samples: u32,
+}
+
+const OPUS_CASES: [OpusCase; 3] = [
+    // CELT only, fullband, 20 ms: configuration 31, one frame per packet
+    OpusCase {
+        args: "audio-type=restricted-lowdelay bandwidth=fullband frame-size=20",
+        config: 31,
+        mode: Mode::Celt,
+        bandwidth: Bandwidth::Full,
+        code: 0,
+        frames: 1,
+        samples: 960,
+    },
+    // CELT frames are at most 20 ms: a 60 ms packet is code 3 with three frames
+    OpusCase {
+        args: "audio-type=restricted-lowdelay bandwidth=fullband frame-size=60 bitrate-type=cbr",
+        config: 31,
+        mode: Mode::Celt,
+        bandwidth: Bandwidth::Full,
+        code: 3,
+        frames: 3,
+        samples: 2880,
+    },
+    // SILK narrowband 40 ms: configuration 2
+    OpusCase {
+        args: "audio-type=voice bandwidth=narrowband frame-size=40 bitrate=12000",
+        config: 2,
+        mode: Mode::Silk,
+        bandwidth: Bandwidth::Narrow,
+        code: 0,
+        frames: 1,
+        samples: 1920,
+    },
+];
+
+#[test]
+#[ignore = "interop: needs GStreamer (gst-launch-1.0, opusenc, rtpopuspay, rtpopusdepay); run `cargo xtask test`"]
+fn gstreamer_opus_to_our_depacketizer() {
+    support::require("gst-launch-1.0");
+    support::require_gst_elements(&[
+        "opusenc",
+        "rtpopuspay",
+        "rtpopusdepay",
+        "rtpstreampay",
+        "rtpstreamdepay",
+    ]);
+    for (n, case) in OPUS_CASES.iter().enumerate() {
+        let dir = support::scratch(&format!("gst-opus-in-{n}"));
+        let d = dir.display();
+        gst(&pipeline(&format!(
+            "audiotestsrc num-buffers=100 samplesperbuffer=960 wave=sine freq=440 volume=0.5 ! audio/x-raw,rate=48000,channels=1 \
+             ! opusenc {} ! tee name=t ! queue ! rtpopuspay pt=111 ! rtpstreampay ! filesink location={d}/opus.rtp \
+             t. ! queue ! multifilesink location={d}/e%05d.opus",
+            case.args
+        )));
+        gst(&pipeline(&format!(
+            "filesrc location={d}/opus.rtp ! application/x-rtp-stream,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111 \
+             ! rtpstreamdepay ! rtpopusdepay ! multifilesink location={d}/g%05d.opus"
+        )));
+        let reference = frame_files(&dir, "g");
+        assert_eq!(
+            reference,
+            frame_files(&dir, "e"),
+            "{}: rtpopusdepay differs from opusenc",
+            case.args
+        );
+        let packets = rtp_stream(&dir.join("opus.rtp"));
+        assert_eq!(packets.len(), reference.len(), "{}", case.args);
+        assert!(
+            packets.len() * case.samples as usize >= 100 * 960,
+            "{}: too few packets",
+            case.args
+        );
+        let mut buf = vec![0u8; 4096];
+        let mut last: Option<(u32, u32)> = None; // (timestamp, samples) of the previous packet
+        for (i, (p, want)) in packets.iter().zip(&reference).enumerate() {
+            let rtp = RtpPacket::new_checked(&p[..]).expect("GStreamer wrote invalid RTP");
+            let mut w = FrameWriter::new(&mut buf);
+            OpusDepacketizer.push(rtp.payload(), &mut w).unwrap();
+            assert!(
+                w.as_slice() == &want[..],
+                "{}: packet {i} differs from rtpopusdepay's",
+                case.args
+            );
+            let toc = Toc::new_checked(rtp.payload()).expect("invalid Opus TOC");
+            let got = (
+                toc.config(),
+                toc.mode(),
+                toc.bandwidth(),
+                toc.code(),
+                toc.stereo(),
+            );
+            assert_eq!(
+                got,
+                (case.config, case.mode, case.bandwidth, case.code, false),
+                "{}: packet {i}",
+                case.args
+            );
+            assert_eq!(
+                (toc.frame_count(), toc.samples_per_packet()),
+                (case.frames, case.samples),
+                "{}: packet {i}",
+                case.args
+            );
+            assert_eq!(packet_samples(rtp.payload()), Some(case.samples));
+            if case.code == 3 {
+                assert_eq!(
+                    toc.vbr(),
+                    Some(false),
+                    "{}: CBR frames are equal",
+                    case.args
+                );
+            }
+            // opusenc dates its first buffer after the encoder's lookahead, so the first
+            // step is shorter; from then on each packet advances by its TOC duration.
+            if let Some((ts, samples)) = last.filter(|_| i >= 2) {
+                assert_eq!(
+                    rtp.timestamp().wrapping_sub(ts),
+                    samples,
+                    "{}: packet {i}: RTP timestamp step",
+                    case.args
+                );
+            }
+            last = Some((rtp.timestamp(), toc.samples_per_packet()));
+        }
+    }
 }

@@ -15,7 +15,7 @@ use rtp_core::wire::ext::{AbsSendTime, AudioLevel, TransportSequence};
 use rtp_core::wire::rtcp::{
     emit_compound, sdes_item, AppRepr, ByeRepr, FirEntry, FirRepr, NackEntry, NackRepr, Pli,
     ReceiverReportRepr, RembRepr, ReportBlock, RtcpRepr, SdesChunkRepr, SdesItem, SdesRepr,
-    SenderReportRepr, TransportCcRepr,
+    SenderReportRepr, TransportCcRepr, TwccPackets,
 };
 use rtp_core::wire::{ExtensionElement, HeaderExtension, RtpHeader};
 use std::process::Command;
@@ -236,7 +236,7 @@ fn rtcp_packets() -> Vec<Vec<u8>> {
                 base_seq: 65530,
                 reference_time: 12345,
                 fb_count: 3,
-                packets: &twcc_deltas,
+                packets: TwccPackets::Deltas(&twcc_deltas),
             }),
         ],
     ];

@@ -6,30 +6,11 @@
 //! start codes.
 
 use super::{DepacketizeError, Depacketizer, FrameWriter, PacketizeError, Packetizer, Payload};
+use crate::wire::payload::h264::{FuA, FuARepr, FuHeader, NalHeader, StapA, StapARepr};
 
-/// NAL unit types used here (ITU-T H.264 Table 7-1, RFC 6184 §5.4).
-pub mod nal {
-    /// Coded slice of an IDR picture.
-    pub const IDR: u8 = 5;
-    /// Sequence parameter set.
-    pub const SPS: u8 = 7;
-    /// Picture parameter set.
-    pub const PPS: u8 = 8;
-    /// Access unit delimiter.
-    pub const AUD: u8 = 9;
-    /// Single-time aggregation packet.
-    pub const STAP_A: u8 = 24;
-    /// Single-time aggregation packet with DON.
-    pub const STAP_B: u8 = 25;
-    /// Multi-time aggregation packets.
-    pub const MTAP16: u8 = 26;
-    /// Multi-time aggregation packets (24-bit offsets).
-    pub const MTAP24: u8 = 27;
-    /// Fragmentation unit.
-    pub const FU_A: u8 = 28;
-    /// Fragmentation unit with DON.
-    pub const FU_B: u8 = 29;
-}
+/// NAL unit types (ITU-T H.264 Table 7-1, RFC 6184 §5.4); the same constants as
+/// [`wire::payload::h264::nal_type`](crate::wire::payload::h264::nal_type).
+pub use crate::wire::payload::h264::nal_type as nal;
 
 const START_CODE: [u8; 4] = [0, 0, 0, 1];
 
@@ -114,7 +95,9 @@ impl H264Packetizer {
             let nal = it.next();
             self.scan = it.pos;
             let (s, e) = nal?;
-            if self.drop_aud && frame.get(s).map(|b| b & 0x1F) == Some(nal::AUD) {
+            if self.drop_aud
+                && frame.get(s).map(|&b| NalHeader::from_byte(b).nal_type) == Some(nal::AUD)
+            {
                 continue;
             }
             return Some((s, e));
@@ -137,33 +120,21 @@ impl H264Packetizer {
     fn stap_a(&mut self, frame: &[u8], first: (usize, usize), out: &mut [u8]) -> Option<usize> {
         let budget = out.len();
         let mut len = 1 + 2 + (first.1 - first.0);
-        let mut units: heapless::Vec<(usize, usize), 32> = heapless::Vec::new();
-        let _ = units.push(first);
+        let mut units: heapless::Vec<&[u8], 32> = heapless::Vec::new();
+        units.push(frame.get(first.0..first.1)?).ok()?;
         let mut probe = self.clone();
         while let Some(n) = probe.next_nal(frame) {
-            if len + 2 + (n.1 - n.0) > budget || units.push(n).is_err() {
+            let unit = frame.get(n.0..n.1)?;
+            if len + 2 + unit.len() > budget || units.push(unit).is_err() {
                 break;
             }
-            len += 2 + (n.1 - n.0);
+            len += 2 + unit.len();
             self.scan = probe.scan;
         }
         if units.len() < 2 {
             return None;
         }
-        let (mut f, mut nri) = (0u8, 0u8);
-        let mut pos = 1;
-        for &(s, e) in &units {
-            let hdr = frame.get(s).copied().unwrap_or(0);
-            f |= hdr & 0x80;
-            nri = nri.max(hdr & 0x60);
-            let size = ((e - s) as u16).to_be_bytes();
-            out.get_mut(pos..pos + 2)?.copy_from_slice(&size);
-            out.get_mut(pos + 2..pos + 2 + e - s)?
-                .copy_from_slice(frame.get(s..e)?);
-            pos += 2 + e - s;
-        }
-        *out.first_mut()? = f | nri | nal::STAP_A;
-        Some(len)
+        StapARepr::aggregate(&units).emit(out).ok()
     }
 
     fn fu_a(
@@ -172,7 +143,7 @@ impl H264Packetizer {
         (s, e): (usize, usize),
         out: &mut [u8],
     ) -> Result<Payload, PacketizeError> {
-        let hdr = frame.get(s).copied().ok_or(PacketizeError::BadFrame)?;
+        let hdr = NalHeader::from_byte(frame.get(s).copied().ok_or(PacketizeError::BadFrame)?);
         let body = frame.get(s + 1..e).ok_or(PacketizeError::BadFrame)?;
         let room = out
             .len()
@@ -186,16 +157,13 @@ impl H264Packetizer {
             return Err(PacketizeError::BadFrame);
         }
         let end_bit = start + n == body.len();
-        let fu_header = (u8::from(start == 0) << 7) | (u8::from(end_bit) << 6) | (hdr & 0x1F);
-        let dst = out
-            .get_mut(..2 + n)
-            .ok_or(PacketizeError::BudgetTooSmall { needed: 3 })?;
-        dst.get_mut(2..)
-            .unwrap_or(&mut [])
-            .copy_from_slice(body.get(start..start + n).unwrap_or(&[]));
-        if let [a, b, ..] = dst {
-            *a = (hdr & 0xE0) | nal::FU_A;
-            *b = fu_header;
+        let data = body.get(start..start + n).unwrap_or(&[]);
+        if FuARepr::fragment(hdr, start == 0, end_bit, data)
+            .emit(out)
+            .is_err()
+        {
+            self.finish(); // a single fragment with S and E: the caller switched frames
+            return Err(PacketizeError::BadFrame);
         }
         if end_bit {
             self.current = None;
@@ -271,30 +239,14 @@ impl H264Depacketizer {
         r
     }
 
-    fn stap_a(frame: &mut FrameWriter<'_>, mut rest: &[u8]) -> Result<(), DepacketizeError> {
+    fn stap_a(frame: &mut FrameWriter<'_>, payload: &[u8]) -> Result<(), DepacketizeError> {
+        let stap = StapA::new_checked(payload).map_err(|_| DepacketizeError::Malformed)?;
         let mark = frame.len();
-        let mut count = 0;
-        while !rest.is_empty() {
-            let r = match rest {
-                [a, b, tail @ ..] => {
-                    let n = usize::from(u16::from_be_bytes([*a, *b]));
-                    let unit = tail.get(..n).ok_or(DepacketizeError::Malformed);
-                    unit.and_then(|u| Self::nal(frame, u))
-                        .map(|()| tail.get(n..).unwrap_or(&[]))
-                }
-                _ => Err(DepacketizeError::Malformed),
-            };
-            match r {
-                Ok(next) => rest = next,
-                Err(e) => {
-                    frame.truncate(mark);
-                    return Err(e);
-                }
+        for unit in stap.units() {
+            if let Err(e) = Self::nal(frame, unit) {
+                frame.truncate(mark);
+                return Err(e);
             }
-            count += 1;
-        }
-        if count == 0 {
-            return Err(DepacketizeError::Malformed);
         }
         Ok(())
     }
@@ -304,20 +256,14 @@ impl H264Depacketizer {
         frame: &mut FrameWriter<'_>,
         payload: &[u8],
     ) -> Result<(), DepacketizeError> {
-        let [indicator, fu_header, data @ ..] = payload else {
-            return Err(DepacketizeError::Malformed);
-        };
-        let (start, end) = (fu_header & 0x80 != 0, fu_header & 0x40 != 0);
-        if start && end {
-            return Err(DepacketizeError::Malformed); // RFC 6184 §5.8: not both
-        }
-        if start {
-            let hdr = (indicator & 0xE0) | (fu_header & 0x1F);
+        // RFC 6184 §5.8: S and E both set is malformed; the view rejects it.
+        let fu = FuA::new_checked(payload).map_err(|_| DepacketizeError::Malformed)?;
+        if fu.is_start() {
             let mark = frame.len();
             let r = frame
                 .push(&START_CODE)
-                .and_then(|()| frame.push(&[hdr]))
-                .and_then(|()| frame.push(data));
+                .and_then(|()| frame.push(&[fu.nal_header().to_byte()]))
+                .and_then(|()| frame.push(fu.data()));
             if r.is_err() {
                 frame.truncate(mark);
                 self.in_fu = false;
@@ -329,8 +275,8 @@ impl H264Depacketizer {
         if !self.in_fu {
             return Err(DepacketizeError::MissingFragment);
         }
-        let r = frame.push(data);
-        if end || r.is_err() {
+        let r = frame.push(fu.data());
+        if fu.is_end() || r.is_err() {
             self.in_fu = false;
         }
         r
@@ -343,18 +289,17 @@ impl Depacketizer for H264Depacketizer {
         payload: &[u8],
         frame: &mut FrameWriter<'_>,
     ) -> Result<(), DepacketizeError> {
-        let &first = payload.first().ok_or(DepacketizeError::Malformed)?;
-        if first & 0x80 != 0 {
+        let header = NalHeader::parse(payload).map_err(|_| DepacketizeError::Malformed)?;
+        if header.forbidden {
             return Err(DepacketizeError::Malformed); // forbidden_zero_bit
         }
-        let kind = first & 0x1F;
-        if kind != nal::FU_A && self.in_fu {
+        if header.nal_type != nal::FU_A && self.in_fu {
             self.in_fu = false;
             return Err(DepacketizeError::MissingFragment); // FU end lost
         }
-        match kind {
+        match header.nal_type {
             1..=23 => Self::nal(frame, payload),
-            nal::STAP_A => Self::stap_a(frame, payload.get(1..).unwrap_or(&[])),
+            nal::STAP_A => Self::stap_a(frame, payload),
             nal::FU_A => self.fu_a(frame, payload),
             nal::STAP_B | nal::MTAP16 | nal::MTAP24 | nal::FU_B => {
                 Err(DepacketizeError::Unsupported)
@@ -365,29 +310,28 @@ impl Depacketizer for H264Depacketizer {
 
     fn is_frame_start(&self, payload: &[u8]) -> bool {
         match payload {
-            [b, ..] if b & 0x1F != nal::FU_A => true,
-            [_, fu, ..] => fu & 0x80 != 0,
-            [_] | [] => false,
+            [b, rest @ ..] if NalHeader::from_byte(*b).nal_type == nal::FU_A => rest
+                .first()
+                .is_some_and(|&fu| FuHeader::from_byte(fu).start),
+            [_, ..] => true,
+            [] => false,
         }
     }
 
     fn is_keyframe(&self, payload: &[u8]) -> bool {
-        let is_key = |t: u8| t == nal::IDR || t == nal::SPS;
-        match payload {
-            [b, rest @ ..] if b & 0x1F == nal::STAP_A => {
-                let mut r = rest;
-                while let [x, y, tail @ ..] = r {
-                    let n = usize::from(u16::from_be_bytes([*x, *y]));
-                    if tail.first().is_some_and(|h| is_key(h & 0x1F)) {
-                        return true;
-                    }
-                    r = tail.get(n..).unwrap_or(&[]);
-                }
-                false
-            }
-            [b, fu, ..] if b & 0x1F == nal::FU_A => fu & 0x80 != 0 && is_key(fu & 0x1F),
-            [b, ..] => is_key(b & 0x1F),
-            [] => false,
+        let Ok(header) = NalHeader::parse(payload) else {
+            return false;
+        };
+        match header.nal_type {
+            // complete units only: a truncated STAP-A cannot be depacketized anyway
+            nal::STAP_A => StapA::new_unchecked(payload)
+                .units()
+                .any(|u| NalHeader::parse(u).is_ok_and(|h| h.starts_keyframe())),
+            nal::FU_A => payload.get(1).is_some_and(|&b| {
+                let fu = FuHeader::from_byte(b);
+                fu.start && NalHeader::from_byte(fu.nal_type).starts_keyframe()
+            }),
+            _ => header.starts_keyframe(),
         }
     }
 

@@ -1,37 +1,18 @@
 //! Opus over RTP (RFC 7587): one Opus packet per RTP payload, 48 kHz timestamps.
 
 use super::{DepacketizeError, Depacketizer, FrameWriter, PacketizeError, Packetizer, Payload};
+use crate::wire::payload::opus::Toc;
 
 /// The RTP clock rate of Opus, whatever the sampling rate (RFC 7587 §4.1).
 pub const CLOCK_RATE: u32 = 48_000;
 
-/// Samples per channel at 48 kHz of one frame of TOC configuration `config` (RFC 6716 §3.1).
-fn frame_samples(config: u8) -> u32 {
-    let (base, step) = match config {
-        0..=11 => (480, config % 4),  // SILK 10/20/40/60 ms
-        12..=15 => (480, config % 2), // Hybrid 10/20 ms
-        _ => (120, config % 4),       // CELT 2.5/5/10/20 ms
-    };
-    // 10 ms ×1, ×2, ×4, ×6 (SILK) or 2.5 ms ×1, ×2, ×4, ×8 (CELT)
-    let mult = match (config, step) {
-        (0..=11, 3) => 6,
-        (_, 3) => 8,
-        (_, s) => 1 << s,
-    };
-    base * mult
-}
-
 /// Duration of an Opus packet in 48 kHz samples — how far the RTP timestamp advances — or
-/// `None` when the TOC is malformed or the packet is over 120 ms (RFC 6716 §3.2.5).
+/// `None` when the TOC is malformed or the packet is over 120 ms (RFC 6716 §3.2.5). The
+/// [`Toc`] view gives the mode, bandwidth, stereo flag and frame count too.
 pub fn packet_samples(packet: &[u8]) -> Option<u32> {
-    let &toc = packet.first()?;
-    let frames = match toc & 0x03 {
-        0 => 1,
-        1 | 2 => 2,
-        _ => u32::from(packet.get(1)? & 0x3F),
-    };
-    let total = frames * frame_samples(toc >> 3);
-    (frames > 0 && total <= 5760).then_some(total)
+    Toc::new_checked(packet)
+        .ok()
+        .map(|t| t.samples_per_packet())
 }
 
 /// Opus packetizer: copies each Opus packet into one payload.

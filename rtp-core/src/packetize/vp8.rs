@@ -9,8 +9,11 @@
 //! ```
 
 use super::{DepacketizeError, Depacketizer, FrameWriter, PacketizeError, Packetizer, Payload};
+use crate::wire::payload::vp8::{FrameHeader, PayloadDescriptor, PayloadDescriptorRepr, PictureId};
 
-/// The fields of a VP8 payload descriptor.
+/// The fields of a VP8 payload descriptor that reassembly needs, as plain values. The full
+/// view (with the PictureID width, a repr that re-emits it and the frame header) is
+/// [`PayloadDescriptor`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Vp8Descriptor {
     /// N: the frame is not a reference frame.
@@ -32,47 +35,20 @@ pub struct Vp8Descriptor {
 }
 
 impl Vp8Descriptor {
-    /// Parse the descriptor at the start of `payload`.
+    /// Parse the descriptor at the start of `payload` (with the
+    /// [`PayloadDescriptor`] view).
     pub fn parse(payload: &[u8]) -> Result<Vp8Descriptor, DepacketizeError> {
-        let mut it = payload.iter().copied();
-        let mut next = || it.next().ok_or(DepacketizeError::Malformed);
-        let b0 = next()?;
-        let mut d = Vp8Descriptor {
-            non_reference: b0 & 0x20 != 0,
-            start_of_partition: b0 & 0x10 != 0,
-            partition_id: b0 & 0x07,
-            len: 1,
-            ..Default::default()
-        };
-        if b0 & 0x80 != 0 {
-            let x = next()?;
-            d.len += 1;
-            if x & 0x80 != 0 {
-                let p = next()?;
-                d.len += 1;
-                d.picture_id = Some(if p & 0x80 != 0 {
-                    d.len += 1;
-                    (u16::from(p & 0x7F) << 8) | u16::from(next()?)
-                } else {
-                    u16::from(p)
-                });
-            }
-            if x & 0x40 != 0 {
-                d.tl0_pic_idx = Some(next()?);
-                d.len += 1;
-            }
-            if x & 0x30 != 0 {
-                let t = next()?;
-                d.len += 1;
-                if x & 0x20 != 0 {
-                    d.tid = Some((t >> 6, t & 0x20 != 0));
-                }
-                if x & 0x10 != 0 {
-                    d.key_idx = Some(t & 0x1F);
-                }
-            }
-        }
-        Ok(d)
+        let d = PayloadDescriptor::new_checked(payload).map_err(|_| DepacketizeError::Malformed)?;
+        Ok(Vp8Descriptor {
+            non_reference: d.non_reference(),
+            start_of_partition: d.start_of_partition(),
+            partition_id: d.partition_id(),
+            picture_id: d.picture_id().map(PictureId::value),
+            tl0_pic_idx: d.tl0_pic_idx(),
+            tid: d.tid().zip(d.layer_sync()),
+            key_idx: d.key_idx(),
+            len: d.header_len(),
+        })
     }
 
     /// Whether this payload starts a frame (S set, partition 0).
@@ -115,7 +91,7 @@ impl Packetizer for Vp8Packetizer {
         if self.started && self.offset >= frame.len() {
             self.started = false;
             self.offset = 0;
-            self.picture_id = (self.picture_id + 1) & 0x7FFF;
+            self.picture_id = self.picture_id.wrapping_add(1) & 0x7FFF;
             return Ok(None);
         }
         let room = out.len().checked_sub(DESCRIPTOR_LEN).filter(|&r| r > 0);
@@ -124,8 +100,11 @@ impl Packetizer for Vp8Packetizer {
         })?;
         let n = room.min(frame.len() - self.offset);
         let first = self.offset == 0;
-        let [hi, lo] = self.picture_id.to_be_bytes();
-        let desc = [0x80 | (u8::from(first) << 4), 0x80, 0x80 | hi, lo];
+        let desc = PayloadDescriptorRepr {
+            start_of_partition: first,
+            picture_id: Some(PictureId::Long(self.picture_id & 0x7FFF)),
+            ..Default::default()
+        };
         let src = frame
             .get(self.offset..self.offset + n)
             .ok_or(PacketizeError::BadFrame)?;
@@ -133,7 +112,7 @@ impl Packetizer for Vp8Packetizer {
             .get_mut(..DESCRIPTOR_LEN + n)
             .ok_or(PacketizeError::BadFrame)?;
         let (d, body) = dst.split_at_mut(DESCRIPTOR_LEN);
-        d.copy_from_slice(&desc);
+        desc.emit(d).map_err(|_| PacketizeError::BadFrame)?;
         body.copy_from_slice(src);
         self.started = true;
         self.offset += n;
@@ -156,8 +135,8 @@ impl Depacketizer for Vp8Depacketizer {
         payload: &[u8],
         frame: &mut FrameWriter<'_>,
     ) -> Result<(), DepacketizeError> {
-        let d = Vp8Descriptor::parse(payload)?;
-        let data = payload.get(d.len..).unwrap_or(&[]);
+        let d = PayloadDescriptor::new_checked(payload).map_err(|_| DepacketizeError::Malformed)?;
+        let data = d.payload();
         if data.is_empty() {
             return Err(DepacketizeError::Malformed);
         }
@@ -170,13 +149,15 @@ impl Depacketizer for Vp8Depacketizer {
     }
 
     fn is_frame_start(&self, payload: &[u8]) -> bool {
-        Vp8Descriptor::parse(payload).is_ok_and(|d| d.is_frame_start())
+        PayloadDescriptor::new_checked(payload).is_ok_and(|d| d.is_frame_start())
     }
 
     fn is_keyframe(&self, payload: &[u8]) -> bool {
-        // Keyframe: P bit (bit 0 of the first byte of the VP8 frame header) is 0.
-        Vp8Descriptor::parse(payload)
-            .is_ok_and(|d| d.is_frame_start() && payload.get(d.len).is_some_and(|b| b & 0x01 == 0))
+        // Only the frame-type bit of the frame tag: a receiver waiting for a keyframe does
+        // not need the start code to be in this packet.
+        PayloadDescriptor::new_checked(payload).is_ok_and(|d| {
+            d.is_frame_start() && FrameHeader::new_unchecked(d.payload()).is_keyframe()
+        })
     }
 
     fn reset(&mut self) {

@@ -1,5 +1,5 @@
-//! Zero-copy wire formats: RTP ([`rtp`]), RFC 8285 header extensions ([`ext`]) and RTCP
-//! ([`rtcp`]).
+//! Zero-copy wire formats: RTP ([`rtp`]), RFC 8285 header extensions ([`ext`]), RTCP
+//! ([`rtcp`]) and the codec headers inside RTP payloads ([`payload`]: VP8, H.264, Opus).
 //!
 //! Views (`RtpPacket`, `rtcp::Compound`…) are validated once and then never panic; reprs
 //! (`RtpHeader`, `rtcp::RtcpRepr`…) borrow from the input and `emit` into a caller buffer.
@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod ext;
+pub mod payload;
 pub mod rtcp;
 pub mod rtp;
 

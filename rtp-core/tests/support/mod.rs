@@ -12,7 +12,23 @@ pub fn require(bin: &str) {
         .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
         .unwrap_or(false);
     if !found {
-        panic!("interop peer `{bin}` not found: install it (`cargo xtask test` does) and rerun");
+        panic!("INTEROP PEER MISSING: `{bin}` not found: install it (`cargo xtask test` does) and rerun");
+    }
+}
+
+/// Fail loudly when a GStreamer element is missing (its plugin package is not installed).
+pub fn require_gst_elements(elements: &[&str]) {
+    require("gst-inspect-1.0");
+    for e in elements {
+        let ok = Command::new("gst-inspect-1.0")
+            .arg(e)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            panic!("INTEROP PEER MISSING: GStreamer element `{e}` not found: install its plugins (`cargo xtask test` does) and rerun");
+        }
     }
 }
 

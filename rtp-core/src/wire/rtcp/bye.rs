@@ -1,7 +1,8 @@
 //! Goodbye (RFC 3550 §6.6) and application-defined packets (RFC 3550 §6.7).
 
-use super::{check_len, packet_type, write_header, HEADER_LEN};
-use crate::wire::bytes::{put, put_u32, put_u8, slice, u32_at, u8_at, zero};
+use super::body::{emit_packet, packet_len, Body};
+use super::{packet_type, HEADER_LEN};
+use crate::wire::bytes::{put, put_u32, put_u8, slice, u32_at, u8_at};
 use crate::wire::error::{EmitError, ParseError};
 
 /// A validated BYE packet.
@@ -43,6 +44,17 @@ impl<'a> Bye<'a> {
         let len = usize::from(*self.body.get(n)?);
         self.body.get(n + 1..n + 1 + len)
     }
+
+    /// A repr borrowing `sources` for the SSRCs (collect them first; at most 31).
+    pub fn to_repr<'b>(&self, sources: &'b [u32]) -> ByeRepr<'b>
+    where
+        'a: 'b,
+    {
+        ByeRepr {
+            sources,
+            reason: self.reason(),
+        }
+    }
 }
 
 /// A BYE packet to write.
@@ -54,21 +66,23 @@ pub struct ByeRepr<'a> {
     pub reason: Option<&'a [u8]>,
 }
 
-impl ByeRepr<'_> {
-    /// Bytes on the wire.
-    pub fn buffer_len(&self) -> usize {
-        let reason = self.reason.map_or(0, |r| (1 + r.len()).next_multiple_of(4));
-        HEADER_LEN + 4 * self.sources.len() + reason
+impl Body for ByeRepr<'_> {
+    fn count(&self) -> u8 {
+        self.sources.len().min(usize::from(u8::MAX)) as u8
     }
-
-    /// Write at the start of `out`.
-    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        if self.sources.len() > 31 || self.reason.is_some_and(|r| r.len() > 255) {
+    fn packet_type(&self) -> u8 {
+        packet_type::BYE
+    }
+    fn body_len(&self) -> usize {
+        4 * self.sources.len() + self.reason.map_or(0, |r| 1 + r.len())
+    }
+    fn check(&self) -> Result<(), EmitError> {
+        if self.reason.is_some_and(|r| r.len() > 255) {
             return Err(EmitError::ValueOutOfRange);
         }
-        let len = self.buffer_len();
-        check_len(out, len)?;
-        write_header(out, self.sources.len() as u8, packet_type::BYE, len);
+        Ok(())
+    }
+    fn write_body(&self, out: &mut [u8]) {
         let mut pos = HEADER_LEN;
         for &s in self.sources {
             put_u32(out, pos, s);
@@ -77,9 +91,19 @@ impl ByeRepr<'_> {
         if let Some(r) = self.reason {
             put_u8(out, pos, r.len() as u8);
             put(out, pos + 1, r);
-            zero(out, pos + 1 + r.len(), len);
         }
-        Ok(len)
+    }
+}
+
+impl ByeRepr<'_> {
+    /// Bytes on the wire.
+    pub fn buffer_len(&self) -> usize {
+        packet_len(self, &[], &[])
+    }
+
+    /// Write at the start of `out`.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+        emit_packet(self, &[], &[], out)
     }
 }
 
@@ -122,6 +146,15 @@ impl<'a> App<'a> {
     pub fn data(&self) -> &'a [u8] {
         slice(self.body, 8, self.body.len())
     }
+    /// The repr that writes this packet again.
+    pub fn to_repr(&self) -> AppRepr<'a> {
+        AppRepr {
+            subtype: self.subtype,
+            ssrc: self.ssrc(),
+            name: self.name(),
+            data: self.data(),
+        }
+    }
 }
 
 /// An APP packet to write.
@@ -133,27 +166,38 @@ pub struct AppRepr<'a> {
     pub ssrc: u32,
     /// 4 ASCII characters.
     pub name: [u8; 4],
-    /// Data, a multiple of 4 bytes.
+    /// Data, a multiple of 4 bytes (unless padding follows).
     pub data: &'a [u8],
+}
+
+impl Body for AppRepr<'_> {
+    fn count(&self) -> u8 {
+        self.subtype
+    }
+    fn packet_type(&self) -> u8 {
+        packet_type::APP
+    }
+    fn body_len(&self) -> usize {
+        8 + self.data.len()
+    }
+    fn open_ended(&self) -> bool {
+        true
+    }
+    fn write_body(&self, out: &mut [u8]) {
+        put_u32(out, 4, self.ssrc);
+        put(out, 8, &self.name);
+        put(out, 12, self.data);
+    }
 }
 
 impl AppRepr<'_> {
     /// Bytes on the wire.
     pub fn buffer_len(&self) -> usize {
-        HEADER_LEN + 8 + self.data.len()
+        packet_len(self, &[], &[])
     }
     /// Write at the start of `out`.
     pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        if self.subtype > 31 || self.data.len() % 4 != 0 {
-            return Err(EmitError::ValueOutOfRange);
-        }
-        let len = self.buffer_len();
-        check_len(out, len)?;
-        write_header(out, self.subtype, packet_type::APP, len);
-        put_u32(out, 4, self.ssrc);
-        put(out, 8, &self.name);
-        put(out, 12, self.data);
-        Ok(len)
+        emit_packet(self, &[], &[], out)
     }
 }
 

@@ -1,9 +1,12 @@
 //! Feedback messages (RFC 4585 §6): generic NACK, PLI, FIR (RFC 5104 §4.3.1) and REMB
 //! (draft-alvestrand-rmcat-remb).
 
+use super::body::{emit_packet, packet_len, Body};
 use super::twcc::TransportCc;
-use super::{check_len, packet_type, write_header, RtcpPacket, HEADER_LEN};
-use crate::wire::bytes::{put, put_u16, put_u32, put_u8, slice, u16_at, u24_at, u32_at, u8_at};
+use super::{packet_type, RtcpPacket, HEADER_LEN};
+use crate::wire::bytes::{
+    put, put_u16, put_u24, put_u32, put_u8, slice, u16_at, u24_at, u32_at, u8_at,
+};
 use crate::wire::error::{EmitError, ParseError};
 
 /// Feedback message types (FMT) for RTPFB and PSFB.
@@ -83,6 +86,63 @@ impl<'a> Feedback<'a> {
     /// The feedback control information.
     pub fn fci(&self) -> &'a [u8] {
         slice(self.body, COMMON_LEN, self.body.len())
+    }
+    /// The repr that writes this message again.
+    pub fn to_repr(&self) -> FeedbackRepr<'a> {
+        FeedbackRepr {
+            packet_type: self.packet_type,
+            fmt: self.fmt,
+            sender_ssrc: self.sender_ssrc(),
+            media_ssrc: self.media_ssrc(),
+            fci: self.fci(),
+        }
+    }
+}
+
+/// Any transport-layer or payload-specific feedback message, with its FCI raw (TMMBR,
+/// SLI, RPSI, LNTF, or a type this crate decodes, written by hand).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FeedbackRepr<'a> {
+    /// RTPFB (205) or PSFB (206).
+    pub packet_type: u8,
+    /// The FMT field, 0–31.
+    pub fmt: u8,
+    /// SSRC of the packet sender.
+    pub sender_ssrc: u32,
+    /// SSRC of the media source.
+    pub media_ssrc: u32,
+    /// The feedback control information; a multiple of 4 bytes unless padding follows.
+    pub fci: &'a [u8],
+}
+
+impl Body for FeedbackRepr<'_> {
+    fn count(&self) -> u8 {
+        self.fmt
+    }
+    fn packet_type(&self) -> u8 {
+        self.packet_type
+    }
+    fn body_len(&self) -> usize {
+        COMMON_LEN + self.fci.len()
+    }
+    fn open_ended(&self) -> bool {
+        true
+    }
+    fn write_body(&self, out: &mut [u8]) {
+        put_u32(out, 4, self.sender_ssrc);
+        put_u32(out, 8, self.media_ssrc);
+        put(out, 12, self.fci);
+    }
+}
+
+impl FeedbackRepr<'_> {
+    /// Bytes on the wire.
+    pub fn buffer_len(&self) -> usize {
+        packet_len(self, &[], &[])
+    }
+    /// Write at the start of `out`.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+        emit_packet(self, &[], &[], out)
     }
 }
 
@@ -165,6 +225,14 @@ impl<'a> Nack<'a> {
     pub fn lost(&self) -> impl Iterator<Item = u16> + 'a {
         self.entries().flat_map(NackEntry::lost)
     }
+    /// A repr borrowing `entries` (collect [`entries`](Self::entries) first).
+    pub fn to_repr<'b>(&self, entries: &'b [NackEntry]) -> NackRepr<'b> {
+        NackRepr {
+            sender_ssrc: self.sender_ssrc(),
+            media_ssrc: self.media_ssrc(),
+            entries,
+        }
+    }
 }
 
 /// A generic NACK to write.
@@ -178,23 +246,37 @@ pub struct NackRepr<'a> {
     pub entries: &'a [NackEntry],
 }
 
-impl NackRepr<'_> {
-    /// Bytes on the wire.
-    pub fn buffer_len(&self) -> usize {
-        HEADER_LEN + COMMON_LEN + 4 * self.entries.len()
+impl Body for NackRepr<'_> {
+    fn count(&self) -> u8 {
+        fmt::NACK
     }
-    /// Write at the start of `out`.
-    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        let len = self.buffer_len();
-        check_len(out, len)?;
-        write_header(out, fmt::NACK, packet_type::RTPFB, len);
+    fn packet_type(&self) -> u8 {
+        packet_type::RTPFB
+    }
+    fn body_len(&self) -> usize {
+        COMMON_LEN + 4 * self.entries.len()
+    }
+    fn open_ended(&self) -> bool {
+        true
+    }
+    fn write_body(&self, out: &mut [u8]) {
         put_u32(out, 4, self.sender_ssrc);
         put_u32(out, 8, self.media_ssrc);
         for (i, e) in self.entries.iter().enumerate() {
             put_u16(out, 12 + 4 * i, e.pid);
             put_u16(out, 14 + 4 * i, e.blp);
         }
-        Ok(len)
+    }
+}
+
+impl NackRepr<'_> {
+    /// Bytes on the wire.
+    pub fn buffer_len(&self) -> usize {
+        packet_len(self, &[], &[])
+    }
+    /// Write at the start of `out`.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+        emit_packet(self, &[], &[], out)
     }
 }
 
@@ -210,19 +292,30 @@ pub struct Pli {
 /// A PLI to write.
 pub type PliRepr = Pli;
 
+impl Body for Pli {
+    fn count(&self) -> u8 {
+        fmt::PLI
+    }
+    fn packet_type(&self) -> u8 {
+        packet_type::PSFB
+    }
+    fn body_len(&self) -> usize {
+        COMMON_LEN
+    }
+    fn write_body(&self, out: &mut [u8]) {
+        put_u32(out, 4, self.sender_ssrc);
+        put_u32(out, 8, self.media_ssrc);
+    }
+}
+
 impl Pli {
     /// Bytes on the wire.
     pub fn buffer_len(&self) -> usize {
-        HEADER_LEN + COMMON_LEN
+        packet_len(self, &[], &[])
     }
     /// Write at the start of `out`.
     pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        let len = self.buffer_len();
-        check_len(out, len)?;
-        write_header(out, fmt::PLI, packet_type::PSFB, len);
-        put_u32(out, 4, self.sender_ssrc);
-        put_u32(out, 8, self.media_ssrc);
-        Ok(len)
+        emit_packet(self, &[], &[], out)
     }
 }
 
@@ -250,12 +343,26 @@ impl<'a> Fir<'a> {
     pub fn sender_ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
+    /// SSRC of the media source: unused, 0 (RFC 5104 §4.3.1.2), though some senders set it.
+    pub fn media_ssrc(&self) -> u32 {
+        u32_at(self.body, 4)
+    }
     /// The entries.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = FirEntry> + 'a {
         let body = self.body;
         (0..(body.len() - COMMON_LEN) / 8).map(move |i| FirEntry {
             ssrc: u32_at(body, COMMON_LEN + 8 * i),
             seq: u8_at(body, COMMON_LEN + 8 * i + 4),
+        })
+    }
+    /// A repr borrowing `entries` (collect [`entries`](Self::entries) first); `None` when
+    /// the media SSRC or a reserved field is not zero, which [`FirRepr`] always writes.
+    pub fn to_repr<'b>(&self, entries: &'b [FirEntry]) -> Option<FirRepr<'b>> {
+        let reserved_zero =
+            (0..self.entries().len()).all(|i| u24_at(self.body, COMMON_LEN + 8 * i + 5) == 0);
+        (self.media_ssrc() == 0 && reserved_zero).then_some(FirRepr {
+            sender_ssrc: self.sender_ssrc(),
+            entries,
         })
     }
 }
@@ -269,16 +376,20 @@ pub struct FirRepr<'a> {
     pub entries: &'a [FirEntry],
 }
 
-impl FirRepr<'_> {
-    /// Bytes on the wire.
-    pub fn buffer_len(&self) -> usize {
-        HEADER_LEN + COMMON_LEN + 8 * self.entries.len()
+impl Body for FirRepr<'_> {
+    fn count(&self) -> u8 {
+        fmt::FIR
     }
-    /// Write at the start of `out`.
-    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        let len = self.buffer_len();
-        check_len(out, len)?;
-        write_header(out, fmt::FIR, packet_type::PSFB, len);
+    fn packet_type(&self) -> u8 {
+        packet_type::PSFB
+    }
+    fn body_len(&self) -> usize {
+        COMMON_LEN + 8 * self.entries.len()
+    }
+    fn open_ended(&self) -> bool {
+        true
+    }
+    fn write_body(&self, out: &mut [u8]) {
         put_u32(out, 4, self.sender_ssrc);
         put_u32(out, 8, 0); // media source SSRC unused (RFC 5104 §4.3.1.2)
         for (i, e) in self.entries.iter().enumerate() {
@@ -286,7 +397,17 @@ impl FirRepr<'_> {
             put_u32(out, at, e.ssrc);
             put(out, at + 4, &[e.seq, 0, 0, 0]);
         }
-        Ok(len)
+    }
+}
+
+impl FirRepr<'_> {
+    /// Bytes on the wire.
+    pub fn buffer_len(&self) -> usize {
+        packet_len(self, &[], &[])
+    }
+    /// Write at the start of `out`.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+        emit_packet(self, &[], &[], out)
     }
 }
 
@@ -312,6 +433,10 @@ impl<'a> Remb<'a> {
     pub fn sender_ssrc(&self) -> u32 {
         u32_at(self.body, 0)
     }
+    /// SSRC of the media source: unused, 0.
+    pub fn media_ssrc(&self) -> u32 {
+        u32_at(self.body, 4)
+    }
     /// The estimated maximum bitrate, in bits per second (saturating).
     pub fn bitrate(&self) -> u64 {
         let v = u24_at(self.body, COMMON_LEN + 5);
@@ -328,6 +453,26 @@ impl<'a> Remb<'a> {
         let n = usize::from(u8_at(body, COMMON_LEN + 4));
         (0..n).map(move |i| u32_at(body, COMMON_LEN + 8 + 4 * i))
     }
+    /// A repr borrowing `ssrcs` (collect [`ssrcs`](Self::ssrcs) first); `None` when the
+    /// media SSRC is not 0 or the exponent/mantissa are not the ones [`RembRepr`] would
+    /// choose for this bitrate (so re-emitting would change the bytes).
+    pub fn to_repr<'b>(&self, ssrcs: &'b [u32]) -> Option<RembRepr<'b>> {
+        let wire = u24_at(self.body, COMMON_LEN + 5);
+        let bitrate = self.bitrate();
+        (self.media_ssrc() == 0 && remb_encode(bitrate) == wire).then_some(RembRepr {
+            sender_ssrc: self.sender_ssrc(),
+            bitrate,
+            ssrcs,
+        })
+    }
+}
+
+/// The 6-bit exponent and 18-bit mantissa for `bitrate`: the smallest exponent whose
+/// mantissa fits (as libwebrtc writes them), low bits rounded down.
+fn remb_encode(bitrate: u64) -> u32 {
+    let exp = (64 - bitrate.leading_zeros()).saturating_sub(18); // at most 46
+    let mantissa = (bitrate >> exp) as u32 & 0x3_FFFF;
+    (exp << 18) | mantissa
 }
 
 /// A REMB message to write.
@@ -341,31 +486,42 @@ pub struct RembRepr<'a> {
     pub ssrcs: &'a [u32],
 }
 
-impl RembRepr<'_> {
-    /// Bytes on the wire.
-    pub fn buffer_len(&self) -> usize {
-        HEADER_LEN + COMMON_LEN + 8 + 4 * self.ssrcs.len()
+impl Body for RembRepr<'_> {
+    fn count(&self) -> u8 {
+        fmt::AFB
     }
-    /// Write at the start of `out`.
-    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+    fn packet_type(&self) -> u8 {
+        packet_type::PSFB
+    }
+    fn body_len(&self) -> usize {
+        COMMON_LEN + 8 + 4 * self.ssrcs.len()
+    }
+    fn check(&self) -> Result<(), EmitError> {
         if self.ssrcs.len() > 255 {
             return Err(EmitError::ValueOutOfRange);
         }
-        let len = self.buffer_len();
-        check_len(out, len)?;
-        let exp = (64 - self.bitrate.leading_zeros()).saturating_sub(18);
-        let mantissa = (self.bitrate >> exp) as u32;
-        write_header(out, fmt::AFB, packet_type::PSFB, len);
+        Ok(())
+    }
+    fn write_body(&self, out: &mut [u8]) {
         put_u32(out, 4, self.sender_ssrc);
         put_u32(out, 8, 0);
         put(out, 12, b"REMB");
         put_u8(out, 16, self.ssrcs.len() as u8);
-        let v = (exp << 18) | (mantissa & 0x3_FFFF);
-        put(out, 17, &v.to_be_bytes()[1..]);
+        put_u24(out, 17, remb_encode(self.bitrate));
         for (i, &s) in self.ssrcs.iter().enumerate() {
             put_u32(out, 20 + 4 * i, s);
         }
-        Ok(len)
+    }
+}
+
+impl RembRepr<'_> {
+    /// Bytes on the wire.
+    pub fn buffer_len(&self) -> usize {
+        packet_len(self, &[], &[])
+    }
+    /// Write at the start of `out`.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+        emit_packet(self, &[], &[], out)
     }
 }
 

@@ -2,28 +2,37 @@
 //! congestion control), in compound or reduced-size (RFC 5506) packets.
 //!
 //! [`Compound`] walks the packets of a datagram and yields a typed [`RtcpPacket`] view for
-//! each; every view is validated when it is made, so its accessors never fail. To write,
-//! build [`RtcpRepr`]s and [`emit_compound`] them into one buffer.
+//! each; every view is validated when it is made, so its accessors never fail.
+//! [`Compound::entries`] also gives each packet's offset, length and padding, and
+//! [`Entry::with_repr`] turns any packet back into a [`PacketRepr`] that emits the same
+//! bytes (to rewrite SSRCs in forwarded feedback, say). To write, build [`RtcpRepr`]s and
+//! [`emit_compound`] them into one buffer.
 
+mod body;
 mod bye;
+mod compound;
 mod feedback;
 mod report;
 mod sdes;
 mod twcc;
 
+pub use body::RawRepr;
+pub use compound::{emit_compound, emit_packets, Compound, Entries, Entry, PacketRepr};
+
 pub use bye::{App, AppRepr, Bye, ByeRepr};
 pub use feedback::fmt as feedback_fmt;
 pub use feedback::{
-    nack_entries, Feedback, Fir, FirEntry, FirRepr, Nack, NackEntry, NackRepr, Pli, PliRepr, Remb,
-    RembRepr,
+    nack_entries, Feedback, FeedbackRepr, Fir, FirEntry, FirRepr, Nack, NackEntry, NackRepr, Pli,
+    PliRepr, Remb, RembRepr,
 };
 pub use report::{ReceiverReport, ReceiverReportRepr, ReportBlock, SenderReport, SenderReportRepr};
 pub use sdes::item as sdes_item;
 pub use sdes::{Sdes, SdesChunk, SdesChunkRepr, SdesItem, SdesItemRepr, SdesRepr};
-pub use twcc::{TransportCc, TransportCcRepr, TwccPacket, TwccStatus};
+pub use twcc::{TransportCc, TransportCcRepr, TwccIter, TwccPacket, TwccPackets, TwccStatus};
 
-use super::bytes::{put_u16, put_u8, slice, u16_at, u8_at};
-use super::error::{need, room, EmitError, ParseError};
+use super::bytes::{slice, u16_at, u8_at};
+use super::error::{need, EmitError, ParseError};
+use body::{emit_packet, packet_len, Body};
 
 /// RTCP packet types (RFC 3550 §12.1, RFC 4585 §6.1, RFC 3611).
 pub mod packet_type {
@@ -80,21 +89,6 @@ impl Header {
     }
 }
 
-/// Write a common header for a packet of `len` bytes (a multiple of 4, checked by callers).
-pub(crate) fn write_header(out: &mut [u8], count: u8, packet_type: u8, len: usize) {
-    put_u8(out, 0, 0x80 | (count & 0x1F));
-    put_u8(out, 1, packet_type);
-    put_u16(out, 2, (len / 4 - 1) as u16);
-}
-
-/// Check a repr's length fits the 16-bit length field and the buffer.
-pub(crate) fn check_len(out: &[u8], len: usize) -> Result<(), EmitError> {
-    if len / 4 > usize::from(u16::MAX) + 1 || len % 4 != 0 {
-        return Err(EmitError::ValueOutOfRange);
-    }
-    room(out, len)
-}
-
 /// One RTCP packet of a compound datagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -136,17 +130,25 @@ impl<'a> RtcpPacket<'a> {
     /// Parse one packet whose common header is at the start of `data`; returns it and its
     /// length on the wire (padding included).
     pub fn parse(data: &'a [u8]) -> Result<(RtcpPacket<'a>, usize), ParseError> {
+        let (p, h, _) = Self::parse_framed(data)?;
+        Ok((p, h.len))
+    }
+
+    /// Parse one packet; also return its header and the length of its padding.
+    pub(crate) fn parse_framed(
+        data: &'a [u8],
+    ) -> Result<(RtcpPacket<'a>, Header, usize), ParseError> {
         let h = Header::parse(data)?;
-        let mut end = h.len;
+        let mut pad = 0;
         if h.padding {
-            let count = u8_at(data, end - 1);
-            if count == 0 || usize::from(count) > end - HEADER_LEN {
+            let count = u8_at(data, h.len - 1);
+            if count == 0 || usize::from(count) > h.len - HEADER_LEN {
                 return Err(ParseError::BadPadding { count });
             }
-            end -= usize::from(count);
+            pad = usize::from(count);
         }
-        let body = slice(data, HEADER_LEN, end);
-        Ok((Self::parse_body(h.packet_type, h.count, body)?, h.len))
+        let body = slice(data, HEADER_LEN, h.len - pad);
+        Ok((Self::parse_body(h.packet_type, h.count, body)?, h, pad))
     }
 
     fn parse_body(pt: u8, count: u8, body: &'a [u8]) -> Result<RtcpPacket<'a>, ParseError> {
@@ -183,79 +185,6 @@ impl<'a> RtcpPacket<'a> {
     }
 }
 
-/// Iterator over the packets of an RTCP datagram. After the first error it yields nothing
-/// more.
-///
-/// It accepts reduced-size RTCP (RFC 5506): any packet type may come first. Use
-/// [`Compound::validate_strict`] for RFC 3550 compound rules.
-#[derive(Clone, Debug)]
-pub struct Compound<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Compound<'a> {
-    /// Walk the packets of `data`.
-    pub const fn new(data: &'a [u8]) -> Self {
-        Compound { data, pos: 0 }
-    }
-
-    /// Check every packet parses (reduced-size accepted); returns how many there are.
-    pub fn validate(data: &'a [u8]) -> Result<usize, ParseError> {
-        if data.is_empty() {
-            return Err(ParseError::Truncated {
-                needed: HEADER_LEN,
-                got: 0,
-            });
-        }
-        let mut n = 0;
-        for p in Compound::new(data) {
-            p?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    /// Check RFC 3550 compound rules too (A.2): the first packet is SR or RR, and only the
-    /// last packet is padded.
-    pub fn validate_strict(data: &'a [u8]) -> Result<usize, ParseError> {
-        Self::validate(data)?;
-        let first = Header::parse(data)?;
-        if first.packet_type != packet_type::SR && first.packet_type != packet_type::RR {
-            return Err(ParseError::BadCompound);
-        }
-        let mut pos = 0;
-        let mut n = 0;
-        while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
-            let h = Header::parse(rest)?;
-            pos += h.len;
-            n += 1;
-            if h.padding && pos != data.len() {
-                return Err(ParseError::BadCompound);
-            }
-        }
-        Ok(n)
-    }
-}
-
-impl<'a> Iterator for Compound<'a> {
-    type Item = Result<RtcpPacket<'a>, ParseError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.data.get(self.pos..).filter(|r| !r.is_empty())?;
-        match RtcpPacket::parse(rest) {
-            Ok((p, len)) => {
-                self.pos += len;
-                Some(Ok(p))
-            }
-            Err(e) => {
-                self.pos = self.data.len();
-                Some(Err(e))
-            }
-        }
-    }
-}
-
 /// An RTCP packet to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -280,52 +209,68 @@ pub enum RtcpRepr<'a> {
     Remb(RembRepr<'a>),
     /// Transport-wide congestion control feedback.
     TransportCc(TransportCcRepr<'a>),
+    /// Any other feedback message, FCI raw.
+    Feedback(FeedbackRepr<'a>),
+    /// Any packet from its raw parts (XR, unknown types, or bytes a typed repr cannot
+    /// reproduce).
+    Raw(RawRepr<'a>),
+}
+
+/// Call `$f` on the repr inside any variant.
+macro_rules! each {
+    ($r:expr, $x:ident => $f:expr) => {
+        match $r {
+            RtcpRepr::SenderReport($x) => $f,
+            RtcpRepr::ReceiverReport($x) => $f,
+            RtcpRepr::Sdes($x) => $f,
+            RtcpRepr::Bye($x) => $f,
+            RtcpRepr::App($x) => $f,
+            RtcpRepr::Nack($x) => $f,
+            RtcpRepr::Pli($x) => $f,
+            RtcpRepr::Fir($x) => $f,
+            RtcpRepr::Remb($x) => $f,
+            RtcpRepr::TransportCc($x) => $f,
+            RtcpRepr::Feedback($x) => $f,
+            RtcpRepr::Raw($x) => $f,
+        }
+    };
+}
+
+impl Body for RtcpRepr<'_> {
+    fn count(&self) -> u8 {
+        each!(self, r => r.count())
+    }
+    fn packet_type(&self) -> u8 {
+        each!(self, r => r.packet_type())
+    }
+    fn body_len(&self) -> usize {
+        each!(self, r => r.body_len())
+    }
+    fn check(&self) -> Result<(), EmitError> {
+        each!(self, r => r.check())
+    }
+    fn open_ended(&self) -> bool {
+        each!(self, r => r.open_ended())
+    }
+    fn write_body(&self, out: &mut [u8]) {
+        each!(self, r => r.write_body(out))
+    }
 }
 
 impl RtcpRepr<'_> {
     /// Bytes the packet takes on the wire.
     pub fn buffer_len(&self) -> usize {
-        match self {
-            RtcpRepr::SenderReport(r) => r.buffer_len(),
-            RtcpRepr::ReceiverReport(r) => r.buffer_len(),
-            RtcpRepr::Sdes(r) => r.buffer_len(),
-            RtcpRepr::Bye(r) => r.buffer_len(),
-            RtcpRepr::App(r) => r.buffer_len(),
-            RtcpRepr::Nack(r) => r.buffer_len(),
-            RtcpRepr::Pli(r) => r.buffer_len(),
-            RtcpRepr::Fir(r) => r.buffer_len(),
-            RtcpRepr::Remb(r) => r.buffer_len(),
-            RtcpRepr::TransportCc(r) => r.buffer_len(),
-        }
+        packet_len(self, &[], &[])
     }
 
     /// Write the packet at the start of `out`; returns its length. `out` is untouched on
     /// error.
     pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        match self {
-            RtcpRepr::SenderReport(r) => r.emit(out),
-            RtcpRepr::ReceiverReport(r) => r.emit(out),
-            RtcpRepr::Sdes(r) => r.emit(out),
-            RtcpRepr::Bye(r) => r.emit(out),
-            RtcpRepr::App(r) => r.emit(out),
-            RtcpRepr::Nack(r) => r.emit(out),
-            RtcpRepr::Pli(r) => r.emit(out),
-            RtcpRepr::Fir(r) => r.emit(out),
-            RtcpRepr::Remb(r) => r.emit(out),
-            RtcpRepr::TransportCc(r) => r.emit(out),
-        }
+        emit_packet(self, &[], &[], out)
     }
-}
 
-/// Write `packets` back to back into `out` as one compound (or reduced-size) datagram;
-/// returns its length. `out` is untouched when it is too small.
-pub fn emit_compound(packets: &[RtcpRepr<'_>], out: &mut [u8]) -> Result<usize, EmitError> {
-    let total: usize = packets.iter().map(RtcpRepr::buffer_len).sum();
-    room(out, total)?;
-    let mut pos = 0;
-    for p in packets {
-        let rest = out.get_mut(pos..).unwrap_or(&mut []);
-        pos += p.emit(rest)?;
+    /// The packet type this repr writes.
+    pub fn packet_type(&self) -> u8 {
+        Body::packet_type(self)
     }
-    Ok(pos)
 }

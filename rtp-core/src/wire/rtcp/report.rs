@@ -1,6 +1,7 @@
 //! Sender and receiver reports and their report blocks (RFC 3550 §6.4).
 
-use super::{check_len, packet_type, write_header, HEADER_LEN};
+use super::body::{emit_packet, packet_len, Body};
+use super::{packet_type, HEADER_LEN};
 use crate::wire::bytes::{
     put, put_u24, put_u32, put_u64, put_u8, slice, u24_at, u32_at, u64_at, u8_at,
 };
@@ -118,13 +119,15 @@ impl<'a> SenderReport<'a> {
     }
     /// The profile-specific extension after the blocks.
     pub fn extension(&self) -> &'a [u8] {
-        slice(
-            self.body,
-            SR_INFO_LEN + usize::from(self.count) * REPORT_BLOCK_LEN,
-            self.body.len(),
-        )
+        slice(self.body, self.typed_len(), self.body.len())
     }
-    /// A repr borrowing `blocks` for the report blocks (collect them first).
+    /// Bytes of the body a [`SenderReportRepr`] describes (the extension follows).
+    fn typed_len(&self) -> usize {
+        SR_INFO_LEN + usize::from(self.count) * REPORT_BLOCK_LEN
+    }
+    /// A repr borrowing `blocks` for the report blocks (collect them first; at most 31).
+    /// The profile-specific [`extension`](Self::extension) is not part of it:
+    /// [`Entry::with_repr`](super::Entry::with_repr) keeps it.
     pub fn to_repr<'b>(&self, blocks: &'b [ReportBlock]) -> SenderReportRepr<'b> {
         SenderReportRepr {
             ssrc: self.ssrc(),
@@ -160,11 +163,20 @@ impl<'a> ReceiverReport<'a> {
     }
     /// The profile-specific extension after the blocks.
     pub fn extension(&self) -> &'a [u8] {
-        slice(
-            self.body,
-            RR_INFO_LEN + usize::from(self.count) * REPORT_BLOCK_LEN,
-            self.body.len(),
-        )
+        slice(self.body, self.typed_len(), self.body.len())
+    }
+    /// Bytes of the body a [`ReceiverReportRepr`] describes (the extension follows).
+    fn typed_len(&self) -> usize {
+        RR_INFO_LEN + usize::from(self.count) * REPORT_BLOCK_LEN
+    }
+    /// A repr borrowing `blocks` for the report blocks (collect them first; at most 31).
+    /// The profile-specific [`extension`](Self::extension) is not part of it:
+    /// [`Entry::with_repr`](super::Entry::with_repr) keeps it.
+    pub fn to_repr<'b>(&self, blocks: &'b [ReportBlock]) -> ReceiverReportRepr<'b> {
+        ReceiverReportRepr {
+            ssrc: self.ssrc(),
+            reports: blocks,
+        }
     }
 }
 
@@ -185,26 +197,34 @@ pub struct SenderReportRepr<'a> {
     pub reports: &'a [ReportBlock],
 }
 
-impl SenderReportRepr<'_> {
-    /// Bytes on the wire.
-    pub fn buffer_len(&self) -> usize {
-        HEADER_LEN + SR_INFO_LEN + self.reports.len() * REPORT_BLOCK_LEN
+impl Body for SenderReportRepr<'_> {
+    fn count(&self) -> u8 {
+        self.reports.len().min(usize::from(u8::MAX)) as u8
     }
-    /// Write at the start of `out`.
-    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        let len = self.buffer_len();
-        if self.reports.len() > 31 {
-            return Err(EmitError::ValueOutOfRange);
-        }
-        check_len(out, len)?;
-        write_header(out, self.reports.len() as u8, packet_type::SR, len);
+    fn packet_type(&self) -> u8 {
+        packet_type::SR
+    }
+    fn body_len(&self) -> usize {
+        SR_INFO_LEN + self.reports.len() * REPORT_BLOCK_LEN
+    }
+    fn write_body(&self, out: &mut [u8]) {
         put_u32(out, 4, self.ssrc);
         put_u64(out, 8, self.ntp_time);
         put_u32(out, 16, self.rtp_time);
         put_u32(out, 20, self.packet_count);
         put_u32(out, 24, self.octet_count);
         write_blocks(out, 28, self.reports);
-        Ok(len)
+    }
+}
+
+impl SenderReportRepr<'_> {
+    /// Bytes on the wire.
+    pub fn buffer_len(&self) -> usize {
+        packet_len(self, &[], &[])
+    }
+    /// Write at the start of `out`.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+        emit_packet(self, &[], &[], out)
     }
 }
 
@@ -217,22 +237,30 @@ pub struct ReceiverReportRepr<'a> {
     pub reports: &'a [ReportBlock],
 }
 
+impl Body for ReceiverReportRepr<'_> {
+    fn count(&self) -> u8 {
+        self.reports.len().min(usize::from(u8::MAX)) as u8
+    }
+    fn packet_type(&self) -> u8 {
+        packet_type::RR
+    }
+    fn body_len(&self) -> usize {
+        RR_INFO_LEN + self.reports.len() * REPORT_BLOCK_LEN
+    }
+    fn write_body(&self, out: &mut [u8]) {
+        put_u32(out, 4, self.ssrc);
+        write_blocks(out, 8, self.reports);
+    }
+}
+
 impl ReceiverReportRepr<'_> {
     /// Bytes on the wire.
     pub fn buffer_len(&self) -> usize {
-        HEADER_LEN + RR_INFO_LEN + self.reports.len() * REPORT_BLOCK_LEN
+        packet_len(self, &[], &[])
     }
     /// Write at the start of `out`.
     pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        let len = self.buffer_len();
-        if self.reports.len() > 31 {
-            return Err(EmitError::ValueOutOfRange);
-        }
-        check_len(out, len)?;
-        write_header(out, self.reports.len() as u8, packet_type::RR, len);
-        put_u32(out, 4, self.ssrc);
-        write_blocks(out, 8, self.reports);
-        Ok(len)
+        emit_packet(self, &[], &[], out)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Source description (RFC 3550 §6.5).
 
-use super::{check_len, packet_type, write_header, HEADER_LEN};
+use super::body::{emit_packet, packet_len, Body};
+use super::{packet_type, HEADER_LEN};
 use crate::wire::bytes::{put, put_u32, put_u8, slice, u32_at, u8_at, zero};
 use crate::wire::error::{EmitError, ParseError};
 
@@ -95,6 +96,54 @@ impl<'a> Sdes<'a> {
             Some(c)
         })
     }
+
+    /// Whether [`SdesRepr`] re-emits these chunks byte for byte: every chunk ends with
+    /// zero octets up to a 32-bit boundary inside the packet, as RFC 3550 §6.5 asks.
+    fn canonical(&self) -> bool {
+        self.chunks().all(|c| {
+            let items: usize = c.items().map(|i| 2 + i.value.len()).sum();
+            let end = 4 + items;
+            c.data.len() == (end + 1).next_multiple_of(4)
+                && slice(c.data, end, c.data.len()).iter().all(|&b| b == 0)
+        })
+    }
+
+    /// A repr whose chunks and items live in `chunks` and `items`; `None` when they are
+    /// too small or when the chunks' end-of-list padding is not the zeros
+    /// [`SdesRepr::emit`] writes. Declare `chunks` in the scope that uses the repr (31
+    /// entries always suffice); `items` can be reused across packets.
+    pub fn to_repr<'s>(
+        &self,
+        chunks: &'s mut [SdesChunkRepr<'s>],
+        items: &'s mut [SdesItem<'a>],
+    ) -> Option<SdesRepr<'s>> {
+        if !self.canonical() {
+            return None;
+        }
+        let mut n = 0;
+        for c in self.chunks() {
+            for i in c.items() {
+                *items.get_mut(n)? = i;
+                n += 1;
+            }
+        }
+        let items: &'s [SdesItem<'a>] = items;
+        let mut at = 0;
+        let mut k = 0;
+        for c in self.chunks() {
+            let count = c.items().count();
+            *chunks.get_mut(k)? = SdesChunkRepr {
+                ssrc: c.ssrc(),
+                items: items.get(at..at + count)?,
+            };
+            at += count;
+            k += 1;
+        }
+        let chunks: &'s [SdesChunkRepr<'s>] = chunks;
+        Some(SdesRepr {
+            chunks: chunks.get(..k)?,
+        })
+    }
 }
 
 /// One SDES chunk: an SSRC and its items.
@@ -145,6 +194,14 @@ pub struct SdesItem<'a> {
 /// An SDES item to write.
 pub type SdesItemRepr<'a> = SdesItem<'a>;
 
+impl SdesItem<'_> {
+    /// A placeholder (type 0, empty) to initialise storage arrays with.
+    pub const EMPTY: SdesItem<'static> = SdesItem {
+        kind: item::END,
+        value: &[],
+    };
+}
+
 /// A chunk to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SdesChunkRepr<'a> {
@@ -155,6 +212,12 @@ pub struct SdesChunkRepr<'a> {
 }
 
 impl SdesChunkRepr<'_> {
+    /// A placeholder (SSRC 0, no items) to initialise storage arrays with.
+    pub const EMPTY: SdesChunkRepr<'static> = SdesChunkRepr {
+        ssrc: 0,
+        items: &[],
+    };
+
     fn len(&self) -> usize {
         let items: usize = self.items.iter().map(|i| 2 + i.value.len()).sum();
         (4 + items + 1).next_multiple_of(4)
@@ -168,21 +231,24 @@ pub struct SdesRepr<'a> {
     pub chunks: &'a [SdesChunkRepr<'a>],
 }
 
-impl SdesRepr<'_> {
-    /// Bytes on the wire.
-    pub fn buffer_len(&self) -> usize {
-        HEADER_LEN + self.chunks.iter().map(SdesChunkRepr::len).sum::<usize>()
+impl Body for SdesRepr<'_> {
+    fn count(&self) -> u8 {
+        self.chunks.len().min(usize::from(u8::MAX)) as u8
     }
-
-    /// Write at the start of `out`.
-    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+    fn packet_type(&self) -> u8 {
+        packet_type::SDES
+    }
+    fn body_len(&self) -> usize {
+        self.chunks.iter().map(SdesChunkRepr::len).sum::<usize>()
+    }
+    fn check(&self) -> Result<(), EmitError> {
         let bad_item = |i: &SdesItem<'_>| i.kind == item::END || i.value.len() > 255;
-        if self.chunks.len() > 31 || self.chunks.iter().any(|c| c.items.iter().any(bad_item)) {
+        if self.chunks.iter().any(|c| c.items.iter().any(bad_item)) {
             return Err(EmitError::ValueOutOfRange);
         }
-        let len = self.buffer_len();
-        check_len(out, len)?;
-        write_header(out, self.chunks.len() as u8, packet_type::SDES, len);
+        Ok(())
+    }
+    fn write_body(&self, out: &mut [u8]) {
         let mut pos = HEADER_LEN;
         for c in self.chunks {
             let end = pos + c.len();
@@ -197,7 +263,18 @@ impl SdesRepr<'_> {
             zero(out, p, end); // END item and padding
             pos = end;
         }
-        Ok(len)
+    }
+}
+
+impl SdesRepr<'_> {
+    /// Bytes on the wire.
+    pub fn buffer_len(&self) -> usize {
+        packet_len(self, &[], &[])
+    }
+
+    /// Write at the start of `out`.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+        emit_packet(self, &[], &[], out)
     }
 }
 

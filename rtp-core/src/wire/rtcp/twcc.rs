@@ -6,9 +6,12 @@
 //! | reference time (24, ×64 ms) | fb pkt count (8) | packet chunks… | recv deltas… |
 //! ```
 
+use super::body::{emit_packet, packet_len, Body};
 use super::feedback::fmt;
-use super::{check_len, packet_type, write_header, HEADER_LEN};
-use crate::wire::bytes::{put_u16, put_u24, put_u32, put_u8, u16_at, u24_at, u32_at, u8_at, zero};
+use super::{packet_type, HEADER_LEN};
+use crate::wire::bytes::{
+    put, put_u16, put_u24, put_u32, put_u8, slice, u16_at, u24_at, u32_at, u8_at,
+};
 use crate::wire::error::{EmitError, ParseError};
 
 const FIXED: usize = 16; // SSRCs, base seq, count, reference time, fb count
@@ -41,11 +44,48 @@ impl Chunk {
     }
 }
 
+/// Walk `count` packet statuses over the chunks at the start of `data`: returns where the
+/// receive deltas start and end, relative to `data`. `base` (the offset of `data` in the
+/// packet) is added to the offsets in errors.
+fn walk(data: &[u8], count: usize, base: usize) -> Result<(usize, usize), ParseError> {
+    let (mut pos, mut seen, mut delta_bytes) = (0usize, 0usize, 0usize);
+    while seen < count {
+        let bad = ParseError::BadLength { offset: base + pos };
+        if pos + 2 > data.len() {
+            return Err(bad);
+        }
+        let c = Chunk(u16_at(data, pos));
+        let n = c.len().min(count - seen);
+        if n == 0 {
+            return Err(bad);
+        }
+        for i in 0..n {
+            // a run-length chunk holds one symbol: counting it n times is exact
+            delta_bytes += match c.symbol(i) {
+                SYM_NONE => 0,
+                SYM_SMALL => 1,
+                SYM_LARGE => 2,
+                _ => return Err(bad),
+            };
+        }
+        seen += n;
+        pos += 2;
+    }
+    if pos + delta_bytes > data.len() {
+        return Err(ParseError::Truncated {
+            needed: base + pos + delta_bytes,
+            got: base + data.len(),
+        });
+    }
+    Ok((pos, pos + delta_bytes))
+}
+
 /// A validated transport-wide feedback message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TransportCc<'a> {
     body: &'a [u8],
     deltas_at: usize,
+    end: usize,
 }
 
 impl<'a> TransportCc<'a> {
@@ -58,46 +98,29 @@ impl<'a> TransportCc<'a> {
             });
         }
         let count = usize::from(u16_at(body, 10));
-        let (mut pos, mut seen, mut delta_bytes) = (FIXED, 0usize, 0usize);
-        while seen < count {
-            if pos + 2 > body.len() {
-                return Err(ParseError::BadLength {
-                    offset: HEADER_LEN + pos,
-                });
-            }
-            let c = Chunk(u16_at(body, pos));
-            let n = c.len().min(count - seen);
-            if n == 0 {
-                return Err(ParseError::BadLength {
-                    offset: HEADER_LEN + pos,
-                });
-            }
-            for i in 0..n {
-                match c.symbol(i) {
-                    SYM_NONE => {}
-                    SYM_SMALL => delta_bytes += 1,
-                    SYM_LARGE => delta_bytes += 2,
-                    _ => {
-                        return Err(ParseError::BadLength {
-                            offset: HEADER_LEN + pos,
-                        })
-                    }
-                }
-                // a run-length chunk holds one symbol: counting it n times is exact
-            }
-            seen += n;
-            pos += 2;
-        }
-        if pos + delta_bytes > body.len() {
-            return Err(ParseError::Truncated {
-                needed: HEADER_LEN + pos + delta_bytes,
-                got: HEADER_LEN + body.len(),
-            });
-        }
+        let data = slice(body, FIXED, body.len());
+        let (deltas_at, end) = walk(data, count, HEADER_LEN + FIXED)?;
         Ok(TransportCc {
             body,
-            deltas_at: pos,
+            deltas_at: FIXED + deltas_at,
+            end: FIXED + end,
         })
+    }
+
+    /// The repr that writes this message again byte for byte: the status chunks and
+    /// deltas stay as the sender encoded them ([`TwccPackets::Encoded`]).
+    pub fn to_repr(&self) -> TransportCcRepr<'a> {
+        TransportCcRepr {
+            sender_ssrc: self.sender_ssrc(),
+            media_ssrc: self.media_ssrc(),
+            base_seq: self.base_seq(),
+            reference_time: self.reference_time(),
+            fb_count: self.fb_count(),
+            packets: TwccPackets::Encoded {
+                status_count: self.status_count(),
+                data: slice(self.body, FIXED, self.end),
+            },
+        }
     }
 
     /// SSRC of the packet sender.
@@ -207,6 +230,28 @@ impl Iterator for TwccIter<'_> {
     }
 }
 
+/// The packets a [`TransportCcRepr`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TwccPackets<'a> {
+    /// One entry per packet from `base_seq` on: `None` if not received, else the arrival
+    /// delta ×250 µs (at most 65535 entries). [`TransportCcRepr::emit`] chooses the chunks.
+    Deltas(&'a [Option<i16>]),
+    /// Status chunks and receive deltas exactly as a sender encoded them (what
+    /// [`TransportCc::to_repr`] gives, so forwarding keeps the bytes).
+    Encoded {
+        /// Number of packets the chunks describe.
+        status_count: u16,
+        /// The packet chunks followed by the receive deltas, nothing after them.
+        data: &'a [u8],
+    },
+}
+
+impl<'a> From<&'a [Option<i16>]> for TwccPackets<'a> {
+    fn from(p: &'a [Option<i16>]) -> Self {
+        TwccPackets::Deltas(p)
+    }
+}
+
 /// A transport-wide feedback message to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TransportCcRepr<'a> {
@@ -214,15 +259,14 @@ pub struct TransportCcRepr<'a> {
     pub sender_ssrc: u32,
     /// SSRC of the media source.
     pub media_ssrc: u32,
-    /// Sequence number of `packets[0]`.
+    /// Sequence number of the first packet reported.
     pub base_seq: u16,
     /// Reference time, ×64 ms (24-bit signed).
     pub reference_time: i32,
     /// Feedback packet count.
     pub fb_count: u8,
-    /// One entry per packet from `base_seq` on: `None` if not received, else the arrival
-    /// delta ×250 µs. At most 65535.
-    pub packets: &'a [Option<i16>],
+    /// The packets reported.
+    pub packets: TwccPackets<'a>,
 }
 
 fn symbol(p: Option<i16>) -> u8 {
@@ -268,46 +312,64 @@ fn chunks(packets: &[Option<i16>]) -> impl Iterator<Item = u16> + '_ {
     })
 }
 
-impl TransportCcRepr<'_> {
-    fn delta_bytes(&self) -> usize {
-        self.packets
-            .iter()
-            .map(|p| match symbol(*p) {
-                SYM_SMALL => 1,
-                SYM_LARGE => 2,
-                _ => 0,
-            })
-            .sum()
-    }
+fn delta_bytes(packets: &[Option<i16>]) -> usize {
+    packets
+        .iter()
+        .map(|p| match symbol(*p) {
+            SYM_SMALL => 1,
+            SYM_LARGE => 2,
+            _ => 0,
+        })
+        .sum()
+}
 
-    /// Bytes on the wire.
-    pub fn buffer_len(&self) -> usize {
-        let body = FIXED + 2 * chunks(self.packets).count() + self.delta_bytes();
-        (HEADER_LEN + body).next_multiple_of(4)
+impl Body for TransportCcRepr<'_> {
+    fn count(&self) -> u8 {
+        fmt::TRANSPORT_CC
     }
-
-    /// Write at the start of `out`.
-    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
-        if self.packets.len() > usize::from(u16::MAX)
-            || !(-0x80_0000..0x80_0000).contains(&self.reference_time)
-        {
+    fn packet_type(&self) -> u8 {
+        packet_type::RTPFB
+    }
+    fn body_len(&self) -> usize {
+        FIXED
+            + match self.packets {
+                TwccPackets::Deltas(p) => 2 * chunks(p).count() + delta_bytes(p),
+                TwccPackets::Encoded { data, .. } => data.len(),
+            }
+    }
+    fn check(&self) -> Result<(), EmitError> {
+        let ok = match self.packets {
+            TwccPackets::Deltas(p) => p.len() <= usize::from(u16::MAX),
+            TwccPackets::Encoded { status_count, data } => {
+                walk(data, usize::from(status_count), 0).is_ok_and(|(_, end)| end == data.len())
+            }
+        };
+        if !ok || !(-0x80_0000..0x80_0000).contains(&self.reference_time) {
             return Err(EmitError::ValueOutOfRange);
         }
-        let len = self.buffer_len();
-        check_len(out, len)?;
-        write_header(out, fmt::TRANSPORT_CC, packet_type::RTPFB, len);
+        Ok(())
+    }
+    fn write_body(&self, out: &mut [u8]) {
         put_u32(out, 4, self.sender_ssrc);
         put_u32(out, 8, self.media_ssrc);
         put_u16(out, 12, self.base_seq);
-        put_u16(out, 14, self.packets.len() as u16);
         put_u24(out, 16, self.reference_time as u32 & 0x00FF_FFFF);
         put_u8(out, 19, self.fb_count);
         let mut pos = HEADER_LEN + FIXED;
-        for c in chunks(self.packets) {
+        let packets = match self.packets {
+            TwccPackets::Encoded { status_count, data } => {
+                put_u16(out, 14, status_count);
+                put(out, pos, data);
+                return;
+            }
+            TwccPackets::Deltas(p) => p,
+        };
+        put_u16(out, 14, packets.len() as u16);
+        for c in chunks(packets) {
             put_u16(out, pos, c);
             pos += 2;
         }
-        for p in self.packets.iter().flatten() {
+        for p in packets.iter().flatten() {
             if (0..=255).contains(p) {
                 put_u8(out, pos, *p as u8);
                 pos += 1;
@@ -316,10 +378,20 @@ impl TransportCcRepr<'_> {
                 pos += 2;
             }
         }
-        // The draft pads to 32 bits with zero bytes (no P bit): receivers stop after the last
-        // delta.
-        zero(out, pos, len);
-        Ok(len)
+        // The draft pads to 32 bits with zero bytes (no P bit): receivers stop after the
+        // last delta. `emit_packet` writes them.
+    }
+}
+
+impl TransportCcRepr<'_> {
+    /// Bytes on the wire.
+    pub fn buffer_len(&self) -> usize {
+        packet_len(self, &[], &[])
+    }
+
+    /// Write at the start of `out`.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, EmitError> {
+        emit_packet(self, &[], &[], out)
     }
 }
 
@@ -336,7 +408,7 @@ mod tests {
             base_seq: 65530,
             reference_time: -5,
             fb_count: 9,
-            packets,
+            packets: packets.into(),
         };
         let mut buf = [0u8; 512];
         let n = repr.emit(&mut buf).unwrap();
@@ -382,7 +454,7 @@ mod tests {
             base_seq: 0,
             reference_time: 0,
             fb_count: 0,
-            packets: &[Some(300); 8],
+            packets: TwccPackets::Deltas(&[Some(300); 8]),
         };
         let mut buf = [0u8; 64];
         let n = repr.emit(&mut buf).unwrap();
