@@ -22,8 +22,8 @@ use axum::Router;
 use dtls_core::cert::Certificate;
 use dtls_core::{Config as DtlsConfig, Endpoint};
 use peer_core::{
-    ChannelId, Delivered, MessageKind, PeerConfig, PeerConnection, PeerError, PeerEvent,
-    PeerState, TrackId,
+    ChannelId, Delivered, MessageKind, PeerConfig, PeerConnection, PeerError, PeerEvent, PeerState,
+    TrackId,
 };
 use rtp_core::wire::RtpPacket;
 use sansio::{DtlsRole, Instant};
@@ -34,8 +34,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-/// The peer connection a WHEP session runs (heap SCTP buffers, 16 channels).
-pub type Peer = PeerConnection<OsEntropy, Endpoint<OsEntropy>, Box<[u8]>, 16, 256>;
+/// The peer connection a WHEP session runs (heap SCTP buffers, 64 channels, 2048 chunks).
+pub type Peer = PeerConnection<OsEntropy, Endpoint<OsEntropy>, Box<[u8]>, 64, 2048>;
 
 /// How long a session may stay disconnected (consent lost, no other pair) before it is freed.
 const DISCONNECTED_GRACE: Duration = Duration::from_secs(10);
@@ -114,18 +114,31 @@ impl Session<'_, '_> {
     }
 
     /// Send a data-channel message.
-    pub fn send(&mut self, channel: ChannelId, kind: MessageKind, data: &[u8]) -> Result<(), PeerError> {
+    pub fn send(
+        &mut self,
+        channel: ChannelId,
+        kind: MessageKind,
+        data: &[u8],
+    ) -> Result<(), PeerError> {
         let now = self.ctx.now();
         self.ctx.machine().send(now, channel, kind, data)
     }
 
     /// Send one media frame on `track` (all its packets go out now).
-    pub fn send_frame(&mut self, track: TrackId, rtp_timestamp: u32, frame: &[u8]) -> Result<usize, PeerError> {
+    pub fn send_frame(
+        &mut self,
+        track: TrackId,
+        rtp_timestamp: u32,
+        frame: &[u8],
+    ) -> Result<usize, PeerError> {
         let now = self.ctx.now();
         let mut out = [0u8; 1600];
         let mut packets = Vec::new();
         {
-            let mut fs = self.ctx.machine().send_frame(now, track, rtp_timestamp, frame)?;
+            let mut fs = self
+                .ctx
+                .machine()
+                .send_frame(now, track, rtp_timestamp, frame)?;
             while let Some(t) = fs.next(&mut out)? {
                 packets.push((t.path, out.get(..t.len).unwrap_or(&[]).to_vec()));
             }
@@ -162,7 +175,10 @@ struct Shared {
 
 /// The WHEP routes (`POST /whep`, `PATCH` and `DELETE /whep/{id}`), to serve alone or merge
 /// into a bigger router.
-pub fn router(config: WhepConfig, make_app: impl Fn() -> Box<dyn SessionApp> + Send + Sync + 'static) -> Router {
+pub fn router(
+    config: WhepConfig,
+    make_app: impl Fn() -> Box<dyn SessionApp> + Send + Sync + 'static,
+) -> Router {
     let max_body = config.max_body;
     let shared = Shared {
         config: Arc::new(config),
@@ -174,7 +190,10 @@ pub fn router(config: WhepConfig, make_app: impl Fn() -> Box<dyn SessionApp> + S
     };
     Router::new()
         .route("/whep", post(create).options(preflight))
-        .route("/whep/{id}", patch(trickle).delete(delete).options(preflight))
+        .route(
+            "/whep/{id}",
+            patch(trickle).delete(delete).options(preflight),
+        )
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(shared)
 }
@@ -186,22 +205,37 @@ fn session_count(shared: &Shared) -> usize {
 
 fn cors(mut r: Response) -> Response {
     let h = r.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Location"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Location"),
+    );
     r
 }
 
 async fn preflight() -> Response {
     let mut r = StatusCode::NO_CONTENT.into_response();
     let h = r.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, PATCH, DELETE, OPTIONS"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Content-Type"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, PATCH, DELETE, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Content-Type"),
+    );
     cors(r)
 }
 
 async fn create(State(shared): State<Shared>, body: Bytes) -> Response {
     if session_count(&shared) >= shared.config.max_sessions {
-        tracing::warn!(limit = shared.config.max_sessions, "WHEP: session limit reached");
+        tracing::warn!(
+            limit = shared.config.max_sessions,
+            "WHEP: session limit reached"
+        );
         return cors((StatusCode::SERVICE_UNAVAILABLE, "too many sessions\n").into_response());
     }
     let Ok(offer) = String::from_utf8(body.to_vec()) else {
@@ -229,16 +263,29 @@ async fn create(State(shared): State<Shared>, body: Bytes) -> Response {
     };
     let mut r = (StatusCode::CREATED, answer).into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/sdp"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/sdp"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("/whep/{id}")) {
         h.insert(header::LOCATION, v);
     }
     cors(r)
 }
 
-async fn trickle(State(shared): State<Shared>, UrlPath(id): UrlPath<u64>, headers: HeaderMap, body: Bytes) -> Response {
+async fn trickle(
+    State(shared): State<Shared>,
+    UrlPath(id): UrlPath<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let _ = headers;
-    let Some(tx) = shared.registry.lock().ok().and_then(|r| r.sessions.get(&id).cloned()) else {
+    let Some(tx) = shared
+        .registry
+        .lock()
+        .ok()
+        .and_then(|r| r.sessions.get(&id).cloned())
+    else {
         return cors(StatusCode::NOT_FOUND.into_response());
     };
     let text = String::from_utf8_lossy(&body).to_string();
@@ -251,7 +298,11 @@ async fn trickle(State(shared): State<Shared>, UrlPath(id): UrlPath<u64>, header
 }
 
 async fn delete(State(shared): State<Shared>, UrlPath(id): UrlPath<u64>) -> Response {
-    let tx = shared.registry.lock().ok().and_then(|mut r| r.sessions.remove(&id));
+    let tx = shared
+        .registry
+        .lock()
+        .ok()
+        .and_then(|mut r| r.sessions.remove(&id));
     match tx {
         Some(tx) => {
             let _ = tx.send(Command::Close).await;
@@ -303,7 +354,12 @@ async fn ticker(tx: mpsc::Sender<Command>, every: Duration) {
 
 /// Bind the session's socket, build its peer connection and answer the offer.
 fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String), String> {
-    let dtls = Endpoint::new(DtlsRole::Server, DtlsConfig::default(), config.certificate.clone(), OsEntropy);
+    let dtls = Endpoint::new(
+        DtlsRole::Server,
+        DtlsConfig::default(),
+        config.certificate.clone(),
+        OsEntropy,
+    );
     let buf = || vec![0u8; config.sctp_buffer].into_boxed_slice();
     let peer: Peer = PeerConnection::new(config.peer.clone(), OsEntropy, dtls, buf(), buf());
     let mut driver = Driver::new(peer);
@@ -316,13 +372,19 @@ fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String), Str
     peer.add_host(now, local).map_err(|e| e.to_string())?;
     peer.hosts_done(now);
     let mut out = vec![0u8; 16 * 1024];
-    let n = peer.accept_offer(now, offer, &mut out).map_err(|e| e.to_string())?;
+    let n = peer
+        .accept_offer(now, offer, &mut out)
+        .map_err(|e| e.to_string())?;
     let answer = String::from_utf8_lossy(out.get(..n).unwrap_or(&[])).to_string();
     Ok((driver, answer))
 }
 
 /// Run the driver until the connection ends; returns the final state.
-async fn drive(driver: &mut Driver<Peer>, rx: mpsc::Receiver<Command>, app: &mut dyn SessionApp) -> PeerState {
+async fn drive(
+    driver: &mut Driver<Peer>,
+    rx: mpsc::Receiver<Command>,
+    app: &mut dyn SessionApp,
+) -> PeerState {
     let mut disconnected_since: Option<Instant> = None;
     let r = driver
         .run(Some(rx), |ctx, input| {
@@ -332,7 +394,9 @@ async fn drive(driver: &mut Driver<Peer>, rx: mpsc::Receiver<Command>, app: &mut
                     app.on_event(&mut s, &ev);
                     if let PeerEvent::StateChanged(st) = ev {
                         match st {
-                            PeerState::Failed(_) | PeerState::Closed => return ControlFlow::Break(st),
+                            PeerState::Failed(_) | PeerState::Closed => {
+                                return ControlFlow::Break(st)
+                            }
                             PeerState::Disconnected => disconnected_since = Some(s.now()),
                             _ => disconnected_since = None,
                         }

@@ -13,8 +13,8 @@ where
     B: AsRef<[u8]> + AsMut<[u8]>,
 {
     /// Open a data channel (DCEP, or a pre-agreed `negotiated_id`). Possible once the
-    /// connection is up ([`PeerState::Connected`](crate::PeerState::Connected)); the channel
-    /// is usable at [`PeerEvent::ChannelOpen`](crate::PeerEvent::ChannelOpen).
+    /// association is up ([`PeerEvent::DataChannelsReady`](crate::PeerEvent::DataChannelsReady));
+    /// the channel is usable at [`PeerEvent::ChannelOpen`](crate::PeerEvent::ChannelOpen).
     pub fn open_channel(
         &mut self,
         now: Instant,

@@ -30,7 +30,7 @@ pub enum Failure {
     /// The DTLS handshake failed (wrong fingerprint, alert, timeout).
     Dtls(dtls_core::Failure),
     /// The SCTP association was lost.
-    Sctp,
+    Sctp(sctp_core::association::LostReason),
 }
 
 impl fmt::Display for Failure {
@@ -38,7 +38,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Ice => f.write_str("no ICE candidate pair works"),
             Failure::Dtls(d) => write!(f, "DTLS failed: {d:?}"),
-            Failure::Sctp => f.write_str("the SCTP association was lost"),
+            Failure::Sctp(r) => write!(f, "the SCTP association was lost: {r:?}"),
         }
     }
 }
@@ -61,6 +61,8 @@ pub enum PeerEvent {
     StateChanged(PeerState),
     /// ICE selected a pair (again, after a restart or recovery).
     SelectedPair(SelectedPair),
+    /// The SCTP association is up: data channels can be opened.
+    DataChannelsReady,
     /// A data channel is open (ours acknowledged, the peer's announced, or a negotiated one).
     ChannelOpen(ChannelId),
     /// A data channel closed.

@@ -16,6 +16,22 @@ use srtp_core::SrtpSession;
 /// flight, one TURN allocation.
 pub type Ice<E> = IceAgent<Forked<E>, 8, 32, 8, 1>;
 
+/// The SCTP association lives on the heap when there is one (a server's associations have
+/// hundreds of KiB of chunk tables), inline otherwise (a microcontroller's small one, in the
+/// connection's own static).
+#[cfg(feature = "alloc")]
+pub(crate) type Held<T> = alloc::boxed::Box<T>;
+#[cfg(feature = "alloc")]
+fn hold<T>(t: T) -> Held<T> {
+    alloc::boxed::Box::new(t)
+}
+#[cfg(not(feature = "alloc"))]
+pub(crate) type Held<T> = T;
+#[cfg(not(feature = "alloc"))]
+fn hold<T>(t: T) -> Held<T> {
+    t
+}
+
 /// Largest datagram handled in the internal buffers (UDP payloads of a 1500-byte MTU).
 pub const DATAGRAM: usize = 1500;
 /// Largest local description kept between an offer and its answer.
@@ -47,7 +63,7 @@ where
     pub(crate) ice: Ice<E>,
     pub(crate) dtls: D,
     pub(crate) dtls_started: bool,
-    pub(crate) sctp: Option<Association<Forked<E>, B, CH, N>>,
+    pub(crate) sctp: Option<Held<Association<Forked<E>, B, CH, N>>>,
     pub(crate) sctp_buffers: Option<(B, B)>,
     pub(crate) srtp: Option<SrtpSession<8>>,
     pub(crate) session: Option<Session>,
@@ -144,7 +160,10 @@ where
     pub(crate) fn emit(&mut self, event: PeerEvent) {
         let critical = matches!(
             event,
-            PeerEvent::ChannelOpen(_) | PeerEvent::ChannelClosed(_) | PeerEvent::StateChanged(_)
+            PeerEvent::ChannelOpen(_)
+                | PeerEvent::ChannelClosed(_)
+                | PeerEvent::StateChanged(_)
+                | PeerEvent::DataChannelsReady
         );
         if critical {
             let _ = self.events.push_critical(event);
@@ -247,7 +266,7 @@ where
             ..sctp_core::association::Config::default()
         };
         let entropy = Forked::new(self.base.clone(), 0x5C7);
-        let mut assoc = Association::new(cfg, entropy, send, recv);
+        let mut assoc = hold(Association::new(cfg, entropy, send, recv));
         if let Some(path) = self.ice.selected_path() {
             // Both ends may initiate; SCTP resolves the collision (RFC 9260 §5.2).
             assoc.connect(now, path);
@@ -259,7 +278,7 @@ where
         let Some(sctp) = self.sctp.as_mut() else {
             return;
         };
-        let mut lost = false;
+        let mut lost = None;
         let mut out: heapless::Vec<PeerEvent, 16> = heapless::Vec::new();
         while let Some(ev) = sctp.poll_event() {
             let pe = match ev {
@@ -267,8 +286,9 @@ where
                 SctpEvent::ChannelClosed(c) => PeerEvent::ChannelClosed(c),
                 SctpEvent::MessageReady(c) => PeerEvent::MessageReady(c),
                 SctpEvent::BufferedAmountLow(c) => PeerEvent::BufferedAmountLow(c),
-                SctpEvent::AssociationLost { .. } => {
-                    lost = true;
+                SctpEvent::AssociationUp => PeerEvent::DataChannelsReady,
+                SctpEvent::AssociationLost { reason } => {
+                    lost = Some(reason);
                     continue;
                 }
                 _ => continue,
@@ -280,8 +300,8 @@ where
         for e in out {
             self.emit(e);
         }
-        if lost {
-            self.set_state(PeerState::Failed(Failure::Sctp));
+        if let Some(reason) = lost {
+            self.set_state(PeerState::Failed(Failure::Sctp(reason)));
         }
     }
 

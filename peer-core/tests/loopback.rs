@@ -20,7 +20,7 @@ use sansio::{DtlsRole, Instant, SansIo, SeededEntropy};
 use sdp_core::negotiate::CodecCap;
 use std::time::Duration;
 
-type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy>, Box<[u8]>>;
+type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy>, Box<[u8]>, 16, 2048>;
 
 static AUDIO: [CodecCap<'static>; 2] = [CodecCap::opus(111), CodecCap::pcmu()];
 
@@ -39,10 +39,10 @@ fn peer(seed: u64, audio: bool) -> Peer {
     );
     let config = PeerConfig {
         audio: audio.then(|| MediaConfig::send_recv(&AUDIO)),
-        max_message_size: 64 * 1024,
+        max_message_size: 256 * 1024,
         ..PeerConfig::default()
     };
-    let buf = || vec![0u8; 256 * 1024].into_boxed_slice();
+    let buf = || vec![0u8; 1024 * 1024].into_boxed_slice();
     PeerConnection::new(config, SeededEntropy::new(seed + 200), dtls, buf(), buf())
 }
 
@@ -167,7 +167,7 @@ fn data_channel_messages_both_ways_after_ice_dtls_and_sctp() {
     let theirs = opened(&p.events.1).unwrap();
     assert_eq!(p.b.channel_label(theirs), Some("chat"));
     // 1 B to 60 KiB, string and binary, both ways.
-    let sizes = [1usize, 100, 1200, 5000, 60_000];
+    let sizes = [1usize, 100, 1200, 5000, 60_000, 262_144];
     for (i, &size) in sizes.iter().enumerate() {
         let msg: Vec<u8> = (0..size).map(|j| (i * 31 + j) as u8).collect();
         let now = p.now;
@@ -175,7 +175,7 @@ fn data_channel_messages_both_ways_after_ice_dtls_and_sctp() {
         p.b.send(now, theirs, MessageKind::String, b"ack").unwrap();
         let mut got = None;
         let mut back = None;
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; 300 * 1024];
         let ok = p.run(Duration::from_secs(5), |_| true);
         assert!(ok);
         for _ in 0..50 {
@@ -190,7 +190,18 @@ fn data_channel_messages_both_ways_after_ice_dtls_and_sctp() {
             }
             p.run(Duration::from_millis(50), |_| false);
         }
-        assert_eq!(got, Some((MessageKind::Binary, msg)), "size {size}");
+        let digest = |v: &[u8]| {
+            v.iter().fold(0xcbf29ce484222325u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+            })
+        };
+        assert_eq!(
+            got.map(|(k, v)| (k, v.len(), digest(&v))),
+            Some((MessageKind::Binary, msg.len(), digest(&msg))),
+            "size {size}: states {:?} / {:?}",
+            p.a.state(),
+            p.b.state()
+        );
         assert_eq!(back, Some((MessageKind::String, b"ack".to_vec())));
     }
 }
@@ -225,4 +236,16 @@ fn audio_frames_arrive_srtp_protected_and_decrypted_both_ways() {
         sent.push(frame);
     }
     assert_eq!(p.media.1, sent);
+}
+
+#[test]
+fn a_server_peer_keeps_its_big_sctp_tables_off_the_stack() {
+    // With `alloc`, the association (hundreds of KiB of chunk tables at 2048 chunks) is boxed:
+    // the connection itself stays small enough to move around freely.
+    let assoc = std::mem::size_of::<
+        sctp_core::association::Association<SeededEntropy, Box<[u8]>, 16, 2048>,
+    >();
+    let peer = std::mem::size_of::<Peer>();
+    assert!(assoc > 200_000, "{assoc}");
+    assert!(peer < 100_000, "a peer connection is {peer} bytes");
 }
