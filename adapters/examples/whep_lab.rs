@@ -4,7 +4,12 @@
 //!
 //! `whep_lab LISTEN [BIND_IP]`: HTTP on LISTEN; sessions bind UDP on BIND_IP (default: the
 //! IP of LISTEN). Prints `ready http://LISTEN` when listening; logs per session.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use adapters::whep::{router, serve, Session, SessionApp, WhepConfig};
 use axum::response::Html;
@@ -62,7 +67,6 @@ impl Echo {
         }
     }
 }
-
 
 #[tokio::main]
 async fn main() {

@@ -18,6 +18,9 @@ const APT: &[(&str, &str)] = &[
     // srtp-core interop: srtpenc/srtpdec (libsrtp2).
     ("gstreamer1.0-plugins-bad", "gst-launch-1.0"),
     ("openssl", "openssl"),
+    // Browser tests run Chromium and our servers in a private network namespace.
+    ("iproute2", "ip"),
+    ("util-linux", "unshare"),
 ];
 
 /// Python packages installed into `target/interop-venv`.

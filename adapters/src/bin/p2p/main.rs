@@ -1,6 +1,7 @@
 //! `p2p`: the command-line face of the stack.
 //!
 //! ```text
+//! p2p [node] [--listen 127.0.0.1:8080]      # a machine-monitoring node a browser watches
 //! p2p stun-server [--listen 127.0.0.1:3478] [--alternate 127.0.0.2:3479] [--realm R --user N:P]
 //! p2p stun 127.0.0.1:3478 [--tcp] [--nat-behavior]
 //! p2p turn-server --listen 127.0.0.1:3478 --relay-ip 127.0.0.1 --realm R --user N:P [--config FILE]
@@ -14,6 +15,7 @@
 mod exit;
 mod ice;
 mod nat_behavior;
+mod node;
 mod stun_client;
 mod stun_server;
 mod turn_client;
@@ -22,20 +24,24 @@ mod turn_server;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Peer-to-peer connectivity tools: STUN and TURN servers and clients, ICE.
+/// Peer-to-peer WebRTC: a monitoring node a browser watches, STUN and TURN servers and
+/// clients, ICE.
 #[derive(Debug, Parser)]
 #[command(name = "p2p", version, about, long_about = None)]
 struct Cli {
     /// Log filter (e.g. `info`, `debug`, `adapters=trace`); `RUST_LOG` also works.
     #[arg(long, global = true, default_value = "info")]
     log: String,
-    /// What to run; without one, `p2p` runs `stun-server` on 127.0.0.1:3478.
+    /// What to run; without one, `p2p` runs `node` on 127.0.0.1:8080.
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a machine-monitoring node: a page and a WHEP endpoint; a browser watches its thermal
+    /// camera, temperatures and microphone over WebRTC (the default).
+    Node(node::Args),
     /// Run a STUN server (UDP and TCP) answering Binding requests.
     StunServer(stun_server::Args),
     /// Ask a STUN server for this host's mapped (public) address.
@@ -62,17 +68,11 @@ fn main() -> ExitCode {
         Err(e) => return exit::Failure::Internal(format!("cannot start runtime: {e}")).report(),
     };
     let result = rt.block_on(async {
-        let command = cli.command.unwrap_or_else(|| {
-            use clap::FromArgMatches;
-            let defaults =
-                <stun_server::Args as clap::Args>::augment_args(clap::Command::new("stun-server"))
-                    .get_matches_from(["stun-server"]);
-            match stun_server::Args::from_arg_matches(&defaults) {
-                Ok(a) => Command::StunServer(a),
-                Err(e) => e.exit(),
-            }
-        });
+        let command = cli
+            .command
+            .unwrap_or_else(|| Command::Node(node::Args::default()));
         match command {
+            Command::Node(a) => node::run(a).await,
             Command::StunServer(a) => stun_server::run(a).await,
             Command::Stun(a) => stun_client::run(a).await,
             Command::Ice(a) => ice::run(a).await,

@@ -1,0 +1,243 @@
+//! `p2p node`: a machine-monitoring node a browser watches over WebRTC.
+//!
+//! It serves a page (`/`) and a WHEP endpoint (`/whep`); each viewer's peer connection gets
+//! two data channels the node opens in-band (DCEP) — `thermal` (unordered, no
+//! retransmission: a late frame is worthless) carrying 32×24 thermal frames, and `readings`
+//! (reliable) carrying one JSON line per reading — and a PCMU audio track with the
+//! machine's microphone. The sensors are simulated (see [`sim`]) unless the user gives real
+//! ones.
+
+mod sim;
+
+use crate::exit::{Failure, Outcome};
+use adapters::whep::{router, serve, Session, SessionApp, WhepConfig};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use dtls_core::cert::{CertParams, Certificate};
+use dtls_core::crypto::RustCrypto;
+use peer_core::data::{ChannelConfig, Reliability};
+use peer_core::{ChannelId, MediaConfig, MessageKind, PeerConfig, PeerEvent, PeerState, TrackId};
+use sdp_core::negotiate::CodecCap;
+use sdp_core::Direction;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
+
+/// The page a browser opens (one file, plain JavaScript, no fetches beyond the node).
+const PAGE: &str = include_str!("page.html");
+
+/// Options of `p2p node`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to serve the page and the WHEP endpoint.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Address the viewers' media and data sockets bind to (default: the IP of --listen).
+    #[arg(long)]
+    pub media_ip: Option<IpAddr>,
+    /// Most viewers at once; more are refused with HTTP 503.
+    #[arg(long, default_value_t = 16)]
+    pub max_viewers: usize,
+    /// Thermal frames per second (an MLX90640 gives 0.5 to 64).
+    #[arg(long, default_value_t = 4)]
+    pub thermal_fps: u32,
+    /// Readings per second.
+    #[arg(long, default_value_t = 2)]
+    pub readings_per_second: u32,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            media_ip: None,
+            max_viewers: 16,
+            thermal_fps: 4,
+            readings_per_second: 2,
+        }
+    }
+}
+
+static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
+
+/// What every viewer session shares: the start of the simulation and the viewer count.
+#[derive(Debug)]
+struct Node {
+    started: StdInstant,
+    viewers: AtomicUsize,
+    thermal_every: u32,
+    readings_every: u32,
+}
+
+/// Run until Ctrl-C or SIGTERM.
+pub async fn run(args: Args) -> Outcome {
+    if args.thermal_fps == 0 || args.thermal_fps > 50 || args.readings_per_second == 0 {
+        return Err(Failure::Usage(
+            "--thermal-fps must be 1..=50 and --readings-per-second at least 1".into(),
+        ));
+    }
+    let certificate = Certificate::generate(
+        &RustCrypto,
+        &mut adapters::OsEntropy,
+        &CertParams::default(),
+    )
+    .map_err(|e| Failure::Internal(format!("certificate: {e:?}")))?;
+    let config = WhepConfig {
+        bind_ip: args.media_ip.unwrap_or(args.listen.ip()),
+        peer: PeerConfig {
+            audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
+            max_message_size: 64 * 1024,
+            cname: "p2p-node",
+            ..PeerConfig::default()
+        },
+        max_sessions: args.max_viewers,
+        max_body: 64 * 1024,
+        sctp_buffer: 256 * 1024,
+        certificate,
+    };
+    // Every 20 ms tick sends audio; thermal and readings every so many ticks.
+    let node = Arc::new(Node {
+        started: StdInstant::now(),
+        viewers: AtomicUsize::new(0),
+        thermal_every: (50 / args.thermal_fps).max(1),
+        readings_every: (50 / args.readings_per_second).max(1),
+    });
+    let shared = node.clone();
+    let app = router(config, move || {
+        Box::new(Viewer::new(shared.clone())) as Box<dyn SessionApp>
+    })
+    .route("/", get(page));
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Failure::Network(format!("cannot listen on {}: {e}", args.listen)))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Failure::Network(e.to_string()))?;
+    println!("p2p node: open http://{bound}/ in a browser (WHEP endpoint: http://{bound}/whep)");
+    tracing::info!(%bound, max_viewers = args.max_viewers, "node ready");
+    serve(listener, app, crate::stun_server::shutdown_signal())
+        .await
+        .map_err(|e| Failure::Network(e.to_string()))?;
+    println!(
+        "p2p node: stopped after {:.0} s",
+        node.started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn page() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE)
+}
+
+/// One viewer's session: the channels the node opened, and what it sent.
+struct Viewer {
+    node: Arc<Node>,
+    thermal: Option<ChannelId>,
+    readings: Option<ChannelId>,
+    audio: Option<TrackId>,
+    mic: sim::Microphone,
+    ticks: u32,
+    frames: u32,
+    counted: bool,
+}
+
+impl Viewer {
+    fn new(node: Arc<Node>) -> Self {
+        Viewer {
+            node,
+            thermal: None,
+            readings: None,
+            audio: None,
+            mic: sim::Microphone::default(),
+            ticks: 0,
+            frames: 0,
+            counted: false,
+        }
+    }
+
+    fn machine(&self) -> sim::Machine {
+        sim::Machine::at(self.node.started.elapsed().as_secs_f32())
+    }
+
+    fn open_channels(&mut self, s: &mut Session<'_, '_>) {
+        let now = s.now();
+        let thermal = ChannelConfig {
+            label: "thermal",
+            ordered: false,
+            reliability: Reliability::MaxRetransmits(0),
+            ..Default::default()
+        };
+        let readings = ChannelConfig {
+            label: "readings",
+            ..Default::default()
+        };
+        self.thermal = s.peer().open_channel(now, thermal).ok();
+        self.readings = s.peer().open_channel(now, readings).ok();
+    }
+}
+
+impl SessionApp for Viewer {
+    fn tick(&self) -> Option<Duration> {
+        Some(Duration::from_millis(20))
+    }
+
+    fn on_event(&mut self, s: &mut Session<'_, '_>, ev: &PeerEvent) {
+        match ev {
+            PeerEvent::DataChannelsReady => self.open_channels(s),
+            PeerEvent::StateChanged(PeerState::Connected) => {
+                self.audio = s.peer().track_by_mid("0").or_else(|| {
+                    s.peer()
+                        .tracks()
+                        .iter()
+                        .position(|t| t.sends())
+                        .map(TrackId)
+                });
+                if !self.counted {
+                    self.counted = true;
+                    let n = self.node.viewers.fetch_add(1, Ordering::Relaxed) + 1;
+                    println!("p2p node: viewer connected ({n} watching)");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_tick(&mut self, s: &mut Session<'_, '_>) {
+        self.ticks = self.ticks.wrapping_add(1);
+        let machine = self.machine();
+        if let Some(track) = self.audio {
+            let pcm = self.mic.next_packet(&machine);
+            let ts = self.ticks.wrapping_mul(sim::SAMPLES_PER_PACKET as u32);
+            let _ = s.send_frame(track, ts, &pcm);
+        }
+        if let Some(ch) = self
+            .thermal
+            .filter(|_| self.ticks % self.node.thermal_every == 0)
+        {
+            self.frames = self.frames.wrapping_add(1);
+            let _ = s.send(ch, MessageKind::Binary, &machine.thermal_frame(self.frames));
+        }
+        if let Some(ch) = self
+            .readings
+            .filter(|_| self.ticks % self.node.readings_every == 0)
+        {
+            let ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            let _ = s.send(ch, MessageKind::String, machine.reading_json(ms).as_bytes());
+        }
+    }
+
+    fn on_end(&mut self, state: PeerState) {
+        if self.counted {
+            let n = self
+                .node
+                .viewers
+                .fetch_sub(1, Ordering::Relaxed)
+                .saturating_sub(1);
+            println!("p2p node: viewer left ({state:?}; {n} watching)");
+        }
+    }
+}
