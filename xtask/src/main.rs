@@ -48,5 +48,7 @@ fn cmd_test(extra: &[String]) -> Result<(), String> {
     let mut args: Vec<&str> = vec!["test", "--workspace", "--all-targets"];
     args.extend(extra.iter().map(String::as_str));
     args.extend(["--", "--include-ignored"]);
-    run::cargo(&args, &peers::test_env())
+    run::cargo(&args, &peers::test_env())?;
+    // `--all-targets` skips doctests: run them too (the crate pages are runnable examples).
+    run::cargo(&["test", "--workspace", "--doc"], &peers::test_env())
 }
