@@ -39,7 +39,8 @@
 //! to finish a frame and an idle timeout; when the connection table is full the oldest idle
 //! connection is closed to make room (a flood of slow clients cannot lock new ones out).
 
-use crate::stream::FrameReader;
+use crate::ratelog::LogLimiter;
+use crate::stream::{BufferBudget, FrameReader};
 use crate::Clock;
 use sansio::{Instant, Path, SansIo, Transport};
 use std::collections::HashMap;
@@ -70,6 +71,14 @@ pub struct Limits {
     /// Frames queued for one connection's writer; past it the connection is closed (a client
     /// that does not read cannot make the driver buffer without end).
     pub write_queue: usize,
+    /// Bytes all connections' read buffers may hold together beyond their idle 1.5 KiB (a
+    /// connection whose frame needs more is closed).
+    pub buffer_total: usize,
+    /// Listen backlog of TCP listeners (the kernel caps it at `net.core.somaxconn`).
+    pub backlog: u32,
+    /// Most warnings of one kind (evicted connections, slow readers, accept errors) logged
+    /// per second; the rest are counted ([`ratelog`](crate::ratelog)). 0 for no limit.
+    pub log_rate: u32,
 }
 
 impl Default for Limits {
@@ -80,6 +89,9 @@ impl Default for Limits {
             frame_deadline: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             write_queue: 64,
+            buffer_total: 16 << 20,
+            backlog: 1024,
+            log_rate: 10,
         }
     }
 }
@@ -150,6 +162,9 @@ struct Io {
     outbox: Vec<(Path, Vec<u8>)>,
     tx: mpsc::Sender<Net>,
     stats: DriverStats,
+    /// What connections' read buffers hold beyond their idle size.
+    budget: Arc<BufferBudget>,
+    logs: LogLimiter,
 }
 
 /// The driver: a machine and its sockets.
@@ -206,14 +221,19 @@ impl<M: SansIo> Driver<M> {
                 outbox: Vec::new(),
                 tx,
                 stats: DriverStats::default(),
+                budget: BufferBudget::new(Limits::default().buffer_total),
+                logs: LogLimiter::new(Limits::default().log_rate),
             },
             rx,
         }
     }
 
-    /// Replace the TCP limits.
+    /// Replace the TCP limits (before the first connection: the buffer budget and the log
+    /// limiter start over).
     pub fn set_limits(&mut self, limits: Limits) {
         self.io.limits = limits;
+        self.io.budget = BufferBudget::new(limits.buffer_total);
+        self.io.logs = LogLimiter::new(limits.log_rate);
     }
 
     /// The machine and the sockets, between runs (to bind sockets and issue commands before
@@ -383,6 +403,10 @@ impl Io {
             self.stats.slow_readers += 1;
             self.conns.remove(&path);
             self.closed.push(path);
+            if let Some(suppressed) = self.logs.allow("slow_reader", std::time::Instant::now()) {
+                tracing::info!(client = %path.remote, suppressed,
+                    "TCP connection closed: it does not read its responses");
+            }
         }
     }
 
@@ -399,14 +423,15 @@ impl Io {
                 }
             }
         });
-        let (tx, limits) = (self.tx.clone(), self.limits);
+        let (tx, limits, budget) = (self.tx.clone(), self.limits, self.budget.clone());
         let reader = tokio::spawn(async move {
             let mut frames = FrameReader::with_limits(
                 r,
                 limits.max_frame,
                 Some(limits.frame_deadline),
                 Some(limits.idle_timeout),
-            );
+            )
+            .with_budget(budget);
             while let Ok(Some(frame)) = frames.next().await {
                 if tx.send(Net::Datagram(path, frame.to_vec())).await.is_err() {
                     return;
@@ -432,6 +457,10 @@ impl Io {
             self.conns.remove(&p);
             self.stats.evicted += 1;
             self.closed.push(p);
+            if let Some(suppressed) = self.logs.allow("tcp_evicted", std::time::Instant::now()) {
+                tracing::info!(client = %p.remote, suppressed, evicted = self.stats.evicted,
+                    "TCP connection table full: closed the connection idle longest");
+            }
         }
     }
 }
@@ -540,9 +569,13 @@ impl<M> Ctx<'_, M> {
     /// Accept TCP connections at `addr` (each one shows up as `Input::Connected`, its frames
     /// go to the machine on `Path::tcp(local, client)`); returns the bound address.
     pub fn listen_tcp(&mut self, addr: SocketAddr) -> io::Result<SocketAddr> {
-        let std = std::net::TcpListener::bind(addr)?;
-        std.set_nonblocking(true)?;
-        let listener = TcpListener::from_std(std)?;
+        use socket2::{Domain, Protocol, Socket, Type};
+        let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        s.set_reuse_address(true)?;
+        s.set_nonblocking(true)?;
+        s.bind(&addr.into())?;
+        s.listen(i32::try_from(self.io.limits.backlog).unwrap_or(i32::MAX))?;
+        let listener = TcpListener::from_std(s.into())?;
         let local = listener.local_addr()?;
         let tx = self.io.tx.clone();
         let task = tokio::spawn(async move {

@@ -9,6 +9,8 @@
 //! * [`stream`] (feature `tokio`) frames STUN/TURN messages on a TCP byte stream with bounded
 //!   buffers and time;
 //! * [`mmsg`] batches UDP receives and sends (`recvmmsg`, `sendmmsg`, UDP GSO) for servers;
+//! * [`ratelog`] rate-limits repeated log lines (with the count of those suppressed), so a
+//!   flood of failed logins or refused connections cannot flood the logs;
 //! * [`turn`] (feature `tokio`): the TURN server runtime `p2p turn-server` runs, embeddable.
 //!
 //! The `p2p` program (`src/bin/p2p`) is built from these pieces.
@@ -21,6 +23,7 @@ mod clock;
 pub mod driver;
 mod entropy;
 pub mod mmsg;
+pub mod ratelog;
 #[cfg(feature = "tokio")]
 pub mod stream;
 #[cfg(feature = "tokio")]
