@@ -39,6 +39,7 @@
 //! to finish a frame and an idle timeout; when the connection table is full the oldest idle
 //! connection is closed to make room (a flood of slow clients cannot lock new ones out).
 
+use crate::heap::Shrinker;
 use crate::ratelog::LogLimiter;
 use crate::stream::{BufferBudget, FrameReader};
 use crate::Clock;
@@ -51,11 +52,17 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::task::AbortHandle;
 
 /// Largest datagram read or written.
 pub const MAX_DATAGRAM: usize = 65_536;
+/// Frames of one TCP connection waiting in the driver's queue at most.
+const IN_FLIGHT: usize = 4;
+/// Inputs handled before the driver lets the other tasks (connection writers) run.
+pub const INPUTS_PER_TURN: usize = 16;
+/// How often a server's driver does its housekeeping (log summaries, heap trimming).
+const HOUSEKEEPING: Duration = Duration::from_secs(1);
 
 /// Bounds on what the driver holds for TCP.
 #[derive(Clone, Copy, Debug)]
@@ -130,7 +137,9 @@ pub struct DriverStats {
 }
 
 enum Net {
-    Datagram(Path, Vec<u8>),
+    /// A datagram, or a frame from a TCP connection with its in-flight permit (dropped once
+    /// the frame is handled).
+    Datagram(Path, Vec<u8>, Option<OwnedSemaphorePermit>),
     Unreachable(Path),
     Accepted(TcpStream, Path),
     Connected(io::Result<(TcpStream, Path)>, SocketAddr),
@@ -165,6 +174,8 @@ struct Io {
     /// What connections' read buffers hold beyond their idle size.
     budget: Arc<BufferBudget>,
     logs: LogLimiter,
+    shrinker: Shrinker,
+    next_housekeeping: std::time::Instant,
 }
 
 /// The driver: a machine and its sockets.
@@ -223,6 +234,8 @@ impl<M: SansIo> Driver<M> {
                 stats: DriverStats::default(),
                 budget: BufferBudget::new(Limits::default().buffer_total),
                 logs: LogLimiter::new(Limits::default().log_rate),
+                shrinker: Shrinker::new(),
+                next_housekeeping: std::time::Instant::now() + HOUSEKEEPING,
             },
             rx,
         }
@@ -262,6 +275,7 @@ impl<M: SansIo> Driver<M> {
         mut on: impl FnMut(&mut Ctx<'_, M>, Input<'_, M, C>) -> ControlFlow<T>,
     ) -> io::Result<T> {
         let mut out = vec![0u8; MAX_DATAGRAM];
+        let mut burst = 0;
         loop {
             self.flush(&mut out).await;
             // Events may lead the owner to issue commands: flush their output before sleeping.
@@ -283,6 +297,14 @@ impl<M: SansIo> Driver<M> {
             }
             if let Some(v) = self.wait(&mut commands, &mut on).await? {
                 return Ok(v);
+            }
+            // Let the connections' writer tasks (and everything else) run now and then: a
+            // client pipelining requests must not see its answers pile up past the writer
+            // queue while this loop keeps finding input.
+            burst += 1;
+            if burst >= INPUTS_PER_TURN {
+                burst = 0;
+                tokio::task::yield_now().await;
             }
         }
     }
@@ -317,6 +339,10 @@ impl<M: SansIo> Driver<M> {
                 self.machine.handle_timeout(now);
                 Ok(None)
             }
+            _ = sleep_until(self.io.housekeeping_due()) => {
+                self.io.housekeeping();
+                Ok(None)
+            }
         }
     }
 
@@ -327,7 +353,7 @@ impl<M: SansIo> Driver<M> {
     ) -> Option<T> {
         let now = self.io.clock.now();
         match net {
-            Net::Datagram(path, bytes) => {
+            Net::Datagram(path, bytes, _permit) => {
                 tracing::debug!(from = %path.remote, to = %path.local, len = bytes.len(), transport = ?path.transport, "datagram");
                 if let Some(c) = self.io.conns.get_mut(&path) {
                     c.last_active = now;
@@ -381,6 +407,21 @@ impl<M: SansIo> Driver<M> {
 }
 
 impl Io {
+    /// When housekeeping is next due: only servers (drivers with a TCP listener) do it.
+    fn housekeeping_due(&self) -> Option<std::time::Instant> {
+        (!self.listeners.is_empty()).then_some(self.next_housekeeping)
+    }
+
+    /// Log what the rate limits suppressed, and give memory back after connections closed.
+    fn housekeeping(&mut self) {
+        let now = std::time::Instant::now();
+        self.next_housekeeping = now + HOUSEKEEPING;
+        for (kind, suppressed) in self.logs.quiet_kinds(now) {
+            tracing::warn!(kind, suppressed, "similar log lines suppressed");
+        }
+        self.shrinker.note(self.conns.len(), now);
+    }
+
     async fn send(&mut self, path: Path, data: &[u8]) {
         if path.transport == Transport::Udp {
             let socket = self.udp.iter().find(|(a, _, _)| *a == path.local);
@@ -432,8 +473,19 @@ impl Io {
                 Some(limits.idle_timeout),
             )
             .with_budget(budget);
-            while let Ok(Some(frame)) = frames.next().await {
-                if tx.send(Net::Datagram(path, frame.to_vec())).await.is_err() {
+            // At most IN_FLIGHT frames of this connection wait in the driver's queue: a
+            // connection pushing requests as fast as it can is served in turn with the UDP
+            // sockets and the other connections, not ahead of them.
+            let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
+            loop {
+                let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                    return;
+                };
+                let Ok(Some(frame)) = frames.next().await else {
+                    break;
+                };
+                let net = Net::Datagram(path, frame.to_vec(), Some(permit));
+                if tx.send(net).await.is_err() {
                     return;
                 }
             }
@@ -531,7 +583,7 @@ impl<M> Ctx<'_, M> {
                 let net = match reader.recv_from(&mut buf).await {
                     Ok((n, from)) => {
                         let data = buf.get(..n).unwrap_or(&[]).to_vec();
-                        Net::Datagram(Path::udp(local, from), data)
+                        Net::Datagram(Path::udp(local, from), data, None)
                     }
                     // ICMP errors of earlier sends: reported for a connected socket, ignored
                     // otherwise (some systems surface them on unconnected sockets too).

@@ -85,6 +85,8 @@ pub struct Core {
     pub budget: Arc<BufferBudget>,
     /// Rate limits for repeated warnings.
     pub logs: LogLimiter,
+    /// Gives memory back once TCP connections closed.
+    pub shrinker: crate::heap::Shrinker,
     /// RFC 6062 state: TCP relays and peer connections.
     pub tcp_relays: tcp::TcpRelays,
     ports: PortPool,
@@ -122,6 +124,7 @@ impl Core {
             },
             budget: BufferBudget::new(settings.tcp_buffer_total),
             logs: LogLimiter::new(settings.log_rate),
+            shrinker: crate::heap::Shrinker::new(),
             tcp_relays: tcp::TcpRelays::default(),
             ports: PortPool::new(settings.ports.0, settings.ports.1),
             relay_ips: settings.relay_ips.clone(),
@@ -349,8 +352,10 @@ impl Core {
         }
         self.server.handle_timeout(now);
         self.drain_events(shared);
-        for (kind, suppressed) in self.logs.quiet_kinds(std::time::Instant::now()) {
+        let wall = std::time::Instant::now();
+        for (kind, suppressed) in self.logs.quiet_kinds(wall) {
             tracing::warn!(kind, suppressed, "similar log lines suppressed");
         }
+        self.shrinker.note(self.streams.len(), wall);
     }
 }

@@ -132,11 +132,13 @@ pub async fn accept_loop(shared: Shared, listener: TcpListener, local: SocketAdd
         let (stream, from) = match listener.accept().await {
             Ok(v) => v,
             Err(e) => {
-                let mut core = shared.borrow_mut();
-                if let Some(suppressed) = core.logs.allow("tcp_accept", std::time::Instant::now()) {
-                    tracing::warn!(%local, suppressed, "TCP accept: {e}");
+                {
+                    let mut core = shared.borrow_mut();
+                    let now = std::time::Instant::now();
+                    if let Some(suppressed) = core.logs.allow("tcp_accept", now) {
+                        tracing::warn!(%local, suppressed, "TCP accept: {e}");
+                    }
                 }
-                drop(core);
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
