@@ -420,6 +420,22 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_loads_and_holds_the_defaults() {
+        let example = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/turn.toml"
+        ));
+        let mut s = settings(&Args {
+            config: Some(example),
+            ..Args::default()
+        })
+        .unwrap();
+        assert_eq!(s.users, vec![("alice".into(), "change-me".into())]);
+        s.users.clear();
+        assert_eq!(format!("{s:?}"), format!("{:?}", Settings::default()));
+    }
+
+    #[test]
     fn coturn_zeros_mean_no_limit_and_useless_values_are_refused() {
         let user = || vec!["u:p".to_string()];
         let s = settings(&Args {
