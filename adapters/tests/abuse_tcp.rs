@@ -17,7 +17,7 @@
 mod common;
 
 use common::attack::{binding, closed_by_peer, figure, max_and_median, probe_udp, request};
-use common::attack::{read_frame, rss_kib, Conn};
+use common::attack::{metric, read_frame, rss_kib, Conn};
 use common::{free_port, p2p, wait_stun, Proc};
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
@@ -122,8 +122,19 @@ fn slow_clients_cannot_lock_out_a_new_client(server: &str, addr: SocketAddr, tab
 fn turn_slow_clients_cannot_lock_out_a_tcp_client() {
     let _g = serial();
     let table = scale(64, 4096);
-    let (_srv, addr) = turn_server(&["--max-tcp-connections", &table.to_string()]);
+    let metrics = format!("127.0.0.1:{}", free_port("127.0.0.1"));
+    let (_srv, addr) = turn_server(&[
+        "--max-tcp-connections",
+        &table.to_string(),
+        "--metrics",
+        &metrics,
+    ]);
     slow_clients_cannot_lock_out_a_new_client("TURN", addr, table);
+    let evicted = metric(
+        &metrics,
+        "turn_tcp_connections_closed_total{reason=\"evicted\"}",
+    );
+    assert!(evicted >= 1, "evictions are not counted");
 }
 
 #[test]
@@ -317,7 +328,7 @@ fn tcp_floods_do_not_starve_udp(server: &str, addr: SocketAddr, req: Vec<u8>) {
             // Read every answer, as a real client would: the flood ends when the last one
             // arrives (or the server gives up on the connection).
             std::thread::spawn(move || {
-                let deadline = Instant::now() + Duration::from_secs(60);
+                let deadline = Instant::now() + Duration::from_secs(scale(60, 600) as u64);
                 (0..count)
                     .take_while(|_| read_frame(&mut r, deadline).is_some())
                     .count()

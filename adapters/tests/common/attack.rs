@@ -278,6 +278,18 @@ pub fn closed_by_peer(s: &TcpStream) -> bool {
     closed
 }
 
+/// The value of `name` (with its labels) on the metrics endpoint at `addr`.
+pub fn metric(addr: &str, name: &str) -> u64 {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no metric {name:?} in:\n{body}"))
+}
+
 /// Print a measurement line the reliability table is built from.
 pub fn figure(what: &str, value: impl std::fmt::Display) {
     eprintln!("FIGURE {what}: {value}");
