@@ -39,7 +39,9 @@
 //! to finish a frame and an idle timeout; when the connection table is full the oldest idle
 //! connection is closed to make room (a flood of slow clients cannot lock new ones out).
 
-use crate::stream::FrameReader;
+use crate::heap::Shrinker;
+use crate::ratelog::LogLimiter;
+use crate::stream::{BufferBudget, FrameReader};
 use crate::Clock;
 use sansio::{Instant, Path, SansIo, Transport};
 use std::collections::HashMap;
@@ -50,11 +52,17 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::task::AbortHandle;
 
 /// Largest datagram read or written.
 pub const MAX_DATAGRAM: usize = 65_536;
+/// Frames of one TCP connection waiting in the driver's queue at most.
+const IN_FLIGHT: usize = 4;
+/// Inputs handled before the driver lets the other tasks (connection writers) run.
+pub const INPUTS_PER_TURN: usize = 16;
+/// How often a server's driver does its housekeeping (log summaries, heap trimming).
+const HOUSEKEEPING: Duration = Duration::from_secs(1);
 
 /// Bounds on what the driver holds for TCP.
 #[derive(Clone, Copy, Debug)]
@@ -70,6 +78,14 @@ pub struct Limits {
     /// Frames queued for one connection's writer; past it the connection is closed (a client
     /// that does not read cannot make the driver buffer without end).
     pub write_queue: usize,
+    /// Bytes all connections' read buffers may hold together beyond their idle 1.5 KiB (a
+    /// connection whose frame needs more is closed).
+    pub buffer_total: usize,
+    /// Listen backlog of TCP listeners (the kernel caps it at `net.core.somaxconn`).
+    pub backlog: u32,
+    /// Most warnings of one kind (evicted connections, slow readers, accept errors) logged
+    /// per second; the rest are counted ([`ratelog`](crate::ratelog)). 0 for no limit.
+    pub log_rate: u32,
 }
 
 impl Default for Limits {
@@ -80,6 +96,9 @@ impl Default for Limits {
             frame_deadline: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             write_queue: 64,
+            buffer_total: 16 << 20,
+            backlog: 1024,
+            log_rate: 10,
         }
     }
 }
@@ -118,7 +137,9 @@ pub struct DriverStats {
 }
 
 enum Net {
-    Datagram(Path, Vec<u8>),
+    /// A datagram, or a frame from a TCP connection with its in-flight permit (dropped once
+    /// the frame is handled).
+    Datagram(Path, Vec<u8>, Option<OwnedSemaphorePermit>),
     Unreachable(Path),
     Accepted(TcpStream, Path),
     Connected(io::Result<(TcpStream, Path)>, SocketAddr),
@@ -150,6 +171,11 @@ struct Io {
     outbox: Vec<(Path, Vec<u8>)>,
     tx: mpsc::Sender<Net>,
     stats: DriverStats,
+    /// What connections' read buffers hold beyond their idle size.
+    budget: Arc<BufferBudget>,
+    logs: LogLimiter,
+    shrinker: Shrinker,
+    next_housekeeping: std::time::Instant,
 }
 
 /// The driver: a machine and its sockets.
@@ -206,14 +232,21 @@ impl<M: SansIo> Driver<M> {
                 outbox: Vec::new(),
                 tx,
                 stats: DriverStats::default(),
+                budget: BufferBudget::new(Limits::default().buffer_total),
+                logs: LogLimiter::new(Limits::default().log_rate),
+                shrinker: Shrinker::new(),
+                next_housekeeping: std::time::Instant::now() + HOUSEKEEPING,
             },
             rx,
         }
     }
 
-    /// Replace the TCP limits.
+    /// Replace the TCP limits (before the first connection: the buffer budget and the log
+    /// limiter start over).
     pub fn set_limits(&mut self, limits: Limits) {
         self.io.limits = limits;
+        self.io.budget = BufferBudget::new(limits.buffer_total);
+        self.io.logs = LogLimiter::new(limits.log_rate);
     }
 
     /// The machine and the sockets, between runs (to bind sockets and issue commands before
@@ -242,6 +275,7 @@ impl<M: SansIo> Driver<M> {
         mut on: impl FnMut(&mut Ctx<'_, M>, Input<'_, M, C>) -> ControlFlow<T>,
     ) -> io::Result<T> {
         let mut out = vec![0u8; MAX_DATAGRAM];
+        let mut burst = 0;
         loop {
             self.flush(&mut out).await;
             // Events may lead the owner to issue commands: flush their output before sleeping.
@@ -263,6 +297,14 @@ impl<M: SansIo> Driver<M> {
             }
             if let Some(v) = self.wait(&mut commands, &mut on).await? {
                 return Ok(v);
+            }
+            // Let the connections' writer tasks (and everything else) run now and then: a
+            // client pipelining requests must not see its answers pile up past the writer
+            // queue while this loop keeps finding input.
+            burst += 1;
+            if burst >= INPUTS_PER_TURN {
+                burst = 0;
+                tokio::task::yield_now().await;
             }
         }
     }
@@ -297,6 +339,10 @@ impl<M: SansIo> Driver<M> {
                 self.machine.handle_timeout(now);
                 Ok(None)
             }
+            _ = sleep_until(self.io.housekeeping_due()) => {
+                self.io.housekeeping();
+                Ok(None)
+            }
         }
     }
 
@@ -307,7 +353,7 @@ impl<M: SansIo> Driver<M> {
     ) -> Option<T> {
         let now = self.io.clock.now();
         match net {
-            Net::Datagram(path, bytes) => {
+            Net::Datagram(path, bytes, _permit) => {
                 tracing::debug!(from = %path.remote, to = %path.local, len = bytes.len(), transport = ?path.transport, "datagram");
                 if let Some(c) = self.io.conns.get_mut(&path) {
                     c.last_active = now;
@@ -361,6 +407,21 @@ impl<M: SansIo> Driver<M> {
 }
 
 impl Io {
+    /// When housekeeping is next due: only servers (drivers with a TCP listener) do it.
+    fn housekeeping_due(&self) -> Option<std::time::Instant> {
+        (!self.listeners.is_empty()).then_some(self.next_housekeeping)
+    }
+
+    /// Log what the rate limits suppressed, and give memory back after connections closed.
+    fn housekeeping(&mut self) {
+        let now = std::time::Instant::now();
+        self.next_housekeeping = now + HOUSEKEEPING;
+        for (kind, suppressed) in self.logs.quiet_kinds(now) {
+            tracing::warn!(kind, suppressed, "similar log lines suppressed");
+        }
+        self.shrinker.note(self.conns.len(), now);
+    }
+
     async fn send(&mut self, path: Path, data: &[u8]) {
         if path.transport == Transport::Udp {
             let socket = self.udp.iter().find(|(a, _, _)| *a == path.local);
@@ -383,6 +444,10 @@ impl Io {
             self.stats.slow_readers += 1;
             self.conns.remove(&path);
             self.closed.push(path);
+            if let Some(suppressed) = self.logs.allow("slow_reader", std::time::Instant::now()) {
+                tracing::info!(client = %path.remote, suppressed,
+                    "TCP connection closed: it does not read its responses");
+            }
         }
     }
 
@@ -399,16 +464,28 @@ impl Io {
                 }
             }
         });
-        let (tx, limits) = (self.tx.clone(), self.limits);
+        let (tx, limits, budget) = (self.tx.clone(), self.limits, self.budget.clone());
         let reader = tokio::spawn(async move {
             let mut frames = FrameReader::with_limits(
                 r,
                 limits.max_frame,
                 Some(limits.frame_deadline),
                 Some(limits.idle_timeout),
-            );
-            while let Ok(Some(frame)) = frames.next().await {
-                if tx.send(Net::Datagram(path, frame.to_vec())).await.is_err() {
+            )
+            .with_budget(budget);
+            // At most IN_FLIGHT frames of this connection wait in the driver's queue: a
+            // connection pushing requests as fast as it can is served in turn with the UDP
+            // sockets and the other connections, not ahead of them.
+            let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
+            loop {
+                let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                    return;
+                };
+                let Ok(Some(frame)) = frames.next().await else {
+                    break;
+                };
+                let net = Net::Datagram(path, frame.to_vec(), Some(permit));
+                if tx.send(net).await.is_err() {
                     return;
                 }
             }
@@ -432,6 +509,10 @@ impl Io {
             self.conns.remove(&p);
             self.stats.evicted += 1;
             self.closed.push(p);
+            if let Some(suppressed) = self.logs.allow("tcp_evicted", std::time::Instant::now()) {
+                tracing::info!(client = %p.remote, suppressed, evicted = self.stats.evicted,
+                    "TCP connection table full: closed the connection idle longest");
+            }
         }
     }
 }
@@ -502,7 +583,7 @@ impl<M> Ctx<'_, M> {
                 let net = match reader.recv_from(&mut buf).await {
                     Ok((n, from)) => {
                         let data = buf.get(..n).unwrap_or(&[]).to_vec();
-                        Net::Datagram(Path::udp(local, from), data)
+                        Net::Datagram(Path::udp(local, from), data, None)
                     }
                     // ICMP errors of earlier sends: reported for a connected socket, ignored
                     // otherwise (some systems surface them on unconnected sockets too).
@@ -540,9 +621,13 @@ impl<M> Ctx<'_, M> {
     /// Accept TCP connections at `addr` (each one shows up as `Input::Connected`, its frames
     /// go to the machine on `Path::tcp(local, client)`); returns the bound address.
     pub fn listen_tcp(&mut self, addr: SocketAddr) -> io::Result<SocketAddr> {
-        let std = std::net::TcpListener::bind(addr)?;
-        std.set_nonblocking(true)?;
-        let listener = TcpListener::from_std(std)?;
+        use socket2::{Domain, Protocol, Socket, Type};
+        let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        s.set_reuse_address(true)?;
+        s.set_nonblocking(true)?;
+        s.bind(&addr.into())?;
+        s.listen(i32::try_from(self.io.limits.backlog).unwrap_or(i32::MAX))?;
+        let listener = TcpListener::from_std(s.into())?;
         let local = listener.local_addr()?;
         let tx = self.io.tx.clone();
         let task = tokio::spawn(async move {

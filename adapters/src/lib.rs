@@ -9,19 +9,25 @@
 //! * [`stream`] (feature `tokio`) frames STUN/TURN messages on a TCP byte stream with bounded
 //!   buffers and time;
 //! * [`mmsg`] batches UDP receives and sends (`recvmmsg`, `sendmmsg`, UDP GSO) for servers;
+//! * [`heap`] gives freed memory back to the kernel after a flood of connections closed;
+//! * [`ratelog`] rate-limits repeated log lines (with the count of those suppressed), so a
+//!   flood of failed logins or refused connections cannot flood the logs;
 //! * [`turn`] (feature `tokio`): the TURN server runtime `p2p turn-server` runs, embeddable;
 //! * [`whep`] (feature `whep`): WHEP over HTTP, one `peer_core` connection per viewer.
 //!
 //! The `p2p` program (`src/bin/p2p`) is built from these pieces.
 
-// `unsafe` is denied workspace-wide; only `mmsg` (syscall wrappers) allows it, locally.
+// `unsafe` is denied workspace-wide; only `mmsg` (syscall wrappers) and `heap` (one
+// `malloc_trim` call) allow it, locally.
 #![deny(missing_docs)]
 
 mod clock;
 #[cfg(feature = "tokio")]
 pub mod driver;
 mod entropy;
+pub mod heap;
 pub mod mmsg;
+pub mod ratelog;
 #[cfg(feature = "tokio")]
 pub mod stream;
 #[cfg(feature = "tokio")]

@@ -108,3 +108,23 @@ fn exit_codes_for_refused_timeout_and_usage() {
     let (code, _, err) = stun(&["stun", "no-such-host.invalid"]);
     assert_eq!(code, 4, "{err}");
 }
+
+#[test]
+fn stun_server_help_documents_its_limits() {
+    let (code, out, _) = stun(&["stun-server", "--help"]);
+    assert_eq!(code, 0);
+    for flag in [
+        "--max-tcp-connections",
+        "--tcp-idle-timeout",
+        "--tcp-frame-deadline",
+        "--tcp-buffer-cap",
+        "--tcp-buffer-total",
+        "--tcp-backlog",
+        "--log-rate",
+        "--realm",
+    ] {
+        let line = out.lines().find(|l| l.trim_start().starts_with(flag));
+        assert!(line.is_some(), "{flag} is not in:\n{out}");
+    }
+    assert!(out.contains("[default: 4096]"), "{out}");
+}

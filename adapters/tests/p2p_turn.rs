@@ -284,10 +284,43 @@ fn help_documents_every_option() {
         "--socket-buffer",
         "--no-software-attribute",
         "--no-gso",
+        "--tcp-frame-deadline",
+        "--tcp-idle-timeout",
+        "--tcp-buffer-cap",
+        "--tcp-buffer-total",
+        "--tcp-backlog",
+        "--log-rate",
     ] {
         let line = out.lines().find(|l| l.trim_start().starts_with(flag));
         let documented = line.is_some_and(|l| l.len() > flag.len() + 12);
         assert!(documented, "{flag} is not documented in:\n{out}");
+    }
+    // Every option is a key of the example config file, with a comment above it.
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/turn.toml"
+    ))
+    .unwrap();
+    let lines: Vec<&str> = example.lines().collect();
+    let flags: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("--"))
+        .filter_map(|l| l.split([' ', '=', '<']).next())
+        .filter(|f| !["config", "help", "log"].contains(f))
+        .collect();
+    assert!(flags.len() >= 30, "{flags:?}");
+    for flag in flags {
+        let at = lines.iter().position(|l| {
+            let l = l.trim_start_matches("# ");
+            l.starts_with(&format!("{flag} ="))
+        });
+        let at = at.unwrap_or_else(|| panic!("--{flag} is not in examples/turn.toml"));
+        let commented = lines[..at]
+            .iter()
+            .rev()
+            .take_while(|l| !l.is_empty())
+            .any(|l| l.starts_with("# ") && !l.contains(" = "));
+        assert!(commented, "{flag} has no comment in examples/turn.toml");
     }
     let (code, out, _) = turn(&["turn", "--help"]);
     assert_eq!(code, 0);

@@ -650,7 +650,8 @@ fn amplification_is_bounded() {
         .unwrap()
         .unwrap()
         .len;
-    assert_eq!((n4, n6), (40, 52));
+    // Header + XOR-MAPPED-ADDRESS (12 / 24 B); no FINGERPRINT to a request without one.
+    assert_eq!((n4, n6), (32, 44));
     let d6 = NatDiscovery {
         primary: addr("[2001:db8::1]:3478"),
         alternate: addr("[2001:db8::3]:3479"),
@@ -667,7 +668,7 @@ fn amplification_is_bounded() {
             .unwrap()
             .unwrap()
             .len,
-        100
+        20 + 3 * 24
     );
     let mut lt = long_term_server(SecurityFeatures::default());
     let n = lt
@@ -677,8 +678,8 @@ fn amplification_is_bounded() {
         .len;
     assert_eq!(
         n,
-        96 + 4 + 12,
-        "401 = 96 B + REALM attribute (11 bytes padded to 12)"
+        20 + 8 + (4 + 12) + 44,
+        "401 = header, ERROR-CODE without a reason phrase, REALM (11 bytes padded to 12), NONCE"
     );
 }
 

@@ -119,7 +119,7 @@
 //! | channel numbers 0x4000–0x7FFF accepted (RFC 5766 clients), 0x4000–0x4FFF used by our client | done |
 //! | channel/number reuse blocked for 5 min after a binding lapses (RFC 8656 §12) | done |
 //! | RFC 6062 Connect / ConnectionAttempt / ConnectionBind, 30 s bind timer, 446/447 | done (both sides) |
-//! | quotas (486), capacity (508), bandwidth cap, peer filter (403) incl. own addresses | done |
+//! | per-user quota (486), total quota and capacity (508), bandwidth cap, peer filter (403) incl. own addresses | done |
 //! | ICMP attribute | wire only: the core does not receive ICMP from the adapter yet |
 //! | USERHASH on the server, third-party authorization (RFC 7635), mobility (RFC 8016) | not done |
 #![no_std]

@@ -201,6 +201,17 @@ pub fn render(core: &Core) -> String {
     );
     family(
         &mut o,
+        "turn_tcp_connections_closed_total",
+        "counter",
+        "Client TCP connections the server closed or refused to protect itself, by reason.",
+        &[
+            ("reason=\"evicted\"", io.tcp_evicted),
+            ("reason=\"refused\"", io.tcp_refused),
+            ("reason=\"buffer_budget\"", io.tcp_buffer_refusals),
+        ],
+    );
+    family(
+        &mut o,
         "turn_rfc6062_connections",
         "gauge",
         "RFC 6062 peer connections held.",

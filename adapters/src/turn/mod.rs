@@ -21,6 +21,7 @@
 
 mod metrics;
 mod ports;
+mod settings;
 mod state;
 mod tcp;
 mod udp;
@@ -29,12 +30,15 @@ use socket2::{Domain, Protocol, Socket, Type};
 use state::{Core, Shared};
 use std::cell::RefCell;
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 use stun_proto::auth::UserTable;
 use tokio::net::{TcpListener, UdpSocket};
-use turn_proto::server::{BandwidthCap, IpRange, PeerFilter, TurnAuth, TurnConfig, TurnServer};
+use turn_proto::server::{PeerFilter, TurnAuth, TurnConfig, TurnServer};
+
+pub use settings::{Settings, MAX_TCP_FRAME, MIN_TCP_BUFFER};
+pub use turn_proto::server::MAX_REALM;
 
 use crate::{Clock, OsEntropy};
 
@@ -56,91 +60,6 @@ impl fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
-
-/// Everything the server runs with, after merging.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Listening addresses (UDP and TCP).
-    pub listen: Vec<SocketAddr>,
-    /// Relay IPs (at most one per family).
-    pub relay_ips: Vec<IpAddr>,
-    /// Relay port range.
-    pub ports: (u16, u16),
-    /// Realm.
-    pub realm: String,
-    /// NAME, PASSWORD pairs.
-    pub users: Vec<(String, String)>,
-    /// REST shared secret.
-    pub secret: Option<String>,
-    /// Loopback peers allowed.
-    pub allow_loopback: bool,
-    /// Extra allowed ranges.
-    pub allowed: Vec<IpRange>,
-    /// Extra denied ranges.
-    pub denied: Vec<IpRange>,
-    /// Most allocations.
-    pub total_quota: usize,
-    /// Most allocations per user.
-    pub user_quota: usize,
-    /// Per-allocation bandwidth.
-    pub bandwidth: Option<BandwidthCap>,
-    /// Allocation lifetime cap.
-    pub max_lifetime: Duration,
-    /// Channel lifetime.
-    pub channel_lifetime: Duration,
-    /// Permission lifetime.
-    pub permission_lifetime: Duration,
-    /// Nonce lifetime.
-    pub nonce_lifetime: Duration,
-    /// Metrics endpoint.
-    pub metrics: Option<SocketAddr>,
-    /// UDP listeners on.
-    pub udp: bool,
-    /// TCP listeners on.
-    pub tcp: bool,
-    /// RFC 6062 on.
-    pub tcp_relay: bool,
-    /// TCP connection cap.
-    pub max_tcp_connections: usize,
-    /// Listener socket buffers.
-    pub socket_buffer: usize,
-    /// SOFTWARE attribute on.
-    pub software: bool,
-    /// UDP GSO towards clients.
-    pub gso: bool,
-}
-
-impl Default for Settings {
-    /// 127.0.0.1:3478 relaying from 127.0.0.1, realm `p2p`, no users, the coturn-like limits.
-    fn default() -> Self {
-        Settings {
-            listen: vec![SocketAddr::from(([127, 0, 0, 1], 3478))],
-            relay_ips: vec![IpAddr::from([127, 0, 0, 1])],
-            ports: (49152, 65535),
-            realm: "p2p".into(),
-            users: Vec::new(),
-            secret: None,
-            allow_loopback: false,
-            allowed: Vec::new(),
-            denied: Vec::new(),
-            total_quota: 10_000,
-            user_quota: usize::MAX,
-            bandwidth: None,
-            max_lifetime: Duration::from_secs(3600),
-            channel_lifetime: Duration::from_secs(600),
-            permission_lifetime: Duration::from_secs(300),
-            nonce_lifetime: Duration::from_secs(600),
-            metrics: None,
-            udp: true,
-            tcp: true,
-            tcp_relay: true,
-            max_tcp_connections: 4096,
-            socket_buffer: 4 << 20,
-            software: true,
-            gso: true,
-        }
-    }
-}
 
 /// [`serve`] on a current-thread runtime's `LocalSet`, until `shutdown` resolves.
 pub async fn run(settings: Settings, shutdown: impl std::future::Future) -> Result<(), RunError> {
@@ -186,8 +105,8 @@ fn server_config(s: &Settings) -> Result<TurnConfig, RunError> {
     c.default_lifetime = c.default_lifetime.min(s.max_lifetime);
     c.permission_lifetime = s.permission_lifetime;
     c.channel_lifetime = s.channel_lifetime;
-    c.max_allocations = s.total_quota;
-    c.max_allocations_per_user = s.user_quota;
+    c.max_allocations = settings::quota(s.total_quota);
+    c.max_allocations_per_user = settings::quota(s.user_quota);
     c.bandwidth = s.bandwidth;
     c.ipv4 = s.relay_ips.iter().any(|ip| ip.is_ipv4());
     c.ipv6 = s.relay_ips.iter().any(|ip| ip.is_ipv6());
@@ -203,7 +122,8 @@ fn make_server(s: &Settings) -> Result<state::Server, RunError> {
         s.users.iter().map(|(n, p)| (n.as_str(), p.as_str())),
     );
     let mut entropy = OsEntropy;
-    let mut auth = TurnAuth::new(&s.realm, users, s.nonce_lifetime, &mut entropy)
+    let nonces = settings::nonce_lifetime(s.nonce_lifetime);
+    let mut auth = TurnAuth::new(&s.realm, users, nonces, &mut entropy)
         .map_err(|e| RunError::Usage(format!("--realm: {e}")))?;
     if let Some(secret) = &s.secret {
         auth = auth
@@ -225,6 +145,19 @@ fn udp_listener(addr: SocketAddr, buffer: usize) -> Result<UdpSocket, RunError> 
     UdpSocket::from_std(s.into()).map_err(net)
 }
 
+/// A listening TCP socket with `backlog` (the kernel caps it at `net.core.somaxconn`).
+fn tcp_listener(addr: SocketAddr, backlog: u32) -> Result<TcpListener, RunError> {
+    let net = |e: std::io::Error| RunError::Network(format!("cannot bind TCP {addr}: {e}"));
+    let s =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(net)?;
+    s.set_reuse_address(true).map_err(net)?;
+    s.set_nonblocking(true).map_err(net)?;
+    s.bind(&addr.into()).map_err(net)?;
+    s.listen(i32::try_from(backlog).unwrap_or(i32::MAX))
+        .map_err(net)?;
+    TcpListener::from_std(s.into()).map_err(net)
+}
+
 /// Run the server with `settings` until `shutdown` resolves. Must run inside a
 /// [`tokio::task::LocalSet`] on a current-thread runtime (use [`run`] otherwise): the state is
 /// shared between tasks without locks.
@@ -232,6 +165,7 @@ pub async fn serve(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), RunError> {
+    settings.check()?;
     let clock = Clock::new();
     let server = make_server(&settings)?;
     let shared: Shared = Rc::new(RefCell::new(Core::new(server, clock, &settings)));
@@ -246,14 +180,11 @@ pub async fn serve(
             tasks.spawn_local(udp::listener_loop(shared.clone(), sock, bound));
         }
         if settings.tcp {
-            let l = TcpListener::bind(addr)
-                .await
-                .map_err(|e| RunError::Network(format!("cannot bind TCP {addr}: {e}")))?;
+            let l = tcp_listener(addr, settings.tcp_backlog)?;
             let bound = l
                 .local_addr()
                 .map_err(|e| RunError::Network(e.to_string()))?;
-            let max = settings.max_tcp_connections;
-            tasks.spawn_local(tcp::accept_loop(shared.clone(), l, bound, max));
+            tasks.spawn_local(tcp::accept_loop(shared.clone(), l, bound));
         }
         tracing::info!(listen = %addr, udp = settings.udp, tcp = settings.tcp, "TURN server listening");
     }
@@ -267,7 +198,8 @@ pub async fn serve(
     tracing::info!(
         relay_ips = ?settings.relay_ips, ports = ?settings.ports, realm = %settings.realm,
         users = settings.users.len(), rest = settings.secret.is_some(),
-        loopback_peers = settings.allow_loopback, "TURN server ready"
+        loopback_peers = settings.allow_loopback, max_tcp = settings.max_tcp_connections,
+        log_rate = settings.log_rate, "TURN server ready"
     );
     tasks.spawn_local(timers(shared.clone()));
     let wake = shared.borrow().flush_wake.clone();

@@ -8,13 +8,16 @@
 use super::ports::PortPool;
 use super::Settings;
 use super::{tcp, udp};
+use crate::ratelog::LogLimiter;
+use crate::stream::BufferBudget;
 use crate::{Clock, OsEntropy};
 use sansio::SansIo as _;
-use sansio::{Path, Transmit, Transport};
+use sansio::{Instant, Path, Transmit, Transport};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
+use std::sync::Arc;
 use stun_proto::auth::UserTable;
 use tokio::net::UdpSocket;
 use tokio::task::AbortHandle;
@@ -50,6 +53,12 @@ pub struct IoStats {
     pub relay_bind_failures: u64,
     /// TCP connections accepted since start.
     pub tcp_accepted: u64,
+    /// TCP connections closed to make room for a new one (table full).
+    pub tcp_evicted: u64,
+    /// TCP connections refused (table full of connections holding allocations).
+    pub tcp_refused: u64,
+    /// TCP connections closed because the shared buffer budget was spent.
+    pub tcp_buffer_refusals: u64,
 }
 
 /// Everything the tasks share.
@@ -67,6 +76,17 @@ pub struct Core {
     reserved: FastMap<SocketAddr, std::net::UdpSocket>,
     /// TCP connections from clients (control and data), by 5-tuple.
     pub streams: FastMap<Path, tcp::Stream>,
+    /// TCP connections without an allocation, by the time of their last complete frame:
+    /// the first is evicted when the table is full.
+    pub idle_tcp: BTreeSet<(Instant, Path)>,
+    /// The TCP limits.
+    pub tcp: tcp::TcpLimits,
+    /// What TCP connections hold beyond their idle read buffers.
+    pub budget: Arc<BufferBudget>,
+    /// Rate limits for repeated warnings.
+    pub logs: LogLimiter,
+    /// Gives memory back once TCP connections closed.
+    pub shrinker: crate::heap::Shrinker,
     /// RFC 6062 state: TCP relays and peer connections.
     pub tcp_relays: tcp::TcpRelays,
     ports: PortPool,
@@ -95,6 +115,16 @@ impl Core {
             relays: FastMap::default(),
             reserved: FastMap::default(),
             streams: FastMap::default(),
+            idle_tcp: BTreeSet::new(),
+            tcp: tcp::TcpLimits {
+                max_connections: settings.max_tcp_connections,
+                frame_deadline: settings.tcp_frame_deadline,
+                idle_timeout: settings.tcp_idle_timeout,
+                buffer_cap: settings.tcp_buffer_cap,
+            },
+            budget: BufferBudget::new(settings.tcp_buffer_total),
+            logs: LogLimiter::new(settings.log_rate),
+            shrinker: crate::heap::Shrinker::new(),
             tcp_relays: tcp::TcpRelays::default(),
             ports: PortPool::new(settings.ports.0, settings.ports.1),
             relay_ips: settings.relay_ips.clone(),
@@ -169,7 +199,8 @@ impl Core {
                     ..
                 } => {
                     tracing::info!(client = %client.remote, transport = ?client.transport,
-                        %relay, user = %user, "allocation created");
+                        %relay, user = ?user.as_str(), "allocation created");
+                    tcp::set_allocated(self, &client, true);
                 }
                 ServerEvent::AllocationClosed {
                     client,
@@ -177,6 +208,7 @@ impl Core {
                     reason,
                 } => {
                     tracing::info!(client = %client.remote, %relay, ?reason, "allocation closed");
+                    tcp::set_allocated(self, &client, false);
                     self.close_relay(relay);
                 }
                 ServerEvent::ReservationExpired { relay } => {
@@ -184,8 +216,14 @@ impl Core {
                         self.ports.release(relay.port());
                     }
                 }
-                ServerEvent::AuthFailed { client, code } => {
-                    tracing::warn!(client = %client.remote, code = code.code(), "authentication failed");
+                ServerEvent::AuthFailed { client, code, user } => {
+                    let now = std::time::Instant::now();
+                    if let Some(suppressed) = self.logs.allow("auth_failed", now) {
+                        // `?user`: quoted and escaped, a username cannot forge log lines.
+                        tracing::warn!(client = %client.remote, transport = ?client.transport,
+                            user = ?user.as_str(), code = code.code(), suppressed,
+                            "authentication failed");
+                    }
                 }
                 ServerEvent::ConnectPeer {
                     connection,
@@ -226,7 +264,11 @@ impl Core {
                 }
             }
             Err(e) => {
-                tracing::warn!(client = %req.client.remote, "cannot open a relay: {e}");
+                if let Some(suppressed) = self.logs.allow("relay_failed", std::time::Instant::now())
+                {
+                    tracing::warn!(client = %req.client.remote, suppressed,
+                        in_use = self.ports.in_use(), "cannot open a relay: {e}");
+                }
                 self.io.relay_bind_failures += 1;
                 self.server.relay_failed(now, req.id);
             }
@@ -310,5 +352,10 @@ impl Core {
         }
         self.server.handle_timeout(now);
         self.drain_events(shared);
+        let wall = std::time::Instant::now();
+        for (kind, suppressed) in self.logs.quiet_kinds(wall) {
+            tracing::warn!(kind, suppressed, "similar log lines suppressed");
+        }
+        self.shrinker.note(self.streams.len(), wall);
     }
 }

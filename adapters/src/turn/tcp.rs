@@ -1,42 +1,84 @@
-//! TCP: client connections (STUN and ChannelData frames cut with `turn_proto::wire::frame_len`),
-//! and RFC 6062 TCP relays: listening relay sockets, connections to and from peers, and the
-//! splice of a peer connection with the client's data connection once it is bound.
+//! TCP: client connections (STUN and ChannelData frames cut by [`FrameReader`]), and RFC 6062
+//! TCP relays: listening relay sockets, connections to and from peers, and the splice of a
+//! peer connection with the client's data connection once it is bound.
+//!
+//! Bounds, so that a few hosts cannot take the TCP side down (see `docs/reliability.md`):
+//! * a frame must be complete within the frame deadline once its first byte arrived (a
+//!   client trickling one byte every few seconds is closed), and a connection without an
+//!   allocation may stay silent for the idle timeout;
+//! * read buffers start at 1.5 KiB and grow only as a long frame's bytes arrive (never past
+//!   the per-connection cap); send queues hold at most the cap; what all connections hold
+//!   beyond their idle buffers comes from one [`BufferBudget`];
+//! * when the connection table is full, a new connection closes the connection without an
+//!   allocation whose last complete frame is oldest (connections that never finished a frame
+//!   go first), so a flood of slow clients cannot lock real clients out;
+//! * a connection's reader handles at most [`FRAMES_PER_TURN`] frames before it yields, so a
+//!   client pushing requests as fast as it can delays UDP listeners and relay sockets by one
+//!   short turn, not by its whole backlog.
 //!
 //! Writes never wait: a frame the kernel does not take at once is queued on the connection
-//! (up to `MAX_QUEUED` bytes; whole frames beyond that are dropped, as UDP would) and a
-//! writer task flushes the queue when the socket turns writable.
+//! and a writer task flushes the queue when the socket turns writable; whole frames beyond
+//! the cap are dropped, as UDP would.
 
 use super::ports;
 use super::state::{Core, FastMap, IoStats, Shared};
-use sansio::Path;
+use crate::stream::{is_idle_timeout, BufferBudget, FrameReader};
+use sansio::{Instant, Path};
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use turn_proto::server::{ConnectionId, Output, RelayRequest};
-use turn_proto::wire::frame_len;
 
-/// Bytes queued per connection before whole frames are dropped.
-const MAX_QUEUED: usize = 1 << 20;
-/// Largest frame accepted from a client (a ChannelData with a 64 KiB payload, padded).
-const MAX_FRAME: usize = 4 + 65_536;
-/// A connection without an allocation that stays silent this long is closed.
-const IDLE: Duration = Duration::from_secs(30);
+/// Frames one connection's reader handles before it lets the other tasks run.
+pub const FRAMES_PER_TURN: usize = 16;
+/// A send queue whose capacity exceeds this is given back to the allocator once drained.
+const QUEUE_KEEP: usize = 4096;
 /// How long a connection to a peer may take (RFC 6062 §5.2 leaves it to the server).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The TCP limits of the settings, as the connection tasks use them.
+#[derive(Clone, Copy, Debug)]
+pub struct TcpLimits {
+    /// Connection table size.
+    pub max_connections: usize,
+    /// Time to finish a started frame.
+    pub frame_deadline: Duration,
+    /// Silence allowed without an allocation.
+    pub idle_timeout: Duration,
+    /// Largest read buffer and send queue of one connection.
+    pub buffer_cap: usize,
+}
 
 /// A client's TCP connection, as the other tasks see it.
 #[derive(Debug)]
 pub struct Stream {
     stream: Rc<TcpStream>,
     queued: Vec<u8>,
+    cap: usize,
+    budget: Arc<BufferBudget>,
     wake: Rc<Notify>,
     writer: AbortHandle,
+    reader: Option<AbortHandle>,
     /// RFC 6062: bound to this peer connection (the reader hands it over to a splice).
     bound: Option<ConnectionId>,
+    /// When its last complete frame arrived (or it was accepted).
+    last_frame: Instant,
+    /// It holds an allocation: never evicted, never closed for idleness.
+    allocated: bool,
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.budget.give(self.queued.len());
+    }
 }
 
 /// RFC 6062 state: listening TCP relays and peer connections.
@@ -73,8 +115,10 @@ pub fn write_to(streams: &mut FastMap<Path, Stream>, io: &mut IoStats, path: &Pa
             return;
         }
     }
-    let partial = rest.len() < data.len();
-    if !partial && s.queued.len() + rest.len() > MAX_QUEUED {
+    if rest.len() < data.len() {
+        // The rest of a frame already half sent must follow, or the stream loses sync.
+        s.budget.force(rest.len());
+    } else if s.queued.len() + rest.len() > s.cap || !s.budget.take(rest.len()) {
         io.tcp_queue_drops += 1;
         return;
     }
@@ -83,44 +127,118 @@ pub fn write_to(streams: &mut FastMap<Path, Stream>, io: &mut IoStats, path: &Pa
 }
 
 /// Accept client connections on a listening socket.
-pub async fn accept_loop(shared: Shared, listener: TcpListener, local: SocketAddr, max: usize) {
+pub async fn accept_loop(shared: Shared, listener: TcpListener, local: SocketAddr) {
     loop {
         let (stream, from) = match listener.accept().await {
             Ok(v) => v,
             Err(e) => {
-                tracing::warn!(%local, "TCP accept: {e}");
+                {
+                    let mut core = shared.borrow_mut();
+                    let now = std::time::Instant::now();
+                    if let Some(suppressed) = core.logs.allow("tcp_accept", now) {
+                        tracing::warn!(%local, suppressed, "TCP accept: {e}");
+                    }
+                }
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
         let path = Path::tcp(local, from);
-        let stream = Rc::new(stream);
-        {
-            let mut core = shared.borrow_mut();
-            if core.streams.len() >= max {
-                tracing::warn!(%from, "too many TCP connections; closing");
-                continue;
+        let mut core = shared.borrow_mut();
+        if core.streams.len() >= core.tcp.max_connections && !evict_one(&mut core) {
+            core.io.tcp_refused += 1;
+            if let Some(suppressed) = core.logs.allow("tcp_refused", std::time::Instant::now()) {
+                tracing::warn!(client = %from, %local, suppressed, open = core.streams.len(),
+                    "TCP connection refused: every connection holds an allocation");
             }
-            let _ = stream.set_nodelay(true);
-            core.io.tcp_accepted += 1;
-            let wake = Rc::new(Notify::new());
-            let writer = tokio::task::spawn_local(writer(
-                shared.clone(),
-                stream.clone(),
-                path,
-                wake.clone(),
-            ));
-            let entry = Stream {
-                stream: stream.clone(),
-                queued: Vec::new(),
-                wake,
-                writer: writer.abort_handle(),
-                bound: None,
-            };
-            core.streams.insert(path, entry);
+            continue; // dropping `stream` closes it
         }
+        add_stream(&mut core, &shared, stream, path);
         tracing::debug!(%from, %local, "TCP connection");
-        tokio::task::spawn_local(client_conn(shared.clone(), stream, path));
+    }
+}
+
+fn add_stream(core: &mut Core, shared: &Shared, stream: TcpStream, path: Path) {
+    let _ = stream.set_nodelay(true);
+    let stream = Rc::new(stream);
+    core.io.tcp_accepted += 1;
+    let wake = Rc::new(Notify::new());
+    let writer =
+        tokio::task::spawn_local(writer(shared.clone(), stream.clone(), path, wake.clone()));
+    let reader = tokio::task::spawn_local(client_conn(shared.clone(), stream.clone(), path));
+    let now = core.clock.now();
+    let entry = Stream {
+        stream,
+        queued: Vec::new(),
+        cap: core.tcp.buffer_cap,
+        budget: core.budget.clone(),
+        wake,
+        writer: writer.abort_handle(),
+        reader: Some(reader.abort_handle()),
+        bound: None,
+        last_frame: now,
+        allocated: false,
+    };
+    if let Some(old) = core.streams.insert(path, entry) {
+        core.idle_tcp.remove(&(old.last_frame, path));
+    }
+    core.idle_tcp.insert((now, path));
+}
+
+/// Close the connection without an allocation whose last complete frame is oldest; `false`
+/// when every connection holds an allocation.
+fn evict_one(core: &mut Core) -> bool {
+    let Some((_, path)) = core.idle_tcp.pop_first() else {
+        return false;
+    };
+    if let Some(s) = core.streams.remove(&path) {
+        s.writer.abort();
+        if let Some(r) = &s.reader {
+            r.abort();
+        }
+    }
+    core.server.close_client(&path);
+    core.io.tcp_evicted += 1;
+    if let Some(suppressed) = core.logs.allow("tcp_evicted", std::time::Instant::now()) {
+        tracing::info!(client = %path.remote, suppressed,
+            "TCP connection table full: closed the connection idle longest");
+    }
+    true
+}
+
+/// Forget a client connection (closed, failed or handed to a splice).
+fn remove_stream(core: &mut Core, path: &Path) -> Option<Stream> {
+    let s = core.streams.remove(path)?;
+    core.idle_tcp.remove(&(s.last_frame, *path));
+    Some(s)
+}
+
+/// A complete frame arrived on `path`: it moves to the back of the eviction order.
+fn touch(core: &mut Core, path: &Path, now: Instant) {
+    let Some(s) = core.streams.get_mut(path) else {
+        return;
+    };
+    if !s.allocated {
+        core.idle_tcp.remove(&(s.last_frame, *path));
+        core.idle_tcp.insert((now, *path));
+    }
+    s.last_frame = now;
+}
+
+/// The server created (`true`) or closed an allocation for the TCP client `path`: a
+/// connection with one is never evicted nor closed for idleness.
+pub fn set_allocated(core: &mut Core, path: &Path, allocated: bool) {
+    let Some(s) = core.streams.get_mut(path) else {
+        return;
+    };
+    if s.allocated == allocated {
+        return;
+    }
+    s.allocated = allocated;
+    if allocated {
+        core.idle_tcp.remove(&(s.last_frame, *path));
+    } else {
+        core.idle_tcp.insert((s.last_frame, *path));
     }
 }
 
@@ -138,8 +256,13 @@ async fn writer(shared: Shared, stream: Rc<TcpStream>, path: Path, wake: Rc<Noti
             };
             match s.stream.try_write(&s.queued) {
                 Ok(n) => {
-                    s.queued.drain(..n.min(s.queued.len()));
+                    let n = n.min(s.queued.len());
+                    s.queued.drain(..n);
+                    s.budget.give(n);
                     if s.queued.is_empty() {
+                        if s.queued.capacity() > QUEUE_KEEP {
+                            s.queued = Vec::new();
+                        }
                         break;
                     }
                 }
@@ -158,12 +281,47 @@ enum End {
     Spliced,
 }
 
+/// A shared `TcpStream` read through `&TcpStream` (the writer task and the splice hold it
+/// too).
+struct SharedRead(Rc<TcpStream>);
+
+impl AsyncRead for SharedRead {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            ready!(self.0.poll_read_ready(cx))?;
+            match self.0.try_read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
 /// Read frames from a client connection and run them through the server.
 async fn client_conn(shared: Shared, stream: Rc<TcpStream>, path: Path) {
-    let end = read_frames(&shared, &stream, path).await;
+    let (limits, budget) = {
+        let core = shared.borrow();
+        (core.tcp, core.budget.clone())
+    };
+    let mut frames = FrameReader::with_limits(
+        SharedRead(stream),
+        limits.buffer_cap,
+        Some(limits.frame_deadline),
+        Some(limits.idle_timeout),
+    )
+    .with_budget(budget);
+    let end = read_frames(&shared, &mut frames, path).await;
     let mut core = shared.borrow_mut();
     if let End::Closed = end {
-        if let Some(s) = core.streams.remove(&path) {
+        if let Some(s) = remove_stream(&mut core, &path) {
             s.writer.abort();
         }
         core.server.close_client(&path);
@@ -172,68 +330,41 @@ async fn client_conn(shared: Shared, stream: Rc<TcpStream>, path: Path) {
     }
 }
 
-async fn read_frames(shared: &Shared, stream: &TcpStream, path: Path) -> End {
-    let mut buf = vec![0u8; 2 * MAX_FRAME];
-    let (mut start, mut end) = (0, 0);
+async fn read_frames(shared: &Shared, frames: &mut FrameReader<SharedRead>, path: Path) -> End {
+    let mut burst = 0;
     loop {
-        while let Ok(Some((_, len))) = frame_len(buf.get(start..end).unwrap_or(&[])) {
-            if len > MAX_FRAME {
+        let frame = match frames.next().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return End::Closed,
+            Err(e) if is_idle_timeout(&e) => {
+                // Silent for the idle timeout: keep it only if it holds an allocation.
+                if shared.borrow().server.relayed_address(&path).is_some() {
+                    continue;
+                }
                 return End::Closed;
             }
-            if end - start < len {
-                break;
+            Err(e) => {
+                if e.kind() == io::ErrorKind::OutOfMemory {
+                    shared.borrow_mut().io.tcp_buffer_refusals += 1;
+                }
+                tracing::debug!(client = %path.remote, "TCP connection closed: {e}");
+                return End::Closed;
             }
-            let bound = {
-                let mut core = shared.borrow_mut();
-                on_frame(
-                    &mut core,
-                    shared,
-                    path,
-                    buf.get(start..start + len).unwrap_or(&[]),
-                );
-                core.streams.get(&path).and_then(|s| s.bound)
-            };
-            start += len;
-            if let Some(id) = bound {
-                let leftover = buf.get(start..end).unwrap_or(&[]).to_vec();
-                begin_splice(shared, id, path, leftover);
-                return End::Spliced;
-            }
+        };
+        let bound = {
+            let mut core = shared.borrow_mut();
+            on_frame(&mut core, shared, path, frame);
+            core.streams.get(&path).and_then(|s| s.bound)
+        };
+        if let Some(id) = bound {
+            let leftover = frames.pending().to_vec();
+            begin_splice(shared, id, path, leftover);
+            return End::Spliced;
         }
-        if frame_len(buf.get(start..end).unwrap_or(&[])).is_err() {
-            return End::Closed; // out of sync: not STUN, not ChannelData
-        }
-        buf.copy_within(start..end, 0);
-        (start, end) = (0, end - start);
-        match read_some(shared, stream, path, buf.get_mut(end..).unwrap_or(&mut [])).await {
-            Some(n) => end += n,
-            None => return End::Closed,
-        }
-    }
-}
-
-/// Read once; `None` at end of stream, on error, or when an idle connection times out.
-async fn read_some(
-    shared: &Shared,
-    stream: &TcpStream,
-    path: Path,
-    buf: &mut [u8],
-) -> Option<usize> {
-    loop {
-        match tokio::time::timeout(IDLE, stream.readable()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => return None,
-            Err(_) => {
-                // Silent for IDLE: keep it only if it holds an allocation.
-                shared.borrow().server.relayed_address(&path)?;
-                continue;
-            }
-        }
-        match stream.try_read(buf) {
-            Ok(0) => return None,
-            Ok(n) => return Some(n),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(_) => return None,
+        burst += 1;
+        if burst >= FRAMES_PER_TURN {
+            burst = 0;
+            tokio::task::yield_now().await;
         }
     }
 }
@@ -241,6 +372,7 @@ async fn read_some(
 /// One frame from a client connection.
 fn on_frame(core: &mut Core, shared: &Shared, path: Path, frame: &[u8]) {
     let now = core.clock.now();
+    touch(core, &path, now);
     let Core {
         server,
         out,
@@ -361,13 +493,15 @@ pub fn splice(core: &mut Core, id: ConnectionId, data: Path) {
 /// Join the data connection `data` with peer connection `id`: bytes flow raw both ways.
 fn begin_splice(shared: &Shared, id: ConnectionId, data: Path, leftover: Vec<u8>) {
     let mut core = shared.borrow_mut();
-    let Some(s) = core.streams.remove(&data) else {
+    let Some(mut s) = remove_stream(&mut core, &data) else {
         return;
     };
     s.writer.abort();
     let Some(peer) = core.tcp_relays.peers.get_mut(&id) else {
         return; // the peer went away: dropping `s` closes the data connection
     };
+    let queued = std::mem::take(&mut s.queued);
+    s.budget.give(queued.len());
     let up = tokio::task::spawn_local(pump(
         shared.clone(),
         id,
@@ -379,8 +513,8 @@ fn begin_splice(shared: &Shared, id: ConnectionId, data: Path, leftover: Vec<u8>
         shared.clone(),
         id,
         peer.stream.clone(),
-        s.stream,
-        s.queued,
+        s.stream.clone(),
+        queued,
     ));
     peer.tasks.push(up.abort_handle());
     peer.tasks.push(down.abort_handle());
@@ -403,6 +537,7 @@ async fn pump(
 async fn copy(from: &TcpStream, to: &TcpStream, initial: &[u8]) -> io::Result<()> {
     write_all(to, initial).await?;
     let mut buf = vec![0u8; 16 * 1024];
+    let mut burst = 0;
     loop {
         from.readable().await?;
         match from.try_read(&mut buf) {
@@ -410,6 +545,11 @@ async fn copy(from: &TcpStream, to: &TcpStream, initial: &[u8]) -> io::Result<()
             Ok(n) => write_all(to, buf.get(..n).unwrap_or(&[])).await?,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(e) => return Err(e),
+        }
+        burst += 1;
+        if burst >= FRAMES_PER_TURN {
+            burst = 0;
+            tokio::task::yield_now().await;
         }
     }
 }

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod attack;
+
 /// Fail loudly when an interop peer is missing: the test is never counted as passed.
 pub fn require(program: &str) -> PathBuf {
     let found = std::env::var_os("PATH").and_then(|paths| {
@@ -64,6 +66,16 @@ impl Proc {
             log,
             name: program.to_string(),
         }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Everything it printed so far.
@@ -135,7 +147,12 @@ pub fn wait_stun(addr: SocketAddr, limit: Duration) {
     panic!("no STUN server answered on {addr} within {limit:?}");
 }
 
-/// The `p2p` binary built for these tests.
+/// The `p2p` binary built for these tests, or the one `P2P_BIN` names (to run a test against
+/// another build, e.g. the code before a fix: `P2P_BIN=/tmp/p2p-old cargo test …`).
 pub fn p2p() -> &'static str {
-    env!("CARGO_BIN_EXE_p2p")
+    use std::sync::OnceLock;
+    static BIN: OnceLock<String> = OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("P2P_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_p2p").to_string())
+    })
 }

@@ -8,18 +8,24 @@
 //!
 //! ## Amplification
 //! A response to an unauthenticated request is small and bounded, so the server is a poor
-//! flood amplifier. SOFTWARE is only sent to authenticated requests. For the smallest request
-//! (20 bytes) the worst cases are:
+//! flood amplifier: SOFTWARE and MESSAGE-INTEGRITY only go to authenticated requests,
+//! FINGERPRINT only to requests that carried one, a 401/438 challenge has no reason phrase,
+//! and PADDING in requests is never echoed. For the smallest request of each kind (20 bytes;
+//! 24 with one unknown attribute), with a realm of at most [`MAX_REALM`] bytes:
 //!
-//! | mode | IPv4 response | IPv6 response | factor |
-//! |---|---|---|---|
-//! | plain Binding | 40 B | 52 B | ≤ 2.6× |
-//! | RFC 5780 (RESPONSE-ORIGIN, OTHER-ADDRESS) | 64 B | 100 B | ≤ 5× |
-//! | long-term auth, 401 challenge | 96 B + REALM | 96 B + REALM | 5.6× for an 11-byte realm |
+//! | mode | answer | IPv4 | IPv6 | factor |
+//! |---|---|---|---|---|
+//! | open | Binding success | 32 B | 44 B | ≤ 2.2× |
+//! | open | 420 Unknown Attribute (24-byte request) | 56 B | 56 B | 2.33× |
+//! | open | 400 Bad Request | 40 B | 40 B | 2× |
+//! | RFC 5780 | Binding success (RESPONSE-ORIGIN, OTHER-ADDRESS) | 56 B | 92 B | ≤ 4.6× |
+//! | long-term | 401 challenge (REALM, NONCE) | 76 B + realm | 76 B + realm | ≤ 5.4× |
+//! | long-term, SHA-256 | 401 + PASSWORD-ALGORITHMS | 88 B + realm | 88 B + realm | ≤ 6× |
 //!
-//! (a 401 is the header, ERROR-CODE "Unauthenticated" 24 B, REALM 4 B + the padded realm,
-//! NONCE 44 B and FINGERPRINT 8 B.) DNS open resolvers reach
-//! 28–54×, NTP monlist over 500×. PADDING in requests is never echoed.
+//! (realm padded to 4 bytes; a request with FINGERPRINT is 28 bytes or more and its answer 8
+//! bytes longer, a smaller factor). So every answer to an unauthenticated request is at most
+//! 6× its size and at most 128 bytes; `tests/amplification.rs` checks it on every kind of
+//! request. DNS open resolvers reach 28–54×, NTP monlist over 500×.
 
 mod rfc5780;
 
@@ -33,6 +39,9 @@ use sansio::{Instant, Path, Rejected, SansIo, Transmit};
 
 /// Largest response this server writes.
 pub const MAX_RESPONSE: usize = 548;
+/// Longest realm for which the amplification bound above holds: the realm is echoed in every
+/// 401 challenge. A server should refuse a longer one at start-up (`p2p stun-server` does).
+pub const MAX_REALM: usize = 32;
 
 /// How requests are authenticated.
 #[derive(Debug)]
@@ -250,7 +259,8 @@ impl<L: KeyLookup, const Q: usize> StunServer<L, Q> {
         self.seal(msg, b, key)
     }
 
-    /// SOFTWARE (authenticated only), MESSAGE-INTEGRITY like the request's, FINGERPRINT.
+    /// SOFTWARE (authenticated only), MESSAGE-INTEGRITY like the request's, FINGERPRINT when
+    /// the request had one.
     fn seal(
         &self,
         msg: &Message<'_>,
@@ -267,7 +277,9 @@ impl<L: KeyLookup, const Q: usize> StunServer<L, Q> {
                 b.add_message_integrity(key)?;
             }
         }
-        b.add_fingerprint()?;
+        if msg.fingerprint_offset().is_some() {
+            b.add_fingerprint()?;
+        }
         Ok(b.finish())
     }
 
@@ -280,10 +292,18 @@ impl<L: KeyLookup, const Q: usize> StunServer<L, Q> {
     ) -> Result<usize, EmitError> {
         let kind = msg.message_type().with_class(Class::Error);
         let mut b = MessageBuilder::new(out, kind, msg.transaction_id())?;
-        b.add(&Attribute::ErrorCode(code, code.reason()))?;
-        if let (ServerAuth::LongTerm { realm, nonces, .. }, Some((now, path))) =
-            (&self.auth, nonce_for)
-        {
+        let challenge = match (&self.auth, nonce_for) {
+            (ServerAuth::LongTerm { realm, nonces, .. }, Some(at)) => Some((realm, nonces, at)),
+            _ => None,
+        };
+        // A challenge leaves the reason phrase out: it is the largest unauthenticated answer.
+        let reason = if challenge.is_some() {
+            ""
+        } else {
+            code.reason()
+        };
+        b.add(&Attribute::ErrorCode(code, reason))?;
+        if let Some((realm, nonces, (now, path))) = challenge {
             b.add(&Attribute::Realm(realm))?;
             b.add(&Attribute::Nonce(&nonces.issue(now, path.remote)))?;
             if nonces.features().password_algorithms {

@@ -22,8 +22,10 @@ pub struct TurnConfig {
     pub reservation_lifetime: Duration,
     /// RFC 6062: how long a peer connection waits for the client's ConnectionBind (30 s).
     pub connection_bind_timeout: Duration,
-    /// Most allocations at once, pending ones included (beyond: 486). Without `alloc` the
-    /// tables' capacity also bounds it (beyond that: 508).
+    /// Most allocations at once, pending ones included (beyond: 508 Insufficient Capacity,
+    /// RFC 8656's code for a limit of the server; coturn answers 486 here, which RFC 8656
+    /// reserves for a limit of the username). Without `alloc` the tables' capacity also
+    /// bounds it (beyond that: 508).
     pub max_allocations: usize,
     /// Most allocations one username may hold (beyond: 486). `usize::MAX` for no limit.
     pub max_allocations_per_user: usize,

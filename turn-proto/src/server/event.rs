@@ -86,6 +86,9 @@ pub enum ServerEvent {
         client: Path,
         /// 401, 438 or 441.
         code: ErrorCode,
+        /// The USERNAME the request carried (cut to [`MAX_USERNAME`](super::MAX_USERNAME)
+        /// bytes; empty when absent). Untrusted text: escape it before logging.
+        user: Username,
     },
     /// RFC 6062: open a TCP connection from `relay` to `peer` and answer with
     /// [`peer_connected`](super::TurnServer::peer_connected) or

@@ -9,6 +9,23 @@
 //! `max_channels`). Payloads are never copied by the core when going to peers (the output
 //! borrows the input) and copied once (or not at all, with the `_in_place` variant) when
 //! going to clients.
+//!
+//! ## Amplification
+//! A request that does not authenticate gets a small answer, so the server is a poor
+//! reflector: SOFTWARE and MESSAGE-INTEGRITY go only to authenticated requests, FINGERPRINT
+//! only to requests that carried one, and a 401/438 challenge carries no reason phrase. With
+//! a realm of at most [`MAX_REALM`] (32) bytes, for the smallest request of each kind:
+//!
+//! | answer | request | answer | factor |
+//! |---|---|---|---|
+//! | Binding success (IPv4 / IPv6) | 20 B | 32 / 44 B | ≤ 2.2× |
+//! | 400 Bad Request | 20 B | 40 B | 2× |
+//! | 420 with one unknown attribute | 24 B | 56 B | 2.33× |
+//! | 401 challenge (REALM, NONCE) | 20 B | 76 B + realm padded, ≤ 108 B | ≤ 5.4× |
+//!
+//! so every answer to an unauthenticated request is at most 5.4× its size and at most 116
+//! bytes (a request with FINGERPRINT is 28 bytes or more and its answer 8 bytes longer).
+//! `tests/amplification.rs` checks the bound on every kind of request.
 
 mod allocation;
 mod auth;

@@ -64,15 +64,22 @@ impl<'k> Seal<'k> {
     }
 }
 
-/// An error response with `code`; `challenge` adds REALM and NONCE (401, 438).
+/// An error response with `code`; `challenge` adds REALM and NONCE (401, 438) and leaves the
+/// reason phrase out: a challenge is the largest answer an unauthenticated request gets, and
+/// the code says what the phrase would (see the amplification bound in the module docs).
 pub(crate) fn error(
     seal: &Seal<'_>,
     code: ErrorCode,
     challenge: Option<(&str, &str)>,
     out: &mut [u8],
 ) -> Result<usize, EmitError> {
+    let reason = if challenge.is_some() {
+        ""
+    } else {
+        code.reason()
+    };
     seal.write(out, |b| {
-        b.add(&Attribute::ErrorCode(code, code.reason()))?;
+        b.add(&Attribute::ErrorCode(code, reason))?;
         if let Some((realm, nonce)) = challenge {
             b.add(&Attribute::Realm(realm))?;
             b.add(&Attribute::Nonce(nonce))?;

@@ -51,7 +51,7 @@ enum Command {
     Ice(ice::Args),
     /// Run a TURN server (RFC 8656 over UDP and TCP, RFC 6062 TCP relays) with long-term
     /// and REST credentials, quotas, a peer filter and Prometheus metrics.
-    TurnServer(turn_server::Args),
+    TurnServer(Box<turn_server::Args>),
     /// Allocate a relay on a TURN server, send a message to a peer through it and print the
     /// echo (a test of the server, or of the path to a peer).
     Turn(turn_client::Args),
@@ -76,7 +76,7 @@ fn main() -> ExitCode {
             Command::StunServer(a) => stun_server::run(a).await,
             Command::Stun(a) => stun_client::run(a).await,
             Command::Ice(a) => ice::run(a).await,
-            Command::TurnServer(a) => turn_server::run(a).await,
+            Command::TurnServer(a) => turn_server::run(*a).await,
             Command::Turn(a) => turn_client::run(a).await,
         }
     });

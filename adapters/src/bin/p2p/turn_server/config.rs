@@ -31,7 +31,8 @@ pub struct Args {
     /// Highest relay port [default: 65535].
     #[arg(long, value_name = "PORT")]
     pub max_port: Option<u16>,
-    /// Authentication realm [default: p2p].
+    /// Authentication realm, 1 to 32 bytes (it is echoed in every 401 challenge, so its
+    /// length bounds the amplification factor) [default: p2p].
     #[arg(long)]
     pub realm: Option<String>,
     /// A long-term credential user NAME:PASSWORD (repeatable).
@@ -52,26 +53,29 @@ pub struct Args {
     /// Deny peers in this range (repeatable); wins over --allowed-peer-ip.
     #[arg(long, value_name = "CIDR")]
     pub denied_peer_ip: Vec<String>,
-    /// Most allocations at once (coturn: total-quota) [default: 10000].
+    /// Most allocations at once, 0 for no limit (coturn: total-quota); beyond it Allocate
+    /// gets 508 Insufficient Capacity [default: 10000].
     #[arg(long, value_name = "N")]
     pub total_quota: Option<usize>,
-    /// Most allocations per username (coturn: user-quota) [default: unlimited].
+    /// Most allocations per username, 0 for no limit (coturn: user-quota); beyond it
+    /// Allocate gets 486 Allocation Quota Reached [default: 0].
     #[arg(long, value_name = "N")]
     pub user_quota: Option<usize>,
-    /// BandwidthCap cap per allocation in bytes per second, each direction counted (coturn:
-    /// max-bps) [default: none].
+    /// Bandwidth cap per allocation in bytes per second, each direction counted, 0 for no
+    /// cap (coturn: max-bps) [default: 0].
     #[arg(long, value_name = "BYTES")]
     pub max_bps: Option<u32>,
-    /// Longest allocation lifetime granted, seconds [default: 3600].
+    /// Longest allocation lifetime granted, seconds, at least 1 [default: 3600].
     #[arg(long, value_name = "SECS")]
     pub max_allocate_lifetime: Option<u64>,
-    /// Channel binding lifetime, seconds [default: 600].
+    /// Channel binding lifetime, seconds, at least 1 [default: 600].
     #[arg(long, value_name = "SECS")]
     pub channel_lifetime: Option<u64>,
-    /// Permission lifetime, seconds [default: 300].
+    /// Permission lifetime, seconds, at least 1 [default: 300].
     #[arg(long, value_name = "SECS")]
     pub permission_lifetime: Option<u64>,
-    /// Nonce lifetime, seconds (coturn: stale-nonce) [default: 600].
+    /// Nonce lifetime, seconds, 0 for nonces that never go stale (coturn: stale-nonce)
+    /// [default: 600].
     #[arg(long, value_name = "SECS")]
     pub stale_nonce: Option<u64>,
     /// Serve Prometheus metrics at http://IP:PORT/metrics [default: off].
@@ -86,9 +90,35 @@ pub struct Args {
     /// Refuse RFC 6062 TCP allocations.
     #[arg(long)]
     pub no_tcp_relay: bool,
-    /// Most simultaneous TCP connections (control, data and peer) [default: 4096].
+    /// Size of the client TCP connection table; when it is full a new connection closes the
+    /// connection without an allocation that has been idle longest [default: 4096].
     #[arg(long, value_name = "N")]
     pub max_tcp_connections: Option<usize>,
+    /// Seconds a TCP client has to finish a message once its first byte arrived (clients
+    /// that trickle bytes are closed) [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub tcp_frame_deadline: Option<u64>,
+    /// Seconds a TCP connection without an allocation may stay silent [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub tcp_idle_timeout: Option<u64>,
+    /// Most bytes one TCP connection may hold in its read buffer (its largest message) and
+    /// again in its send queue; buffers start at 1.5 KiB and grow only as bytes arrive, at
+    /// least 1504 [default: 65552].
+    #[arg(long, value_name = "BYTES")]
+    pub tcp_buffer_cap: Option<usize>,
+    /// Most bytes all TCP connections together may hold beyond their 1.5 KiB idle buffers;
+    /// a connection that needs more is closed [default: 67108864].
+    #[arg(long, value_name = "BYTES")]
+    pub tcp_buffer_total: Option<usize>,
+    /// Listen backlog of the TCP listeners (the kernel caps it at net.core.somaxconn)
+    /// [default: 4096].
+    #[arg(long, value_name = "N")]
+    pub tcp_backlog: Option<u32>,
+    /// Most log lines of one kind (failed authentication, refused or evicted connection, no
+    /// relay port, …) per second; the rest are counted and the count logged, 0 for no limit
+    /// [default: 10].
+    #[arg(long, value_name = "N")]
+    pub log_rate: Option<u32>,
     /// Socket receive and send buffer size in bytes for the listening sockets (the kernel
     /// caps it at net.core.rmem_max / wmem_max) [default: 4194304].
     #[arg(long, value_name = "BYTES")]
@@ -128,6 +158,12 @@ struct File {
     no_tcp: Option<bool>,
     no_tcp_relay: Option<bool>,
     max_tcp_connections: Option<usize>,
+    tcp_frame_deadline: Option<u64>,
+    tcp_idle_timeout: Option<u64>,
+    tcp_buffer_cap: Option<usize>,
+    tcp_buffer_total: Option<usize>,
+    tcp_backlog: Option<u32>,
+    log_rate: Option<u32>,
     socket_buffer: Option<usize>,
     no_software_attribute: Option<bool>,
     no_gso: Option<bool>,
@@ -177,11 +213,64 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
         Some(p) => read_file(p)?,
         None => File::default(),
     };
-    let mut listen = list(&a.listen, f.listen);
+    let d = Settings::default();
+    let (listen, relay_ips) = addresses(a, &f)?;
+    let ports = (
+        a.min_port.or(f.min_port).unwrap_or(d.ports.0),
+        a.max_port.or(f.max_port).unwrap_or(d.ports.1),
+    );
+    let users = users(&list(&a.user, f.user.clone()))?;
+    let secret = a
+        .static_auth_secret
+        .clone()
+        .or(f.static_auth_secret.clone());
+    if users.is_empty() && secret.is_none() {
+        return Err(Failure::Usage(
+            "no credentials: give --user NAME:PASS and/or --static-auth-secret SECRET".into(),
+        ));
+    }
+    let udp = !(a.no_udp || f.no_udp.unwrap_or(false));
+    let tcp = !(a.no_tcp || f.no_tcp.unwrap_or(false));
+    let mut s = Settings {
+        listen,
+        relay_ips,
+        ports,
+        realm: a
+            .realm
+            .clone()
+            .or(f.realm.clone())
+            .unwrap_or(d.realm.clone()),
+        users,
+        secret,
+        allow_loopback: a.allow_loopback_peers || f.allow_loopback_peers.unwrap_or(false),
+        allowed: ranges(
+            "allowed-peer-ip",
+            &list(&a.allowed_peer_ip, f.allowed_peer_ip.clone()),
+        )?,
+        denied: ranges(
+            "denied-peer-ip",
+            &list(&a.denied_peer_ip, f.denied_peer_ip.clone()),
+        )?,
+        udp,
+        tcp,
+        tcp_relay: !(a.no_tcp_relay || f.no_tcp_relay.unwrap_or(false)),
+        metrics: a.metrics.or(f.metrics),
+        software: !(a.no_software_attribute || f.no_software_attribute.unwrap_or(false)),
+        gso: !(a.no_gso || f.no_gso.unwrap_or(false)),
+        ..d
+    };
+    limits(a, &f, &mut s);
+    s.check().map_err(|e| Failure::Usage(e.to_string()))?;
+    Ok(s)
+}
+
+/// Listening addresses and relay IPs (the first specific listening IP when none is given).
+fn addresses(a: &Args, f: &File) -> Result<(Vec<SocketAddr>, Vec<IpAddr>), Failure> {
+    let mut listen = list(&a.listen, f.listen.clone());
     if listen.is_empty() {
         listen.push(SocketAddr::from(([127, 0, 0, 1], 3478)));
     }
-    let mut relay_ips = list(&a.relay_ip, f.relay_ip);
+    let mut relay_ips = list(&a.relay_ip, f.relay_ip.clone());
     if relay_ips.is_empty() {
         match listen.iter().find(|l| !l.ip().is_unspecified()) {
             Some(l) => relay_ips.push(l.ip()),
@@ -197,78 +286,59 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
             "--relay-ip must be a specific address".into(),
         ));
     }
+    Ok((listen, relay_ips))
+}
+
+/// Quotas, lifetimes and TCP limits: flag, else file, else the default. Zero keeps coturn's
+/// meaning where the option has coturn's name (no quota, no cap, nonces never stale); the
+/// values that would make the server useless are refused by `Settings::check`.
+fn limits(a: &Args, f: &File, s: &mut Settings) {
     let d = Settings::default();
-    let ports = (
-        a.min_port.or(f.min_port).unwrap_or(d.ports.0),
-        a.max_port.or(f.max_port).unwrap_or(d.ports.1),
+    s.total_quota = a.total_quota.or(f.total_quota).unwrap_or(d.total_quota);
+    s.user_quota = a.user_quota.or(f.user_quota).unwrap_or(d.user_quota);
+    s.bandwidth = match a.max_bps.or(f.max_bps) {
+        None | Some(0) => None,
+        Some(bps) => Some(BandwidthCap {
+            bytes_per_sec: bps,
+            burst_bytes: bps.max(65_536),
+        }),
+    };
+    s.max_lifetime = secs(
+        a.max_allocate_lifetime,
+        f.max_allocate_lifetime,
+        d.max_lifetime,
     );
-    if ports.0 == 0 || ports.0 > ports.1 {
-        return Err(Failure::Usage(format!(
-            "relay port range {}-{} is empty",
-            ports.0, ports.1
-        )));
-    }
-    let users = users(&list(&a.user, f.user))?;
-    let secret = a.static_auth_secret.clone().or(f.static_auth_secret);
-    if users.is_empty() && secret.is_none() {
-        return Err(Failure::Usage(
-            "no credentials: give --user NAME:PASS and/or --static-auth-secret SECRET".into(),
-        ));
-    }
-    let bandwidth = a.max_bps.or(f.max_bps).map(|bps| BandwidthCap {
-        bytes_per_sec: bps,
-        burst_bytes: bps.max(65_536),
-    });
-    let udp = !(a.no_udp || f.no_udp.unwrap_or(false));
-    let tcp = !(a.no_tcp || f.no_tcp.unwrap_or(false));
-    if !udp && !tcp {
-        return Err(Failure::Usage(
-            "--no-udp and --no-tcp leave nothing to listen on".into(),
-        ));
-    }
-    Ok(Settings {
-        listen,
-        relay_ips,
-        ports,
-        realm: a.realm.clone().or(f.realm).unwrap_or(d.realm),
-        users,
-        secret,
-        allow_loopback: a.allow_loopback_peers || f.allow_loopback_peers.unwrap_or(false),
-        allowed: ranges(
-            "allowed-peer-ip",
-            &list(&a.allowed_peer_ip, f.allowed_peer_ip),
-        )?,
-        denied: ranges("denied-peer-ip", &list(&a.denied_peer_ip, f.denied_peer_ip))?,
-        total_quota: a.total_quota.or(f.total_quota).unwrap_or(d.total_quota),
-        user_quota: a.user_quota.or(f.user_quota).unwrap_or(d.user_quota),
-        bandwidth,
-        max_lifetime: secs(
-            a.max_allocate_lifetime,
-            f.max_allocate_lifetime,
-            d.max_lifetime,
-        ),
-        channel_lifetime: secs(a.channel_lifetime, f.channel_lifetime, d.channel_lifetime),
-        permission_lifetime: secs(
-            a.permission_lifetime,
-            f.permission_lifetime,
-            d.permission_lifetime,
-        ),
-        nonce_lifetime: secs(a.stale_nonce, f.stale_nonce, d.nonce_lifetime),
-        metrics: a.metrics.or(f.metrics),
-        udp,
-        tcp,
-        tcp_relay: !(a.no_tcp_relay || f.no_tcp_relay.unwrap_or(false)),
-        max_tcp_connections: a
-            .max_tcp_connections
-            .or(f.max_tcp_connections)
-            .unwrap_or(d.max_tcp_connections),
-        socket_buffer: a
-            .socket_buffer
-            .or(f.socket_buffer)
-            .unwrap_or(d.socket_buffer),
-        software: !(a.no_software_attribute || f.no_software_attribute.unwrap_or(false)),
-        gso: !(a.no_gso || f.no_gso.unwrap_or(false)),
-    })
+    s.channel_lifetime = secs(a.channel_lifetime, f.channel_lifetime, d.channel_lifetime);
+    s.permission_lifetime = secs(
+        a.permission_lifetime,
+        f.permission_lifetime,
+        d.permission_lifetime,
+    );
+    s.nonce_lifetime = secs(a.stale_nonce, f.stale_nonce, d.nonce_lifetime);
+    s.max_tcp_connections = a
+        .max_tcp_connections
+        .or(f.max_tcp_connections)
+        .unwrap_or(d.max_tcp_connections);
+    s.tcp_frame_deadline = secs(
+        a.tcp_frame_deadline,
+        f.tcp_frame_deadline,
+        d.tcp_frame_deadline,
+    );
+    s.tcp_idle_timeout = secs(a.tcp_idle_timeout, f.tcp_idle_timeout, d.tcp_idle_timeout);
+    s.tcp_buffer_cap = a
+        .tcp_buffer_cap
+        .or(f.tcp_buffer_cap)
+        .unwrap_or(d.tcp_buffer_cap);
+    s.tcp_buffer_total = a
+        .tcp_buffer_total
+        .or(f.tcp_buffer_total)
+        .unwrap_or(d.tcp_buffer_total);
+    s.tcp_backlog = a.tcp_backlog.or(f.tcp_backlog).unwrap_or(d.tcp_backlog);
+    s.log_rate = a.log_rate.or(f.log_rate).unwrap_or(d.log_rate);
+    s.socket_buffer = a
+        .socket_buffer
+        .or(f.socket_buffer)
+        .unwrap_or(d.socket_buffer);
 }
 
 #[cfg(test)]
@@ -347,5 +417,69 @@ mod tests {
             user: user(),
             ..Args::default()
         }));
+    }
+
+    #[test]
+    fn the_example_config_loads_and_holds_the_defaults() {
+        let example = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/turn.toml"
+        ));
+        let mut s = settings(&Args {
+            config: Some(example),
+            ..Args::default()
+        })
+        .unwrap();
+        assert_eq!(s.users, vec![("alice".into(), "change-me".into())]);
+        s.users.clear();
+        assert_eq!(format!("{s:?}"), format!("{:?}", Settings::default()));
+    }
+
+    #[test]
+    fn coturn_zeros_mean_no_limit_and_useless_values_are_refused() {
+        let user = || vec!["u:p".to_string()];
+        let s = settings(&Args {
+            user: user(),
+            total_quota: Some(0),
+            user_quota: Some(0),
+            max_bps: Some(0),
+            stale_nonce: Some(0),
+            ..Args::default()
+        })
+        .unwrap();
+        assert_eq!((s.total_quota, s.user_quota), (0, 0), "0: no quota");
+        assert!(s.bandwidth.is_none(), "max-bps 0: no cap");
+        assert!(s.nonce_lifetime.is_zero(), "stale-nonce 0: never stale");
+        let refused = |f: &dyn Fn(&mut Args)| {
+            let mut a = Args {
+                user: user(),
+                ..Args::default()
+            };
+            f(&mut a);
+            match settings(&a) {
+                Err(Failure::Usage(m)) => !m.contains('\n'),
+                _ => false,
+            }
+        };
+        assert!(refused(&|a| a.max_allocate_lifetime = Some(0)));
+        assert!(refused(&|a| a.channel_lifetime = Some(0)));
+        assert!(refused(&|a| a.permission_lifetime = Some(0)));
+        assert!(refused(&|a| a.tcp_frame_deadline = Some(0)));
+        assert!(refused(&|a| a.tcp_idle_timeout = Some(0)));
+        assert!(refused(&|a| a.tcp_buffer_cap = Some(100)));
+        assert!(refused(&|a| a.tcp_buffer_total = Some(2000)));
+        assert!(refused(&|a| a.max_tcp_connections = Some(0)));
+        assert!(refused(&|a| a.tcp_backlog = Some(0)));
+        assert!(refused(&|a| a.realm = Some("r".repeat(33))));
+        assert!(refused(&|a| a.socket_buffer = Some(0)));
+        assert!(!refused(&|a| a.realm = Some("r".repeat(32))));
+        let p = file("tcp-backlog = 64\nlog-rate = 0\ntcp-frame-deadline = 3\nuser = [\"a:b\"]\n");
+        let s = settings(&Args {
+            config: Some(p),
+            ..Args::default()
+        })
+        .unwrap();
+        assert_eq!((s.tcp_backlog, s.log_rate), (64, 0));
+        assert_eq!(s.tcp_frame_deadline, Duration::from_secs(3));
     }
 }
