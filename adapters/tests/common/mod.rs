@@ -1,5 +1,11 @@
 //! Helpers for interop tests: real peers as child processes, on loopback only.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
