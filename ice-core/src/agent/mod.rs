@@ -620,7 +620,10 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             Err(e) => return Err(e),
         };
         if sansio::classify(data) != sansio::PacketKind::Stun {
-            let known = self.remote.iter().any(|r| r.addr == path.remote);
+            // Across a restart the remote candidates are forgotten, but the old pair still
+            // carries data (both ways) until a new one is selected.
+            let known = self.remote.iter().any(|r| r.addr == path.remote)
+                || self.previous.is_some_and(|p| p.remote == path.remote);
             return if known {
                 Ok(Some(data))
             } else {
