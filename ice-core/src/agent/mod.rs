@@ -157,6 +157,9 @@ pub struct IceAgent<
     pub(crate) remote: heapless::Vec<Candidate, C>,
     pub(crate) pairs: heapless::Vec<Pair, P>,
     pub(crate) triggered: heapless::Deque<(usize, bool), P>,
+    /// The last paced check was triggered or went to a peer-reflexive candidate (the next
+    /// slot then goes to a signalled pair if one waits).
+    pub(crate) last_check_churn: bool,
     pub(crate) checks: Option<StunClient<Forked<E>, T, MSG>>,
     pub(crate) in_flight: heapless::Vec<InFlight, T>,
     pub(crate) gatherer: StunClient<Forked<E>, 4, GATHER_MSG>,
@@ -206,6 +209,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             remote: heapless::Vec::new(),
             pairs: heapless::Vec::new(),
             triggered: heapless::Deque::new(),
+            last_check_churn: false,
             checks: None,
             in_flight: heapless::Vec::new(),
             gatherer,
