@@ -327,7 +327,8 @@ fn signed(
 /// MESSAGE-INTEGRITY covers everything up to its own value and FINGERPRINT's value covers
 /// the rest, so no such request may succeed — except a flip in FINGERPRINT's type field,
 /// which turns it into an unknown optional attribute after MESSAGE-INTEGRITY, one that
-/// RFC 8489 §14.5 says to ignore.
+/// RFC 8489 §14.5 says to ignore. Fuzz builds (`cfg(fuzzing)`) skip MAC and FINGERPRINT
+/// checks so that fuzzers go deep; there the tampered request is sent but not judged.
 fn tampered(
     server: &mut StunServer<FuzzUser>,
     s: &Session,
@@ -357,7 +358,7 @@ fn tampered(
         let ok = Message::new_checked(out.get(..t.len).unwrap_or(&[]))
             .is_ok_and(|m| m.class() == Class::Success);
         assert!(
-            !ok,
+            cfg!(fuzzing) || !ok,
             "a request with byte {at} bit {bit} flipped was answered with success"
         );
     }

@@ -125,6 +125,8 @@ pub struct SessionReport {
 /// The long-term credentials state a real client keeps, so that the script can send
 /// authenticated requests of its own choosing (a fuzzer cannot guess a nonce or a MAC).
 struct Signer {
+    /// The channel the set-up bound to `PEER`.
+    channel: u16,
     realm: heapless::String<64>,
     nonce: heapless::String<128>,
     next_tid: u32,
@@ -218,9 +220,10 @@ pub fn server_session(data: &[u8]) -> SessionReport {
                         frame.get(..n).unwrap_or(&[]),
                         &mut out,
                     );
+                    // The set-up bound its channel to PEER; op 6 may bind others.
                     if let Ok(Output::Relay { peer, payload, .. }) = got {
-                        if peer != PEER || payload != chunk {
-                            panic!("ChannelData relayed to {peer} as {payload:?}, not {chunk:?}");
+                        if payload != chunk || (channel == signer.channel && peer != PEER) {
+                            panic!("ChannelData on {channel:#x} relayed to {peer} as {payload:?}, not {chunk:?}");
                         }
                         report.to_peer += 1;
                     }
@@ -482,13 +485,14 @@ fn set_up() -> Option<(Server, SocketAddr, Instant, Signer)> {
     .ok()?;
     let now = Instant::from_secs(10);
     let mut signer = Signer {
+        channel: 0,
         realm: heapless::String::new(),
         nonce: heapless::String::new(),
         next_tid: 0,
     };
     client.allocate(now).ok()?;
     pump(&mut server, &mut client, now, &mut signer);
-    client.bind_channel(now, PEER).ok()?;
+    signer.channel = client.bind_channel(now, PEER).ok()?;
     pump(&mut server, &mut client, now, &mut signer);
     let relay = client.relayed_address()?;
     let mut bound = false;
