@@ -126,23 +126,26 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// The highest-priority pair in `state` that this agent may check; with `signalled`,
     /// only pairs towards candidates the peer signalled (not peer-reflexive ones).
     fn best_pair(&self, state: PairState, signalled: bool) -> Option<usize> {
-        let relay_only = self.config.relay_only;
-        let sendable = |l: u8| {
-            self.local
-                .get(usize::from(l))
-                .is_some_and(|c| match c.kind {
-                    CandidateKind::Host => !relay_only,
-                    CandidateKind::Relayed => true,
-                    _ => false,
-                })
-        };
         self.pairs
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.state == state && sendable(p.local))
+            .filter(|(_, p)| p.state == state && self.local_sends(p.local))
             .filter(|(i, _)| !signalled || !self.remote_is_prflx(*i))
             .max_by_key(|(_, p)| p.priority)
             .map(|(i, _)| i)
+    }
+
+    /// Whether checks may leave from local candidate `l`: host and relayed candidates, only
+    /// relayed ones under the relay-only policy.
+    pub(crate) fn local_sends(&self, l: u8) -> bool {
+        let relay_only = self.config.relay_only;
+        self.local
+            .get(usize::from(l))
+            .is_some_and(|c| match c.kind {
+                CandidateKind::Host => !relay_only,
+                CandidateKind::Relayed => true,
+                _ => false,
+            })
     }
 
     /// Send one check on `pair`. Returns whether it went out.
