@@ -17,6 +17,9 @@ const APT: &[(&str, &str)] = &[
     ("chromium", "chromium"),
     // srtp-core interop: srtpenc/srtpdec (libsrtp2).
     ("gstreamer1.0-plugins-bad", "gst-launch-1.0"),
+    // Real Linux NAT between network namespaces (adapters/tests/netns_nat.rs).
+    ("iproute2", "ip"),
+    ("nftables", "nft"),
 ];
 
 /// Python packages installed into `target/interop-venv`.
