@@ -154,7 +154,7 @@ impl Signer {
 
 /// A server with one allocation (a permission and a channel for `PEER`), then `data` as a
 /// script of client datagrams, peer datagrams, time steps, relay answers and authenticated
-/// requests built from the script (op 6, see [`signed_request`]). The server's invariants
+/// requests built from the script (op 6, see `signed_request`). The server's invariants
 /// are checked after every step, and so is every relayed payload.
 pub fn server_session(data: &[u8]) -> SessionReport {
     let Some((mut server, relay, mut now, mut signer)) = set_up() else {
