@@ -240,7 +240,8 @@ fn p2p_turn_server_refuses_coturn_uclient_with_bad_credentials_or_a_denied_peer(
                 &["-u", "user", "-w", "pass"],
                 &["-c"],
             ),
-            "403",
+            // uclient's own report of the server's refusal of the channel to that peer.
+            "channel bind: error 403 (Forbidden)",
         ),
     ];
     // The same REST formula, unexpired, is accepted: the refusal above is the expiry.
@@ -374,7 +375,7 @@ fn p2p_turn_relays_through_coturn_and_is_refused_where_it_should_be() {
     // Refusals: exit code 5 and the server's reason.
     let (code, _, err) = p2p_turn(lt_port, &["--user", "user:WRONG", "--peer", &peer]);
     assert_eq!(code, 5, "wrong password: {err}");
-    assert!(err.contains("401"), "{err}");
+    assert!(err.contains("allocation refused: 401"), "{err}");
     let (code, _, err) = p2p_turn(
         rest_port,
         &[
@@ -389,11 +390,14 @@ fn p2p_turn_relays_through_coturn_and_is_refused_where_it_should_be() {
         ],
     );
     assert_eq!(code, 5, "expired REST credentials: {err}");
-    assert!(err.contains("401"), "{err}");
+    assert!(err.contains("allocation refused: 401"), "{err}");
     let denied = format!("{DENIED_PEER}:{denied_port}");
     let (code, _, err) = p2p_turn(lt_port, &["--user", "user:pass", "--peer", &denied]);
     assert_eq!(code, 5, "denied peer: {err}");
-    assert!(err.contains("403"), "{err}");
+    assert!(
+        err.contains(&format!("peer {denied} refused: 403")),
+        "{err}"
+    );
 }
 
 #[test]

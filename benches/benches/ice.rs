@@ -15,6 +15,9 @@ use sansio::{Instant, Path, SeededEntropy};
 use std::hint::black_box;
 use std::net::SocketAddr;
 
+#[global_allocator]
+static GLOBAL: bench::Counting = bench::Counting;
+
 type Agent = IceAgent<SeededEntropy, 8, 32, 8, 0>;
 
 fn pair() -> (Agent, Agent, SocketAddr, SocketAddr) {
@@ -89,6 +92,11 @@ fn bench(c: &mut Criterion) {
         Err(sansio::Rejected::Unauthenticated)
     );
     while b.poll_transmit(Instant::ZERO, &mut out).is_some() {}
+    bench::assert_no_allocations("ice-core answer a check", 10_000, || {
+        b.handle_datagram(Instant::ZERO, at_b, black_box(&req))
+            .unwrap();
+        black_box(b.poll_transmit(Instant::ZERO, &mut out).unwrap());
+    });
     c.bench_function("ice/answer_check", |bench| {
         bench.iter(|| {
             b.handle_datagram(Instant::ZERO, at_b, black_box(&req))
@@ -100,6 +108,22 @@ fn bench(c: &mut Criterion) {
 
     // The controlling side: verify the response and validate the pair (setup, untimed:
     // fresh agents, a check sent and answered).
+    let set_up = || {
+        let (mut a, mut b, a_addr, b_addr) = pair();
+        let req = request(&mut a);
+        b.handle_datagram(Instant::ZERO, Path::udp(b_addr, a_addr), &req)
+            .unwrap();
+        let mut out = [0u8; 1500];
+        let r = b.poll_transmit(Instant::ZERO, &mut out).unwrap();
+        (a, out[..r.len].to_vec(), Path::udp(a_addr, b_addr))
+    };
+    let mut fresh: Vec<_> = (0..101).map(|_| set_up()).collect();
+    bench::assert_no_allocations("ice-core process a check's response", 100, || {
+        let (a, resp, at_a) = fresh.last_mut().unwrap();
+        a.handle_datagram(Instant::ZERO, *at_a, black_box(resp))
+            .unwrap();
+        fresh.pop();
+    });
     c.bench_function("ice/process_response", |bench| {
         bench.iter_batched(
             || {

@@ -11,7 +11,8 @@
 //!   and is measured too).
 //!
 //! Run: `cargo bench -p bench --bench rtp`. Before the timings it prints the heap
-//! allocations per operation, counted by a global allocator wrapper.
+//! allocations per operation, counted by a global allocator wrapper, and fails if an
+//! rtp-core operation allocates.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -19,6 +20,7 @@
     clippy::indexing_slicing
 )]
 
+use bench::{allocations_per_call, assert_no_allocations};
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rtp_core::jitter::{JitterBuffer, JitterConfig};
@@ -26,26 +28,11 @@ use rtp_core::wire::ext::{AbsSendTime, AudioLevel, TransportSequence};
 use rtp_core::wire::payload::vp8::{PayloadDescriptor, PictureId};
 use rtp_core::wire::rtcp::{self as rtcp, Compound, RtcpPacket, RtcpRepr};
 use rtp_core::wire::{ExtensionElement, HeaderExtension, RtpHeader, RtpPacket};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use webrtc_util::marshal::{Marshal, Unmarshal};
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: bench::Counting = bench::Counting;
 
 const PACKET_LEN: usize = 1200;
 const AST: u8 = 3;
@@ -374,14 +361,10 @@ fn vp8_views(payload: &[u8]) -> (u16, bool, u16) {
     )
 }
 
-fn allocations(label: &str, mut f: impl FnMut()) {
-    f(); // warm up (lazy statics, first-use allocations)
-    let before = ALLOCS.load(Ordering::Relaxed);
-    for _ in 0..10_000 {
-        f();
-    }
-    let n = ALLOCS.load(Ordering::Relaxed) - before;
-    println!("allocations per op  {label:<28} {:.2}", n as f64 / 10_000.0);
+/// The peers' allocations are printed for the table; ours are asserted to be zero.
+fn allocations(label: &str, f: impl FnMut()) {
+    let n = allocations_per_call(10_000, f);
+    println!("allocations per op  {label:<44} {n:.2}");
 }
 
 fn bench(c: &mut Criterion) {
@@ -410,23 +393,22 @@ fn bench(c: &mut Criterion) {
         );
     }
 
-    allocations("rtp-core parse", || {
+    assert_no_allocations("rtp-core parse", 10_000, || {
         black_box(parse_ours(black_box(&fx.packet)));
     });
-    allocations("rtp-core parse+ext", || {
+    assert_no_allocations("rtp-core parse+ext", 10_000, || {
         black_box(ext3_ours(black_box(&fx.packet)));
     });
-    allocations("rtp-core serialize", || {
+    assert_no_allocations("rtp-core serialize", 10_000, || {
         black_box(serialize_ours(&fx, black_box(&mut out)));
     });
-    allocations("rtp-core rtcp compound parse", || {
+    assert_no_allocations("rtp-core rtcp compound parse", 10_000, || {
         black_box(parse_rtcp(black_box(&rtcp_bytes)));
     });
     let mut rtcp_out = vec![0u8; 1500];
     let n = reemit_rtcp(&rtcp_bytes, &mut rtcp_out);
     assert_eq!(&rtcp_out[..n], &rtcp_bytes[..]);
-    let before = ALLOCS.load(Ordering::Relaxed);
-    allocations("rtp-core rtcp parse+re-emit", || {
+    assert_no_allocations("rtp-core rtcp parse+re-emit", 10_000, || {
         black_box(reemit_rtcp(black_box(&rtcp_bytes), &mut rtcp_out));
     });
     // a keyframe's first packet: descriptor with a 15-bit picture ID, then the frame header
@@ -434,14 +416,9 @@ fn bench(c: &mut Criterion) {
         0x90, 0x80, 0x81, 0x23, 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01, 0x00,
     ];
     assert_eq!(vp8_views(&vp8), (0x0123, true, 640));
-    allocations("rtp-core vp8 payload views", || {
+    assert_no_allocations("rtp-core vp8 payload views", 10_000, || {
         black_box(vp8_views(black_box(&vp8)));
     });
-    assert_eq!(
-        ALLOCS.load(Ordering::Relaxed),
-        before,
-        "re-emit or views allocated"
-    );
     allocations("rtp-types parse", || {
         black_box(parse_rtp_types(black_box(&fx.packet)));
     });
@@ -539,7 +516,7 @@ fn bench(c: &mut Criterion) {
         i = i.wrapping_add(1);
         bytes
     };
-    allocations("rtp-core jitter push+pop", || {
+    assert_no_allocations("rtp-core jitter push+pop", 10_000, || {
         black_box(step(&mut jb));
     });
     let st = jb.stats();

@@ -36,6 +36,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
+#[global_allocator]
+static GLOBAL: bench::Counting = bench::Counting;
+
 /// What an ICE agent reads from a connectivity check, borrowed or owned (`U`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Ice<U> {
@@ -784,9 +787,28 @@ fn bench_encode(c: &mut Criterion, case: &Case) {
     g.finish();
 }
 
+/// stun-proto's decode + verify + read and its encoder touch no heap.
+fn no_allocations(case: &Case) {
+    let bytes = wire(case);
+    let key = stun_proto::auth::IntegrityKey::short_term(case.password.as_bytes());
+    bench::assert_no_allocations(
+        &format!("stun-proto decode+verify+read {}", case.name),
+        10_000,
+        || {
+            let m = ours::check(black_box(&bytes), &key).unwrap();
+            black_box(ours::read(&m));
+        },
+    );
+    let mut buf = [0u8; 256];
+    bench::assert_no_allocations(&format!("stun-proto encode {}", case.name), 10_000, || {
+        black_box(ours::encode(black_box(case), &key, &mut buf));
+    });
+}
+
 fn stun(c: &mut Criterion) {
     for case in [&ICE, &RFC5769] {
         setup_checks(case);
+        no_allocations(case);
     }
     for case in [&ICE, &RFC5769] {
         bench_decode(c, case, false);

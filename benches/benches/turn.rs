@@ -17,6 +17,9 @@ use turn_proto::stun_proto::auth::{IntegrityKey, KeyLookup};
 use turn_proto::stun_proto::wire::attr::PasswordAlgorithm;
 use turn_proto::wire::ChannelData;
 
+#[global_allocator]
+static GLOBAL: bench::Counting = bench::Counting;
+
 struct Users;
 impl KeyLookup for Users {
     fn long_term_key(
@@ -120,6 +123,26 @@ fn relay_paths(c: &mut Criterion) {
         let mut frame = [0u8; 1300];
         let n = ChannelData::emit(ch, &payload, false, &mut frame).unwrap();
         let mut out = [0u8; 1500];
+        let mut buf = [0u8; 1300];
+        bench::assert_no_allocations(
+            &format!("turn-proto relay paths, {allocations} allocations"),
+            10_000,
+            || {
+                let o = server.handle_client_datagram(now, path, &frame[..n], &mut out);
+                assert!(matches!(o, Ok(Output::Relay { .. })));
+                black_box(server.handle_peer_datagram(now, relay, peer, &payload, &mut out))
+                    .unwrap();
+                black_box(server.handle_peer_datagram_in_place(
+                    now,
+                    relay,
+                    peer,
+                    &mut buf,
+                    PEER_HEADROOM,
+                    1200,
+                ))
+                .unwrap();
+            },
+        );
         g.throughput(Throughput::Elements(1));
         g.bench_function(format!("channel_data_to_peer/{allocations}_allocs"), |b| {
             b.iter(|| {
@@ -148,7 +171,6 @@ fn relay_paths(c: &mut Criterion) {
                 })
             },
         );
-        let mut buf = [0u8; 1300];
         g.bench_function(
             format!("peer_to_channel_data_in_place/{allocations}_allocs"),
             |b| {

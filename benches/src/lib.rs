@@ -1,1 +1,77 @@
-//! Criterion benchmarks live in `benches/`; this library is empty.
+//! Criterion benchmarks live in `benches/`; this library holds what they share: a counting
+//! global allocator, so that every bench can assert (not only print) that our hot paths
+//! allocate nothing. A bench opts in with
+//! `#[global_allocator] static GLOBAL: bench::Counting = bench::Counting;`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+/// The system allocator, counting allocations (not frees) in a global counter.
+#[derive(Debug)]
+pub struct Counting;
+
+// SAFETY: forwards every call unchanged to the system allocator; the counter is atomic.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+/// Heap allocations per call of `f`, over `calls` calls after one warm-up call (lazy
+/// statics, first-use buffers). Meaningful only when [`Counting`] is the global allocator.
+pub fn allocations_per_call(calls: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let before = ALLOCS.load(Ordering::Relaxed);
+    for _ in 0..calls {
+        f();
+    }
+    (ALLOCS.load(Ordering::Relaxed) - before) as f64 / calls.max(1) as f64
+}
+
+/// Print the allocations per call of `f` (over `calls` calls) and panic unless there are
+/// none: for our own hot paths, which must not touch the heap.
+pub fn assert_no_allocations(label: &str, calls: usize, f: impl FnMut()) {
+    let n = allocations_per_call(calls, f);
+    println!("allocations per op  {label:<44} {n:.2}");
+    assert!(
+        n == 0.0,
+        "{label} allocated {n} times per call on a hot path"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+
+    #[test]
+    fn counts_allocations() {
+        assert_eq!(
+            allocations_per_call(10, || drop(std::hint::black_box(vec![1u8]))),
+            1.0
+        );
+        assert_eq!(allocations_per_call(10, || {}), 0.0);
+    }
+
+    #[test]
+    #[should_panic(expected = "allocated")]
+    fn an_allocating_hot_path_fails() {
+        assert_no_allocations("boxes", 10, || drop(std::hint::black_box(Box::new(1u8))));
+    }
+}

@@ -136,27 +136,67 @@ fn restart_keeps_the_old_pair_until_a_new_one_works() {
     );
     h.add_hosts();
     assert!(h.connect(ms(10_000)));
+    assert!(h.exchange("before", ms(1_000)), "{}", h.dump());
     let before = h.agent_a().local_credentials().clone();
+    let (old_a, old_b) = (
+        h.agent_a().selected_path().unwrap(),
+        h.agent_b().selected_path().unwrap(),
+    );
     let (na, nb) = (h.a.node.unwrap(), h.b.node.unwrap());
+    let selections = (h.a.selections, h.b.selections);
     h.a.selected = None;
     h.b.selected = None;
     h.sim.with::<Agent, _>(na, |ag, now| ag.restart(now));
     h.sim.with::<Agent, _>(nb, |ag, now| ag.restart(now));
-    assert!(
-        h.agent_a().selected_path().is_some(),
-        "data keeps flowing during the restart"
-    );
     let (ca, cb) = (
         h.agent_a().local_credentials().clone(),
         h.agent_b().local_credentials().clone(),
     );
     assert_ne!(ca, before);
+    // The offer/answer with the new credentials takes a second: data keeps flowing both
+    // ways on the old pair all along.
+    let mut step = 0;
+    let mut old_pair_carried_data = |h: &mut Harness, phase: &str| {
+        step += 1;
+        assert_eq!(h.agent_a().selected_path(), Some(old_a), "{phase} {step}");
+        assert_eq!(h.agent_b().selected_path(), Some(old_b), "{phase} {step}");
+        assert!(
+            h.exchange(&format!("{phase} {step}"), ms(100)),
+            "{phase} {step}: no data on the old pair\n{}",
+            h.dump()
+        );
+        h.advance(ms(50));
+    };
+    for _ in 0..10 {
+        old_pair_carried_data(&mut h, "signaling");
+    }
     h.sim
         .with::<Agent, _>(na, |ag, now| ag.set_remote_credentials(now, cb, false));
     h.sim
         .with::<Agent, _>(nb, |ag, now| ag.set_remote_credentials(now, ca, false));
-    assert!(h.connect(ms(10_000)), "{:?} {:?}", h.a.states, h.b.states);
+    // Checks run on the new check list; until a new pair is selected on a side, that side
+    // still sends and receives on the old one.
+    let start = h.sim.now();
+    while h.a.selected.is_none() || h.b.selected.is_none() {
+        assert!(
+            h.sim.now() - start < ms(10_000),
+            "no new pair: {:?} {:?}",
+            h.a.states,
+            h.b.states
+        );
+        if h.a.selected.is_none() && h.b.selected.is_none() {
+            old_pair_carried_data(&mut h, "checking");
+        } else {
+            h.advance(ms(50));
+        }
+    }
+    assert_eq!(
+        (h.a.selections, h.b.selections),
+        (selections.0 + 1, selections.1 + 1),
+        "each side selected a pair of the new check list"
+    );
     assert_eq!(h.agent_a().state(), IceState::Connected);
+    assert!(h.exchange("after", ms(1_000)), "{}", h.dump());
 }
 
 #[test]
@@ -268,5 +308,23 @@ fn survives_nat_mappings_that_expire_between_consent_checks() {
         h.dump()
     );
     assert_eq!(h.agent_a().state(), IceState::Connected, "{}", h.dump());
-    let _ = first_mapping;
+    // At B's next re-selection, B sends to the mapping A's NAT holds right then — a new one
+    // (the NAT really re-mapped A) — and data flows both ways on it.
+    let seen = h.b.selections;
+    assert!(
+        h.run_until(Duration::from_secs(60), |h| h.b.selections > seen),
+        "{}",
+        h.dump()
+    );
+    let current = h.b.selected.unwrap().remote;
+    assert_ne!(Some(current), first_mapping, "A's mapping never changed");
+    assert!(
+        h.sim
+            .net()
+            .mappings(lan_a)
+            .iter()
+            .any(|m| m.external == current),
+        "B follows a mapping A's NAT does not have: {current}"
+    );
+    assert!(h.exchange("after", ms(100)), "{}", h.dump());
 }

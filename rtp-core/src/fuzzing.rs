@@ -135,9 +135,17 @@ pub fn depacketize(data: &[u8]) {
         let _ = (d.is_frame_start(payload), d.is_keyframe(payload));
         let before = frame.len();
         match d.push(payload, &mut frame) {
-            Ok(()) => assert!(frame.len() >= before),
+            // A payload adds its media and at most a start code per NAL unit (H.264 STAP-A
+            // with 1-byte units: 3 bytes in, 5 out): never more than twice its size plus 4.
+            Ok(()) => assert!(
+                frame.len() >= before && frame.len() <= before + 2 * payload.len() + 4,
+                "a {}-byte payload grew the frame from {before} to {}",
+                payload.len(),
+                frame.len()
+            ),
             Err(_) => {
-                assert!(frame.len() >= before.min(frame.len()));
+                // The contract: a refused payload leaves the frame as it was.
+                assert_eq!(frame.len(), before, "a refused payload changed the frame");
                 d.reset();
                 frame.clear();
             }

@@ -13,6 +13,8 @@
 //! * [`client`] — concurrent client transactions with RFC 8489 retransmission, the 401/438
 //!   challenge, 300 redirects; outcomes as events.
 //! * [`server`] — a stateless Binding server with optional authentication and RFC 5780.
+//! * [`discovery`] — RFC 5780 NAT behaviour discovery (mapping and filtering) as a client
+//!   machine.
 //!
 //! Parsing, verifying and building never allocate and never panic on any input.
 //!
@@ -71,6 +73,7 @@ extern crate std;
 
 pub mod auth;
 pub mod client;
+pub mod discovery;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod server;

@@ -12,8 +12,8 @@ use core::time::Duration;
 use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy, Transport};
 use stun_proto::auth::{IntegrityKey, KeyLookup};
-use stun_proto::wire::attr::PasswordAlgorithm;
-use stun_proto::wire::{Class, Message, MessageBuilder, MessageType, Method};
+use stun_proto::wire::attr::{AttrType, Attribute, PasswordAlgorithm, RelayProtocol};
+use stun_proto::wire::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
 
 /// Parse as a TURN message; every TURN attribute that decodes must re-encode to the same
 /// bytes. Also runs the stream framer over the input.
@@ -107,13 +107,60 @@ const PEER: SocketAddr = SocketAddr::new(
     5000,
 );
 
+/// What a [`server_session`] did: the unit test of the body asserts it reached the data
+/// path and authenticated requests, not only that it did not panic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionReport {
+    /// Peer datagrams relayed to the client (their payload checked byte for byte).
+    pub to_client: u64,
+    /// ChannelData relayed to `PEER` (payload checked).
+    pub to_peer: u64,
+    /// Signed requests (op 6) answered with a success response whose MESSAGE-INTEGRITY
+    /// verified with the user's key.
+    pub signed_ok: u64,
+    /// Signed requests answered with an error response.
+    pub signed_refused: u64,
+}
+
+/// The long-term credentials state a real client keeps, so that the script can send
+/// authenticated requests of its own choosing (a fuzzer cannot guess a nonce or a MAC).
+struct Signer {
+    /// The channel the set-up bound to `PEER`.
+    channel: u16,
+    realm: heapless::String<64>,
+    nonce: heapless::String<128>,
+    next_tid: u32,
+}
+
+impl Signer {
+    /// Remember REALM and NONCE from a server answer (a 401 or 438, or a success response
+    /// carrying a fresh nonce).
+    fn learn(&mut self, answer: &[u8]) {
+        let Ok(msg) = Message::new_checked(answer) else {
+            return;
+        };
+        if let Some(r) = msg.realm() {
+            self.realm = heapless::String::try_from(r).unwrap_or_default();
+        }
+        if let Some(n) = msg.nonce() {
+            self.nonce = heapless::String::try_from(n).unwrap_or_default();
+        }
+    }
+
+    fn key(&self, alg: PasswordAlgorithm) -> IntegrityKey {
+        IntegrityKey::long_term(b"fuzz", self.realm.as_bytes(), b"pass", alg)
+    }
+}
+
 /// A server with one allocation (a permission and a channel for `PEER`), then `data` as a
-/// script of client datagrams, peer datagrams, time steps and relay answers. The server's
-/// invariants are checked after every step.
-pub fn server_session(data: &[u8]) {
-    let Some((mut server, relay, mut now)) = set_up() else {
+/// script of client datagrams, peer datagrams, time steps, relay answers and authenticated
+/// requests built from the script (op 6, see `signed_request`). The server's invariants
+/// are checked after every step, and so is every relayed payload.
+pub fn server_session(data: &[u8]) -> SessionReport {
+    let Some((mut server, relay, mut now, mut signer)) = set_up() else {
         panic!("set-up failed");
     };
+    let mut report = SessionReport::default();
     let mut rest = data;
     let mut out = [0u8; 1600];
     let mut answer = 0u16;
@@ -136,23 +183,28 @@ pub fn server_session(data: &[u8]) {
                 let _ = server.handle_client_datagram(now, other, chunk, &mut out);
             }
             2 => {
-                let _ = server.handle_peer_datagram(now, relay, PEER, chunk, &mut out);
+                if let Some(t) = server.handle_peer_datagram(now, relay, PEER, chunk, &mut out) {
+                    check_carried(out.get(..t.len).unwrap_or(&[]), chunk);
+                    report.to_client += 1;
+                }
             }
             3 => {
                 let peer = SocketAddr::new(PEER.ip(), u16::from(*op));
                 let mut buf = [0u8; 1600];
                 let at = crate::server::PEER_HEADROOM;
-                if let Some(dst) = buf.get_mut(at..at + chunk.len().min(1500)) {
-                    dst.copy_from_slice(chunk.get(..dst.len()).unwrap_or(&[]));
+                let len = chunk.len().min(1500);
+                if let Some(dst) = buf.get_mut(at..at + len) {
+                    dst.copy_from_slice(chunk.get(..len).unwrap_or(&[]));
                 }
-                let _ = server.handle_peer_datagram_in_place(
-                    now,
-                    relay,
-                    peer,
-                    &mut buf,
-                    at,
-                    chunk.len().min(1500),
-                );
+                if let Some((start, t)) =
+                    server.handle_peer_datagram_in_place(now, relay, peer, &mut buf, at, len)
+                {
+                    check_carried(
+                        buf.get(start..start + t.len).unwrap_or(&[]),
+                        chunk.get(..len).unwrap_or(&[]),
+                    );
+                    report.to_client += 1;
+                }
             }
             4 => {
                 now += Duration::from_secs(u64::from(chunk.first().copied().unwrap_or(1)) * 8);
@@ -162,15 +214,22 @@ pub fn server_session(data: &[u8]) {
                 let mut frame = [0u8; 1600];
                 let channel = 0x4000 | u16::from(*op >> 3);
                 if let Ok(n) = ChannelData::emit(channel, chunk, false, &mut frame) {
-                    let _ = server.handle_client_datagram(
+                    let got = server.handle_client_datagram(
                         now,
                         main,
                         frame.get(..n).unwrap_or(&[]),
                         &mut out,
                     );
+                    // The set-up bound its channel to PEER; op 6 may bind others.
+                    if let Ok(Output::Relay { peer, payload, .. }) = got {
+                        if payload != chunk || (channel == signer.channel && peer != PEER) {
+                            panic!("ChannelData on {channel:#x} relayed to {peer} as {payload:?}, not {chunk:?}");
+                        }
+                        report.to_peer += 1;
+                    }
                 }
             }
-            _ => {}
+            _ => signed_request(&mut server, &mut signer, now, chunk, &mut report),
         }
         while let Some(ev) = server.poll_event() {
             if let ServerEvent::AllocateRelay(req) = ev {
@@ -183,9 +242,216 @@ pub fn server_session(data: &[u8]) {
                 }
             }
         }
+        // Deferred answers (an Allocate waiting for its relay socket) keep the nonce fresh.
+        while let Some(t) = server.poll_transmit(now, &mut out) {
+            signer.learn(out.get(..t.len).unwrap_or(&[]));
+        }
         if let Err(e) = server.check_invariants() {
             panic!("invariant broken: {e}");
         }
+    }
+    report
+}
+
+/// A message the server sent to the client must carry exactly `payload`: as ChannelData or
+/// in a Data indication's DATA attribute.
+fn check_carried(sent: &[u8], payload: &[u8]) {
+    let carried = match ChannelData::new_checked(sent) {
+        Ok(cd) => Some(cd.payload()),
+        Err(_) => Message::new_checked(sent)
+            .ok()
+            .filter(|m| m.method() == Method::DATA && m.class() == Class::Indication)
+            .and_then(|m| m.data()),
+    };
+    if carried != Some(payload) {
+        panic!("relayed {carried:?} for the peer's {payload:?}");
+    }
+}
+
+/// The methods op 6 signs (the fuzzer picks one with the chunk's first byte).
+const SIGNED_METHODS: [Method; 8] = [
+    Method::ALLOCATE,
+    Method::REFRESH,
+    Method::CREATE_PERMISSION,
+    Method::CHANNEL_BIND,
+    Method::CONNECT,
+    Method::CONNECTION_BIND,
+    Method::BINDING,
+    Method::SEND,
+];
+
+/// Bytes of the chunk, consumed in order; zero once it runs out.
+struct Cursor<'a>(&'a [u8]);
+
+impl Cursor<'_> {
+    fn u8(&mut self) -> u8 {
+        let (b, rest) = self.0.split_first().map_or((0, &[][..]), |(b, r)| (*b, r));
+        self.0 = rest;
+        b
+    }
+    fn u16(&mut self) -> u16 {
+        u16::from_be_bytes([self.u8(), self.u8()])
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_be_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
+    }
+}
+
+/// Op 6: an authenticated request whose method, path and attributes the chunk chooses, signed
+/// with the user's key and the nonce the server issued — the part a fuzzer cannot guess.
+///
+/// Chunk layout: byte 0 = method (low 3 bits), another 5-tuple (bit 3), over TCP (bit 4),
+/// MESSAGE-INTEGRITY-SHA256 (bit 5), no FINGERPRINT (bit 6), SHA-256 password algorithm
+/// (bit 7); byte 1 = which typed attributes follow (XOR-PEER-ADDRESS, CHANNEL-NUMBER,
+/// LIFETIME, REQUESTED-TRANSPORT, EVEN-PORT, DONT-FRAGMENT, RESERVATION-TOKEN,
+/// CONNECTION-ID), their values read from the next bytes; the rest are raw TLVs
+/// (type: 2 bytes, length: 1 byte, value).
+fn signed_request(
+    server: &mut Server,
+    signer: &mut Signer,
+    now: Instant,
+    chunk: &[u8],
+    report: &mut SessionReport,
+) {
+    let mut c = Cursor(chunk);
+    let (sel, attrs) = (c.u8(), c.u8());
+    let method = SIGNED_METHODS
+        .get(usize::from(sel & 7))
+        .copied()
+        .unwrap_or(Method::ALLOCATE);
+    let path = if sel & 0x08 != 0 {
+        Path {
+            transport: pick_transport(sel << 3),
+            local: SERVER,
+            remote: SocketAddr::new(CLIENT.ip(), CLIENT.port() + 1),
+        }
+    } else {
+        Path::udp(SERVER, CLIENT)
+    };
+    let alg = if sel & 0x80 != 0 {
+        PasswordAlgorithm::Sha256
+    } else {
+        PasswordAlgorithm::Md5
+    };
+    signer.next_tid = signer.next_tid.wrapping_add(1);
+    let mut tid = [0x5A; 12];
+    tid[..4].copy_from_slice(&signer.next_tid.to_be_bytes());
+    let mut buf = [0u8; 1024];
+    let kind = MessageType::new(method, Class::Request);
+    let Ok(mut b) = MessageBuilder::new(&mut buf, kind, TransactionId(tid)) else {
+        return;
+    };
+    if typed_attributes(&mut b, attrs, &mut c).is_err() {
+        return;
+    }
+    // The rest of the chunk: raw TLVs, whatever the fuzzer makes of them.
+    while !c.0.is_empty() {
+        let (t, l) = (c.u16(), usize::from(c.u8()));
+        let value = c.0.get(..l).unwrap_or(c.0);
+        c.0 = c.0.get(value.len()..).unwrap_or(&[]);
+        if b.add_raw(AttrType(t), value).is_err() {
+            break;
+        }
+    }
+    let key = signer.key(alg);
+    let signed = b
+        .add(&Attribute::Username("fuzz"))
+        .and_then(|()| b.add(&Attribute::Realm(&signer.realm)))
+        .and_then(|()| b.add(&Attribute::Nonce(&signer.nonce)))
+        .and_then(|()| match alg {
+            PasswordAlgorithm::Md5 => Ok(()),
+            a => b.add(&Attribute::PasswordAlgorithm(a)),
+        })
+        .and_then(|()| {
+            if sel & 0x20 != 0 {
+                b.add_message_integrity_sha256(&key)
+            } else {
+                b.add_message_integrity(&key)
+            }
+        })
+        .and_then(|()| match sel & 0x40 {
+            0 => b.add_fingerprint(),
+            _ => Ok(()),
+        });
+    if signed.is_err() {
+        return;
+    }
+    let len = b.finish();
+    let mut out = [0u8; 1600];
+    let reply = server.handle_client_datagram(now, path, buf.get(..len).unwrap_or(&[]), &mut out);
+    if let Ok(Output::Reply(t)) = reply {
+        let answer = out.get(..t.len).unwrap_or(&[]);
+        signer.learn(answer);
+        check_signed_answer(answer, &key, report);
+    }
+}
+
+/// Write the typed attributes `flags` selects, values from `c`.
+fn typed_attributes(
+    b: &mut MessageBuilder<'_>,
+    flags: u8,
+    c: &mut Cursor<'_>,
+) -> Result<(), stun_proto::wire::EmitError> {
+    if flags & 0x01 != 0 {
+        // 198.51.100.x is allowed, 10.0.0.x is a private range the filter refuses.
+        let host = c.u8();
+        let ip = if host & 0x80 != 0 {
+            [10, 0, 0, host & 0x7F]
+        } else {
+            [198, 51, 100, host]
+        };
+        b.add(&Attribute::XorPeerAddress(SocketAddr::from((ip, c.u16()))))?;
+    }
+    if flags & 0x02 != 0 {
+        b.add(&Attribute::ChannelNumber(c.u16()))?;
+    }
+    if flags & 0x04 != 0 {
+        b.add(&Attribute::Lifetime(c.u32()))?;
+    }
+    if flags & 0x08 != 0 {
+        let proto = match c.u8() {
+            0..=127 => RelayProtocol::Udp,
+            128..=191 => RelayProtocol::Tcp,
+            other => RelayProtocol::Other(other),
+        };
+        b.add(&Attribute::RequestedTransport(proto))?;
+    }
+    if flags & 0x10 != 0 {
+        b.add(&Attribute::EvenPort {
+            reserve: c.u8() & 1 != 0,
+        })?;
+    }
+    if flags & 0x20 != 0 {
+        b.add(&Attribute::DontFragment)?;
+    }
+    if flags & 0x40 != 0 {
+        let mut token = [0u8; 8];
+        token.iter_mut().for_each(|t| *t = c.u8());
+        b.add(&Attribute::ReservationToken(token))?;
+    }
+    if flags & 0x80 != 0 {
+        b.add(&Attribute::ConnectionId(c.u32()))?;
+    }
+    Ok(())
+}
+
+/// A success response to an authenticated TURN request must be signed with the same key
+/// (RFC 8489 §9.2.4); an error response is counted. Binding is answered without
+/// authentication (as coturn does without `--secure-stun`), so its answer is not signed.
+fn check_signed_answer(answer: &[u8], key: &IntegrityKey, report: &mut SessionReport) {
+    let Ok(msg) = Message::new_checked(answer) else {
+        panic!("the server answered with a malformed message");
+    };
+    match msg.class() {
+        Class::Success if msg.method() == Method::BINDING => {}
+        Class::Success => {
+            if key.verify(&msg).is_err() {
+                panic!("a success response to a signed request is not signed with its key");
+            }
+            report.signed_ok += 1;
+        }
+        Class::Error => report.signed_refused += 1,
+        c => panic!("the server answered a request with a {c:?}"),
     }
 }
 
@@ -197,8 +463,9 @@ fn pick_transport(op: u8) -> Transport {
     }
 }
 
-/// A server and a client with an allocation, a permission and a channel for `PEER`.
-fn set_up() -> Option<(Server, SocketAddr, Instant)> {
+/// A server and a client with an allocation, a permission and a channel for `PEER`; the
+/// signer knows the realm and nonce the server issued to the client's address.
+fn set_up() -> Option<(Server, SocketAddr, Instant, Signer)> {
     let mut e = SeededEntropy::new(1);
     let auth = TurnAuth::new("fuzz.example", Users, Duration::from_secs(600), &mut e).ok()?;
     let config = TurnConfig {
@@ -217,19 +484,30 @@ fn set_up() -> Option<(Server, SocketAddr, Instant)> {
     )
     .ok()?;
     let now = Instant::from_secs(10);
+    let mut signer = Signer {
+        channel: 0,
+        realm: heapless::String::new(),
+        nonce: heapless::String::new(),
+        next_tid: 0,
+    };
     client.allocate(now).ok()?;
-    pump(&mut server, &mut client, now);
-    client.bind_channel(now, PEER).ok()?;
-    pump(&mut server, &mut client, now);
+    pump(&mut server, &mut client, now, &mut signer);
+    signer.channel = client.bind_channel(now, PEER).ok()?;
+    pump(&mut server, &mut client, now, &mut signer);
     let relay = client.relayed_address()?;
     let mut bound = false;
     while let Some(ev) = client.poll_event() {
         bound |= matches!(ev, TurnEvent::ChannelBound { .. });
     }
-    bound.then_some((server, relay, now))
+    (bound && !signer.nonce.is_empty()).then_some((server, relay, now, signer))
 }
 
-fn pump(server: &mut Server, client: &mut TurnClient<SeededEntropy, 4>, now: Instant) {
+fn pump(
+    server: &mut Server,
+    client: &mut TurnClient<SeededEntropy, 4>,
+    now: Instant,
+    signer: &mut Signer,
+) {
     let mut buf = [0u8; 1600];
     let mut out = [0u8; 1600];
     for _ in 0..8 {
@@ -238,6 +516,7 @@ fn pump(server: &mut Server, client: &mut TurnClient<SeededEntropy, 4>, now: Ins
             if let Ok(Output::Reply(r)) =
                 server.handle_client_datagram(now, path, buf.get(..t.len).unwrap_or(&[]), &mut out)
             {
+                signer.learn(out.get(..r.len).unwrap_or(&[]));
                 let _ =
                     client.handle_datagram(now, r.path.reversed(), out.get(..r.len).unwrap_or(&[]));
             }

@@ -40,9 +40,37 @@ proptest! {
     }
 }
 
+/// Script bytes for one op of `server_session`: op, length, chunk.
+fn op(code: u8, chunk: &[u8]) -> Vec<u8> {
+    let mut v = vec![code, chunk.len() as u8];
+    v.extend_from_slice(chunk);
+    v
+}
+
 #[test]
 fn server_session_script_reaches_the_data_path() {
-    // op 2: peer datagram; op 5: ChannelData; op 4: a long wait; then again.
-    let script = [2u8, 3, 1, 2, 3, 5, 2, 9, 9, 4, 1, 255, 2, 1, 0, 0, 0];
-    fuzzing::server_session(&script);
+    // A peer datagram goes to the client on the bound channel, ChannelData goes to the peer;
+    // after a 34-minute silence the allocation is gone and nothing is relayed any more.
+    let mut script = op(2, &[1, 2, 3]);
+    script.extend(op(5, &[9, 9]));
+    script.extend(op(4, &[255]));
+    script.extend(op(2, &[7]));
+    script.extend(op(5, &[8]));
+    let r = fuzzing::server_session(&script);
+    assert_eq!((r.to_client, r.to_peer), (1, 1), "{r:?}");
+}
+
+#[test]
+fn server_session_script_reaches_authenticated_requests() {
+    // Op 6, signed by the body: CreatePermission for 198.51.100.9 (flags: XOR-PEER-ADDRESS),
+    // ChannelBind 0x4001 to it, a Refresh of 600 s, then the same CreatePermission for a
+    // private address, which the peer filter refuses (403), and an Allocate on the taken
+    // 5-tuple (437).
+    let mut script = op(6, &[2, 0x01, 9, 0x13, 0x88]);
+    script.extend(op(6, &[3, 0x03, 9, 0x13, 0x89, 0x40, 0x01]));
+    script.extend(op(6, &[1, 0x04, 0, 0, 2, 0x58]));
+    script.extend(op(6, &[2, 0x01, 0x85, 0x13, 0x88]));
+    script.extend(op(6, &[0, 0x08, 0]));
+    let r = fuzzing::server_session(&script);
+    assert_eq!((r.signed_ok, r.signed_refused), (3, 2), "{r:?}");
 }

@@ -1,7 +1,8 @@
 //! `cargo xtask <command>`: project automation without shell-script sprawl.
 //!
 //! * `cargo xtask test` — install every interop peer the tests need when missing (Debian
-//!   packages, a Python venv, npm packages), then run the whole test suite, interop tests included.
+//!   packages, a Python venv, npm packages), then run the whole test suite, interop tests
+//!   included, and the doctests (`cargo test --doc`, which `--all-targets` leaves out).
 //! * `cargo xtask peers` — only install the peers.
 //! * `cargo xtask nostd` — build every core crate for `thumbv7em-none-eabihf` without `alloc`.
 //! * `cargo xtask fuzz-smoke [SECONDS]` — build every fuzz target and run each for SECONDS.
@@ -45,10 +46,15 @@ fn cmd_test(extra: &[String]) -> Result<(), String> {
         eprintln!("xtask: WARNING: could not install every interop peer: {e}");
         eprintln!("xtask: WARNING: the interop tests that need it will FAIL");
     }
+    let env = peers::test_env();
     let mut args: Vec<&str> = vec!["test", "--workspace", "--all-targets"];
     args.extend(extra.iter().map(String::as_str));
     args.extend(["--", "--include-ignored"]);
-    run::cargo(&args, &peers::test_env())?;
-    // `--all-targets` skips doctests: run them too (the crate pages are runnable examples).
-    run::cargo(&["test", "--workspace", "--doc"], &peers::test_env())
+    let all_targets = run::cargo(&args, &env);
+    // `--all-targets` leaves the doctests out: run them too, even when the first run failed,
+    // so one report shows both.
+    let mut doc: Vec<&str> = vec!["test", "--workspace", "--doc"];
+    doc.extend(extra.iter().map(String::as_str));
+    let doctests = run::cargo(&doc, &env);
+    all_targets.and(doctests)
 }

@@ -18,9 +18,11 @@ const APT: &[(&str, &str)] = &[
     // srtp-core interop: srtpenc/srtpdec (libsrtp2).
     ("gstreamer1.0-plugins-bad", "gst-launch-1.0"),
     ("openssl", "openssl"),
-    // Browser tests run Chromium and our servers in a private network namespace.
+    // Browser tests run Chromium and our servers in a private network namespace; the NAT
+    // tests put real Linux NAT between namespaces (adapters/tests/netns_nat.rs).
     ("iproute2", "ip"),
     ("util-linux", "unshare"),
+    ("nftables", "nft"),
 ];
 
 /// Python packages installed into `target/interop-venv`.

@@ -75,22 +75,27 @@ pub fn nostd() -> Result<(), String> {
     Ok(())
 }
 
-/// Build every fuzz target and run each for `secs` seconds.
+/// Build every fuzz target and run each for `secs` seconds. Fails when `cargo fuzz list`
+/// fails or lists nothing, when a file in `fuzz/fuzz_targets/` is not a registered target,
+/// and when any target fails to build or to run.
 pub fn fuzz_smoke(secs: &str) -> Result<(), String> {
     if !have("cargo-fuzz") {
         cargo(&["install", "cargo-fuzz", "--locked"], &[])?;
     }
     let fuzz_dir = root().join("fuzz");
-    let list = Command::new("cargo")
-        .args(["fuzz", "list"])
-        .current_dir(&fuzz_dir)
-        .output()
-        .map_err(|e| format!("cargo fuzz list: {e}"))?;
-    let targets = String::from_utf8_lossy(&list.stdout).to_string();
+    let targets = fuzz_targets(&fuzz_dir)?;
     let env = vec![("RUSTC_BOOTSTRAP".to_string(), "1".to_string())];
-    for t in targets.lines().map(str::trim).filter(|t| !t.is_empty()) {
+    let dir = fuzz_dir.to_string_lossy().to_string();
+    // Build all first: a target that does not compile fails the smoke test before any runs.
+    for t in &targets {
+        cargo(
+            &["fuzz", "build", "--fuzz-dir", &dir, "-s", "none", t],
+            &env,
+        )
+        .map_err(|e| format!("fuzz target {t} does not build: {e}"))?;
+    }
+    for t in &targets {
         let time = format!("-max_total_time={secs}");
-        let dir = fuzz_dir.to_string_lossy().to_string();
         // New inputs go to a scratch corpus; the committed seeds are read-only input.
         let scratch = root().join("target/fuzz-corpus").join(t);
         std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
@@ -104,7 +109,58 @@ pub fn fuzz_smoke(secs: &str) -> Result<(), String> {
         args.extend(["--", &time]);
         cargo(&args, &env)?;
     }
+    eprintln!("xtask: {} fuzz targets built and run", targets.len());
     Ok(())
+}
+
+/// The targets `cargo fuzz list` reports, checked against the files in `fuzz_targets/`.
+fn fuzz_targets(fuzz_dir: &std::path::Path) -> Result<Vec<String>, String> {
+    let list = Command::new("cargo")
+        .args(["fuzz", "list", "--fuzz-dir", &fuzz_dir.to_string_lossy()])
+        .current_dir(fuzz_dir)
+        .output()
+        .map_err(|e| format!("cannot run cargo fuzz list: {e}"))?;
+    if !list.status.success() {
+        return Err(format!(
+            "`cargo fuzz list` failed ({}): {}",
+            list.status,
+            String::from_utf8_lossy(&list.stderr)
+        ));
+    }
+    let listed = parse_fuzz_list(&String::from_utf8_lossy(&list.stdout));
+    let files = std::fs::read_dir(fuzz_dir.join("fuzz_targets"))
+        .map_err(|e| format!("fuzz/fuzz_targets: {e}"))?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.strip_suffix(".rs").map(str::to_string)
+        })
+        .collect::<Vec<_>>();
+    check_fuzz_targets(listed, &files)
+}
+
+/// Target names, one a line (cargo-fuzz may colour or indent them).
+fn parse_fuzz_list(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// An empty list, or a target file that is not registered, is an error.
+fn check_fuzz_targets(mut listed: Vec<String>, files: &[String]) -> Result<Vec<String>, String> {
+    if listed.is_empty() {
+        return Err("`cargo fuzz list` lists no fuzz targets: nothing would be fuzzed".into());
+    }
+    let unregistered: Vec<&String> = files.iter().filter(|f| !listed.contains(f)).collect();
+    if !unregistered.is_empty() {
+        return Err(format!(
+            "fuzz/fuzz_targets has targets missing from fuzz/Cargo.toml: {unregistered:?}"
+        ));
+    }
+    listed.sort();
+    Ok(listed)
 }
 
 /// Build the bare-metal example and run it under QEMU; it exits 0 only if the STUN
@@ -131,5 +187,27 @@ pub fn firmware() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("the firmware failed under QEMU ({})", out.status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_target_list_fails_the_smoke_test() {
+        assert!(check_fuzz_targets(parse_fuzz_list(""), &[]).is_err());
+        assert!(check_fuzz_targets(parse_fuzz_list("\n  \n"), &[]).is_err());
+    }
+
+    #[test]
+    fn an_unregistered_target_file_fails_the_smoke_test() {
+        let files = ["a".to_string(), "b".to_string()];
+        let err = check_fuzz_targets(parse_fuzz_list("a\n"), &files).unwrap_err();
+        assert!(err.contains("\"b\""), "{err}");
+        assert_eq!(
+            check_fuzz_targets(parse_fuzz_list("b\na\n"), &files),
+            Ok(vec!["a".to_string(), "b".to_string()])
+        );
     }
 }

@@ -56,20 +56,41 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         {
             return;
         }
-        let next = match self.triggered.pop_front() {
-            Some((pair, nominate)) => Some((
-                pair,
-                if nominate {
-                    CheckKind::Nomination
-                } else {
-                    CheckKind::Connectivity
-                },
-            )),
-            None => self
-                .best_pair(PairState::Waiting)
-                .or_else(|| self.best_pair(PairState::Frozen))
-                .map(|p| (p, CheckKind::Connectivity)),
+        let ordinary = self
+            .best_pair(PairState::Waiting, false)
+            .or_else(|| self.best_pair(PairState::Frozen, false));
+        // RFC 8445 §6.1.4.2 serves triggered checks first, and peer-reflexive pairs outrank
+        // every signalled one. Behind two port-dependent mappings with open filtering, each
+        // check leaves from a new port, the peer learns a new peer-reflexive candidate and
+        // checks it back, without end: served strictly by that order, the churn would starve
+        // the signalled pairs (the relay pairs among them) for ever. So after a check of
+        // that kind, the next slot goes to the best signalled pair if one waits.
+        // Nominations are never delayed.
+        let signalled = self
+            .best_pair(PairState::Waiting, true)
+            .or_else(|| self.best_pair(PairState::Frozen, true));
+        let nomination_next = self
+            .triggered
+            .front()
+            .is_some_and(|(_, nominate)| *nominate);
+        let fair_turn = self.last_check_churn && !nomination_next && signalled.is_some();
+        // `churn`: this slot feeds the churn (a triggered connectivity check, or an ordinary
+        // one towards a peer-reflexive candidate).
+        let (next, churn) = match (fair_turn, self.triggered.pop_front()) {
+            (false, Some((pair, true))) => (Some((pair, CheckKind::Nomination)), false),
+            (false, Some((pair, false))) => (Some((pair, CheckKind::Connectivity)), true),
+            (true, front) => {
+                if let Some(t) = front {
+                    let _ = self.triggered.push_front(t);
+                }
+                (signalled.map(|p| (p, CheckKind::Connectivity)), false)
+            }
+            (false, None) => (
+                ordinary.map(|p| (p, CheckKind::Connectivity)),
+                ordinary.is_some_and(|p| self.remote_is_prflx(p)),
+            ),
         };
+        self.last_check_churn = churn;
         if let Some((pair, kind)) = next {
             // Pace attempts, not successes: a check that cannot start now (client full) is
             // retried a Ta later rather than spinning.
@@ -89,28 +110,42 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             return None;
         }
         let pending = !self.triggered.is_empty()
-            || self.best_pair(PairState::Waiting).is_some()
-            || self.best_pair(PairState::Frozen).is_some();
+            || self.best_pair(PairState::Waiting, false).is_some()
+            || self.best_pair(PairState::Frozen, false).is_some();
         pending.then_some(self.next_check_at)
     }
 
-    fn best_pair(&self, state: PairState) -> Option<usize> {
-        let relay_only = self.config.relay_only;
-        let sendable = |l: u8| {
-            self.local
-                .get(usize::from(l))
-                .is_some_and(|c| match c.kind {
-                    CandidateKind::Host => !relay_only,
-                    CandidateKind::Relayed => true,
-                    _ => false,
-                })
-        };
+    /// Whether `pair`'s remote candidate was learned from a check (peer-reflexive).
+    fn remote_is_prflx(&self, pair: usize) -> bool {
+        self.pairs
+            .get(pair)
+            .and_then(|p| self.remote.get(usize::from(p.remote)))
+            .is_some_and(|r| r.kind == CandidateKind::PeerReflexive)
+    }
+
+    /// The highest-priority pair in `state` that this agent may check; with `signalled`,
+    /// only pairs towards candidates the peer signalled (not peer-reflexive ones).
+    fn best_pair(&self, state: PairState, signalled: bool) -> Option<usize> {
         self.pairs
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.state == state && sendable(p.local))
+            .filter(|(_, p)| p.state == state && self.local_sends(p.local))
+            .filter(|(i, _)| !signalled || !self.remote_is_prflx(*i))
             .max_by_key(|(_, p)| p.priority)
             .map(|(i, _)| i)
+    }
+
+    /// Whether checks may leave from local candidate `l`: host and relayed candidates, only
+    /// relayed ones under the relay-only policy.
+    pub(crate) fn local_sends(&self, l: u8) -> bool {
+        let relay_only = self.config.relay_only;
+        self.local
+            .get(usize::from(l))
+            .is_some_and(|c| match c.kind {
+                CandidateKind::Host => !relay_only,
+                CandidateKind::Relayed => true,
+                _ => false,
+            })
     }
 
     /// Send one check on `pair`. Returns whether it went out.

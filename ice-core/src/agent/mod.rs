@@ -157,6 +157,9 @@ pub struct IceAgent<
     pub(crate) remote: heapless::Vec<Candidate, C>,
     pub(crate) pairs: heapless::Vec<Pair, P>,
     pub(crate) triggered: heapless::Deque<(usize, bool), P>,
+    /// The last paced check was triggered or went to a peer-reflexive candidate (the next
+    /// slot then goes to a signalled pair if one waits).
+    pub(crate) last_check_churn: bool,
     pub(crate) checks: Option<StunClient<Forked<E>, T, MSG>>,
     pub(crate) in_flight: heapless::Vec<InFlight, T>,
     pub(crate) gatherer: StunClient<Forked<E>, 4, GATHER_MSG>,
@@ -206,6 +209,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             remote: heapless::Vec::new(),
             pairs: heapless::Vec::new(),
             triggered: heapless::Deque::new(),
+            last_check_churn: false,
             checks: None,
             in_flight: heapless::Vec::new(),
             gatherer,
@@ -629,7 +633,10 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             Err(e) => return Err(e),
         };
         if sansio::classify(data) != sansio::PacketKind::Stun {
-            let known = self.remote.iter().any(|r| r.addr == path.remote);
+            // Across a restart the remote candidates are forgotten, but the old pair still
+            // carries data (both ways) until a new one is selected.
+            let known = self.remote.iter().any(|r| r.addr == path.remote)
+                || self.previous.is_some_and(|p| p.remote == path.remote);
             return if known {
                 Ok(Some(data))
             } else {

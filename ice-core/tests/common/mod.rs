@@ -300,6 +300,72 @@ impl Harness {
     }
 }
 
+/// One side of the harness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    A,
+    B,
+}
+
+impl Harness {
+    fn node_of(&self, side: Side) -> NodeId {
+        match side {
+            Side::A => self.a.node.unwrap(),
+            Side::B => self.b.node.unwrap(),
+        }
+    }
+
+    /// Send `payload` from `side` over its selected pair (through `sansio::Carrier`, TURN
+    /// framing included when the pair is relayed); false when the agent has no pair.
+    pub fn send_data(&mut self, side: Side, payload: &[u8]) -> bool {
+        use sansio::Carrier as _;
+        let node = self.node_of(side);
+        let mut out = vec![0u8; payload.len() + 64];
+        let sent = self
+            .sim
+            .with::<Agent, _>(node, |ag, now| ag.send(now, (), payload, &mut out));
+        let Ok(t) = sent else { return false };
+        let host = self.sim.host_of(node);
+        self.sim.net_mut().send(host, t.path, &out[..t.len]);
+        true
+    }
+
+    /// Let `d` of virtual time pass (`run_until` stops before the first event past its
+    /// limit; this moves the clock to the limit itself).
+    pub fn advance(&mut self, d: Duration) {
+        let deadline = self.sim.now() + d;
+        self.run_until(d, |_| false);
+        if self.sim.now() < deadline {
+            self.sim.net_mut().advance_to(deadline);
+        }
+    }
+
+    /// Application data `side`'s agent handed up so far, in order.
+    pub fn received(&self, side: Side) -> Vec<Vec<u8>> {
+        let node = self.node_of(side);
+        self.sim
+            .data::<Agent>(node)
+            .iter()
+            .map(|(_, _, d)| d.clone())
+            .collect()
+    }
+
+    /// Send one datagram each way on the selected pair and run until both arrived (or
+    /// `limit` passes); true when both got exactly their peer's payload.
+    pub fn exchange(&mut self, tag: &str, limit: Duration) -> bool {
+        let (to_b, to_a) = (format!("{tag} a->b"), format!("{tag} b->a"));
+        if !self.send_data(Side::A, to_b.as_bytes()) || !self.send_data(Side::B, to_a.as_bytes()) {
+            return false;
+        }
+        let arrived = |h: &Harness, side: Side, want: &str| {
+            h.received(side).iter().any(|d| d == want.as_bytes())
+        };
+        self.run_until(limit, |h| {
+            arrived(h, Side::B, &to_b) && arrived(h, Side::A, &to_a)
+        })
+    }
+}
+
 pub fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }

@@ -3,13 +3,20 @@
 //! Each side prints one line (`ICE1 <base64>`) holding its credentials and candidates;
 //! paste it into the other terminal. Once ICE selects a pair, every line typed is sent as a
 //! datagram over it and every datagram received is printed.
+//!
+//! Typing `/restart` restarts ICE (RFC 8445 §9): new credentials, a new `ICE1` line to paste
+//! into the other side, which answers with its own new line (a side that receives a line with
+//! new credentials restarts too). Data keeps flowing on the old pair until a new one is
+//! selected. Role changes (after a role conflict) are printed as `role: controlled|controlling`.
 
 use crate::exit::{Failure, Outcome};
 use crate::stun_client::resolve;
 use adapters::driver::{Driver, Input};
 use adapters::OsEntropy;
 use base64::Engine;
-use ice_core::{IceAgent, IceConfig, IceCredentials, IceEvent, IceRole, IceState};
+use ice_core::{
+    IceAgent, IceConfig, IceCredentials, IceEvent, IceRole, IceState, TurnServerConfig,
+};
 use sansio::Carrier as _;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::ControlFlow;
@@ -32,6 +39,15 @@ pub struct Args {
     /// STUN server for a server-reflexive candidate (repeatable), e.g. stun.example.org:3478.
     #[arg(long)]
     stun: Vec<String>,
+    /// TURN server (UDP) for a relayed candidate, e.g. turn.example.org:3478 (up to 2).
+    #[arg(long)]
+    turn: Vec<String>,
+    /// Long-term credentials NAME:PASSWORD for the --turn servers.
+    #[arg(long, value_name = "NAME:PASS")]
+    turn_user: Option<String>,
+    /// Use relayed candidates only (like a browser's `iceTransportPolicy: "relay"`).
+    #[arg(long)]
+    relay_only: bool,
     /// Start as the controlled agent (by default both start controlling and ICE's role
     /// conflict resolution picks one).
     #[arg(long)]
@@ -48,7 +64,7 @@ pub struct Args {
 }
 
 /// The one-line blob carrying credentials and candidates.
-fn encode_blob(agent: &Agent, lite: bool) -> String {
+fn encode_blob(agent: &Agent, lite: bool, relay_only: bool) -> String {
     let c = agent.local_credentials();
     let mut text = format!(
         "ufrag {}\npwd {}\nlite {}\n",
@@ -56,7 +72,13 @@ fn encode_blob(agent: &Agent, lite: bool) -> String {
         c.pwd,
         u8::from(lite)
     );
-    for cand in agent.local_candidates() {
+    // Under the relay-only policy only relayed candidates are offered (as a browser with
+    // `iceTransportPolicy: "relay"` does).
+    for cand in agent
+        .local_candidates()
+        .iter()
+        .filter(|c| !relay_only || c.kind == ice_core::CandidateKind::Relayed)
+    {
         text.push_str(&format!("{cand}\n"));
     }
     format!(
@@ -131,6 +153,8 @@ pub async fn run(args: Args) -> Outcome {
             .push(addr)
             .map_err(|_| Failure::Usage("at most 4 --stun servers".into()))?;
     }
+    add_turn_servers(&mut config, &args).await?;
+    config.relay_only = args.relay_only;
     let role = if args.controlled {
         IceRole::Controlled
     } else {
@@ -163,6 +187,7 @@ pub async fn run(args: Args) -> Outcome {
     });
     let mut session = Session {
         lite: args.lite,
+        relay_only: args.relay_only,
         received: 0,
         exit_after: args.exit_after,
         printed: false,
@@ -173,6 +198,30 @@ pub async fn run(args: Args) -> Outcome {
     d.run(Some(rx), |ctx, input| session.on(ctx, input))
         .await
         .map_err(|e| Failure::Network(e.to_string()))?
+}
+
+/// `--turn` servers with `--turn-user`'s credentials.
+async fn add_turn_servers(config: &mut IceConfig, args: &Args) -> Outcome {
+    if args.turn.is_empty() {
+        return Ok(());
+    }
+    let user = args
+        .turn_user
+        .as_deref()
+        .ok_or_else(|| Failure::Usage("--turn needs --turn-user NAME:PASS".into()))?;
+    let (name, pass) = user
+        .split_once(':')
+        .ok_or_else(|| Failure::Usage(format!("--turn-user {user:?} is not NAME:PASS")))?;
+    for t in &args.turn {
+        let addr = resolve(t.strip_prefix("turn:").unwrap_or(t)).await?;
+        let entry = TurnServerConfig::new(addr, name, pass)
+            .ok_or_else(|| Failure::Usage("TURN credentials longer than 128 bytes".into()))?;
+        config
+            .turn_servers
+            .push(entry)
+            .map_err(|_| Failure::Usage("at most 2 --turn servers".into()))?;
+    }
+    Ok(())
 }
 
 /// What the terminal (or the give-up timer) hands the session.
@@ -200,6 +249,7 @@ fn spawn_stdin(tx: mpsc::Sender<Line>) {
 
 struct Session {
     lite: bool,
+    relay_only: bool,
     received: usize,
     exit_after: usize,
     printed: bool,
@@ -217,22 +267,7 @@ impl Session {
         let r = match input {
             Input::Event(ev) => self.on_event(ev),
             Input::Data(_, payload) => self.on_data(payload),
-            Input::Command(Line::Text(line)) if !self.remote_set && !self.printed => {
-                // Read ahead of our own line (a script pasted early): keep it until then.
-                self.early = Some(line);
-                Ok(false)
-            }
-            Input::Command(Line::Text(line)) if !self.remote_set => {
-                let now = ctx.now();
-                self.set_remote(ctx.machine(), now, &line).map(|()| {
-                    self.remote_set = true;
-                    false
-                })
-            }
-            Input::Command(Line::Text(line)) => {
-                send(ctx, line.as_bytes());
-                Ok(false)
-            }
+            Input::Command(Line::Text(line)) => self.on_line(ctx, line),
             Input::Command(Line::Eof) => Ok(true),
             Input::Command(Line::GiveUp) if !self.connected => {
                 Err(Failure::Timeout("no ICE pair selected in time".into()))
@@ -241,7 +276,7 @@ impl Session {
         };
         let r = r.and_then(|done| {
             if !self.printed && ctx.machine().gathering_complete() {
-                println!("{}", encode_blob(ctx.machine(), self.lite));
+                println!("{}", encode_blob(ctx.machine(), self.lite, self.relay_only));
                 println!("paste the other side's ICE1 line:");
                 self.printed = true;
                 if let Some(line) = self.early.take() {
@@ -272,6 +307,13 @@ impl Session {
                 return Err(Failure::Timeout("ICE failed: no pair works".into()))
             }
             IceEvent::ConsentLost(_) => eprintln!("p2p: consent lost; looking for another path"),
+            IceEvent::RoleChanged(r) => println!(
+                "role: {}",
+                match r {
+                    IceRole::Controlling => "controlling",
+                    IceRole::Controlled => "controlled",
+                }
+            ),
             _ => {}
         }
         Ok(false)
@@ -281,6 +323,43 @@ impl Session {
         println!("peer: {}", String::from_utf8_lossy(payload));
         self.received += 1;
         Ok(self.exit_after > 0 && self.received >= self.exit_after)
+    }
+
+    /// A line typed (or piped) in: the peer's ICE1 line, `/restart`, or chat once connected.
+    fn on_line(&mut self, ctx: &mut Ctx<'_>, line: String) -> Result<bool, Failure> {
+        let signaling = line.starts_with("ICE1 ") || (!self.remote_set && !self.connected);
+        if line.trim() == "/restart" {
+            self.restart(ctx);
+        } else if signaling && !self.printed {
+            // Read ahead of our own line (a script pasted early): keep it until then.
+            self.early = Some(line);
+        } else if signaling && !self.remote_set {
+            let now = ctx.now();
+            self.set_remote(ctx.machine(), now, &line)?;
+            self.remote_set = true;
+        } else if signaling {
+            self.on_new_remote(ctx, &line);
+        } else {
+            send(ctx, line.as_bytes());
+        }
+        Ok(false)
+    }
+
+    /// `/restart`: new credentials; our new line is printed once the candidates are re-listed
+    /// and the peer's new line is expected. `connected` stays: the old pair carries data
+    /// until a new one is selected.
+    fn restart(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        ctx.machine().restart(now);
+        self.printed = false;
+        self.remote_set = false;
+    }
+
+    /// A new line from the peer once its line was applied: the peer restarted, so we
+    /// restart too; its line is applied once our candidates are re-listed, as at start.
+    fn on_new_remote(&mut self, ctx: &mut Ctx<'_>, line: &str) {
+        self.restart(ctx);
+        self.early = Some(line.to_string());
     }
 
     fn set_remote(&mut self, agent: &mut Agent, now: sansio::Instant, line: &str) -> Outcome {

@@ -6,6 +6,7 @@
 //! p2p stun 127.0.0.1:3478 [--tcp] [--nat-behavior]
 //! p2p turn-server --listen 127.0.0.1:3478 --relay-ip 127.0.0.1 --realm R --user N:P [--config FILE]
 //! p2p turn 127.0.0.1:3478 --user N:P --peer 127.0.0.1:3480 [--tcp] [--send-indication]
+//! p2p ice --host IP [--stun S] [--turn T --turn-user N:P] [--relay-only]   (`/restart` restarts)
 //! ```
 //!
 //! Exit codes scripts can rely on: 0 success, 1 internal error, 2 bad usage, 3 no answer

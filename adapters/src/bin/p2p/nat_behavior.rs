@@ -1,50 +1,45 @@
-//! RFC 5780 §4.3–4.4 NAT behaviour discovery from the client side.
+//! RFC 5780 §4.3–4.4 NAT behaviour discovery from the client side: `stun_proto`'s
+//! [`BehaviourDiscovery`] machine on the generic driver.
 
 use crate::exit::{Failure, Outcome};
-use crate::stun_client::{ask, client, mapped, udp_driver, Answer, Client};
-use adapters::driver::Driver;
-use sansio::Path;
+use adapters::driver::{Driver, Input};
+use adapters::OsEntropy;
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::time::Duration;
-use stun_proto::wire::attr::{Attribute, ChangeRequest};
+use stun_proto::client::{ClientConfig, RetransmitConfig};
+use stun_proto::discovery::{BehaviourDiscovery, DiscoveryError, DiscoveryEvent};
+use tokio::sync::mpsc;
 
-/// How a NAT maps or filters, per RFC 4787.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Behaviour {
-    EndpointIndependent,
-    AddressDependent,
-    AddressAndPortDependent,
-}
+type Discovery = BehaviourDiscovery<OsEntropy>;
 
-impl std::fmt::Display for Behaviour {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Behaviour::EndpointIndependent => "endpoint-independent",
-            Behaviour::AddressDependent => "address-dependent",
-            Behaviour::AddressAndPortDependent => "address-and-port-dependent",
-        })
+/// The local address to probe from: `local`, or the address of the interface that routes
+/// to `server` (a UDP `connect` sends nothing), so that "no NAT" can be recognised.
+fn local_address(server: SocketAddr, local: Option<SocketAddr>) -> SocketAddr {
+    if let Some(l) = local {
+        return l;
     }
+    let any: SocketAddr = if server.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        ([0u16; 8], 0).into()
+    };
+    std::net::UdpSocket::bind(any)
+        .and_then(|s| {
+            s.connect(server)?;
+            s.local_addr()
+        })
+        .map(|a| SocketAddr::new(a.ip(), 0))
+        .unwrap_or(any)
 }
 
-struct Probe {
-    driver: Driver<Client>,
-    bound: SocketAddr,
-}
-
-/// How long a filtering probe waits for an answer that may rightly never come: a few
-/// retransmissions, not the whole RFC 8489 schedule (about 15.8 s at the default RTO).
-const FILTERING_DEADLINE: Duration = Duration::from_secs(3);
-
-impl Probe {
-    async fn ask(
-        &mut self,
-        to: SocketAddr,
-        attrs: &[Attribute<'_>],
-        quick: bool,
-    ) -> Result<Answer, Failure> {
-        let path = Path::udp(self.bound, to);
-        let deadline = quick.then_some(FILTERING_DEADLINE);
-        ask(&mut self.driver, path, attrs, deadline).await
+fn failure(server: SocketAddr, e: DiscoveryError) -> Failure {
+    match e {
+        DiscoveryError::NoAnswer => Failure::Timeout(format!("no answer from {server}")),
+        DiscoveryError::NotRfc5780
+        | DiscoveryError::Refused(_)
+        | DiscoveryError::NoMappedAddress => Failure::Refused(format!("{server}: {e}")),
+        _ => Failure::Internal(format!("{server}: {e}")),
     }
 }
 
@@ -55,83 +50,57 @@ pub async fn run(
     rto_ms: u64,
     limit: Duration,
 ) -> Outcome {
-    let (driver, bound) = udp_driver(client(rto_ms, None)?, server, local, false)?;
-    let mut probe = Probe { driver, bound };
-    tokio::time::timeout(limit, discover(&mut probe, server))
-        .await
-        .map_err(|_| {
-            Failure::Timeout(format!(
-                "NAT behaviour discovery with {server} did not finish in time"
-            ))
-        })?
-}
-
-async fn discover(p: &mut Probe, server: SocketAddr) -> Outcome {
-    // Test I: plain binding to the primary address.
-    let r1 = p.ask(server, &[], false).await?;
-    let m1 = mapped(&r1, server)?;
-    let Some(other) = r1.other else {
-        return Err(Failure::Refused(format!(
-            "{server} does not support RFC 5780 (no OTHER-ADDRESS)"
-        )));
+    let config = ClientConfig {
+        retransmit: RetransmitConfig {
+            rto: Duration::from_millis(rto_ms.max(1)),
+            ..Default::default()
+        },
+        ..Default::default()
     };
-    println!("mapped address: {m1}");
-    let no_nat = m1 == p.bound;
-    let mapping = if no_nat {
-        Behaviour::EndpointIndependent
-    } else {
-        // Test II: the alternate IP, primary port.
-        let m2 = mapped(
-            &p.ask(SocketAddr::new(other.ip(), server.port()), &[], false)
-                .await?,
-            server,
-        )?;
-        if m2 == m1 {
-            Behaviour::EndpointIndependent
-        } else {
-            // Test III: the alternate IP and port.
-            let m3 = mapped(&p.ask(other, &[], false).await?, server)?;
-            if m3 == m2 {
-                Behaviour::AddressDependent
-            } else {
-                Behaviour::AddressAndPortDependent
-            }
+    let make = |bound| {
+        Discovery::new(config, bound, server, OsEntropy)
+            .map_err(|e| Failure::Internal(e.to_string()))
+    };
+    let want = local_address(server, local);
+    let mut d = Driver::new(make(want)?);
+    let bound = d
+        .ctx()
+        .bind_udp(want)
+        .map_err(|e| Failure::Network(format!("cannot bind {want}: {e}")))?;
+    // The machine must know the port the socket got.
+    *d.ctx().machine() = make(bound)?;
+    let now = d.ctx().now();
+    d.ctx()
+        .machine()
+        .start(now)
+        .map_err(|e| Failure::Internal(format!("{e:?}")))?;
+    let mut no_nat = false;
+    let work = d.run(None::<mpsc::Receiver<()>>, |_, input| match input {
+        Input::Event(DiscoveryEvent::Mapped(m)) => {
+            println!("mapped address: {m}");
+            no_nat = m == bound;
+            ControlFlow::Continue(())
         }
-    };
-    let suffix = if no_nat {
-        " (no NAT: the mapped address is the local address)"
-    } else {
-        ""
-    };
-    println!("mapping behavior: {mapping}{suffix}");
-    let both = ChangeRequest {
-        change_ip: true,
-        change_port: true,
-    };
-    let port = ChangeRequest {
-        change_ip: false,
-        change_port: true,
-    };
-    let filtering = if answered(p.ask(server, &[Attribute::ChangeRequest(both)], true).await)? {
-        Behaviour::EndpointIndependent
-    } else if answered(p.ask(server, &[Attribute::ChangeRequest(port)], true).await)? {
-        Behaviour::AddressDependent
-    } else {
-        Behaviour::AddressAndPortDependent
-    };
-    println!("filtering behavior: {filtering}");
-    Ok(())
-}
-
-/// Whether a filtering probe got through: a timeout is a valid result, not an error.
-fn answered(r: Result<Answer, Failure>) -> Result<bool, Failure> {
-    match r {
-        Ok(resp) if resp.success => Ok(true),
-        Ok(resp) => Err(Failure::Refused(format!(
-            "CHANGE-REQUEST refused: {:?}",
-            resp.error
+        Input::Event(DiscoveryEvent::Mapping(b)) => {
+            let suffix = if no_nat {
+                " (no NAT: the mapped address is the local address)"
+            } else {
+                ""
+            };
+            println!("mapping behavior: {b}{suffix}");
+            ControlFlow::Continue(())
+        }
+        Input::Event(DiscoveryEvent::Filtering(b)) => {
+            println!("filtering behavior: {b}");
+            ControlFlow::Break(Ok(()))
+        }
+        Input::Event(DiscoveryEvent::Failed(e)) => ControlFlow::Break(Err(failure(server, e))),
+        _ => ControlFlow::Continue(()),
+    });
+    match tokio::time::timeout(limit, work).await {
+        Ok(r) => r.map_err(|e| Failure::Network(format!("{server}: {e}")))?,
+        Err(_) => Err(Failure::Timeout(format!(
+            "NAT behaviour discovery with {server} did not finish in time"
         ))),
-        Err(Failure::Timeout(_)) => Ok(false),
-        Err(e) => Err(e),
     }
 }

@@ -119,23 +119,17 @@ pub async fn run(args: Args) -> Outcome {
 /// the datagram is at hand.
 #[derive(Clone, Copy, Debug)]
 pub struct Answer {
-    /// A success response.
-    pub success: bool,
     /// ERROR-CODE of an error response.
     pub error: Option<ErrorCode>,
     /// XOR-MAPPED-ADDRESS (or MAPPED-ADDRESS).
     pub mapped: Option<SocketAddr>,
-    /// OTHER-ADDRESS (RFC 5780).
-    pub other: Option<SocketAddr>,
 }
 
 impl Answer {
     fn of(r: &Response<'_>) -> Self {
         Answer {
-            success: r.is_success(),
             error: r.error_code(),
             mapped: r.mapped_address(),
-            other: r.message.other_address(),
         }
     }
 }
@@ -183,7 +177,7 @@ async fn binding_udp(
     local: Option<SocketAddr>,
 ) -> Result<Answer, Failure> {
     let (mut d, bound) = udp_driver(client, server, local, true)?;
-    ask(&mut d, Path::udp(bound, server), &[], None).await
+    ask(&mut d, Path::udp(bound, server), &[]).await
 }
 
 async fn binding_tcp(
@@ -203,17 +197,14 @@ async fn binding_tcp(
         })
         .await
         .map_err(|e| Failure::Internal(e.to_string()))??;
-    ask(&mut d, path, &[], None).await
+    ask(&mut d, path, &[]).await
 }
 
 /// Run one Binding transaction on `path` with `attrs` and return what the response says.
-/// `deadline`: give up after it, cancelling the transaction (for probes where silence is an
-/// answer, so that they need not wait out the whole retransmission schedule).
 pub async fn ask(
     d: &mut Driver<Client>,
     path: Path,
     attrs: &[Attribute<'_>],
-    deadline: Option<Duration>,
 ) -> Result<Answer, Failure> {
     let now = d.ctx().now();
     let id = d
@@ -221,39 +212,23 @@ pub async fn ask(
         .machine()
         .start_request(now, path, Method::BINDING, attrs)
         .map_err(|e| Failure::Internal(e.to_string()))?;
-    let (tx, rx) = mpsc::channel(1);
-    let timer = deadline.map(|dl| {
-        tokio::spawn(async move {
-            tokio::time::sleep(dl).await;
-            let _ = tx.send(()).await;
-        })
-    });
     let server = path.remote;
-    let outcome = d
-        .run(Some(rx), |ctx, input| match input {
-            Input::Data(_, r) if r.id == id => ControlFlow::Break(Ok(Answer::of(&r))),
-            Input::Event(ClientEvent::TimedOut { id: i }) if i == id => {
-                ControlFlow::Break(Err(Failure::Timeout(format!("no answer from {server}"))))
-            }
-            Input::Event(ClientEvent::Failed { id: i, reason }) if i == id => {
-                ControlFlow::Break(Err(Failure::Refused(format!("{server}: {reason}"))))
-            }
-            Input::Command(()) => {
-                ctx.machine().cancel(id);
-                ControlFlow::Break(Err(Failure::Timeout(format!("no answer from {server}"))))
-            }
-            Input::Unreachable(_) => ControlFlow::Break(Err(Failure::Network(format!(
-                "{server} refused the datagram (no STUN server listening?)"
-            )))),
-            Input::Closed(_) => ControlFlow::Break(Err(Failure::Network(format!(
-                "{server} closed the connection"
-            )))),
-            _ => ControlFlow::Continue(()),
-        })
-        .await
-        .map_err(|e| Failure::Network(format!("{server}: {e}")));
-    if let Some(t) = timer {
-        t.abort();
-    }
-    outcome?
+    d.run(None::<mpsc::Receiver<()>>, |_, input| match input {
+        Input::Data(_, r) if r.id == id => ControlFlow::Break(Ok(Answer::of(&r))),
+        Input::Event(ClientEvent::TimedOut { id: i }) if i == id => {
+            ControlFlow::Break(Err(Failure::Timeout(format!("no answer from {server}"))))
+        }
+        Input::Event(ClientEvent::Failed { id: i, reason }) if i == id => {
+            ControlFlow::Break(Err(Failure::Refused(format!("{server}: {reason}"))))
+        }
+        Input::Unreachable(_) => ControlFlow::Break(Err(Failure::Network(format!(
+            "{server} refused the datagram (no STUN server listening?)"
+        )))),
+        Input::Closed(_) => ControlFlow::Break(Err(Failure::Network(format!(
+            "{server} closed the connection"
+        )))),
+        _ => ControlFlow::Continue(()),
+    })
+    .await
+    .map_err(|e| Failure::Network(format!("{server}: {e}")))?
 }
