@@ -41,12 +41,15 @@ mod event;
 mod io;
 pub mod media;
 mod peer;
+pub mod rtcp;
 pub mod session;
 pub mod signaling;
+pub mod stats;
 
 pub use config::{MediaConfig, PeerConfig};
 pub use event::{
     ChannelId, Delivered, Failure, MessageKind, PeerError, PeerEvent, PeerState, TrackId,
 };
 pub use media::FrameSender;
-pub use peer::{Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, MAX_LOCAL_SDP};
+pub use peer::{Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, MAX_LOCAL_SDP, RESEND_QUEUE};
+pub use stats::{PeerStats, TrackStats};
