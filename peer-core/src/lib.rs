@@ -41,6 +41,7 @@ mod event;
 mod io;
 pub mod media;
 mod peer;
+pub mod receive;
 pub mod rtcp;
 pub mod session;
 pub mod signaling;
@@ -52,4 +53,5 @@ pub use event::{
 };
 pub use media::FrameSender;
 pub use peer::{Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, MAX_LOCAL_SDP, RESEND_QUEUE};
+pub use receive::{AssembledFrame, FrameAssembler};
 pub use stats::{PeerStats, TrackStats};
