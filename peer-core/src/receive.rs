@@ -136,39 +136,52 @@ impl<const SLOTS: usize, const MTU: usize> FrameAssembler<SLOTS, MTU> {
         now: Instant,
         out: &mut [u8],
     ) -> Option<Result<AssembledFrame, DepacketizeError>> {
-        let frame = self.jitter.pop_frame(now)?;
-        let info = frame.info();
-        let depack = self.depack.get();
-        depack.reset();
-        let mut w = FrameWriter::new(out);
-        let mut keyframe = false;
-        let mut result = Ok(());
-        for (i, payload) in frame.payloads().enumerate() {
-            if i == 0 {
-                keyframe = depack.is_keyframe(payload);
+        loop {
+            let frame = self.jitter.pop_frame(now)?;
+            let info = frame.info();
+            let depack = self.depack.get();
+            depack.reset();
+            let mut w = FrameWriter::new(out);
+            let mut keyframe = None;
+            let mut result = Ok(());
+            // Padding-only packets (bandwidth probes) hold sequence numbers and no media.
+            for payload in frame.payloads().filter(|p| !p.is_empty()) {
+                keyframe.get_or_insert_with(|| depack.is_keyframe(payload));
+                result = result.and_then(|()| depack.push(payload, &mut w));
             }
-            result = result.and_then(|()| depack.push(payload, &mut w));
+            drop(frame);
+            let Some(keyframe) = keyframe else {
+                continue; // nothing but padding: not a frame
+            };
+            return Some(self.finish(info.after_loss, keyframe, result.map(|()| w.len()), info));
         }
-        drop(frame);
-        if self.video && info.after_loss && !keyframe {
+    }
+
+    fn finish(
+        &mut self,
+        after_loss: bool,
+        keyframe: bool,
+        result: Result<usize, DepacketizeError>,
+        info: rtp_core::jitter::FrameInfo,
+    ) -> Result<AssembledFrame, DepacketizeError> {
+        if self.video && after_loss && !keyframe {
             self.waiting_keyframe = true;
         }
-        if let Err(e) = result {
+        let len = result.inspect_err(|_| {
             self.stats.broken += 1;
             self.waiting_keyframe |= self.video;
-            return Some(Err(e));
-        }
+        })?;
         if keyframe {
             self.waiting_keyframe = false;
             self.stats.keyframes += u64::from(self.video);
         }
         self.stats.frames += 1;
-        Some(Ok(AssembledFrame {
-            len: w.len(),
+        Ok(AssembledFrame {
+            len,
             timestamp: info.timestamp,
             keyframe,
             after_loss: self.video && self.waiting_keyframe,
-        }))
+        })
     }
 }
 
@@ -179,6 +192,7 @@ mod tests {
     use core::time::Duration;
     use rtp_core::packetize::vp8::Vp8Packetizer;
     use rtp_core::packetize::RtpPacketizer;
+    use rtp_core::wire::RtpHeader;
     extern crate std;
     use std::vec::Vec;
 
@@ -199,9 +213,25 @@ mod tests {
                 packets.push(out[..n].to_vec());
             }
         }
-        // Reorder two packets of frame 1, lose one packet of frame 2.
+        // Reorder two packets of frame 1, lose one packet of frame 2, and a padding-only
+        // packet (a bandwidth probe) after frame 0 takes a sequence number.
         packets.swap(3, 4);
-        let lost = packets.remove(7);
+        let probe = RtpHeader {
+            payload_type: 96,
+            sequence_number: 65_533,
+            timestamp: 0,
+            ssrc: 0xAB,
+            padding: 200,
+            ..Default::default()
+        };
+        let mut pad = [0u8; 300];
+        let n = probe.emit(&[], &mut pad).unwrap();
+        for pkt in packets.iter_mut().skip(3) {
+            let seq = u16::from_be_bytes([pkt[2], pkt[3]]).wrapping_add(1);
+            pkt[2..4].copy_from_slice(&seq.to_be_bytes());
+        }
+        packets.insert(3, pad[..n].to_vec());
+        let lost = packets.remove(8);
         assert!(!lost.is_empty());
         let mut a = FrameAssembler::<64, 1200>::new(CodecKind::Vp8, JitterConfig::video());
         assert!(a.needs_keyframe());
