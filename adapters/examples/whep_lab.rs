@@ -19,6 +19,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
+    clippy::panic,
     missing_docs
 )]
 
@@ -169,6 +170,14 @@ impl Lab {
                 p.local_kind, p.local_addr, p.remote_kind, p.remote
             );
         }
+        let kinds: Vec<String> = s
+            .peer()
+            .ice()
+            .local_candidates()
+            .iter()
+            .map(|c| format!("{:?}", c.kind))
+            .collect();
+        println!("local candidates: {}", kinds.join(" "));
         let tracks = s.peer().tracks().to_vec();
         for (i, t) in tracks.iter().enumerate() {
             let track = TrackId(i);
