@@ -3,7 +3,12 @@
 //! PATCH or DELETE of an unknown session is 404 — and a good offer is 201 with an SDP answer
 //! and a Location, also for WHIP.
 #![cfg(feature = "whep")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use adapters::whep::{router, serve, SessionApp, WhepConfig};
 use dtls_core::cert::{CertParams, Certificate};

@@ -38,6 +38,9 @@ extern crate std;
 pub mod config;
 pub mod data;
 mod event;
+#[cfg(feature = "std")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod io;
 pub mod media;
 mod peer;

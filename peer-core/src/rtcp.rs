@@ -116,7 +116,10 @@ impl Control {
         self.session.receive_rtp(now, p);
         self.stats.packets_received += 1;
         self.stats.bytes_received += p.payload().len() as u64;
-        if let Some(n) = self.nack.as_mut() {
+        // Loss is tracked on the peer's one stream of this track (another SSRC routed here
+        // by its mid has sequence numbers of its own).
+        let tracked = self.remote_ssrc == Some(p.ssrc());
+        if let Some(n) = self.nack.as_mut().filter(|_| tracked) {
             n.on_packet(now, p.sequence_number());
             if n.take_keyframe_request() {
                 self.keyframe.on_decoder_broken();
