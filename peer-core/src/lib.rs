@@ -25,7 +25,15 @@
 //!    [`PeerEvent::MessageReady`] and [`poll_message`](PeerConnection::poll_message).
 //!    Media: [`send_frame`](PeerConnection::send_frame); packets that arrive come back from
 //!    `handle_datagram` as [`Delivered::Rtp`], read with
-//!    [`rtp_packet`](PeerConnection::rtp_packet).
+//!    [`rtp_packet`](PeerConnection::rtp_packet), and turn back into frames in a
+//!    [`FrameAssembler`] (jitter buffer + depacketizer) the owner keeps per track.
+//! 5. RTCP rides the same pipeline ([`rtcp`]): sender and receiver reports at the RFC 3550
+//!    interval, NACKs of lost video packets (and resends of ours, with `alloc`),
+//!    [`request_keyframe`](PeerConnection::request_keyframe) as a PLI, the peer's PLI/FIR as
+//!    [`PeerEvent::KeyframeRequested`]. [`stats`](PeerConnection::stats) and
+//!    [`track_stats`](PeerConnection::track_stats) tell the selected pair and its candidate
+//!    types, RTT, packets, loss, jitter, keyframes and what was dropped (unknown SSRC or
+//!    payload type, failed authentication).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
