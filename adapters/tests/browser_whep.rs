@@ -41,6 +41,23 @@ fn build(args: &[&str]) {
 /// Run `page` against the lab (started with `lab_args`) in a fresh namespace, with `env` for
 /// the lab script; returns the combined output.
 fn run_page(page: &str, lab_args: &[&str], env: &[(&str, String)]) -> String {
+    build(&["--example", "whep_lab"]);
+    run_page_with(Profile::Debug, page, lab_args, env)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    Debug,
+    Release,
+}
+
+/// [`run_page`] with the lab of `profile` (built by the caller).
+fn run_page_with(
+    profile: Profile,
+    page: &str,
+    lab_args: &[&str],
+    env: &[(&str, String)],
+) -> String {
     common::require("chromium");
     common::require("node");
     common::require("unshare");
@@ -52,7 +69,6 @@ fn run_page(page: &str, lab_args: &[&str], env: &[(&str, String)]) -> String {
             .exists(),
         "INTEROP PEER MISSING: playwright-core under {node_dir}; run `cargo xtask test`"
     );
-    build(&["--example", "whep_lab"]);
     let shots = root().join("target/browser");
     std::fs::create_dir_all(&shots).unwrap();
     let name: String = page
@@ -65,7 +81,10 @@ fn run_page(page: &str, lab_args: &[&str], env: &[(&str, String)]) -> String {
     let dir = root().join("adapters/tests/browser");
     let out = Command::new(dir.join("netns.sh"))
         .arg(dir.join("lab.sh"))
-        .arg(root().join("target/debug/examples/whep_lab"))
+        .arg(root().join(match profile {
+            Profile::Debug => "target/debug/examples/whep_lab",
+            Profile::Release => "target/release/examples/whep_lab",
+        }))
         .arg(page)
         .arg(&shot)
         .args(lab_args)
@@ -258,7 +277,9 @@ fn time_to_connect_peer_core_against_chromium_to_chromium() {
         "CHROMIUM_FLAGS",
         "--disable-features=WebRtcHideLocalIpsWithMdns".into(),
     );
-    let log = run_page("connect.html", &[], &[flags]);
+    // Timing an unoptimised build would measure the compiler, not the protocol.
+    build(&["--release", "--example", "whep_lab"]);
+    let log = run_page_with(Profile::Release, "connect.html", &[], &[flags]);
     let line = line_with(&log, "time to connect");
     println!("{line}");
     let ours = number_after(line, "peer-core median");
