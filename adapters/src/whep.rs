@@ -1,7 +1,14 @@
-//! WHEP (draft-ietf-wish-whep) over HTTP: each `POST` of an SDP offer starts one
+//! WHEP (draft-ietf-wish-whep) and WHIP (RFC 9725) over HTTP: each `POST` of an SDP offer to
+//! `/whep` (a viewer: it receives) or `/whip` (a publisher: it sends) starts one
 //! [`peer_core::PeerConnection`] on its own UDP socket, driven by the generic
 //! [`driver`](crate::driver); the answer comes back with `201 Created` and a `Location` for
-//! `PATCH` (trickle ICE, `application/trickle-ice-sdpfrag`) and `DELETE`.
+//! `PATCH` (trickle ICE, `application/trickle-ice-sdpfrag`) and `DELETE`. Both run the same
+//! session machinery: which way media flows is what the offer and [`WhepConfig::peer`]
+//! negotiate.
+//!
+//! With TURN servers in the peer configuration the answer waits (at most
+//! [`GATHER_TIMEOUT`]) until our relayed candidate is allocated, so it carries it
+//! (WHEP has no way to trickle from the server).
 //!
 //! What a session does once connected is the embedding program's: a [`SessionApp`] gets the
 //! connection's events, the RTP packets it receives and a periodic tick, and sends data and
@@ -37,6 +44,9 @@ use tokio::sync::{mpsc, oneshot};
 /// The peer connection a WHEP session runs (heap SCTP buffers, 64 channels, 2048 chunks).
 pub type Peer = PeerConnection<OsEntropy, Endpoint<OsEntropy>, Box<[u8]>, 64, 2048>;
 
+/// With TURN servers configured: the longest wait for our relayed candidate before answering.
+pub const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long a session may stay disconnected (consent lost, no other pair) before it is freed.
 const DISCONNECTED_GRACE: Duration = Duration::from_secs(10);
 
@@ -57,6 +67,12 @@ pub trait SessionApp: Send + 'static {
     /// An RTP packet arrived on `track` (decrypted).
     fn on_rtp(&mut self, track: TrackId, packet: &RtpPacket<&[u8]>) {
         let _ = (track, packet);
+    }
+    /// An RTP packet arrived on `track` at `now` (for a jitter buffer); calls
+    /// [`on_rtp`](Self::on_rtp) unless overridden.
+    fn on_rtp_at(&mut self, now: Instant, track: TrackId, packet: &RtpPacket<&[u8]>) {
+        let _ = now;
+        self.on_rtp(track, packet);
     }
     /// The session ended (closed, failed, deleted).
     fn on_end(&mut self, state: PeerState) {
@@ -173,8 +189,8 @@ struct Shared {
     registry: Arc<Mutex<Registry>>,
 }
 
-/// The WHEP routes (`POST /whep`, `PATCH` and `DELETE /whep/{id}`), to serve alone or merge
-/// into a bigger router.
+/// The WHEP and WHIP routes (`POST /whep` and `/whip`, `PATCH` and `DELETE /whep/{id}` and
+/// `/whip/{id}`), to serve alone or merge into a bigger router.
 pub fn router(
     config: WhepConfig,
     make_app: impl Fn() -> Box<dyn SessionApp> + Send + Sync + 'static,
@@ -189,9 +205,14 @@ pub fn router(
         })),
     };
     Router::new()
-        .route("/whep", post(create).options(preflight))
+        .route("/whep", post(create_whep).options(preflight))
         .route(
             "/whep/{id}",
+            patch(trickle).delete(delete).options(preflight),
+        )
+        .route("/whip", post(create_whip).options(preflight))
+        .route(
+            "/whip/{id}",
             patch(trickle).delete(delete).options(preflight),
         )
         .layer(DefaultBodyLimit::max(max_body))
@@ -230,7 +251,15 @@ async fn preflight() -> Response {
     cors(r)
 }
 
-async fn create(State(shared): State<Shared>, body: Bytes) -> Response {
+async fn create_whep(state: State<Shared>, body: Bytes) -> Response {
+    create(state, body, "whep").await
+}
+
+async fn create_whip(state: State<Shared>, body: Bytes) -> Response {
+    create(state, body, "whip").await
+}
+
+async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -> Response {
     if session_count(&shared) >= shared.config.max_sessions {
         tracing::warn!(
             limit = shared.config.max_sessions,
@@ -267,7 +296,7 @@ async fn create(State(shared): State<Shared>, body: Bytes) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/sdp"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("/whep/{id}")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("/{kind}/{id}")) {
         h.insert(header::LOCATION, v);
     }
     cors(r)
@@ -322,7 +351,7 @@ async fn run_session(
     answer_tx: oneshot::Sender<Result<String, String>>,
 ) {
     let mut app = (shared.make_app)();
-    match start(&shared.config, &offer) {
+    match start(&shared.config, &offer).await {
         Ok((mut driver, answer)) => {
             let _ = answer_tx.send(Ok(answer));
             // The tick also frees sessions left disconnected.
@@ -352,8 +381,9 @@ async fn ticker(tx: mpsc::Sender<Command>, every: Duration) {
     }
 }
 
-/// Bind the session's socket, build its peer connection and answer the offer.
-fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String), String> {
+/// Bind the session's socket, build its peer connection, gather (relayed candidates, when
+/// TURN is configured) and answer the offer.
+async fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String), String> {
     let dtls = Endpoint::new(
         DtlsRole::Server,
         DtlsConfig::default(),
@@ -371,12 +401,33 @@ fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String), Str
     let peer = ctx.machine();
     peer.add_host(now, local).map_err(|e| e.to_string())?;
     peer.hosts_done(now);
+    if !config.peer.ice.turn_servers.is_empty() {
+        gather(&mut driver, GATHER_TIMEOUT).await;
+    }
+    let mut ctx = driver.ctx();
+    let now = ctx.now();
     let mut out = vec![0u8; 16 * 1024];
-    let n = peer
+    let n = ctx
+        .machine()
         .accept_offer(now, offer, &mut out)
         .map_err(|e| e.to_string())?;
     let answer = String::from_utf8_lossy(out.get(..n).unwrap_or(&[])).to_string();
     Ok((driver, answer))
+}
+
+/// Run the driver until gathering completes or `timeout` passes (the candidates found by then
+/// go into the answer).
+async fn gather(driver: &mut Driver<Peer>, timeout: Duration) {
+    let run = driver.run(None::<mpsc::Receiver<()>>, |_, input| match input {
+        Input::Event(PeerEvent::GatheringComplete) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    if tokio::time::timeout(timeout, run).await.is_err() {
+        tracing::warn!(
+            ?timeout,
+            "WHEP: gathering not complete; answering with what we have"
+        );
+    }
 }
 
 /// Run the driver until the connection ends; returns the final state.
@@ -403,8 +454,9 @@ async fn drive(
                     }
                 }
                 Input::Data(_, Delivered::Rtp { .. }) => {
+                    let now = s.now();
                     if let Some((track, p)) = s.peer().rtp_packet() {
-                        app.on_rtp(track, &p);
+                        app.on_rtp_at(now, track, &p);
                     }
                 }
                 Input::Command(Command::Trickle(line)) => {

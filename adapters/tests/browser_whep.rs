@@ -1,23 +1,63 @@
-//! Headless Chromium against peer-core through WHEP, in a private network namespace the test
-//! creates (addresses 198.18.0.1/2 on a veth pair; nothing reaches a real interface).
+//! Headless Chromium against peer-core through WHEP and WHIP, in a private network namespace
+//! the test creates (`tests/browser/netns.sh`: addresses 198.18.0.1/2 on a veth pair; nothing
+//! reaches a real interface).
 //!
-//! The page POSTs its offer to the WHEP lab (`examples/whep_lab.rs`), which answers with
-//! peer-core; ICE, DTLS, SCTP and DCEP must come up with the browser, and data-channel
-//! messages of every size up to 256 KiB must come back intact. A screenshot of the page is
-//! saved to `target/browser/` and checked to exist.
+//! Each page talks to the lab (`examples/whep_lab.rs`), which answers with peer-core:
+//! * `datachannel.html`: data channels both ways, 1 B to 256 KiB, ordered and unordered —
+//!   directly, and relay-only through `p2p turn-server` (TURN carrying the whole session);
+//! * `video.html`: our VP8 or H.264 frames (GStreamer encodes them here, at test time) and a
+//!   G.711 tone; Chromium decodes them (`framesDecoded` rising, few PLIs, audio energy);
+//! * `whip.html`: Chromium publishes a canvas; we reassemble and count frames and keyframes,
+//!   and our PLI brings a new keyframe;
+//! * `connect.html`: time from the offer to the first data-channel message, peer-core against
+//!   Chromium ↔ Chromium in the same page.
+//!
+//! A screenshot of each page is saved to `target/browser/` and checked to exist.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
+
+/// One page at a time: the machine has two cores and Chromium is heavy.
+static SERIAL: Mutex<()> = Mutex::new(());
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Run `page` against the lab in a fresh namespace; returns the combined output.
-fn run_page(page: &str) -> String {
+fn build(args: &[&str]) {
+    let built = Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "adapters"])
+        .args(args)
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(built.success(), "cannot build {args:?}");
+}
+
+/// Run `page` against the lab (started with `lab_args`) in a fresh namespace, with `env` for
+/// the lab script; returns the combined output.
+fn run_page(page: &str, lab_args: &[&str], env: &[(&str, String)]) -> String {
+    build(&["--example", "whep_lab"]);
+    run_page_with(Profile::Debug, page, lab_args, env)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    Debug,
+    Release,
+}
+
+/// [`run_page`] with the lab of `profile` (built by the caller).
+fn run_page_with(
+    profile: Profile,
+    page: &str,
+    lab_args: &[&str],
+    env: &[(&str, String)],
+) -> String {
     common::require("chromium");
     common::require("node");
     common::require("unshare");
@@ -29,25 +69,27 @@ fn run_page(page: &str) -> String {
             .exists(),
         "INTEROP PEER MISSING: playwright-core under {node_dir}; run `cargo xtask test`"
     );
-    let lab = root().join("target/debug/examples/whep_lab");
-    let built = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "adapters", "--example", "whep_lab"])
-        .current_dir(root())
-        .status()
-        .unwrap();
-    assert!(built.success(), "cannot build the WHEP lab");
     let shots = root().join("target/browser");
     std::fs::create_dir_all(&shots).unwrap();
-    let shot = shots.join(page.replace(".html", ".png"));
+    let name: String = page
+        .replace(".html", "")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let shot = shots.join(format!("{name}.png"));
     let _ = std::fs::remove_file(&shot);
-    let script = root().join("adapters/tests/browser/lab.sh");
-    let netns = root().join("../shared/peers/netns_run.sh");
-    let out = Command::new(&netns)
-        .arg(&script)
-        .arg(&lab)
+    let dir = root().join("adapters/tests/browser");
+    let out = Command::new(dir.join("netns.sh"))
+        .arg(dir.join("lab.sh"))
+        .arg(root().join(match profile {
+            Profile::Debug => "target/debug/examples/whep_lab",
+            Profile::Release => "target/release/examples/whep_lab",
+        }))
         .arg(page)
         .arg(&shot)
+        .args(lab_args)
         .env("INTEROP_NODE_DIR", &node_dir)
+        .envs(env.iter().map(|(k, v)| (*k, v)))
         .output()
         .expect("run the namespace");
     let text =
@@ -57,10 +99,58 @@ fn run_page(page: &str) -> String {
     text
 }
 
-#[test]
-#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
-fn chromium_data_channels_through_whep_both_ways_up_to_256_kib() {
-    let log = run_page("datachannel.html");
+/// Encode `frames` of GStreamer's test pattern with `encoder` into `target/browser/NAME`.
+fn encode(name: &str, encoder: &[&str]) -> String {
+    common::require("gst-launch-1.0");
+    let path = root().join("target/browser").join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut args: Vec<String> = [
+        "-q",
+        "videotestsrc",
+        "num-buffers=150",
+        "pattern=ball",
+        "!",
+        "video/x-raw,width=320,height=240,framerate=30/1",
+        "!",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(encoder.iter().map(|s| s.to_string()));
+    args.extend(["!".into(), "filesink".into()]);
+    args.push(format!("location={}", path.display()));
+    let ok = Command::new("timeout")
+        .arg("120")
+        .arg("gst-launch-1.0")
+        .args(&args)
+        .status()
+        .unwrap();
+    assert!(ok.success(), "GStreamer could not encode {name}");
+    assert!(std::fs::metadata(&path).unwrap().len() > 10_000);
+    path.to_string_lossy().into()
+}
+
+/// The number after `key` in `line`.
+fn number_after(line: &str, key: &str) -> f64 {
+    let rest = &line[line
+        .find(key)
+        .unwrap_or_else(|| panic!("no `{key}` in `{line}`"))
+        + key.len()..];
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    digits.parse().unwrap()
+}
+
+fn line_with<'a>(log: &'a str, needle: &str) -> &'a str {
+    log.lines()
+        .find(|l| l.contains(needle) && !l.starts_with("console:"))
+        .unwrap_or_else(|| panic!("no line with `{needle}`:\n{log}"))
+}
+
+fn assert_data_channels(log: &str) {
     assert!(log.contains("greeting: hello from peer-core"), "{log}");
     for ch in ["browser", "browser-unordered"] {
         for kind in ["binary", "string"] {
@@ -71,4 +161,129 @@ fn chromium_data_channels_through_whep_both_ways_up_to_256_kib() {
         }
     }
     assert!(log.contains("channel open ChannelId(0) server"), "{log}");
+}
+
+#[test]
+#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
+fn chromium_data_channels_through_whep_both_ways_up_to_256_kib() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let log = run_page("datachannel.html", &[], &[]);
+    assert_data_channels(&log);
+    let sel = line_with(&log, "selected pair: local");
+    assert!(sel.contains("remote host 198.18.0.2:"), "{sel}");
+}
+
+#[test]
+#[ignore = "interop: needs chromium, node, playwright-core and GStreamer (cargo xtask test installs them) and root for a network namespace"]
+fn chromium_plays_our_vp8_video_and_pcmu_tone() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let file = encode(
+        "lab.ivf",
+        &[
+            "vp8enc",
+            "keyframe-max-dist=60",
+            "deadline=1",
+            "!",
+            "avmux_ivf",
+        ],
+    );
+    let log = run_page("video.html?codec=VP8", &["--vp8", &file], &[]);
+    assert!(log.contains("video and audio OK"), "{log}");
+    let v = line_with(&log, "video codec video/VP8 320px");
+    assert!(number_after(v, "320px:") >= 200.0, "{v}");
+    assert!(number_after(v, "pliCount") <= 3.0, "{v}");
+    let a = line_with(&log, "audio:");
+    assert!(number_after(a, "audio:") >= 40_000.0, "{a}");
+    assert!(log.contains("track 0 Video SendOnly Some(Vp8)"), "{log}");
+    assert!(log.contains("track 1 Audio SendOnly Some(Pcmu)"), "{log}");
+}
+
+#[test]
+#[ignore = "interop: needs chromium, node, playwright-core and GStreamer (cargo xtask test installs them) and root for a network namespace"]
+fn chromium_plays_our_h264_video() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let file = encode(
+        "lab.264",
+        &[
+            "x264enc",
+            "tune=zerolatency",
+            "key-int-max=60",
+            "aud=true",
+            "!",
+            "video/x-h264,stream-format=byte-stream,alignment=au,profile=constrained-baseline",
+        ],
+    );
+    let log = run_page("video.html?codec=H264", &["--h264", &file], &[]);
+    assert!(log.contains("video and audio OK"), "{log}");
+    let v = line_with(&log, "video codec video/H264 320px");
+    assert!(number_after(v, "320px:") >= 200.0, "{v}");
+    assert!(number_after(v, "pliCount") <= 3.0, "{v}");
+}
+
+#[test]
+#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
+fn chromium_publishes_canvas_video_over_whip_and_our_pli_brings_a_keyframe() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let log = run_page("whip.html", &[], &[]);
+    assert!(log.contains("WHIP OK"), "{log}");
+    let before = line_with(&log, "before PLI:");
+    let after = line_with(&log, "after PLI:");
+    let frames = |l: &str| number_after(l, "counted");
+    let keys = |l: &str| number_after(l, "frames,");
+    assert!(frames(before) >= 30.0 && frames(after) > frames(before));
+    assert!(keys(after) > keys(before), "{before}\n{after}");
+    assert!(log.contains("Location /whip/1"), "{log}");
+    assert!(log.contains("track 0 Video RecvOnly Some(Vp8)"), "{log}");
+    // The lab logged each keyframe as it reassembled it.
+    let logged = log.lines().filter(|l| l.starts_with("keyframe ")).count();
+    assert!(logged as f64 >= keys(after), "{log}");
+}
+
+#[test]
+#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
+fn chromium_data_channels_relay_only_through_p2p_turn_server() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    build(&["--bin", "p2p"]);
+    // The TURN server on the browser's side of the veth pair: a relay never forwards to the
+    // server's own addresses, and the lab is on the other one.
+    let turn = format!(
+        "{} turn-server --listen 198.18.0.1:3478 --user lab:secret --allowed-peer-ip 198.18.0.0/15 --log info",
+        root().join("target/debug/p2p").display()
+    );
+    let log = run_page(
+        "datachannel.html?turn=198.18.0.1:3478&user=lab&pass=secret",
+        &["--turn", "198.18.0.1:3478:lab:secret"],
+        &[("TURN_CMD", turn)],
+    );
+    assert_data_channels(&log);
+    assert!(log.contains("offer candidates: relay"), "{log}");
+    let sel = line_with(&log, "selected pair: local");
+    assert!(sel.contains("local relay 198.18.0.1:"), "{sel}");
+    // peer-core saw the browser's relayed address, and gathered its own relayed candidate.
+    assert!(log.contains("remote Relayed 198.18.0.1:"), "{log}");
+    assert!(log.contains("local candidates: Host Relayed"), "{log}");
+    // The TURN server carried the session: well over the 2 MiB of echoed messages.
+    let down = line_with(&log, "shutting down");
+    assert!(number_after(down, "relayed_to_peers=") > 1000.0, "{down}");
+    assert!(number_after(down, "relayed_to_clients=") > 1000.0, "{down}");
+}
+
+#[test]
+#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
+fn time_to_connect_peer_core_against_chromium_to_chromium() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Host candidates as IP addresses (no mDNS names) so two in-page peers can pair.
+    let flags = (
+        "CHROMIUM_FLAGS",
+        "--disable-features=WebRtcHideLocalIpsWithMdns".into(),
+    );
+    // Timing an unoptimised build would measure the compiler, not the protocol.
+    build(&["--release", "--example", "whep_lab"]);
+    let log = run_page_with(Profile::Release, "connect.html", &[], &[flags]);
+    let line = line_with(&log, "time to connect");
+    println!("{line}");
+    let ours = number_after(line, "peer-core median");
+    let chromium = number_after(line, "chromium-chromium median");
+    assert!(ours > 0.0 && chromium > 0.0, "{line}");
+    assert!(ours < 2000.0, "peer-core took {ours} ms to connect");
 }

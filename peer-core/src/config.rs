@@ -1,6 +1,8 @@
 //! What a peer connection can do and how it behaves: codecs, data channels, ICE, sizes.
 
+use core::time::Duration;
 use ice_core::IceConfig;
+use rtp_core::ntp::NtpTime;
 use sdp_core::negotiate::{CodecCap, Extension};
 use sdp_core::Direction;
 
@@ -77,6 +79,12 @@ pub struct PeerConfig {
     pub max_message_size: usize,
     /// RTCP CNAME of what we send.
     pub cname: &'static str,
+    /// Least time between RTCP reports of a track (RFC 3550 says 5 s; WebRTC stacks send
+    /// about every second).
+    pub rtcp_interval: Duration,
+    /// The wall-clock (NTP) time at `Instant::ZERO`, for sender reports: read the clock once
+    /// when the connection starts (zero will do when nobody syncs our streams to others').
+    pub ntp_at_zero: NtpTime,
 }
 
 impl Default for PeerConfig {
@@ -91,6 +99,8 @@ impl Default for PeerConfig {
             sctp_port: 5000,
             max_message_size: 16 * 1024,
             cname: "peer-core",
+            rtcp_interval: Duration::from_secs(1),
+            ntp_at_zero: NtpTime(0),
         }
     }
 }

@@ -3,8 +3,9 @@
 //! In: ICE takes every datagram first (it consumes STUN, unwraps TURN, and hands up what
 //! arrived on a known pair); what it hands up is sorted by its first byte (RFC 7983): DTLS to
 //! the endpoint (its application data to SCTP), SRTP and SRTCP to the media path.
-//! Out, in this order: ICE's own datagrams, DTLS flights, SCTP packets sealed by DTLS, RTCP;
-//! each wrapped by ICE for the selected pair (ChannelData through a TURN relay).
+//! Out, in this order: ICE's own datagrams, DTLS flights, SCTP packets sealed by DTLS,
+//! resends a NACK asked for (SRTP), RTCP reports and feedback of each track (SRTCP); each
+//! wrapped by ICE for the selected pair (ChannelData through a TURN relay).
 
 use crate::event::Delivered;
 use crate::peer::PeerConnection;
@@ -48,6 +49,9 @@ where
         if let Some(s) = self.sctp.as_mut() {
             s.handle_timeout(now);
         }
+        for c in self.controls.iter_mut() {
+            c.handle_timeout(now);
+        }
         self.after_input(now);
     }
 
@@ -60,7 +64,10 @@ where
                 return Some(w);
             }
         }
-        self.poll_sctp(now, out)
+        if let Some(t) = self.poll_sctp(now, out) {
+            return Some(t);
+        }
+        self.poll_media(now, out)
     }
 
     fn poll_event(&mut self) -> Option<crate::PeerEvent> {
@@ -73,7 +80,8 @@ where
             self.dtls.poll_timeout(),
             self.sctp.as_ref().and_then(|s| s.poll_timeout()),
         ];
-        t.into_iter().flatten().min()
+        let rtcp = self.controls.iter().filter_map(|c| c.poll_timeout()).min();
+        t.into_iter().flatten().chain(rtcp).min()
     }
 }
 
@@ -96,8 +104,8 @@ where
                 }
                 None
             }
-            PacketKind::Rtp => self.on_media(payload, false),
-            PacketKind::Rtcp => self.on_media(payload, true),
+            PacketKind::Rtp => self.on_media(now, payload, false),
+            PacketKind::Rtcp => self.on_media(now, payload, true),
             _ => None,
         }
     }
@@ -116,5 +124,45 @@ where
                 return Some(w);
             }
         }
+    }
+
+    /// The next resend a NACK asked for, else the next RTCP packet of a track: protected
+    /// (SRTP / SRTCP) and wrapped for the pair.
+    fn poll_media(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        self.srtp.as_ref()?;
+        while let Some((track, seq)) = self.resends.pop_front() {
+            let Some(c) = self.controls.get_mut(track) else {
+                continue;
+            };
+            let Some(len) = c.resend(now, seq, &mut self.scratch) else {
+                self.counters.retransmits_refused += 1;
+                continue;
+            };
+            let srtp = self.srtp.as_mut()?;
+            let Ok(len) = srtp.protect_rtp(&mut self.scratch, len) else {
+                continue;
+            };
+            self.counters.rtp_packets_sent += 1;
+            if let Some(t) = self.wrap(now, len, out) {
+                return Some(t);
+            }
+        }
+        for i in 0..self.controls.len() {
+            let Some(len) = self
+                .controls
+                .get_mut(i)
+                .and_then(|c| c.poll_rtcp(now, &mut self.scratch))
+            else {
+                continue;
+            };
+            let srtp = self.srtp.as_mut()?;
+            let Ok(len) = srtp.protect_rtcp(&mut self.scratch, len) else {
+                continue;
+            };
+            if let Some(t) = self.wrap(now, len, out) {
+                return Some(t);
+            }
+        }
+        None
     }
 }

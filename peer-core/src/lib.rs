@@ -25,7 +25,15 @@
 //!    [`PeerEvent::MessageReady`] and [`poll_message`](PeerConnection::poll_message).
 //!    Media: [`send_frame`](PeerConnection::send_frame); packets that arrive come back from
 //!    `handle_datagram` as [`Delivered::Rtp`], read with
-//!    [`rtp_packet`](PeerConnection::rtp_packet).
+//!    [`rtp_packet`](PeerConnection::rtp_packet), and turn back into frames in a
+//!    [`FrameAssembler`] (jitter buffer + depacketizer) the owner keeps per track.
+//! 5. RTCP rides the same pipeline ([`rtcp`]): sender and receiver reports at the RFC 3550
+//!    interval, NACKs of lost video packets (and resends of ours, with `alloc`),
+//!    [`request_keyframe`](PeerConnection::request_keyframe) as a PLI, the peer's PLI/FIR as
+//!    [`PeerEvent::KeyframeRequested`]. [`stats`](PeerConnection::stats) and
+//!    [`track_stats`](PeerConnection::track_stats) tell the selected pair and its candidate
+//!    types, RTT, packets, loss, jitter, keyframes and what was dropped (unknown SSRC or
+//!    payload type, failed authentication).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
@@ -38,15 +46,23 @@ extern crate std;
 pub mod config;
 pub mod data;
 mod event;
+#[cfg(feature = "std")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod io;
 pub mod media;
 mod peer;
+pub mod receive;
+pub mod rtcp;
 pub mod session;
 pub mod signaling;
+pub mod stats;
 
 pub use config::{MediaConfig, PeerConfig};
 pub use event::{
     ChannelId, Delivered, Failure, MessageKind, PeerError, PeerEvent, PeerState, TrackId,
 };
 pub use media::FrameSender;
-pub use peer::{Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, MAX_LOCAL_SDP};
+pub use peer::{Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, MAX_LOCAL_SDP, RESEND_QUEUE};
+pub use receive::{AssembledFrame, FrameAssembler};
+pub use stats::{PeerStats, TrackStats};

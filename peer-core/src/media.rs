@@ -1,9 +1,11 @@
 //! RTP media: frames out (packetized, SRTP-protected, sent over the selected pair) and packets
 //! in (SRTP-unprotected, routed to their track by SSRC or payload type).
 
-use crate::event::{Delivered, PeerError, TrackId};
+use crate::event::{Delivered, PeerError, PeerEvent, TrackId};
 use crate::peer::{PeerConnection, DATAGRAM};
+use crate::rtcp::Feedback;
 use crate::session::{CodecKind, TrackInfo};
+use crate::stats::{PeerStats, TrackStats};
 use dtls_core::{Dtls, SrtpKeys, SrtpProfile};
 use rtp_core::packetize::h264::H264Packetizer;
 use rtp_core::packetize::opus::OpusPacketizer;
@@ -25,6 +27,8 @@ pub(crate) fn srtp_session(keys: &SrtpKeys, role: DtlsRole) -> Option<SrtpSessio
     let config = SrtpConfig {
         // Packets of the peer's SSRCs are accepted once they authenticate.
         accept_unknown_ssrc: true,
+        // A NACKed packet is resent unchanged (no RTX negotiated): same index, same bytes.
+        allow_repeat_tx: true,
         ..SrtpConfig::default()
     };
     SrtpSession::new(&keys, config).ok()
@@ -145,6 +149,10 @@ where
             self.done = true;
             return Ok(None);
         };
+        if let (Some(c), Some(plain)) = (p.controls.get_mut(self.track), p.scratch.get(..len)) {
+            c.on_sent(self.now, plain);
+        }
+        p.counters.rtp_packets_sent += 1;
         let srtp = p.srtp.as_mut().ok_or(PeerError::NotConnected)?;
         let len = srtp
             .protect_rtp(&mut p.scratch, len)
@@ -177,6 +185,9 @@ where
         if self.senders.get(track.0).is_none() {
             return Err(PeerError::NoSuchTrack);
         }
+        if let Some(c) = self.controls.get_mut(track.0) {
+            c.stats.frames_sent += 1;
+        }
         Ok(FrameSender {
             peer: self,
             track: track.0,
@@ -206,37 +217,206 @@ where
     }
 
     /// An SRTP or SRTCP datagram from the selected pair.
-    pub(crate) fn on_media(&mut self, data: &[u8], rtcp: bool) -> Option<Delivered> {
-        let srtp = self.srtp.as_mut()?;
-        let dst = self.rx.buf.get_mut(..data.len())?;
-        dst.copy_from_slice(data);
+    pub(crate) fn on_media(&mut self, now: Instant, data: &[u8], rtcp: bool) -> Option<Delivered> {
         self.rx.len = 0;
         self.rx.track = None;
+        let Some(srtp) = self.srtp.as_mut() else {
+            self.counters.dropped_before_keys += 1;
+            return None;
+        };
+        let dst = self.rx.buf.get_mut(..data.len())?;
+        dst.copy_from_slice(data);
         if rtcp {
-            srtp.unprotect_rtcp(dst).ok()?;
+            let Ok(n) = srtp.unprotect_rtcp(dst) else {
+                self.counters.dropped_unauthenticated += 1;
+                return None;
+            };
+            self.counters.rtcp_received += 1;
+            self.on_rtcp(now, n);
             return None;
         }
-        let len = srtp.unprotect_rtp(dst).ok()?;
-        self.rx.len = len;
-        let track = self.route(len)?;
-        self.rx.track = Some(track);
-        Some(Delivered::Rtp { track, len })
+        let Ok(len) = srtp.unprotect_rtp(dst) else {
+            self.counters.dropped_unauthenticated += 1;
+            return None;
+        };
+        let (track, codec) = match self.route(len) {
+            Ok(r) => self.accept(r, len)?,
+            Err(Dropped::Ssrc) => {
+                self.counters.dropped_unknown_ssrc += 1;
+                return None;
+            }
+            Err(Dropped::PayloadType) => {
+                self.counters.dropped_unknown_payload_type += 1;
+                return None;
+            }
+        };
+        let p = RtpPacket::new_checked(self.rx.buf.get(..self.rx.len)?).ok()?;
+        if let Some(c) = self.controls.get_mut(track) {
+            c.on_received(now, &p, codec);
+        }
+        self.counters.rtp_packets_received += 1;
+        self.rx.track = Some(TrackId(track));
+        Some(Delivered::Rtp {
+            track: TrackId(track),
+            len: self.rx.len,
+        })
     }
 
-    /// The track a received packet belongs to: by the SSRC the peer announced, else by
-    /// payload type.
-    fn route(&self, len: usize) -> Option<TrackId> {
-        let p = RtpPacket::new_checked(self.rx.buf.get(..len)?).ok()?;
-        let (ssrc, pt) = (p.ssrc(), p.payload_type());
-        let tracks = &self.session.as_ref()?.tracks;
-        let by_ssrc = tracks
-            .iter()
-            .position(|t| t.remote_ssrc == Some(ssrc) || t.remote_rtx_ssrc == Some(ssrc));
-        let by_pt = || {
-            tracks
-                .iter()
-                .position(|t| t.receives() && t.codec(pt).is_some())
-        };
-        by_ssrc.or_else(by_pt).map(TrackId)
+    /// Take a routed packet: unwrap a retransmission (RFC 4588) into the original, learn
+    /// the peer's SSRC from its first media packet.
+    fn accept(&mut self, route: Route, len: usize) -> Option<(usize, CodecKind)> {
+        match route {
+            Route::Media { track, ssrc, codec } => {
+                if let Some(c) = self.controls.get_mut(track) {
+                    if c.remote_ssrc.is_none() {
+                        c.remote_ssrc = Some(ssrc);
+                        c.stats.remote_ssrc = Some(ssrc);
+                    }
+                }
+                self.rx.len = len;
+                Some((track, codec))
+            }
+            Route::Rtx { track, pt, codec } => {
+                let Some(ssrc) = self.controls.get(track).and_then(|c| c.remote_ssrc) else {
+                    self.counters.dropped_unknown_ssrc += 1;
+                    return None;
+                };
+                let rtx = self.rx.buf.get(..len)?;
+                let n = rtp_core::rtx::unwrap_rtx(rtx, ssrc, pt, &mut self.scratch2).ok()?;
+                self.rx
+                    .buf
+                    .get_mut(..n)?
+                    .copy_from_slice(self.scratch2.get(..n)?);
+                self.rx.len = n;
+                Some((track, codec))
+            }
+        }
     }
+
+    /// The track a received packet belongs to: by the SSRC the peer announced (or that
+    /// track's first packet had), by the mid header extension, else by payload type on a
+    /// receiving track that has not seen a packet yet.
+    fn route(&self, len: usize) -> Result<Route, Dropped> {
+        let bytes = self.rx.buf.get(..len).ok_or(Dropped::Ssrc)?;
+        let p = RtpPacket::new_checked(bytes).map_err(|_| Dropped::Ssrc)?;
+        let (ssrc, pt) = (p.ssrc(), p.payload_type());
+        let tracks = self.session.as_ref().map_or(&[][..], |s| &s.tracks[..]);
+        let learned = |i: usize| self.controls.get(i).and_then(|c| c.remote_ssrc);
+        let by_ssrc = tracks.iter().enumerate().position(|(i, t)| {
+            t.remote_ssrc == Some(ssrc)
+                || t.remote_rtx_ssrc == Some(ssrc)
+                || learned(i) == Some(ssrc)
+        });
+        let by_mid = || {
+            tracks.iter().position(|t| {
+                t.ext_mid
+                    .and_then(|id| p.extension(id))
+                    .is_some_and(|m| !m.is_empty() && m == t.mid.as_bytes())
+            })
+        };
+        let by_pt = || {
+            tracks.iter().enumerate().position(|(i, t)| {
+                t.receives()
+                    && (learned(i).is_none() && t.codecs.iter().any(|c| c.pt == pt)
+                        || t.codecs.iter().any(|c| c.rtx_pt == Some(pt)))
+            })
+        };
+        let track = by_ssrc
+            .or_else(by_mid)
+            .or_else(by_pt)
+            .ok_or(Dropped::Ssrc)?;
+        let t = tracks.get(track).ok_or(Dropped::Ssrc)?;
+        if let Some(c) = t.codecs.iter().find(|c| c.pt == pt) {
+            return Ok(Route::Media {
+                track,
+                ssrc,
+                codec: c.kind,
+            });
+        }
+        match t.codecs.iter().find(|c| c.rtx_pt == Some(pt)) {
+            Some(c) => Ok(Route::Rtx {
+                track,
+                pt: c.pt,
+                codec: c.kind,
+            }),
+            None => Err(Dropped::PayloadType),
+        }
+    }
+
+    /// An SRTCP packet, decrypted in the receive buffer: every track's session reads it.
+    fn on_rtcp(&mut self, now: Instant, len: usize) {
+        let Some(bytes) = self.rx.buf.get(..len) else {
+            return;
+        };
+        let mut asked: heapless::Vec<(usize, Feedback), 64> = heapless::Vec::new();
+        let mut overflow = 0u64;
+        for (i, c) in self.controls.iter_mut().enumerate() {
+            c.on_rtcp(now, bytes, |f| {
+                if asked.push((i, f)).is_err() {
+                    overflow += 1;
+                }
+            });
+        }
+        self.counters.retransmits_refused += overflow;
+        for (i, f) in asked {
+            match f {
+                Feedback::Keyframe => self.emit(PeerEvent::KeyframeRequested(TrackId(i))),
+                Feedback::Rtt(rtt) => self.counters.rtt = Some(rtt),
+                Feedback::Resend(seq) => {
+                    if self.resends.push_back((i, seq)).is_err() {
+                        self.counters.retransmits_refused += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ask the sender of `track` for a keyframe: a PLI goes out with the next
+    /// `poll_transmit`, repeated (at most every 300 ms, and no sooner than a round trip)
+    /// until a keyframe arrives. Possible once connected and the peer's stream is known.
+    pub fn request_keyframe(&mut self, track: TrackId) -> Result<(), PeerError> {
+        let c = self
+            .controls
+            .get_mut(track.0)
+            .ok_or(PeerError::NotConnected)?;
+        c.request_keyframe();
+        Ok(())
+    }
+
+    /// Connection-wide counters: the selected pair, RTT, packets, and what was dropped.
+    pub fn stats(&self) -> PeerStats {
+        let mut s = self.counters;
+        s.selected_pair = self.ice.selected_pair();
+        s.rtcp_sent = self.controls.iter().map(|c| c.stats.reports_sent).sum();
+        s
+    }
+
+    /// Counters of `track` (`None` before SRTP keys exist or for no such track).
+    pub fn track_stats(&self, track: TrackId) -> Option<TrackStats> {
+        self.controls.get(track.0).map(|c| c.stats)
+    }
+}
+
+/// Where a received packet goes.
+#[derive(Clone, Copy, Debug)]
+enum Route {
+    /// Media of `track` from `ssrc`.
+    Media {
+        track: usize,
+        ssrc: u32,
+        codec: CodecKind,
+    },
+    /// A retransmission of `track`'s media payload type `pt`.
+    Rtx {
+        track: usize,
+        pt: u8,
+        codec: CodecKind,
+    },
+}
+
+/// Why a received packet was dropped.
+#[derive(Clone, Copy, Debug)]
+enum Dropped {
+    Ssrc,
+    PayloadType,
 }

@@ -4,7 +4,9 @@
 use crate::config::PeerConfig;
 use crate::event::{Failure, PeerEvent, PeerState};
 use crate::media::Sender;
+use crate::rtcp::Control;
 use crate::session::{Session, MAX_TRACKS};
+use crate::stats::PeerStats;
 use core::fmt;
 use dtls_core::Dtls;
 use ice_core::{IceAgent, IceEvent, IceRole, IceState};
@@ -38,6 +40,8 @@ pub const DATAGRAM: usize = 1500;
 pub const MAX_LOCAL_SDP: usize = 6144;
 /// Events held for the owner (see [`sansio::EventQueue`]).
 pub const EVENT_CAPACITY: usize = 64;
+/// NACKed packets waiting to be resent; further requests are refused and counted.
+pub const RESEND_QUEUE: usize = 64;
 
 /// One WebRTC peer connection.
 ///
@@ -69,6 +73,11 @@ where
     pub(crate) session: Option<Session>,
     pub(crate) signaling: crate::signaling::Signaling,
     pub(crate) senders: heapless::Vec<Sender, MAX_TRACKS>,
+    /// RTCP of each track, once SRTP keys exist.
+    pub(crate) controls: heapless::Vec<Control, MAX_TRACKS>,
+    /// Packets the peer NACKed, to resend: (track, sequence number).
+    pub(crate) resends: heapless::Deque<(usize, u16), RESEND_QUEUE>,
+    pub(crate) counters: PeerStats,
     pub(crate) rx: crate::media::RxPacket,
     pub(crate) scratch: [u8; DATAGRAM],
     pub(crate) scratch2: [u8; DATAGRAM],
@@ -107,6 +116,9 @@ where
             session: None,
             signaling,
             senders: heapless::Vec::new(),
+            controls: heapless::Vec::new(),
+            resends: heapless::Deque::new(),
+            counters: PeerStats::default(),
             rx: crate::media::RxPacket::new(),
             scratch: [0; DATAGRAM],
             scratch2: [0; DATAGRAM],
@@ -230,7 +242,7 @@ where
     fn on_dtls(&mut self, now: Instant, ev: dtls_core::Event) {
         match ev {
             dtls_core::Event::Connected(_) => {
-                self.start_srtp();
+                self.start_srtp(now);
                 self.start_sctp(now);
                 self.set_state(PeerState::Connected);
             }
@@ -240,11 +252,25 @@ where
         }
     }
 
-    fn start_srtp(&mut self) {
+    fn start_srtp(&mut self, now: Instant) {
         let (Some(keys), Some(session)) = (self.dtls.srtp_keys(), self.session.as_ref()) else {
             return;
         };
         self.srtp = crate::media::srtp_session(&keys, session.dtls_role);
+        self.start_rtcp(now);
+    }
+
+    /// One RTCP control per negotiated track (again after a renegotiation).
+    pub(crate) fn start_rtcp(&mut self, now: Instant) {
+        let Some(session) = self.session.as_ref() else {
+            return;
+        };
+        self.resends.clear();
+        self.controls.clear();
+        for t in session.tracks.iter() {
+            let seed = self.entropy.next_u64();
+            let _ = self.controls.push(Control::new(t, &self.config, now, seed));
+        }
     }
 
     fn start_sctp(&mut self, now: Instant) {
@@ -307,6 +333,7 @@ where
 
     /// Close the connection: DTLS close_notify, SCTP abort.
     pub fn close(&mut self, now: Instant) {
+        self.controls.iter_mut().for_each(Control::close);
         self.dtls.close(now);
         self.set_state(PeerState::Closed);
     }

@@ -166,6 +166,9 @@ where
             .map(|t| Sender::new(t, &mut self.entropy, self.config.mtu))
             .collect();
         self.session = Some(session);
+        if self.srtp.is_some() {
+            self.start_rtcp(now); // a renegotiation: the tracks may have changed
+        }
         self.start_dtls(now);
         self.after_input(now);
         Ok(())

@@ -15,7 +15,7 @@ const fs = require("fs"), os = require("os"), path = require("path");
   const page = ctx.pages()[0] || (await ctx.newPage());
   page.on("console", (m) => console.log("console: " + m.text()));
   await page.goto(url);
-  await page.waitForFunction(() => window.result, null, { timeout: 60000 });
+  await page.waitForFunction(() => window.result, null, { timeout: 120000 });
   const r = await page.evaluate(() => window.result);
   if (shot) await page.screenshot({ path: shot });
   console.log("browser " + (ctx.browser() ? ctx.browser().version() : "") + "\n" + r.log.join("\n"));

@@ -1,0 +1,185 @@
+//! Two peer connections of this crate in memory, for the integration tests: SDP offer and
+//! answer as text, datagrams carried both ways 1 ms apart in virtual time, an optional
+//! filter that drops datagrams, and what each side received recorded.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use dtls_core::cert::{CertParams, Certificate};
+use dtls_core::crypto::RustCrypto;
+use dtls_core::{Config as DtlsConfig, Endpoint};
+use peer_core::{Delivered, PeerConfig, PeerConnection, PeerEvent, PeerState, TrackId};
+use sansio::{DtlsRole, Instant, SansIo, SeededEntropy};
+use std::time::Duration;
+
+pub type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy>, Box<[u8]>, 16, 2048>;
+
+/// An RTP packet one side received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Got {
+    pub track: TrackId,
+    pub ssrc: u32,
+    pub seq: u16,
+    pub timestamp: u32,
+    pub marker: bool,
+    pub payload: Vec<u8>,
+}
+
+/// Decides per datagram whether it is dropped: (from a to b, bytes) -> drop.
+pub type Filter = Box<dyn FnMut(bool, &[u8]) -> bool>;
+
+pub fn peer(seed: u64, config: PeerConfig) -> Peer {
+    let cert = Certificate::generate(
+        &RustCrypto,
+        &mut SeededEntropy::new(seed),
+        &CertParams::default(),
+    )
+    .unwrap();
+    let dtls = Endpoint::new(
+        DtlsRole::Client,
+        DtlsConfig::default(),
+        cert,
+        SeededEntropy::new(seed + 100),
+    );
+    let buf = || vec![0u8; 256 * 1024].into_boxed_slice();
+    PeerConnection::new(config, SeededEntropy::new(seed + 200), dtls, buf(), buf())
+}
+
+pub struct Pair {
+    pub a: Peer,
+    pub b: Peer,
+    pub now: Instant,
+    pub events: (Vec<PeerEvent>, Vec<PeerEvent>),
+    pub media: (Vec<Got>, Vec<Got>),
+    pub filter: Option<Filter>,
+    pub carried: usize,
+}
+
+impl Pair {
+    /// `a` offers, `b` answers; `tamper` may edit the answer on its way to `a`.
+    pub fn new(ca: PeerConfig, cb: PeerConfig, tamper: impl FnOnce(String) -> String) -> Self {
+        let mut a = peer(1, ca);
+        let mut b = peer(2, cb);
+        let now = Instant::ZERO;
+        a.add_host(now, "10.0.0.1:5000".parse().unwrap()).unwrap();
+        a.hosts_done(now);
+        b.add_host(now, "10.0.0.2:6000".parse().unwrap()).unwrap();
+        b.hosts_done(now);
+        let mut buf = vec![0u8; 8192];
+        let n = a.create_offer(now, &mut buf).unwrap();
+        let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
+        let n = b.accept_offer(now, &offer, &mut buf).unwrap();
+        let answer = tamper(String::from_utf8(buf[..n].to_vec()).unwrap());
+        a.accept_answer(now, &answer).unwrap();
+        Pair {
+            a,
+            b,
+            now,
+            events: (Vec::new(), Vec::new()),
+            media: (Vec::new(), Vec::new()),
+            filter: None,
+            carried: 0,
+        }
+    }
+
+    /// Hand `bytes` (sent by `a` when `from_a`) to the other side, unless the filter drops it.
+    pub fn deliver(&mut self, from_a: bool, path: sansio::Path, bytes: &[u8]) {
+        if let Some(f) = self.filter.as_mut() {
+            if f(from_a, bytes) {
+                return;
+            }
+        }
+        self.carried += 1;
+        let now = self.now;
+        let (to, log) = if from_a {
+            (&mut self.b, &mut self.media.1)
+        } else {
+            (&mut self.a, &mut self.media.0)
+        };
+        if let Ok(Some(Delivered::Rtp { .. })) = to.handle_datagram(now, path.reversed(), bytes) {
+            let (track, p) = to.rtp_packet().unwrap();
+            log.push(Got {
+                track,
+                ssrc: p.ssrc(),
+                seq: p.sequence_number(),
+                timestamp: p.timestamp(),
+                marker: p.marker(),
+                payload: p.payload().to_vec(),
+            });
+        }
+    }
+
+    /// Move datagrams both ways and fire timers until `done` or `limit` passes.
+    pub fn run(&mut self, limit: Duration, done: impl Fn(&Pair) -> bool) -> bool {
+        let end = self.now + limit;
+        let mut out = vec![0u8; 2048];
+        loop {
+            let mut moved = true;
+            while moved {
+                moved = false;
+                while let Some(t) = self.a.poll_transmit(self.now, &mut out) {
+                    moved = true;
+                    let bytes = out[..t.len].to_vec();
+                    self.deliver(true, t.path, &bytes);
+                }
+                while let Some(t) = self.b.poll_transmit(self.now, &mut out) {
+                    moved = true;
+                    let bytes = out[..t.len].to_vec();
+                    self.deliver(false, t.path, &bytes);
+                }
+                while let Some(e) = self.a.poll_event() {
+                    self.events.0.push(e);
+                }
+                while let Some(e) = self.b.poll_event() {
+                    self.events.1.push(e);
+                }
+            }
+            if done(self) {
+                return true;
+            }
+            if self.now >= end {
+                return false;
+            }
+            let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(end);
+            self.now = next.max(self.now + Duration::from_millis(1)).min(end);
+            self.a.handle_timeout(self.now);
+            self.b.handle_timeout(self.now);
+        }
+    }
+
+    /// Let `d` of virtual time pass.
+    pub fn wait(&mut self, d: Duration) {
+        self.run(d, |_| false);
+    }
+
+    pub fn connected(&self) -> bool {
+        self.a.state() == PeerState::Connected && self.b.state() == PeerState::Connected
+    }
+
+    /// Send one frame from `a` (or `b`) on `track`; its packets go through the filter.
+    pub fn send_frame(&mut self, from_a: bool, track: TrackId, ts: u32, frame: &[u8]) -> usize {
+        let now = self.now;
+        let mut wire = Vec::new();
+        {
+            let p = if from_a { &mut self.a } else { &mut self.b };
+            let mut fs = p.send_frame(now, track, ts, frame).unwrap();
+            let mut out = vec![0u8; 2048];
+            while let Some(t) = fs.next(&mut out).unwrap() {
+                wire.push((t.path, out[..t.len].to_vec()));
+            }
+        }
+        let n = wire.len();
+        for (path, bytes) in wire {
+            self.deliver(from_a, path, &bytes);
+        }
+        n
+    }
+}
