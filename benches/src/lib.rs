@@ -4,19 +4,34 @@
 //! `#[global_allocator] static GLOBAL: bench::Counting = bench::Counting;`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    // Per thread, so that what another thread allocates meanwhile (the test harness, a
+    // parallel test) is not charged to the code measured. Const-initialised without a
+    // destructor: reading it never allocates.
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
 
-/// The system allocator, counting allocations (not frees) in a global counter.
+fn count() {
+    // `try_with`: during thread teardown the slot may be gone; such allocations are not ours.
+    let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+}
+
+fn counted() -> usize {
+    ALLOCS.try_with(Cell::get).unwrap_or(0)
+}
+
+/// The system allocator, counting allocations (not frees) per thread.
 #[derive(Debug)]
 pub struct Counting;
 
-// SAFETY: forwards every call unchanged to the system allocator; the counter is atomic.
+// SAFETY: forwards every call unchanged to the system allocator; the counter is a
+// thread-local cell that never allocates.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: the caller's contract is passed on as is.
         unsafe { System.alloc(l) }
     }
@@ -25,21 +40,21 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: as above.
         unsafe { System.realloc(p, l, new) }
     }
 }
 
-/// Heap allocations per call of `f`, over `calls` calls after one warm-up call (lazy
+/// Heap allocations made by this thread per call of `f`, over `calls` calls after one warm-up call (lazy
 /// statics, first-use buffers). Meaningful only when [`Counting`] is the global allocator.
 pub fn allocations_per_call(calls: usize, mut f: impl FnMut()) -> f64 {
     f();
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = counted();
     for _ in 0..calls {
         f();
     }
-    (ALLOCS.load(Ordering::Relaxed) - before) as f64 / calls.max(1) as f64
+    (counted() - before) as f64 / calls.max(1) as f64
 }
 
 /// Print the allocations per call of `f` (over `calls` calls) and panic unless there are

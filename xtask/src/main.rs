@@ -47,7 +47,8 @@ fn cmd_test(extra: &[String]) -> Result<(), String> {
         eprintln!("xtask: WARNING: the interop tests that need it will FAIL");
     }
     let env = peers::test_env();
-    let mut args: Vec<&str> = vec!["test", "--workspace", "--all-targets"];
+    // `--no-fail-fast`: one failing test binary must not hide the results of the others.
+    let mut args: Vec<&str> = vec!["test", "--workspace", "--all-targets", "--no-fail-fast"];
     args.extend(extra.iter().map(String::as_str));
     args.extend(["--", "--include-ignored"]);
     let all_targets = run::cargo(&args, &env);
