@@ -13,26 +13,13 @@ use std::hint::black_box;
 use turn_proto::client::{TurnClient, TurnClientConfig};
 use turn_proto::server::PEER_HEADROOM;
 use turn_proto::server::{HeapTables, Output, ServerEvent, TurnAuth, TurnConfig, TurnServer};
-use turn_proto::stun_proto::auth::{IntegrityKey, KeyLookup};
-use turn_proto::stun_proto::wire::attr::PasswordAlgorithm;
+use turn_proto::stun_proto::auth::StaticUsers;
 use turn_proto::wire::ChannelData;
 
 #[global_allocator]
 static GLOBAL: bench::Counting = bench::Counting;
 
-struct Users;
-impl KeyLookup for Users {
-    fn long_term_key(
-        &self,
-        user: &str,
-        realm: &str,
-        alg: PasswordAlgorithm,
-    ) -> Option<IntegrityKey> {
-        (user == "bench").then(|| IntegrityKey::long_term(b"bench", realm.as_bytes(), b"pass", alg))
-    }
-}
-
-type Server = TurnServer<Users, SeededEntropy, HeapTables>;
+type Server = TurnServer<StaticUsers<1>, SeededEntropy, HeapTables>;
 type Client = TurnClient<SeededEntropy, 4>;
 
 fn a(s: &str) -> SocketAddr {
@@ -41,7 +28,9 @@ fn a(s: &str) -> SocketAddr {
 
 fn new_server(max: usize) -> Server {
     let mut e = SeededEntropy::new(1);
-    let auth = TurnAuth::new("bench", Users, Duration::from_secs(600), &mut e).unwrap();
+    let mut users = StaticUsers::new("bench").unwrap();
+    users.add("bench", "pass").unwrap();
+    let auth = TurnAuth::new("bench", users, Duration::from_secs(600), &mut e).unwrap();
     let config = TurnConfig {
         max_allocations: max,
         ..TurnConfig::default()

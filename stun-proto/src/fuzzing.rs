@@ -3,7 +3,7 @@
 //! body reports a broken invariant by panicking: that is what the fuzzer looks for.
 #![allow(clippy::panic)]
 
-use crate::auth::{IntegrityKey, KeyLookup, NonceIssuer, SecurityFeatures};
+use crate::auth::{IntegrityKey, NonceIssuer, SecurityFeatures, StaticUsers};
 use crate::client::{ClientConfig, Credentials, StunClient};
 use crate::server::{NatDiscovery, ServerAuth, ServerConfig, StunServer, MAX_RESPONSE};
 use crate::wire::attr::{AttrType, Attribute, ChangeRequest, PasswordAlgorithm};
@@ -78,17 +78,14 @@ pub fn client(data: &[u8]) {
     }
 }
 
-struct FuzzUser;
-
-impl KeyLookup for FuzzUser {
-    fn long_term_key(
-        &self,
-        user: &str,
-        realm: &str,
-        alg: PasswordAlgorithm,
-    ) -> Option<IntegrityKey> {
-        (user == "fuzz").then(|| IntegrityKey::long_term(b"fuzz", realm.as_bytes(), b"pass", alg))
-    }
+/// The only user, `fuzz` / `pass`, in the realm `fuzz.example` (the TURN fuzz bodies share
+/// it).
+pub fn fuzz_users() -> StaticUsers<1> {
+    let mut users = StaticUsers::new("fuzz.example").unwrap_or_else(|_| panic!("realm fits"));
+    users
+        .add("fuzz", "pass")
+        .unwrap_or_else(|_| panic!("one user fits"));
+    users
 }
 
 const PRIMARY: SocketAddr = SocketAddr::new(
@@ -159,7 +156,7 @@ pub fn server_long_term(data: &[u8]) -> ServerReport {
     };
     let auth = ServerAuth::LongTerm {
         realm: heapless::String::try_from("fuzz.example").unwrap_or_default(),
-        lookup: FuzzUser,
+        lookup: fuzz_users(),
         nonces: NonceIssuer::new(&mut e, Duration::from_secs(300), features),
     };
     let config = ServerConfig {
@@ -169,7 +166,7 @@ pub fn server_long_term(data: &[u8]) -> ServerReport {
             alternate: ALTERNATE,
         }),
     };
-    let mut server: StunServer<FuzzUser> = StunServer::new(config, auth);
+    let mut server: StunServer<StaticUsers<1>> = StunServer::new(config, auth);
     let mut s = Session {
         realm: heapless::String::new(),
         nonce: heapless::String::new(),
@@ -206,7 +203,7 @@ fn local(b: u8) -> SocketAddr {
     }
 }
 
-fn unsigned(server: &mut StunServer<FuzzUser>, s: &mut Session, now: Instant) {
+fn unsigned(server: &mut StunServer<StaticUsers<1>>, s: &mut Session, now: Instant) {
     let mut req = [0u8; 64];
     let tid = s.tid();
     let Ok(b) = MessageBuilder::new(&mut req, MessageType::BINDING_REQUEST, tid) else {
@@ -226,7 +223,7 @@ fn unsigned(server: &mut StunServer<FuzzUser>, s: &mut Session, now: Instant) {
 /// when bit 2), RESPONSE-PORT (bit 3, value from bytes 2–3), PADDING (bit 4, length byte 4);
 /// the rest raw TLVs (type: 2 bytes, length: 1 byte, value).
 fn signed(
-    server: &mut StunServer<FuzzUser>,
+    server: &mut StunServer<StaticUsers<1>>,
     s: &mut Session,
     now: Instant,
     rest: &[u8],
@@ -330,7 +327,7 @@ fn signed(
 /// RFC 8489 §14.5 says to ignore. Fuzz builds (`cfg(fuzzing)`) skip MAC and FINGERPRINT
 /// checks so that fuzzers go deep; there the tampered request is sent but not judged.
 fn tampered(
-    server: &mut StunServer<FuzzUser>,
+    server: &mut StunServer<StaticUsers<1>>,
     s: &Session,
     now: Instant,
     rest: &[u8],

@@ -13,7 +13,7 @@
 use core::net::SocketAddr;
 use core::time::Duration;
 use sansio::{Instant, Path, SeededEntropy};
-use stun_proto::auth::{IntegrityKey, KeyLookup, NonceIssuer, SecurityFeatures};
+use stun_proto::auth::{IntegrityKey, NonceIssuer, SecurityFeatures, UserTable};
 use stun_proto::server::{NatDiscovery, ServerAuth, ServerConfig, StunServer};
 use stun_proto::server::{MAX_REALM, MAX_RESPONSE};
 use stun_proto::wire::attr::{AttrType, Attribute, PasswordAlgorithm};
@@ -23,19 +23,13 @@ fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
 
-struct Users;
-impl KeyLookup for Users {
-    fn long_term_key(&self, user: &str, realm: &str, a: PasswordAlgorithm) -> Option<IntegrityKey> {
-        (user == "alice").then(|| IntegrityKey::long_term(b"alice", realm.as_bytes(), b"pw", a))
-    }
-}
-
 /// Every mode, each with the bound of its row in the table.
-fn servers() -> Vec<(&'static str, StunServer<Users>, f64)> {
+fn servers() -> Vec<(&'static str, StunServer<UserTable>, f64)> {
     let config = ServerConfig {
         software: Some("a SOFTWARE value that unauthenticated answers never carry"),
         nat_discovery: None,
     };
+    let realm = "r".repeat(MAX_REALM);
     let long_term = |sha256: bool| {
         let mut e = SeededEntropy::new(5);
         let features = SecurityFeatures {
@@ -43,8 +37,8 @@ fn servers() -> Vec<(&'static str, StunServer<Users>, f64)> {
             username_anonymity: false,
         };
         ServerAuth::LongTerm {
-            realm: heapless::String::try_from("r".repeat(MAX_REALM).as_str()).unwrap(),
-            lookup: Users,
+            realm: heapless::String::try_from(realm.as_str()).unwrap(),
+            lookup: UserTable::with_users(&realm, [("alice", "pw")]),
             nonces: NonceIssuer::new(&mut e, Duration::from_secs(600), features),
         }
     };
@@ -100,7 +94,7 @@ fn build(method: Method, attrs: &[Attribute<'_>], mac: Option<&IntegrityKey>, fp
 }
 
 /// The answer's length, checked against `factor` and 128 bytes.
-fn check(s: &mut StunServer<Users>, mode: &str, factor: f64, req: &[u8]) -> Option<usize> {
+fn check(s: &mut StunServer<UserTable>, mode: &str, factor: f64, req: &[u8]) -> Option<usize> {
     let mut worst = None;
     for p in paths() {
         let mut out = [0u8; MAX_RESPONSE];

@@ -10,10 +10,10 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy, Transmit};
-use stun_proto::auth::{IntegrityKey, KeyLookup, NonceIssuer, SecurityFeatures};
+use stun_proto::auth::{IntegrityKey, KeyLookup, NonceIssuer, SecurityFeatures, UserTable};
 use stun_proto::client::{ClientConfig, ClientEvent, Credentials, Failure, StunClient};
 use stun_proto::server::{NatDiscovery, ServerAuth, ServerConfig, StunServer, MAX_RESPONSE};
-use stun_proto::wire::attr::{AttrType, Attribute, ErrorCode, PasswordAlgorithm};
+use stun_proto::wire::attr::{AttrType, Attribute, ErrorCode};
 use stun_proto::wire::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
 
 type Client = StunClient<SeededEntropy, 4, 576>;
@@ -29,24 +29,16 @@ fn path() -> Path {
     Path::udp(addr(CLIENT), addr(SERVER))
 }
 
-struct Users;
-impl KeyLookup for Users {
-    fn long_term_key(
-        &self,
-        user: &str,
-        realm: &str,
-        alg: PasswordAlgorithm,
-    ) -> Option<IntegrityKey> {
-        (user == "alice")
-            .then(|| IntegrityKey::long_term(b"alice", realm.as_bytes(), b"secret", alg))
-    }
+/// The only user: `alice` / `secret` in `example.org`.
+fn users() -> UserTable {
+    UserTable::with_users("example.org", [("alice", "secret")])
 }
 
-fn long_term_server(features: SecurityFeatures) -> StunServer<Users> {
+fn long_term_server(features: SecurityFeatures) -> StunServer<UserTable> {
     let mut e = SeededEntropy::new(99);
     let auth = ServerAuth::LongTerm {
         realm: heapless::String::try_from("example.org").unwrap(),
-        lookup: Users,
+        lookup: users(),
         nonces: NonceIssuer::new(&mut e, Duration::from_secs(600), features),
     };
     StunServer::new(

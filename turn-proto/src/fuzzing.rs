@@ -11,7 +11,8 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy, Transport};
-use stun_proto::auth::{IntegrityKey, KeyLookup};
+use stun_proto::auth::{IntegrityKey, StaticUsers};
+use stun_proto::fuzzing::fuzz_users;
 use stun_proto::wire::attr::{AttrType, Attribute, PasswordAlgorithm, RelayProtocol};
 use stun_proto::wire::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
 
@@ -80,19 +81,7 @@ pub fn channel_data(data: &[u8]) {
     }
 }
 
-struct Users;
-impl KeyLookup for Users {
-    fn long_term_key(
-        &self,
-        user: &str,
-        realm: &str,
-        alg: PasswordAlgorithm,
-    ) -> Option<IntegrityKey> {
-        (user == "fuzz").then(|| IntegrityKey::long_term(b"fuzz", realm.as_bytes(), b"pass", alg))
-    }
-}
-
-type Server = TurnServer<Users, SeededEntropy, FixedTables<16, 8>>;
+type Server = TurnServer<StaticUsers<1>, SeededEntropy, FixedTables<16, 8>>;
 
 const SERVER: SocketAddr = SocketAddr::new(
     core::net::IpAddr::V4(core::net::Ipv4Addr::new(203, 0, 113, 1)),
@@ -467,7 +456,13 @@ fn pick_transport(op: u8) -> Transport {
 /// signer knows the realm and nonce the server issued to the client's address.
 fn set_up() -> Option<(Server, SocketAddr, Instant, Signer)> {
     let mut e = SeededEntropy::new(1);
-    let auth = TurnAuth::new("fuzz.example", Users, Duration::from_secs(600), &mut e).ok()?;
+    let auth = TurnAuth::new(
+        "fuzz.example",
+        fuzz_users(),
+        Duration::from_secs(600),
+        &mut e,
+    )
+    .ok()?;
     let config = TurnConfig {
         max_allocations: 8,
         max_permissions: 4,

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{addr, Server, Users};
+use common::{addr, users, Server};
 use core::time::Duration;
 use sansio::{Instant, Path, SeededEntropy};
 use stun_proto::auth::IntegrityKey;
@@ -27,7 +27,7 @@ const MAX_ANSWER: usize = 116;
 fn server() -> Server {
     let mut e = SeededEntropy::new(3);
     let realm = "r".repeat(MAX_REALM);
-    let auth = TurnAuth::new(&realm, Users, Duration::from_secs(600), &mut e).unwrap();
+    let auth = TurnAuth::new(&realm, users(&realm), Duration::from_secs(600), &mut e).unwrap();
     TurnServer::new(
         TurnConfig {
             software: Some("a SOFTWARE value that unauthenticated answers never carry"),

@@ -461,7 +461,7 @@ fn fixed_tables_without_alloc_refuse_beyond_capacity() {
     use turn_proto::client::{TurnClient, TurnClientConfig};
     use turn_proto::server::{FixedTables, Output, TurnAuth, TurnServer};
     let mut e = sansio::SeededEntropy::new(3);
-    let auth = TurnAuth::new(REALM, Users, Duration::from_secs(600), &mut e).unwrap();
+    let auth = TurnAuth::new(REALM, users(REALM), Duration::from_secs(600), &mut e).unwrap();
     // Two allocations fit; max_allocations is larger, so the third hits the tables: 508.
     let mut s: TurnServer<Users, sansio::SeededEntropy, FixedTables<2, 2>> = TurnServer::new(
         TurnConfig {

@@ -17,26 +17,10 @@ use cortex_m_semihosting::{debug, hprintln};
 use ice_core::{IceAgent, IceConfig, IceEvent, IceRole};
 use panic_semihosting as _;
 use sansio::{Carrier, Instant, Path, SansIo, SeededEntropy};
-use stun_proto::auth::{IntegrityKey, KeyLookup, NonceIssuer, SecurityFeatures};
+use stun_proto::auth::{NonceIssuer, SecurityFeatures, StaticUsers};
 use stun_proto::client::{ClientConfig, Credentials, StunClient};
 use stun_proto::server::{ServerAuth, ServerConfig, StunServer, MAX_RESPONSE};
-use stun_proto::wire::attr::PasswordAlgorithm;
 use stun_proto::wire::Method;
-
-/// One user, `sensor` / `s3cret`, as a device-provisioning server would hold it.
-struct OneUser;
-
-impl KeyLookup for OneUser {
-    fn long_term_key(
-        &self,
-        user: &str,
-        realm: &str,
-        alg: PasswordAlgorithm,
-    ) -> Option<IntegrityKey> {
-        (user == "sensor")
-            .then(|| IntegrityKey::long_term(b"sensor", realm.as_bytes(), b"s3cret", alg))
-    }
-}
 
 fn addr(ip: [u8; 4], port: u16) -> core::net::SocketAddr {
     core::net::SocketAddr::from((ip, port))
@@ -46,16 +30,19 @@ fn addr(ip: [u8; 4], port: u16) -> core::net::SocketAddr {
 fn stun() -> Option<core::net::SocketAddr> {
     let path = Path::udp(addr([10, 0, 0, 7], 40_000), addr([198, 51, 100, 1], 3478));
     let mut e = SeededEntropy::new(11);
+    // One user, `sensor` / `s3cret`, as a device-provisioning server would hold it.
+    let mut users = StaticUsers::<1>::new("sensors.example").ok()?;
+    users.add("sensor", "s3cret").ok()?;
     let auth = ServerAuth::LongTerm {
         realm: heapless::String::try_from("sensors.example").ok()?,
-        lookup: OneUser,
+        lookup: users,
         nonces: NonceIssuer::new(
             &mut e,
             core::time::Duration::from_secs(600),
             SecurityFeatures::default(),
         ),
     };
-    let mut server: StunServer<OneUser> = StunServer::new(ServerConfig::default(), auth);
+    let mut server: StunServer<StaticUsers<1>> = StunServer::new(ServerConfig::default(), auth);
     let creds = Credentials::LongTerm {
         username: "sensor",
         password: "s3cret",

@@ -4,29 +4,13 @@ use netsim::Node;
 use sansio::{Instant, Path, Rejected, SansIo, SeededEntropy, Transmit};
 use std::net::SocketAddr;
 use std::time::Duration;
-use stun_proto::auth::{IntegrityKey, KeyLookup};
-use stun_proto::wire::attr::PasswordAlgorithm;
+use stun_proto::auth::StaticUsers;
 use turn_proto::server::{HeapTables, PeerFilter, ServerEvent, TurnAuth, TurnConfig, TurnServer};
-
-/// The only user: `user` / `pass`.
-#[derive(Debug)]
-pub struct OneUser;
-
-impl KeyLookup for OneUser {
-    fn long_term_key(
-        &self,
-        user: &str,
-        realm: &str,
-        alg: PasswordAlgorithm,
-    ) -> Option<IntegrityKey> {
-        (user == "user").then(|| IntegrityKey::long_term(b"user", realm.as_bytes(), b"pass", alg))
-    }
-}
 
 /// The node: the server driven only through its `SansIo` trait path, relay sockets answered
 /// with ports of the listening IP.
 pub struct TurnNode {
-    server: TurnServer<OneUser, SeededEntropy, HeapTables>,
+    server: TurnServer<StaticUsers<1>, SeededEntropy, HeapTables>,
     listen: SocketAddr,
     next_port: u16,
 }
@@ -36,7 +20,10 @@ impl TurnNode {
     /// the server's own addresses is allowed here: two relayed peers on one server need it.
     pub fn new(listen: SocketAddr, seed: u64) -> Self {
         let mut e = SeededEntropy::new(seed);
-        let auth = TurnAuth::new("sim", OneUser, Duration::from_secs(600), &mut e).unwrap();
+        // The only user: `user` / `pass`.
+        let mut users = StaticUsers::new("sim").unwrap();
+        users.add("user", "pass").unwrap();
+        let auth = TurnAuth::new("sim", users, Duration::from_secs(600), &mut e).unwrap();
         let filter = PeerFilter::new().without_defaults();
         let config = TurnConfig {
             peer_filter: filter,

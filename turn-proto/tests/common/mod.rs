@@ -11,8 +11,7 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy, Transport};
-use stun_proto::auth::{IntegrityKey, KeyLookup};
-use stun_proto::wire::attr::PasswordAlgorithm;
+use stun_proto::auth::UserTable;
 use turn_proto::client::{PeerData, TurnClient, TurnClientConfig, TurnEvent};
 use turn_proto::server::{HeapTables, Output, ServerEvent, TurnAuth, TurnConfig, TurnServer};
 
@@ -26,38 +25,20 @@ pub fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
 
-pub struct Users;
-impl KeyLookup for Users {
-    fn long_term_key(
-        &self,
-        user: &str,
-        realm: &str,
-        alg: PasswordAlgorithm,
-    ) -> Option<IntegrityKey> {
-        match user {
-            "alice" => Some(IntegrityKey::long_term(
-                b"alice",
-                realm.as_bytes(),
-                b"secret",
-                alg,
-            )),
-            "bob" => Some(IntegrityKey::long_term(
-                b"bob",
-                realm.as_bytes(),
-                b"hunter2",
-                alg,
-            )),
-            _ => None,
-        }
-    }
+/// The test users of `realm`: `alice` / `secret` and `bob` / `hunter2`.
+pub fn users(realm: &str) -> Users {
+    UserTable::with_users(realm, [("alice", "secret"), ("bob", "hunter2")])
 }
+
+/// The servers' user table.
+pub type Users = UserTable;
 
 pub type Server = TurnServer<Users, SeededEntropy, HeapTables>;
 pub type Client = TurnClient<SeededEntropy, 8>;
 
 pub fn server(config: TurnConfig) -> Server {
     let mut e = SeededEntropy::new(7);
-    let mut auth = TurnAuth::new(REALM, Users, Duration::from_secs(600), &mut e)
+    let mut auth = TurnAuth::new(REALM, users(REALM), Duration::from_secs(600), &mut e)
         .unwrap()
         .with_rest_secret(SECRET.as_bytes())
         .unwrap();
