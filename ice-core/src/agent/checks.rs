@@ -1,7 +1,7 @@
 //! Sending connectivity checks and handling their outcomes (RFC 8445 §7.2).
 
 use super::{CheckKind, IceAgent, IceConfig, IceCredentials, InFlight, MSG};
-use crate::candidate::{priority, Candidate, CandidateKind};
+use crate::candidate::{priority, CandidateKind};
 use crate::event::IceRole;
 use crate::pair::PairState;
 use core::fmt::Write;
@@ -119,8 +119,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     fn remote_is_prflx(&self, pair: usize) -> bool {
         self.pairs
             .get(pair)
-            .and_then(|p| self.remote.get(usize::from(p.remote)))
-            .is_some_and(|r| r.kind == CandidateKind::PeerReflexive)
+            .is_some_and(|p| self.cands.remote_is_prflx(p))
     }
 
     /// The highest-priority pair in `state` that this agent may check; with `signalled`,
@@ -138,25 +137,12 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// Whether checks may leave from local candidate `l`: host and relayed candidates, only
     /// relayed ones under the relay-only policy.
     pub(crate) fn local_sends(&self, l: u8) -> bool {
-        let relay_only = self.config.relay_only;
-        self.local
-            .get(usize::from(l))
-            .is_some_and(|c| match c.kind {
-                CandidateKind::Host => !relay_only,
-                CandidateKind::Relayed => true,
-                _ => false,
-            })
+        self.cands.local_sends(l, self.config.relay_only)
     }
 
     /// Send one check on `pair`. Returns whether it went out.
     pub(crate) fn start_check(&mut self, now: Instant, pair: usize, kind: CheckKind) -> bool {
-        let Some(p) = self.pairs.get(pair).copied() else {
-            return false;
-        };
-        let (Some(l), Some(r)) = (
-            self.local.get(usize::from(p.local)),
-            self.remote.get(usize::from(p.remote)),
-        ) else {
+        let Some((l, r)) = self.pairs.get(pair).and_then(|p| self.cands.ends(p)) else {
             return false;
         };
         let path = Path::udp(l.base, r.addr);
@@ -224,13 +210,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     }
 
     fn check_response(&mut self, now: Instant, check: InFlight, r: &Response<'_>) {
-        let Some(p) = self.pairs.get(check.pair).copied() else {
-            return;
-        };
-        let (Some(l), Some(rem)) = (
-            self.local.get(usize::from(p.local)),
-            self.remote.get(usize::from(p.remote)),
-        ) else {
+        let Some((l, rem)) = self.pairs.get(check.pair).and_then(|p| self.cands.ends(p)) else {
             return;
         };
         // RFC 8445 §7.2.5.2.1: the response must come from where the request went, to where it
@@ -257,31 +237,17 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     fn check_succeeded(&mut self, now: Instant, check: InFlight, mapped: core::net::SocketAddr) {
         if check.kind == CheckKind::Consent {
-            self.consent_ok_at = now;
+            self.consent.confirm(now);
             return;
         }
-        let Some(p) = self.pairs.get(check.pair).copied() else {
+        let Some((l, rem)) = self.pairs.get(check.pair).and_then(|p| self.cands.ends(p)) else {
             return;
         };
-        let (Some(l), Some(rem)) = (
-            self.local.get(usize::from(p.local)).cloned(),
-            self.remote.get(usize::from(p.remote)),
-        ) else {
-            return;
-        };
-        let remote_prio = rem.priority;
+        let (remote_prio, base) = (rem.priority, l.base);
+        let prflx = priority(CandidateKind::PeerReflexive, l.local_preference(), 1);
         // The valid pair's local candidate is the one at the mapped address; an unknown mapped
         // address is a new peer-reflexive candidate (RFC 8445 §7.2.5.3.1), not signalled.
-        let local_prio = match self.local.iter().find(|c| c.addr == mapped) {
-            Some(c) => c.priority,
-            None => {
-                let prio = priority(CandidateKind::PeerReflexive, l.local_preference(), 1);
-                let _ = self
-                    .local
-                    .push(Candidate::peer_reflexive(mapped, l.base, prio));
-                prio
-            }
-        };
+        let local_prio = self.cands.learn_local(mapped, base, prflx);
         let valid_priority = self.pair_prio(local_prio, remote_prio);
         let controlling = self.role == IceRole::Controlling;
         if let Some(p) = self.pairs.get_mut(check.pair) {
@@ -304,32 +270,10 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let Some(p) = self.pairs.get(pair).copied() else {
             return;
         };
-        let (Some(lf), Some(rf)) = (
-            self.local
-                .get(usize::from(p.local))
-                .map(|c| c.foundation.clone()),
-            self.remote
-                .get(usize::from(p.remote))
-                .map(|c| c.foundation.clone()),
-        ) else {
-            return;
-        };
-        for i in 0..self.pairs.len() {
-            let Some(q) = self.pairs.get(i).copied() else {
-                continue;
-            };
-            let same = self
-                .local
-                .get(usize::from(q.local))
-                .is_some_and(|c| c.foundation == lf)
-                && self
-                    .remote
-                    .get(usize::from(q.remote))
-                    .is_some_and(|c| c.foundation == rf);
-            if same && q.state == PairState::Frozen {
-                if let Some(q) = self.pairs.get_mut(i) {
-                    q.state = PairState::Waiting;
-                }
+        let IceAgent { pairs, cands, .. } = self;
+        for q in pairs.iter_mut() {
+            if q.state == PairState::Frozen && cands.same_foundations(&p, q) {
+                q.state = PairState::Waiting;
             }
         }
     }

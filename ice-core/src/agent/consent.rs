@@ -6,6 +6,56 @@ use crate::pair::PairState;
 use core::time::Duration;
 use sansio::{Entropy, Instant};
 
+/// Consent on the selected pair: when it was last confirmed and when to ask next.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Consent {
+    /// The last successful consent check (or the selection).
+    ok_at: Instant,
+    /// When the next consent check is due; `MAX` while nothing is selected.
+    next_at: Instant,
+}
+
+impl Consent {
+    /// No pair selected: nothing to check.
+    pub(crate) const fn idle() -> Self {
+        Consent {
+            ok_at: Instant::ZERO,
+            next_at: Instant::MAX,
+        }
+    }
+
+    /// A pair was selected at `now`: consent holds, the first check is due after `interval`.
+    pub(crate) fn start(&mut self, now: Instant, interval: Duration) {
+        self.ok_at = now;
+        self.next_at = now + interval;
+    }
+
+    /// A consent check succeeded.
+    pub(crate) fn confirm(&mut self, now: Instant) {
+        self.ok_at = now;
+    }
+
+    /// Whether consent expired: no confirmation for `timeout`.
+    fn expired(&self, now: Instant, timeout: Duration) -> bool {
+        now >= self.ok_at + timeout
+    }
+
+    /// Whether a consent check is due.
+    fn due(&self, now: Instant) -> bool {
+        now >= self.next_at
+    }
+
+    /// The next check goes out after `interval`.
+    fn schedule(&mut self, now: Instant, interval: Duration) {
+        self.next_at = now + interval;
+    }
+
+    /// The next deadline: a check to send, or the expiry.
+    fn deadline(&self, timeout: Duration) -> Instant {
+        self.next_at.min(self.ok_at + timeout)
+    }
+}
+
 impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
     IceAgent<E, C, P, T, R>
 {
@@ -22,12 +72,13 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         if self.config.lite {
             return;
         }
-        if now >= self.consent_ok_at + self.config.consent_timeout {
+        if self.consent.expired(now, self.config.consent_timeout) {
             return self.lose_consent(sel);
         }
-        if now >= self.next_consent_at {
+        if self.consent.due(now) {
             self.start_check(now, sel, CheckKind::Consent);
-            self.next_consent_at = now + self.consent_interval();
+            let interval = self.consent_interval();
+            self.consent.schedule(now, interval);
         }
     }
 
@@ -38,7 +89,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         }
         self.selected = None;
         self.first_valid_at = None;
-        self.next_consent_at = Instant::MAX;
+        self.consent = Consent::idle();
         for (i, p) in self.pairs.iter_mut().enumerate() {
             p.nominated = false;
             p.nominating = false;
@@ -57,9 +108,6 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         if self.selected.is_none() || self.config.lite {
             return None;
         }
-        Some(
-            self.next_consent_at
-                .min(self.consent_ok_at + self.config.consent_timeout),
-        )
+        Some(self.consent.deadline(self.config.consent_timeout))
     }
 }

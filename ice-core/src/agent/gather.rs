@@ -3,20 +3,136 @@
 use super::{IceAgent, IceConfig, GATHER_MSG};
 use crate::candidate::Candidate;
 use crate::event::IceEvent;
-use sansio::{Entropy, Instant, Path, SansIo};
-use stun_proto::client::{ClientConfig, Credentials, Response, StunClient};
-use stun_proto::wire::Method;
+use core::net::SocketAddr;
+use sansio::{Entropy, Instant, Path, Rejected, SansIo, Transmit};
+use stun_proto::client::{ClientConfig, Credentials, StunClient};
+use stun_proto::wire::{Message, Method, TransactionId};
 
-/// The client asking STUN servers for our mapped addresses.
-pub(crate) fn client<E: Entropy>(config: &IceConfig, entropy: E) -> StunClient<E, 4, GATHER_MSG> {
-    let cfg = ClientConfig {
-        software: config.software,
-        ..ClientConfig::default()
-    };
-    match StunClient::new(cfg, Credentials::None, entropy) {
-        Ok(c) => c,
-        // Credentials::None has nothing that can be too long.
-        Err(_) => unreachable_client(),
+/// STUN Binding requests in flight at once.
+const IN_FLIGHT: usize = 4;
+
+/// A mapping a STUN server reported for one of our host candidates.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mapping {
+    /// The host candidate the request left from.
+    pub(crate) base: SocketAddr,
+    /// The STUN server that answered.
+    pub(crate) server: SocketAddr,
+    /// The address it saw (`None` when it answered with an error).
+    pub(crate) mapped: Option<SocketAddr>,
+}
+
+/// The gathering part of the agent: its STUN client, the requests in flight, and whether
+/// completion was reached and reported.
+#[derive(Debug)]
+pub(crate) struct Gatherer<E> {
+    client: StunClient<E, IN_FLIGHT, GATHER_MSG>,
+    /// (transaction, host base, server) of every request in flight.
+    pending: heapless::Vec<(TransactionId, SocketAddr, SocketAddr), IN_FLIGHT>,
+    /// The application added its last host address.
+    hosts_done: bool,
+    /// `GatheringComplete` was emitted.
+    reported: bool,
+}
+
+impl<E: Entropy> Gatherer<E> {
+    /// A gatherer asking STUN servers with the agent's SOFTWARE.
+    pub(crate) fn new(config: &IceConfig, entropy: E) -> Self {
+        let cfg = ClientConfig {
+            software: config.software,
+            ..ClientConfig::default()
+        };
+        let client = match StunClient::new(cfg, Credentials::None, entropy) {
+            Ok(c) => c,
+            // Credentials::None has nothing that can be too long.
+            Err(_) => unreachable_client(),
+        };
+        Gatherer {
+            client,
+            pending: heapless::Vec::new(),
+            hosts_done: false,
+            reported: false,
+        }
+    }
+
+    /// Ask every server of `base`'s address family for its mapping.
+    fn ask(&mut self, now: Instant, base: SocketAddr, servers: &[SocketAddr]) {
+        for server in servers.iter().filter(|s| s.is_ipv4() == base.is_ipv4()) {
+            let path = Path::udp(base, *server);
+            if let Ok(id) = self.client.start_request(now, path, Method::BINDING, &[]) {
+                let _ = self.pending.push((id, base, *server));
+            }
+        }
+    }
+
+    /// A STUN response (parsed once by the agent): the mapping it reports if it answers one
+    /// of our requests; `NotForUs` when it is not ours.
+    pub(crate) fn handle_message(
+        &mut self,
+        now: Instant,
+        path: Path,
+        msg: &Message<'_>,
+    ) -> Result<Option<Mapping>, Rejected> {
+        let Some(r) = self.client.handle_message(now, path, msg)? else {
+            return Ok(None);
+        };
+        let Some(i) = self.pending.iter().position(|g| g.0 == r.id) else {
+            return Ok(None);
+        };
+        let (_, base, server) = self.pending.swap_remove(i);
+        let mapped = if r.is_success() {
+            r.mapped_address()
+        } else {
+            None
+        };
+        Ok(Some(Mapping {
+            base,
+            server,
+            mapped,
+        }))
+    }
+
+    /// Forget requests that ended without a response.
+    fn drain_failures(&mut self) {
+        while let Some(ev) = self.client.poll_event() {
+            let id = ev.id();
+            if let Some(i) = self.pending.iter().position(|g| g.0 == id) {
+                self.pending.swap_remove(i);
+            }
+        }
+    }
+
+    /// The application will add no more host addresses.
+    pub(crate) fn set_hosts_done(&mut self) {
+        self.hosts_done = true;
+    }
+
+    /// Whether completion was reached (and reported).
+    pub(crate) fn is_complete(&self) -> bool {
+        self.reported
+    }
+
+    /// True exactly once: when hosts are done, nothing is in flight and the relays settled.
+    fn take_completion(&mut self, relays_settled: bool) -> bool {
+        let done = self.hosts_done && self.pending.is_empty() && relays_settled;
+        let first = done && !self.reported;
+        self.reported |= done;
+        first
+    }
+
+    /// Let the client's retransmission timers fire.
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        self.client.handle_timeout(now);
+    }
+
+    /// The next request (or retransmission) to send.
+    pub(crate) fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        self.client.poll_transmit(now, out)
+    }
+
+    /// When a retransmission or timeout is due.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        self.client.poll_timeout()
     }
 }
 
@@ -33,35 +149,20 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 {
     /// Ask every STUN server of the host candidate's family for its mapping.
     pub(crate) fn gather_from(&mut self, now: Instant, local: usize) {
-        let Some(base) = self.local.get(local).map(|c| c.base) else {
+        let Some(base) = self.cands.local().get(local).map(|c| c.base) else {
             return;
         };
-        let servers = self.config.stun_servers.clone();
-        for server in servers.iter().filter(|s| s.is_ipv4() == base.is_ipv4()) {
-            let path = Path::udp(base, *server);
-            if let Ok(id) = self.gatherer.start_request(now, path, Method::BINDING, &[]) {
-                let _ = self.gathering.push((id, base, *server));
-            }
-        }
+        self.gatherer.ask(now, base, &self.config.stun_servers);
     }
 
-    /// A gathering response, handed up by the gatherer (parsed once): a server-reflexive
-    /// candidate.
-    pub(crate) fn on_gather_response(&mut self, r: &Response<'_>) {
-        let Some(i) = self.gathering.iter().position(|g| g.0 == r.id) else {
-            return;
-        };
-        let (_, base, server) = self.gathering.swap_remove(i);
-        if let (true, Some(mapped)) = (r.is_success(), r.mapped_address()) {
-            let pref = self
-                .local
-                .iter()
-                .find(|c| c.base == base)
-                .map_or(65535, Candidate::local_preference);
+    /// A mapping reported by a STUN server: a server-reflexive candidate.
+    pub(crate) fn on_mapping(&mut self, m: Mapping) {
+        if let Some(mapped) = m.mapped {
+            let pref = self.cands.preference_of(m.base);
             // Behind no NAT the mapped address is the host address: nothing new to offer.
-            if mapped != base {
-                let _ =
-                    self.push_local(Candidate::server_reflexive(mapped, base, server.ip(), pref));
+            if mapped != m.base {
+                let c = Candidate::server_reflexive(mapped, m.base, m.server.ip(), pref);
+                let _ = self.push_local(c);
             }
         }
         self.check_gathering_complete();
@@ -69,23 +170,14 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// Gathering requests that ended without a response.
     pub(crate) fn drain_gather_events(&mut self, _now: Instant) {
-        while let Some(ev) = self.gatherer.poll_event() {
-            let id = ev.id();
-            if let Some(i) = self.gathering.iter().position(|g| g.0 == id) {
-                self.gathering.swap_remove(i);
-            }
-        }
+        self.gatherer.drain_failures();
         self.check_gathering_complete();
     }
 
     /// Report completion once hosts are done and no STUN request is outstanding.
     pub(crate) fn check_gathering_complete(&mut self) {
-        if self.hosts_done
-            && self.gathering.is_empty()
-            && self.relays_settled()
-            && !self.gathering_reported
-        {
-            self.gathering_reported = true;
+        let settled = self.relays_settled();
+        if self.gatherer.take_completion(settled) {
             self.emit(IceEvent::GatheringComplete);
             self.update_state();
         }

@@ -2,7 +2,7 @@
 //! checks, peer-reflexive candidates and nomination by the peer.
 
 use super::{IceAgent, RESPONSE};
-use crate::candidate::{Candidate, CandidateKind};
+use crate::candidate::Candidate;
 use crate::event::IceRole;
 use crate::pair::PairState;
 use sansio::{Entropy, Instant, Path, Rejected};
@@ -130,25 +130,20 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// Update candidates, pairs, triggered checks and nomination from an authenticated check.
     fn learn_from_check(&mut self, now: Instant, path: Path, check: &Check) {
-        let sends = |k: CandidateKind| matches!(k, CandidateKind::Host | CandidateKind::Relayed);
-        let Some(local) = self
-            .local
-            .iter()
-            .position(|c| c.base == path.local && sends(c.kind))
-        else {
+        let Some(local) = self.cands.sending_local(path.local) else {
             return;
         };
-        let remote = match self.remote.iter().position(|r| r.addr == path.remote) {
+        let remote = match self.cands.remote_index(path.remote) {
             Some(r) => r,
             None => {
                 // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
                 let prio = check.priority.unwrap_or(0);
                 let c = Candidate::peer_reflexive(path.remote, path.remote, prio);
-                match self.remote.push(c.clone()) {
-                    Ok(()) => self.remote.len() - 1,
+                match self.cands.push_remote(c) {
+                    Ok(i) => i,
                     // Full: a NAT that keeps changing ports (mappings expiring) must not fill the
                     // table with dead peer-reflexive candidates and lock the agent out.
-                    Err(_) => match self.replace_stale_remote(c) {
+                    Err(c) => match self.replace_stale_remote(c) {
                         Some(i) => i,
                         None => return,
                     },

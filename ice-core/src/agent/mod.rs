@@ -1,5 +1,6 @@
 //! The ICE agent: one component, UDP, full or lite.
 
+mod candidates;
 mod checks;
 mod config;
 mod consent;
@@ -153,8 +154,7 @@ pub struct IceAgent<
     pub(crate) remote_lite: bool,
     /// ICE restarts so far (salts each new check client's entropy).
     pub(crate) restarts: u32,
-    pub(crate) local: heapless::Vec<Candidate, C>,
-    pub(crate) remote: heapless::Vec<Candidate, C>,
+    pub(crate) cands: candidates::Candidates<C>,
     pub(crate) pairs: heapless::Vec<Pair, P>,
     pub(crate) triggered: heapless::Deque<(usize, bool), P>,
     /// The last paced check was triggered or went to a peer-reflexive candidate (the next
@@ -162,11 +162,7 @@ pub struct IceAgent<
     pub(crate) last_check_churn: bool,
     pub(crate) checks: Option<StunClient<Forked<E>, T, MSG>>,
     pub(crate) in_flight: heapless::Vec<InFlight, T>,
-    pub(crate) gatherer: StunClient<Forked<E>, 4, GATHER_MSG>,
-    pub(crate) gathering: heapless::Vec<(TransactionId, SocketAddr, SocketAddr), 4>,
-    pub(crate) hosts_done: bool,
-    pub(crate) gathering_reported: bool,
-    pub(crate) remote_done: bool,
+    pub(crate) gatherer: gather::Gatherer<Forked<E>>,
     pub(crate) responses: sansio::TransmitQueue<{ 4 * RESPONSE }, 4>,
     pub(crate) next_check_at: Instant,
     pub(crate) state: IceState,
@@ -174,8 +170,7 @@ pub struct IceAgent<
     /// The pair kept for data across a restart until a new one is selected.
     pub(crate) previous: Option<SelectedPair>,
     pub(crate) first_valid_at: Option<Instant>,
-    pub(crate) consent_ok_at: Instant,
-    pub(crate) next_consent_at: Instant,
+    pub(crate) consent: consent::Consent,
     pub(crate) events: sansio::EventQueue<IceEvent, EVENTS>,
     pub(crate) relays: heapless::Vec<relay::Relay<E>, R>,
     pub(crate) now: Instant,
@@ -189,7 +184,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let local_creds = IceCredentials::random(&mut entropy);
         let local_key = IntegrityKey::short_term(local_creds.pwd.as_bytes());
         let tie_breaker = entropy.next_u64();
-        let gatherer = gather::client(&config, Forked::new(entropy.clone(), 1));
+        let gatherer = gather::Gatherer::new(&config, Forked::new(entropy.clone(), 1));
         // A lite agent is controlled unless both sides are lite (RFC 8445 §6.1.1).
         let role = if config.lite {
             IceRole::Controlled
@@ -205,26 +200,20 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             remote_creds: None,
             remote_lite: false,
             restarts: 0,
-            local: heapless::Vec::new(),
-            remote: heapless::Vec::new(),
+            cands: candidates::Candidates::new(),
             pairs: heapless::Vec::new(),
             triggered: heapless::Deque::new(),
             last_check_churn: false,
             checks: None,
             in_flight: heapless::Vec::new(),
             gatherer,
-            gathering: heapless::Vec::new(),
-            hosts_done: false,
-            gathering_reported: false,
-            remote_done: false,
             responses: sansio::TransmitQueue::new(),
             next_check_at: Instant::ZERO,
             state: IceState::New,
             selected: None,
             previous: None,
             first_valid_at: None,
-            consent_ok_at: Instant::ZERO,
-            next_consent_at: Instant::MAX,
+            consent: consent::Consent::idle(),
             events: sansio::EventQueue::new(),
             relays: heapless::Vec::new(),
             now: Instant::ZERO,
@@ -250,17 +239,17 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// Whether gathering finished (hosts reported and every STUN request answered or timed
     /// out).
     pub fn gathering_complete(&self) -> bool {
-        self.gathering_reported
+        self.gatherer.is_complete()
     }
 
     /// Local candidates gathered so far.
     pub fn local_candidates(&self) -> &[Candidate] {
-        &self.local
+        self.cands.local()
     }
 
     /// Remote candidates known so far (including peer-reflexive ones learned from checks).
     pub fn remote_candidates(&self) -> &[Candidate] {
-        &self.remote
+        self.cands.remote()
     }
 
     /// The candidate pairs and their states.
@@ -282,9 +271,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     }
 
     pub(crate) fn describe(&self, pair: usize) -> Option<SelectedPair> {
-        let p = self.pairs.get(pair)?;
-        let l = self.local.get(usize::from(p.local))?;
-        let r = self.remote.get(usize::from(p.remote))?;
+        let (l, r) = self.cands.ends(self.pairs.get(pair)?)?;
         Some(SelectedPair {
             local: l.base,
             local_addr: l.addr,
@@ -319,26 +306,17 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// flight are answered or time out.
     pub fn hosts_done(&mut self, now: Instant) {
         self.now = now;
-        self.hosts_done = true;
+        self.gatherer.set_hosts_done();
         self.check_gathering_complete();
     }
 
+    /// Add a local candidate (announced when new); its index.
     pub(crate) fn push_local(&mut self, c: Candidate) -> Result<usize, IceError> {
-        if let Some(i) = self
-            .local
-            .iter()
-            .position(|l| l.addr == c.addr && l.base == c.base)
-        {
-            return Ok(i);
+        let (i, new) = self.cands.add_local(c.clone())?;
+        if new {
+            self.emit(IceEvent::LocalCandidate(c));
         }
-        if self.local.len() >= usize::from(u8::MAX) {
-            return Err(IceError::TooManyCandidates);
-        }
-        self.local
-            .push(c.clone())
-            .map_err(|_| IceError::TooManyCandidates)?;
-        self.emit(IceEvent::LocalCandidate(c));
-        Ok(self.local.len() - 1)
+        Ok(i)
     }
 
     /// Take `role` (JSEP: the offerer controls, RFC 8829 §5.2.1; a lite agent stays
@@ -381,20 +359,10 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         if c.component != 1 {
             return Err(IceError::Unsupported);
         }
-        if let Some(existing) = self.remote.iter_mut().find(|r| r.addr == c.addr) {
-            // A signalled candidate replaces a peer-reflexive one learned from a check.
-            if existing.kind == CandidateKind::PeerReflexive {
-                *existing = c;
-            }
+        let Some(i) = self.cands.add_remote(c)? else {
             return Ok(());
-        }
-        if self.remote.len() >= usize::from(u8::MAX) {
-            return Err(IceError::TooManyCandidates);
-        }
-        self.remote
-            .push(c)
-            .map_err(|_| IceError::TooManyCandidates)?;
-        self.pair_remote(self.remote.len() - 1);
+        };
+        self.pair_remote(i);
         self.permit_all(now);
         self.update_state();
         Ok(())
@@ -409,7 +377,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// The peer signalled end-of-candidates (RFC 8838 §8.2).
     pub fn end_of_remote_candidates(&mut self, now: Instant) {
         self.now = now;
-        self.remote_done = true;
+        self.cands.set_remote_done();
         self.update_state();
     }
 
@@ -425,23 +393,23 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         self.remote_creds = None;
         self.checks = None;
         self.in_flight.clear();
-        self.remote.clear();
+        self.cands.clear_remote();
         self.pairs.clear();
         self.triggered.clear();
         self.selected = None;
         self.first_valid_at = None;
-        self.remote_done = false;
-        self.next_consent_at = Instant::MAX;
+        self.consent = consent::Consent::idle();
         self.state = IceState::New;
         self.emit(IceEvent::StateChanged(IceState::New));
-        let locals: heapless::Vec<Candidate, C> = self.local.clone();
+        let locals = self.cands.clone();
         for c in locals
+            .local()
             .iter()
             .filter(|c| c.kind != CandidateKind::PeerReflexive)
         {
             self.emit(IceEvent::LocalCandidate(c.clone()));
         }
-        if self.gathering_reported {
+        if self.gatherer.is_complete() {
             self.emit(IceEvent::GatheringComplete);
         }
     }
@@ -453,15 +421,8 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             .selected
             .and_then(|s| self.pairs.get(s))
             .map(|p| usize::from(p.remote));
-        let victim = (0..self.remote.len()).find(|i| {
-            Some(*i) != in_use
-                && self
-                    .remote
-                    .get(*i)
-                    .is_some_and(|r| r.kind == CandidateKind::PeerReflexive)
-        })?;
-        let slot = self.remote.get_mut(victim)?;
-        *slot = c;
+        let victim = self.cands.stale_remote(in_use)?;
+        self.cands.replace_remote(victim, c)?;
         let v = u8::try_from(victim).ok()?;
         let affected: heapless::Vec<usize, P> = (0..self.pairs.len())
             .filter(|i| self.pairs.get(*i).is_some_and(|p| p.remote == v))
@@ -498,11 +459,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     }
 
     fn recompute_priority(&mut self, i: usize) {
-        let Some(p) = self.pairs.get(i) else { return };
-        let (Some(l), Some(r)) = (
-            self.local.get(usize::from(p.local)),
-            self.remote.get(usize::from(p.remote)),
-        ) else {
+        let Some((l, r)) = self.pairs.get(i).and_then(|p| self.cands.ends(p)) else {
             return;
         };
         let prio = self.pair_prio(l.priority, r.priority);
@@ -513,7 +470,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// Pair a new local candidate with every remote one.
     pub(crate) fn pair_local(&mut self, local: usize) {
-        for r in 0..self.remote.len() {
+        for r in 0..self.cands.remote().len() {
             self.add_pair(local, r);
         }
     }
@@ -521,15 +478,15 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// Pair a new remote candidate with every local one that sends (host and relayed;
     /// server-reflexive candidates share their host base, RFC 8445 §6.1.2.4).
     fn pair_remote(&mut self, remote: usize) {
-        for l in 0..self.local.len() {
+        for l in 0..self.cands.local().len() {
             self.add_pair(l, remote);
         }
     }
 
     /// Add a pair unless redundant, incompatible or over capacity. Returns its index.
     pub(crate) fn add_pair(&mut self, local: usize, remote: usize) -> Option<usize> {
-        let l = self.local.get(local)?;
-        let r = self.remote.get(remote)?;
+        let l = self.cands.local().get(local)?;
+        let r = self.cands.remote().get(remote)?;
         if matches!(
             l.kind,
             CandidateKind::ServerReflexive | CandidateKind::PeerReflexive
@@ -548,15 +505,10 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let mut pair = Pair::new(li, ri, self.pair_prio(l.priority, r.priority));
         // Unfreeze the first pair of each foundation pair (RFC 8445 §6.1.2.6, simplified: a
         // pair starts Waiting unless one with the same foundations exists already).
-        let foundations = (&l.foundation, &r.foundation);
-        let sibling = self.pairs.iter().any(|p| {
-            self.local.get(usize::from(p.local)).map(|x| &x.foundation) == Some(foundations.0)
-                && self
-                    .remote
-                    .get(usize::from(p.remote))
-                    .map(|x| &x.foundation)
-                    == Some(foundations.1)
-        });
+        let sibling = self
+            .pairs
+            .iter()
+            .any(|p| self.cands.same_foundations(p, &pair));
         if !sibling {
             pair.state = PairState::Waiting;
         }
@@ -602,7 +554,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         {
             return;
         }
-        let everything_known = self.remote_done && self.gathering_reported;
+        let everything_known = self.cands.remote_done() && self.gatherer.is_complete();
         let all_failed = self.pairs.iter().all(|p| p.state == PairState::Failed);
         if self.remote_creds.is_some()
             && !self.pairs.is_empty()
@@ -635,7 +587,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         if sansio::classify(data) != sansio::PacketKind::Stun {
             // Across a restart the remote candidates are forgotten, but the old pair still
             // carries data (both ways) until a new one is selected.
-            let known = self.remote.iter().any(|r| r.addr == path.remote)
+            let known = self.cands.remote_index(path.remote).is_some()
                 || self.previous.is_some_and(|p| p.remote == path.remote);
             return if known {
                 Ok(Some(data))
@@ -666,8 +618,8 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
                 Err(e) => return Err(e),
             }
         }
-        if let Some(r) = self.gatherer.handle_message(now, path, &msg)? {
-            self.on_gather_response(&r);
+        if let Some(m) = self.gatherer.handle_message(now, path, &msg)? {
+            self.on_mapping(m);
         }
         Ok(())
     }

@@ -93,8 +93,8 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         }
         self.selected = best;
         self.previous = None;
-        self.consent_ok_at = now;
-        self.next_consent_at = now + self.consent_interval();
+        let interval = self.consent_interval();
+        self.consent.start(now, interval);
         if let Some(s) = best.and_then(|i| self.describe(i)) {
             super::relay::on_selected(&mut self.relays, now, &s);
             self.emit(IceEvent::Selected(s));

@@ -157,13 +157,9 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         relayed: SocketAddr,
         mapped: Option<SocketAddr>,
     ) {
-        let pref = self
-            .local
-            .iter()
-            .find(|c| c.base == base)
-            .map_or(65535, Candidate::local_preference);
+        let pref = self.cands.preference_of(base);
         if let Some(m) = mapped.filter(|m| *m != base) {
-            if !self.local.iter().any(|c| c.addr == m) {
+            if !self.cands.has_local(m) {
                 let _ = self.push_local(Candidate::server_reflexive(m, base, server.ip(), pref));
             }
         }
@@ -177,12 +173,13 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// Ask every relay for a permission towards every remote candidate (idempotent).
     pub(crate) fn permit_all(&mut self, now: Instant) {
-        let IceAgent { relays, remote, .. } = self;
+        let IceAgent { relays, cands, .. } = self;
         for r in relays.iter_mut() {
             if r.client.relayed_address().is_none() {
                 continue;
             }
-            for c in remote
+            for c in cands
+                .remote()
                 .iter()
                 .filter(|c| c.addr.is_ipv4() == r.base.is_ipv4())
             {
