@@ -146,10 +146,10 @@ impl<const C: usize> Candidates<C> {
         self.remote.iter().position(|r| r.addr == addr)
     }
 
-    /// Add a peer-reflexive remote candidate; gives it back when the table is full.
-    pub(crate) fn push_remote(&mut self, c: Candidate) -> Result<usize, Candidate> {
-        self.remote.push(c)?;
-        Ok(self.remote.len() - 1)
+    /// Add a peer-reflexive remote candidate; `None` when the table is full.
+    pub(crate) fn push_remote(&mut self, c: &Candidate) -> Option<usize> {
+        self.remote.push(c.clone()).ok()?;
+        Some(self.remote.len() - 1)
     }
 
     /// The oldest peer-reflexive remote candidate other than `in_use`.

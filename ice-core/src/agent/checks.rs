@@ -49,11 +49,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// Start the next check if `Ta` has passed: triggered checks first, then the
     /// highest-priority waiting pair, then the highest-priority frozen one.
     pub(crate) fn pace(&mut self, now: Instant) {
-        if self.config.lite
-            || self.checks.is_none()
-            || now < self.next_check_at
-            || self.in_flight.is_full()
-        {
+        if self.config.lite || self.checks.is_none() || !self.list.may_check(now) {
             return;
         }
         let ordinary = self
@@ -69,19 +65,16 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let signalled = self
             .best_pair(PairState::Waiting, true)
             .or_else(|| self.best_pair(PairState::Frozen, true));
-        let nomination_next = self
-            .triggered
-            .front()
-            .is_some_and(|(_, nominate)| *nominate);
-        let fair_turn = self.last_check_churn && !nomination_next && signalled.is_some();
+        let nomination_next = self.list.nomination_next();
+        let fair_turn = self.list.last_churn() && !nomination_next && signalled.is_some();
         // `churn`: this slot feeds the churn (a triggered connectivity check, or an ordinary
         // one towards a peer-reflexive candidate).
-        let (next, churn) = match (fair_turn, self.triggered.pop_front()) {
+        let (next, churn) = match (fair_turn, self.list.pop_triggered()) {
             (false, Some((pair, true))) => (Some((pair, CheckKind::Nomination)), false),
             (false, Some((pair, false))) => (Some((pair, CheckKind::Connectivity)), true),
             (true, front) => {
                 if let Some(t) = front {
-                    let _ = self.triggered.push_front(t);
+                    self.list.unpop_triggered(t);
                 }
                 (signalled.map(|p| (p, CheckKind::Connectivity)), false)
             }
@@ -90,34 +83,32 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
                 ordinary.is_some_and(|p| self.remote_is_prflx(p)),
             ),
         };
-        self.last_check_churn = churn;
+        self.list.set_last_churn(churn);
         if let Some((pair, kind)) = next {
             // Pace attempts, not successes: a check that cannot start now (client full) is
             // retried a Ta later rather than spinning.
             let ok = self.start_check(now, pair, kind);
             if !ok {
-                let _ = self
-                    .triggered
-                    .push_back((pair, kind == CheckKind::Nomination));
+                self.list.requeue(pair, kind == CheckKind::Nomination);
             }
-            self.next_check_at = now + self.config.ta;
+            self.list.schedule(now + self.config.ta);
         }
     }
 
     /// When pacing next wants to run, if there is anything to check.
     pub(crate) fn next_pace(&self) -> Option<Instant> {
-        if self.config.lite || self.checks.is_none() || self.in_flight.is_full() {
+        if self.config.lite || self.checks.is_none() || self.list.in_flight_full() {
             return None;
         }
-        let pending = !self.triggered.is_empty()
+        let pending = self.list.has_triggered()
             || self.best_pair(PairState::Waiting, false).is_some()
             || self.best_pair(PairState::Frozen, false).is_some();
-        pending.then_some(self.next_check_at)
+        pending.then_some(self.list.next_check_at())
     }
 
     /// Whether `pair`'s remote candidate was learned from a check (peer-reflexive).
     fn remote_is_prflx(&self, pair: usize) -> bool {
-        self.pairs
+        self.list
             .get(pair)
             .is_some_and(|p| self.cands.remote_is_prflx(p))
     }
@@ -125,13 +116,11 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// The highest-priority pair in `state` that this agent may check; with `signalled`,
     /// only pairs towards candidates the peer signalled (not peer-reflexive ones).
     fn best_pair(&self, state: PairState, signalled: bool) -> Option<usize> {
-        self.pairs
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.state == state && self.local_sends(p.local))
-            .filter(|(i, _)| !signalled || !self.remote_is_prflx(*i))
-            .max_by_key(|(_, p)| p.priority)
-            .map(|(i, _)| i)
+        self.list.best_by(|_, p| {
+            p.state == state
+                && self.local_sends(p.local)
+                && !(signalled && self.cands.remote_is_prflx(p))
+        })
     }
 
     /// Whether checks may leave from local candidate `l`: host and relayed candidates, only
@@ -142,7 +131,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// Send one check on `pair`. Returns whether it went out.
     pub(crate) fn start_check(&mut self, now: Instant, pair: usize, kind: CheckKind) -> bool {
-        let Some((l, r)) = self.pairs.get(pair).and_then(|p| self.cands.ends(p)) else {
+        let Some((l, r)) = self.list.get(pair).and_then(|p| self.cands.ends(p)) else {
             return false;
         };
         let path = Path::udp(l.base, r.addr);
@@ -165,8 +154,8 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let Ok(id) = client.start_request(now, path, Method::BINDING, attrs) else {
             return false;
         };
-        let _ = self.in_flight.push(InFlight { id, pair, kind });
-        if let Some(p) = self.pairs.get_mut(pair) {
+        self.list.track(InFlight { id, pair, kind });
+        if let Some(p) = self.list.get_mut(pair) {
             if kind != CheckKind::Consent && p.state != PairState::Succeeded {
                 p.state = PairState::InProgress;
             }
@@ -177,11 +166,9 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// A response to one of our checks, handed up by the check client (parsed once).
     pub(crate) fn on_check_response(&mut self, now: Instant, r: &Response<'_>) {
-        let Some(i) = self.in_flight.iter().position(|f| f.id == r.id) else {
-            return;
-        };
-        let check = self.in_flight.swap_remove(i);
-        self.check_response(now, check, r);
+        if let Some(check) = self.list.take(r.id) {
+            self.check_response(now, check, r);
+        }
     }
 
     /// Checks that ended without a response (timeouts, failures).
@@ -190,17 +177,14 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             let Some(ev) = self.checks.as_mut().and_then(|c| c.poll_event()) else {
                 return;
             };
-            let id = ev.id();
-            let Some(i) = self.in_flight.iter().position(|f| f.id == id) else {
-                continue;
-            };
-            let check = self.in_flight.swap_remove(i);
-            self.check_failed(check);
+            if let Some(check) = self.list.take(ev.id()) {
+                self.check_failed(check);
+            }
         }
     }
 
     fn check_failed(&mut self, check: InFlight) {
-        let Some(p) = self.pairs.get_mut(check.pair) else {
+        let Some(p) = self.list.get_mut(check.pair) else {
             return;
         };
         p.nominating = false;
@@ -210,7 +194,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     }
 
     fn check_response(&mut self, now: Instant, check: InFlight, r: &Response<'_>) {
-        let Some((l, rem)) = self.pairs.get(check.pair).and_then(|p| self.cands.ends(p)) else {
+        let Some((l, rem)) = self.list.get(check.pair).and_then(|p| self.cands.ends(p)) else {
             return;
         };
         // RFC 8445 §7.2.5.2.1: the response must come from where the request went, to where it
@@ -222,11 +206,11 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
                 IceRole::Controlled => IceRole::Controlling,
             };
             self.set_role(flipped);
-            if let Some(p) = self.pairs.get_mut(check.pair) {
+            if let Some(p) = self.list.get_mut(check.pair) {
                 p.state = PairState::Waiting;
                 p.nominating = false;
             }
-            self.trigger(check.pair);
+            self.list.trigger(check.pair);
             return;
         }
         match (symmetric && r.is_success(), r.mapped_address()) {
@@ -240,7 +224,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             self.consent.confirm(now);
             return;
         }
-        let Some((l, rem)) = self.pairs.get(check.pair).and_then(|p| self.cands.ends(p)) else {
+        let Some((l, rem)) = self.list.get(check.pair).and_then(|p| self.cands.ends(p)) else {
             return;
         };
         let (remote_prio, base) = (rem.priority, l.base);
@@ -250,7 +234,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let local_prio = self.cands.learn_local(mapped, base, prflx);
         let valid_priority = self.pair_prio(local_prio, remote_prio);
         let controlling = self.role == IceRole::Controlling;
-        if let Some(p) = self.pairs.get_mut(check.pair) {
+        if let Some(p) = self.list.get_mut(check.pair) {
             p.state = PairState::Succeeded;
             p.valid_priority = valid_priority;
             p.nominating = false;
@@ -267,11 +251,11 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// A success unfreezes the pairs sharing its foundations (RFC 8445 §7.2.5.3.3).
     fn unfreeze_foundation(&mut self, pair: usize) {
-        let Some(p) = self.pairs.get(pair).copied() else {
+        let Some(p) = self.list.get(pair).copied() else {
             return;
         };
-        let IceAgent { pairs, cands, .. } = self;
-        for q in pairs.iter_mut() {
+        let IceAgent { list, cands, .. } = self;
+        for q in list.pairs_mut() {
             if q.state == PairState::Frozen && cands.same_foundations(&p, q) {
                 q.state = PairState::Waiting;
             }

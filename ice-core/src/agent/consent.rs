@@ -90,7 +90,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         self.selected = None;
         self.first_valid_at = None;
         self.consent = Consent::idle();
-        for (i, p) in self.pairs.iter_mut().enumerate() {
+        for (i, p) in self.list.pairs_mut().iter_mut().enumerate() {
             p.nominated = false;
             p.nominating = false;
             p.nominate_on_success = false;

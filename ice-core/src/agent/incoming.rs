@@ -139,11 +139,11 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
                 // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
                 let prio = check.priority.unwrap_or(0);
                 let c = Candidate::peer_reflexive(path.remote, path.remote, prio);
-                match self.cands.push_remote(c) {
-                    Ok(i) => i,
+                match self.cands.push_remote(&c) {
+                    Some(i) => i,
                     // Full: a NAT that keeps changing ports (mappings expiring) must not fill the
                     // table with dead peer-reflexive candidates and lock the agent out.
-                    Err(c) => match self.replace_stale_remote(c) {
+                    None => match self.replace_stale_remote(c) {
                         Some(i) => i,
                         None => return,
                     },
@@ -161,7 +161,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         // which the controlling agent cannot see, without an ICE restart.
         let follow = controlled && self.state == crate::event::IceState::Disconnected;
         let use_candidate = check.use_candidate || follow;
-        let Some(p) = self.pairs.get_mut(pair) else {
+        let Some(p) = self.list.get_mut(pair) else {
             return;
         };
         if lite {
@@ -183,7 +183,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
                 PairState::Frozen | PairState::Waiting | PairState::Failed
             ) {
                 p.state = PairState::Waiting;
-                self.trigger(pair);
+                self.list.trigger(pair);
             }
         }
         self.select_pair(now);

@@ -1,6 +1,7 @@
 //! The ICE agent: one component, UDP, full or lite.
 
 mod candidates;
+mod checklist;
 mod checks;
 mod config;
 mod consent;
@@ -144,36 +145,50 @@ pub struct IceAgent<
     const T: usize = 16,
     const R: usize = 1,
 > {
-    pub(crate) config: IceConfig,
-    pub(crate) entropy: E,
-    pub(crate) role: IceRole,
-    pub(crate) tie_breaker: u64,
-    pub(crate) local_creds: IceCredentials,
-    pub(crate) local_key: IntegrityKey,
-    pub(crate) remote_creds: Option<IceCredentials>,
-    pub(crate) remote_lite: bool,
+    /// What the application configured.
+    config: IceConfig,
+    /// Randomness: credentials, tie-breaker, consent jitter, forks for the clients.
+    entropy: E,
+    /// Controlling or controlled (RFC 8445 §6.1.1), changed by role conflicts.
+    role: IceRole,
+    /// Our ICE-CONTROLLING/ICE-CONTROLLED value.
+    tie_breaker: u64,
+    /// Our ufrag and password.
+    local_creds: IceCredentials,
+    /// The key checks to us are verified with (our password).
+    local_key: IntegrityKey,
+    /// The peer's ufrag and password, once signalled.
+    remote_creds: Option<IceCredentials>,
+    /// The peer is an ICE-lite agent.
+    remote_lite: bool,
     /// ICE restarts so far (salts each new check client's entropy).
-    pub(crate) restarts: u32,
-    pub(crate) cands: candidates::Candidates<C>,
-    pub(crate) pairs: heapless::Vec<Pair, P>,
-    pub(crate) triggered: heapless::Deque<(usize, bool), P>,
-    /// The last paced check was triggered or went to a peer-reflexive candidate (the next
-    /// slot then goes to a signalled pair if one waits).
-    pub(crate) last_check_churn: bool,
-    pub(crate) checks: Option<StunClient<Forked<E>, T, MSG>>,
-    pub(crate) in_flight: heapless::Vec<InFlight, T>,
-    pub(crate) gatherer: gather::Gatherer<Forked<E>>,
-    pub(crate) responses: sansio::TransmitQueue<{ 4 * RESPONSE }, 4>,
-    pub(crate) next_check_at: Instant,
-    pub(crate) state: IceState,
-    pub(crate) selected: Option<usize>,
+    restarts: u32,
+    /// Local and remote candidates.
+    cands: candidates::Candidates<C>,
+    /// Pairs, triggered checks, checks in flight and pacing.
+    list: checklist::CheckList<P, T>,
+    /// The STUN client running our checks (exists once the peer's credentials are known).
+    checks: Option<StunClient<Forked<E>, T, MSG>>,
+    /// Server-reflexive gathering.
+    gatherer: gather::Gatherer<Forked<E>>,
+    /// Answers to the peer's checks, waiting for `poll_transmit`.
+    responses: sansio::TransmitQueue<{ 4 * RESPONSE }, 4>,
+    /// The connection state reported to the owner.
+    state: IceState,
+    /// The selected pair (an index into the check list).
+    selected: Option<usize>,
     /// The pair kept for data across a restart until a new one is selected.
-    pub(crate) previous: Option<SelectedPair>,
-    pub(crate) first_valid_at: Option<Instant>,
-    pub(crate) consent: consent::Consent,
-    pub(crate) events: sansio::EventQueue<IceEvent, EVENTS>,
-    pub(crate) relays: heapless::Vec<relay::Relay<E>, R>,
-    pub(crate) now: Instant,
+    previous: Option<SelectedPair>,
+    /// When the first pair became valid (starts the nomination wait).
+    first_valid_at: Option<Instant>,
+    /// Consent freshness on the selected pair.
+    consent: consent::Consent,
+    /// Events for `poll_event`.
+    events: sansio::EventQueue<IceEvent, EVENTS>,
+    /// TURN allocations for relayed candidates.
+    relays: heapless::Vec<relay::Relay<E>, R>,
+    /// The time of the latest input.
+    now: Instant,
 }
 
 impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
@@ -201,14 +216,10 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             remote_lite: false,
             restarts: 0,
             cands: candidates::Candidates::new(),
-            pairs: heapless::Vec::new(),
-            triggered: heapless::Deque::new(),
-            last_check_churn: false,
+            list: checklist::CheckList::new(),
             checks: None,
-            in_flight: heapless::Vec::new(),
             gatherer,
             responses: sansio::TransmitQueue::new(),
-            next_check_at: Instant::ZERO,
             state: IceState::New,
             selected: None,
             previous: None,
@@ -254,7 +265,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// The candidate pairs and their states.
     pub fn pairs(&self) -> &[Pair] {
-        &self.pairs
+        self.list.pairs()
     }
 
     /// The pair data goes on: the selected one, or across a restart the previous one until a
@@ -271,7 +282,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     }
 
     pub(crate) fn describe(&self, pair: usize) -> Option<SelectedPair> {
-        let (l, r) = self.cands.ends(self.pairs.get(pair)?)?;
+        let (l, r) = self.cands.ends(self.list.get(pair)?)?;
         Some(SelectedPair {
             local: l.base,
             local_addr: l.addr,
@@ -348,7 +359,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             &creds,
             entropy,
         ));
-        self.in_flight.clear();
+        self.list.clear_in_flight();
         self.remote_creds = Some(creds);
         self.update_state();
     }
@@ -392,10 +403,8 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         self.restarts = self.restarts.wrapping_add(1);
         self.remote_creds = None;
         self.checks = None;
-        self.in_flight.clear();
         self.cands.clear_remote();
-        self.pairs.clear();
-        self.triggered.clear();
+        self.list.clear();
         self.selected = None;
         self.first_valid_at = None;
         self.consent = consent::Consent::idle();
@@ -419,23 +428,22 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     pub(crate) fn replace_stale_remote(&mut self, c: Candidate) -> Option<usize> {
         let in_use = self
             .selected
-            .and_then(|s| self.pairs.get(s))
+            .and_then(|s| self.list.get(s))
             .map(|p| usize::from(p.remote));
         let victim = self.cands.stale_remote(in_use)?;
         self.cands.replace_remote(victim, c)?;
         let v = u8::try_from(victim).ok()?;
-        let affected: heapless::Vec<usize, P> = (0..self.pairs.len())
-            .filter(|i| self.pairs.get(*i).is_some_and(|p| p.remote == v))
+        let affected: heapless::Vec<usize, P> = (0..self.list.pairs().len())
+            .filter(|i| self.list.get(*i).is_some_and(|p| p.remote == v))
             .collect();
         for i in affected {
-            if let Some(p) = self.pairs.get_mut(i) {
+            if let Some(p) = self.list.get_mut(i) {
                 let (local, remote) = (p.local, p.remote);
                 *p = Pair::new(local, remote, 0);
             }
             self.recompute_priority(i);
             // Answers to checks sent to the old address must not count for the new one.
-            self.in_flight.retain(|f| f.pair != i);
-            self.triggered.retain(|(t, _)| *t != i);
+            self.list.forget_checks_of(i);
         }
         Some(victim)
     }
@@ -445,7 +453,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             return;
         }
         self.role = role;
-        for i in 0..self.pairs.len() {
+        for i in 0..self.list.pairs().len() {
             self.recompute_priority(i);
         }
         self.emit(IceEvent::RoleChanged(role));
@@ -459,11 +467,11 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     }
 
     fn recompute_priority(&mut self, i: usize) {
-        let Some((l, r)) = self.pairs.get(i).and_then(|p| self.cands.ends(p)) else {
+        let Some((l, r)) = self.list.get(i).and_then(|p| self.cands.ends(p)) else {
             return;
         };
         let prio = self.pair_prio(l.priority, r.priority);
-        if let Some(p) = self.pairs.get_mut(i) {
+        if let Some(p) = self.list.get_mut(i) {
             p.priority = prio;
         }
     }
@@ -495,25 +503,21 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             return None;
         }
         let (li, ri) = (u8::try_from(local).ok()?, u8::try_from(remote).ok()?);
-        if let Some(i) = self
-            .pairs
-            .iter()
-            .position(|p| p.local == li && p.remote == ri)
-        {
+        if let Some(i) = self.list.find(li, ri) {
             return Some(i);
         }
         let mut pair = Pair::new(li, ri, self.pair_prio(l.priority, r.priority));
         // Unfreeze the first pair of each foundation pair (RFC 8445 §6.1.2.6, simplified: a
         // pair starts Waiting unless one with the same foundations exists already).
         let sibling = self
-            .pairs
+            .list
+            .pairs()
             .iter()
             .any(|p| self.cands.same_foundations(p, &pair));
         if !sibling {
             pair.state = PairState::Waiting;
         }
-        self.pairs.push(pair).ok()?;
-        Some(self.pairs.len() - 1)
+        self.list.push(pair)
     }
 
     /// Queue an event. None releases a resource and each is also state the owner can read
@@ -521,15 +525,6 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// counts it ([`events_dropped`](Self::events_dropped)).
     pub(crate) fn emit(&mut self, ev: IceEvent) {
         self.events.push(ev);
-    }
-
-    /// Queue a triggered check of `pair` (RFC 8445 §7.3.1.4) unless one is queued. The queue
-    /// has a slot per pair, so nothing is refused; were it full, the pair would still be
-    /// checked on its ordinary turn.
-    pub(crate) fn trigger(&mut self, pair: usize) {
-        if !self.triggered.iter().any(|(i, _)| *i == pair) {
-            self.triggered.push_back((pair, false)).ok();
-        }
     }
 
     /// Events dropped because the owner did not drain them.
@@ -549,16 +544,12 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         if self.selected.is_some() {
             return self.set_state(IceState::Connected);
         }
-        if self.state == IceState::Disconnected
-            && self.pairs.iter().any(|p| p.state != PairState::Failed)
-        {
+        if self.state == IceState::Disconnected && !self.list.all_failed() {
             return;
         }
         let everything_known = self.cands.remote_done() && self.gatherer.is_complete();
-        let all_failed = self.pairs.iter().all(|p| p.state == PairState::Failed);
-        if self.remote_creds.is_some()
-            && !self.pairs.is_empty()
-            && !(everything_known && all_failed)
+        let all_failed = self.list.all_failed();
+        if self.remote_creds.is_some() && !self.list.is_empty() && !(everything_known && all_failed)
         {
             self.set_state(IceState::Checking);
         } else if everything_known && all_failed && self.remote_creds.is_some() && !self.config.lite

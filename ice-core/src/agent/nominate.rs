@@ -14,16 +14,16 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         if self.config.lite || self.role != IceRole::Controlling || self.checks.is_none() {
             return;
         }
-        if self.pairs.iter().any(|p| p.nominated || p.nominating) {
+        if self.list.nominating() {
             return;
         }
-        let Some(best) = self.best_valid() else {
+        let Some(best) = self.list.best_valid(false) else {
             return;
         };
-        let Some(best_pair) = self.pairs.get(best).copied() else {
+        let Some(best_pair) = self.list.get(best).copied() else {
             return;
         };
-        let better_pending = self.pairs.iter().any(|p| {
+        let better_pending = self.list.pairs().iter().any(|p| {
             p.priority > best_pair.priority
                 && matches!(
                     p.state,
@@ -34,36 +34,21 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             .first_valid_at
             .is_some_and(|t| now >= t + self.nomination_wait(best));
         if !better_pending || waited {
-            if let Some(p) = self.pairs.get_mut(best) {
-                p.nominating = true;
-            }
-            let _ = self.triggered.push_front((best, true));
             // Nominate promptly rather than after the next Ta tick.
-            self.next_check_at = self.next_check_at.min(now);
+            self.list.nominate_next(now, best);
             self.pace(now);
         }
     }
 
     /// When the controlling agent will stop waiting for better pairs.
     pub(crate) fn nomination_deadline(&self) -> Option<Instant> {
-        let waiting = self.role == IceRole::Controlling
-            && !self.config.lite
-            && !self.pairs.iter().any(|p| p.nominated || p.nominating);
+        let waiting =
+            self.role == IceRole::Controlling && !self.config.lite && !self.list.nominating();
         if !waiting {
             return None;
         }
-        let best = self.best_valid()?;
+        let best = self.list.best_valid(false)?;
         self.first_valid_at.map(|t| t + self.nomination_wait(best))
-    }
-
-    /// The valid pair with the highest valid priority.
-    fn best_valid(&self) -> Option<usize> {
-        self.pairs
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.is_valid())
-            .max_by_key(|(_, p)| p.valid_priority)
-            .map(|(i, _)| i)
     }
 
     /// How long to wait for better pairs when `best` is the best valid one.
@@ -81,13 +66,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// Select the highest-priority nominated valid pair, if it changed.
     pub(crate) fn select_pair(&mut self, now: Instant) {
-        let best = self
-            .pairs
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.is_valid() && p.nominated)
-            .max_by_key(|(_, p)| p.valid_priority)
-            .map(|(i, _)| i);
+        let best = self.list.best_valid(true);
         if best.is_none() || best == self.selected {
             return;
         }
