@@ -59,6 +59,13 @@ where
         if let Some(t) = self.ice.poll_transmit(now, out) {
             return Some(t);
         }
+        if self.dtls_close_pending {
+            if let Some(t) = self.poll_sctp(now, out) {
+                return Some(t);
+            }
+            self.dtls_close_pending = false;
+            self.dtls.close(now);
+        }
         if let Some(t) = self.dtls.poll_transmit(now, &mut self.scratch) {
             if let Some(w) = self.wrap(now, t.len, out) {
                 return Some(w);

@@ -11,7 +11,7 @@ use core::fmt;
 use dtls_core::Dtls;
 use ice_core::{IceAgent, IceEvent, IceRole, IceState};
 use sansio::{Carrier, Entropy, EventQueue, Forked, Instant, SansIo};
-use sctp_core::association::{Association, Event as SctpEvent};
+use sctp_core::association::{Association, Event as SctpEvent, LostReason};
 use srtp_core::SrtpSession;
 
 /// The ICE agent a peer connection runs: 8 local and remote candidates, 32 pairs, 8 checks in
@@ -83,6 +83,8 @@ where
     pub(crate) scratch2: [u8; DATAGRAM],
     pub(crate) events: EventQueue<PeerEvent, EVENT_CAPACITY>,
     pub(crate) state: PeerState,
+    /// `close()` was called: DTLS close_notify follows once the SCTP ABORT is out.
+    pub(crate) dtls_close_pending: bool,
     pub(crate) now: Instant,
 }
 
@@ -122,6 +124,7 @@ where
             rx: crate::media::RxPacket::new(),
             scratch: [0; DATAGRAM],
             scratch2: [0; DATAGRAM],
+            dtls_close_pending: false,
             events: EventQueue::new(),
             state: PeerState::New,
             now: Instant::ZERO,
@@ -327,14 +330,23 @@ where
             self.emit(e);
         }
         if let Some(reason) = lost {
-            self.set_state(PeerState::Failed(Failure::Sctp(reason)));
+            self.set_state(sctp_end_state(reason));
         }
     }
 
-    /// Close the connection: DTLS close_notify, SCTP abort.
+    /// Close the connection as a browser's `RTCPeerConnection.close()` does: SCTP ABORT
+    /// (User-Initiated Abort) so the peer's channels close at once, RTCP BYE on every track,
+    /// then DTLS close_notify. Poll the transmits out afterwards.
     pub fn close(&mut self, now: Instant) {
         self.controls.iter_mut().for_each(Control::close);
-        self.dtls.close(now);
+        match self.sctp.as_mut() {
+            // The ABORT travels in a DTLS record: close DTLS once it is out (poll_transmit).
+            Some(sctp) => {
+                sctp.abort(now);
+                self.dtls_close_pending = true;
+            }
+            None => self.dtls.close(now),
+        }
         self.set_state(PeerState::Closed);
     }
 
@@ -364,5 +376,15 @@ where
             .field("sctp", &self.sctp.is_some())
             .field("tracks", &self.senders.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// The state an ended SCTP association leaves the connection in. The peer closing its side
+/// (a graceful SHUTDOWN, or the ABORT browsers send from `close()`) is an orderly end; a
+/// timeout, our own abort on a protocol violation or exhausted buffers is a failure.
+fn sctp_end_state(reason: LostReason) -> PeerState {
+    match reason {
+        LostReason::Shutdown | LostReason::PeerAbort => PeerState::Closed,
+        other => PeerState::Failed(Failure::Sctp(other)),
     }
 }

@@ -249,3 +249,40 @@ fn a_server_peer_keeps_its_big_sctp_tables_off_the_stack() {
     assert!(assoc > 200_000, "{assoc}");
     assert!(peer < 100_000, "a peer connection is {peer} bytes");
 }
+
+/// Closing one side as a browser's `pc.close()` does — SCTP ABORT, then DTLS close_notify —
+/// ends the other side `Closed`, not `Failed`, after its channel closed. Each side in turn.
+#[test]
+fn closing_one_side_closes_the_other_and_its_channels() {
+    for a_closes in [true, false] {
+        let mut p = Pair::new(false);
+        assert!(p.run(Duration::from_secs(10), Pair::connected));
+        let now = p.now;
+        let config = ChannelConfig {
+            label: "chat",
+            ..Default::default()
+        };
+        p.a.open_channel(now, config).unwrap();
+        assert!(
+            p.run(Duration::from_secs(5), |p| opened(&p.events.1).is_some()
+                && opened(&p.events.0).is_some())
+        );
+        let now = p.now;
+        if a_closes {
+            p.a.close(now);
+        } else {
+            p.b.close(now);
+        }
+        let other = |p: &Pair| if a_closes { p.b.state() } else { p.a.state() };
+        let ended = p.run(Duration::from_secs(5), |p| other(p) != PeerState::Connected);
+        assert!(ended, "the other side never noticed");
+        assert_eq!(other(&p), PeerState::Closed, "a_closes: {a_closes}");
+        let events = if a_closes { &p.events.1 } else { &p.events.0 };
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, PeerEvent::ChannelClosed(_))),
+            "{events:?}"
+        );
+    }
+}
