@@ -2,8 +2,8 @@
 //! what its offer negotiated:
 //! * data channels: we open "server" and greet on it; every message on any other channel
 //!   comes back on the same channel; on a channel labelled "control" the texts `stats` (a
-//!   JSON line of counters) and `pli` (ask the sender of our received video for a keyframe)
-//!   are commands;
+//!   JSON line of counters), `pli` (ask the sender of our received video for a keyframe) and
+//!   `close` (close the connection from our side) are commands;
 //! * video we send (a WHEP viewer): frames from `--vp8 FILE.ivf` or `--h264 FILE.264`
 //!   (Annex B with access-unit delimiters), 30 per second, looped; a keyframe request skips
 //!   to the next keyframe of the file; audio we send: a 440 Hz tone in G.711 µ-law, 20 ms
@@ -269,6 +269,13 @@ impl Lab {
 
     fn command(&mut self, s: &mut Session<'_, '_>, ch: ChannelId, text: &str) {
         let reply = match text {
+            "close" => {
+                // Close from our side, as a server ending a session would.
+                let now = s.now();
+                s.peer().close(now);
+                println!("closing on request");
+                return;
+            }
             "pli" => {
                 self.pli_commands += 1;
                 let video = s

@@ -393,6 +393,14 @@ impl<M: SansIo> Driver<M> {
         }
     }
 
+    /// Send everything the machine has ready now. `run` does this before it waits; call it
+    /// after `run` returned to get out what the last input produced (a closing connection's
+    /// SCTP ABORT and DTLS close_notify, say) before the driver is dropped.
+    pub async fn flush_now(&mut self) {
+        let mut out = vec![0u8; MAX_DATAGRAM];
+        self.flush(&mut out).await;
+    }
+
     /// Send what the owner handed over, then everything the machine has ready.
     async fn flush(&mut self, out: &mut [u8]) {
         for (path, data) in std::mem::take(&mut self.io.outbox) {

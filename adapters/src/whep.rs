@@ -358,6 +358,8 @@ async fn run_session(
             let every = app.tick().unwrap_or(Duration::from_secs(1));
             tokio::spawn(ticker(tx, every));
             let end = drive(&mut driver, rx, &mut *app).await;
+            // A close (ours or the peer's) leaves datagrams to send: our ABORT and close_notify.
+            driver.flush_now().await;
             tracing::info!(id, state = ?end, "WHEP session ended");
             app.on_end(end);
         }

@@ -150,6 +150,11 @@ fn line_with<'a>(log: &'a str, needle: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no line with `{needle}`:\n{log}"))
 }
 
+/// Whether the lab reported its session ended `Closed` (not `Failed`).
+fn ended_closed(log: &str) -> bool {
+    log.lines().any(|l| l.starts_with("session ended Closed:"))
+}
+
 fn assert_data_channels(log: &str) {
     assert!(log.contains("greeting: hello from peer-core"), "{log}");
     for ch in ["browser", "browser-unordered"] {
@@ -171,6 +176,27 @@ fn chromium_data_channels_through_whep_both_ways_up_to_256_kib() {
     assert_data_channels(&log);
     let sel = line_with(&log, "selected pair: local");
     assert!(sel.contains("remote host 198.18.0.2:"), "{sel}");
+}
+
+#[test]
+#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
+fn closing_from_either_side_ends_both_sides_cleanly() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Chromium's pc.close(): its SCTP ABORT and DTLS close_notify end our session Closed.
+    let log = run_page("close.html?side=browser", &[], &[]);
+    assert!(ended_closed(&log), "{log}");
+    // Our close: Chromium's channels close and its connection leaves "connected".
+    let log = run_page("close.html?side=server", &[], &[]);
+    let channels = line_with(&log, "channels closed by the server");
+    assert!(channels.ends_with("closed closed"), "{channels}\n{log}");
+    let state = line_with(&log, "connection state after the server closed");
+    assert!(
+        ["closed", "failed", "disconnected"]
+            .iter()
+            .any(|s| state.ends_with(s)),
+        "{state}"
+    );
+    assert!(ended_closed(&log), "{log}");
 }
 
 #[test]
