@@ -89,6 +89,7 @@
 mod link;
 mod nat;
 mod network;
+pub mod replay;
 mod rng;
 mod route;
 pub mod scenario;

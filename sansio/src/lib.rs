@@ -113,7 +113,7 @@ mod transmit;
 mod txqueue;
 
 pub use demux::{classify, PacketKind};
-pub use entropy::{Entropy, Forked, SeededEntropy};
+pub use entropy::{Entropy, Forked, ScriptCursor, ScriptedEntropy, SeededEntropy};
 pub use machine::{Carrier, NoData, Rejected, SansIo, SendError};
 pub use queue::EventQueue;
 pub use role::DtlsRole;
