@@ -107,10 +107,10 @@ pub fn maybe_write(fixture: &str, cap: &Capture) {
     }
 }
 
-/// Drives a [`Recorder`] over one loopback UDP socket in real time: `now` is the time since
-/// the driver started.
+/// Drives a [`Recorder`] over loopback UDP sockets in real time: `now` is the time since
+/// the driver started. Datagrams go out of the socket bound to their `path.local`.
 pub struct UdpDriver {
-    sock: UdpSocket,
+    socks: Vec<UdpSocket>,
     start: std::time::Instant,
 }
 
@@ -121,17 +121,28 @@ impl Default for UdpDriver {
 }
 
 impl UdpDriver {
-    /// A socket on 127.0.0.1, any port.
+    /// One socket on 127.0.0.1, any port.
     pub fn new() -> Self {
-        UdpDriver {
-            sock: UdpSocket::bind("127.0.0.1:0").unwrap(),
+        let mut d = UdpDriver {
+            socks: Vec::new(),
             start: std::time::Instant::now(),
-        }
+        };
+        d.bind();
+        d
     }
 
-    /// The socket's address.
+    /// Another socket on 127.0.0.1 (a TURN server's relay); its address.
+    pub fn bind(&mut self) -> SocketAddr {
+        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.set_nonblocking(true).unwrap();
+        let a = s.local_addr().unwrap();
+        self.socks.push(s);
+        a
+    }
+
+    /// The first socket's address.
     pub fn local(&self) -> SocketAddr {
-        self.sock.local_addr().unwrap()
+        self.socks[0].local_addr().unwrap()
     }
 
     /// A seed that differs between runs (the capture records what was drawn).
@@ -149,9 +160,20 @@ impl UdpDriver {
 
     fn send(&self, sent: &Datagrams) {
         for (p, b) in sent {
-            assert_eq!(p.local, self.local(), "one socket only");
-            self.sock.send_to(b, p.remote).unwrap();
+            let sock = self
+                .socks
+                .iter()
+                .find(|s| s.local_addr().unwrap() == p.local)
+                .unwrap_or_else(|| panic!("no socket bound to {}", p.local));
+            sock.send_to(b, p.remote).unwrap();
         }
+    }
+
+    fn recv(&self, buf: &mut [u8]) -> Option<(Path, usize)> {
+        self.socks.iter().find_map(|s| {
+            let (n, from) = s.recv_from(buf).ok()?;
+            Some((Path::udp(s.local_addr().unwrap(), from), n))
+        })
     }
 
     /// A command, its datagrams sent.
@@ -171,8 +193,8 @@ impl UdpDriver {
         out.events
     }
 
-    /// One round: a timeout when due, else wait (at most 20 ms) for a datagram.
-    fn step<M>(&mut self, rec: &mut Recorder<M>) -> Vec<M::Event>
+    /// One round: a timeout when due, else a datagram from any socket, else a short sleep.
+    pub fn step<M>(&mut self, rec: &mut Recorder<M>) -> Vec<M::Event>
     where
         M: SansIo,
         M::Event: Debug,
@@ -180,22 +202,14 @@ impl UdpDriver {
     {
         let now = self.now();
         let due = rec.machine().poll_timeout();
+        let mut buf = [0u8; 2048];
         let out: Output<M::Event> = if due.is_some_and(|t| t <= now) {
             rec.timeout(now)
+        } else if let Some((path, n)) = self.recv(&mut buf) {
+            rec.datagram(self.now(), path, &buf[..n])
         } else {
-            let wait = due
-                .map(|t| Duration::from_micros(t.as_micros() - now.as_micros()))
-                .unwrap_or(Duration::MAX)
-                .clamp(Duration::from_millis(1), Duration::from_millis(20));
-            self.sock.set_read_timeout(Some(wait)).unwrap();
-            let mut buf = [0u8; 2048];
-            match self.sock.recv_from(&mut buf) {
-                Ok((n, from)) => {
-                    let path = Path::udp(self.local(), from);
-                    rec.datagram(self.now(), path, &buf[..n])
-                }
-                Err(_) => return Vec::new(),
-            }
+            std::thread::sleep(Duration::from_micros(200));
+            return Vec::new();
         };
         self.send(&out.sent);
         out.events
