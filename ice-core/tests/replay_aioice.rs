@@ -182,7 +182,7 @@ fn capture_agent_against_aioice() {
         ours.push_str(&format!("{cand}\n"));
     }
     let stdin = child.stdin.as_mut().unwrap();
-    write!(stdin, "{ours}end\n").unwrap();
+    writeln!(stdin, "{ours}end").unwrap();
     stdin.flush().unwrap();
 
     let get = |k: &str| {
