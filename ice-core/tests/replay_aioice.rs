@@ -223,13 +223,12 @@ fn capture_agent_against_aioice() {
             format!(
                 "aioice {version} (controlled; tests/peers/aioice_lines.py), host candidates only."
             ),
-            "Made by: REPLAY_WRITE_FIXTURES=1 cargo test -p ice-core --test replay_aioice \\"
-                .into(),
-            "  -- --ignored capture_agent_against_aioice".into(),
         ],
     );
-    let parsed = Capture::parse(&cap.to_text()).unwrap();
-    assert!(parsed == cap, "the text form does not parse back");
-    replay(&parsed);
-    replay_common::maybe_write(FIXTURE, &cap);
+    replay_common::finish(
+        FIXTURE,
+        cap,
+        "-p ice-core --test replay_aioice -- --ignored capture_agent_against_aioice",
+        replay,
+    );
 }

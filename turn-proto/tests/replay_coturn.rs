@@ -213,13 +213,14 @@ fn capture_client_against_coturn() {
                 "coturn {version}: turnserver --lt-cred-mech -u user:pass -r interop --fingerprint"
             ),
             "--allow-loopback-peers; the peer is a UDP echo socket of the test.".into(),
-            "Made by: REPLAY_WRITE_FIXTURES=1 cargo test -p turn-proto --test replay_coturn \\"
-                .into(),
-            "  -- --ignored capture_client_against_coturn".into(),
         ],
     );
-    let parsed = Capture::parse(&cap.to_text()).unwrap();
-    assert!(parsed == cap, "the text form does not parse back");
-    replay(&parsed);
-    replay_common::maybe_write(FIXTURE, &cap);
+    replay_common::finish(
+        FIXTURE,
+        cap,
+        "-p turn-proto --test replay_coturn -- --ignored capture_client_against_coturn",
+        |c| {
+            replay(c);
+        },
+    );
 }

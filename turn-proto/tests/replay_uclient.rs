@@ -183,13 +183,12 @@ fn capture_uclient_against_server() {
                 "coturn {version}: turnutils_uclient {} (peer: turnutils_peer).",
                 args.join(" ")
             ),
-            "Made by: REPLAY_WRITE_FIXTURES=1 cargo test -p turn-proto --test replay_uclient \\"
-                .into(),
-            "  -- --ignored capture_uclient_against_server".into(),
         ],
     );
-    let parsed = Capture::parse(&cap.to_text()).unwrap();
-    assert!(parsed == cap, "the text form does not parse back");
-    replay(&parsed);
-    replay_common::maybe_write(FIXTURE, &cap);
+    replay_common::finish(
+        FIXTURE,
+        cap,
+        "-p turn-proto --test replay_uclient -- --ignored capture_uclient_against_server",
+        replay,
+    );
 }

@@ -99,8 +99,16 @@ pub fn package_version(package: &str) -> String {
         .unwrap_or_else(|| "(version unknown)".into())
 }
 
-/// Write `cap` to `fixture` (relative to the crate) when `REPLAY_WRITE_FIXTURES=1`.
-pub fn maybe_write(fixture: &str, cap: &Capture) {
+/// The end of every capture test: note how the capture was made (`cargo test ARGS`), check
+/// that its text form parses back, replay it at once with `replay`, and write it to `fixture`
+/// (relative to the crate) when `REPLAY_WRITE_FIXTURES=1`.
+pub fn finish(fixture: &str, mut cap: Capture, args: &str, replay: impl Fn(&Capture)) {
+    cap.notes.push(format!(
+        "Made by: REPLAY_WRITE_FIXTURES=1 cargo test {args}"
+    ));
+    let parsed = Capture::parse(&cap.to_text()).unwrap();
+    assert!(parsed == cap, "the text form does not parse back");
+    replay(&parsed);
     if std::env::var("REPLAY_WRITE_FIXTURES").as_deref() == Ok("1") {
         std::fs::write(fixture, cap.to_text()).unwrap();
         eprintln!("wrote {fixture}");
