@@ -29,6 +29,12 @@
 //!   when a datagram reaches it (after the links before it), so simultaneous hole punching
 //!   behaves as on a real network.
 //!
+//! ## Replay
+//!
+//! [`replay`] records one machine's calls and outputs while it talks to a real peer over real
+//! sockets (the recording driver lives in the tests that use it) and replays such a capture
+//! byte for byte without the peer.
+//!
 //! ## Driving it
 //!
 //! [`Network`] itself follows the sans-IO shape: [`send`](Network::send) at
@@ -89,6 +95,7 @@
 mod link;
 mod nat;
 mod network;
+pub mod replay;
 mod rng;
 mod route;
 pub mod scenario;

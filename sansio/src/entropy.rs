@@ -116,6 +116,94 @@ impl Entropy for SeededEntropy {
     }
 }
 
+/// The shared position of a [`ScriptedEntropy`]: how much of the script was drawn and how
+/// many bytes were asked for past its end.
+///
+/// Kept outside the source so every clone of a scripted source (an ICE agent clones its
+/// source for each STUN client it runs) draws from one script in call order, as the
+/// recording it replays was made, and so a test can check afterwards that the machine drew
+/// exactly the script.
+#[derive(Debug, Default)]
+pub struct ScriptCursor {
+    pos: core::cell::Cell<usize>,
+    overrun: core::cell::Cell<usize>,
+}
+
+impl ScriptCursor {
+    /// A cursor at the start of a script.
+    pub const fn new() -> Self {
+        ScriptCursor {
+            pos: core::cell::Cell::new(0),
+            overrun: core::cell::Cell::new(0),
+        }
+    }
+
+    /// Script bytes drawn so far.
+    pub fn drawn(&self) -> usize {
+        self.pos.get()
+    }
+
+    /// Bytes asked for after the script ran out (they were zeros). A faithful replay leaves
+    /// this at `0`.
+    pub fn overrun(&self) -> usize {
+        self.overrun.get()
+    }
+}
+
+/// An entropy source that yields a given script of bytes, for replaying a captured exchange
+/// byte for byte (the transaction IDs, ICE credentials, tie-breaker and nonce secret the
+/// machine drew when the capture was made).
+///
+/// Past the end of the script it yields zeros and counts them in
+/// [`ScriptCursor::overrun`]: the replay then diverges, and the test that checks the cursor
+/// (or the bytes the machine sends) fails. Clones share the cursor. No allocator.
+///
+/// **Test and replay only**: the bytes are whatever the script says.
+///
+/// ```
+/// use sansio::{Entropy, ScriptCursor, ScriptedEntropy};
+/// let cursor = ScriptCursor::new();
+/// let mut e = ScriptedEntropy::new(&[1, 2, 3, 4, 5], &cursor);
+/// let mut tid = [0u8; 4];
+/// e.fill(&mut tid);
+/// assert_eq!(tid, [1, 2, 3, 4]);
+/// e.clone().fill(&mut tid);
+/// assert_eq!(tid, [5, 0, 0, 0]);
+/// assert_eq!((cursor.drawn(), cursor.overrun()), (5, 3));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ScriptedEntropy<'a> {
+    script: &'a [u8],
+    cursor: &'a ScriptCursor,
+}
+
+impl<'a> ScriptedEntropy<'a> {
+    /// A source yielding `script` from `cursor`'s position on.
+    pub const fn new(script: &'a [u8], cursor: &'a ScriptCursor) -> Self {
+        ScriptedEntropy { script, cursor }
+    }
+
+    /// Script bytes not drawn yet.
+    pub fn remaining(&self) -> usize {
+        self.script.len().saturating_sub(self.cursor.drawn())
+    }
+}
+
+impl Entropy for ScriptedEntropy<'_> {
+    fn fill(&mut self, buf: &mut [u8]) {
+        let pos = self.cursor.pos.get().min(self.script.len());
+        let rest = self.script.get(pos..).unwrap_or(&[]);
+        let n = rest.len().min(buf.len());
+        let (head, tail) = buf.split_at_mut(n);
+        head.copy_from_slice(rest.get(..n).unwrap_or(&[]));
+        tail.fill(0);
+        self.cursor.pos.set(pos + n);
+        self.cursor
+            .overrun
+            .set(self.cursor.overrun.get().saturating_add(tail.len()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +228,27 @@ mod tests {
         let base = SeededEntropy::new(9);
         let (mut a, mut b) = (Forked::new(base.clone(), 1), Forked::new(base, 2));
         assert_ne!(a.next_u64(), b.next_u64());
+    }
+
+    #[test]
+    fn scripted_yields_the_script_across_clones_then_counts_overrun() {
+        let cursor = ScriptCursor::new();
+        let script = [9u8, 8, 7, 6, 5, 4, 3, 2, 1, 0, 11, 12];
+        let mut a = ScriptedEntropy::new(&script, &cursor);
+        let mut b = a;
+        assert_eq!(a.next_u64(), u64::from_le_bytes([9, 8, 7, 6, 5, 4, 3, 2]));
+        assert_eq!(b.remaining(), 4);
+        let mut two = [0u8; 2];
+        b.fill(&mut two);
+        assert_eq!(two, [1, 0]);
+        assert_eq!((cursor.drawn(), cursor.overrun()), (10, 0));
+        assert_eq!(a.next_u32(), u32::from_le_bytes([11, 12, 0, 0]));
+        assert_eq!(
+            (cursor.drawn(), cursor.overrun(), a.remaining()),
+            (12, 2, 0)
+        );
+        a.fill(&mut two);
+        assert_eq!((two, cursor.overrun()), ([0, 0], 4));
     }
 
     #[test]

@@ -91,6 +91,14 @@
 //! assert_eq!(sent, [(path.reversed(), b"ping".to_vec())]);
 //! assert_eq!(echoed, 4);
 //! ```
+//! ## Replaying a real exchange byte for byte
+//! A machine's output depends only on its inputs, their `now` and its entropy. Record those
+//! (the workspace's test tool `netsim::replay` does, with the entropy drawn) while it talks to
+//! a real peer, and a fresh machine built on a [`ScriptedEntropy`] over the recorded bytes
+//! uses the same transaction IDs, ICE credentials and nonce secrets: fed the same datagrams at
+//! the same times it must send the same bytes. The TURN client and server and the ICE agent
+//! are replayed this way against coturn and aioice captures (`turn-proto/tests/fixtures`).
+//!
 //! The tokio driver (`adapters::driver`), the smoltcp driver and the `netsim` simulator are
 //! this loop around real or simulated sockets.
 //!
@@ -113,7 +121,7 @@ mod transmit;
 mod txqueue;
 
 pub use demux::{classify, PacketKind};
-pub use entropy::{Entropy, Forked, SeededEntropy};
+pub use entropy::{Entropy, Forked, ScriptCursor, ScriptedEntropy, SeededEntropy};
 pub use machine::{Carrier, NoData, Rejected, SansIo, SendError};
 pub use queue::EventQueue;
 pub use role::DtlsRole;
