@@ -61,11 +61,13 @@ where
 {
     /// Write an offer (audio, video, data channel as configured) into `out`; send
     /// `out[..len]` to the peer and give its answer to [`accept_answer`](Self::accept_answer).
+    ///
+    /// Either side may make a subsequent offer once an exchange completed (JSEP §5.2.2); after
+    /// [`restart_ice`](Self::restart_ice) it carries the new ICE credentials. The first offer
+    /// makes this side the controlling ICE agent; later ones keep the roles.
     pub fn create_offer(&mut self, now: Instant, out: &mut [u8]) -> Result<usize> {
         self.now = now;
-        if self.signaling.role == Some(SdpRole::Answerer) {
-            return Err(PeerError::WrongState);
-        }
+        let initial = self.signaling.role.is_none();
         let text = self.local_text();
         let slices: heapless::Vec<&str, 8> = text.candidates.iter().map(|s| s.as_str()).collect();
         let mut local = self.local_session(&text);
@@ -78,7 +80,9 @@ where
         self.signaling.pending_offer =
             heapless::Vec::from_slice(bytes).map_err(|_| PeerError::TooLarge)?;
         self.signaling.role = Some(SdpRole::Offerer);
-        self.ice.set_ice_role(IceRole::Controlling);
+        if initial {
+            self.ice.set_ice_role(IceRole::Controlling);
+        }
         Ok(len)
     }
 
@@ -98,14 +102,25 @@ where
     }
 
     /// Answer the peer's offer: the answer is written into `out`; send `out[..len]` back.
+    ///
+    /// A subsequent offer is answered the same way; one with new ICE credentials restarts ICE
+    /// (RFC 8839 §4.4.1.1.1): our answer carries new credentials too, and data keeps flowing on
+    /// the current pair until the new checks select one. Refused while our own offer waits
+    /// for its answer (glare).
     pub fn accept_offer(&mut self, now: Instant, offer: &str, out: &mut [u8]) -> Result<usize> {
         self.now = now;
-        if self.signaling.role == Some(SdpRole::Offerer) {
+        if self.signaling.role == Some(SdpRole::Offerer) && !self.signaling.pending_offer.is_empty()
+        {
             return Err(PeerError::WrongState);
         }
+        if self.signaling.role.is_none() {
+            self.ice.set_ice_role(IceRole::Controlled);
+        }
         self.signaling.role = Some(SdpRole::Answerer);
-        self.ice.set_ice_role(IceRole::Controlled);
         let offer = parse(offer)?;
+        if self.offer_restarts_ice(&offer) {
+            self.ice.restart(now);
+        }
         let text = self.local_text();
         let slices: heapless::Vec<&str, 8> = text.candidates.iter().map(|s| s.as_str()).collect();
         let mut local = self.local_session(&text);
@@ -118,6 +133,26 @@ where
             negotiate(&offer, &answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)?;
         self.apply(now, &n)?;
         Ok(len)
+    }
+
+    /// Restart ICE (RFC 8445 §9): new local credentials, a new check list. Send the next
+    /// [`create_offer`](Self::create_offer) to the peer; data keeps flowing on the current
+    /// pair until the new checks select one.
+    pub fn restart_ice(&mut self, now: Instant) {
+        self.now = now;
+        self.ice.restart(now);
+        self.after_input(now);
+    }
+
+    /// Whether `offer` carries ICE credentials other than the ones we run on.
+    fn offer_restarts_ice(&self, offer: &Description<'_>) -> bool {
+        let Some(current) = self.ice.remote_credentials() else {
+            return false;
+        };
+        let Some(m) = offer.media().find(|m| !m.is_rejected()) else {
+            return false;
+        };
+        m.ice_ufrag() != Some(current.ufrag.as_str()) || m.ice_pwd() != Some(current.pwd.as_str())
     }
 
     /// A trickled remote candidate (`candidate:…`, with or without `a=`); an empty line means
@@ -160,14 +195,22 @@ where
         if n.remote_end_of_candidates {
             self.ice.end_of_remote_candidates(now);
         }
-        self.senders = session
-            .tracks
-            .iter()
-            .map(|t| Sender::new(t, &mut self.entropy, self.config.mtu))
-            .collect();
+        // A renegotiation that keeps the tracks (an ICE restart, say) keeps their senders and
+        // RTCP: sequence numbers and statistics go on.
+        let same_tracks = self
+            .session
+            .as_ref()
+            .is_some_and(|old| old.tracks == session.tracks);
+        if !same_tracks {
+            self.senders = session
+                .tracks
+                .iter()
+                .map(|t| Sender::new(t, &mut self.entropy, self.config.mtu))
+                .collect();
+        }
         self.session = Some(session);
-        if self.srtp.is_some() {
-            self.start_rtcp(now); // a renegotiation: the tracks may have changed
+        if self.srtp.is_some() && !same_tracks {
+            self.start_rtcp(now); // a renegotiation changed the tracks
         }
         self.start_dtls(now);
         self.after_input(now);

@@ -286,3 +286,74 @@ fn closing_one_side_closes_the_other_and_its_channels() {
         );
     }
 }
+
+/// ICE restart by a new offer, from either side (RFC 8839 §4.4.1.1.1): both sides take new
+/// credentials, a pair is selected again, and the data channel carries messages before,
+/// during and after.
+#[test]
+fn ice_restart_by_a_new_offer_from_either_side_keeps_the_channel() {
+    for answerer_restarts in [true, false] {
+        let mut p = Pair::new(false);
+        assert!(p.run(Duration::from_secs(10), Pair::connected));
+        let now = p.now;
+        let config = ChannelConfig {
+            label: "chat",
+            ..Default::default()
+        };
+        let ch = p.a.open_channel(now, config).unwrap();
+        assert!(p.run(Duration::from_secs(5), |p| opened(&p.events.1).is_some()));
+        let before = (
+            p.a.ice().local_credentials().clone(),
+            p.b.ice().local_credentials().clone(),
+        );
+        let selections = |events: &[PeerEvent]| {
+            events
+                .iter()
+                .filter(|e| matches!(e, PeerEvent::SelectedPair(_)))
+                .count()
+        };
+        let selected_before = (selections(&p.events.0), selections(&p.events.1));
+        // The restarting side offers; the other answers.
+        let now = p.now;
+        let mut buf = vec![0u8; 8192];
+        let (offerer, answerer) = if answerer_restarts {
+            (&mut p.b, &mut p.a)
+        } else {
+            (&mut p.a, &mut p.b)
+        };
+        offerer.restart_ice(now);
+        let n = offerer.create_offer(now, &mut buf).unwrap();
+        let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
+        let n = answerer.accept_offer(now, &offer, &mut buf).unwrap();
+        let answer = String::from_utf8(buf[..n].to_vec()).unwrap();
+        // Data still flows on the old pair while the answer travels.
+        p.a.send(now, ch, MessageKind::String, b"during").unwrap();
+        let offerer = if answerer_restarts {
+            &mut p.b
+        } else {
+            &mut p.a
+        };
+        offerer.accept_answer(now, &answer).unwrap();
+        let reselected = p.run(Duration::from_secs(10), |p| {
+            selections(&p.events.0) > selected_before.0
+                && selections(&p.events.1) > selected_before.1
+        });
+        assert!(reselected, "restart never selected a new pair");
+        assert_ne!(p.a.ice().local_credentials(), &before.0);
+        assert_ne!(p.b.ice().local_credentials(), &before.1);
+        assert!(p.connected(), "{:?} / {:?}", p.a.state(), p.b.state());
+        let now = p.now;
+        p.a.send(now, ch, MessageKind::String, b"after").unwrap();
+        p.run(Duration::from_millis(500), |_| false);
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 1024];
+        while let Some(r) = p.b.poll_message(&mut buf).unwrap() {
+            got.push(buf[..r.len].to_vec());
+        }
+        assert_eq!(
+            got,
+            [b"during".to_vec(), b"after".to_vec()],
+            "restart by b: {answerer_restarts}"
+        );
+    }
+}

@@ -237,6 +237,12 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         &self.local_creds
     }
 
+    /// The peer's credentials, once signalled (none again after a restart until the peer's new
+    /// ones are given).
+    pub fn remote_credentials(&self) -> Option<&IceCredentials> {
+        self.remote_creds.as_ref()
+    }
+
     /// The current role.
     pub fn role(&self) -> IceRole {
         self.role
