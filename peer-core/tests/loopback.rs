@@ -250,23 +250,29 @@ fn a_server_peer_keeps_its_big_sctp_tables_off_the_stack() {
     assert!(peer < 100_000, "a peer connection is {peer} bytes");
 }
 
+/// A connected pair with a channel "chat" that `a` opened and both sides see open.
+fn connected_with_channel() -> (Pair, ChannelId) {
+    let mut p = Pair::new(false);
+    assert!(p.run(Duration::from_secs(10), Pair::connected));
+    let now = p.now;
+    let config = ChannelConfig {
+        label: "chat",
+        ..Default::default()
+    };
+    let ch = p.a.open_channel(now, config).unwrap();
+    let open = p.run(Duration::from_secs(5), |p| {
+        opened(&p.events.1).is_some() && opened(&p.events.0).is_some()
+    });
+    assert!(open);
+    (p, ch)
+}
+
 /// Closing one side as a browser's `pc.close()` does — SCTP ABORT, then DTLS close_notify —
 /// ends the other side `Closed`, not `Failed`, after its channel closed. Each side in turn.
 #[test]
 fn closing_one_side_closes_the_other_and_its_channels() {
     for a_closes in [true, false] {
-        let mut p = Pair::new(false);
-        assert!(p.run(Duration::from_secs(10), Pair::connected));
-        let now = p.now;
-        let config = ChannelConfig {
-            label: "chat",
-            ..Default::default()
-        };
-        p.a.open_channel(now, config).unwrap();
-        assert!(
-            p.run(Duration::from_secs(5), |p| opened(&p.events.1).is_some()
-                && opened(&p.events.0).is_some())
-        );
+        let (mut p, _) = connected_with_channel();
         let now = p.now;
         if a_closes {
             p.a.close(now);
@@ -293,15 +299,7 @@ fn closing_one_side_closes_the_other_and_its_channels() {
 #[test]
 fn ice_restart_by_a_new_offer_from_either_side_keeps_the_channel() {
     for answerer_restarts in [true, false] {
-        let mut p = Pair::new(false);
-        assert!(p.run(Duration::from_secs(10), Pair::connected));
-        let now = p.now;
-        let config = ChannelConfig {
-            label: "chat",
-            ..Default::default()
-        };
-        let ch = p.a.open_channel(now, config).unwrap();
-        assert!(p.run(Duration::from_secs(5), |p| opened(&p.events.1).is_some()));
+        let (mut p, ch) = connected_with_channel();
         let before = (
             p.a.ice().local_credentials().clone(),
             p.b.ice().local_credentials().clone(),
