@@ -81,6 +81,22 @@ fn relay_only_policy_connects_through_turn_and_carries_data() {
     let a = h.a.selected.unwrap();
     assert_eq!(a.local_kind, CandidateKind::Relayed, "{a:?}");
     assert_eq!(a.local_addr.ip().to_string(), "198.51.100.1");
+    // Only the relayed candidate was shown to B: A's host and server-reflexive addresses
+    // stay private, as under a browser's `iceTransportPolicy: "relay"`.
+    let signalled: Vec<_> = h.agent_a().signalled_candidates().map(|c| c.kind).collect();
+    assert_eq!(signalled, [CandidateKind::Relayed], "{}", h.dump());
+    assert!(
+        h.agent_a().local_candidates().len() > 1,
+        "A still holds its host candidate"
+    );
+    assert!(
+        h.agent_b()
+            .remote_candidates()
+            .iter()
+            .all(|c| c.kind != CandidateKind::Host && c.kind != CandidateKind::ServerReflexive),
+        "{}",
+        h.dump()
+    );
     // Let the channel bind, then send: the datagram must reach B's agent, which hands the
     // payload up to the application.
     h.run_until(ms(1000), |_| false);

@@ -222,7 +222,7 @@ where
         let mut fingerprint = heapless::String::new();
         let _ = write!(fingerprint, "{}", self.dtls.local_fingerprint());
         let mut candidates = heapless::Vec::new();
-        for c in self.ice.local_candidates() {
+        for c in self.ice.signalled_candidates() {
             let mut s: heapless::String<128> = heapless::String::new();
             if write!(s, "{c}").is_ok() {
                 let value = s.strip_prefix("candidate:").unwrap_or(&s);

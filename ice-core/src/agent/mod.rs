@@ -123,6 +123,11 @@ impl IceCredentials {
     }
 }
 
+/// Whether `c` may be shown to the peer under the policy (see [`IceAgent::signalled_candidates`]).
+fn announces(relay_only: bool, c: &Candidate) -> bool {
+    !relay_only || c.kind == CandidateKind::Relayed
+}
+
 fn ice_char(entropy: &mut dyn Entropy) -> char {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char::from(*ALPHABET.get(entropy.below(64) as usize).unwrap_or(&b'A'))
@@ -327,13 +332,27 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         self.check_gathering_complete();
     }
 
-    /// Add a local candidate (announced when new); its index.
+    /// Add a local candidate (announced when new and the policy lets it be seen); its index.
     pub(crate) fn push_local(&mut self, c: Candidate) -> Result<usize, IceError> {
         let (i, new) = self.cands.add_local(c.clone())?;
-        if new {
+        if new && self.announces(&c) {
             self.emit(IceEvent::LocalCandidate(c));
         }
         Ok(i)
+    }
+
+    /// Whether `c` may be shown to the peer: under the relay-only policy only relayed
+    /// candidates are (as a browser's `iceTransportPolicy: "relay"`): host and
+    /// server-reflexive addresses stay private, used only to reach the TURN server.
+    fn announces(&self, c: &Candidate) -> bool {
+        announces(self.config.relay_only, c)
+    }
+
+    /// The local candidates to signal to the peer (in SDP or trickled): all of them, or only
+    /// the relayed ones under the relay-only policy. [`local_candidates`](Self::local_candidates)
+    /// lists every candidate the agent holds.
+    pub fn signalled_candidates(&self) -> impl Iterator<Item = &Candidate> {
+        self.cands.local().iter().filter(|c| self.announces(c))
     }
 
     /// Take `role` (JSEP: the offerer controls, RFC 8829 §5.2.1; a lite agent stays
@@ -417,10 +436,11 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         self.state = IceState::New;
         self.emit(IceEvent::StateChanged(IceState::New));
         let locals = self.cands.clone();
+        let relay_only = self.config.relay_only;
         for c in locals
             .local()
             .iter()
-            .filter(|c| c.kind != CandidateKind::PeerReflexive)
+            .filter(|c| c.kind != CandidateKind::PeerReflexive && announces(relay_only, c))
         {
             self.emit(IceEvent::LocalCandidate(c.clone()));
         }

@@ -69,7 +69,8 @@ pub struct Options {
     pub signal_delay: Duration,
     /// A TURN server on 198.51.100.1:3478 (user/pass) given to both agents.
     pub turn: bool,
-    /// Both agents use relayed candidates only.
+    /// Agent A uses relayed candidates only (B gathers and shows everything). Both relay-only
+    /// on one server cannot meet: turn-proto's server refuses its own addresses as peers.
     pub relay_only: bool,
 }
 
@@ -117,14 +118,11 @@ impl Harness {
                     .push(TurnServerConfig::new(stun, "user", "pass").unwrap())
                     .unwrap();
             }
-            c.relay_only = opts.relay_only;
             c
         };
-        let agent_a: Agent = IceAgent::new(
-            config(opts.a_lite),
-            opts.a_role,
-            SeededEntropy::new(seed * 2 + 1),
-        );
+        let mut config_a = config(opts.a_lite);
+        config_a.relay_only = opts.relay_only;
+        let agent_a: Agent = IceAgent::new(config_a, opts.a_role, SeededEntropy::new(seed * 2 + 1));
         let agent_b: Agent = IceAgent::new(
             config(opts.b_lite),
             opts.b_role,
