@@ -19,6 +19,7 @@
 //! session.
 
 use crate::driver::{Ctx, Driver, Input};
+use crate::ratelog::LogLimiter;
 use crate::OsEntropy;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
@@ -187,6 +188,14 @@ struct Shared {
     config: Arc<WhepConfig>,
     make_app: MakeApp,
     registry: Arc<Mutex<Registry>>,
+    /// A flood of refused offers writes a few lines a second, not one per offer.
+    logs: Arc<Mutex<LogLimiter>>,
+}
+
+/// Whether a line of `kind` may be logged now; `Some(n)`: yes, `n` were suppressed before.
+fn log_allowed(shared: &Shared, kind: &'static str) -> Option<u64> {
+    let now = std::time::Instant::now();
+    shared.logs.lock().ok()?.allow(kind, now)
 }
 
 /// The WHEP and WHIP routes (`POST /whep` and `/whip`, `PATCH` and `DELETE /whep/{id}` and
@@ -203,6 +212,7 @@ pub fn router(
             sessions: HashMap::new(),
             next: 1,
         })),
+        logs: Arc::new(Mutex::new(LogLimiter::new(5))),
     };
     Router::new()
         .route("/whep", post(create_whep).options(preflight))
@@ -261,13 +271,19 @@ async fn create_whip(state: State<Shared>, body: Bytes) -> Response {
 
 async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -> Response {
     if session_count(&shared) >= shared.config.max_sessions {
-        tracing::warn!(
-            limit = shared.config.max_sessions,
-            "WHEP: session limit reached"
-        );
+        if let Some(suppressed) = log_allowed(&shared, "session_limit") {
+            tracing::warn!(
+                limit = shared.config.max_sessions,
+                suppressed,
+                "WHEP: session limit reached; answering 503"
+            );
+        }
         return cors((StatusCode::SERVICE_UNAVAILABLE, "too many sessions\n").into_response());
     }
     let Ok(offer) = String::from_utf8(body.to_vec()) else {
+        if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
+            tracing::info!(suppressed, "WHEP: offer refused (400): not UTF-8");
+        }
         return cors((StatusCode::BAD_REQUEST, "offer is not UTF-8\n").into_response());
     };
     let (tx, rx) = mpsc::channel(64);
@@ -285,7 +301,9 @@ async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -
     let answer = match answer_rx.await {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => {
-            tracing::info!(id, "WHEP: offer refused: {e}");
+            if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
+                tracing::info!(id, suppressed, "WHEP: offer refused (400): {e}");
+            }
             return cors((StatusCode::BAD_REQUEST, format!("{e}\n")).into_response());
         }
         Err(_) => return cors(StatusCode::INTERNAL_SERVER_ERROR.into_response()),

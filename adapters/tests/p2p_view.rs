@@ -74,7 +74,7 @@ fn a_viewer_without_a_browser_receives_readings_frames_and_audio() {
         .unwrap_or_else(|| panic!("no frame printed:\n{out}"));
     assert!(frame.contains("32x24"), "{frame}");
     // The viewer DELETEs its session on the way out; the node sees it go.
-    node.wait_for("viewer left (Closed; 0 watching)", Duration::from_secs(10));
+    node.wait_for("viewer left (closed; 0 watching)", Duration::from_secs(10));
     assert!(node.output().contains("viewer connected (1 watching)"));
 }
 

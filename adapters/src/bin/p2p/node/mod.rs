@@ -16,6 +16,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
+use ice_core::IceConfig;
 use peer_core::data::{ChannelConfig, Reliability};
 use peer_core::{ChannelId, MediaConfig, MessageKind, PeerConfig, PeerEvent, PeerState, TrackId};
 use sdp_core::negotiate::CodecCap;
@@ -46,6 +47,10 @@ pub struct Args {
     /// Readings per second.
     #[arg(long, default_value_t = 2)]
     pub readings_per_second: u32,
+    /// Seconds without an answer to our consent checks before a viewer counts as gone
+    /// (RFC 7675: 30); its session is freed 10 s later.
+    #[arg(long, default_value_t = 30)]
+    pub consent_timeout: u64,
 }
 
 impl Default for Args {
@@ -56,6 +61,7 @@ impl Default for Args {
             max_viewers: 16,
             thermal_fps: 4,
             readings_per_second: 2,
+            consent_timeout: 30,
         }
     }
 }
@@ -78,15 +84,25 @@ pub async fn run(args: Args) -> Outcome {
             "--thermal-fps must be 1..=50 and --readings-per-second at least 1".into(),
         ));
     }
+    if !(2..=3600).contains(&args.consent_timeout) {
+        return Err(Failure::Usage(
+            "--consent-timeout must be 2..=3600 s".into(),
+        ));
+    }
     let certificate = Certificate::generate(
         &RustCrypto,
         &mut adapters::OsEntropy,
         &CertParams::default(),
     )
     .map_err(|e| Failure::Internal(format!("certificate: {e:?}")))?;
+    let mut ice = IceConfig::default();
+    ice.consent_timeout = Duration::from_secs(args.consent_timeout);
+    // Several checks per timeout, never rarer than RFC 7675's 5 s.
+    ice.consent_interval = (ice.consent_timeout / 6).min(ice.consent_interval);
     let config = WhepConfig {
         bind_ip: args.media_ip.unwrap_or(args.listen.ip()),
         peer: PeerConfig {
+            ice,
             audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
             max_message_size: 64 * 1024,
             cname: "p2p-node",
@@ -109,8 +125,7 @@ pub async fn run(args: Args) -> Outcome {
         Box::new(Viewer::new(shared.clone())) as Box<dyn SessionApp>
     })
     .route("/", get(page));
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
+    let listener = listen(args.listen)
         .map_err(|e| Failure::Network(format!("cannot listen on {}: {e}", args.listen)))?;
     let bound = listener
         .local_addr()
@@ -125,6 +140,19 @@ pub async fn run(args: Args) -> Outcome {
         node.started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// A TCP listener with a deep accept queue (the kernel caps it at `net.core.somaxconn`): a
+/// burst of a thousand viewers at once is answered (201 or 503), not reset.
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 async fn page() -> impl IntoResponse {
@@ -237,7 +265,16 @@ impl SessionApp for Viewer {
                 .viewers
                 .fetch_sub(1, Ordering::Relaxed)
                 .saturating_sub(1);
-            println!("p2p node: viewer left ({state:?}; {n} watching)");
+            let why = match state {
+                PeerState::Closed => "closed".to_string(),
+                // Once connected, ICE fails when consent checks go unanswered (RFC 7675).
+                PeerState::Failed(peer_core::Failure::Ice) => {
+                    "gone: no answer to consent checks".to_string()
+                }
+                PeerState::Disconnected => "gone: disconnected too long".to_string(),
+                other => format!("{other:?}"),
+            };
+            println!("p2p node: viewer left ({why}; {n} watching)");
         }
     }
 }
