@@ -7,7 +7,9 @@
 //! machine's microphone. The sensors are simulated (see [`sim`]) unless the user gives real
 //! ones.
 
+mod sensor;
 mod sim;
+mod wav;
 
 use crate::exit::{Failure, Outcome};
 use adapters::whep::{router, serve, Session, SessionApp, WhepConfig};
@@ -51,6 +53,14 @@ pub struct Args {
     /// (RFC 7675: 30); its session is freed 10 s later.
     #[arg(long, default_value_t = 30)]
     pub consent_timeout: u64,
+    /// Readings from a program instead of the simulation: `sh -c CMD`, one reading per line
+    /// on its stdout (`bearing_c=71.5 rpm=1480`, or a bare number); restarted when it exits.
+    #[arg(long, value_name = "CMD")]
+    pub sensor_cmd: Option<String>,
+    /// The microphone from a WAV file (PCM, any rate and channels: mixed to mono, resampled
+    /// to 8 kHz), looped.
+    #[arg(long, value_name = "FILE")]
+    pub mic_wav: Option<std::path::PathBuf>,
 }
 
 impl Default for Args {
@@ -62,6 +72,8 @@ impl Default for Args {
             thermal_fps: 4,
             readings_per_second: 2,
             consent_timeout: 30,
+            sensor_cmd: None,
+            mic_wav: None,
         }
     }
 }
@@ -75,6 +87,10 @@ struct Node {
     viewers: AtomicUsize,
     thermal_every: u32,
     readings_every: u32,
+    /// The latest reading of `--sensor-cmd`.
+    sensor: Option<sensor::Latest>,
+    /// The microphone's file, `--mic-wav`.
+    clip: Option<wav::Clip>,
 }
 
 /// Run until Ctrl-C or SIGTERM.
@@ -113,12 +129,26 @@ pub async fn run(args: Args) -> Outcome {
         sctp_buffer: 256 * 1024,
         certificate,
     };
+    let clip = match &args.mic_wav {
+        Some(path) => Some(wav::load(path).map_err(Failure::Usage)?),
+        None => None,
+    };
+    let (sensor, running) = match args.sensor_cmd.clone() {
+        Some(cmd) => {
+            let (latest, running) =
+                sensor::spawn(cmd).map_err(|e| Failure::Internal(format!("sensor thread: {e}")))?;
+            (Some(latest), Some(running))
+        }
+        None => (None, None),
+    };
     // Every 20 ms tick sends audio; thermal and readings every so many ticks.
     let node = Arc::new(Node {
         started: StdInstant::now(),
         viewers: AtomicUsize::new(0),
         thermal_every: (50 / args.thermal_fps).max(1),
         readings_every: (50 / args.readings_per_second).max(1),
+        sensor,
+        clip,
     });
     let shared = node.clone();
     let app = router(config, move || {
@@ -132,9 +162,11 @@ pub async fn run(args: Args) -> Outcome {
         .map_err(|e| Failure::Network(e.to_string()))?;
     println!("p2p node: open http://{bound}/ in a browser (WHEP endpoint: http://{bound}/whep)");
     tracing::info!(%bound, max_viewers = args.max_viewers, "node ready");
-    serve(listener, app, crate::stun_server::shutdown_signal())
-        .await
-        .map_err(|e| Failure::Network(e.to_string()))?;
+    let served = serve(listener, app, crate::stun_server::shutdown_signal()).await;
+    if let Some(r) = running {
+        r.stop();
+    }
+    served.map_err(|e| Failure::Network(e.to_string()))?;
     println!(
         "p2p node: stopped after {:.0} s",
         node.started.elapsed().as_secs_f64()
@@ -159,13 +191,21 @@ async fn page() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE)
 }
 
+/// Where a viewer's audio comes from.
+#[derive(Debug)]
+enum Mic {
+    Sim(sim::Microphone),
+    File(wav::Player),
+}
+
 /// One viewer's session: the channels the node opened, and what it sent.
 struct Viewer {
     node: Arc<Node>,
     thermal: Option<ChannelId>,
     readings: Option<ChannelId>,
     audio: Option<TrackId>,
-    mic: sim::Microphone,
+    mic: Mic,
+    sensor: Option<sensor::Latest>,
     ticks: u32,
     frames: u32,
     counted: bool,
@@ -174,19 +214,48 @@ struct Viewer {
 impl Viewer {
     fn new(node: Arc<Node>) -> Self {
         Viewer {
-            node,
             thermal: None,
             readings: None,
             audio: None,
-            mic: sim::Microphone::default(),
+            mic: match &node.clip {
+                Some(clip) => {
+                    let at = node.started.elapsed().as_secs_f64() * f64::from(sim::SAMPLE_RATE);
+                    Mic::File(wav::Player::new(clip.clone(), at as usize))
+                }
+                None => Mic::Sim(sim::Microphone::default()),
+            },
+            sensor: node.sensor.clone(),
             ticks: 0,
             frames: 0,
             counted: false,
+            node,
         }
     }
 
     fn machine(&self) -> sim::Machine {
         sim::Machine::at(self.node.started.elapsed().as_secs_f32())
+    }
+
+    /// The reading to send now, if any: the command's latest when it has a new one, or the
+    /// simulation's every so many ticks.
+    fn next_reading(&mut self, machine: &sim::Machine) -> Option<String> {
+        let ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        match &mut self.sensor {
+            Some(latest) => {
+                if !latest.has_changed().unwrap_or(false) {
+                    return None;
+                }
+                let reading = latest.borrow_and_update().clone()?;
+                Some(sensor::reading_json(
+                    &machine.readings(),
+                    ms,
+                    &reading.fields,
+                ))
+            }
+            None => (self.ticks % self.node.readings_every == 0).then(|| machine.reading_json(ms)),
+        }
     }
 
     fn open_channels(&mut self, s: &mut Session<'_, '_>) {
@@ -236,7 +305,10 @@ impl SessionApp for Viewer {
         self.ticks = self.ticks.wrapping_add(1);
         let machine = self.machine();
         if let Some(track) = self.audio {
-            let pcm = self.mic.next_packet(&machine);
+            let pcm = match &mut self.mic {
+                Mic::Sim(m) => m.next_packet(&machine),
+                Mic::File(p) => p.next_packet(),
+            };
             let ts = self.ticks.wrapping_mul(sim::SAMPLES_PER_PACKET as u32);
             let _ = s.send_frame(track, ts, &pcm);
         }
@@ -247,14 +319,10 @@ impl SessionApp for Viewer {
             self.frames = self.frames.wrapping_add(1);
             let _ = s.send(ch, MessageKind::Binary, &machine.thermal_frame(self.frames));
         }
-        if let Some(ch) = self
-            .readings
-            .filter(|_| self.ticks % self.node.readings_every == 0)
-        {
-            let ms = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64);
-            let _ = s.send(ch, MessageKind::String, machine.reading_json(ms).as_bytes());
+        if let Some(ch) = self.readings {
+            if let Some(json) = self.next_reading(&machine) {
+                let _ = s.send(ch, MessageKind::String, json.as_bytes());
+            }
         }
     }
 

@@ -59,6 +59,7 @@ struct Counts {
     readings: u64,
     audio_packets: u64,
     audio_bytes: u64,
+    audio: Level,
     pair: Option<String>,
     connected_at: Option<Instant>,
 }
@@ -232,6 +233,9 @@ fn on_input(
             if let Some((_, p)) = ctx.machine().rtp_packet() {
                 counts.audio_packets += 1;
                 counts.audio_bytes += p.payload().len() as u64;
+                if p.payload_type() == 0 {
+                    counts.audio.add(p.payload());
+                }
             }
         }
         Input::Command(Command::Signal) => return ControlFlow::Break(Stop::Signal),
@@ -342,17 +346,65 @@ fn thermal_line(f: &[u8]) -> Option<String> {
     ))
 }
 
+/// The level and pitch of the PCMU audio received: RMS (full scale 1.0) and a frequency
+/// estimate from zero crossings.
+#[derive(Debug, Default)]
+struct Level {
+    samples: u64,
+    squares: f64,
+    crossings: u64,
+    last: f32,
+}
+
+impl Level {
+    fn add(&mut self, pcmu: &[u8]) {
+        for b in pcmu {
+            let v = f32::from(ulaw_decode(*b)) / 32_768.0;
+            self.squares += f64::from(v * v);
+            if (v < 0.0) != (self.last < 0.0) {
+                self.crossings += 1;
+            }
+            self.last = v;
+            self.samples += 1;
+        }
+    }
+
+    fn rms(&self) -> f64 {
+        (self.squares / self.samples.max(1) as f64).sqrt()
+    }
+
+    /// Two zero crossings a period, 8000 samples a second.
+    fn hz(&self) -> f64 {
+        self.crossings as f64 / 2.0 / (self.samples.max(1) as f64 / 8000.0)
+    }
+}
+
+/// G.711 µ-law to a 16-bit sample.
+fn ulaw_decode(b: u8) -> i16 {
+    let u = !b;
+    let exponent = (u >> 4) & 0x07;
+    let mantissa = i32::from(u & 0x0F);
+    let magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
+    if u & 0x80 != 0 {
+        -magnitude as i16
+    } else {
+        magnitude as i16
+    }
+}
+
 fn summary(c: &Counts, limits: &Limits) {
     let connect_ms = c
         .connected_at
         .map_or(-1, |t| t.duration_since(limits.started).as_millis() as i64);
     println!(
-        "{{\"thermal_frames\":{},\"bad_thermal_frames\":{},\"readings\":{},\"audio_packets\":{},\"audio_bytes\":{},\"pair\":\"{}\",\"connect_ms\":{},\"seconds\":{:.1}}}",
+        "{{\"thermal_frames\":{},\"bad_thermal_frames\":{},\"readings\":{},\"audio_packets\":{},\"audio_bytes\":{},\"audio_rms\":{:.4},\"audio_hz\":{:.0},\"pair\":\"{}\",\"connect_ms\":{},\"seconds\":{:.1}}}",
         c.thermal,
         c.bad_thermal,
         c.readings,
         c.audio_packets,
         c.audio_bytes,
+        c.audio.rms(),
+        c.audio.hz(),
         c.pair.as_deref().unwrap_or("none"),
         connect_ms,
         limits.started.elapsed().as_secs_f64()
@@ -367,5 +419,19 @@ fn outcome(stop: Stop, c: &Counts) -> Outcome {
         Stop::NotConnected => Err(Failure::Timeout("not connected in time".into())),
         Stop::Failed(why) => Err(Failure::Network(format!("connection failed: {why}"))),
         Stop::Closed => Err(Failure::Network("the node closed the connection".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ulaw_decodes_the_g711_table() {
+        assert_eq!(ulaw_decode(0xFF), 0);
+        assert_eq!(ulaw_decode(0x80), 32_124);
+        assert_eq!(ulaw_decode(0x00), -32_124);
+        // 1000 encodes as 0xCE, which stands for 988.
+        assert_eq!(ulaw_decode(0xCE), 988);
     }
 }
