@@ -18,7 +18,7 @@
 //! limit, `400` for an offer that does not parse or cannot be answered, `404` for an unknown
 //! session.
 
-use crate::driver::{Ctx, Driver, Input};
+use crate::driver::{Ctx, Driver, Input, UdpFilter};
 use crate::ratelog::LogLimiter;
 use crate::OsEntropy;
 use axum::body::Bytes;
@@ -78,6 +78,11 @@ pub trait SessionApp: Send + 'static {
     /// The session ended (closed, failed, deleted).
     fn on_end(&mut self, state: PeerState) {
         let _ = state;
+    }
+    /// A gate on the session's datagrams (e.g. NAT emulation), asked once before its socket
+    /// is bound; `None`: everything passes.
+    fn udp_filter(&mut self) -> Option<Box<dyn UdpFilter>> {
+        None
     }
 }
 
@@ -369,7 +374,7 @@ async fn run_session(
     answer_tx: oneshot::Sender<Result<String, String>>,
 ) {
     let mut app = (shared.make_app)();
-    match start(&shared.config, &offer).await {
+    match start(&shared.config, &offer, app.udp_filter()).await {
         Ok((mut driver, answer)) => {
             let _ = answer_tx.send(Ok(answer));
             // The tick also frees sessions left disconnected.
@@ -401,7 +406,11 @@ async fn ticker(tx: mpsc::Sender<Command>, every: Duration) {
 
 /// Bind the session's socket, build its peer connection, gather (relayed candidates, when
 /// TURN is configured) and answer the offer.
-async fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String), String> {
+async fn start(
+    config: &WhepConfig,
+    offer: &str,
+    filter: Option<Box<dyn UdpFilter>>,
+) -> Result<(Driver<Peer>, String), String> {
     let dtls = Endpoint::new(
         DtlsRole::Server,
         DtlsConfig::default(),
@@ -411,6 +420,9 @@ async fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String
     let buf = || vec![0u8; config.sctp_buffer].into_boxed_slice();
     let peer: Peer = PeerConnection::new(config.peer.clone(), OsEntropy, dtls, buf(), buf());
     let mut driver = Driver::new(peer);
+    if let Some(f) = filter {
+        driver.set_udp_filter(f);
+    }
     let mut ctx = driver.ctx();
     let local = ctx
         .bind_udp(SocketAddr::new(config.bind_ip, 0))

@@ -7,11 +7,14 @@
 //! machine's microphone. The sensors are simulated (see [`sim`]) unless the user gives real
 //! ones.
 
+mod nat;
+mod relay;
 mod sensor;
 mod sim;
 mod wav;
 
 use crate::exit::{Failure, Outcome};
+use adapters::driver::UdpFilter;
 use adapters::whep::{router, serve, Session, SessionApp, WhepConfig};
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -61,6 +64,19 @@ pub struct Args {
     /// to 8 kHz), looped.
     #[arg(long, value_name = "FILE")]
     pub mic_wav: Option<std::path::PathBuf>,
+    /// Run a STUN and TURN server beside the node (on the media IP, `--turn-port`): the page
+    /// and the node gather server-reflexive and relayed candidates from it.
+    #[arg(long)]
+    pub turn: bool,
+    /// Where the `--turn` server listens and relays from (default: the media IP, port
+    /// 3478). A TURN server never relays to its own address, so off loopback a viewer's relay
+    /// reaches the node only when this IP is not the node's media IP.
+    #[arg(long, value_name = "IP:PORT")]
+    pub turn_listen: Option<SocketAddr>,
+    /// Make the node's sockets filter like this NAT (loopback and test networks): the cone
+    /// types end on a direct pair, `symmetric` only through `--turn`'s relay.
+    #[arg(long, value_enum)]
+    pub nat: Option<nat::NatKind>,
 }
 
 impl Default for Args {
@@ -74,6 +90,9 @@ impl Default for Args {
             consent_timeout: 30,
             sensor_cmd: None,
             mic_wav: None,
+            turn: false,
+            turn_listen: None,
+            nat: None,
         }
     }
 }
@@ -91,6 +110,10 @@ struct Node {
     sensor: Option<sensor::Latest>,
     /// The microphone's file, `--mic-wav`.
     clip: Option<wav::Clip>,
+    /// The emulated NAT, `--nat`.
+    nat: Option<nat::NatKind>,
+    /// The embedded STUN/TURN server, `--turn`.
+    relay: Option<relay::Relay>,
 }
 
 /// Run until Ctrl-C or SIGTERM.
@@ -111,12 +134,35 @@ pub async fn run(args: Args) -> Outcome {
         &CertParams::default(),
     )
     .map_err(|e| Failure::Internal(format!("certificate: {e:?}")))?;
+    let media_ip = args.media_ip.unwrap_or(args.listen.ip());
+    let relay = if args.turn {
+        let at = args.turn_listen.unwrap_or(SocketAddr::new(media_ip, 3478));
+        let r = relay::start(at, media_ip)?;
+        println!(
+            "p2p node: STUN and TURN on {} (relay ports {}-{})",
+            r.servers.server,
+            relay::RELAY_PORTS.0,
+            relay::RELAY_PORTS.1
+        );
+        Some(r)
+    } else {
+        None
+    };
+    if args.nat == Some(nat::NatKind::Symmetric) && relay.is_none() {
+        tracing::warn!("--nat symmetric without --turn: no viewer can connect");
+    }
     let mut ice = IceConfig::default();
+    // The node asks its STUN server for its mapped address; it allocates no relay of its own
+    // (the viewer's relay is enough to cross a symmetric NAT, and a relayed candidate on the
+    // node's side does not get through DTLS yet: see the README).
+    if let Some(r) = &relay {
+        let _ = ice.stun_servers.push(r.servers.server);
+    }
     ice.consent_timeout = Duration::from_secs(args.consent_timeout);
     // Several checks per timeout, never rarer than RFC 7675's 5 s.
     ice.consent_interval = (ice.consent_timeout / 6).min(ice.consent_interval);
     let config = WhepConfig {
-        bind_ip: args.media_ip.unwrap_or(args.listen.ip()),
+        bind_ip: media_ip,
         peer: PeerConfig {
             ice,
             audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
@@ -149,12 +195,22 @@ pub async fn run(args: Args) -> Outcome {
         readings_every: (50 / args.readings_per_second).max(1),
         sensor,
         clip,
+        nat: args.nat,
+        relay: relay.clone(),
     });
     let shared = node.clone();
+    let servers_json: Arc<str> = relay
+        .as_ref()
+        .map_or("[]".into(), |r| r.ice_servers_json())
+        .into();
     let app = router(config, move || {
         Box::new(Viewer::new(shared.clone())) as Box<dyn SessionApp>
     })
-    .route("/", get(page));
+    .route("/", get(page))
+    .route(
+        "/ice-servers",
+        get(move || ice_servers(servers_json.clone())),
+    );
     let listener = listen(args.listen)
         .map_err(|e| Failure::Network(format!("cannot listen on {}: {e}", args.listen)))?;
     let bound = listener
@@ -185,6 +241,17 @@ fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(4096)
+}
+
+/// The STUN and TURN servers the page gives its `RTCPeerConnection` (`[]` without `--turn`).
+async fn ice_servers(json: Arc<str>) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        json.to_string(),
+    )
 }
 
 async fn page() -> impl IntoResponse {
@@ -324,6 +391,12 @@ impl SessionApp for Viewer {
                 let _ = s.send(ch, MessageKind::String, json.as_bytes());
             }
         }
+    }
+
+    fn udp_filter(&mut self) -> Option<Box<dyn UdpFilter>> {
+        let kind = self.node.nat?;
+        let servers = self.node.relay.as_ref().map(|r| r.servers);
+        Some(Box::new(nat::Nat::new(kind, servers)))
     }
 
     fn on_end(&mut self, state: PeerState) {

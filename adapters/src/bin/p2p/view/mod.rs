@@ -263,6 +263,7 @@ fn on_event(
     counts: &mut Counts,
     buf: &mut [u8],
 ) -> ControlFlow<Stop> {
+    tracing::debug!(?ev, "peer event");
     match ev {
         PeerEvent::SelectedPair(p) => {
             let pair = format!("{}/{}", p.local_kind.token(), p.remote_kind.token());
