@@ -11,6 +11,7 @@ mod nat;
 mod relay;
 mod sensor;
 mod sim;
+mod status;
 mod wav;
 
 use crate::exit::{Failure, Outcome};
@@ -77,6 +78,9 @@ pub struct Args {
     /// types end on a direct pair, `symmetric` only through `--turn`'s relay.
     #[arg(long, value_enum)]
     pub nat: Option<nat::NatKind>,
+    /// When stdout is not a terminal: seconds between plain status lines (one per viewer).
+    #[arg(long, default_value_t = 10)]
+    pub status_every: u64,
 }
 
 impl Default for Args {
@@ -93,6 +97,7 @@ impl Default for Args {
             turn: false,
             turn_listen: None,
             nat: None,
+            status_every: 10,
         }
     }
 }
@@ -114,6 +119,8 @@ struct Node {
     nat: Option<nat::NatKind>,
     /// The embedded STUN/TURN server, `--turn`.
     relay: Option<relay::Relay>,
+    /// The viewers' status lines.
+    board: status::Board,
 }
 
 /// Run until Ctrl-C or SIGTERM.
@@ -197,6 +204,18 @@ pub async fn run(args: Args) -> Outcome {
         clip,
         nat: args.nat,
         relay: relay.clone(),
+        board: status::Board::new(
+            std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            Duration::from_secs(args.status_every.max(1)),
+        ),
+    });
+    let ticking = node.clone();
+    let ticker = tokio::spawn(async move {
+        let mut t = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            t.tick().await;
+            ticking.board.tick();
+        }
     });
     let shared = node.clone();
     let servers_json: Arc<str> = relay
@@ -222,11 +241,9 @@ pub async fn run(args: Args) -> Outcome {
     if let Some(r) = running {
         r.stop();
     }
+    ticker.abort();
     served.map_err(|e| Failure::Network(e.to_string()))?;
-    println!(
-        "p2p node: stopped after {:.0} s",
-        node.started.elapsed().as_secs_f64()
-    );
+    println!("{}", node.board.summary(node.started.elapsed()));
     Ok(())
 }
 
@@ -276,6 +293,10 @@ struct Viewer {
     ticks: u32,
     frames: u32,
     counted: bool,
+    /// Its line on the board, from its first event on.
+    line: Option<u64>,
+    /// Bytes handed to the connection since the board last heard.
+    sent: u64,
 }
 
 impl Viewer {
@@ -295,6 +316,8 @@ impl Viewer {
             ticks: 0,
             frames: 0,
             counted: false,
+            line: None,
+            sent: 0,
             node,
         }
     }
@@ -348,6 +371,18 @@ impl SessionApp for Viewer {
     }
 
     fn on_event(&mut self, s: &mut Session<'_, '_>, ev: &PeerEvent) {
+        let line = *self.line.get_or_insert_with(|| self.node.board.join());
+        match ev {
+            PeerEvent::StateChanged(st) => {
+                let name = format!("{st:?}").to_lowercase();
+                self.node.board.update(line, Some(&name), None, 0);
+            }
+            PeerEvent::SelectedPair(p) => {
+                let pair = format!("{}/{}", p.local_kind.token(), p.remote_kind.token());
+                self.node.board.update(line, None, Some(pair), 0);
+            }
+            _ => {}
+        }
         match ev {
             PeerEvent::DataChannelsReady => self.open_channels(s),
             PeerEvent::StateChanged(PeerState::Connected) => {
@@ -361,7 +396,8 @@ impl SessionApp for Viewer {
                 if !self.counted {
                     self.counted = true;
                     let n = self.node.viewers.fetch_add(1, Ordering::Relaxed) + 1;
-                    println!("p2p node: viewer connected ({n} watching)");
+                    let msg = format!("p2p node: viewer connected ({n} watching)");
+                    self.node.board.say(&msg);
                 }
             }
             _ => {}
@@ -377,19 +413,30 @@ impl SessionApp for Viewer {
                 Mic::File(p) => p.next_packet(),
             };
             let ts = self.ticks.wrapping_mul(sim::SAMPLES_PER_PACKET as u32);
-            let _ = s.send_frame(track, ts, &pcm);
+            if s.send_frame(track, ts, &pcm).is_ok() {
+                self.sent += pcm.len() as u64;
+            }
         }
         if let Some(ch) = self
             .thermal
             .filter(|_| self.ticks % self.node.thermal_every == 0)
         {
             self.frames = self.frames.wrapping_add(1);
-            let _ = s.send(ch, MessageKind::Binary, &machine.thermal_frame(self.frames));
+            let frame = machine.thermal_frame(self.frames);
+            if s.send(ch, MessageKind::Binary, &frame).is_ok() {
+                self.sent += frame.len() as u64;
+            }
         }
         if let Some(ch) = self.readings {
             if let Some(json) = self.next_reading(&machine) {
-                let _ = s.send(ch, MessageKind::String, json.as_bytes());
+                if s.send(ch, MessageKind::String, json.as_bytes()).is_ok() {
+                    self.sent += json.len() as u64;
+                }
             }
+        }
+        if let Some(line) = self.line.filter(|_| self.ticks % 50 == 0) {
+            self.node.board.update(line, None, None, self.sent);
+            self.sent = 0;
         }
     }
 
@@ -415,7 +462,12 @@ impl SessionApp for Viewer {
                 PeerState::Disconnected => "gone: disconnected too long".to_string(),
                 other => format!("{other:?}"),
             };
-            println!("p2p node: viewer left ({why}; {n} watching)");
+            self.node
+                .board
+                .say(&format!("p2p node: viewer left ({why}; {n} watching)"));
+        }
+        if let Some(line) = self.line {
+            self.node.board.leave(line, self.counted);
         }
     }
 }
