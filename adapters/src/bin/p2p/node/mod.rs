@@ -125,75 +125,11 @@ struct Node {
 
 /// Run until Ctrl-C or SIGTERM.
 pub async fn run(args: Args) -> Outcome {
-    if args.thermal_fps == 0 || args.thermal_fps > 50 || args.readings_per_second == 0 {
-        return Err(Failure::Usage(
-            "--thermal-fps must be 1..=50 and --readings-per-second at least 1".into(),
-        ));
-    }
-    if !(2..=3600).contains(&args.consent_timeout) {
-        return Err(Failure::Usage(
-            "--consent-timeout must be 2..=3600 s".into(),
-        ));
-    }
-    let certificate = Certificate::generate(
-        &RustCrypto,
-        &mut adapters::OsEntropy,
-        &CertParams::default(),
-    )
-    .map_err(|e| Failure::Internal(format!("certificate: {e:?}")))?;
+    check(&args)?;
     let media_ip = args.media_ip.unwrap_or(args.listen.ip());
-    let relay = if args.turn {
-        let at = args.turn_listen.unwrap_or(SocketAddr::new(media_ip, 3478));
-        let r = relay::start(at, media_ip)?;
-        println!(
-            "p2p node: STUN and TURN on {} (relay ports {}-{})",
-            r.servers.server,
-            relay::RELAY_PORTS.0,
-            relay::RELAY_PORTS.1
-        );
-        Some(r)
-    } else {
-        None
-    };
-    if args.nat == Some(nat::NatKind::Symmetric) && relay.is_none() {
-        tracing::warn!("--nat symmetric without --turn: no viewer can connect");
-    }
-    let mut ice = IceConfig::default();
-    // The node asks its STUN server for its mapped address; it allocates no relay of its own
-    // (the viewer's relay is enough to cross a symmetric NAT, and a relayed candidate on the
-    // node's side does not get through DTLS yet: see the README).
-    if let Some(r) = &relay {
-        let _ = ice.stun_servers.push(r.servers.server);
-    }
-    ice.consent_timeout = Duration::from_secs(args.consent_timeout);
-    // Several checks per timeout, never rarer than RFC 7675's 5 s.
-    ice.consent_interval = (ice.consent_timeout / 6).min(ice.consent_interval);
-    let config = WhepConfig {
-        bind_ip: media_ip,
-        peer: PeerConfig {
-            ice,
-            audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
-            max_message_size: 64 * 1024,
-            cname: "p2p-node",
-            ..PeerConfig::default()
-        },
-        max_sessions: args.max_viewers,
-        max_body: 64 * 1024,
-        sctp_buffer: 256 * 1024,
-        certificate,
-    };
-    let clip = match &args.mic_wav {
-        Some(path) => Some(wav::load(path).map_err(Failure::Usage)?),
-        None => None,
-    };
-    let (sensor, running) = match args.sensor_cmd.clone() {
-        Some(cmd) => {
-            let (latest, running) =
-                sensor::spawn(cmd).map_err(|e| Failure::Internal(format!("sensor thread: {e}")))?;
-            (Some(latest), Some(running))
-        }
-        None => (None, None),
-    };
+    let relay = start_relay(&args, media_ip)?;
+    let config = whep_config(&args, media_ip, relay.as_ref())?;
+    let (clip, sensor, running) = inputs(&args)?;
     // Every 20 ms tick sends audio; thermal and readings every so many ticks.
     let node = Arc::new(Node {
         started: StdInstant::now(),
@@ -245,6 +181,101 @@ pub async fn run(args: Args) -> Outcome {
     served.map_err(|e| Failure::Network(e.to_string()))?;
     println!("{}", node.board.summary(node.started.elapsed()));
     Ok(())
+}
+
+/// Refuse settings clap cannot check.
+fn check(args: &Args) -> Outcome {
+    if args.thermal_fps == 0 || args.thermal_fps > 50 || args.readings_per_second == 0 {
+        return Err(Failure::Usage(
+            "--thermal-fps must be 1..=50 and --readings-per-second at least 1".into(),
+        ));
+    }
+    if !(2..=3600).contains(&args.consent_timeout) {
+        return Err(Failure::Usage(
+            "--consent-timeout must be 2..=3600 s".into(),
+        ));
+    }
+    if args.nat == Some(nat::NatKind::Symmetric) && !args.turn {
+        tracing::warn!("--nat symmetric without --turn: no viewer can connect");
+    }
+    Ok(())
+}
+
+/// The embedded STUN/TURN server, with `--turn`.
+fn start_relay(args: &Args, media_ip: IpAddr) -> Result<Option<relay::Relay>, Failure> {
+    if !args.turn {
+        return Ok(None);
+    }
+    let at = args.turn_listen.unwrap_or(SocketAddr::new(media_ip, 3478));
+    let r = relay::start(at, media_ip)?;
+    println!(
+        "p2p node: STUN and TURN on {} (relay ports {}-{})",
+        r.servers.server,
+        relay::RELAY_PORTS.0,
+        relay::RELAY_PORTS.1
+    );
+    Ok(Some(r))
+}
+
+/// What every viewer's session is: a certificate, ICE settings, send-only PCMU and data.
+fn whep_config(
+    args: &Args,
+    media_ip: IpAddr,
+    relay: Option<&relay::Relay>,
+) -> Result<WhepConfig, Failure> {
+    let certificate = Certificate::generate(
+        &RustCrypto,
+        &mut adapters::OsEntropy,
+        &CertParams::default(),
+    )
+    .map_err(|e| Failure::Internal(format!("certificate: {e:?}")))?;
+    let mut ice = IceConfig::default();
+    // The node asks its STUN server for its mapped address; it allocates no relay of its own
+    // (the viewer's relay is enough to cross a symmetric NAT, and a relayed candidate on the
+    // node's side does not get through DTLS yet: see the README).
+    if let Some(r) = relay {
+        let _ = ice.stun_servers.push(r.servers.server);
+    }
+    ice.consent_timeout = Duration::from_secs(args.consent_timeout);
+    // Several checks per timeout, never rarer than RFC 7675's 5 s.
+    ice.consent_interval = (ice.consent_timeout / 6).min(ice.consent_interval);
+    Ok(WhepConfig {
+        bind_ip: media_ip,
+        peer: PeerConfig {
+            ice,
+            audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
+            max_message_size: 64 * 1024,
+            cname: "p2p-node",
+            ..PeerConfig::default()
+        },
+        max_sessions: args.max_viewers,
+        max_body: 64 * 1024,
+        sctp_buffer: 256 * 1024,
+        certificate,
+    })
+}
+
+/// The real inputs the user gave: the microphone's file, the sensor command.
+type Inputs = (
+    Option<wav::Clip>,
+    Option<sensor::Latest>,
+    Option<sensor::Running>,
+);
+
+fn inputs(args: &Args) -> Result<Inputs, Failure> {
+    let clip = match &args.mic_wav {
+        Some(path) => Some(wav::load(path).map_err(Failure::Usage)?),
+        None => None,
+    };
+    let (sensor, running) = match args.sensor_cmd.clone() {
+        Some(cmd) => {
+            let (latest, running) =
+                sensor::spawn(cmd).map_err(|e| Failure::Internal(format!("sensor thread: {e}")))?;
+            (Some(latest), Some(running))
+        }
+        None => (None, None),
+    };
+    Ok((clip, sensor, running))
 }
 
 /// A TCP listener with a deep accept queue (the kernel caps it at `net.core.somaxconn`): a
