@@ -117,6 +117,10 @@ fn behind_a_symmetric_nat_the_page_ends_on_a_relayed_pair_and_receives_everythin
         counted.contains("\"relay\""),
         "a relayed candidate trickled: {counted}"
     );
+    assert!(
+        counted.contains("\"srflx\""),
+        "a server-reflexive one too: {counted}"
+    );
     let pair = counted
         .split("\"pairType\":\"")
         .nth(1)
