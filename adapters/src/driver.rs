@@ -123,6 +123,16 @@ pub enum Input<'a, M: SansIo, C> {
     Unreachable(Path),
 }
 
+/// A gate on a driver's UDP datagrams, both ways (e.g. to emulate a NAT's filtering in front
+/// of the machine, [`Driver::set_udp_filter`]): a datagram it refuses is dropped silently, as
+/// a NAT or firewall drops it, and counted in [`DriverStats::filtered`].
+pub trait UdpFilter: Send {
+    /// May a datagram from our socket `local` go to `remote`?
+    fn outbound(&mut self, local: SocketAddr, remote: SocketAddr) -> bool;
+    /// May a datagram from `remote` reach our socket `local`?
+    fn inbound(&mut self, local: SocketAddr, remote: SocketAddr) -> bool;
+}
+
 /// Counters of what the driver dropped or refused.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DriverStats {
@@ -134,6 +144,8 @@ pub struct DriverStats {
     pub evicted: u64,
     /// TCP connections closed because their writer queue was full.
     pub slow_readers: u64,
+    /// UDP datagrams the [`UdpFilter`] dropped (either way).
+    pub filtered: u64,
 }
 
 enum Net {
@@ -176,6 +188,7 @@ struct Io {
     logs: LogLimiter,
     shrinker: Shrinker,
     next_housekeeping: std::time::Instant,
+    filter: Option<Box<dyn UdpFilter>>,
 }
 
 /// The driver: a machine and its sockets.
@@ -236,6 +249,7 @@ impl<M: SansIo> Driver<M> {
                 logs: LogLimiter::new(Limits::default().log_rate),
                 shrinker: Shrinker::new(),
                 next_housekeeping: std::time::Instant::now() + HOUSEKEEPING,
+                filter: None,
             },
             rx,
         }
@@ -247,6 +261,11 @@ impl<M: SansIo> Driver<M> {
         self.io.limits = limits;
         self.io.budget = BufferBudget::new(limits.buffer_total);
         self.io.logs = LogLimiter::new(limits.log_rate);
+    }
+
+    /// Pass every UDP datagram, both ways, through `filter` from now on.
+    pub fn set_udp_filter(&mut self, filter: Box<dyn UdpFilter>) {
+        self.io.filter = Some(filter);
     }
 
     /// The machine and the sockets, between runs (to bind sockets and issue commands before
@@ -358,6 +377,9 @@ impl<M: SansIo> Driver<M> {
                 if let Some(c) = self.io.conns.get_mut(&path) {
                     c.last_active = now;
                 }
+                if !self.io.passes(path, false) {
+                    return None;
+                }
                 match self.machine.handle_datagram(now, path, &bytes) {
                     Ok(Some(up)) => {
                         let mut ctx = Ctx {
@@ -430,7 +452,30 @@ impl Io {
         self.shrinker.note(self.conns.len(), now);
     }
 
+    /// Whether the UDP filter (if any) lets a datagram on `path` through.
+    fn passes(&mut self, path: Path, outbound: bool) -> bool {
+        let Some(f) = self
+            .filter
+            .as_mut()
+            .filter(|_| path.transport == Transport::Udp)
+        else {
+            return true;
+        };
+        let pass = if outbound {
+            f.outbound(path.local, path.remote)
+        } else {
+            f.inbound(path.local, path.remote)
+        };
+        if !pass {
+            self.stats.filtered += 1;
+        }
+        pass
+    }
+
     async fn send(&mut self, path: Path, data: &[u8]) {
+        if !self.passes(path, true) {
+            return;
+        }
         if path.transport == Transport::Udp {
             let socket = self.udp.iter().find(|(a, _, _)| *a == path.local);
             let socket =

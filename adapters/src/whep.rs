@@ -18,7 +18,8 @@
 //! limit, `400` for an offer that does not parse or cannot be answered, `404` for an unknown
 //! session.
 
-use crate::driver::{Ctx, Driver, Input};
+use crate::driver::{Ctx, Driver, Input, UdpFilter};
+use crate::ratelog::LogLimiter;
 use crate::OsEntropy;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
@@ -77,6 +78,11 @@ pub trait SessionApp: Send + 'static {
     /// The session ended (closed, failed, deleted).
     fn on_end(&mut self, state: PeerState) {
         let _ = state;
+    }
+    /// A gate on the session's datagrams (e.g. NAT emulation), asked once before its socket
+    /// is bound; `None`: everything passes.
+    fn udp_filter(&mut self) -> Option<Box<dyn UdpFilter>> {
+        None
     }
 }
 
@@ -187,6 +193,14 @@ struct Shared {
     config: Arc<WhepConfig>,
     make_app: MakeApp,
     registry: Arc<Mutex<Registry>>,
+    /// A flood of refused offers writes a few lines a second, not one per offer.
+    logs: Arc<Mutex<LogLimiter>>,
+}
+
+/// Whether a line of `kind` may be logged now; `Some(n)`: yes, `n` were suppressed before.
+fn log_allowed(shared: &Shared, kind: &'static str) -> Option<u64> {
+    let now = std::time::Instant::now();
+    shared.logs.lock().ok()?.allow(kind, now)
 }
 
 /// The WHEP and WHIP routes (`POST /whep` and `/whip`, `PATCH` and `DELETE /whep/{id}` and
@@ -203,6 +217,7 @@ pub fn router(
             sessions: HashMap::new(),
             next: 1,
         })),
+        logs: Arc::new(Mutex::new(LogLimiter::new(5))),
     };
     Router::new()
         .route("/whep", post(create_whep).options(preflight))
@@ -261,13 +276,19 @@ async fn create_whip(state: State<Shared>, body: Bytes) -> Response {
 
 async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -> Response {
     if session_count(&shared) >= shared.config.max_sessions {
-        tracing::warn!(
-            limit = shared.config.max_sessions,
-            "WHEP: session limit reached"
-        );
+        if let Some(suppressed) = log_allowed(&shared, "session_limit") {
+            tracing::warn!(
+                limit = shared.config.max_sessions,
+                suppressed,
+                "WHEP: session limit reached; answering 503"
+            );
+        }
         return cors((StatusCode::SERVICE_UNAVAILABLE, "too many sessions\n").into_response());
     }
     let Ok(offer) = String::from_utf8(body.to_vec()) else {
+        if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
+            tracing::info!(suppressed, "WHEP: offer refused (400): not UTF-8");
+        }
         return cors((StatusCode::BAD_REQUEST, "offer is not UTF-8\n").into_response());
     };
     let (tx, rx) = mpsc::channel(64);
@@ -285,7 +306,9 @@ async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -
     let answer = match answer_rx.await {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => {
-            tracing::info!(id, "WHEP: offer refused: {e}");
+            if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
+                tracing::info!(id, suppressed, "WHEP: offer refused (400): {e}");
+            }
             return cors((StatusCode::BAD_REQUEST, format!("{e}\n")).into_response());
         }
         Err(_) => return cors(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
@@ -351,7 +374,7 @@ async fn run_session(
     answer_tx: oneshot::Sender<Result<String, String>>,
 ) {
     let mut app = (shared.make_app)();
-    match start(&shared.config, &offer).await {
+    match start(&shared.config, &offer, app.udp_filter()).await {
         Ok((mut driver, answer)) => {
             let _ = answer_tx.send(Ok(answer));
             // The tick also frees sessions left disconnected.
@@ -385,7 +408,11 @@ async fn ticker(tx: mpsc::Sender<Command>, every: Duration) {
 
 /// Bind the session's socket, build its peer connection, gather (relayed candidates, when
 /// TURN is configured) and answer the offer.
-async fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String), String> {
+async fn start(
+    config: &WhepConfig,
+    offer: &str,
+    filter: Option<Box<dyn UdpFilter>>,
+) -> Result<(Driver<Peer>, String), String> {
     let dtls = Endpoint::new(
         DtlsRole::Server,
         DtlsConfig::default(),
@@ -395,6 +422,9 @@ async fn start(config: &WhepConfig, offer: &str) -> Result<(Driver<Peer>, String
     let buf = || vec![0u8; config.sctp_buffer].into_boxed_slice();
     let peer: Peer = PeerConnection::new(config.peer.clone(), OsEntropy, dtls, buf(), buf());
     let mut driver = Driver::new(peer);
+    if let Some(f) = filter {
+        driver.set_udp_filter(f);
+    }
     let mut ctx = driver.ctx();
     let local = ctx
         .bind_udp(SocketAddr::new(config.bind_ip, 0))

@@ -15,9 +15,9 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-#[test]
-#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
-fn a_browser_watches_the_node_thermal_frames_readings_audio_and_the_pair() {
+/// Run the node with `extra` flags in a namespace and watch its page; the page's counts (a
+/// JSON line) and everything printed.
+fn watch(extra: &[&str], shot: &Path) -> (String, String) {
     common::require("chromium");
     common::require("node");
     let node_dir = std::env::var("INTEROP_NODE_DIR")
@@ -28,14 +28,15 @@ fn a_browser_watches_the_node_thermal_frames_readings_audio_and_the_pair() {
             .exists(),
         "INTEROP PEER MISSING: playwright-core under {node_dir}; run `cargo xtask test`"
     );
-    let shots = root().join("target/browser");
-    std::fs::create_dir_all(&shots).unwrap();
-    let shot = shots.join("node.png");
-    let _ = std::fs::remove_file(&shot);
-    let out = Command::new(root().join("../shared/peers/netns_run.sh"))
+    let _ = std::fs::remove_file(shot);
+    // shared/ sits beside the repository (CI); SHARED_DIR points elsewhere (a worktree).
+    let shared =
+        std::env::var("SHARED_DIR").map_or_else(|_| root().join("../shared"), PathBuf::from);
+    let out = Command::new(shared.join("peers/netns_run.sh"))
         .arg(root().join("adapters/tests/browser/node.sh"))
         .arg(env!("CARGO_BIN_EXE_p2p"))
-        .arg(&shot)
+        .arg(shot)
+        .args(extra)
         .env("INTEROP_NODE_DIR", &node_dir)
         .output()
         .expect("run the namespace");
@@ -48,29 +49,85 @@ fn a_browser_watches_the_node_thermal_frames_readings_audio_and_the_pair() {
     let counted = text
         .lines()
         .find(|l| l.starts_with("{\"frames\""))
-        .unwrap_or_else(|| panic!("no counts:\n{text}"));
-    let number = |key: &str| -> f64 {
-        let at = counted
-            .find(&format!("\"{key}\":"))
-            .unwrap_or_else(|| panic!("{key} in {counted}"));
-        counted[at + key.len() + 3..]
-            .split([',', '}'])
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    assert!(number("frames") >= 8.0, "{counted}");
-    assert!(number("readings") >= 4.0, "{counted}");
-    assert!(number("samples") > 8000.0, "{counted}");
+        .unwrap_or_else(|| panic!("no counts:\n{text}"))
+        .to_string();
+    assert!(shot.exists(), "no screenshot");
+    (counted, text)
+}
+
+fn number(counted: &str, key: &str) -> f64 {
+    let at = counted
+        .find(&format!("\"{key}\":"))
+        .unwrap_or_else(|| panic!("{key} in {counted}"));
+    counted[at + key.len() + 3..]
+        .split([',', '}'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn shots() -> PathBuf {
+    let shots = root().join("target/browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+#[test]
+#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
+fn a_browser_watches_the_node_thermal_frames_readings_audio_and_the_pair() {
+    let shot = shots().join("node.png");
+    let (counted, text) = watch(&[], &shot);
+    assert!(number(&counted, "frames") >= 8.0, "{counted}");
+    assert!(number(&counted, "readings") >= 4.0, "{counted}");
+    assert!(number(&counted, "samples") > 8000.0, "{counted}");
     assert!(
         counted.contains("\"pairType\":\"") && counted.contains("host"),
         "{counted}"
     );
     assert!(text.contains("viewer connected (1 watching)"), "{text}");
-    assert!(shot.exists(), "no screenshot");
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::copy(&shot, root().join("docs/node.png")).unwrap();
     }
+    println!("{counted}");
+}
+
+/// `--nat symmetric --turn`: the node's sockets pass nothing direct, so the page's ICE must
+/// trickle a relayed candidate from the node's TURN server and end on a relayed pair — and
+/// still receive everything.
+#[test]
+#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
+fn behind_a_symmetric_nat_the_page_ends_on_a_relayed_pair_and_receives_everything() {
+    let shot = shots().join("node-symmetric.png");
+    let (counted, text) = watch(
+        &[
+            "--nat",
+            "symmetric",
+            "--turn",
+            "--turn-listen",
+            "198.18.0.1:3478",
+        ],
+        &shot,
+    );
+    assert!(number(&counted, "frames") >= 8.0, "{counted}");
+    assert!(number(&counted, "readings") >= 4.0, "{counted}");
+    assert!(number(&counted, "samples") > 8000.0, "{counted}");
+    assert!(counted.contains("\"trickled\":["), "{counted}");
+    assert!(
+        counted.contains("\"relay\""),
+        "a relayed candidate trickled: {counted}"
+    );
+    assert!(
+        counted.contains("\"srflx\""),
+        "a server-reflexive one too: {counted}"
+    );
+    let pair = counted
+        .split("\"pairType\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no pair: {counted}"));
+    assert!(pair.contains("relay"), "not a relayed pair: {pair}");
+    assert!(text.contains("STUN and TURN on 198.18.0.1:3478"), "{text}");
+    assert!(text.contains("allocation created"), "{text}");
     println!("{counted}");
 }

@@ -6,6 +6,7 @@
 //! p2p stun 127.0.0.1:3478 [--tcp] [--nat-behavior]
 //! p2p turn-server --listen 127.0.0.1:3478 --relay-ip 127.0.0.1 --realm R --user N:P [--config FILE]
 //! p2p turn 127.0.0.1:3478 --user N:P --peer 127.0.0.1:3480 [--tcp] [--send-indication]
+//! p2p view http://127.0.0.1:8080/whep [--frames N] [--duration S]   # a viewer without a browser
 //! p2p ice --host IP [--stun S] [--turn T --turn-user N:P] [--relay-only]   (`/restart` restarts)
 //! ```
 //!
@@ -21,6 +22,7 @@ mod stun_client;
 mod stun_server;
 mod turn_client;
 mod turn_server;
+mod view;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -56,6 +58,9 @@ enum Command {
     /// Allocate a relay on a TURN server, send a message to a peer through it and print the
     /// echo (a test of the server, or of the path to a peer).
     Turn(turn_client::Args),
+    /// Watch a node without a browser: connect to its WHEP endpoint, print readings and
+    /// thermal frames, count audio packets.
+    View(view::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
             Command::Ice(a) => ice::run(a).await,
             Command::TurnServer(a) => turn_server::run(*a).await,
             Command::Turn(a) => turn_client::run(a).await,
+            Command::View(a) => view::run(a).await,
         }
     });
     // Do not wait for a blocking stdin read to finish.

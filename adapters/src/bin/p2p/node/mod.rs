@@ -7,15 +7,22 @@
 //! machine's microphone. The sensors are simulated (see [`sim`]) unless the user gives real
 //! ones.
 
+mod nat;
+mod relay;
+mod sensor;
 mod sim;
+mod status;
+mod wav;
 
 use crate::exit::{Failure, Outcome};
+use adapters::driver::UdpFilter;
 use adapters::whep::{router, serve, Session, SessionApp, WhepConfig};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
+use ice_core::IceConfig;
 use peer_core::data::{ChannelConfig, Reliability};
 use peer_core::{ChannelId, MediaConfig, MessageKind, PeerConfig, PeerEvent, PeerState, TrackId};
 use sdp_core::negotiate::CodecCap;
@@ -46,6 +53,34 @@ pub struct Args {
     /// Readings per second.
     #[arg(long, default_value_t = 2)]
     pub readings_per_second: u32,
+    /// Seconds without an answer to our consent checks before a viewer counts as gone
+    /// (RFC 7675: 30); its session is freed 10 s later.
+    #[arg(long, default_value_t = 30)]
+    pub consent_timeout: u64,
+    /// Readings from a program instead of the simulation: `sh -c CMD`, one reading per line
+    /// on its stdout (`bearing_c=71.5 rpm=1480`, or a bare number); restarted when it exits.
+    #[arg(long, value_name = "CMD")]
+    pub sensor_cmd: Option<String>,
+    /// The microphone from a WAV file (PCM, any rate and channels: mixed to mono, resampled
+    /// to 8 kHz), looped.
+    #[arg(long, value_name = "FILE")]
+    pub mic_wav: Option<std::path::PathBuf>,
+    /// Run a STUN and TURN server beside the node (on the media IP, `--turn-port`): the page
+    /// and the node gather server-reflexive and relayed candidates from it.
+    #[arg(long)]
+    pub turn: bool,
+    /// Where the `--turn` server listens and relays from (default: the media IP, port
+    /// 3478). A TURN server never relays to its own address, so off loopback a viewer's relay
+    /// reaches the node only when this IP is not the node's media IP.
+    #[arg(long, value_name = "IP:PORT")]
+    pub turn_listen: Option<SocketAddr>,
+    /// Make the node's sockets filter like this NAT (loopback and test networks): the cone
+    /// types end on a direct pair, `symmetric` only through `--turn`'s relay.
+    #[arg(long, value_enum)]
+    pub nat: Option<nat::NatKind>,
+    /// When stdout is not a terminal: seconds between plain status lines (one per viewer).
+    #[arg(long, default_value_t = 10)]
+    pub status_every: u64,
 }
 
 impl Default for Args {
@@ -56,6 +91,13 @@ impl Default for Args {
             max_viewers: 16,
             thermal_fps: 4,
             readings_per_second: 2,
+            consent_timeout: 30,
+            sensor_cmd: None,
+            mic_wav: None,
+            turn: false,
+            turn_listen: None,
+            nat: None,
+            status_every: 10,
         }
     }
 }
@@ -69,24 +111,138 @@ struct Node {
     viewers: AtomicUsize,
     thermal_every: u32,
     readings_every: u32,
+    /// The latest reading of `--sensor-cmd`.
+    sensor: Option<sensor::Latest>,
+    /// The microphone's file, `--mic-wav`.
+    clip: Option<wav::Clip>,
+    /// The emulated NAT, `--nat`.
+    nat: Option<nat::NatKind>,
+    /// The embedded STUN/TURN server, `--turn`.
+    relay: Option<relay::Relay>,
+    /// The viewers' status lines.
+    board: status::Board,
 }
 
 /// Run until Ctrl-C or SIGTERM.
 pub async fn run(args: Args) -> Outcome {
+    check(&args)?;
+    let media_ip = args.media_ip.unwrap_or(args.listen.ip());
+    let relay = start_relay(&args, media_ip)?;
+    let config = whep_config(&args, media_ip, relay.as_ref())?;
+    let (clip, sensor, running) = inputs(&args)?;
+    // Every 20 ms tick sends audio; thermal and readings every so many ticks.
+    let node = Arc::new(Node {
+        started: StdInstant::now(),
+        viewers: AtomicUsize::new(0),
+        thermal_every: (50 / args.thermal_fps).max(1),
+        readings_every: (50 / args.readings_per_second).max(1),
+        sensor,
+        clip,
+        nat: args.nat,
+        relay: relay.clone(),
+        board: status::Board::new(
+            std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            Duration::from_secs(args.status_every.max(1)),
+        ),
+    });
+    let ticking = node.clone();
+    let ticker = tokio::spawn(async move {
+        let mut t = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            t.tick().await;
+            ticking.board.tick();
+        }
+    });
+    let shared = node.clone();
+    let servers_json: Arc<str> = relay
+        .as_ref()
+        .map_or("[]".into(), |r| r.ice_servers_json())
+        .into();
+    let app = router(config, move || {
+        Box::new(Viewer::new(shared.clone())) as Box<dyn SessionApp>
+    })
+    .route("/", get(page))
+    .route(
+        "/ice-servers",
+        get(move || ice_servers(servers_json.clone())),
+    );
+    let listener = listen(args.listen)
+        .map_err(|e| Failure::Network(format!("cannot listen on {}: {e}", args.listen)))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Failure::Network(e.to_string()))?;
+    println!("p2p node: open http://{bound}/ in a browser (WHEP endpoint: http://{bound}/whep)");
+    tracing::info!(%bound, max_viewers = args.max_viewers, "node ready");
+    let served = serve(listener, app, crate::stun_server::shutdown_signal()).await;
+    if let Some(r) = running {
+        r.stop();
+    }
+    ticker.abort();
+    served.map_err(|e| Failure::Network(e.to_string()))?;
+    println!("{}", node.board.summary(node.started.elapsed()));
+    Ok(())
+}
+
+/// Refuse settings clap cannot check.
+fn check(args: &Args) -> Outcome {
     if args.thermal_fps == 0 || args.thermal_fps > 50 || args.readings_per_second == 0 {
         return Err(Failure::Usage(
             "--thermal-fps must be 1..=50 and --readings-per-second at least 1".into(),
         ));
     }
+    if !(2..=3600).contains(&args.consent_timeout) {
+        return Err(Failure::Usage(
+            "--consent-timeout must be 2..=3600 s".into(),
+        ));
+    }
+    if args.nat == Some(nat::NatKind::Symmetric) && !args.turn {
+        tracing::warn!("--nat symmetric without --turn: no viewer can connect");
+    }
+    Ok(())
+}
+
+/// The embedded STUN/TURN server, with `--turn`.
+fn start_relay(args: &Args, media_ip: IpAddr) -> Result<Option<relay::Relay>, Failure> {
+    if !args.turn {
+        return Ok(None);
+    }
+    let at = args.turn_listen.unwrap_or(SocketAddr::new(media_ip, 3478));
+    let r = relay::start(at, media_ip)?;
+    println!(
+        "p2p node: STUN and TURN on {} (relay ports {}-{})",
+        r.servers.server,
+        relay::RELAY_PORTS.0,
+        relay::RELAY_PORTS.1
+    );
+    Ok(Some(r))
+}
+
+/// What every viewer's session is: a certificate, ICE settings, send-only PCMU and data.
+fn whep_config(
+    args: &Args,
+    media_ip: IpAddr,
+    relay: Option<&relay::Relay>,
+) -> Result<WhepConfig, Failure> {
     let certificate = Certificate::generate(
         &RustCrypto,
         &mut adapters::OsEntropy,
         &CertParams::default(),
     )
     .map_err(|e| Failure::Internal(format!("certificate: {e:?}")))?;
-    let config = WhepConfig {
-        bind_ip: args.media_ip.unwrap_or(args.listen.ip()),
+    let mut ice = IceConfig::default();
+    // The node asks its STUN server for its mapped address; it allocates no relay of its own
+    // (the viewer's relay is enough to cross a symmetric NAT, and a relayed candidate on the
+    // node's side does not get through DTLS yet: see the README).
+    if let Some(r) = relay {
+        let _ = ice.stun_servers.push(r.servers.server);
+    }
+    ice.consent_timeout = Duration::from_secs(args.consent_timeout);
+    // Several checks per timeout, never rarer than RFC 7675's 5 s.
+    ice.consent_interval = (ice.consent_timeout / 6).min(ice.consent_interval);
+    Ok(WhepConfig {
+        bind_ip: media_ip,
         peer: PeerConfig {
+            ice,
             audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
             max_message_size: 64 * 1024,
             cname: "p2p-node",
@@ -96,39 +252,65 @@ pub async fn run(args: Args) -> Outcome {
         max_body: 64 * 1024,
         sctp_buffer: 256 * 1024,
         certificate,
-    };
-    // Every 20 ms tick sends audio; thermal and readings every so many ticks.
-    let node = Arc::new(Node {
-        started: StdInstant::now(),
-        viewers: AtomicUsize::new(0),
-        thermal_every: (50 / args.thermal_fps).max(1),
-        readings_every: (50 / args.readings_per_second).max(1),
-    });
-    let shared = node.clone();
-    let app = router(config, move || {
-        Box::new(Viewer::new(shared.clone())) as Box<dyn SessionApp>
     })
-    .route("/", get(page));
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| Failure::Network(format!("cannot listen on {}: {e}", args.listen)))?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| Failure::Network(e.to_string()))?;
-    println!("p2p node: open http://{bound}/ in a browser (WHEP endpoint: http://{bound}/whep)");
-    tracing::info!(%bound, max_viewers = args.max_viewers, "node ready");
-    serve(listener, app, crate::stun_server::shutdown_signal())
-        .await
-        .map_err(|e| Failure::Network(e.to_string()))?;
-    println!(
-        "p2p node: stopped after {:.0} s",
-        node.started.elapsed().as_secs_f64()
-    );
-    Ok(())
+}
+
+/// The real inputs the user gave: the microphone's file, the sensor command.
+type Inputs = (
+    Option<wav::Clip>,
+    Option<sensor::Latest>,
+    Option<sensor::Running>,
+);
+
+fn inputs(args: &Args) -> Result<Inputs, Failure> {
+    let clip = match &args.mic_wav {
+        Some(path) => Some(wav::load(path).map_err(Failure::Usage)?),
+        None => None,
+    };
+    let (sensor, running) = match args.sensor_cmd.clone() {
+        Some(cmd) => {
+            let (latest, running) =
+                sensor::spawn(cmd).map_err(|e| Failure::Internal(format!("sensor thread: {e}")))?;
+            (Some(latest), Some(running))
+        }
+        None => (None, None),
+    };
+    Ok((clip, sensor, running))
+}
+
+/// A TCP listener with a deep accept queue (the kernel caps it at `net.core.somaxconn`): a
+/// burst of a thousand viewers at once is answered (201 or 503), not reset.
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
+/// The STUN and TURN servers the page gives its `RTCPeerConnection` (`[]` without `--turn`).
+async fn ice_servers(json: Arc<str>) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        json.to_string(),
+    )
 }
 
 async fn page() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE)
+}
+
+/// Where a viewer's audio comes from.
+#[derive(Debug)]
+enum Mic {
+    Sim(sim::Microphone),
+    File(wav::Player),
 }
 
 /// One viewer's session: the channels the node opened, and what it sent.
@@ -137,28 +319,64 @@ struct Viewer {
     thermal: Option<ChannelId>,
     readings: Option<ChannelId>,
     audio: Option<TrackId>,
-    mic: sim::Microphone,
+    mic: Mic,
+    sensor: Option<sensor::Latest>,
     ticks: u32,
     frames: u32,
     counted: bool,
+    /// Its line on the board, from its first event on.
+    line: Option<u64>,
+    /// Bytes handed to the connection since the board last heard.
+    sent: u64,
 }
 
 impl Viewer {
     fn new(node: Arc<Node>) -> Self {
         Viewer {
-            node,
             thermal: None,
             readings: None,
             audio: None,
-            mic: sim::Microphone::default(),
+            mic: match &node.clip {
+                Some(clip) => {
+                    let at = node.started.elapsed().as_secs_f64() * f64::from(sim::SAMPLE_RATE);
+                    Mic::File(wav::Player::new(clip.clone(), at as usize))
+                }
+                None => Mic::Sim(sim::Microphone::default()),
+            },
+            sensor: node.sensor.clone(),
             ticks: 0,
             frames: 0,
             counted: false,
+            line: None,
+            sent: 0,
+            node,
         }
     }
 
     fn machine(&self) -> sim::Machine {
         sim::Machine::at(self.node.started.elapsed().as_secs_f32())
+    }
+
+    /// The reading to send now, if any: the command's latest when it has a new one, or the
+    /// simulation's every so many ticks.
+    fn next_reading(&mut self, machine: &sim::Machine) -> Option<String> {
+        let ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        match &mut self.sensor {
+            Some(latest) => {
+                if !latest.has_changed().unwrap_or(false) {
+                    return None;
+                }
+                let reading = latest.borrow_and_update().clone()?;
+                Some(sensor::reading_json(
+                    &machine.readings(),
+                    ms,
+                    &reading.fields,
+                ))
+            }
+            None => (self.ticks % self.node.readings_every == 0).then(|| machine.reading_json(ms)),
+        }
     }
 
     fn open_channels(&mut self, s: &mut Session<'_, '_>) {
@@ -184,6 +402,18 @@ impl SessionApp for Viewer {
     }
 
     fn on_event(&mut self, s: &mut Session<'_, '_>, ev: &PeerEvent) {
+        let line = *self.line.get_or_insert_with(|| self.node.board.join());
+        match ev {
+            PeerEvent::StateChanged(st) => {
+                let name = format!("{st:?}").to_lowercase();
+                self.node.board.update(line, Some(&name), None, 0);
+            }
+            PeerEvent::SelectedPair(p) => {
+                let pair = format!("{}/{}", p.local_kind.token(), p.remote_kind.token());
+                self.node.board.update(line, None, Some(pair), 0);
+            }
+            _ => {}
+        }
         match ev {
             PeerEvent::DataChannelsReady => self.open_channels(s),
             PeerEvent::StateChanged(PeerState::Connected) => {
@@ -197,7 +427,8 @@ impl SessionApp for Viewer {
                 if !self.counted {
                     self.counted = true;
                     let n = self.node.viewers.fetch_add(1, Ordering::Relaxed) + 1;
-                    println!("p2p node: viewer connected ({n} watching)");
+                    let msg = format!("p2p node: viewer connected ({n} watching)");
+                    self.node.board.say(&msg);
                 }
             }
             _ => {}
@@ -208,26 +439,42 @@ impl SessionApp for Viewer {
         self.ticks = self.ticks.wrapping_add(1);
         let machine = self.machine();
         if let Some(track) = self.audio {
-            let pcm = self.mic.next_packet(&machine);
+            let pcm = match &mut self.mic {
+                Mic::Sim(m) => m.next_packet(&machine),
+                Mic::File(p) => p.next_packet(),
+            };
             let ts = self.ticks.wrapping_mul(sim::SAMPLES_PER_PACKET as u32);
-            let _ = s.send_frame(track, ts, &pcm);
+            if s.send_frame(track, ts, &pcm).is_ok() {
+                self.sent += pcm.len() as u64;
+            }
         }
         if let Some(ch) = self
             .thermal
             .filter(|_| self.ticks % self.node.thermal_every == 0)
         {
             self.frames = self.frames.wrapping_add(1);
-            let _ = s.send(ch, MessageKind::Binary, &machine.thermal_frame(self.frames));
+            let frame = machine.thermal_frame(self.frames);
+            if s.send(ch, MessageKind::Binary, &frame).is_ok() {
+                self.sent += frame.len() as u64;
+            }
         }
-        if let Some(ch) = self
-            .readings
-            .filter(|_| self.ticks % self.node.readings_every == 0)
-        {
-            let ms = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64);
-            let _ = s.send(ch, MessageKind::String, machine.reading_json(ms).as_bytes());
+        if let Some(ch) = self.readings {
+            if let Some(json) = self.next_reading(&machine) {
+                if s.send(ch, MessageKind::String, json.as_bytes()).is_ok() {
+                    self.sent += json.len() as u64;
+                }
+            }
         }
+        if let Some(line) = self.line.filter(|_| self.ticks % 50 == 0) {
+            self.node.board.update(line, None, None, self.sent);
+            self.sent = 0;
+        }
+    }
+
+    fn udp_filter(&mut self) -> Option<Box<dyn UdpFilter>> {
+        let kind = self.node.nat?;
+        let servers = self.node.relay.as_ref().map(|r| r.servers);
+        Some(Box::new(nat::Nat::new(kind, servers)))
     }
 
     fn on_end(&mut self, state: PeerState) {
@@ -237,7 +484,21 @@ impl SessionApp for Viewer {
                 .viewers
                 .fetch_sub(1, Ordering::Relaxed)
                 .saturating_sub(1);
-            println!("p2p node: viewer left ({state:?}; {n} watching)");
+            let why = match state {
+                PeerState::Closed => "closed".to_string(),
+                // Once connected, ICE fails when consent checks go unanswered (RFC 7675).
+                PeerState::Failed(peer_core::Failure::Ice) => {
+                    "gone: no answer to consent checks".to_string()
+                }
+                PeerState::Disconnected => "gone: disconnected too long".to_string(),
+                other => format!("{other:?}"),
+            };
+            self.node
+                .board
+                .say(&format!("p2p node: viewer left ({why}; {n} watching)"));
+        }
+        if let Some(line) = self.line {
+            self.node.board.leave(line, self.counted);
         }
     }
 }

@@ -110,6 +110,17 @@ impl Machine {
         out
     }
 
+    /// The simulated readings by name, as the `readings` channel carries them.
+    pub fn readings(&self) -> [(&'static str, f32); 5] {
+        [
+            ("ambient_c", self.ambient_c()),
+            ("machine_c", self.machine_c()),
+            ("bearing_c", self.bearing_c()),
+            ("rpm", self.rpm()),
+            ("squeal", self.squeal()),
+        ]
+    }
+
     /// One reading as a JSON line (the `readings` channel).
     pub fn reading_json(&self, unix_ms: u64) -> String {
         format!(
