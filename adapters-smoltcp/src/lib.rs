@@ -10,7 +10,9 @@
 //! * [`deadline`] merges the machine's `poll_timeout` with the interface's own
 //!   (`Interface::poll_delay`), which is how long a device may sleep or wait for an interrupt;
 //! * [`memory`]: an in-memory Ethernet [`smoltcp::phy::Device`] pair (fixed frame queues) so
-//!   two interfaces can talk in a host test or a simulator, no root, no TAP.
+//!   two interfaces can talk in a host test or a simulator, no root, no TAP;
+//! * [`lan9118`] (feature `lan9118`): a polled driver for the SMSC LAN9118/LAN9220 Ethernet
+//!   controller of ARM's MPS2 boards (QEMU `mps2-an386`), as a smoltcp `Device`.
 //!
 //! ## The loop on a device
 //! ```text
@@ -30,9 +32,12 @@
 //! firmware must not even resolve them; `adapters` re-exports this crate behind its
 //! `smoltcp` feature for host users.
 #![no_std]
-#![forbid(unsafe_code)]
+// `unsafe` is denied; only `lan9118::Mmio` (volatile register access) allows it, locally.
+#![deny(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
+#[cfg(feature = "lan9118")]
+pub mod lan9118;
 pub mod memory;
 mod time;
 mod udp;

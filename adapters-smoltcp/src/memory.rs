@@ -37,6 +37,24 @@ impl<const Q: usize> MemoryNic<Q> {
         self.dropped
     }
 
+    /// Take the oldest frame sent (to bridge this device to something other than a
+    /// [`MemoryNic`]).
+    pub fn take_sent(&mut self) -> Option<Frame> {
+        self.tx.pop_front()
+    }
+
+    /// Deliver `frame` as received; `false` (and counted as dropped) when the queue is full
+    /// or the frame is larger than [`MAX_FRAME`].
+    pub fn deliver(&mut self, frame: &[u8]) -> bool {
+        let ok = Frame::from_slice(frame)
+            .ok()
+            .is_some_and(|f| self.rx.push_back(f).is_ok());
+        if !ok {
+            self.dropped += 1;
+        }
+        ok
+    }
+
     /// Frames sent and not yet carried by [`wire`].
     pub fn pending(&self) -> usize {
         self.tx.len()
