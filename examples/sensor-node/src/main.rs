@@ -201,9 +201,10 @@ fn main() -> ! {
         let now = nic.now();
         iface.poll(now, &mut nic, &mut sockets);
         stun_drv.poll(now, &mut sockets, &mut stun, &mut scratch, |_| {}, |_| {});
-        if stun_drv.stats().received != stun_seen {
-            stun_seen = stun_drv.stats().received;
-            hprintln!("stun: {} binding requests answered", stun.stats().success);
+        if stun.stats().success != stun_seen {
+            stun_seen = stun.stats().success;
+            let st = stun_drv.stats();
+            hprintln!("stun: {} binding requests answered ({} datagrams in, {} refused)", stun_seen, st.received, st.rejected);
         }
         let mut app = App { viewer: &mut viewer, now: from_smoltcp(now), local: local_media };
         server.poll(&mut sockets, &mut app);

@@ -1,0 +1,181 @@
+//! `cargo xtask sensor-node`: build `examples/sensor-node`, boot it under QEMU (mps2-an386,
+//! LAN9118 on a TAP device) in a private network namespace, and check it from there: STUN,
+//! the page over HTTP, bad input (`check.py`), then headless Chromium watching it over WebRTC
+//! (`adapters/tests/browser/watch.js`). Needs root (for the namespace).
+
+use crate::run::{have, root, status};
+use std::process::Command;
+use std::time::Instant;
+
+/// What the browser must have seen (the page's counters, as `p2p node`'s browser test asks).
+const MIN_FRAMES: f64 = 8.0;
+const MIN_READINGS: f64 = 4.0;
+const MIN_SAMPLES: f64 = 8000.0;
+
+/// Build, boot, check; an error says which check failed, with the node's log.
+pub fn sensor_node() -> Result<(), String> {
+    let started = Instant::now();
+    status("rustup", &["target", "add", "thumbv7em-none-eabihf"], &[])?;
+    let mut apt = Vec::new();
+    for (pkg, bin) in [
+        ("qemu-system-arm", "qemu-system-arm"),
+        ("chromium", "chromium"),
+        ("python3", "python3"),
+    ] {
+        if !have(bin) {
+            apt.push(pkg);
+        }
+    }
+    if !apt.is_empty() {
+        crate::peers::install_apt(&apt)?;
+    }
+    crate::peers::ensure_npm()?;
+    let fw = build()?;
+    let shots = root().join("target/browser");
+    std::fs::create_dir_all(&shots).map_err(|e| e.to_string())?;
+    let log = root().join("target/sensor-node/node.log");
+    let shot = shots.join("sensor-node.png");
+    let _ = std::fs::remove_file(&shot);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64 % 1_000_000_007);
+    let dir = root().join("examples/sensor-node");
+    let page = root().join("adapters/src/bin/p2p/node/page.html");
+    eprintln!(
+        "xtask: booting the sensor node under QEMU in a private network namespace (seed {seed})"
+    );
+    let out = Command::new(dir.join("netns.sh"))
+        .arg(&fw)
+        .arg(&log)
+        .arg(seed.to_string())
+        .arg(dir.join("check.sh"))
+        .arg("python3")
+        .arg(&page)
+        .arg(&shot)
+        .env("INTEROP_NODE_DIR", crate::peers::node_dir())
+        .output()
+        .map_err(|e| format!("cannot run netns.sh: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let node_log = std::fs::read_to_string(&log).unwrap_or_default();
+    eprintln!("{text}\n--- the node's log:\n{node_log}");
+    verdict(out.status.success(), &text, &node_log, shot.exists())?;
+    eprintln!(
+        "xtask: sensor node OK in {:.0} s (screenshot {})",
+        started.elapsed().as_secs_f64(),
+        shot.display()
+    );
+    Ok(())
+}
+
+/// Build the firmware (release: opt-level s, LTO) into `target/sensor-node`.
+fn build() -> Result<String, String> {
+    let target = root().join("target/sensor-node");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("xtask: $ cargo build --release (in examples/sensor-node)");
+    let st = Command::new(cargo)
+        .args(["build", "--release"])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(root().join("examples/sensor-node"))
+        .status()
+        .map_err(|e| format!("cannot build the sensor node: {e}"))?;
+    if !st.success() {
+        return Err(format!("building the sensor node failed ({st})"));
+    }
+    Ok(target
+        .join("thumbv7em-none-eabihf/release/sensor-node")
+        .to_string_lossy()
+        .to_string())
+}
+
+/// Every check passed: the scripts' exit status, the STUN/HTTP/abuse checks, what the browser
+/// counted, what the node logged (and no `ERROR` line), the screenshot.
+fn verdict(ok: bool, text: &str, node_log: &str, shot: bool) -> Result<(), String> {
+    let fail = |why: &str| Err(format!("sensor node: {why}"));
+    if !ok {
+        return fail("a check in the namespace failed (see above)");
+    }
+    if !text.lines().any(|l| l == "CHECK OK") {
+        return fail("check.py did not finish");
+    }
+    if let Some(l) = node_log.lines().find(|l| l.starts_with("ERROR")) {
+        return fail(&format!("the node logged an error: {l}"));
+    }
+    for needed in [
+        "viewer: connected (DTLS up, SRTP keyed)",
+        "viewer: data channels opened: true",
+        "whep: answered viewer 1",
+    ] {
+        if !node_log.contains(needed) {
+            return fail(&format!("the node never logged `{needed}`"));
+        }
+    }
+    let counted = text
+        .lines()
+        .find(|l| l.starts_with("{\"frames\""))
+        .ok_or("sensor node: the browser printed no counts")?;
+    let number = |key: &str| -> f64 {
+        counted
+            .split(&format!("\"{key}\":"))
+            .nth(1)
+            .and_then(|r| r.split([',', '}']).next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1.0)
+    };
+    if number("frames") < MIN_FRAMES
+        || number("readings") < MIN_READINGS
+        || number("samples") <= MIN_SAMPLES
+    {
+        return fail(&format!("the browser saw too little: {counted}"));
+    }
+    if !counted.contains("\"pairType\":\"host/host\"") || !counted.contains("\"errors\":[]") {
+        return fail(&format!("pair or page errors: {counted}"));
+    }
+    if !shot {
+        return fail("no screenshot");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verdict;
+
+    const GOOD: &str = "CHECK OK\n{\"frames\":13,\"readings\":6,\"samples\":24000,\"pairType\":\"host/host\",\"state\":\"connected\",\"errors\":[]}";
+    const LOG: &str = "whep: answered viewer 1 (1126 bytes)\nviewer: connected (DTLS up, SRTP keyed), audio\nviewer: data channels opened: true\n";
+
+    #[test]
+    fn a_complete_run_passes() {
+        assert_eq!(verdict(true, GOOD, LOG, true), Ok(()));
+    }
+
+    #[test]
+    fn every_missing_piece_fails() {
+        assert!(verdict(false, GOOD, LOG, true).is_err());
+        assert!(verdict(true, &GOOD.replace("CHECK OK", ""), LOG, true).is_err());
+        assert!(verdict(true, GOOD, &format!("{LOG}ERROR certificate\n"), true).is_err());
+        assert!(verdict(
+            true,
+            GOOD,
+            &LOG.replace("opened: true", "opened: false"),
+            true
+        )
+        .is_err());
+        assert!(verdict(
+            true,
+            &GOOD.replace("\"frames\":13", "\"frames\":3"),
+            LOG,
+            true
+        )
+        .is_err());
+        assert!(verdict(
+            true,
+            &GOOD.replace("\"samples\":24000", "\"samples\":0"),
+            LOG,
+            true
+        )
+        .is_err());
+        assert!(verdict(true, &GOOD.replace("[]", "[\"boom\"]"), LOG, true).is_err());
+        assert!(verdict(true, GOOD, LOG, false).is_err());
+    }
+}
