@@ -4,6 +4,7 @@
 
 use adapters_smoltcp::smoltcp::iface::{SocketHandle, SocketSet};
 use adapters_smoltcp::smoltcp::socket::tcp;
+use adapters_smoltcp::smoltcp::time::{Duration, Instant};
 use core::fmt::Write;
 
 /// Largest request (headers and body) a connection buffers.
@@ -67,13 +68,17 @@ struct Conn {
     handle: SocketHandle,
     req: [u8; MAX_REQUEST],
     len: usize,
-    /// Head and dynamic body, sent from `sent`.
-    out: heapless::Vec<u8, MAX_RESPONSE>,
+    /// Status line and headers, then the dynamic body, then the static one: sent from `sent`.
+    head: heapless::Vec<u8, 256>,
     body: heapless::Vec<u8, MAX_RESPONSE>,
     page: &'static [u8],
     sent: usize,
-    close_after: bool,
+    /// Refused: after the response, discard input and close; abort at this time at the latest.
+    close_after: Option<Instant>,
 }
+
+/// How long a refused connection may linger (draining what the client still sends).
+const LINGER: Duration = Duration::from_secs(3);
 
 /// The server: `N` connections on `port`.
 pub struct Server<const N: usize> {
@@ -94,11 +99,11 @@ impl<const N: usize> Server<N> {
                 handle,
                 req: [0; MAX_REQUEST],
                 len: 0,
-                out: heapless::Vec::new(),
+                head: heapless::Vec::new(),
                 body: heapless::Vec::new(),
                 page: &[],
                 sent: 0,
-                close_after: false,
+                close_after: None,
             });
         }
         Server {
@@ -110,7 +115,7 @@ impl<const N: usize> Server<N> {
     }
 
     /// Accept, read, answer and write on every connection.
-    pub fn poll(&mut self, sockets: &mut SocketSet<'_>, app: &mut impl App) {
+    pub fn poll(&mut self, now: Instant, sockets: &mut SocketSet<'_>, app: &mut impl App) {
         for i in 0..self.conns.len() {
             let port = self.port;
             let Some(c) = self.conns.get_mut(i) else {
@@ -122,12 +127,24 @@ impl<const N: usize> Server<N> {
                 let _ = s.listen(port);
                 continue;
             }
+            if let Some(deadline) = c.close_after {
+                // Refused: drop what still arrives (so the client can finish and see the
+                // answer), close once it is out, abort when the client lingers.
+                while s.can_recv() {
+                    if s.recv(|b| (b.len(), ())).is_err() {
+                        break;
+                    }
+                }
+                if !c.write(s) {
+                    s.close();
+                }
+                if now >= deadline {
+                    s.abort();
+                }
+                continue;
+            }
             if c.write(s) {
                 continue; // still sending
-            }
-            if c.close_after {
-                s.close();
-                continue;
             }
             if s.can_recv() {
                 let room = c.req.get_mut(c.len..).unwrap_or(&mut []);
@@ -136,7 +153,7 @@ impl<const N: usize> Server<N> {
                 }
             }
             if c.len > 0 {
-                match c.handle_request(app) {
+                match c.handle_request(now, app) {
                     Outcome::Incomplete => {}
                     Outcome::Served => self.served += 1,
                     Outcome::Refused => self.refused += 1,
@@ -158,26 +175,28 @@ enum Outcome {
 impl Conn {
     fn reset(&mut self) {
         self.len = 0;
-        self.out.clear();
+        self.head.clear();
         self.body.clear();
         self.page = &[];
         self.sent = 0;
-        self.close_after = false;
+        self.close_after = None;
     }
 
     /// Send what is pending; whether something is still pending.
     fn write(&mut self, s: &mut tcp::Socket<'_>) -> bool {
         loop {
-            let head = self.out.len();
-            let total = head + self.page.len();
-            if self.sent >= total {
+            let (head, body) = (self.head.len(), self.body.len());
+            let chunk = if self.sent < head {
+                self.head.get(self.sent..)
+            } else if self.sent < head + body {
+                self.body.get(self.sent - head..)
+            } else {
+                self.page.get(self.sent - head - body..)
+            };
+            let chunk = chunk.unwrap_or(&[]);
+            if chunk.is_empty() {
                 return false;
             }
-            let chunk = if self.sent < head {
-                self.out.get(self.sent..).unwrap_or(&[])
-            } else {
-                self.page.get(self.sent - head..).unwrap_or(&[])
-            };
             match s.send_slice(chunk) {
                 Ok(0) | Err(_) => return true,
                 Ok(n) => self.sent += n,
@@ -185,15 +204,15 @@ impl Conn {
         }
     }
 
-    fn handle_request(&mut self, app: &mut impl App) -> Outcome {
+    fn handle_request(&mut self, now: Instant, app: &mut impl App) -> Outcome {
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut req = httparse::Request::new(&mut headers);
         let parsed = req.parse(self.req.get(..self.len).unwrap_or(&[]));
         let head_len = match parsed {
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) if self.len < MAX_REQUEST => return Outcome::Incomplete,
-            Ok(httparse::Status::Partial) => return self.refuse(431, "headers too large"),
-            Err(_) => return self.refuse(400, "malformed request"),
+            Ok(httparse::Status::Partial) => return self.refuse(now, 431, "headers too large"),
+            Err(_) => return self.refuse(now, 400, "malformed request"),
         };
         let content_length = req
             .headers
@@ -204,7 +223,7 @@ impl Conn {
             .unwrap_or(0);
         let end = head_len.saturating_add(content_length);
         if end > MAX_REQUEST {
-            return self.refuse(413, "body too large");
+            return self.refuse(now, 413, "body too large");
         }
         if self.len < end {
             return Outcome::Incomplete;
@@ -232,12 +251,12 @@ impl Conn {
         Outcome::Served
     }
 
-    fn refuse(&mut self, status: u16, why: &str) -> Outcome {
+    fn refuse(&mut self, now: Instant, status: u16, why: &str) -> Outcome {
         cortex_m_semihosting::hprintln!("http: refused a request ({} {})", status, why);
         self.body.clear();
         let _ = self.body.extend_from_slice(why.as_bytes());
         self.start_response(status, "text/plain", None, None);
-        self.close_after = true;
+        self.close_after = Some(now + LINGER);
         self.len = 0;
         Outcome::Refused
     }
@@ -261,7 +280,6 @@ impl Conn {
         };
         let page = page.unwrap_or(&[]);
         let len = self.body.len() + page.len();
-        self.out.clear();
         self.sent = 0;
         let mut head = heapless::String::<256>::new();
         let _ = write!(
@@ -272,12 +290,8 @@ impl Conn {
             let _ = write!(head, "Location: {l}\r\n");
         }
         let _ = head.push_str("\r\n");
-        let _ = self.out.extend_from_slice(head.as_bytes());
-        // The dynamic body goes after the head; if both do not fit, the body is cut and the
-        // Content-Length tells the client (a bug, never seen: MAX_RESPONSE bounds answers).
-        let body = core::mem::take(&mut self.body);
-        let _ = self.out.extend_from_slice(&body);
-        self.body = body;
+        self.head.clear();
+        let _ = self.head.extend_from_slice(head.as_bytes());
         self.page = page;
     }
 }

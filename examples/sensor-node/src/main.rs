@@ -41,7 +41,7 @@ const STUN_PORT: u16 = 3478;
 const MEDIA_PORT: u16 = 5004;
 const HTTP_PORT: u16 = 80;
 /// HTTP connections at once (a browser opens two or three).
-const HTTP_CONNS: usize = 3;
+const HTTP_CONNS: usize = 4;
 /// The page `p2p node` serves, byte for byte.
 const PAGE: &[u8] = include_bytes!("../../../adapters/src/bin/p2p/node/page.html");
 
@@ -207,7 +207,7 @@ fn main() -> ! {
             hprintln!("stun: {} binding requests answered ({} datagrams in, {} refused)", stun_seen, st.received, st.rejected);
         }
         let mut app = App { viewer: &mut viewer, now: from_smoltcp(now), local: local_media };
-        server.poll(&mut sockets, &mut app);
+        server.poll(now, &mut sockets, &mut app);
         let next = viewer.poll(now, &mut sockets, &mut media_drv, &mut scratch);
         iface.poll(now, &mut nic, &mut sockets);
         let wait = deadline(now, iface.poll_delay(now, &sockets), next);

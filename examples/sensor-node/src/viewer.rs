@@ -43,6 +43,7 @@ pub struct Viewer {
     frames: u32,
     next_tick: Instant,
     pub sessions: u32,
+    send_errors: u32,
 }
 
 impl Viewer {
@@ -60,6 +61,7 @@ impl Viewer {
             frames: 0,
             next_tick: Instant::ZERO,
             sessions: 0,
+            send_errors: 0,
         }
     }
 
@@ -213,12 +215,22 @@ impl Viewer {
             self.frames = self.frames.wrapping_add(1);
             let mut frame = [0u8; sim::FRAME];
             machine.thermal_frame(self.frames, &mut frame);
-            let _ = peer.send(now, ch, MessageKind::Binary, &frame);
+            if let Err(e) = peer.send(now, ch, MessageKind::Binary, &frame) {
+                self.send_errors += 1;
+                if self.send_errors.is_power_of_two() {
+                    hprintln!("viewer: thermal frame not sent ({} times): {:?}", self.send_errors, e);
+                }
+            }
         }
         if let Some(ch) = self.readings.filter(|_| self.ticks % READINGS_EVERY == 0) {
             let mut json = heapless::String::new();
             machine.reading_json(now.as_millis(), &mut json);
-            let _ = peer.send(now, ch, MessageKind::String, json.as_bytes());
+            if let Err(e) = peer.send(now, ch, MessageKind::String, json.as_bytes()) {
+                self.send_errors += 1;
+                if self.send_errors.is_power_of_two() {
+                    hprintln!("viewer: readings not sent ({} times): {:?}", self.send_errors, e);
+                }
+            }
         }
     }
 }
