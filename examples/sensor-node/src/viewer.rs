@@ -21,8 +21,9 @@ use sdp_core::Direction;
 
 /// SCTP send and receive buffer, each (bounds the largest message: a thermal frame is 1548 B).
 pub const SCTP_BUFFER: usize = 8 * 1024;
-/// The connection: 2 data channels, 16 SCTP chunks in flight, inline buffers.
-pub type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy, RustCrypto>, [u8; SCTP_BUFFER], 2, 16>;
+/// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
+/// `readings`), 16 SCTP chunks in flight, inline buffers.
+pub type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy, RustCrypto>, [u8; SCTP_BUFFER], 3, 16>;
 
 static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 
@@ -174,8 +175,12 @@ impl Viewer {
                     label: "readings",
                     ..Default::default()
                 };
-                self.thermal = peer.open_channel(now, thermal).ok();
-                self.readings = peer.open_channel(now, readings).ok();
+                let (t, r) = (peer.open_channel(now, thermal), peer.open_channel(now, readings));
+                if let (Err(e), _) | (_, Err(e)) = (&t, &r) {
+                    hprintln!("ERROR viewer: cannot open a data channel: {:?}", e);
+                }
+                self.thermal = t.ok();
+                self.readings = r.ok();
                 hprintln!("viewer: data channels opened: {}", self.thermal.is_some() && self.readings.is_some());
             }
             PeerEvent::StateChanged(PeerState::Connected) => {
