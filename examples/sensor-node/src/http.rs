@@ -242,8 +242,12 @@ impl Conn {
             static_body: None,
         };
         app.respond(&request, &mut resp);
-        let (status, ctype, location, page) =
-            (resp.status, resp.content_type, resp.location, resp.static_body);
+        let (status, ctype, location, page) = (
+            resp.status,
+            resp.content_type,
+            resp.location,
+            resp.static_body,
+        );
         // Keep whatever followed this request (a pipelined next one).
         self.req.copy_within(end..self.len, 0);
         self.len -= end;

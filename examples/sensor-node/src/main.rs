@@ -62,7 +62,41 @@ fn seed_from_cmdline() -> u64 {
     buf.iter()
         .skip(at + 5)
         .take_while(|b| b.is_ascii_digit())
-        .fold(0u64, |n, b| n.wrapping_mul(10).wrapping_add(u64::from(b - b'0')))
+        .fold(0u64, |n, b| {
+            n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'))
+        })
+}
+
+/// Stack bytes ever used, and the stack's size: `cortex-m-rt`'s `paint-stack` filled it with
+/// `0xCCCC_CCCC` at reset; the lowest word no longer painted is the high-water mark.
+fn stack_high_water() -> (usize, usize) {
+    extern "C" {
+        static _stack_start: u32;
+        static _stack_end: u32;
+    }
+    // SAFETY: the linker's symbols bound the stack; the words below the current stack
+    // pointer are only read, as plain words.
+    unsafe {
+        let (top, bottom) = (
+            core::ptr::addr_of!(_stack_start) as usize,
+            core::ptr::addr_of!(_stack_end) as usize,
+        );
+        let mut p = bottom;
+        while p < top && core::ptr::read_volatile(p as *const u32) == 0xCCCC_CCCC {
+            p += 4;
+        }
+        (top - p, top - bottom)
+    }
+}
+
+/// `.data` + `.bss`: the RAM taken before the stack.
+fn static_ram() -> usize {
+    extern "C" {
+        static __sdata: u32;
+        static __ebss: u32;
+    }
+    // Only the symbols' addresses are taken (no read).
+    core::ptr::addr_of!(__ebss) as usize - core::ptr::addr_of!(__sdata) as usize
 }
 
 fn fail(what: &str) -> ! {
@@ -121,7 +155,11 @@ impl App<'_> {
                 body.truncate(n);
                 resp.status(201, "application/sdp");
                 resp.location("/whep/1");
-                hprintln!("whep: answered viewer {} ({} bytes of SDP)", self.viewer.sessions, n);
+                hprintln!(
+                    "whep: answered viewer {} ({} bytes of SDP)",
+                    self.viewer.sessions,
+                    n
+                );
             }
             Err(why) => {
                 body.clear();
@@ -140,7 +178,10 @@ fn udp_socket<'a>(
     tx: &'a mut [u8],
     port: u16,
 ) -> udp::Socket<'a> {
-    let mut s = udp::Socket::new(udp::PacketBuffer::new(meta, rx), udp::PacketBuffer::new(meta2, tx));
+    let mut s = udp::Socket::new(
+        udp::PacketBuffer::new(meta, rx),
+        udp::PacketBuffer::new(meta2, tx),
+    );
     if s.bind(port).is_err() {
         fail("bind");
     }
@@ -163,10 +204,14 @@ fn main() -> ! {
     hprintln!("sensor-node: LAN9118 id {:#010x}, seed {}", nic.id(), seed);
     let mut entropy = SeededEntropy::new(seed ^ nic.ticks());
     let t0 = nic.now();
-    let Ok(certificate) = Certificate::generate(&RustCrypto, &mut entropy, &CertParams::default()) else {
+    let Ok(certificate) = Certificate::generate(&RustCrypto, &mut entropy, &CertParams::default())
+    else {
         fail("certificate");
     };
-    hprintln!("sensor-node: certificate made in {} ms", (nic.now() - t0).total_millis());
+    hprintln!(
+        "sensor-node: certificate made in {} ms",
+        (nic.now() - t0).total_millis()
+    );
 
     let boot = nic.now();
     let mut iface = Interface::new(Config::new(HardwareAddress::Ethernet(MAC)), &mut nic, boot);
@@ -176,7 +221,12 @@ fn main() -> ! {
 
     let mut storage = [SocketStorage::EMPTY; 2 + HTTP_CONNS];
     let mut sockets = SocketSet::new(&mut storage[..]);
-    let (mut m1, mut m2, mut m3, mut m4) = ([udp::PacketMetadata::EMPTY; 4], [udp::PacketMetadata::EMPTY; 4], [udp::PacketMetadata::EMPTY; 8], [udp::PacketMetadata::EMPTY; 16]);
+    let (mut m1, mut m2, mut m3, mut m4) = (
+        [udp::PacketMetadata::EMPTY; 4],
+        [udp::PacketMetadata::EMPTY; 4],
+        [udp::PacketMetadata::EMPTY; 8],
+        [udp::PacketMetadata::EMPTY; 16],
+    );
     let (mut b1, mut b2, mut b3, mut b4) = ([0u8; 1024], [0u8; 1024], [0u8; 6144], [0u8; 12288]);
     let stun_h = sockets.add(udp_socket(&mut m1, &mut b1, &mut m2, &mut b2, STUN_PORT));
     let media_h = sockets.add(udp_socket(&mut m3, &mut b3, &mut m4, &mut b4, MEDIA_PORT));
@@ -184,7 +234,10 @@ fn main() -> ! {
     let mut tcp_tx = [[0u8; 2048]; HTTP_CONNS];
     let mut handles: heapless::Vec<SocketHandle, HTTP_CONNS> = heapless::Vec::new();
     for (rx, tx) in tcp_rx.iter_mut().zip(tcp_tx.iter_mut()) {
-        let s = tcp::Socket::new(tcp::SocketBuffer::new(&mut rx[..]), tcp::SocketBuffer::new(&mut tx[..]));
+        let s = tcp::Socket::new(
+            tcp::SocketBuffer::new(&mut rx[..]),
+            tcp::SocketBuffer::new(&mut tx[..]),
+        );
         let _ = handles.push(sockets.add(s));
     }
     let local_media = SocketAddr::from((IP, MEDIA_PORT));
@@ -194,19 +247,48 @@ fn main() -> ! {
     let mut server: http::Server<HTTP_CONNS> = http::Server::new(HTTP_PORT, &handles);
     let mut viewer = viewer::Viewer::new(certificate, entropy);
     let mut scratch = [0u8; 1500];
+    hprintln!(
+        "memory: peer {} B, ice {} B, dtls {} B, viewer {} B, http {} B, interface {} B",
+        core::mem::size_of::<viewer::Peer>(),
+        core::mem::size_of::<peer_core::Ice<SeededEntropy>>(),
+        core::mem::size_of::<dtls_core::Endpoint<SeededEntropy, RustCrypto>>(),
+        core::mem::size_of::<viewer::Viewer>(),
+        core::mem::size_of::<http::Server<HTTP_CONNS>>(),
+        core::mem::size_of::<Interface>()
+    );
     hprintln!("sensor-node: listening on 198.18.5.2 (STUN udp/3478, HTTP tcp/80, media udp/5004)");
 
     let mut stun_seen = 0;
+    let mut next_report = nic.now();
     loop {
         let now = nic.now();
+        if now >= next_report {
+            next_report = now + adapters_smoltcp::smoltcp::time::Duration::from_secs(2);
+            let (used, size) = stack_high_water();
+            hprintln!(
+                "stack: high-water {} bytes (of {}); static RAM in use {} bytes",
+                used,
+                size,
+                static_ram()
+            );
+        }
         iface.poll(now, &mut nic, &mut sockets);
         stun_drv.poll(now, &mut sockets, &mut stun, &mut scratch, |_| {}, |_| {});
         if stun.stats().success != stun_seen {
             stun_seen = stun.stats().success;
             let st = stun_drv.stats();
-            hprintln!("stun: {} binding requests answered ({} datagrams in, {} refused)", stun_seen, st.received, st.rejected);
+            hprintln!(
+                "stun: {} binding requests answered ({} datagrams in, {} refused)",
+                stun_seen,
+                st.received,
+                st.rejected
+            );
         }
-        let mut app = App { viewer: &mut viewer, now: from_smoltcp(now), local: local_media };
+        let mut app = App {
+            viewer: &mut viewer,
+            now: from_smoltcp(now),
+            local: local_media,
+        };
         server.poll(now, &mut sockets, &mut app);
         let next = viewer.poll(now, &mut sockets, &mut media_drv, &mut scratch);
         iface.poll(now, &mut nic, &mut sockets);

@@ -128,7 +128,10 @@ impl Microphone {
             // Seconds within the last 100 s: f32 keeps sample precision there.
             let t = (self.sample % (100 * SAMPLE_RATE as u64)) as f32 / SAMPLE_RATE as f32;
             self.sample += 1;
-            self.noise = self.noise.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            self.noise = self
+                .noise
+                .wrapping_mul(1_664_525)
+                .wrapping_add(1_013_904_223);
             let noise = (self.noise >> 16) as f32 / 65536.0 - 0.5;
             let hum = 0.18 * sinf(2.0 * PI * 50.0 * t);
             let warble = 2900.0 + 120.0 * sinf(2.0 * PI * 3.0 * t);

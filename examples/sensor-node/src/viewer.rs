@@ -23,7 +23,8 @@ use sdp_core::Direction;
 pub const SCTP_BUFFER: usize = 8 * 1024;
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
 /// `readings`), 16 SCTP chunks in flight, inline buffers.
-pub type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy, RustCrypto>, [u8; SCTP_BUFFER], 3, 16>;
+pub type Peer =
+    PeerConnection<SeededEntropy, Endpoint<SeededEntropy, RustCrypto>, [u8; SCTP_BUFFER], 3, 16>;
 
 static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 
@@ -141,9 +142,16 @@ impl Viewer {
             return None;
         };
         let mut events: heapless::Vec<PeerEvent, 16> = heapless::Vec::new();
-        let next = driver.poll(now, sockets, peer, scratch, |_| {}, |e| {
-            let _ = events.push(e);
-        });
+        let next = driver.poll(
+            now,
+            sockets,
+            peer,
+            scratch,
+            |_| {},
+            |e| {
+                let _ = events.push(e);
+            },
+        );
         for e in events {
             self.on_event(from_smoltcp(now), e);
         }
@@ -175,19 +183,28 @@ impl Viewer {
                     label: "readings",
                     ..Default::default()
                 };
-                let (t, r) = (peer.open_channel(now, thermal), peer.open_channel(now, readings));
+                let (t, r) = (
+                    peer.open_channel(now, thermal),
+                    peer.open_channel(now, readings),
+                );
                 if let (Err(e), _) | (_, Err(e)) = (&t, &r) {
                     hprintln!("ERROR viewer: cannot open a data channel: {:?}", e);
                 }
                 self.thermal = t.ok();
                 self.readings = r.ok();
-                hprintln!("viewer: data channels opened: {}", self.thermal.is_some() && self.readings.is_some());
+                hprintln!(
+                    "viewer: data channels opened: {}",
+                    self.thermal.is_some() && self.readings.is_some()
+                );
             }
             PeerEvent::StateChanged(PeerState::Connected) => {
                 self.audio = peer
                     .track_by_mid("0")
                     .or_else(|| peer.tracks().iter().position(|t| t.sends()).map(TrackId));
-                hprintln!("viewer: connected (DTLS up, SRTP keyed), audio track {:?}", self.audio);
+                hprintln!(
+                    "viewer: connected (DTLS up, SRTP keyed), audio track {:?}",
+                    self.audio
+                );
             }
             PeerEvent::StateChanged(s @ (PeerState::Failed(_) | PeerState::Closed)) => {
                 hprintln!("viewer: connection ended: {:?}", s);
@@ -197,7 +214,13 @@ impl Viewer {
         }
     }
 
-    fn tick(&mut self, now: Instant, sockets: &mut SocketSet<'_>, driver: &mut UdpDriver, scratch: &mut [u8]) {
+    fn tick(
+        &mut self,
+        now: Instant,
+        sockets: &mut SocketSet<'_>,
+        driver: &mut UdpDriver,
+        scratch: &mut [u8],
+    ) {
         let Some(peer) = self.peer.as_mut() else {
             return;
         };
@@ -216,24 +239,32 @@ impl Viewer {
                 }
             }
         }
-        if let Some(ch) = self.thermal.filter(|_| self.ticks % THERMAL_EVERY == 0) {
+        if let Some(ch) = self.thermal.filter(|_| self.ticks.is_multiple_of(THERMAL_EVERY)) {
             self.frames = self.frames.wrapping_add(1);
             let mut frame = [0u8; sim::FRAME];
             machine.thermal_frame(self.frames, &mut frame);
             if let Err(e) = peer.send(now, ch, MessageKind::Binary, &frame) {
                 self.send_errors += 1;
                 if self.send_errors.is_power_of_two() {
-                    hprintln!("viewer: thermal frame not sent ({} times): {:?}", self.send_errors, e);
+                    hprintln!(
+                        "viewer: thermal frame not sent ({} times): {:?}",
+                        self.send_errors,
+                        e
+                    );
                 }
             }
         }
-        if let Some(ch) = self.readings.filter(|_| self.ticks % READINGS_EVERY == 0) {
+        if let Some(ch) = self.readings.filter(|_| self.ticks.is_multiple_of(READINGS_EVERY)) {
             let mut json = heapless::String::new();
             machine.reading_json(now.as_millis(), &mut json);
             if let Err(e) = peer.send(now, ch, MessageKind::String, json.as_bytes()) {
                 self.send_errors += 1;
                 if self.send_errors.is_power_of_two() {
-                    hprintln!("viewer: readings not sent ({} times): {:?}", self.send_errors, e);
+                    hprintln!(
+                        "viewer: readings not sent ({} times): {:?}",
+                        self.send_errors,
+                        e
+                    );
                 }
             }
         }
