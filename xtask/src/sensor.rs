@@ -60,6 +60,17 @@ pub fn sensor_node() -> Result<(), String> {
     let node_log = std::fs::read_to_string(&log).unwrap_or_default();
     eprintln!("{text}\n--- the node's log:\n{node_log}");
     verdict(out.status.success(), &text, &node_log, shot.exists())?;
+    let stack = node_log
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("stack: high-water ")?
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .max();
+    eprintln!("xtask: stack high-water mark (painted): {stack:?} bytes");
     eprintln!(
         "xtask: sensor node OK in {:.0} s (screenshot {})",
         started.elapsed().as_secs_f64(),
