@@ -56,6 +56,32 @@ def get(path):
     return http(f"GET {path} HTTP/1.1\r\nHost: {NODE}\r\n\r\n".encode())
 
 
+OFFER = "\r\n".join([
+    "v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0",
+    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0",
+    "a=ice-ufrag:chk1", "a=ice-pwd:checkcheckcheckcheckchec",
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32), "a=setup:actpass", "a=mid:0",
+    "a=sctp-port:5000", "a=max-message-size:65536", ""])
+
+
+def whep(body):
+    return http(f"POST /whep HTTP/1.1\r\nHost: {NODE}\r\nContent-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode())
+
+
+def check_whep():
+    """A data-only WHEP offer gets an answer; a second viewer meanwhile gets 503; DELETE frees
+    the node (the browser that follows then gets a connection made anew in place)."""
+    status, answer = whep(OFFER)
+    answer = answer.decode()
+    assert status == 201, f"WHEP: {status} {answer}"
+    assert "a=fingerprint:sha-256 " in answer and "198.18.5.2 5004 typ host" in answer, answer
+    assert "a=setup:passive" in answer or "a=setup:active" in answer, answer
+    assert whep(OFFER)[0] == 503, "a second viewer must be refused while one watches"
+    assert http(f"DELETE /whep/1 HTTP/1.1\r\nHost: {NODE}\r\n\r\n".encode())[0] == 200
+    assert whep("v=0\r\ngarbage")[0] == 400
+    print("CHECK whep: offer answered (fingerprint, host candidate 198.18.5.2:5004), a second viewer 503, DELETE 200, a bad offer 400")
+
+
 def main():
     page = open(sys.argv[1], "rb").read()
     mapped, mine = stun_binding()
@@ -87,6 +113,7 @@ def main():
     assert status == 200 and body == page
     half.close()
     print("CHECK abuse: after 2000 junk datagrams, a huge header and a half-open request, STUN and the page still work")
+    check_whep()
     print("CHECK OK")
 
 

@@ -115,6 +115,7 @@ impl<const N: usize> Server<N> {
     }
 
     /// Accept, read, answer and write on every connection.
+    #[inline(never)]
     pub fn poll(&mut self, now: Instant, sockets: &mut SocketSet<'_>, app: &mut impl App) {
         for i in 0..self.conns.len() {
             let port = self.port;

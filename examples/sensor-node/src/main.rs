@@ -245,6 +245,10 @@ fn main() -> ! {
     let mut media_drv = UdpDriver::new(media_h, local_media);
     let mut stun: StunServer<NoUsers> = StunServer::new(ServerConfig::default(), ServerAuth::None);
     let mut server: http::Server<HTTP_CONNS> = http::Server::new(HTTP_PORT, &handles);
+    hprintln!(
+        "stack: high-water {} bytes after the certificate",
+        stack_high_water().0
+    );
     let mut viewer = viewer::Viewer::new(certificate, entropy);
     let mut scratch = [0u8; 1500];
     hprintln!(
@@ -255,6 +259,10 @@ fn main() -> ! {
         core::mem::size_of::<viewer::Viewer>(),
         core::mem::size_of::<http::Server<HTTP_CONNS>>(),
         core::mem::size_of::<Interface>()
+    );
+    hprintln!(
+        "stack: high-water {} bytes at the end of boot",
+        stack_high_water().0
     );
     hprintln!("sensor-node: listening on 198.18.5.2 (STUN udp/3478, HTTP tcp/80, media udp/5004)");
 

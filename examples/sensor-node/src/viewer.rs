@@ -32,9 +32,53 @@ static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 const THERMAL_EVERY: u32 = 12;
 const READINGS_EVERY: u32 = 25;
 
+/// A fresh connection (DTLS server with `certificate`, PCMU send-only, data channels).
+fn make_peer(certificate: &Certificate, entropy: &mut SeededEntropy) -> Peer {
+    let seed = entropy.next_u64();
+    let dtls = Endpoint::new(
+        DtlsRole::Server,
+        DtlsConfig::default(),
+        certificate.clone(),
+        SeededEntropy::new(seed),
+    );
+    let config = PeerConfig {
+        audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
+        max_message_size: SCTP_BUFFER,
+        cname: "sensor-node",
+        ..PeerConfig::default()
+    };
+    PeerConnection::new(
+        config,
+        SeededEntropy::new(seed ^ 0x5eed),
+        dtls,
+        [0; SCTP_BUFFER],
+        [0; SCTP_BUFFER],
+    )
+}
+
+/// Replace the connection in place (not inlined, so its temporaries live only here).
+///
+/// `*slot = make_peer(..)` would build the new 126 KiB value in a temporary and copy it (the
+/// old one must be dropped after the new one exists); dropping first and writing the new
+/// one straight into the slot lets it be built there. A panic in between would drop the old
+/// value twice, but this firmware aborts on panic (`panic = "abort"`, panic-semihosting exits).
+#[inline(never)]
+fn renew(slot: &mut Peer, certificate: &Certificate, entropy: &mut SeededEntropy) {
+    let slot: *mut Peer = slot;
+    // SAFETY: `slot` is valid and exclusively ours; it is written again right after the drop,
+    // before anything reads it, and nothing in between can unwind (panics abort).
+    unsafe {
+        core::ptr::drop_in_place(slot);
+        core::ptr::write(slot, make_peer(certificate, entropy));
+    }
+}
+
 /// What the node holds for its viewer.
 pub struct Viewer {
-    pub peer: Option<Peer>,
+    /// Made once at boot and renewed in place for each viewer (a 126 KiB value is never
+    /// moved around on the stack); `active` tells whether a viewer owns it.
+    peer: Peer,
+    active: bool,
     certificate: Certificate,
     entropy: SeededEntropy,
     thermal: Option<ChannelId>,
@@ -50,9 +94,11 @@ pub struct Viewer {
 
 impl Viewer {
     /// No viewer yet; every connection uses `certificate`.
-    pub fn new(certificate: Certificate, entropy: SeededEntropy) -> Self {
+    #[inline(never)]
+    pub fn new(certificate: Certificate, mut entropy: SeededEntropy) -> Self {
         Viewer {
-            peer: None,
+            peer: make_peer(&certificate, &mut entropy),
+            active: false,
             certificate,
             entropy,
             thermal: None,
@@ -69,12 +115,11 @@ impl Viewer {
 
     /// Whether a viewer is being served (a new one gets 503 meanwhile).
     pub fn busy(&self) -> bool {
-        self.peer
-            .as_ref()
-            .is_some_and(|p| !matches!(p.state(), PeerState::Failed(_) | PeerState::Closed))
+        self.active && !matches!(self.peer.state(), PeerState::Failed(_) | PeerState::Closed)
     }
 
     /// Answer a WHEP offer: the SDP answer's length in `out`, or why not.
+    #[inline(never)]
     pub fn offer(
         &mut self,
         now: Instant,
@@ -85,34 +130,26 @@ impl Viewer {
         if self.busy() {
             return Err("busy");
         }
-        self.peer = None;
+        if self.sessions > 0 {
+            renew(&mut self.peer, &self.certificate, &mut self.entropy);
+        }
         self.sessions += 1;
-        let seed = self.entropy.next_u64();
-        let dtls = Endpoint::new(
-            DtlsRole::Server,
-            DtlsConfig::default(),
-            self.certificate.clone(),
-            SeededEntropy::new(seed),
+        let peer = &mut self.peer;
+        hprintln!(
+            "stack: high-water {} bytes after the connection was made",
+            crate::stack_high_water().0
         );
-        let config = PeerConfig {
-            audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
-            max_message_size: SCTP_BUFFER,
-            cname: "sensor-node",
-            ..PeerConfig::default()
-        };
-        let peer = self.peer.insert(PeerConnection::new(
-            config,
-            SeededEntropy::new(seed ^ 0x5eed),
-            dtls,
-            [0; SCTP_BUFFER],
-            [0; SCTP_BUFFER],
-        ));
         peer.add_host(now, local).map_err(|_| "host candidate")?;
         peer.hosts_done(now);
         let n = peer.accept_offer(now, sdp, out).map_err(|e| {
-            hprintln!("ERROR whep: offer refused: {:?}", e);
+            hprintln!("whep: the offer does not negotiate: {:?}", e);
             "offer"
         })?;
+        self.active = true;
+        hprintln!(
+            "stack: high-water {} bytes after the answer",
+            crate::stack_high_water().0
+        );
         self.thermal = None;
         self.readings = None;
         self.audio = None;
@@ -122,12 +159,13 @@ impl Viewer {
 
     /// Close the viewer's connection (WHEP DELETE).
     pub fn close(&mut self) {
-        if self.peer.take().is_some() {
+        if core::mem::take(&mut self.active) {
             hprintln!("viewer: closed by the viewer");
         }
     }
 
     /// One turn: the media socket, the connection's events, the 20 ms sensor tick.
+    #[inline(never)]
     pub fn poll(
         &mut self,
         now: SmolInstant,
@@ -135,12 +173,13 @@ impl Viewer {
         driver: &mut UdpDriver,
         scratch: &mut [u8],
     ) -> Option<Instant> {
-        let Some(peer) = self.peer.as_mut() else {
+        if !self.active {
             // Nobody to hand datagrams to: drop them.
             let s = sockets.get_mut::<udp::Socket<'_>>(driver.handle());
             while s.recv().is_ok() {}
             return None;
-        };
+        }
+        let peer = &mut self.peer;
         let mut events: heapless::Vec<PeerEvent, 16> = heapless::Vec::new();
         let next = driver.poll(
             now,
@@ -156,21 +195,23 @@ impl Viewer {
             self.on_event(from_smoltcp(now), e);
         }
         let t = from_smoltcp(now);
-        if t >= self.next_tick && self.peer.is_some() {
+        if t >= self.next_tick && self.active {
             self.next_tick = t + core::time::Duration::from_millis(20);
             self.tick(t, sockets, driver, scratch);
         }
-        let tick = self.peer.is_some().then_some(self.next_tick);
+        let tick = self.active.then_some(self.next_tick);
         match (next, tick) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
     }
 
+    #[inline(never)]
     fn on_event(&mut self, now: Instant, e: PeerEvent) {
-        let Some(peer) = self.peer.as_mut() else {
+        if !self.active {
             return;
-        };
+        }
+        let peer = &mut self.peer;
         match e {
             PeerEvent::DataChannelsReady => {
                 let thermal = ChannelConfig {
@@ -214,6 +255,7 @@ impl Viewer {
         }
     }
 
+    #[inline(never)]
     fn tick(
         &mut self,
         now: Instant,
@@ -221,9 +263,10 @@ impl Viewer {
         driver: &mut UdpDriver,
         scratch: &mut [u8],
     ) {
-        let Some(peer) = self.peer.as_mut() else {
+        if !self.active {
             return;
-        };
+        }
+        let peer = &mut self.peer;
         if peer.state() != PeerState::Connected {
             return;
         }
@@ -239,7 +282,10 @@ impl Viewer {
                 }
             }
         }
-        if let Some(ch) = self.thermal.filter(|_| self.ticks.is_multiple_of(THERMAL_EVERY)) {
+        if let Some(ch) = self
+            .thermal
+            .filter(|_| self.ticks.is_multiple_of(THERMAL_EVERY))
+        {
             self.frames = self.frames.wrapping_add(1);
             let mut frame = [0u8; sim::FRAME];
             machine.thermal_frame(self.frames, &mut frame);
@@ -254,7 +300,10 @@ impl Viewer {
                 }
             }
         }
-        if let Some(ch) = self.readings.filter(|_| self.ticks.is_multiple_of(READINGS_EVERY)) {
+        if let Some(ch) = self
+            .readings
+            .filter(|_| self.ticks.is_multiple_of(READINGS_EVERY))
+        {
             let mut json = heapless::String::new();
             machine.reading_json(now.as_millis(), &mut json);
             if let Err(e) = peer.send(now, ch, MessageKind::String, json.as_bytes()) {
