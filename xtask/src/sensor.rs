@@ -59,7 +59,19 @@ pub fn sensor_node() -> Result<(), String> {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     let node_log = std::fs::read_to_string(&log).unwrap_or_default();
     eprintln!("{text}\n--- the node's log:\n{node_log}");
-    verdict(out.status.success(), &text, &node_log, shot.exists())?;
+    let seen = Seen {
+        ok: out.status.success(),
+        text: &text,
+        node_log: &node_log,
+        shot: shot.exists(),
+    };
+    verdict(
+        &seen,
+        Expect {
+            checks: true,
+            pair: "host/host",
+        },
+    )?;
     let stack = node_log
         .lines()
         .filter_map(|l| {
@@ -71,10 +83,63 @@ pub fn sensor_node() -> Result<(), String> {
         })
         .max();
     eprintln!("xtask: stack high-water mark (painted): {stack:?} bytes");
+    relay_only(&fw, &dir, seed)?;
     eprintln!(
         "xtask: sensor node OK in {:.0} s (screenshot {})",
         started.elapsed().as_secs_f64(),
         shot.display()
+    );
+    Ok(())
+}
+
+/// The same node booted again, watched relay-only through `p2p turn-server` (in the
+/// namespace, on the browser's side).
+fn relay_only(fw: &str, dir: &std::path::Path, seed: u64) -> Result<(), String> {
+    crate::run::cargo(&["build", "-p", "adapters", "--bin", "p2p"], &[])?;
+    let p2p = root().join("target/debug/p2p");
+    let log = root().join("target/sensor-node/node-relay.log");
+    let shot = root().join("target/browser/sensor-node-relay.png");
+    let _ = std::fs::remove_file(&shot);
+    eprintln!("xtask: booting the sensor node again, watched relay-only through p2p turn-server");
+    let out = Command::new(dir.join("netns.sh"))
+        .arg(fw)
+        .arg(&log)
+        .arg((seed ^ 0x7e1a).to_string())
+        .arg(dir.join("check_relay.sh"))
+        .arg(&p2p)
+        .arg(&shot)
+        .env("INTEROP_NODE_DIR", crate::peers::node_dir())
+        .output()
+        .map_err(|e| format!("cannot run netns.sh: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let node_log = std::fs::read_to_string(&log).unwrap_or_default();
+    eprintln!("{text}\n--- the node's log (relay-only):\n{node_log}");
+    let seen = Seen {
+        ok: out.status.success(),
+        text: &text,
+        node_log: &node_log,
+        shot: shot.exists(),
+    };
+    verdict(
+        &seen,
+        Expect {
+            checks: false,
+            pair: "relay/host",
+        },
+    )?;
+    let relayed = text
+        .split("relayed_to_clients=")
+        .nth(1)
+        .and_then(|r| r.split(' ').next()?.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    if relayed < 100 {
+        return Err(format!(
+            "sensor node: p2p turn-server relayed only {relayed} datagrams to the browser"
+        ));
+    }
+    eprintln!(
+        "xtask: relay-only through p2p turn-server OK ({relayed} datagrams relayed to the browser)"
     );
     Ok(())
 }
@@ -99,14 +164,35 @@ fn build() -> Result<String, String> {
         .to_string())
 }
 
+/// What one boot of the node showed.
+struct Seen<'a> {
+    /// The scripts' exit status.
+    ok: bool,
+    /// Their output.
+    text: &'a str,
+    /// The node's log.
+    node_log: &'a str,
+    /// Whether the screenshot exists.
+    shot: bool,
+}
+
+/// What it must have shown.
+struct Expect<'a> {
+    /// `check.py` ran (STUN, HTTP, bad input, WHEP by hand).
+    checks: bool,
+    /// The browser's selected pair, `local/remote` candidate types.
+    pair: &'a str,
+}
+
 /// Every check passed: the scripts' exit status, the STUN/HTTP/abuse checks, what the browser
-/// counted, what the node logged (and no `ERROR` line), the screenshot.
-fn verdict(ok: bool, text: &str, node_log: &str, shot: bool) -> Result<(), String> {
+/// counted and over which pair, what the node logged (and no `ERROR` line), the screenshot.
+fn verdict(seen: &Seen<'_>, expect: Expect<'_>) -> Result<(), String> {
+    let (text, node_log) = (seen.text, seen.node_log);
     let fail = |why: &str| Err(format!("sensor node: {why}"));
-    if !ok {
+    if !seen.ok {
         return fail("a check in the namespace failed (see above)");
     }
-    if !text.lines().any(|l| l == "CHECK OK") {
+    if expect.checks && !text.lines().any(|l| l == "CHECK OK") {
         return fail("check.py did not finish");
     }
     if let Some(l) = node_log.lines().find(|l| l.starts_with("ERROR")) {
@@ -115,7 +201,7 @@ fn verdict(ok: bool, text: &str, node_log: &str, shot: bool) -> Result<(), Strin
     for needed in [
         "viewer: connected (DTLS up, SRTP keyed)",
         "viewer: data channels opened: true",
-        "whep: answered viewer 1",
+        "whep: answered viewer",
     ] {
         if !node_log.contains(needed) {
             return fail(&format!("the node never logged `{needed}`"));
@@ -139,10 +225,11 @@ fn verdict(ok: bool, text: &str, node_log: &str, shot: bool) -> Result<(), Strin
     {
         return fail(&format!("the browser saw too little: {counted}"));
     }
-    if !counted.contains("\"pairType\":\"host/host\"") || !counted.contains("\"errors\":[]") {
-        return fail(&format!("pair or page errors: {counted}"));
+    let pair = format!("\"pairType\":\"{}\"", expect.pair);
+    if !counted.contains(&pair) || !counted.contains("\"errors\":[]") {
+        return fail(&format!("not {pair}, or page errors: {counted}"));
     }
-    if !shot {
+    if !seen.shot {
         return fail("no screenshot");
     }
     Ok(())
@@ -150,43 +237,103 @@ fn verdict(ok: bool, text: &str, node_log: &str, shot: bool) -> Result<(), Strin
 
 #[cfg(test)]
 mod tests {
-    use super::verdict;
+    use super::{verdict, Expect, Seen};
 
     const GOOD: &str = "CHECK OK\n{\"frames\":13,\"readings\":6,\"samples\":24000,\"pairType\":\"host/host\",\"state\":\"connected\",\"errors\":[]}";
-    const LOG: &str = "whep: answered viewer 1 (1126 bytes)\nviewer: connected (DTLS up, SRTP keyed), audio\nviewer: data channels opened: true\n";
+    const LOG: &str = "whep: answered viewer 3 (1126 bytes)\nviewer: connected (DTLS up, SRTP keyed), audio\nviewer: data channels opened: true\n";
+    const DIRECT: Expect<'static> = Expect {
+        checks: true,
+        pair: "host/host",
+    };
+
+    fn check(
+        ok: bool,
+        text: &str,
+        node_log: &str,
+        shot: bool,
+        expect: Expect<'_>,
+    ) -> Result<(), String> {
+        verdict(
+            &Seen {
+                ok,
+                text,
+                node_log,
+                shot,
+            },
+            expect,
+        )
+    }
 
     #[test]
     fn a_complete_run_passes() {
-        assert_eq!(verdict(true, GOOD, LOG, true), Ok(()));
+        assert_eq!(check(true, GOOD, LOG, true, DIRECT), Ok(()));
+        let relayed = GOOD
+            .replace("CHECK OK\n", "")
+            .replace("host/host", "relay/host");
+        assert_eq!(
+            check(
+                true,
+                &relayed,
+                LOG,
+                true,
+                Expect {
+                    checks: false,
+                    pair: "relay/host"
+                }
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn every_missing_piece_fails() {
-        assert!(verdict(false, GOOD, LOG, true).is_err());
-        assert!(verdict(true, &GOOD.replace("CHECK OK", ""), LOG, true).is_err());
-        assert!(verdict(true, GOOD, &format!("{LOG}ERROR certificate\n"), true).is_err());
-        assert!(verdict(
+        assert!(check(false, GOOD, LOG, true, DIRECT).is_err());
+        assert!(check(true, &GOOD.replace("CHECK OK", ""), LOG, true, DIRECT).is_err());
+        assert!(check(
+            true,
+            GOOD,
+            &format!("{LOG}ERROR certificate\n"),
+            true,
+            DIRECT
+        )
+        .is_err());
+        assert!(check(
             true,
             GOOD,
             &LOG.replace("opened: true", "opened: false"),
-            true
+            true,
+            DIRECT
         )
         .is_err());
-        assert!(verdict(
+        assert!(check(
             true,
             &GOOD.replace("\"frames\":13", "\"frames\":3"),
             LOG,
-            true
+            true,
+            DIRECT
         )
         .is_err());
-        assert!(verdict(
+        assert!(check(
             true,
             &GOOD.replace("\"samples\":24000", "\"samples\":0"),
             LOG,
-            true
+            true,
+            DIRECT
         )
         .is_err());
-        assert!(verdict(true, &GOOD.replace("[]", "[\"boom\"]"), LOG, true).is_err());
-        assert!(verdict(true, GOOD, LOG, false).is_err());
+        assert!(check(true, &GOOD.replace("[]", "[\"boom\"]"), LOG, true, DIRECT).is_err());
+        assert!(check(true, GOOD, LOG, false, DIRECT).is_err());
+        // A direct pair where a relayed one was asked for.
+        assert!(check(
+            true,
+            GOOD,
+            LOG,
+            true,
+            Expect {
+                checks: false,
+                pair: "relay/host"
+            }
+        )
+        .is_err());
     }
 }

@@ -19,7 +19,7 @@ const MAX_HEADERS: usize = 24;
 pub struct Request<'a> {
     /// `GET`, `POST`…
     pub method: &'a str,
-    /// The path.
+    /// The path, without the query.
     pub path: &'a str,
     /// The body (Content-Length bytes).
     pub body: &'a [u8],
@@ -231,7 +231,8 @@ impl Conn {
         }
         let request = Request {
             method: req.method.unwrap_or(""),
-            path: req.path.unwrap_or(""),
+            // The query (`/?turn=…` for the page's script) does not select the route.
+            path: req.path.unwrap_or("").split('?').next().unwrap_or(""),
             body: self.req.get(head_len..end).unwrap_or(&[]),
         };
         self.body.clear();
