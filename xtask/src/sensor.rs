@@ -1,7 +1,9 @@
 //! `cargo xtask sensor-node`: build `examples/sensor-node`, boot it under QEMU (mps2-an386,
 //! LAN9118 on a TAP device) in a private network namespace, and check it from there: STUN,
-//! the page over HTTP, bad input (`check.py`), then headless Chromium watching it over WebRTC
-//! (`adapters/tests/browser/watch.js`). Needs root (for the namespace).
+//! the page over HTTP, bad input, WHEP by hand (`check.py`), our own peer-core viewer
+//! (`adapters/examples/whep_view.rs`), then headless Chromium watching it over WebRTC
+//! (`adapters/tests/browser/watch.js`), directly and relay-only through `p2p turn-server`.
+//! Needs root (for the namespace).
 
 use crate::run::{have, root, status};
 use std::process::Command;
@@ -31,6 +33,20 @@ pub fn sensor_node() -> Result<(), String> {
     }
     crate::peers::ensure_npm()?;
     let fw = build()?;
+    // Our own WHEP viewer (peer-core over std sockets) and `p2p turn-server` for the relay run.
+    crate::run::cargo(
+        &[
+            "build",
+            "-p",
+            "adapters",
+            "--bin",
+            "p2p",
+            "--example",
+            "whep_view",
+        ],
+        &[],
+    )?;
+    let viewer = root().join("target/debug/examples/whep_view");
     let shots = root().join("target/browser");
     std::fs::create_dir_all(&shots).map_err(|e| e.to_string())?;
     let log = root().join("target/sensor-node/node.log");
@@ -52,6 +68,7 @@ pub fn sensor_node() -> Result<(), String> {
         .arg("python3")
         .arg(&page)
         .arg(&shot)
+        .arg(&viewer)
         .env("INTEROP_NODE_DIR", crate::peers::node_dir())
         .output()
         .map_err(|e| format!("cannot run netns.sh: {e}"))?;
@@ -95,7 +112,6 @@ pub fn sensor_node() -> Result<(), String> {
 /// The same node booted again, watched relay-only through `p2p turn-server` (in the
 /// namespace, on the browser's side).
 fn relay_only(fw: &str, dir: &std::path::Path, seed: u64) -> Result<(), String> {
-    crate::run::cargo(&["build", "-p", "adapters", "--bin", "p2p"], &[])?;
     let p2p = root().join("target/debug/p2p");
     let log = root().join("target/sensor-node/node-relay.log");
     let shot = root().join("target/browser/sensor-node-relay.png");
@@ -195,6 +211,13 @@ fn verdict(seen: &Seen<'_>, expect: Expect<'_>) -> Result<(), String> {
     if expect.checks && !text.lines().any(|l| l == "CHECK OK") {
         return fail("check.py did not finish");
     }
+    if expect.checks
+        && !text
+            .lines()
+            .any(|l| l.starts_with("VIEWER {\"state\":\"Connected\""))
+    {
+        return fail("our own peer-core viewer (whep_view) did not watch the node");
+    }
     if let Some(l) = node_log.lines().find(|l| l.starts_with("ERROR")) {
         return fail(&format!("the node logged an error: {l}"));
     }
@@ -239,7 +262,7 @@ fn verdict(seen: &Seen<'_>, expect: Expect<'_>) -> Result<(), String> {
 mod tests {
     use super::{verdict, Expect, Seen};
 
-    const GOOD: &str = "CHECK OK\n{\"frames\":13,\"readings\":6,\"samples\":24000,\"pairType\":\"host/host\",\"state\":\"connected\",\"errors\":[]}";
+    const GOOD: &str = "CHECK OK\nVIEWER {\"state\":\"Connected\",\"thermal\":16}\n{\"frames\":13,\"readings\":6,\"samples\":24000,\"pairType\":\"host/host\",\"state\":\"connected\",\"errors\":[]}";
     const LOG: &str = "whep: answered viewer 3 (1126 bytes)\nviewer: connected (DTLS up, SRTP keyed), audio\nviewer: data channels opened: true\n";
     const DIRECT: Expect<'static> = Expect {
         checks: true,
@@ -289,6 +312,7 @@ mod tests {
     fn every_missing_piece_fails() {
         assert!(check(false, GOOD, LOG, true, DIRECT).is_err());
         assert!(check(true, &GOOD.replace("CHECK OK", ""), LOG, true, DIRECT).is_err());
+        assert!(check(true, &GOOD.replace("VIEWER", ""), LOG, true, DIRECT).is_err());
         assert!(check(
             true,
             GOOD,
