@@ -13,6 +13,8 @@
 //! * [`ratelog`] rate-limits repeated log lines (with the count of those suppressed), so a
 //!   flood of failed logins or refused connections cannot flood the logs;
 //! * [`turn`] (feature `tokio`): the TURN server runtime `p2p turn-server` runs, embeddable;
+//! * `smoltcp` (feature `smoltcp`): the smoltcp driver for microcontrollers, the no_std
+//!   crate `adapters-smoltcp` re-exported (any machine over a smoltcp UDP socket);
 //! * [`whep`] (feature `whep`): WHEP over HTTP, one `peer_core` connection per viewer.
 //!
 //! The `p2p` program (`src/bin/p2p`) is built from these pieces.
@@ -34,6 +36,9 @@ pub mod stream;
 pub mod turn;
 #[cfg(feature = "whep")]
 pub mod whep;
+
+#[cfg(feature = "smoltcp")]
+pub use adapters_smoltcp as smoltcp;
 
 pub use clock::Clock;
 pub use entropy::OsEntropy;

@@ -8,6 +8,9 @@
 //! * `cargo xtask fuzz-smoke [SECONDS]` — build every fuzz target and run each for SECONDS.
 //! * `cargo xtask firmware` — build `examples/firmware` for a Cortex-M4 and run it under QEMU
 //!   (`mps2-an386`): the STUN and ICE cores must work there with no allocator.
+//! * `cargo xtask sensor-node` — build `examples/sensor-node`, boot it under QEMU with its
+//!   LAN9118 on a TAP device in a private network namespace (root), check STUN, HTTP and bad
+//!   input from there, then headless Chromium watches it over WebRTC.
 //!
 //! Interop tests are `#[ignore]`d so plain `cargo test` stays fast and never counts them as
 //! passed; `cargo xtask test` runs them with `--include-ignored`, and each one fails loudly when
@@ -15,6 +18,7 @@
 
 mod peers;
 mod run;
+mod sensor;
 
 use std::process::ExitCode;
 
@@ -26,8 +30,11 @@ fn main() -> ExitCode {
         Some("nostd") => run::nostd(),
         Some("fuzz-smoke") => run::fuzz_smoke(args.get(1).map(String::as_str).unwrap_or("30")),
         Some("firmware") => run::firmware(),
+        Some("sensor-node") => sensor::sensor_node(),
         _ => {
-            eprintln!("usage: cargo xtask test|peers|nostd|fuzz-smoke [SECONDS]|firmware");
+            eprintln!(
+                "usage: cargo xtask test|peers|nostd|fuzz-smoke [SECONDS]|firmware|sensor-node"
+            );
             return ExitCode::from(2);
         }
     };

@@ -129,7 +129,7 @@ pub fn node_dir() -> std::path::PathBuf {
     root().join("target/interop-node")
 }
 
-fn ensure_npm() -> Result<(), String> {
+pub fn ensure_npm() -> Result<(), String> {
     let dir = node_dir();
     let missing: Vec<&str> = NPM
         .iter()

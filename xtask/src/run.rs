@@ -52,6 +52,7 @@ pub const NO_STD_CRATES: &[&str] = &[
     "dtls-core",
     "sctp-core",
     "peer-core",
+    "adapters-smoltcp",
 ];
 
 /// Build every core crate for `thumbv7em-none-eabihf` with no default features.

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Checks of the sensor node from inside its network namespace (standard library only):
+STUN Binding (XOR-MAPPED-ADDRESS must be our own address), the page over HTTP (byte for
+byte), 404, then bad input — a flood of junk datagrams, a request with a 10 KB header
+(must get 431), a half-open request — after which STUN and the page must still work.
+Prints CHECK lines; exits non-zero on the first failure.
+usage: check.py PAGE_FILE"""
+import os, socket, struct, sys
+
+NODE = "198.18.5.2"
+MAGIC = 0x2112A442
+
+
+def stun_binding(timeout=2.0):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("198.18.5.1", 0))
+    s.settimeout(timeout)
+    tid = os.urandom(12)
+    s.sendto(struct.pack("!HHI", 0x0001, 0, MAGIC) + tid, (NODE, 3478))
+    data, _ = s.recvfrom(2048)
+    mine = s.getsockname()
+    s.close()
+    kind, length, magic = struct.unpack("!HHI", data[:8])
+    assert kind == 0x0101 and magic == MAGIC and data[8:20] == tid, f"not our success response: {data.hex()}"
+    at, end = 20, 20 + length
+    while at + 4 <= end:
+        t, n = struct.unpack("!HH", data[at:at + 4])
+        v = data[at + 4:at + 4 + n]
+        if t == 0x0020:
+            port = struct.unpack("!H", v[2:4])[0] ^ (MAGIC >> 16)
+            ip = socket.inet_ntoa(struct.pack("!I", struct.unpack("!I", v[4:8])[0] ^ MAGIC))
+            return (ip, port), mine
+        at += 4 + ((n + 3) & ~3)
+    raise AssertionError("no XOR-MAPPED-ADDRESS")
+
+
+def http(raw, timeout=5.0):
+    c = socket.create_connection((NODE, 80), timeout=timeout)
+    c.sendall(raw)
+    buf = b""
+    while True:
+        head_end = buf.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = buf[:head_end].decode()
+            length = int([l.split(":")[1] for l in head.split("\r\n") if l.lower().startswith("content-length")][0])
+            if len(buf) >= head_end + 4 + length:
+                c.close()
+                return int(head.split()[1]), buf[head_end + 4:head_end + 4 + length]
+        chunk = c.recv(65536)
+        if not chunk:
+            raise AssertionError(f"connection closed early: {buf[:200]!r}")
+        buf += chunk
+
+
+def get(path):
+    return http(f"GET {path} HTTP/1.1\r\nHost: {NODE}\r\n\r\n".encode())
+
+
+OFFER = "\r\n".join([
+    "v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0",
+    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0",
+    "a=ice-ufrag:chk1", "a=ice-pwd:checkcheckcheckcheckchec",
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32), "a=setup:actpass", "a=mid:0",
+    "a=sctp-port:5000", "a=max-message-size:65536", ""])
+
+
+def whep(body):
+    return http(f"POST /whep HTTP/1.1\r\nHost: {NODE}\r\nContent-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode())
+
+
+def check_whep():
+    """A data-only WHEP offer gets an answer; a second viewer meanwhile gets 503; DELETE frees
+    the node (the browser that follows then gets a connection made anew in place)."""
+    status, answer = whep(OFFER)
+    answer = answer.decode()
+    assert status == 201, f"WHEP: {status} {answer}"
+    assert "a=fingerprint:sha-256 " in answer and "198.18.5.2 5004 typ host" in answer, answer
+    assert "a=setup:passive" in answer or "a=setup:active" in answer, answer
+    assert whep(OFFER)[0] == 503, "a second viewer must be refused while one watches"
+    assert http(f"DELETE /whep/1 HTTP/1.1\r\nHost: {NODE}\r\n\r\n".encode())[0] == 200
+    assert whep("v=0\r\ngarbage")[0] == 400
+    print("CHECK whep: offer answered (fingerprint, host candidate 198.18.5.2:5004), a second viewer 503, DELETE 200, a bad offer 400")
+
+
+def main():
+    page = open(sys.argv[1], "rb").read()
+    mapped, mine = stun_binding()
+    assert mapped == mine, f"mapped {mapped}, sent from {mine}"
+    print(f"CHECK stun: mapped address {mapped[0]}:{mapped[1]} is ours")
+    status, body = get("/")
+    assert status == 200 and body == page, f"page: {status}, {len(body)} bytes"
+    print(f"CHECK http: GET / 200, {len(body)} bytes, the page of p2p node")
+    assert get("/nothing")[0] == 404
+    print("CHECK http: GET /nothing 404")
+    # Bad input.
+    junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(2000):
+        junk.sendto(os.urandom(20 + i % 200), (NODE, 3478 if i % 2 else 5004))
+    junk.close()
+    status, _ = http(b"GET / HTTP/1.1\r\nX-Flood: " + b"a" * 10000 + b"\r\n\r\n")
+    assert status == 431, f"huge header: {status}"
+    print("CHECK abuse: a 10 KB header gets 431")
+    half = socket.create_connection((NODE, 80), timeout=5)
+    half.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # never finished, left open
+    for _ in range(3):
+        try:
+            mapped, mine = stun_binding(timeout=1.0)
+            break
+        except socket.timeout:
+            pass
+    assert mapped == mine
+    status, body = get("/")
+    assert status == 200 and body == page
+    half.close()
+    print("CHECK abuse: after 2000 junk datagrams, a huge header and a half-open request, STUN and the page still work")
+    check_whep()
+    print("CHECK OK")
+
+
+main()

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Flash of the sensor node's release image per part, from its symbols (llvm-nm -S).
+
+A symbol goes to the part of the first crate named in it (`<X as Y>::f` counts for X's
+crate). With LTO much is inlined into its caller — most visibly into the firmware's `main` —
+so the parts are a lower bound and `main` (listed as "application") an upper one; the total
+is exact (llvm-size). Anonymous read-only data (string literals, tables without a symbol)
+is listed on its own, except the page, whose size is known.
+usage: footprint.py ELF LLVM_BIN_DIR PAGE_FILE"""
+import os, re, subprocess, sys
+
+PARTS = [
+    ("smoltcp + LAN9118 driver + UDP driver", ["smoltcp", "adapters_smoltcp", "managed", "heapless"]),
+    ("STUN + ICE (+ TURN client code the ICE agent carries)", ["stun_proto", "ice_core", "turn_proto", "sha1", "md5", "crc32fast", "hmac"]),
+    ("DTLS 1.2 with P-256 (ECDHE, ECDSA, certificate)", ["dtls_core", "p256", "ecdsa", "elliptic_curve", "primeorder", "crypto_bigint", "sha2", "der", "rfc6979", "chacha20poly1305", "chacha20", "poly1305"]),
+    ("AES / AES-GCM / AES-CTR (DTLS and SRTP)", ["aes_gcm", "aes", "ctr", "ghash", "polyval", "cipher", "universal_hash", "aead"]),
+    ("SRTP", ["srtp_core"]),
+    ("SCTP + DCEP", ["sctp_core", "crc"]),
+    ("RTP / RTCP", ["rtp_core"]),
+    ("SDP offer/answer", ["sdp_core"]),
+    ("peer connection glue", ["peer_core", "sansio"]),
+    ("HTTP + WHEP", ["httparse", "sensor_node::http"]),
+    ("application (main, sensors sim, viewer; inlined code of the others)", ["sensor_node", "libm"]),
+    ("Rust core (formatting, memcpy, soft-float helpers)", ["core", "compiler_builtins", "alloc"]),
+    ("runtime (cortex-m-rt, semihosting, panic)", ["cortex_m_rt", "cortex_m_semihosting", "cortex_m", "panic_semihosting", "critical_section"]),
+]
+
+
+def part_of(name):
+    best = None
+    for label, crates in PARTS:
+        for c in crates:
+            m = re.search(r"(?<![A-Za-z0-9_])" + re.escape(c) + r"(::|\.\.)", name)
+            if m and (best is None or m.start() < best[0] or (m.start() == best[0] and len(c) > best[2])):
+                best = (m.start(), label, len(c))
+    return best[1] if best else None
+
+
+def main():
+    elf, bindir, page = sys.argv[1], sys.argv[2], sys.argv[3]
+    nm = subprocess.run([os.path.join(bindir, "llvm-nm"), "-S", "--size-sort", "--demangle", elf], capture_output=True, text=True, check=True).stdout
+    size = subprocess.run([os.path.join(bindir, "llvm-size"), "-A", elf], capture_output=True, text=True, check=True).stdout
+    sections = {l.split()[0]: int(l.split()[1]) for l in size.splitlines() if l.startswith(".") and len(l.split()) == 3 and l.split()[1].isdigit()}
+    flash = sections.get(".vector_table", 0) + sections.get(".text", 0) + sections.get(".rodata", 0) + sections.get(".data", 0)
+    totals, anon = {}, 0
+    for line in nm.splitlines():
+        f = line.split()
+        if len(f) < 4 or f[2].lower() not in "trd":
+            continue
+        n, name = int(f[1], 16), " ".join(f[3:])
+        label = part_of(name.replace("$LT$", "<").replace("$u20$", " ").replace("$C$", ",").replace("$GT$", ">"))
+        if label is None:
+            anon += n
+        else:
+            totals[label] = totals.get(label, 0) + n
+    page_len = os.path.getsize(page)
+    print(f"| part | flash (bytes) |\n|---|---:|")
+    for label, _ in PARTS:
+        print(f"| {label} | {totals.get(label, 0):,} |")
+    print(f"| the viewer page (HTML/JS, stored as is) | {page_len:,} |")
+    print(f"| other read-only data (literals, tables without a symbol) | {max(anon - page_len, 0):,} |")
+    print(f"| **whole image** (vectors + .text + .rodata + .data) | **{flash:,}** |")
+    print(f"\n.text {sections.get('.text', 0):,}, .rodata {sections.get('.rodata', 0):,}, .data {sections.get('.data', 0):,}, .bss {sections.get('.bss', 0):,}")
+
+
+main()

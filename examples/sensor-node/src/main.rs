@@ -1,0 +1,308 @@
+//! A WebRTC sensor node on a Cortex-M4 (QEMU `mps2-an386`, LAN9118 Ethernet), with no
+//! allocator and no RTOS: one loop over smoltcp.
+//!
+//! * 198.18.5.2, static; STUN Binding server on UDP 3478;
+//! * HTTP/1.1 on TCP 80: `GET /` the viewer page of `p2p node`, `POST /whep` a WHEP offer
+//!   (one viewer at a time; 503 while one is watching), `DELETE /whep/1`;
+//! * the viewer's `peer_core` connection on UDP 5004: ICE, DTLS (P-256 certificate made at
+//!   boot), SRTP, SCTP — `thermal` and `readings` data channels and PCMU audio from the
+//!   simulated machine of [`sim`].
+//!
+//! Entropy: QEMU has no TRNG, so the test passes a seed on the command line (`-append
+//! seed=N`, read over semihosting); a real board feeds its TRNG into `sansio::Entropy`
+//! instead (see the README's porting note). The log goes out over semihosting; a line that
+//! starts with `ERROR` fails the test.
+#![no_std]
+#![no_main]
+
+mod http;
+mod sim;
+mod viewer;
+
+use adapters_smoltcp::lan9118::{Lan9118, Mmio, MPS2_BASE};
+use adapters_smoltcp::smoltcp::iface::{Config, Interface, SocketHandle, SocketSet, SocketStorage};
+use adapters_smoltcp::smoltcp::socket::{tcp, udp};
+use adapters_smoltcp::smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
+use adapters_smoltcp::{deadline, from_smoltcp, UdpDriver};
+use core::net::SocketAddr;
+use cortex_m_rt::{entry, exception};
+use cortex_m_semihosting::{debug, hprintln};
+use dtls_core::cert::{CertParams, Certificate};
+use dtls_core::crypto::RustCrypto;
+use panic_semihosting as _;
+use sansio::SeededEntropy;
+use stun_proto::server::{NoUsers, ServerAuth, ServerConfig, StunServer};
+
+/// The node's address on its segment.
+const IP: [u8; 4] = [198, 18, 5, 2];
+/// A locally administered MAC address.
+const MAC: EthernetAddress = EthernetAddress([0x02, 0x00, 0xc6, 0x12, 0x05, 0x02]);
+const STUN_PORT: u16 = 3478;
+const MEDIA_PORT: u16 = 5004;
+const HTTP_PORT: u16 = 80;
+/// HTTP connections at once (a browser opens two or three).
+const HTTP_CONNS: usize = 4;
+/// The page `p2p node` serves, byte for byte.
+const PAGE: &[u8] = include_bytes!("../../../adapters/src/bin/p2p/node/page.html");
+
+/// The seed the test passed (`-append seed=N`, read with semihosting's SYS_GET_CMDLINE), or 0.
+fn seed_from_cmdline() -> u64 {
+    let mut buf = [0u8; 256];
+    let block = [buf.as_mut_ptr() as usize, buf.len()];
+    // SAFETY: SYS_GET_CMDLINE writes at most `block[1]` bytes into `buf` (and the length
+    // back into `block`, which is not read: the digits are found by scanning).
+    let r = unsafe { cortex_m_semihosting::syscall(0x15, &block) };
+    let buf = core::hint::black_box(buf);
+    if r != 0 {
+        return 0;
+    }
+    let Some(at) = buf.windows(5).position(|w| w == b"seed=") else {
+        return 0;
+    };
+    buf.iter()
+        .skip(at + 5)
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0u64, |n, b| {
+            n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'))
+        })
+}
+
+/// Stack bytes ever used, and the stack's size: `cortex-m-rt`'s `paint-stack` filled it with
+/// `0xCCCC_CCCC` at reset; the lowest word no longer painted is the high-water mark.
+fn stack_high_water() -> (usize, usize) {
+    extern "C" {
+        static _stack_start: u32;
+        static _stack_end: u32;
+    }
+    // SAFETY: the linker's symbols bound the stack; the words below the current stack
+    // pointer are only read, as plain words.
+    unsafe {
+        let (top, bottom) = (
+            core::ptr::addr_of!(_stack_start) as usize,
+            core::ptr::addr_of!(_stack_end) as usize,
+        );
+        let mut p = bottom;
+        while p < top && core::ptr::read_volatile(p as *const u32) == 0xCCCC_CCCC {
+            p += 4;
+        }
+        (top - p, top - bottom)
+    }
+}
+
+/// `.data` + `.bss`: the RAM taken before the stack.
+fn static_ram() -> usize {
+    extern "C" {
+        static __sdata: u32;
+        static __ebss: u32;
+    }
+    // Only the symbols' addresses are taken (no read).
+    core::ptr::addr_of!(__ebss) as usize - core::ptr::addr_of!(__sdata) as usize
+}
+
+fn fail(what: &str) -> ! {
+    hprintln!("ERROR {}", what);
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// Wake every millisecond (the loop sleeps with `wfi` in between).
+fn start_systick(mut syst: cortex_m::peripheral::SYST) {
+    syst.set_clock_source(cortex_m::peripheral::syst::SystClkSource::Core);
+    syst.set_reload(25_000 - 1); // 25 MHz core clock on MPS2
+    syst.clear_current();
+    syst.enable_interrupt();
+    syst.enable_counter();
+}
+
+#[exception]
+fn SysTick() {}
+
+struct App<'a> {
+    viewer: &'a mut viewer::Viewer,
+    now: sansio::Instant,
+    local: SocketAddr,
+}
+
+impl http::App for App<'_> {
+    fn respond(&mut self, req: &http::Request<'_>, resp: &mut http::Response<'_>) {
+        match (req.method, req.path) {
+            ("GET", "/") => {
+                resp.status(200, "text/html; charset=utf-8");
+                resp.static_body(PAGE);
+            }
+            ("POST", "/whep") => self.whep(req, resp),
+            ("DELETE", p) if p.starts_with("/whep/") => {
+                self.viewer.close();
+                resp.status(200, "text/plain");
+            }
+            _ => resp.status(404, "text/plain"),
+        }
+    }
+}
+
+impl App<'_> {
+    fn whep(&mut self, req: &http::Request<'_>, resp: &mut http::Response<'_>) {
+        let Ok(offer) = core::str::from_utf8(req.body) else {
+            resp.status(400, "text/plain");
+            return;
+        };
+        let body = resp.body();
+        let _ = body.resize_default(body.capacity());
+        match self.viewer.offer(self.now, self.local, offer, body) {
+            Ok(n) => {
+                body.truncate(n);
+                resp.status(201, "application/sdp");
+                resp.location("/whep/1");
+                hprintln!(
+                    "whep: answered viewer {} ({} bytes of SDP)",
+                    self.viewer.sessions,
+                    n
+                );
+            }
+            Err(why) => {
+                body.clear();
+                let _ = body.extend_from_slice(why.as_bytes());
+                resp.status(if why == "busy" { 503 } else { 400 }, "text/plain");
+                hprintln!("whep: refused an offer: {}", why);
+            }
+        }
+    }
+}
+
+fn udp_socket<'a>(
+    meta: &'a mut [udp::PacketMetadata],
+    rx: &'a mut [u8],
+    meta2: &'a mut [udp::PacketMetadata],
+    tx: &'a mut [u8],
+    port: u16,
+) -> udp::Socket<'a> {
+    let mut s = udp::Socket::new(
+        udp::PacketBuffer::new(meta, rx),
+        udp::PacketBuffer::new(meta2, tx),
+    );
+    if s.bind(port).is_err() {
+        fail("bind");
+    }
+    s
+}
+
+#[entry]
+fn main() -> ! {
+    let Some(cp) = cortex_m::Peripherals::take() else {
+        fail("core peripherals");
+    };
+    start_systick(cp.SYST);
+    let seed = seed_from_cmdline();
+    // SAFETY: MPS2's LAN9118 register window; this is its only user.
+    let regs = unsafe { Mmio::new(MPS2_BASE) };
+    let mut nic = match Lan9118::new(regs, Some(MAC)) {
+        Ok(n) => n,
+        Err(_) => fail("no LAN9118 at 0x40200000"),
+    };
+    hprintln!("sensor-node: LAN9118 id {:#010x}, seed {}", nic.id(), seed);
+    let mut entropy = SeededEntropy::new(seed ^ nic.ticks());
+    let t0 = nic.now();
+    let Ok(certificate) = Certificate::generate(&RustCrypto, &mut entropy, &CertParams::default())
+    else {
+        fail("certificate");
+    };
+    hprintln!(
+        "sensor-node: certificate made in {} ms",
+        (nic.now() - t0).total_millis()
+    );
+
+    let boot = nic.now();
+    let mut iface = Interface::new(Config::new(HardwareAddress::Ethernet(MAC)), &mut nic, boot);
+    iface.update_ip_addrs(|a| {
+        let _ = a.push(IpCidr::new(Ipv4Address::from(IP).into(), 24));
+    });
+
+    let mut storage = [SocketStorage::EMPTY; 2 + HTTP_CONNS];
+    let mut sockets = SocketSet::new(&mut storage[..]);
+    let (mut m1, mut m2, mut m3, mut m4) = (
+        [udp::PacketMetadata::EMPTY; 4],
+        [udp::PacketMetadata::EMPTY; 4],
+        [udp::PacketMetadata::EMPTY; 8],
+        [udp::PacketMetadata::EMPTY; 16],
+    );
+    let (mut b1, mut b2, mut b3, mut b4) = ([0u8; 1024], [0u8; 1024], [0u8; 6144], [0u8; 12288]);
+    let stun_h = sockets.add(udp_socket(&mut m1, &mut b1, &mut m2, &mut b2, STUN_PORT));
+    let media_h = sockets.add(udp_socket(&mut m3, &mut b3, &mut m4, &mut b4, MEDIA_PORT));
+    let mut tcp_rx = [[0u8; 2048]; HTTP_CONNS];
+    let mut tcp_tx = [[0u8; 2048]; HTTP_CONNS];
+    let mut handles: heapless::Vec<SocketHandle, HTTP_CONNS> = heapless::Vec::new();
+    for (rx, tx) in tcp_rx.iter_mut().zip(tcp_tx.iter_mut()) {
+        let s = tcp::Socket::new(
+            tcp::SocketBuffer::new(&mut rx[..]),
+            tcp::SocketBuffer::new(&mut tx[..]),
+        );
+        let _ = handles.push(sockets.add(s));
+    }
+    let local_media = SocketAddr::from((IP, MEDIA_PORT));
+    let mut stun_drv = UdpDriver::new(stun_h, SocketAddr::from((IP, STUN_PORT)));
+    let mut media_drv = UdpDriver::new(media_h, local_media);
+    let mut stun: StunServer<NoUsers> = StunServer::new(ServerConfig::default(), ServerAuth::None);
+    let mut server: http::Server<HTTP_CONNS> = http::Server::new(HTTP_PORT, &handles);
+    hprintln!(
+        "stack: high-water {} bytes after the certificate",
+        stack_high_water().0
+    );
+    let mut viewer = viewer::Viewer::new(certificate, entropy);
+    let mut scratch = [0u8; 1500];
+    hprintln!(
+        "memory: peer {} B, ice {} B, dtls {} B, viewer {} B, http {} B, interface {} B",
+        core::mem::size_of::<viewer::Peer>(),
+        core::mem::size_of::<peer_core::Ice<SeededEntropy>>(),
+        core::mem::size_of::<dtls_core::Endpoint<SeededEntropy, RustCrypto>>(),
+        core::mem::size_of::<viewer::Viewer>(),
+        core::mem::size_of::<http::Server<HTTP_CONNS>>(),
+        core::mem::size_of::<Interface>()
+    );
+    hprintln!(
+        "stack: high-water {} bytes at the end of boot",
+        stack_high_water().0
+    );
+    hprintln!("sensor-node: listening on 198.18.5.2 (STUN udp/3478, HTTP tcp/80, media udp/5004)");
+
+    let mut stun_seen = 0;
+    let mut next_report = nic.now();
+    loop {
+        let now = nic.now();
+        if now >= next_report {
+            next_report = now + adapters_smoltcp::smoltcp::time::Duration::from_secs(2);
+            let (used, size) = stack_high_water();
+            hprintln!(
+                "stack: high-water {} bytes (of {}); static RAM in use {} bytes",
+                used,
+                size,
+                static_ram()
+            );
+        }
+        iface.poll(now, &mut nic, &mut sockets);
+        stun_drv.poll(now, &mut sockets, &mut stun, &mut scratch, |_| {}, |_| {});
+        if stun.stats().success != stun_seen {
+            stun_seen = stun.stats().success;
+            let st = stun_drv.stats();
+            hprintln!(
+                "stun: {} binding requests answered ({} datagrams in, {} refused)",
+                stun_seen,
+                st.received,
+                st.rejected
+            );
+        }
+        let mut app = App {
+            viewer: &mut viewer,
+            now: from_smoltcp(now),
+            local: local_media,
+        };
+        server.poll(now, &mut sockets, &mut app);
+        let next = viewer.poll(now, &mut sockets, &mut media_drv, &mut scratch);
+        iface.poll(now, &mut nic, &mut sockets);
+        let wait = deadline(now, iface.poll_delay(now, &sockets), next);
+        if wait.is_none_or(|d| d.total_micros() > 0) {
+            cortex_m::asm::wfi(); // until the next SysTick (1 ms)
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The simulated machine the node watches — the same model as `p2p node`'s (a housing whose
+//! hot spot wanders, a bearing that heats up and squeals over a 90 s cycle), written for a
+//! microcontroller: `f32` through `libm`, frames into caller buffers, no allocator.
+
+use core::f32::consts::PI;
+use core::fmt::Write;
+use libm::{cosf, expf, roundf, sinf};
+
+/// Thermal frame width (MLX90640).
+pub const WIDTH: usize = 32;
+/// Thermal frame height.
+pub const HEIGHT: usize = 24;
+/// Bytes of a thermal frame's header.
+pub const HEADER: usize = 12;
+/// Bytes of a whole thermal frame on the wire.
+pub const FRAME: usize = HEADER + 2 * WIDTH * HEIGHT;
+/// Audio sample rate (PCMU).
+pub const SAMPLE_RATE: u32 = 8000;
+/// Samples per audio packet (20 ms).
+pub const SAMPLES_PER_PACKET: usize = 160;
+
+/// The machine at `t` seconds.
+#[derive(Clone, Copy, Debug)]
+pub struct Machine {
+    t: f32,
+}
+
+impl Machine {
+    /// The machine at `t` seconds since boot.
+    pub fn at(t: f32) -> Self {
+        Machine { t }
+    }
+
+    fn wear(&self) -> f32 {
+        let phase = (self.t % 90.0) / 90.0;
+        phase * phase
+    }
+
+    fn hot_spot(&self) -> (f32, f32) {
+        let a = self.t * 0.35;
+        (16.0 + 9.0 * cosf(a), 12.0 + 6.0 * sinf(a * 1.3))
+    }
+
+    /// Ambient temperature, °C.
+    pub fn ambient_c(&self) -> f32 {
+        23.5 + 0.5 * sinf(self.t * 0.01)
+    }
+
+    /// Housing temperature at the hot spot, °C.
+    pub fn machine_c(&self) -> f32 {
+        48.0 + 6.0 * sinf(self.t * 0.2)
+    }
+
+    /// Bearing temperature, °C.
+    pub fn bearing_c(&self) -> f32 {
+        38.0 + 40.0 * self.wear()
+    }
+
+    /// Shaft speed, rpm.
+    pub fn rpm(&self) -> f32 {
+        1480.0 + 15.0 * sinf(self.t * 0.7)
+    }
+
+    /// How loud the bearing squeals, 0..1.
+    pub fn squeal(&self) -> f32 {
+        (self.wear() * 1.4 - 0.2).clamp(0.0, 1.0)
+    }
+
+    fn pixel_c(&self, x: usize, y: usize) -> f32 {
+        let (hx, hy) = self.hot_spot();
+        let (dx, dy) = (x as f32 - hx, y as f32 - hy);
+        let spot = (self.machine_c() - self.ambient_c()) * expf(-(dx * dx + dy * dy) / 18.0);
+        let (bx, by) = (x as f32 - 27.0, y as f32 - 18.0);
+        let bearing = (self.bearing_c() - self.ambient_c()) * expf(-(bx * bx + by * by) / 6.0);
+        let housing = if (4..28).contains(&x) && (3..21).contains(&y) {
+            6.0
+        } else {
+            0.0
+        };
+        let noise = 0.15 * sinf((x * 7 + y * 13) as f32 + self.t * 31.0);
+        self.ambient_c() + housing + spot.max(bearing) + noise
+    }
+
+    /// A thermal frame (the layout of `p2p node`): version 1, width, height, 0, the frame
+    /// number (u32), min and max (i16 centi-°C), then the pixels as i16 centi-°C row by row;
+    /// big-endian.
+    pub fn thermal_frame(&self, number: u32, out: &mut [u8; FRAME]) {
+        let (mut lo, mut hi) = (i16::MAX, i16::MIN);
+        for (i, px) in out[HEADER..].chunks_exact_mut(2).enumerate() {
+            let v = roundf(self.pixel_c(i % WIDTH, i / WIDTH) * 100.0) as i16;
+            lo = lo.min(v);
+            hi = hi.max(v);
+            px.copy_from_slice(&v.to_be_bytes());
+        }
+        out[..4].copy_from_slice(&[1, WIDTH as u8, HEIGHT as u8, 0]);
+        out[4..8].copy_from_slice(&number.to_be_bytes());
+        out[8..10].copy_from_slice(&lo.to_be_bytes());
+        out[10..12].copy_from_slice(&hi.to_be_bytes());
+    }
+
+    /// One reading as a JSON line (`t`: milliseconds since boot; no wall clock here).
+    pub fn reading_json(&self, ms: u64, out: &mut heapless::String<160>) {
+        out.clear();
+        let _ = write!(
+            out,
+            "{{\"t\":{ms},\"ambient_c\":{:.2},\"machine_c\":{:.2},\"bearing_c\":{:.2},\"rpm\":{:.0},\"squeal\":{:.3}}}",
+            self.ambient_c(),
+            self.machine_c(),
+            self.bearing_c(),
+            self.rpm(),
+            self.squeal()
+        );
+    }
+}
+
+/// The microphone: 50 Hz hum, the bearing's warbling squeal near 2.9 kHz, noise; G.711 µ-law.
+#[derive(Debug, Default)]
+pub struct Microphone {
+    sample: u64,
+    noise: u32,
+}
+
+impl Microphone {
+    /// The next 20 ms of audio as PCMU.
+    pub fn next_packet(&mut self, machine: &Machine, out: &mut [u8; SAMPLES_PER_PACKET]) {
+        let squeal = machine.squeal();
+        for b in out.iter_mut() {
+            // Seconds within the last 100 s: f32 keeps sample precision there.
+            let t = (self.sample % (100 * SAMPLE_RATE as u64)) as f32 / SAMPLE_RATE as f32;
+            self.sample += 1;
+            self.noise = self
+                .noise
+                .wrapping_mul(1_664_525)
+                .wrapping_add(1_013_904_223);
+            let noise = (self.noise >> 16) as f32 / 65536.0 - 0.5;
+            let hum = 0.18 * sinf(2.0 * PI * 50.0 * t);
+            let warble = 2900.0 + 120.0 * sinf(2.0 * PI * 3.0 * t);
+            let tone = 0.45 * squeal * sinf(2.0 * PI * warble * t);
+            let v = (hum + tone + 0.04 * noise).clamp(-1.0, 1.0);
+            *b = mulaw((v * 32_000.0) as i16);
+        }
+    }
+}
+
+/// G.711 µ-law encoding of a 16-bit sample.
+pub fn mulaw(sample: i16) -> u8 {
+    const BIAS: i32 = 0x84;
+    const CLIP: i32 = 32_635;
+    let mut s = i32::from(sample);
+    let sign = if s < 0 {
+        s = -s;
+        0x80
+    } else {
+        0
+    };
+    s = s.min(CLIP) + BIAS;
+    let exponent = (0..8).rev().find(|e| s & (0x80 << e) != 0).unwrap_or(0);
+    let mantissa = (s >> (exponent + 3)) & 0x0F;
+    !(sign | (exponent << 4) | mantissa) as u8
+}

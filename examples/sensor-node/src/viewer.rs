@@ -1,0 +1,321 @@
+//! The one viewer: a `peer_core` connection in its small configuration, made from a WHEP
+//! offer, that streams the simulated sensors once connected — `thermal` (unordered, no
+//! retransmission) and `readings` (reliable) data channels the node opens, and PCMU audio.
+
+use crate::sim::{self, Machine, Microphone};
+use adapters_smoltcp::smoltcp::iface::SocketSet;
+use adapters_smoltcp::smoltcp::socket::udp;
+use adapters_smoltcp::smoltcp::time::Instant as SmolInstant;
+use adapters_smoltcp::{from_smoltcp, UdpDriver};
+use cortex_m_semihosting::hprintln;
+use dtls_core::cert::Certificate;
+use dtls_core::crypto::RustCrypto;
+use dtls_core::{Config as DtlsConfig, Endpoint};
+use peer_core::data::{ChannelConfig, Reliability};
+use peer_core::{
+    ChannelId, MediaConfig, MessageKind, PeerConfig, PeerConnection, PeerEvent, PeerState, TrackId,
+};
+use sansio::{DtlsRole, Entropy, Instant, SeededEntropy};
+use sdp_core::negotiate::CodecCap;
+use sdp_core::Direction;
+
+/// SCTP send and receive buffer, each (bounds the largest message: a thermal frame is 1548 B).
+pub const SCTP_BUFFER: usize = 8 * 1024;
+/// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
+/// `readings`), 16 SCTP chunks in flight, inline buffers.
+pub type Peer =
+    PeerConnection<SeededEntropy, Endpoint<SeededEntropy, RustCrypto>, [u8; SCTP_BUFFER], 3, 16>;
+
+static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
+
+/// Thermal frames every this many 20 ms ticks (4 per second), readings every 25 (2 per second).
+const THERMAL_EVERY: u32 = 12;
+const READINGS_EVERY: u32 = 25;
+
+/// A fresh connection (DTLS server with `certificate`, PCMU send-only, data channels).
+fn make_peer(certificate: &Certificate, entropy: &mut SeededEntropy) -> Peer {
+    let seed = entropy.next_u64();
+    let dtls = Endpoint::new(
+        DtlsRole::Server,
+        DtlsConfig::default(),
+        certificate.clone(),
+        SeededEntropy::new(seed),
+    );
+    let config = PeerConfig {
+        audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
+        max_message_size: SCTP_BUFFER,
+        cname: "sensor-node",
+        ..PeerConfig::default()
+    };
+    PeerConnection::new(
+        config,
+        SeededEntropy::new(seed ^ 0x5eed),
+        dtls,
+        [0; SCTP_BUFFER],
+        [0; SCTP_BUFFER],
+    )
+}
+
+/// Replace the connection in place (not inlined, so its temporaries live only here).
+///
+/// `*slot = make_peer(..)` would build the new 126 KiB value in a temporary and copy it (the
+/// old one must be dropped after the new one exists); dropping first and writing the new
+/// one straight into the slot lets it be built there. A panic in between would drop the old
+/// value twice, but this firmware aborts on panic (`panic = "abort"`, panic-semihosting exits).
+#[inline(never)]
+fn renew(slot: &mut Peer, certificate: &Certificate, entropy: &mut SeededEntropy) {
+    let slot: *mut Peer = slot;
+    // SAFETY: `slot` is valid and exclusively ours; it is written again right after the drop,
+    // before anything reads it, and nothing in between can unwind (panics abort).
+    unsafe {
+        core::ptr::drop_in_place(slot);
+        core::ptr::write(slot, make_peer(certificate, entropy));
+    }
+}
+
+/// What the node holds for its viewer.
+pub struct Viewer {
+    /// Made once at boot and renewed in place for each viewer (a 126 KiB value is never
+    /// moved around on the stack); `active` tells whether a viewer owns it.
+    peer: Peer,
+    active: bool,
+    certificate: Certificate,
+    entropy: SeededEntropy,
+    thermal: Option<ChannelId>,
+    readings: Option<ChannelId>,
+    audio: Option<TrackId>,
+    mic: Microphone,
+    ticks: u32,
+    frames: u32,
+    next_tick: Instant,
+    pub sessions: u32,
+    send_errors: u32,
+}
+
+impl Viewer {
+    /// No viewer yet; every connection uses `certificate`.
+    #[inline(never)]
+    pub fn new(certificate: Certificate, mut entropy: SeededEntropy) -> Self {
+        Viewer {
+            peer: make_peer(&certificate, &mut entropy),
+            active: false,
+            certificate,
+            entropy,
+            thermal: None,
+            readings: None,
+            audio: None,
+            mic: Microphone::default(),
+            ticks: 0,
+            frames: 0,
+            next_tick: Instant::ZERO,
+            sessions: 0,
+            send_errors: 0,
+        }
+    }
+
+    /// Whether a viewer is being served (a new one gets 503 meanwhile).
+    pub fn busy(&self) -> bool {
+        self.active && !matches!(self.peer.state(), PeerState::Failed(_) | PeerState::Closed)
+    }
+
+    /// Answer a WHEP offer: the SDP answer's length in `out`, or why not.
+    #[inline(never)]
+    pub fn offer(
+        &mut self,
+        now: Instant,
+        local: core::net::SocketAddr,
+        sdp: &str,
+        out: &mut [u8],
+    ) -> Result<usize, &'static str> {
+        if self.busy() {
+            return Err("busy");
+        }
+        if self.sessions > 0 {
+            renew(&mut self.peer, &self.certificate, &mut self.entropy);
+        }
+        self.sessions += 1;
+        let peer = &mut self.peer;
+        hprintln!(
+            "stack: high-water {} bytes after the connection was made",
+            crate::stack_high_water().0
+        );
+        peer.add_host(now, local).map_err(|_| "host candidate")?;
+        peer.hosts_done(now);
+        let n = peer.accept_offer(now, sdp, out).map_err(|e| {
+            hprintln!("whep: the offer does not negotiate: {:?}", e);
+            "offer"
+        })?;
+        self.active = true;
+        hprintln!(
+            "stack: high-water {} bytes after the answer",
+            crate::stack_high_water().0
+        );
+        self.thermal = None;
+        self.readings = None;
+        self.audio = None;
+        self.next_tick = now;
+        Ok(n)
+    }
+
+    /// Close the viewer's connection (WHEP DELETE).
+    pub fn close(&mut self) {
+        if core::mem::take(&mut self.active) {
+            hprintln!("viewer: closed by the viewer");
+        }
+    }
+
+    /// One turn: the media socket, the connection's events, the 20 ms sensor tick.
+    #[inline(never)]
+    pub fn poll(
+        &mut self,
+        now: SmolInstant,
+        sockets: &mut SocketSet<'_>,
+        driver: &mut UdpDriver,
+        scratch: &mut [u8],
+    ) -> Option<Instant> {
+        if !self.active {
+            // Nobody to hand datagrams to: drop them.
+            let s = sockets.get_mut::<udp::Socket<'_>>(driver.handle());
+            while s.recv().is_ok() {}
+            return None;
+        }
+        let peer = &mut self.peer;
+        let mut events: heapless::Vec<PeerEvent, 16> = heapless::Vec::new();
+        let next = driver.poll(
+            now,
+            sockets,
+            peer,
+            scratch,
+            |_| {},
+            |e| {
+                let _ = events.push(e);
+            },
+        );
+        for e in events {
+            self.on_event(from_smoltcp(now), e);
+        }
+        let t = from_smoltcp(now);
+        if t >= self.next_tick && self.active {
+            self.next_tick = t + core::time::Duration::from_millis(20);
+            self.tick(t, sockets, driver, scratch);
+        }
+        let tick = self.active.then_some(self.next_tick);
+        match (next, tick) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    #[inline(never)]
+    fn on_event(&mut self, now: Instant, e: PeerEvent) {
+        if !self.active {
+            return;
+        }
+        let peer = &mut self.peer;
+        match e {
+            PeerEvent::DataChannelsReady => {
+                let thermal = ChannelConfig {
+                    label: "thermal",
+                    ordered: false,
+                    reliability: Reliability::MaxRetransmits(0),
+                    ..Default::default()
+                };
+                let readings = ChannelConfig {
+                    label: "readings",
+                    ..Default::default()
+                };
+                let (t, r) = (
+                    peer.open_channel(now, thermal),
+                    peer.open_channel(now, readings),
+                );
+                if let (Err(e), _) | (_, Err(e)) = (&t, &r) {
+                    hprintln!("ERROR viewer: cannot open a data channel: {:?}", e);
+                }
+                self.thermal = t.ok();
+                self.readings = r.ok();
+                hprintln!(
+                    "viewer: data channels opened: {}",
+                    self.thermal.is_some() && self.readings.is_some()
+                );
+            }
+            PeerEvent::StateChanged(PeerState::Connected) => {
+                self.audio = peer
+                    .track_by_mid("0")
+                    .or_else(|| peer.tracks().iter().position(|t| t.sends()).map(TrackId));
+                hprintln!(
+                    "viewer: connected (DTLS up, SRTP keyed), audio track {:?}",
+                    self.audio
+                );
+            }
+            PeerEvent::StateChanged(s @ (PeerState::Failed(_) | PeerState::Closed)) => {
+                hprintln!("viewer: connection ended: {:?}", s);
+            }
+            PeerEvent::SelectedPair(p) => hprintln!("viewer: selected pair {:?}", p),
+            _ => {}
+        }
+    }
+
+    #[inline(never)]
+    fn tick(
+        &mut self,
+        now: Instant,
+        sockets: &mut SocketSet<'_>,
+        driver: &mut UdpDriver,
+        scratch: &mut [u8],
+    ) {
+        if !self.active {
+            return;
+        }
+        let peer = &mut self.peer;
+        if peer.state() != PeerState::Connected {
+            return;
+        }
+        self.ticks = self.ticks.wrapping_add(1);
+        let machine = Machine::at(now.as_millis() as f32 / 1000.0);
+        if let Some(track) = self.audio {
+            let mut pcm = [0u8; sim::SAMPLES_PER_PACKET];
+            self.mic.next_packet(&machine, &mut pcm);
+            let ts = self.ticks.wrapping_mul(sim::SAMPLES_PER_PACKET as u32);
+            if let Ok(mut fs) = peer.send_frame(now, track, ts, &pcm) {
+                while let Ok(Some(t)) = fs.next(scratch) {
+                    driver.send(sockets, t, scratch);
+                }
+            }
+        }
+        if let Some(ch) = self
+            .thermal
+            .filter(|_| self.ticks.is_multiple_of(THERMAL_EVERY))
+        {
+            self.frames = self.frames.wrapping_add(1);
+            let mut frame = [0u8; sim::FRAME];
+            machine.thermal_frame(self.frames, &mut frame);
+            if let Err(e) = peer.send(now, ch, MessageKind::Binary, &frame) {
+                self.send_errors += 1;
+                if self.send_errors.is_power_of_two() {
+                    hprintln!(
+                        "viewer: thermal frame not sent ({} times): {:?}",
+                        self.send_errors,
+                        e
+                    );
+                }
+            }
+        }
+        if let Some(ch) = self
+            .readings
+            .filter(|_| self.ticks.is_multiple_of(READINGS_EVERY))
+        {
+            let mut json = heapless::String::new();
+            machine.reading_json(now.as_millis(), &mut json);
+            if let Err(e) = peer.send(now, ch, MessageKind::String, json.as_bytes()) {
+                self.send_errors += 1;
+                if self.send_errors.is_power_of_two() {
+                    hprintln!(
+                        "viewer: readings not sent ({} times): {:?}",
+                        self.send_errors,
+                        e
+                    );
+                }
+            }
+        }
+    }
+}
