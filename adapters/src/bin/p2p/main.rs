@@ -59,7 +59,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     init_logs(&cli.log);
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -87,6 +90,37 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => f.report(),
     }
+}
+
+/// `--help` and `--version` print as clap renders them (exit 0); every other parse error is
+/// the one line scripts expect, `p2p: error: …` with exit 2, pointing at `--help`.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    // The first paragraph of clap's message ("error: …" and, for missing arguments, the
+    // list of them), joined into one line.
+    let rendered = e.render().to_string();
+    let first: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let line = first.join(" ");
+    let line = line.strip_prefix("error: ").unwrap_or(&line);
+    exit::Failure::Usage(format!("{line} (see `p2p --help`)")).report()
 }
 
 fn init_logs(default: &str) {
