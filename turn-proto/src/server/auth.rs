@@ -75,6 +75,25 @@ impl<L: KeyLookup> TurnAuth<L> {
         Ok(self)
     }
 
+    /// Replace the REST secrets (a configuration reload): `None` stops accepting REST
+    /// credentials. Allocations made with the old secret keep their keys.
+    pub fn set_rest_secret(&mut self, secret: Option<&[u8]>) -> Result<(), ConfigError> {
+        match secret {
+            None => self.rest = None,
+            Some(s) if s.len() > MAX_SECRET || s.is_empty() => {
+                return Err(ConfigError::SecretLength)
+            }
+            Some(s) => self.rest = Some(IntegrityKey::from_key(s)),
+        }
+        Ok(())
+    }
+
+    /// The key lookup (e.g. to replace the users on a configuration reload; allocations keep
+    /// the key they were made with until their user sends a request with another).
+    pub fn users_mut(&mut self) -> &mut L {
+        &mut self.users
+    }
+
     /// Tell the server that `now` is `unix_secs` on the wall clock (call at start and after
     /// clock steps); REST expiries are compared against it.
     pub fn set_unix_time(&mut self, now: Instant, unix_secs: u64) {

@@ -159,6 +159,12 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         &self.config
     }
 
+    /// Replace the peer filter (a configuration reload): later permissions, channels and
+    /// relayed datagrams are checked against `filter`; allocations stay.
+    pub fn set_peer_filter(&mut self, filter: PeerFilter) {
+        self.config.peer_filter = filter;
+    }
+
     /// The authentication settings (e.g. to [`set_unix_time`](TurnAuth::set_unix_time)).
     pub fn auth_mut(&mut self) -> &mut TurnAuth<L> {
         &mut self.auth
@@ -284,13 +290,12 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             return None;
         }
         let token = reserved_next.and_then(|r| self.reserve(now, r));
-        let software = self.config.software;
         let alloc = self.allocations.get_mut(&client)?;
         alloc.phase = Phase::Active;
         alloc.relay = relay;
         alloc.token = token;
         let user = alloc.user.clone();
-        let len = requests::allocate_success(alloc, now, &client, software, out).ok();
+        let len = requests::allocate_success(alloc, now, &client, &self.config, out).ok();
         if self.relays.insert(relay, client).is_err() {
             // has_room() was checked above; never here, but never misroute either.
             return self.allocation_failed(now, client, out);
