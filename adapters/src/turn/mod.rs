@@ -21,6 +21,7 @@
 
 mod metrics;
 mod ports;
+mod reload;
 mod settings;
 mod state;
 mod tcp;
@@ -63,9 +64,21 @@ impl std::error::Error for RunError {}
 
 /// [`serve`] on a current-thread runtime's `LocalSet`, until `shutdown` resolves.
 pub async fn run(settings: Settings, shutdown: impl std::future::Future) -> Result<(), RunError> {
+    let (_keep, reloads) = tokio::sync::mpsc::channel(1);
+    run_with_reloads(settings, shutdown, reloads).await
+}
+
+/// [`run`], taking new settings from `reloads` while it runs: their users, REST secret and
+/// peer lists replace the running ones without dropping allocations (other options need a
+/// restart and are ignored, with a log line).
+pub async fn run_with_reloads(
+    settings: Settings,
+    shutdown: impl std::future::Future,
+    reloads: tokio::sync::mpsc::Receiver<Settings>,
+) -> Result<(), RunError> {
     let local = tokio::task::LocalSet::new();
     local
-        .run_until(serve(settings, async {
+        .run_until(serve(settings, reloads, async {
             shutdown.await;
         }))
         .await
@@ -113,6 +126,8 @@ fn server_config(s: &Settings) -> Result<TurnConfig, RunError> {
     c.tcp_relay = s.tcp_relay && s.tcp;
     c.rfc5766_channels = true;
     c.peer_filter = filter;
+    (c.external_v4, c.external_v6) = s.external();
+    c.alternate_server = s.alternate_server;
     Ok(c)
 }
 
@@ -158,14 +173,17 @@ fn tcp_listener(addr: SocketAddr, backlog: u32) -> Result<TcpListener, RunError>
     TcpListener::from_std(s.into()).map_err(net)
 }
 
-/// Run the server with `settings` until `shutdown` resolves. Must run inside a
+/// Run the server with `settings` until `shutdown` resolves, applying the settings that
+/// arrive on `reloads` (see [`run_with_reloads`]). Must run inside a
 /// [`tokio::task::LocalSet`] on a current-thread runtime (use [`run`] otherwise): the state is
 /// shared between tasks without locks.
 pub async fn serve(
     settings: Settings,
+    reloads: tokio::sync::mpsc::Receiver<Settings>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), RunError> {
     settings.check()?;
+    reload::check_on_host(&settings)?;
     let clock = Clock::new();
     let server = make_server(&settings)?;
     let shared: Shared = Rc::new(RefCell::new(Core::new(server, clock, &settings)));
@@ -199,9 +217,11 @@ pub async fn serve(
         relay_ips = ?settings.relay_ips, ports = ?settings.ports, realm = %settings.realm,
         users = settings.users.len(), rest = settings.secret.is_some(),
         loopback_peers = settings.allow_loopback, max_tcp = settings.max_tcp_connections,
-        log_rate = settings.log_rate, "TURN server ready"
+        log_rate = settings.log_rate, external = ?settings.external_ips,
+        alternate = ?settings.alternate_server, "TURN server ready"
     );
     tasks.spawn_local(timers(shared.clone()));
+    tasks.spawn_local(reloader(shared.clone(), settings.clone(), reloads));
     let wake = shared.borrow().flush_wake.clone();
     tasks.spawn_local(udp::flusher(shared.clone(), wake));
     shutdown.await;
@@ -215,6 +235,31 @@ pub async fn serve(
     );
     tasks.abort_all();
     Ok(())
+}
+
+/// Apply reloaded settings as they come.
+async fn reloader(
+    shared: Shared,
+    mut running: Settings,
+    mut reloads: tokio::sync::mpsc::Receiver<Settings>,
+) {
+    while let Some(new) = reloads.recv().await {
+        let next = reload::merged(&running, &new);
+        let mut core = shared.borrow_mut();
+        match reload::apply(&mut core, &next) {
+            Ok(()) => {
+                tracing::info!(
+                    users = next.users.len(),
+                    rest = next.secret.is_some(),
+                    allocations = core.server.allocation_count(),
+                    "configuration reloaded: users, REST secret and peer lists (other options \
+                     need a restart); allocations kept"
+                );
+                running = next;
+            }
+            Err(e) => tracing::warn!("reload refused, the running configuration stays: {e}"),
+        }
+    }
 }
 
 /// Let the server's timers run and keep its wall clock for REST credentials.

@@ -28,6 +28,11 @@ pub struct Settings {
     pub relay_ips: Vec<IpAddr>,
     /// Relay port range.
     pub ports: (u16, u16),
+    /// Public addresses announced for relays behind a 1:1 NAT (coturn's `-X`): the public
+    /// IP, and the relay IP it maps to when given (else the relay IP of the same family).
+    pub external_ips: Vec<(IpAddr, Option<IpAddr>)>,
+    /// Send every Allocate there with 300 Try Alternate (draining, load spreading).
+    pub alternate_server: Option<SocketAddr>,
     /// Realm (at most [`MAX_REALM`] bytes: it is echoed in every 401 challenge, so it bounds
     /// the amplification factor).
     pub realm: String,
@@ -97,6 +102,8 @@ impl Default for Settings {
             listen: vec![SocketAddr::from(([127, 0, 0, 1], 3478))],
             relay_ips: vec![IpAddr::from([127, 0, 0, 1])],
             ports: (49152, 65535),
+            external_ips: Vec::new(),
+            alternate_server: None,
             realm: "p2p".into(),
             users: Vec::new(),
             secret: None,
@@ -161,6 +168,7 @@ impl Settings {
                 self.ports.0, self.ports.1
             ));
         }
+        self.check_external()?;
         if self.bandwidth.is_some_and(|b| b.bytes_per_sec == 0) {
             return bad("--max-bps: a cap of 0 bytes/s relays nothing (omit it for no cap)");
         }
@@ -171,6 +179,46 @@ impl Settings {
             self.check_tcp()?;
         }
         Ok(())
+    }
+
+    /// Each external IP maps a relay IP of its family, at most one per family.
+    fn check_external(&self) -> Result<(), RunError> {
+        let bad = |m: String| Err(RunError::Usage(m));
+        let mut seen = (false, false);
+        for (public, private) in &self.external_ips {
+            let relay = private.unwrap_or_else(|| {
+                let same = self
+                    .relay_ips
+                    .iter()
+                    .find(|r| r.is_ipv4() == public.is_ipv4());
+                same.copied().unwrap_or(*public)
+            });
+            if public.is_ipv4() != relay.is_ipv4() || !self.relay_ips.contains(&relay) {
+                return bad(format!(
+                    "--external-ip {public}: no --relay-ip {relay} of its family to map"
+                ));
+            }
+            let family = if public.is_ipv4() {
+                &mut seen.0
+            } else {
+                &mut seen.1
+            };
+            if std::mem::replace(family, true) {
+                return bad(format!("--external-ip {public}: one per address family"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The external IPs for IPv4 and IPv6 relays.
+    pub(crate) fn external(&self) -> (Option<IpAddr>, Option<IpAddr>) {
+        let of = |v4: bool| {
+            self.external_ips
+                .iter()
+                .find(|(p, _)| p.is_ipv4() == v4)
+                .map(|(p, _)| *p)
+        };
+        (of(true), of(false))
     }
 
     fn check_tcp(&self) -> Result<(), RunError> {
@@ -245,6 +293,17 @@ mod tests {
         assert!(refused(&|s| s.tcp_backlog = 0));
         assert!(refused(&|s| s.socket_buffer = 0));
         assert!(refused(&|s| s.ports = (5000, 4000)));
+        let ext = |p: &str, q: Option<&str>| (p.parse().unwrap(), q.map(|q| q.parse().unwrap()));
+        assert!(refused(&|s| s.external_ips = vec![ext("::1", None)]));
+        assert!(refused(
+            &|s| s.external_ips = vec![ext("192.0.2.1", Some("127.0.0.2"))]
+        ));
+        assert!(refused(
+            &|s| s.external_ips = vec![ext("192.0.2.1", None); 2]
+        ));
+        assert!(!refused(
+            &|s| s.external_ips = vec![ext("192.0.2.1", Some("127.0.0.1"))]
+        ));
         // Zero quotas and a zero nonce lifetime are coturn's "no limit", not errors.
         assert!(!refused(&|s| {
             s.total_quota = 0;

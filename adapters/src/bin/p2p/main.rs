@@ -33,9 +33,24 @@ struct Cli {
     /// Log filter (e.g. `info`, `debug`, `adapters=trace`); `RUST_LOG` also works.
     #[arg(long, global = true, default_value = "info")]
     log: String,
+    /// Append log lines to this file instead of stderr (errors still go to stderr).
+    #[arg(long, global = true, value_name = "FILE")]
+    log_file: Option<std::path::PathBuf>,
+    /// Log line format: `text`, or `json` (one object per line, for log collectors).
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
     /// What to run; without one, `p2p` runs `node` on 127.0.0.1:8080.
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,7 +78,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    init_logs(&cli.log);
+    if let Err(f) = init_logs(&cli) {
+        return f.report();
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -123,14 +140,31 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     exit::Failure::Usage(format!("{line} (see `p2p --help`)")).report()
 }
 
-fn init_logs(default: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+fn init_logs(cli: &Cli) -> Result<(), exit::Failure> {
     use std::io::IsTerminal;
-    let ansi = std::io::stderr().is_terminal();
-    tracing_subscriber::fmt()
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cli.log));
+    let (writer, ansi) = match &cli.log_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| exit::Failure::Usage(format!("--log-file {}: {e}", path.display())))?;
+            (BoxMakeWriter::new(std::sync::Mutex::new(file)), false)
+        }
+        None => (
+            BoxMakeWriter::new(std::io::stderr),
+            std::io::stderr().is_terminal(),
+        ),
+    };
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(writer);
+    match cli.log_format {
+        LogFormat::Text => builder.with_ansi(ansi).init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
 }

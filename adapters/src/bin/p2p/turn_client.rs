@@ -122,25 +122,50 @@ pub async fn run(args: Args) -> Outcome {
     if args.timeout.is_nan() || args.timeout <= 0.0 {
         return Err(Failure::Usage("--timeout must be positive".into()));
     }
-    let server = resolve(&args.server).await?;
+    let mut server = resolve(&args.server).await?;
     let (user, pass) = credentials(&args)?;
-    let limit = Duration::from_secs_f64(args.timeout);
+    // 300 Try Alternate: start over on the server it names, a few times at most.
+    for _ in 0..=MAX_REDIRECTS {
+        match attempt(&args, server, &user, &pass).await? {
+            Some(alternate) => {
+                println!("redirected to {alternate}");
+                server = alternate;
+            }
+            None => return Ok(()),
+        }
+    }
+    Err(Failure::Refused(format!(
+        "more than {MAX_REDIRECTS} redirections (300 Try Alternate)"
+    )))
+}
+
+/// Most 300 Try Alternate answers `p2p turn` follows.
+const MAX_REDIRECTS: usize = 3;
+
+/// One server: the session's outcome, or the alternate server it was sent to.
+async fn attempt(
+    args: &Args,
+    server: SocketAddr,
+    user: &str,
+    pass: &str,
+) -> Result<Option<SocketAddr>, Failure> {
     // The client needs the path, the path needs a socket: start with a placeholder path and
     // the real client once the socket is bound.
     let placeholder = Path::udp(server, server);
     let make = |path| {
-        Client::new(TurnClientConfig::new(path), &user, &pass, OsEntropy)
+        Client::new(TurnClientConfig::new(path), user, pass, OsEntropy)
             .map_err(|e| Failure::Usage(format!("credentials: {e}")))
     };
     let mut d = Driver::new(make(placeholder)?);
-    let path = connect(&mut d, &args, server).await?;
+    let path = connect(&mut d, args, server).await?;
     *d.ctx().machine() = make(path)?;
     let mut session = Session {
-        args: &args,
+        args,
         sent_at: None,
         echoed: 0,
         allocated: false,
         ready: false,
+        redirect: None,
     };
     let now = d.ctx().now();
     d.ctx()
@@ -150,10 +175,12 @@ pub async fn run(args: Args) -> Outcome {
     let run = d.run(None::<mpsc::Receiver<()>>, |ctx, input| {
         session.on(ctx, input)
     });
+    let limit = Duration::from_secs_f64(args.timeout);
     match tokio::time::timeout(limit, run).await {
-        Ok(r) => r.map_err(|e| Failure::Network(format!("{server}: {e}")))?,
-        Err(_) => Err(Failure::Timeout(session.waiting_for(server))),
+        Ok(r) => r.map_err(|e| Failure::Network(format!("{server}: {e}")))??,
+        Err(_) => return Err(Failure::Timeout(session.waiting_for(server))),
     }
+    Ok(session.redirect)
 }
 
 struct Session<'a> {
@@ -162,6 +189,8 @@ struct Session<'a> {
     echoed: u32,
     allocated: bool,
     ready: bool,
+    /// Where a 300 Try Alternate sent us.
+    redirect: Option<SocketAddr>,
 }
 
 type Ctx<'c> = adapters::driver::Ctx<'c, Client>;
@@ -235,6 +264,10 @@ impl Session<'_> {
                     }
                     None => Failure::Timeout("the server did not answer the Allocate".into()),
                 })
+            }
+            TurnEvent::TryAlternate { server } => {
+                self.redirect = Some(server);
+                return Ok(true);
             }
             TurnEvent::PermissionCreated { .. } if self.args.send_indication => self.ready = true,
             TurnEvent::ChannelBound { .. } => self.ready = true,

@@ -25,6 +25,15 @@ pub struct Args {
     /// first --listen IP when it is not a wildcard].
     #[arg(long, value_name = "IP")]
     pub relay_ip: Vec<IpAddr>,
+    /// The public address of a server behind a 1:1 NAT (coturn's -X): relays are
+    /// announced with PUBLIC in XOR-RELAYED-ADDRESS; PRIVATE names the relay IP it maps to
+    /// (default: the relay IP of PUBLIC's family). One per family (repeatable).
+    #[arg(long, value_name = "PUBLIC[/PRIVATE]")]
+    pub external_ip: Vec<String>,
+    /// Answer every Allocate with 300 Try Alternate naming this server (draining a node,
+    /// spreading load; coturn: alternate-server).
+    #[arg(long, value_name = "IP:PORT")]
+    pub alternate_server: Option<SocketAddr>,
     /// Lowest relay port [default: 49152].
     #[arg(long, value_name = "PORT")]
     pub min_port: Option<u16>,
@@ -138,6 +147,8 @@ pub struct Args {
 struct File {
     listen: Option<Vec<SocketAddr>>,
     relay_ip: Option<Vec<IpAddr>>,
+    external_ip: Option<Vec<String>>,
+    alternate_server: Option<SocketAddr>,
     min_port: Option<u16>,
     max_port: Option<u16>,
     realm: Option<String>,
@@ -203,6 +214,21 @@ fn users(texts: &[String]) -> Result<Vec<(String, String)>, Failure> {
         .collect()
 }
 
+/// `PUBLIC[/PRIVATE]` pairs.
+fn external(texts: &[String]) -> Result<Vec<(IpAddr, Option<IpAddr>)>, Failure> {
+    texts
+        .iter()
+        .map(|t| {
+            let bad = || Failure::Usage(format!("--external-ip {t:?} is not PUBLIC[/PRIVATE]"));
+            let (public, private) = match t.split_once('/') {
+                Some((p, q)) => (p, Some(q.parse::<IpAddr>().map_err(|_| bad())?)),
+                None => (t.as_str(), None),
+            };
+            Ok((public.parse::<IpAddr>().map_err(|_| bad())?, private))
+        })
+        .collect()
+}
+
 fn secs(flag: Option<u64>, file: Option<u64>, default: Duration) -> Duration {
     flag.or(file).map_or(default, Duration::from_secs)
 }
@@ -235,6 +261,8 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
         listen,
         relay_ips,
         ports,
+        external_ips: external(&list(&a.external_ip, f.external_ip.clone()))?,
+        alternate_server: a.alternate_server.or(f.alternate_server),
         realm: a
             .realm
             .clone()
