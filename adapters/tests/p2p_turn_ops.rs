@@ -230,3 +230,46 @@ fn alternate_server_redirects_our_client() {
     assert!(out.contains(&format!("redirected to {target}")), "{out}");
     assert!(out.contains("echo 1:"), "{out}");
 }
+
+/// The shipped systemd unit loads (`systemd-analyze verify`, with ExecStart pointed at the
+/// binary under test) and its hardening rates "OK" or better offline (exposure ≤ 2.0 of 10).
+/// systemd is not running here: the unit is analysed, not started.
+#[test]
+fn systemd_unit_verifies_and_is_hardened() {
+    let analyze = common::require("systemd-analyze");
+    let unit = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/p2p-turn.service");
+    let text = std::fs::read_to_string(unit).unwrap();
+    assert!(
+        text.contains("ExecReload=/bin/kill -HUP $MAINPID"),
+        "reload is SIGHUP"
+    );
+    let dir = std::env::temp_dir().join(format!("p2p-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("p2p-turn.service");
+    std::fs::write(&copy, text.replace("/usr/local/bin/p2p", p2p())).unwrap();
+    let out = std::process::Command::new(&analyze)
+        .args(["verify", copy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "verify: {said}"
+    );
+    let out = std::process::Command::new(&analyze)
+        .args(["security", "--offline=true", copy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    let line = report
+        .lines()
+        .find(|l| l.contains("Overall exposure level"))
+        .unwrap_or_else(|| panic!("no rating: {report}"));
+    let score: f64 = line
+        .split(':')
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("cannot read {line:?}"));
+    assert!(score <= 2.0, "{line}");
+}

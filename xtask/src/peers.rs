@@ -23,6 +23,8 @@ const APT: &[(&str, &str)] = &[
     ("iproute2", "ip"),
     ("util-linux", "unshare"),
     ("nftables", "nft"),
+    // examples/p2p-turn.service is checked offline by systemd-analyze (verify, security).
+    ("systemd", "systemd-analyze"),
 ];
 
 /// Python packages installed into `target/interop-venv`.

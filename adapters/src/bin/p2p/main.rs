@@ -47,9 +47,10 @@ struct Cli {
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum LogFormat {
-    /// Human-readable lines.
+    // Plain comments: doc comments on the values would switch `--help` to its long layout.
+    // Human-readable lines.
     Text,
-    /// One JSON object per line.
+    // One JSON object per line.
     Json,
 }
 
