@@ -294,6 +294,11 @@ fn help_documents_every_option() {
         "--alternate-server",
         "--log-file",
         "--log-format",
+        "--cert",
+        "--pkey",
+        "--tls-listening-port",
+        "--tls-handshake-timeout",
+        "--max-tls-handshakes",
     ] {
         let line = out.lines().find(|l| l.trim_start().starts_with(flag));
         let documented = line.is_some_and(|l| l.len() > flag.len() + 12);

@@ -210,6 +210,26 @@ pub fn render(core: &Core) -> String {
             ("reason=\"buffer_budget\"", io.tcp_buffer_refusals),
         ],
     );
+    let tls = core.tls_stats;
+    family(
+        &mut o,
+        "turn_tls_handshakes_total",
+        "counter",
+        "TLS handshakes by outcome (timeout: not finished in time; refused: too many running).",
+        &[
+            ("outcome=\"ok\"", tls.handshakes),
+            ("outcome=\"timeout\"", tls.timeouts),
+            ("outcome=\"failed\"", tls.failures),
+            ("outcome=\"refused\"", tls.refused),
+        ],
+    );
+    family(
+        &mut o,
+        "turn_tls_handshakes_in_progress",
+        "gauge",
+        "TLS handshakes running now.",
+        &[("", tls.in_progress)],
+    );
     family(
         &mut o,
         "turn_rfc6062_connections",

@@ -23,8 +23,10 @@ mod metrics;
 mod ports;
 mod reload;
 mod settings;
+mod sock;
 mod state;
 mod tcp;
+mod tls;
 mod udp;
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -206,6 +208,9 @@ pub async fn serve(
         }
         tracing::info!(listen = %addr, udp = settings.udp, tcp = settings.tcp, "TURN server listening");
     }
+    if settings.tls() {
+        start_tls(&shared, &settings, &mut tasks)?;
+    }
     if let Some(addr) = settings.metrics {
         let l = metrics::bind(addr)
             .await
@@ -234,6 +239,26 @@ pub async fn serve(
         "shutting down"
     );
     tasks.abort_all();
+    Ok(())
+}
+
+/// TLS listeners on every listening IP at the TLS port.
+fn start_tls(
+    shared: &Shared,
+    settings: &Settings,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<(), RunError> {
+    if let (Some(cert), Some(key)) = (&settings.cert, &settings.pkey) {
+        shared.borrow_mut().tls = Some(tls::server_config(cert, key)?);
+    }
+    for addr in settings.tls_listen() {
+        let l = tcp_listener(addr, settings.tcp_backlog)?;
+        let bound = l
+            .local_addr()
+            .map_err(|e| RunError::Network(e.to_string()))?;
+        tasks.spawn_local(tls::accept_loop(shared.clone(), l, bound));
+        tracing::info!(listen = %bound, "TURN server listening for TLS (turns:)");
+    }
     Ok(())
 }
 

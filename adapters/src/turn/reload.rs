@@ -1,5 +1,5 @@
-//! What changes without a restart (users, REST secret, peer lists, on SIGHUP in `p2p
-//! turn-server`) and the start-up check that every address is one of this host's.
+//! What changes without a restart (users, REST secret, peer lists, TLS certificate, on
+//! SIGHUP in `p2p turn-server`) and the start-up check that every address is one of this host's.
 
 use super::state::Core;
 use super::{server_config, RunError, Settings};
@@ -31,6 +31,10 @@ pub(crate) fn merged(running: &Settings, new: &Settings) -> Settings {
     m.allow_loopback = new.allow_loopback;
     m.allowed.clone_from(&new.allowed);
     m.denied.clone_from(&new.denied);
+    if running.tls() && new.tls() {
+        m.cert.clone_from(&new.cert);
+        m.pkey.clone_from(&new.pkey);
+    }
     m
 }
 
@@ -47,5 +51,12 @@ pub(crate) fn apply(core: &mut Core, s: &Settings) -> Result<(), RunError> {
         .map_err(|e| RunError::Usage(format!("--static-auth-secret: {e}")))?;
     *auth.users_mut() = users;
     core.server.set_peer_filter(filter);
+    if let (Some(cert), Some(key), true) = (&s.cert, &s.pkey, core.tls.is_some()) {
+        // New connections get the new certificate; open ones keep their session.
+        match super::tls::server_config(cert, key) {
+            Ok(a) => core.tls = Some(a),
+            Err(e) => tracing::warn!("TLS certificate not reloaded, the running one stays: {e}"),
+        }
+    }
     Ok(())
 }

@@ -93,6 +93,17 @@ pub struct Settings {
     pub software: bool,
     /// UDP GSO towards clients.
     pub gso: bool,
+    /// PEM certificate chain for TLS (coturn's `cert`); TLS listens when this and
+    /// [`pkey`](Self::pkey) are set.
+    pub cert: Option<std::path::PathBuf>,
+    /// PEM private key for TLS (coturn's `pkey`).
+    pub pkey: Option<std::path::PathBuf>,
+    /// TLS port on every listening IP (coturn's `tls-listening-port`).
+    pub tls_port: u16,
+    /// Time a TLS handshake may take before the connection is closed.
+    pub tls_handshake_timeout: Duration,
+    /// Most TLS handshakes at once; connections beyond are closed at accept.
+    pub max_tls_handshakes: usize,
 }
 
 impl Default for Settings {
@@ -131,6 +142,11 @@ impl Default for Settings {
             socket_buffer: 4 << 20,
             software: true,
             gso: true,
+            cert: None,
+            pkey: None,
+            tls_port: 5349,
+            tls_handshake_timeout: Duration::from_secs(5),
+            max_tls_handshakes: 256,
         }
     }
 }
@@ -156,7 +172,7 @@ impl Settings {
                 self.realm.len()
             ));
         }
-        if self.listen.is_empty() || !self.udp && !self.tcp {
+        if self.listen.is_empty() || !self.udp && !self.tcp && !self.tls() {
             return bad("nothing to listen on (--no-udp and --no-tcp, or no --listen)");
         }
         if self.relay_ips.is_empty() {
@@ -175,8 +191,41 @@ impl Settings {
         if self.socket_buffer == 0 {
             return bad("--socket-buffer 0");
         }
-        if self.tcp {
+        if self.tcp || self.tls() {
             self.check_tcp()?;
+        }
+        self.check_tls()
+    }
+
+    /// Whether TLS listens (a certificate and a key are set).
+    pub fn tls(&self) -> bool {
+        self.cert.is_some() && self.pkey.is_some()
+    }
+
+    /// The TLS listening addresses: every listening IP on the TLS port.
+    pub fn tls_listen(&self) -> Vec<SocketAddr> {
+        if !self.tls() {
+            return Vec::new();
+        }
+        let mut v: Vec<SocketAddr> = self
+            .listen
+            .iter()
+            .map(|a| SocketAddr::new(a.ip(), self.tls_port))
+            .collect();
+        v.dedup();
+        v
+    }
+
+    fn check_tls(&self) -> Result<(), RunError> {
+        let bad = |m: &str| Err(RunError::Usage(m.to_string()));
+        if self.cert.is_some() != self.pkey.is_some() {
+            return bad("TLS needs both --cert and --pkey");
+        }
+        if self.tls() && (self.tls_handshake_timeout.is_zero() || self.max_tls_handshakes == 0) {
+            return bad("--tls-handshake-timeout and --max-tls-handshakes must be at least 1");
+        }
+        if self.tls() && self.tls_port == 0 {
+            return bad("--tls-listening-port 0");
         }
         Ok(())
     }

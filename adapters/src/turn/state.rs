@@ -103,6 +103,14 @@ pub struct Core {
     pub outq: udp::OutQueue,
     /// Wakes the flusher task.
     pub flush_wake: Rc<tokio::sync::Notify>,
+    /// The TLS configuration (replaced on reload), when TLS listens.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// TLS counters.
+    pub tls_stats: super::tls::TlsStats,
+    /// Most TLS handshakes at once.
+    pub tls_max_handshakes: usize,
+    /// Time a TLS handshake may take.
+    pub tls_handshake_timeout: std::time::Duration,
 }
 
 impl Core {
@@ -134,6 +142,10 @@ impl Core {
             gso: settings.gso && crate::mmsg::gso_supported(),
             outq: udp::OutQueue::new(),
             flush_wake: Rc::new(tokio::sync::Notify::new()),
+            tls: None,
+            tls_stats: super::tls::TlsStats::default(),
+            tls_max_handshakes: settings.max_tls_handshakes,
+            tls_handshake_timeout: settings.tls_handshake_timeout,
         }
     }
 

@@ -19,6 +19,7 @@ mod nat_behavior;
 mod node;
 mod stun_client;
 mod stun_server;
+mod tls_client;
 mod turn_client;
 mod turn_server;
 

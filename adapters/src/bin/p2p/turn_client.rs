@@ -25,7 +25,7 @@ type Client = TurnClient<OsEntropy, 16>;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The TURN server: HOST or HOST:PORT (port 3478 by default).
-    server: String,
+    pub server: String,
     /// Long-term credentials NAME:PASSWORD; with --rest-secret, just NAME.
     #[arg(long, value_name = "NAME[:PASS]")]
     user: String,
@@ -42,6 +42,17 @@ pub struct Args {
     /// Talk to the server over TCP instead of UDP.
     #[arg(long)]
     tcp: bool,
+    /// Talk to the server over TLS (`turns:`; give its TLS port, usually 5349); its
+    /// certificate must chain to --ca and name the server as given.
+    #[arg(long, conflicts_with = "tcp")]
+    pub tls: bool,
+    /// PEM file of the certificate authorities trusted with --tls.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/etc/ssl/certs/ca-certificates.crt"
+    )]
+    pub ca: std::path::PathBuf,
     /// Send Send indications instead of binding a channel.
     #[arg(long)]
     send_indication: bool,
@@ -62,7 +73,7 @@ pub struct Args {
 /// The path to the server: a connected UDP socket, or a TCP connection whose frames the
 /// driver cuts.
 async fn connect(d: &mut Driver<Client>, args: &Args, server: SocketAddr) -> Result<Path, Failure> {
-    if !args.tcp {
+    if !args.tcp && !args.tls {
         let local = args
             .local
             .unwrap_or_else(|| SocketAddr::new(unspecified_ip(server), 0));
@@ -72,7 +83,17 @@ async fn connect(d: &mut Driver<Client>, args: &Args, server: SocketAddr) -> Res
             .map_err(|e| Failure::Network(format!("cannot bind {local}: {e}")))?;
         return Ok(Path::udp(bound, server));
     }
-    d.ctx().connect_tcp(args.local, server);
+    let target = if args.tls {
+        let limit = Duration::from_secs_f64(args.timeout);
+        match tokio::time::timeout(limit, crate::tls_client::bridge(args, server)).await {
+            Ok(r) => r?,
+            Err(_) => return Err(Failure::Timeout(format!("no TLS handshake with {server}"))),
+        }
+    } else {
+        server
+    };
+    d.ctx()
+        .connect_tcp(args.local.filter(|_| !args.tls), target);
     d.run(None::<mpsc::Receiver<()>>, |_, input| match input {
         Input::Connected(p) => ControlFlow::Break(Ok(p)),
         Input::ConnectFailed(_, e) => ControlFlow::Break(Err(Failure::Network(format!(

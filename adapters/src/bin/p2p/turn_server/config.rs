@@ -132,6 +132,22 @@ pub struct Args {
     /// caps it at net.core.rmem_max / wmem_max) [default: 4194304].
     #[arg(long, value_name = "BYTES")]
     pub socket_buffer: Option<usize>,
+    /// PEM certificate chain for TLS (`turns:`); with --pkey, TLS listens on every --listen
+    /// IP at --tls-listening-port. Read again on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key of --cert.
+    #[arg(long, value_name = "FILE")]
+    pub pkey: Option<PathBuf>,
+    /// TLS port (coturn: tls-listening-port) [default: 5349].
+    #[arg(long, value_name = "PORT")]
+    pub tls_listening_port: Option<u16>,
+    /// Seconds a TLS handshake may take; a client that stalls is closed [default: 5].
+    #[arg(long, value_name = "SECS")]
+    pub tls_handshake_timeout: Option<u64>,
+    /// Most TLS handshakes at once; connections beyond are closed at accept [default: 256].
+    #[arg(long, value_name = "N")]
+    pub max_tls_handshakes: Option<usize>,
     /// Leave the SOFTWARE attribute out of responses.
     #[arg(long)]
     pub no_software_attribute: bool,
@@ -178,6 +194,11 @@ struct File {
     socket_buffer: Option<usize>,
     no_software_attribute: Option<bool>,
     no_gso: Option<bool>,
+    cert: Option<PathBuf>,
+    pkey: Option<PathBuf>,
+    tls_listening_port: Option<u16>,
+    tls_handshake_timeout: Option<u64>,
+    max_tls_handshakes: Option<usize>,
 }
 
 fn read_file(path: &PathBuf) -> Result<File, Failure> {
@@ -285,6 +306,21 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
         metrics: a.metrics.or(f.metrics),
         software: !(a.no_software_attribute || f.no_software_attribute.unwrap_or(false)),
         gso: !(a.no_gso || f.no_gso.unwrap_or(false)),
+        cert: a.cert.clone().or(f.cert.clone()),
+        pkey: a.pkey.clone().or(f.pkey.clone()),
+        tls_port: a
+            .tls_listening_port
+            .or(f.tls_listening_port)
+            .unwrap_or(d.tls_port),
+        tls_handshake_timeout: secs(
+            a.tls_handshake_timeout,
+            f.tls_handshake_timeout,
+            d.tls_handshake_timeout,
+        ),
+        max_tls_handshakes: a
+            .max_tls_handshakes
+            .or(f.max_tls_handshakes)
+            .unwrap_or(d.max_tls_handshakes),
         ..d
     };
     limits(a, &f, &mut s);
