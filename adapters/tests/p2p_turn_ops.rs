@@ -273,3 +273,69 @@ fn systemd_unit_verifies_and_is_hardened() {
         .unwrap_or_else(|| panic!("cannot read {line:?}"));
     assert!(score <= 2.0, "{line}");
 }
+
+/// coturn's client follows our 300: `turnutils_uclient` sent to a draining server relays
+/// every message through the alternate, which holds its allocations.
+#[test]
+#[ignore = "interop: needs coturn (turnutils_uclient, turnutils_peer); run `cargo xtask test`"]
+fn alternate_server_redirects_coturn_uclient() {
+    let uclient = common::require("turnutils_uclient");
+    let peer_bin = common::require("turnutils_peer");
+    let (target_proc, target) = server(&["--user", "alice:pw"]);
+    let (drain_proc, drained) = server(&["--user", "alice:pw", "--alternate-server", &target]);
+    let peer_port = free_port("127.0.0.1").to_string();
+    let _peer = Proc::start(
+        peer_bin.to_str().unwrap(),
+        &["-L", "127.0.0.1", "-p", &peer_port],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let drained_port = drained.rsplit(':').next().unwrap();
+    let out = std::process::Command::new("timeout")
+        .args([
+            "60",
+            uclient.to_str().unwrap(),
+            "-p",
+            drained_port,
+            "-e",
+            "127.0.0.1",
+            "-r",
+            &peer_port,
+            "-u",
+            "alice",
+            "-w",
+            "pw",
+            "-n",
+            "20",
+            "-m",
+            "1",
+            "-c",
+            "127.0.0.1",
+        ])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let number = |key: &str| -> Option<u64> {
+        let rest = text.rsplit(key).next()?;
+        let digits: String = rest
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    };
+    let (sent, received) = (number("tot_send_msgs="), number("tot_recv_msgs="));
+    assert!(
+        out.status.success() && sent == Some(20) && received == Some(20),
+        "sent {sent:?} received {received:?}\n{}",
+        text.lines().rev().take(15).collect::<Vec<_>>().join("\n")
+    );
+    assert!(
+        target_proc.output().contains("allocation created"),
+        "the alternate allocated"
+    );
+    assert!(
+        !drain_proc.output().contains("allocation created"),
+        "the drained node did not"
+    );
+}
