@@ -668,3 +668,39 @@ fn peer_filter_and_rest_secret_replaced_at_runtime() {
     assert!(n.server.auth_mut().set_rest_secret(Some(b"")).is_err());
     n.server.auth_mut().set_rest_secret(None).unwrap();
 }
+
+#[test]
+fn several_rest_secrets_for_rotation() {
+    let allocates = |server: Server, secret: &str| {
+        let user = "1700086400:carol";
+        let mut pass = [0u8; 28];
+        let len = turn_proto::rest::password(secret.as_bytes(), user, &mut pass);
+        let pass = core::str::from_utf8(&pass[..len]).unwrap();
+        let mut n = Net::new(server, client(user, pass, Transport::Udp, 1));
+        n.client.allocate(n.now).unwrap();
+        n.pump();
+        n.client_events
+            .iter()
+            .any(|e| matches!(e, TurnEvent::Allocated { .. }))
+    };
+    let two = || {
+        let mut s = server(TurnConfig::default());
+        let secrets: [&[u8]; 2] = [b"old", b"new"];
+        s.auth_mut().set_rest_secrets(secrets.into_iter()).unwrap();
+        s
+    };
+    assert!(allocates(two(), "old"));
+    assert!(allocates(two(), "new"));
+    assert!(!allocates(two(), "other"));
+    assert!(
+        !allocates(two(), SECRET),
+        "the replaced secret no longer works"
+    );
+    let mut s = server(TurnConfig::default());
+    let nine = [b"s".as_slice(); 9];
+    assert!(s.auth_mut().set_rest_secrets(nine.into_iter()).is_err());
+    assert!(
+        allocates(s, SECRET),
+        "a refused replacement changes nothing"
+    );
+}

@@ -656,7 +656,7 @@ pub(crate) fn allocate_success<T: Tables>(
 /// 508 for an Allocate whose relay could not be opened.
 pub(crate) fn allocate_failure<T: Tables>(
     alloc: &Allocation<T>,
-    _client: &Path,
+    code: ErrorCode,
     software: Option<&'static str>,
     out: &mut [u8],
 ) -> Result<usize, EmitError> {
@@ -668,6 +668,5 @@ pub(crate) fn allocate_failure<T: Tables>(
         fingerprint: alloc.fingerprint,
         software,
     };
-    let code = ErrorCode::INSUFFICIENT_CAPACITY;
     reply::error(&seal, code, None, out)
 }
