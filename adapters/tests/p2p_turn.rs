@@ -299,6 +299,10 @@ fn help_documents_every_option() {
         "--tls-listening-port",
         "--tls-handshake-timeout",
         "--max-tls-handshakes",
+        "--redis",
+        "--redis-sync-interval",
+        "--redis-max-users",
+        "--server-name",
     ] {
         let line = out.lines().find(|l| l.trim_start().starts_with(flag));
         let documented = line.is_some_and(|l| l.len() > flag.len() + 12);

@@ -230,6 +230,9 @@ pub fn render(core: &Core) -> String {
         "TLS handshakes running now.",
         &[("", tls.in_progress)],
     );
+    if let Some(f) = &core.fleet {
+        fleet_metrics(&mut o, &f.stats, core.server.auth().users().fleet_len());
+    }
     family(
         &mut o,
         "turn_rfc6062_connections",
@@ -238,6 +241,52 @@ pub fn render(core: &Core) -> String {
         &[("", core.server.connection_count() as u64)],
     );
     o
+}
+
+fn fleet_metrics(o: &mut String, f: &super::fleet::FleetStats, users: usize) {
+    family(
+        o,
+        "turn_fleet_redis_up",
+        "gauge",
+        "1 when the last sync with the fleet's Redis worked; 0 while it is unreachable (the \
+         users loaded last keep being served).",
+        &[("", u64::from(f.up))],
+    );
+    family(
+        o,
+        "turn_fleet_users",
+        "gauge",
+        "Users loaded from Redis.",
+        &[("", users as u64)],
+    );
+    family(
+        o,
+        "turn_fleet_syncs_total",
+        "counter",
+        "Syncs with Redis by outcome.",
+        &[
+            ("outcome=\"ok\"", f.syncs),
+            ("outcome=\"failed\"", f.failures),
+        ],
+    );
+    family(
+        o,
+        "turn_fleet_bad_entries_total",
+        "counter",
+        "Redis entries skipped (a key that is not 32 hex digits, a name or secret too long, \
+         too many secrets).",
+        &[("", f.bad_entries)],
+    );
+    family(
+        o,
+        "turn_fleet_quota_total",
+        "counter",
+        "Fleet-wide quota checks: refused (486), or unchecked (Redis down: local quota only).",
+        &[
+            ("outcome=\"refused\"", f.quota_refused),
+            ("outcome=\"unchecked\"", f.quota_unchecked),
+        ],
+    );
 }
 
 /// Bind the metrics endpoint.

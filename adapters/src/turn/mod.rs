@@ -19,6 +19,7 @@
 //! # }
 //! ```
 
+mod fleet;
 mod metrics;
 mod ports;
 mod reload;
@@ -28,6 +29,7 @@ mod state;
 mod tcp;
 mod tls;
 mod udp;
+mod users;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use state::{Core, Shared};
@@ -138,6 +140,7 @@ fn make_server(s: &Settings) -> Result<state::Server, RunError> {
         &s.realm,
         s.users.iter().map(|(n, p)| (n.as_str(), p.as_str())),
     );
+    let users = users::Users::new(&s.realm, users);
     let mut entropy = OsEntropy;
     let nonces = settings::nonce_lifetime(s.nonce_lifetime);
     let mut auth = TurnAuth::new(&s.realm, users, nonces, &mut entropy)
@@ -210,6 +213,21 @@ pub async fn serve(
     }
     if settings.tls() {
         start_tls(&shared, &settings, &mut tasks)?;
+    }
+    if let Some(url) = &settings.redis {
+        let client = redis::Client::open(url.as_str())
+            .map_err(|e| RunError::Usage(format!("--redis {url:?}: {e}")))?;
+        let id = settings.server_id();
+        let secrets = settings.secret.iter().cloned().collect();
+        let f = fleet::Fleet::new(id.clone(), &settings.realm, settings.user_quota, secrets);
+        shared.borrow_mut().fleet = Some(f);
+        tracing::info!(%id, "fleet on Redis");
+        tasks.spawn_local(fleet::run(
+            shared.clone(),
+            client,
+            settings.redis_sync,
+            settings.redis_max_users,
+        ));
     }
     if let Some(addr) = settings.metrics {
         let l = metrics::bind(addr)

@@ -46,10 +46,16 @@ pub(crate) fn apply(core: &mut Core, s: &Settings) -> Result<(), RunError> {
         &s.realm,
         s.users.iter().map(|(n, p)| (n.as_str(), p.as_str())),
     );
-    let auth = core.server.auth_mut();
-    auth.set_rest_secret(s.secret.as_deref().map(str::as_bytes))
-        .map_err(|e| RunError::Usage(format!("--static-auth-secret: {e}")))?;
-    *auth.users_mut() = users;
+    match core.fleet.as_mut() {
+        // The next sync puts them beside the fleet's secrets.
+        Some(f) => f.local_secrets = s.secret.iter().cloned().collect(),
+        None => core
+            .server
+            .auth_mut()
+            .set_rest_secret(s.secret.as_deref().map(str::as_bytes))
+            .map_err(|e| RunError::Usage(format!("--static-auth-secret: {e}")))?,
+    }
+    core.server.auth_mut().users_mut().local = users;
     core.server.set_peer_filter(filter);
     if let (Some(cert), Some(key), true) = (&s.cert, &s.pkey, core.tls.is_some()) {
         // New connections get the new certificate; open ones keep their session.

@@ -104,6 +104,14 @@ pub struct Settings {
     pub tls_handshake_timeout: Duration,
     /// Most TLS handshakes at once; connections beyond are closed at accept.
     pub max_tls_handshakes: usize,
+    /// Redis URL of the fleet (users, REST secrets, fleet-wide user quota, usage).
+    pub redis: Option<String>,
+    /// Time between syncs with Redis.
+    pub redis_sync: Duration,
+    /// Most users loaded from Redis (a sync that finds more fails and keeps the last ones).
+    pub redis_max_users: usize,
+    /// This server's name in the fleet's keys [default: host name and first listen address].
+    pub server_name: Option<String>,
 }
 
 impl Default for Settings {
@@ -147,6 +155,10 @@ impl Default for Settings {
             tls_port: 5349,
             tls_handshake_timeout: Duration::from_secs(5),
             max_tls_handshakes: 256,
+            redis: None,
+            redis_sync: Duration::from_secs(1),
+            redis_max_users: 1_000_000,
+            server_name: None,
         }
     }
 }
@@ -197,6 +209,21 @@ impl Settings {
         self.check_tls()
     }
 
+    /// This server's name in the fleet: `--server-name`, else the host name and the first
+    /// listening address (unique per node as long as the nodes' host names are).
+    pub fn server_id(&self) -> String {
+        if let Some(n) = &self.server_name {
+            return n.clone();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let listen = self
+            .listen
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        format!("{}/{listen}", host.trim())
+    }
+
     /// Whether TLS listens (a certificate and a key are set).
     pub fn tls(&self) -> bool {
         self.cert.is_some() && self.pkey.is_some()
@@ -223,6 +250,9 @@ impl Settings {
         }
         if self.tls() && (self.tls_handshake_timeout.is_zero() || self.max_tls_handshakes == 0) {
             return bad("--tls-handshake-timeout and --max-tls-handshakes must be at least 1");
+        }
+        if self.redis.is_some() && (self.redis_sync.is_zero() || self.redis_max_users == 0) {
+            return bad("--redis-sync-interval and --redis-max-users must be at least 1");
         }
         if self.tls() && self.tls_port == 0 {
             return bad("--tls-listening-port 0");

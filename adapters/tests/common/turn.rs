@@ -93,6 +93,14 @@ impl HeldTurn {
         Err(None)
     }
 
+    /// Delete the allocation and wait for the answer; whether it was deleted.
+    pub fn delete(&mut self) -> bool {
+        self.client.delete(self.now()).unwrap();
+        self.pump_until(Duration::from_secs(5), |h| {
+            h.events.contains(&TurnEvent::Deleted)
+        })
+    }
+
     /// Send `data` to `peer` through the relay (a permission first) and wait for its echo.
     pub fn echo(&mut self, peer: SocketAddr, data: &[u8]) -> bool {
         let now = self.now();

@@ -105,6 +105,11 @@ impl<L: KeyLookup> TurnAuth<L> {
         Ok(())
     }
 
+    /// The key lookup.
+    pub fn users(&self) -> &L {
+        &self.users
+    }
+
     /// The key lookup (e.g. to replace the users on a configuration reload; allocations keep
     /// the key they were made with until their user sends a request with another).
     pub fn users_mut(&mut self) -> &mut L {

@@ -166,6 +166,11 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         self.config.peer_filter = filter;
     }
 
+    /// The authentication settings.
+    pub fn auth(&self) -> &TurnAuth<L> {
+        &self.auth
+    }
+
     /// The authentication settings (e.g. to [`set_unix_time`](TurnAuth::set_unix_time)).
     pub fn auth_mut(&mut self) -> &mut TurnAuth<L> {
         &mut self.auth

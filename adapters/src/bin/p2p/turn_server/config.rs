@@ -67,7 +67,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub total_quota: Option<usize>,
     /// Most allocations per username, 0 for no limit (coturn: user-quota); beyond it
-    /// Allocate gets 486 Allocation Quota Reached [default: 0].
+    /// Allocate gets 486 Allocation Quota Reached; with --redis it holds across the fleet
+    /// [default: 0].
     #[arg(long, value_name = "N")]
     pub user_quota: Option<usize>,
     /// Bandwidth cap per allocation in bytes per second, each direction counted, 0 for no
@@ -148,6 +149,22 @@ pub struct Args {
     /// Most TLS handshakes at once; connections beyond are closed at accept [default: 256].
     #[arg(long, value_name = "N")]
     pub max_tls_handshakes: Option<usize>,
+    /// Share users, REST secrets, the per-user quota and usage with a fleet of servers through
+    /// this Redis (e.g. redis://127.0.0.1:6379/0), in coturn's key layout:
+    /// turn/realm/REALM/user/NAME/key and the set turn/realm/REALM/secret.
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+    /// Seconds between syncs with Redis (users and secrets loaded, usage published)
+    /// [default: 1].
+    #[arg(long, value_name = "SECS")]
+    pub redis_sync_interval: Option<u64>,
+    /// Most users loaded from Redis; a sync finding more fails and keeps the last users
+    /// [default: 1000000].
+    #[arg(long, value_name = "N")]
+    pub redis_max_users: Option<usize>,
+    /// This server's name in the fleet's Redis keys [default: host name and first --listen].
+    #[arg(long, value_name = "NAME")]
+    pub server_name: Option<String>,
     /// Leave the SOFTWARE attribute out of responses.
     #[arg(long)]
     pub no_software_attribute: bool,
@@ -199,6 +216,10 @@ struct File {
     tls_listening_port: Option<u16>,
     tls_handshake_timeout: Option<u64>,
     max_tls_handshakes: Option<usize>,
+    redis: Option<String>,
+    redis_sync_interval: Option<u64>,
+    redis_max_users: Option<usize>,
+    server_name: Option<String>,
 }
 
 fn read_file(path: &PathBuf) -> Result<File, Failure> {
@@ -271,9 +292,11 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
         .static_auth_secret
         .clone()
         .or(f.static_auth_secret.clone());
-    if users.is_empty() && secret.is_none() {
+    let redis = a.redis.clone().or(f.redis.clone());
+    if users.is_empty() && secret.is_none() && redis.is_none() {
         return Err(Failure::Usage(
-            "no credentials: give --user NAME:PASS and/or --static-auth-secret SECRET".into(),
+            "no credentials: give --user NAME:PASS, --static-auth-secret SECRET or --redis URL"
+                .into(),
         ));
     }
     let udp = !(a.no_udp || f.no_udp.unwrap_or(false));
@@ -321,6 +344,13 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
             .max_tls_handshakes
             .or(f.max_tls_handshakes)
             .unwrap_or(d.max_tls_handshakes),
+        redis,
+        redis_sync: secs(a.redis_sync_interval, f.redis_sync_interval, d.redis_sync),
+        redis_max_users: a
+            .redis_max_users
+            .or(f.redis_max_users)
+            .unwrap_or(d.redis_max_users),
+        server_name: a.server_name.clone().or(f.server_name.clone()),
         ..d
     };
     limits(a, &f, &mut s);
