@@ -156,7 +156,7 @@ fn our_client_through_our_server_in_every_mode() {
 
 #[test]
 fn refusals_have_their_exit_codes_and_are_counted() {
-    let (_srv, listen, metrics) = server(&[]);
+    let (srv, listen, metrics) = server(&[]);
     let peer = echo_peer("127.0.0.1").to_string();
     let (code, _, err) = turn(&["turn", &listen, "--user", "alice:WRONG", "--peer", &peer]);
     assert_eq!((code, err.contains("401")), (5, true), "{err}");
@@ -206,6 +206,14 @@ fn refusals_have_their_exit_codes_and_are_counted() {
     let body = scrape(&metrics);
     assert!(metric(&body, "turn_auth_failures_total") >= 3, "{body}");
     assert_eq!(metric(&body, "turn_peers_denied_total"), 2, "{body}");
+    // Refused after allocating: the client deleted its allocations on the way out.
+    assert_eq!(metric(&body, "turn_allocations"), 0, "{body}");
+    assert_eq!(
+        srv.output().matches("reason=Deleted").count(),
+        2,
+        "{}",
+        srv.output()
+    );
     // Nobody listening: a network error, exit 4 (TCP) or no answer, exit 3 (UDP).
     let dead = format!("127.0.0.1:{}", free_port("127.0.0.1"));
     let (code, _, _) = turn(&["turn", &dead, "--tcp", "--user", "a:b", "--peer", &peer]);

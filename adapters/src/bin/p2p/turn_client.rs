@@ -197,11 +197,31 @@ async fn attempt(
         session.on(ctx, input)
     });
     let limit = Duration::from_secs_f64(args.timeout);
-    match tokio::time::timeout(limit, run).await {
-        Ok(r) => r.map_err(|e| Failure::Network(format!("{server}: {e}")))??,
-        Err(_) => return Err(Failure::Timeout(session.waiting_for(server))),
+    let outcome = match tokio::time::timeout(limit, run).await {
+        Ok(r) => r.map_err(|e| Failure::Network(format!("{server}: {e}")))?,
+        Err(_) => Err(Failure::Timeout(session.waiting_for(server))),
+    };
+    if outcome.is_err() && session.allocated {
+        delete_quietly(&mut d).await;
     }
-    Ok(session.redirect)
+    outcome.map(|()| session.redirect)
+}
+
+/// Failing after the allocation exists: delete it rather than leave it to expire (its relay
+/// port and the user's quota would be held for minutes). Waits a second at most.
+async fn delete_quietly(d: &mut Driver<Client>) {
+    let now = d.ctx().now();
+    if d.ctx().machine().delete(now).is_err() {
+        return;
+    }
+    let wait = d.run(None::<mpsc::Receiver<()>>, |_, input| match input {
+        Input::Event(TurnEvent::Deleted) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    match tokio::time::timeout(Duration::from_secs(1), wait).await {
+        Ok(Ok(())) => tracing::debug!("allocation deleted after the failure"),
+        _ => tracing::debug!("the allocation could not be deleted; it will expire"),
+    }
 }
 
 struct Session<'a> {
