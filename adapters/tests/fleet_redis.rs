@@ -318,3 +318,96 @@ fn two_servers_share_users_quotas_and_survive_a_redis_restart() {
         "carol survived the restart in Redis too"
     );
 }
+
+/// A "Redis" that never answers, and one that answers garbage: the server starts, serves
+/// its configured users at once, says Redis is down (log and metric) and admits no unknown
+/// user. No redis-server needed.
+#[test]
+fn a_redis_answering_garbage_or_nothing_changes_nothing() {
+    use std::net::TcpListener;
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let garbage = TcpListener::bind("127.0.0.1:0").unwrap();
+    let urls = [
+        format!("redis://{}/0", silent.local_addr().unwrap()),
+        format!("redis://{}/0", garbage.local_addr().unwrap()),
+    ];
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in silent.incoming().flatten() {
+            held.push(s); // accepted, never answered
+        }
+    });
+    std::thread::spawn(move || {
+        for mut s in garbage.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let junk = b"*-7\r\n$99999999999\r\n+\xff\xfe garbage %\r\n:not-a-number\r\n";
+                while s.read(&mut buf).is_ok_and(|n| n > 0) {
+                    if s.write_all(junk).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let peer = echo_peer();
+    for url in &urls {
+        let listen = format!("127.0.0.1:{}", free_port("127.0.0.1"));
+        let metrics = format!("127.0.0.1:{}", free_port("127.0.0.1"));
+        let proc = Proc::start(
+            p2p(),
+            &[
+                "turn-server",
+                "--listen",
+                &listen,
+                "--realm",
+                REALM,
+                "--redis",
+                url,
+                "--user",
+                "alice:pw",
+                "--user-quota",
+                "1",
+                "--allow-loopback-peers",
+                "--metrics",
+                &metrics,
+            ],
+        );
+        wait_stun(listen.parse().unwrap(), Duration::from_secs(10));
+        let n = Node {
+            proc,
+            listen,
+            metrics,
+        };
+        let start = Instant::now();
+        assert_eq!(
+            turn(&n, &["--user", "alice:pw"], peer),
+            0,
+            "{url}: {}",
+            n.proc.output()
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{url}: {:?}",
+            start.elapsed()
+        );
+        assert_eq!(turn(&n, &["--user", "dave:pw"], peer), 5, "{url}");
+        std::thread::sleep(Duration::from_secs(5));
+        assert_eq!(metric(&n.metrics, "turn_fleet_redis_up"), 0, "{url}");
+        assert!(
+            metric(&n.metrics, "turn_fleet_syncs_total{outcome=\"failed\"}") >= 1,
+            "{url}"
+        );
+        assert_eq!(metric(&n.metrics, "turn_fleet_users"), 0, "{url}");
+        assert!(
+            n.proc.output().contains("Redis unreachable"),
+            "{url}: {}",
+            n.proc.output()
+        );
+        assert_eq!(
+            turn(&n, &["--user", "alice:pw"], peer),
+            0,
+            "{url}: still served"
+        );
+    }
+}
