@@ -213,6 +213,9 @@ fn our_client_over_tls_and_a_wrong_ca_refused() {
         "{log}"
     );
     assert!(log.contains("reason=Deleted"), "{log}");
+    let (code, out, err) = turn_tls(&format!("turns:{}", s.tls), &ca, peer, "1");
+    assert_eq!(code, 0, "a turns: URL: {err}");
+    assert!(out.contains("echo 1:"), "{out}");
     let (code, _, err) = turn_tls(&s.tls, &other_ca, peer, "1");
     assert_eq!(code, 4, "an untrusted certificate is refused: {err}");
     assert!(err.contains("certificate"), "{err}");

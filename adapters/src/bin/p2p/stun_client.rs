@@ -43,16 +43,25 @@ pub struct Args {
     nat_behavior: bool,
 }
 
-/// Parse `HOST[:PORT]` or `stun:HOST[:PORT]` and resolve it.
+/// Parse `HOST[:PORT]` or `stun:HOST[:PORT]` and resolve it (port 3478 by default).
 pub async fn resolve(server: &str) -> Result<SocketAddr, Failure> {
-    let s = server.strip_prefix("stun:").unwrap_or(server);
+    resolve_with_port(server, 3478).await
+}
+
+/// [`resolve`] with another default port (5349 for TURN over TLS); `turn:` and `turns:`
+/// prefixes are accepted too.
+pub async fn resolve_with_port(server: &str, port: u16) -> Result<SocketAddr, Failure> {
+    let s = ["stun:", "turns:", "turn:"]
+        .iter()
+        .find_map(|p| server.strip_prefix(p))
+        .unwrap_or(server);
     if let Ok(a) = s.parse::<SocketAddr>() {
         return Ok(a);
     }
     let with_port = if s.parse::<std::net::IpAddr>().is_ok() || !s.contains(':') {
         match s.parse::<std::net::Ipv6Addr>() {
-            Ok(v6) => format!("[{v6}]:3478"),
-            Err(_) => format!("{s}:3478"),
+            Ok(v6) => format!("[{v6}]:{port}"),
+            Err(_) => format!("{s}:{port}"),
         }
     } else {
         s.to_string()

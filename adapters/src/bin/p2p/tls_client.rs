@@ -11,13 +11,14 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// The name the certificate must carry: the host of `server` as given (a name or an IP).
 fn server_name(server: &str) -> Result<ServerName<'static>, Failure> {
-    let s = server
-        .strip_prefix("turns:")
-        .or_else(|| server.strip_prefix("stun:"))
+    let s = ["stun:", "turns:", "turn:"]
+        .iter()
+        .find_map(|p| server.strip_prefix(p))
         .unwrap_or(server);
-    let host = match s.parse::<SocketAddr>() {
-        Ok(a) => a.ip().to_string(),
-        Err(_) => s.rsplit_once(':').map_or(s, |(h, _)| h).to_string(),
+    let host = match (s.parse::<SocketAddr>(), s.parse::<std::net::IpAddr>()) {
+        (Ok(a), _) => a.ip().to_string(),
+        (_, Ok(ip)) => ip.to_string(),
+        _ => s.rsplit_once(':').map_or(s, |(h, _)| h).to_string(),
     };
     ServerName::try_from(host.trim_matches(['[', ']']).to_string())
         .map_err(|e| Failure::Usage(format!("{server:?} is not a TLS server name: {e}")))

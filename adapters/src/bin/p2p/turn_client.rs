@@ -24,7 +24,7 @@ type Client = TurnClient<OsEntropy, 16>;
 /// Options of `p2p turn`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The TURN server: HOST or HOST:PORT (port 3478 by default).
+    /// The TURN server: HOST or HOST:PORT (port 3478 by default, 5349 with --tls).
     pub server: String,
     /// Long-term credentials NAME:PASSWORD; with --rest-secret, just NAME.
     #[arg(long, value_name = "NAME[:PASS]")]
@@ -42,8 +42,8 @@ pub struct Args {
     /// Talk to the server over TCP instead of UDP.
     #[arg(long)]
     tcp: bool,
-    /// Talk to the server over TLS (`turns:`; give its TLS port, usually 5349); its
-    /// certificate must chain to --ca and name the server as given.
+    /// Talk to the server over TLS (`turns:`, port 5349 unless given); its certificate must
+    /// chain to --ca and name the server as given.
     #[arg(long, conflicts_with = "tcp")]
     pub tls: bool,
     /// PEM file of the certificate authorities trusted with --tls.
@@ -143,7 +143,10 @@ pub async fn run(args: Args) -> Outcome {
     if args.timeout.is_nan() || args.timeout <= 0.0 {
         return Err(Failure::Usage("--timeout must be positive".into()));
     }
-    let mut server = resolve(&args.server).await?;
+    let mut server = match args.tls {
+        true => crate::stun_client::resolve_with_port(&args.server, 5349).await?,
+        false => resolve(&args.server).await?,
+    };
     let (user, pass) = credentials(&args)?;
     // 300 Try Alternate: start over on the server it names, a few times at most.
     for _ in 0..=MAX_REDIRECTS {
