@@ -411,3 +411,50 @@ fn a_redis_answering_garbage_or_nothing_changes_nothing() {
         );
     }
 }
+
+/// A Redis that stops answering mid-connection (SIGSTOP): an Allocate waits for the quota
+/// check at most its 2 s deadline, then goes on under the server's own quota (counted as
+/// unchecked); after SIGCONT the fleet is back.
+#[test]
+#[ignore = "interop: needs redis-server and redis-cli; run `cargo xtask test`"]
+fn a_frozen_redis_delays_an_allocate_by_its_deadline_only() {
+    let dir = std::env::temp_dir().join(format!("p2p-fleet-stop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port("127.0.0.1");
+    let redis = Redis::start(port, dir);
+    redis.cli(&[
+        "SET",
+        &format!("turn/realm/{REALM}/user/carol/key"),
+        &key_hex("carol", "pw"),
+    ]);
+    let a = node("frozen", port);
+    wait_metric(&[&a], "turn_fleet_users", 1);
+    let peer = echo_peer();
+    let pid = redis.proc.as_ref().unwrap().pid().to_string();
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    };
+    signal("-STOP");
+    let start = Instant::now();
+    assert_eq!(
+        turn(&a, &["--user", "carol:pw"], peer),
+        0,
+        "{}",
+        a.proc.output()
+    );
+    let took = start.elapsed();
+    signal("-CONT");
+    assert!(
+        took < Duration::from_secs(5),
+        "the Allocate waited {took:?}"
+    );
+    assert!(metric(&a.metrics, "turn_fleet_quota_total{outcome=\"unchecked\"}") >= 1);
+    wait_metric(&[&a], "turn_fleet_redis_up", 1);
+    assert_eq!(turn(&a, &["--user", "carol:pw"], peer), 0);
+}
