@@ -109,6 +109,11 @@ struct Node {
 }
 
 fn node(name: &str, redis_port: u16) -> Node {
+    node_with(name, redis_port, "1")
+}
+
+/// A node with `threads` relay threads (each a fleet member of its own).
+fn node_with(name: &str, redis_port: u16, threads: &str) -> Node {
     let listen = format!("127.0.0.1:{}", free_port("127.0.0.1"));
     let metrics = format!("127.0.0.1:{}", free_port("127.0.0.1"));
     let url = format!("redis://127.0.0.1:{redis_port}/0");
@@ -131,6 +136,8 @@ fn node(name: &str, redis_port: u16) -> Node {
             &metrics,
             "--redis-sync-interval",
             "1",
+            "--relay-threads",
+            threads,
         ],
     );
     wait_stun(listen.parse().unwrap(), Duration::from_secs(10));
@@ -189,7 +196,8 @@ fn two_servers_share_users_quotas_and_survive_a_redis_restart() {
     std::fs::create_dir_all(&dir).unwrap();
     let port = free_port("127.0.0.1");
     let mut redis = Redis::start(port, dir.clone());
-    let (a, b) = (node("a", port), node("b", port));
+    // b runs two relay threads: three fleet members in all.
+    let (a, b) = (node("a", port), node_with("b", port, "2"));
     let peer = echo_peer();
     let carol = ["--user", "carol:pw"];
 
@@ -266,7 +274,7 @@ fn two_servers_share_users_quotas_and_survive_a_redis_restart() {
             5
         );
     }
-    let usage = redis.cli(&["HGETALL", "p2p/turn/usage/b"]);
+    let usage = redis.cli(&["HGETALL", "p2p/turn/usage/a"]);
     assert!(
         usage.contains("allocations") && usage.contains("bytes_to_peers"),
         "{usage}"

@@ -311,6 +311,7 @@ fn help_documents_every_option() {
         "--redis-sync-interval",
         "--redis-max-users",
         "--server-name",
+        "--relay-threads",
     ] {
         let line = out.lines().find(|l| l.trim_start().starts_with(flag));
         let documented = line.is_some_and(|l| l.len() > flag.len() + 12);

@@ -339,3 +339,76 @@ fn alternate_server_redirects_coturn_uclient() {
         "the drained node did not"
     );
 }
+
+/// `--relay-threads 2`: clients spread over both threads (their relay ports fall in both
+/// halves of the range), every one relays, TCP works (first thread), the metrics endpoint
+/// sums both, a SIGHUP reaches both, and a per-user quota without Redis is refused.
+#[test]
+fn relay_threads_spread_clients_and_sum_metrics() {
+    let dir = std::env::temp_dir().join(format!("p2p-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("turn.toml");
+    let listen = listen_addr();
+    let metrics = listen_addr();
+    let base = format!(
+        "listen = [\"{listen}\"]\nrealm = \"test\"\nallow-loopback-peers = true\n\
+         relay-threads = 2\nmin-port = 50000\nmax-port = 50999\nmetrics = \"{metrics}\"\n"
+    );
+    std::fs::write(&cfg, format!("{base}user = [\"alice:pw\"]\n")).unwrap();
+    let s = Proc::start(p2p(), &["turn-server", "--config", cfg.to_str().unwrap()]);
+    wait_stun(listen.parse().unwrap(), Duration::from_secs(10));
+    s.wait_for("relay_threads=2", Duration::from_secs(5));
+    let peer = echo_peer();
+    let mut held = Vec::new();
+    let mut halves = [0, 0];
+    for i in 0..16 {
+        let mut h = HeldTurn::new(listen.parse().unwrap(), "alice", "pw");
+        let relay = h.allocate().unwrap();
+        halves[usize::from(relay.port() >= 50500)] += 1;
+        assert!(h.echo(peer, format!("client {i}").as_bytes()), "client {i}");
+        held.push(h);
+    }
+    assert!(
+        halves[0] > 0 && halves[1] > 0,
+        "both threads serve: {halves:?}"
+    );
+    let log = s.output();
+    assert!(log.contains("shard=0") && log.contains("shard=1"), "{log}");
+    let (code, _, err) = p2p_run(&[
+        "turn",
+        &listen,
+        "--tcp",
+        "--user",
+        "alice:pw",
+        "--peer",
+        &peer.to_string(),
+    ]);
+    assert_eq!(code, 0, "TCP: {err}");
+    std::thread::sleep(Duration::from_millis(700)); // the second thread's metrics refresh
+    let allocations = common::attack::metric(&metrics, "turn_allocations");
+    assert_eq!(allocations, 16, "summed over both threads");
+    // A reload reaches both threads: a new user works wherever the kernel puts it.
+    std::fs::write(&cfg, format!("{base}user = [\"alice:pw\", \"bob:pw2\"]\n")).unwrap();
+    hup(&s);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut bob_halves = [0, 0];
+    for _ in 0..16 {
+        let mut h = HeldTurn::new(listen.parse().unwrap(), "bob", "pw2");
+        let relay = h.allocate().expect("bob after the reload");
+        bob_halves[usize::from(relay.port() >= 50500)] += 1;
+        held.push(h); // kept, so that every client has its own port
+    }
+    assert!(bob_halves[0] > 0 && bob_halves[1] > 0, "{bob_halves:?}");
+    // A per-user quota across threads needs Redis.
+    let (code, _, err) = p2p_run(&[
+        "turn-server",
+        "--user",
+        "a:b",
+        "--relay-threads",
+        "2",
+        "--user-quota",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--redis"), "{err}");
+}

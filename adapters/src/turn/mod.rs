@@ -24,6 +24,7 @@ mod metrics;
 mod ports;
 mod reload;
 mod settings;
+mod shards;
 mod sock;
 mod state;
 mod tcp;
@@ -80,6 +81,9 @@ pub async fn run_with_reloads(
     shutdown: impl std::future::Future,
     reloads: tokio::sync::mpsc::Receiver<Settings>,
 ) -> Result<(), RunError> {
+    if settings.relay_threads > 1 {
+        return shards::run(settings, shutdown, reloads).await;
+    }
     let local = tokio::task::LocalSet::new();
     local
         .run_until(serve(settings, reloads, async {
@@ -153,10 +157,15 @@ fn make_server(s: &Settings) -> Result<state::Server, RunError> {
     Ok(TurnServer::new(server_config(s)?, auth, entropy))
 }
 
-fn udp_listener(addr: SocketAddr, buffer: usize) -> Result<UdpSocket, RunError> {
+fn udp_listener(addr: SocketAddr, buffer: usize, reuse_port: bool) -> Result<UdpSocket, RunError> {
     let net = |e: std::io::Error| RunError::Network(format!("cannot bind UDP {addr}: {e}"));
     let s =
         Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(net)?;
+    if reuse_port {
+        // One socket per relay thread on the same address: the kernel spreads clients by
+        // their 4-tuple hash, a client always reaching the same thread.
+        s.set_reuse_port(true).map_err(net)?;
+    }
     // Best effort: the kernel caps these at net.core.{r,w}mem_max.
     let _ = s.set_recv_buffer_size(buffer);
     let _ = s.set_send_buffer_size(buffer);
@@ -187,15 +196,55 @@ pub async fn serve(
     reloads: tokio::sync::mpsc::Receiver<Settings>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), RunError> {
+    serve_shard(settings, shards::Shard::single(), reloads, None, shutdown).await
+}
+
+/// One shard of the server (all of it with one relay thread): `ready` hears whether it
+/// started.
+async fn serve_shard(
+    settings: Settings,
+    shard: shards::Shard,
+    reloads: tokio::sync::mpsc::Receiver<Settings>,
+    ready: Option<tokio::sync::oneshot::Sender<Result<(), RunError>>>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), RunError> {
+    let started = start(&settings, shard).await;
+    if let Some(r) = ready {
+        let _ = r.send(started.as_ref().map(|_| ()).map_err(Clone::clone));
+    }
+    let (shared, mut tasks) = started?;
+    tasks.spawn_local(reloader(shared.clone(), settings.clone(), reloads));
+    shutdown.await;
+    let stats = shared.borrow().server.stats();
+    tracing::info!(
+        allocations = shared.borrow().server.allocation_count(),
+        relayed_to_peers = stats.packets_to_peers,
+        relayed_to_clients = stats.packets_to_clients,
+        auth_failures = stats.auth_failures,
+        shard = shared.borrow().shard.index,
+        "shutting down"
+    );
+    tasks.abort_all();
+    Ok(())
+}
+
+/// Bind every socket and start every task of one shard.
+async fn start(
+    settings: &Settings,
+    shard: shards::Shard,
+) -> Result<(Shared, tokio::task::JoinSet<()>), RunError> {
     settings.check()?;
-    reload::check_on_host(&settings)?;
+    reload::check_on_host(settings)?;
     let clock = Clock::new();
-    let server = make_server(&settings)?;
-    let shared: Shared = Rc::new(RefCell::new(Core::new(server, clock, &settings)));
+    let server = make_server(settings)?;
+    let mut core = Core::new(server, clock, settings);
+    let (index, count) = (shard.index, shard.count);
+    core.shard = shard;
+    let shared: Shared = Rc::new(RefCell::new(core));
     let mut tasks = tokio::task::JoinSet::new();
     for &addr in &settings.listen {
         if settings.udp {
-            let sock = Rc::new(udp_listener(addr, settings.socket_buffer)?);
+            let sock = Rc::new(udp_listener(addr, settings.socket_buffer, count > 1)?);
             let bound = sock
                 .local_addr()
                 .map_err(|e| RunError::Network(e.to_string()))?;
@@ -209,25 +258,14 @@ pub async fn serve(
                 .map_err(|e| RunError::Network(e.to_string()))?;
             tasks.spawn_local(tcp::accept_loop(shared.clone(), l, bound));
         }
-        tracing::info!(listen = %addr, udp = settings.udp, tcp = settings.tcp, "TURN server listening");
+        tracing::info!(listen = %addr, udp = settings.udp, tcp = settings.tcp, shard = index,
+            "TURN server listening");
     }
     if settings.tls() {
-        start_tls(&shared, &settings, &mut tasks)?;
+        start_tls(&shared, settings, &mut tasks)?;
     }
     if let Some(url) = &settings.redis {
-        let client = redis::Client::open(url.as_str())
-            .map_err(|e| RunError::Usage(format!("--redis {url:?}: {e}")))?;
-        let id = settings.server_id();
-        let secrets = settings.secret.iter().cloned().collect();
-        let f = fleet::Fleet::new(id.clone(), &settings.realm, settings.user_quota, secrets);
-        shared.borrow_mut().fleet = Some(f);
-        tracing::info!(%id, "fleet on Redis");
-        tasks.spawn_local(fleet::run(
-            shared.clone(),
-            client,
-            settings.redis_sync,
-            settings.redis_max_users,
-        ));
+        start_fleet(&shared, settings, url, &mut tasks)?;
     }
     if let Some(addr) = settings.metrics {
         let l = metrics::bind(addr)
@@ -236,27 +274,41 @@ pub async fn serve(
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
         tasks.spawn_local(metrics::serve(shared.clone(), l));
     }
-    tracing::info!(
-        relay_ips = ?settings.relay_ips, ports = ?settings.ports, realm = %settings.realm,
-        users = settings.users.len(), rest = settings.secret.is_some(),
-        loopback_peers = settings.allow_loopback, max_tcp = settings.max_tcp_connections,
-        log_rate = settings.log_rate, external = ?settings.external_ips,
-        alternate = ?settings.alternate_server, "TURN server ready"
-    );
+    if index == 0 {
+        tracing::info!(
+            relay_ips = ?settings.relay_ips, ports = ?settings.ports, realm = %settings.realm,
+            users = settings.users.len(), rest = settings.secret.is_some(),
+            loopback_peers = settings.allow_loopback, max_tcp = settings.max_tcp_connections,
+            log_rate = settings.log_rate, external = ?settings.external_ips,
+            alternate = ?settings.alternate_server, relay_threads = count, "TURN server ready"
+        );
+    }
     tasks.spawn_local(timers(shared.clone()));
-    tasks.spawn_local(reloader(shared.clone(), settings.clone(), reloads));
     let wake = shared.borrow().flush_wake.clone();
     tasks.spawn_local(udp::flusher(shared.clone(), wake));
-    shutdown.await;
-    let stats = shared.borrow().server.stats();
-    tracing::info!(
-        allocations = shared.borrow().server.allocation_count(),
-        relayed_to_peers = stats.packets_to_peers,
-        relayed_to_clients = stats.packets_to_clients,
-        auth_failures = stats.auth_failures,
-        "shutting down"
-    );
-    tasks.abort_all();
+    Ok((shared, tasks))
+}
+
+/// The fleet's sync task.
+fn start_fleet(
+    shared: &Shared,
+    settings: &Settings,
+    url: &str,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<(), RunError> {
+    let client =
+        redis::Client::open(url).map_err(|e| RunError::Usage(format!("--redis {url:?}: {e}")))?;
+    let id = settings.server_id();
+    let secrets = settings.secret.iter().cloned().collect();
+    let f = fleet::Fleet::new(id.clone(), &settings.realm, settings.user_quota, secrets);
+    shared.borrow_mut().fleet = Some(f);
+    tracing::info!(%id, "fleet on Redis");
+    tasks.spawn_local(fleet::run(
+        shared.clone(),
+        client,
+        settings.redis_sync,
+        settings.redis_max_users,
+    ));
     Ok(())
 }
 

@@ -112,6 +112,8 @@ pub struct Settings {
     pub redis_max_users: usize,
     /// This server's name in the fleet's keys [default: host name and first listen address].
     pub server_name: Option<String>,
+    /// Relay threads (shards sharing nothing on the relay path, `SO_REUSEPORT`).
+    pub relay_threads: usize,
 }
 
 impl Default for Settings {
@@ -159,6 +161,7 @@ impl Default for Settings {
             redis_sync: Duration::from_secs(1),
             redis_max_users: 1_000_000,
             server_name: None,
+            relay_threads: 1,
         }
     }
 }
@@ -243,6 +246,33 @@ impl Settings {
         v
     }
 
+    fn check_threads(&self) -> Result<(), RunError> {
+        let bad = |m: String| Err(RunError::Usage(m));
+        let n = self.relay_threads;
+        if n == 0 || n > 64 {
+            return bad(format!("--relay-threads {n}: 1 to 64"));
+        }
+        let ports = usize::from(self.ports.1.saturating_sub(self.ports.0)) + 1;
+        if n > 1 && ports / n < 2 {
+            return bad(format!(
+                "--relay-threads {n}: the relay port range {}-{} gives each thread under 2 ports",
+                self.ports.0, self.ports.1
+            ));
+        }
+        if n > 1 && !self.udp {
+            return bad(format!(
+                "--relay-threads {n} shares UDP between threads: not with --no-udp"
+            ));
+        }
+        if n > 1 && self.user_quota > 0 && self.redis.is_none() {
+            return bad(format!(
+                "--user-quota with --relay-threads {n} needs --redis (the threads hold a user's \
+                 allocations together through it)"
+            ));
+        }
+        Ok(())
+    }
+
     fn check_tls(&self) -> Result<(), RunError> {
         let bad = |m: &str| Err(RunError::Usage(m.to_string()));
         if self.cert.is_some() != self.pkey.is_some() {
@@ -254,6 +284,7 @@ impl Settings {
         if self.redis.is_some() && (self.redis_sync.is_zero() || self.redis_max_users == 0) {
             return bad("--redis-sync-interval and --redis-max-users must be at least 1");
         }
+        self.check_threads()?;
         if self.tls() && self.tls_port == 0 {
             return bad("--tls-listening-port 0");
         }

@@ -106,6 +106,8 @@ pub struct Core {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// TLS counters.
     pub tls_stats: super::tls::TlsStats,
+    /// Which shard this is (`--relay-threads`).
+    pub shard: super::shards::Shard,
     /// The fleet on Redis, when configured.
     pub fleet: Option<super::fleet::Fleet>,
     /// Most TLS handshakes at once.
@@ -145,6 +147,7 @@ impl Core {
             flush_wake: Rc::new(tokio::sync::Notify::new()),
             tls: None,
             fleet: None,
+            shard: super::shards::Shard::single(),
             tls_stats: super::tls::TlsStats::default(),
             tls_max_handshakes: settings.max_tls_handshakes,
             tls_handshake_timeout: settings.tls_handshake_timeout,
@@ -213,7 +216,8 @@ impl Core {
                     ..
                 } => {
                     tracing::info!(client = %client.remote, transport = ?client.transport,
-                        %relay, user = ?user.as_str(), "allocation created");
+                        %relay, user = ?user.as_str(), shard = self.shard.index,
+                        "allocation created");
                     tcp::set_allocated(self, &client, true);
                     if let Some(f) = self.fleet.as_mut() {
                         f.created(relay, user.as_str());
@@ -414,5 +418,13 @@ impl Core {
             tracing::warn!(kind, suppressed, "similar log lines suppressed");
         }
         self.shrinker.note(self.streams.len(), wall);
+        if self.shard.index > 0 {
+            let text = super::metrics::render(self);
+            if let Ok(mut texts) = self.shard.texts.lock() {
+                if let Some(slot) = texts.get_mut(self.shard.index) {
+                    *slot = text;
+                }
+            }
+        }
     }
 }

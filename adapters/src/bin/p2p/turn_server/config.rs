@@ -165,6 +165,12 @@ pub struct Args {
     /// This server's name in the fleet's Redis keys [default: host name and first --listen].
     #[arg(long, value_name = "NAME")]
     pub server_name: Option<String>,
+    /// Relay threads: N shards sharing nothing on the relay path, each with its own UDP
+    /// sockets on the listening addresses (SO_REUSEPORT), a slice of the relay ports and of
+    /// --total-quota; TCP, TLS and metrics run on the first (metrics summed over all)
+    /// [default: 1].
+    #[arg(long, value_name = "N")]
+    pub relay_threads: Option<usize>,
     /// Leave the SOFTWARE attribute out of responses.
     #[arg(long)]
     pub no_software_attribute: bool,
@@ -220,6 +226,7 @@ struct File {
     redis_sync_interval: Option<u64>,
     redis_max_users: Option<usize>,
     server_name: Option<String>,
+    relay_threads: Option<usize>,
 }
 
 fn read_file(path: &PathBuf) -> Result<File, Failure> {
@@ -351,6 +358,10 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
             .or(f.redis_max_users)
             .unwrap_or(d.redis_max_users),
         server_name: a.server_name.clone().or(f.server_name.clone()),
+        relay_threads: a
+            .relay_threads
+            .or(f.relay_threads)
+            .unwrap_or(d.relay_threads),
         ..d
     };
     limits(a, &f, &mut s);
