@@ -1,10 +1,11 @@
-//! The TURN server runtime (RFC 8656, RFC 6062) on UDP and TCP, driving
+//! The TURN server runtime (RFC 8656, RFC 6062) on UDP, TCP and TLS, driving
 //! `turn_proto::server::TurnServer`: what `p2p turn-server` runs, embeddable in another
-//! program.
+//! program. Optional: a fleet on Redis (`fleet`), relay threads (`shards`).
 //!
-//! One thread runs everything (a current-thread runtime and a `LocalSet`): listening
-//! sockets, one task per relay socket, TCP connections, timers and the metrics endpoint,
-//! sharing the state without locks. This is the line-rate specialisation of the generic
+//! One thread runs everything (a current-thread runtime and a `LocalSet`; with
+//! [`Settings::relay_threads`] above 1, each of that many shards): listening sockets, one
+//! task per relay socket, TCP connections, timers and the metrics endpoint, sharing the state
+//! without locks. This is the line-rate specialisation of the generic
 //! [`driver`](crate::driver): datagrams are received and sent in batches
 //! (`recvmmsg`/`sendmmsg`, UDP GSO towards clients) and relayed without copying in user
 //! space, through the core's zero-copy methods rather than its `SansIo` queue.
