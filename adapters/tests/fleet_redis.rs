@@ -308,10 +308,20 @@ fn two_servers_share_users_quotas_and_survive_a_redis_restart() {
         );
     }
     assert!(held[1].echo(peer, b"still relaying"));
+    assert!(held[1].delete(), "deleted while Redis is down");
+    std::thread::sleep(Duration::from_millis(2500)); // syncs fail meanwhile
 
     // Redis is back (with its data): new users work again on both.
     let redis = Redis::start(port, dir);
     wait_metric(&[&a, &b], "turn_fleet_redis_up", 1);
+    // The allocation deleted during the outage no longer counts against carol's quota: the
+    // first sync after the restart cleared b's field (before carol does anything else).
+    std::thread::sleep(Duration::from_millis(1500));
+    let counts = redis.cli(&["HVALS", &format!("p2p/turn/quota/{REALM}/carol")]);
+    assert!(
+        counts.lines().all(|c| c.trim() == "0"),
+        "carol holds nothing now: {counts:?}"
+    );
     redis.cli(&[
         "SET",
         &format!("turn/realm/{REALM}/user/erin/key"),

@@ -85,8 +85,11 @@ pub struct Fleet {
     per_user: HashMap<String, usize>,
     /// The user of each relay, to count closes.
     relay_user: HashMap<SocketAddr, String>,
-    /// Users whose quota field we wrote at the last sync.
+    /// Users whose quota field we may have written (cleared once a sync removed it).
     published: HashSet<String>,
+    /// Users checked against the quota since the last sync began (their field may have
+    /// been written after that sync's snapshot: it must not be forgotten).
+    touched: HashSet<String>,
 }
 
 impl Fleet {
@@ -102,6 +105,7 @@ impl Fleet {
             per_user: HashMap::new(),
             relay_user: HashMap::new(),
             published: HashSet::new(),
+            touched: HashSet::new(),
         }
     }
 
@@ -151,6 +155,7 @@ impl Fleet {
         // The check writes our field: the next sync must rewrite (or clear) it even when the
         // allocation is gone by then.
         self.published.insert(user.to_string());
+        self.touched.insert(user.to_string());
         Some((
             conn,
             QuotaCheck {
@@ -185,11 +190,13 @@ impl QuotaCheck {
     }
 }
 
-/// What a sync loaded.
+/// What a sync loaded, and which quota fields it wrote and cleared.
 struct Loaded {
     users: HashMap<String, [u8; 16]>,
     secrets: Vec<String>,
     bad: u64,
+    written: Vec<String>,
+    cleared: Vec<String>,
 }
 
 /// What a sync publishes.
@@ -253,8 +260,10 @@ fn usage(shared: &Shared) -> Option<Usage> {
     let f = core.fleet.as_mut()?;
     let per_user: Vec<(String, usize)> = f.per_user.iter().map(|(u, n)| (u.clone(), *n)).collect();
     let now: HashSet<String> = per_user.iter().map(|(u, _)| u.clone()).collect();
+    // `published` changes only once Redis has taken the writes (see `apply`): a failed sync
+    // clears nothing, so a field is never left behind.
     let stale = f.published.difference(&now).cloned().collect();
-    f.published = now;
+    f.touched.clear();
     Some(Usage {
         id: f.id.clone(),
         realm: f.realm.clone(),
@@ -287,6 +296,10 @@ async fn sync(
         publish(conn, u).await?;
     }
     let mut loaded = load_users(conn, realm, max_users).await?;
+    if let Some(u) = usage {
+        loaded.written = u.per_user.into_iter().map(|(user, _)| user).collect();
+        loaded.cleared = u.stale;
+    }
     let secrets: Vec<String> = query(
         conn,
         redis::cmd("SMEMBERS").arg(format!("turn/realm/{realm}/secret")),
@@ -332,6 +345,8 @@ async fn load_users(
         users: HashMap::new(),
         secrets: Vec::new(),
         bad: 0,
+        written: Vec::new(),
+        cleared: Vec::new(),
     };
     for chunk in keys.chunks(BATCH) {
         let values: Vec<Option<String>> = query(conn, redis::cmd("MGET").arg(chunk)).await?;
@@ -400,6 +415,10 @@ fn apply(shared: &Shared, result: Result<(MultiplexedConnection, Loaded), String
             f.stats.up = true;
             f.stats.syncs += 1;
             f.stats.bad_entries += loaded.bad;
+            for user in loaded.cleared.iter().filter(|u| !f.touched.contains(*u)) {
+                f.published.remove(user);
+            }
+            f.published.extend(loaded.written);
             let mut secrets: Vec<&[u8]> = f.local_secrets.iter().map(|s| s.as_bytes()).collect();
             secrets.extend(loaded.secrets.iter().map(|s| s.as_bytes()));
             secrets.truncate(MAX_SECRETS);
