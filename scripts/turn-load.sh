@@ -13,6 +13,7 @@
 # Usage: scripts/turn-load.sh            (needs coturn: apt-get install coturn)
 # Knobs: CLIENTS="10 20 40 60 80 100"  MSGS=15000 (per client)  LEN=1200  Z=1 (ms between
 #        a client's messages)  P2P=path/to/p2p (default: cargo build --release)
+#        THREADS=1 (relay threads of both servers: p2p --relay-threads, coturn --relay-threads)
 # Every process is bounded by `timeout` and stopped by PID; traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ CLIENTS=${CLIENTS:-"10 20 40 60 80 100"}
 MSGS=${MSGS:-15000}
 LEN=${LEN:-1200}
 Z=${Z:-1}
+THREADS=${THREADS:-1}
 for bin in turnserver turnutils_uclient turnutils_peer; do
   command -v "$bin" >/dev/null || { echo "turn-load: $bin missing (apt-get install coturn)" >&2; exit 2; }
 done
@@ -65,10 +67,11 @@ start_server() { # $1 = p2p|coturn, $2 = port; sets OUTER to the timeout wrapper
   case $1 in
     p2p) timeout 3600 "$P2P" turn-server --listen "127.0.0.1:$port" --relay-ip 127.0.0.1 \
            --realm load --user user:pass --allow-loopback-peers --min-port 40000 --max-port 42499 \
-           >"$WORK/p2p.log" 2>&1 & ;;
+           --relay-threads "$THREADS" >"$WORK/p2p.log" 2>&1 & ;;
     coturn) timeout 3600 turnserver -n --listening-ip=127.0.0.1 --listening-port="$port" \
            --relay-ip=127.0.0.1 --lt-cred-mech -u user:pass -r load --no-tls --no-dtls \
            --allow-loopback-peers --no-cli --min-port=42500 --max-port=44999 \
+           --relay-threads="$THREADS" \
            --log-file="$WORK/coturn.log" --simple-log >/dev/null 2>&1 & ;;
   esac
   OUTER=$!
@@ -78,7 +81,7 @@ start_server() { # $1 = p2p|coturn, $2 = port; sets OUTER to the timeout wrapper
 
 num() { grep -o "$1[ ~]*[0-9]*" "$2" | tail -1 | grep -o '[0-9]*$' || echo 0; }
 
-echo "# TURN load: uclient -c -l $LEN -z $Z -n $MSGS -m CLIENTS (channels, 1 allocation per client)"
+echo "# TURN load: uclient -c -l $LEN -z $Z -n $MSGS -m CLIENTS (channels, 1 allocation per client), $THREADS relay thread(s) each"
 echo "# machine: $(nproc) cores, $(uname -r); load before: $(uptime | sed 's/.*load average/load average/')"
 echo
 echo "| server | offered msg/s | sent | echoed | lost | server CPU s | CPU µs / relayed datagram |"

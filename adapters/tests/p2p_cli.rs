@@ -128,3 +128,53 @@ fn stun_server_help_documents_its_limits() {
     }
     assert!(out.contains("[default: 4096]"), "{out}");
 }
+
+/// Every usage error, whether clap or the command found it, is one line `p2p: error: …` on
+/// stderr with exit 2 (clap alone prints 4 to 6 lines); a malformed address is a usage error.
+#[test]
+fn usage_errors_are_one_line_with_exit_2() {
+    let cases: &[&[&str]] = &[
+        &["stun", "--bogus-flag", "127.0.0.1:3478"],
+        &["no-such-command"],
+        &["stun"],
+        &["turn-server", "--listen", "not-an-address"],
+        &["turn-server", "--min-port", "70000"],
+        &["turn", "127.0.0.1:3478", "--user", "a:b", "--peer", "nope"],
+        &["turn-server", "--user", "no-colon"],
+        &["stun", "127.0.0.1:99999"],
+        &["stun", "[::1]:3478x"],
+        &["stun", "exa mple.org:3478"],
+        &["stun", "a..b:3478"],
+        &[
+            "turn",
+            "127.0.0.1:0x10",
+            "--user",
+            "a:b",
+            "--peer",
+            "127.0.0.1:9",
+        ],
+    ];
+    for args in cases {
+        let (code, out, err) = stun(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?} printed to stdout: {out}");
+        assert!(
+            err.starts_with("p2p: error: ") && err.lines().count() == 1,
+            "{args:?} did not give one error line:\n{err}"
+        );
+    }
+    // The line names the culprit.
+    let (_, _, err) = stun(&["stun", "--bogus-flag", "127.0.0.1:3478"]);
+    assert!(err.contains("--bogus-flag"), "{err}");
+    let (_, _, err) = stun(&["stun"]);
+    assert!(err.contains("<SERVER>"), "{err}");
+    let (_, _, err) = stun(&["stun", "127.0.0.1:99999"]);
+    assert!(err.contains("127.0.0.1:99999"), "{err}");
+    // Help and version are not errors.
+    let (code, out, _) = stun(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.lines().count() > 5, "{out}");
+    let (code, out, _) = stun(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("p2p "), "{out}");
+}

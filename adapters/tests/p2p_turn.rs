@@ -156,7 +156,7 @@ fn our_client_through_our_server_in_every_mode() {
 
 #[test]
 fn refusals_have_their_exit_codes_and_are_counted() {
-    let (_srv, listen, metrics) = server(&[]);
+    let (srv, listen, metrics) = server(&[]);
     let peer = echo_peer("127.0.0.1").to_string();
     let (code, _, err) = turn(&["turn", &listen, "--user", "alice:WRONG", "--peer", &peer]);
     assert_eq!((code, err.contains("401")), (5, true), "{err}");
@@ -206,6 +206,14 @@ fn refusals_have_their_exit_codes_and_are_counted() {
     let body = scrape(&metrics);
     assert!(metric(&body, "turn_auth_failures_total") >= 3, "{body}");
     assert_eq!(metric(&body, "turn_peers_denied_total"), 2, "{body}");
+    // Refused after allocating: the client deleted its allocations on the way out.
+    assert_eq!(metric(&body, "turn_allocations"), 0, "{body}");
+    assert_eq!(
+        srv.output().matches("reason=Deleted").count(),
+        2,
+        "{}",
+        srv.output()
+    );
     // Nobody listening: a network error, exit 4 (TCP) or no answer, exit 3 (UDP).
     let dead = format!("127.0.0.1:{}", free_port("127.0.0.1"));
     let (code, _, _) = turn(&["turn", &dead, "--tcp", "--user", "a:b", "--peer", &peer]);
@@ -290,6 +298,20 @@ fn help_documents_every_option() {
         "--tcp-buffer-total",
         "--tcp-backlog",
         "--log-rate",
+        "--external-ip",
+        "--alternate-server",
+        "--log-file",
+        "--log-format",
+        "--cert",
+        "--pkey",
+        "--tls-listening-port",
+        "--tls-handshake-timeout",
+        "--max-tls-handshakes",
+        "--redis",
+        "--redis-sync-interval",
+        "--redis-max-users",
+        "--server-name",
+        "--relay-threads",
     ] {
         let line = out.lines().find(|l| l.trim_start().starts_with(flag));
         let documented = line.is_some_and(|l| l.len() > flag.len() + 12);
@@ -306,7 +328,8 @@ fn help_documents_every_option() {
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("--"))
         .filter_map(|l| l.split([' ', '=', '<']).next())
-        .filter(|f| !["config", "help", "log"].contains(f))
+        // Logging flags belong to `p2p` itself (set before the file is read).
+        .filter(|f| !["config", "help", "log", "log-file", "log-format"].contains(f))
         .collect();
     assert!(flags.len() >= 30, "{flags:?}");
     for flag in flags {

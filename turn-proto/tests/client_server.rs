@@ -590,3 +590,117 @@ fn tcp_stream_cut_by_the_deframer_in_odd_chunks() {
         ]
     );
 }
+
+#[test]
+fn external_ip_is_announced_and_the_private_relay_still_routes() {
+    let config = TurnConfig {
+        external_v4: Some("192.0.2.99".parse().unwrap()),
+        ..TurnConfig::default()
+    };
+    let mut n = Net::new(server(config), client("alice", "secret", Transport::Udp, 1));
+    let announced = n.allocate();
+    assert_eq!(announced, addr("192.0.2.99:50000"), "public IP, relay port");
+    let private = n.server.relayed_address(&n.server_view()).unwrap();
+    assert_eq!(private, addr("203.0.113.1:50000"));
+    let peer = addr(PEER);
+    n.client.create_permission(n.now, peer.ip()).unwrap();
+    n.pump();
+    // Peers reach the relay through the NAT: the server sees the private address.
+    let mut out = [0u8; 1500];
+    let t = n
+        .server
+        .handle_peer_datagram(n.now, private, peer, b"hi", &mut out)
+        .expect("relayed to the client");
+    let d = out[..t.len].to_vec();
+    n.deliver_to_client(t.path.reversed(), &d);
+    assert_eq!(n.received.last().unwrap(), &(peer, b"hi".to_vec(), None));
+}
+
+#[test]
+fn alternate_server_redirects_allocate_with_300() {
+    let alternate = addr("203.0.113.2:3478");
+    let config = TurnConfig {
+        alternate_server: Some(alternate),
+        ..TurnConfig::default()
+    };
+    let mut n = Net::new(server(config), client("alice", "secret", Transport::Udp, 1));
+    n.client.allocate(n.now).unwrap();
+    n.pump();
+    assert!(
+        n.client_events
+            .contains(&TurnEvent::TryAlternate { server: alternate }),
+        "{:?}",
+        n.client_events
+    );
+    assert_eq!(n.server.allocation_count(), 0);
+    assert!(!n
+        .server_events
+        .iter()
+        .any(|e| matches!(e, ServerEvent::AllocateRelay(_))));
+}
+
+#[test]
+fn peer_filter_and_rest_secret_replaced_at_runtime() {
+    let mut n = net("alice", "secret");
+    n.allocate();
+    let peer = addr(PEER);
+    n.client.create_permission(n.now, peer.ip()).unwrap();
+    n.pump();
+    assert!(n
+        .client_events
+        .contains(&TurnEvent::PermissionCreated { peer: peer.ip() }));
+    let denied = PeerFilter::new()
+        .deny(turn_proto::server::IpRange::parse("198.51.100.0/24").unwrap())
+        .unwrap();
+    n.server.set_peer_filter(denied);
+    let other = addr("198.51.100.8:6000");
+    n.client.create_permission(n.now, other.ip()).unwrap();
+    n.pump();
+    assert!(
+        n.client_events.iter().any(|e| matches!(
+            e,
+            TurnEvent::PermissionFailed { code: Some(c), .. } if *c == ErrorCode::FORBIDDEN
+        )),
+        "{:?}",
+        n.client_events
+    );
+    assert_eq!(n.server.allocation_count(), 1, "the allocation stays");
+    assert!(n.server.auth_mut().set_rest_secret(Some(b"")).is_err());
+    n.server.auth_mut().set_rest_secret(None).unwrap();
+}
+
+#[test]
+fn several_rest_secrets_for_rotation() {
+    let allocates = |server: Server, secret: &str| {
+        let user = "1700086400:carol";
+        let mut pass = [0u8; 28];
+        let len = turn_proto::rest::password(secret.as_bytes(), user, &mut pass);
+        let pass = core::str::from_utf8(&pass[..len]).unwrap();
+        let mut n = Net::new(server, client(user, pass, Transport::Udp, 1));
+        n.client.allocate(n.now).unwrap();
+        n.pump();
+        n.client_events
+            .iter()
+            .any(|e| matches!(e, TurnEvent::Allocated { .. }))
+    };
+    let two = || {
+        let mut s = server(TurnConfig::default());
+        let secrets: [&[u8]; 2] = [b"old", b"new"];
+        s.auth_mut().set_rest_secrets(secrets.into_iter()).unwrap();
+        s
+    };
+    assert!(allocates(two(), "old"));
+    assert!(allocates(two(), "new"));
+    assert!(!allocates(two(), "other"));
+    assert!(
+        !allocates(two(), SECRET),
+        "the replaced secret no longer works"
+    );
+    let mut s = server(TurnConfig::default());
+    let nine = [b"s".as_slice(); 9];
+    assert!(s.auth_mut().set_rest_secrets(nine.into_iter()).is_err());
+    assert!(
+        allocates(s, SECRET),
+        "a refused replacement changes nothing"
+    );
+}

@@ -23,6 +23,10 @@ const APT: &[(&str, &str)] = &[
     ("iproute2", "ip"),
     ("util-linux", "unshare"),
     ("nftables", "nft"),
+    // examples/p2p-turn.service is checked offline by systemd-analyze (verify, security).
+    ("systemd", "systemd-analyze"),
+    // The TURN fleet tests share users and quotas through a Redis they start.
+    ("redis-server", "redis-server"),
 ];
 
 /// Python packages installed into `target/interop-venv`.

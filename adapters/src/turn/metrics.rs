@@ -55,7 +55,7 @@ async fn answer(shared: &Shared, mut stream: TcpStream) -> std::io::Result<()> {
     let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     match (method, target.split('?').next().unwrap_or("")) {
         ("GET", "/metrics") => {
-            let body = render(&shared.borrow());
+            let body = exposition(&shared.borrow());
             respond(&mut stream, "200 OK", &body).await
         }
         ("GET", _) => respond(&mut stream, "404 Not Found", "try /metrics\n").await,
@@ -84,6 +84,61 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(&str
             let _ = writeln!(out, "{name}{{{labels}}} {v}");
         }
     }
+}
+
+/// What the endpoint answers: this server's metrics, summed with the other relay threads'.
+fn exposition(core: &Core) -> String {
+    let own = render(core);
+    if core.shard.count <= 1 {
+        return own;
+    }
+    let others = match core.shard.texts.lock() {
+        Ok(t) => t.iter().skip(1).cloned().collect::<Vec<_>>(),
+        Err(_) => Vec::new(),
+    };
+    sum(&own, &others)
+}
+
+/// `first` with each sample's value summed over `others` (the same families, the same
+/// order), except what every shard holds alike: `*_up` gauges take the smallest value (up
+/// only when every shard is), `turn_fleet_users` the largest (each shard loads the users).
+fn sum(first: &str, others: &[String]) -> String {
+    let mut merged: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for line in first.lines().filter(|l| !l.starts_with('#')) {
+        if let Some((key, v)) = line.rsplit_once(' ') {
+            merged.insert(key, v.parse().unwrap_or(0));
+        }
+    }
+    for text in others {
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let Some((key, v)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let v: u64 = v.parse().unwrap_or(0);
+            if let Some(m) = merged.get_mut(key) {
+                *m = if key.ends_with("_up") {
+                    (*m).min(v)
+                } else if key == "turn_fleet_users" {
+                    (*m).max(v)
+                } else {
+                    m.saturating_add(v)
+                };
+            }
+        }
+    }
+    let mut out = String::with_capacity(first.len());
+    for line in first.lines() {
+        match line.rsplit_once(' ') {
+            Some((key, _)) if !line.starts_with('#') => {
+                let _ = writeln!(out, "{key} {}", merged.get(key).copied().unwrap_or(0));
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// The whole exposition.
@@ -210,6 +265,29 @@ pub fn render(core: &Core) -> String {
             ("reason=\"buffer_budget\"", io.tcp_buffer_refusals),
         ],
     );
+    let tls = core.tls_stats;
+    family(
+        &mut o,
+        "turn_tls_handshakes_total",
+        "counter",
+        "TLS handshakes by outcome (timeout: not finished in time; refused: too many running).",
+        &[
+            ("outcome=\"ok\"", tls.handshakes),
+            ("outcome=\"timeout\"", tls.timeouts),
+            ("outcome=\"failed\"", tls.failures),
+            ("outcome=\"refused\"", tls.refused),
+        ],
+    );
+    family(
+        &mut o,
+        "turn_tls_handshakes_in_progress",
+        "gauge",
+        "TLS handshakes running now.",
+        &[("", tls.in_progress)],
+    );
+    if let Some(f) = &core.fleet {
+        fleet_metrics(&mut o, &f.stats, core.server.auth().users().fleet_len());
+    }
     family(
         &mut o,
         "turn_rfc6062_connections",
@@ -220,7 +298,73 @@ pub fn render(core: &Core) -> String {
     o
 }
 
+fn fleet_metrics(o: &mut String, f: &super::fleet::FleetStats, users: usize) {
+    family(
+        o,
+        "turn_fleet_redis_up",
+        "gauge",
+        "1 when the last sync with the fleet's Redis worked; 0 while it is unreachable (the \
+         users loaded last keep being served).",
+        &[("", u64::from(f.up))],
+    );
+    family(
+        o,
+        "turn_fleet_users",
+        "gauge",
+        "Users loaded from Redis.",
+        &[("", users as u64)],
+    );
+    family(
+        o,
+        "turn_fleet_syncs_total",
+        "counter",
+        "Syncs with Redis by outcome.",
+        &[
+            ("outcome=\"ok\"", f.syncs),
+            ("outcome=\"failed\"", f.failures),
+        ],
+    );
+    family(
+        o,
+        "turn_fleet_bad_entries_total",
+        "counter",
+        "Redis entries skipped (a key that is not 32 hex digits, a name or secret too long, \
+         too many secrets).",
+        &[("", f.bad_entries)],
+    );
+    family(
+        o,
+        "turn_fleet_quota_total",
+        "counter",
+        "Fleet-wide quota checks: refused (486), or unchecked (Redis down: local quota only).",
+        &[
+            ("outcome=\"refused\"", f.quota_refused),
+            ("outcome=\"unchecked\"", f.quota_unchecked),
+        ],
+    );
+}
+
 /// Bind the metrics endpoint.
 pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn shards_metrics_sum_except_what_every_shard_holds_alike() {
+        let a = "# HELP turn_allocations x\nturn_allocations 3\nturn_fleet_redis_up 1\n\
+                 turn_fleet_users 5\nturn_dropped_total{reason=\"x\"} 1\n";
+        let b = "turn_allocations 4\nturn_fleet_redis_up 0\nturn_fleet_users 5\n\
+                 turn_dropped_total{reason=\"x\"} 2\nturn_unknown 9\n";
+        let s = sum(a, &[b.to_string()]);
+        assert_eq!(
+            s,
+            "# HELP turn_allocations x\nturn_allocations 7\nturn_fleet_redis_up 0\n\
+             turn_fleet_users 5\nturn_dropped_total{reason=\"x\"} 3\n"
+        );
+    }
 }

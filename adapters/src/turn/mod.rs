@@ -1,10 +1,11 @@
-//! The TURN server runtime (RFC 8656, RFC 6062) on UDP and TCP, driving
+//! The TURN server runtime (RFC 8656, RFC 6062) on UDP, TCP and TLS, driving
 //! `turn_proto::server::TurnServer`: what `p2p turn-server` runs, embeddable in another
-//! program.
+//! program. Optional: a fleet on Redis (`fleet`), relay threads (`shards`).
 //!
-//! One thread runs everything (a current-thread runtime and a `LocalSet`): listening
-//! sockets, one task per relay socket, TCP connections, timers and the metrics endpoint,
-//! sharing the state without locks. This is the line-rate specialisation of the generic
+//! One thread runs everything (a current-thread runtime and a `LocalSet`; with
+//! [`Settings::relay_threads`] above 1, each of that many shards): listening sockets, one
+//! task per relay socket, TCP connections, timers and the metrics endpoint, sharing the state
+//! without locks. This is the line-rate specialisation of the generic
 //! [`driver`](crate::driver): datagrams are received and sent in batches
 //! (`recvmmsg`/`sendmmsg`, UDP GSO towards clients) and relayed without copying in user
 //! space, through the core's zero-copy methods rather than its `SansIo` queue.
@@ -19,12 +20,18 @@
 //! # }
 //! ```
 
+mod fleet;
 mod metrics;
 mod ports;
+mod reload;
 mod settings;
+mod shards;
+mod sock;
 mod state;
 mod tcp;
+mod tls;
 mod udp;
+mod users;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use state::{Core, Shared};
@@ -63,9 +70,24 @@ impl std::error::Error for RunError {}
 
 /// [`serve`] on a current-thread runtime's `LocalSet`, until `shutdown` resolves.
 pub async fn run(settings: Settings, shutdown: impl std::future::Future) -> Result<(), RunError> {
+    let (_keep, reloads) = tokio::sync::mpsc::channel(1);
+    run_with_reloads(settings, shutdown, reloads).await
+}
+
+/// [`run`], taking new settings from `reloads` while it runs: their users, REST secret and
+/// peer lists replace the running ones without dropping allocations (other options need a
+/// restart and are ignored, with a log line).
+pub async fn run_with_reloads(
+    settings: Settings,
+    shutdown: impl std::future::Future,
+    reloads: tokio::sync::mpsc::Receiver<Settings>,
+) -> Result<(), RunError> {
+    if settings.relay_threads > 1 {
+        return shards::run(settings, shutdown, reloads).await;
+    }
     let local = tokio::task::LocalSet::new();
     local
-        .run_until(serve(settings, async {
+        .run_until(serve(settings, reloads, async {
             shutdown.await;
         }))
         .await
@@ -113,6 +135,8 @@ fn server_config(s: &Settings) -> Result<TurnConfig, RunError> {
     c.tcp_relay = s.tcp_relay && s.tcp;
     c.rfc5766_channels = true;
     c.peer_filter = filter;
+    (c.external_v4, c.external_v6) = s.external();
+    c.alternate_server = s.alternate_server;
     Ok(c)
 }
 
@@ -121,6 +145,7 @@ fn make_server(s: &Settings) -> Result<state::Server, RunError> {
         &s.realm,
         s.users.iter().map(|(n, p)| (n.as_str(), p.as_str())),
     );
+    let users = users::Users::new(&s.realm, users);
     let mut entropy = OsEntropy;
     let nonces = settings::nonce_lifetime(s.nonce_lifetime);
     let mut auth = TurnAuth::new(&s.realm, users, nonces, &mut entropy)
@@ -133,10 +158,15 @@ fn make_server(s: &Settings) -> Result<state::Server, RunError> {
     Ok(TurnServer::new(server_config(s)?, auth, entropy))
 }
 
-fn udp_listener(addr: SocketAddr, buffer: usize) -> Result<UdpSocket, RunError> {
+fn udp_listener(addr: SocketAddr, buffer: usize, reuse_port: bool) -> Result<UdpSocket, RunError> {
     let net = |e: std::io::Error| RunError::Network(format!("cannot bind UDP {addr}: {e}"));
     let s =
         Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(net)?;
+    if reuse_port {
+        // One socket per relay thread on the same address: the kernel spreads clients by
+        // their 4-tuple hash, a client always reaching the same thread.
+        s.set_reuse_port(true).map_err(net)?;
+    }
     // Best effort: the kernel caps these at net.core.{r,w}mem_max.
     let _ = s.set_recv_buffer_size(buffer);
     let _ = s.set_send_buffer_size(buffer);
@@ -158,21 +188,64 @@ fn tcp_listener(addr: SocketAddr, backlog: u32) -> Result<TcpListener, RunError>
     TcpListener::from_std(s.into()).map_err(net)
 }
 
-/// Run the server with `settings` until `shutdown` resolves. Must run inside a
+/// Run the server with `settings` until `shutdown` resolves, applying the settings that
+/// arrive on `reloads` (see [`run_with_reloads`]). Must run inside a
 /// [`tokio::task::LocalSet`] on a current-thread runtime (use [`run`] otherwise): the state is
 /// shared between tasks without locks.
 pub async fn serve(
     settings: Settings,
+    reloads: tokio::sync::mpsc::Receiver<Settings>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), RunError> {
+    serve_shard(settings, shards::Shard::single(), reloads, None, shutdown).await
+}
+
+/// One shard of the server (all of it with one relay thread): `ready` hears whether it
+/// started.
+async fn serve_shard(
+    settings: Settings,
+    shard: shards::Shard,
+    reloads: tokio::sync::mpsc::Receiver<Settings>,
+    ready: Option<tokio::sync::oneshot::Sender<Result<(), RunError>>>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), RunError> {
+    let started = start(&settings, shard).await;
+    if let Some(r) = ready {
+        let _ = r.send(started.as_ref().map(|_| ()).map_err(Clone::clone));
+    }
+    let (shared, mut tasks) = started?;
+    tasks.spawn_local(reloader(shared.clone(), settings.clone(), reloads));
+    shutdown.await;
+    let stats = shared.borrow().server.stats();
+    tracing::info!(
+        allocations = shared.borrow().server.allocation_count(),
+        relayed_to_peers = stats.packets_to_peers,
+        relayed_to_clients = stats.packets_to_clients,
+        auth_failures = stats.auth_failures,
+        shard = shared.borrow().shard.index,
+        "shutting down"
+    );
+    tasks.abort_all();
+    Ok(())
+}
+
+/// Bind every socket and start every task of one shard.
+async fn start(
+    settings: &Settings,
+    shard: shards::Shard,
+) -> Result<(Shared, tokio::task::JoinSet<()>), RunError> {
     settings.check()?;
+    reload::check_on_host(settings)?;
     let clock = Clock::new();
-    let server = make_server(&settings)?;
-    let shared: Shared = Rc::new(RefCell::new(Core::new(server, clock, &settings)));
+    let server = make_server(settings)?;
+    let mut core = Core::new(server, clock, settings);
+    let (index, count) = (shard.index, shard.count);
+    core.shard = shard;
+    let shared: Shared = Rc::new(RefCell::new(core));
     let mut tasks = tokio::task::JoinSet::new();
     for &addr in &settings.listen {
         if settings.udp {
-            let sock = Rc::new(udp_listener(addr, settings.socket_buffer)?);
+            let sock = Rc::new(udp_listener(addr, settings.socket_buffer, count > 1)?);
             let bound = sock
                 .local_addr()
                 .map_err(|e| RunError::Network(e.to_string()))?;
@@ -186,7 +259,14 @@ pub async fn serve(
                 .map_err(|e| RunError::Network(e.to_string()))?;
             tasks.spawn_local(tcp::accept_loop(shared.clone(), l, bound));
         }
-        tracing::info!(listen = %addr, udp = settings.udp, tcp = settings.tcp, "TURN server listening");
+        tracing::info!(listen = %addr, udp = settings.udp, tcp = settings.tcp, shard = index,
+            "TURN server listening");
+    }
+    if settings.tls() {
+        start_tls(&shared, settings, &mut tasks)?;
+    }
+    if let Some(url) = &settings.redis {
+        start_fleet(&shared, settings, url, &mut tasks)?;
     }
     if let Some(addr) = settings.metrics {
         let l = metrics::bind(addr)
@@ -195,26 +275,87 @@ pub async fn serve(
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
         tasks.spawn_local(metrics::serve(shared.clone(), l));
     }
-    tracing::info!(
-        relay_ips = ?settings.relay_ips, ports = ?settings.ports, realm = %settings.realm,
-        users = settings.users.len(), rest = settings.secret.is_some(),
-        loopback_peers = settings.allow_loopback, max_tcp = settings.max_tcp_connections,
-        log_rate = settings.log_rate, "TURN server ready"
-    );
+    if index == 0 {
+        tracing::info!(
+            relay_ips = ?settings.relay_ips, ports = ?settings.ports, realm = %settings.realm,
+            users = settings.users.len(), rest = settings.secret.is_some(),
+            loopback_peers = settings.allow_loopback, max_tcp = settings.max_tcp_connections,
+            log_rate = settings.log_rate, external = ?settings.external_ips,
+            alternate = ?settings.alternate_server, relay_threads = count, "TURN server ready"
+        );
+    }
     tasks.spawn_local(timers(shared.clone()));
     let wake = shared.borrow().flush_wake.clone();
     tasks.spawn_local(udp::flusher(shared.clone(), wake));
-    shutdown.await;
-    let stats = shared.borrow().server.stats();
-    tracing::info!(
-        allocations = shared.borrow().server.allocation_count(),
-        relayed_to_peers = stats.packets_to_peers,
-        relayed_to_clients = stats.packets_to_clients,
-        auth_failures = stats.auth_failures,
-        "shutting down"
-    );
-    tasks.abort_all();
+    Ok((shared, tasks))
+}
+
+/// The fleet's sync task.
+fn start_fleet(
+    shared: &Shared,
+    settings: &Settings,
+    url: &str,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<(), RunError> {
+    let client =
+        redis::Client::open(url).map_err(|e| RunError::Usage(format!("--redis {url:?}: {e}")))?;
+    let id = settings.server_id();
+    let secrets = settings.secret.iter().cloned().collect();
+    let f = fleet::Fleet::new(id.clone(), &settings.realm, settings.user_quota, secrets);
+    shared.borrow_mut().fleet = Some(f);
+    tracing::info!(%id, "fleet on Redis");
+    tasks.spawn_local(fleet::run(
+        shared.clone(),
+        client,
+        settings.redis_sync,
+        settings.redis_max_users,
+    ));
     Ok(())
+}
+
+/// TLS listeners on every listening IP at the TLS port.
+fn start_tls(
+    shared: &Shared,
+    settings: &Settings,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<(), RunError> {
+    if let (Some(cert), Some(key)) = (&settings.cert, &settings.pkey) {
+        shared.borrow_mut().tls = Some(tls::server_config(cert, key)?);
+    }
+    for addr in settings.tls_listen() {
+        let l = tcp_listener(addr, settings.tcp_backlog)?;
+        let bound = l
+            .local_addr()
+            .map_err(|e| RunError::Network(e.to_string()))?;
+        tasks.spawn_local(tls::accept_loop(shared.clone(), l, bound));
+        tracing::info!(listen = %bound, "TURN server listening for TLS (turns:)");
+    }
+    Ok(())
+}
+
+/// Apply reloaded settings as they come.
+async fn reloader(
+    shared: Shared,
+    mut running: Settings,
+    mut reloads: tokio::sync::mpsc::Receiver<Settings>,
+) {
+    while let Some(new) = reloads.recv().await {
+        let next = reload::merged(&running, &new);
+        let mut core = shared.borrow_mut();
+        match reload::apply(&mut core, &next) {
+            Ok(()) => {
+                tracing::info!(
+                    users = next.users.len(),
+                    rest = next.secret.is_some(),
+                    allocations = core.server.allocation_count(),
+                    "configuration reloaded: users, REST secret and peer lists (other options \
+                     need a restart); allocations kept"
+                );
+                running = next;
+            }
+            Err(e) => tracing::warn!("reload refused, the running configuration stays: {e}"),
+        }
+    }
 }
 
 /// Let the server's timers run and keep its wall clock for REST credentials.

@@ -28,6 +28,11 @@ pub struct Settings {
     pub relay_ips: Vec<IpAddr>,
     /// Relay port range.
     pub ports: (u16, u16),
+    /// Public addresses announced for relays behind a 1:1 NAT (coturn's `-X`): the public
+    /// IP, and the relay IP it maps to when given (else the relay IP of the same family).
+    pub external_ips: Vec<(IpAddr, Option<IpAddr>)>,
+    /// Send every Allocate there with 300 Try Alternate (draining, load spreading).
+    pub alternate_server: Option<SocketAddr>,
     /// Realm (at most [`MAX_REALM`] bytes: it is echoed in every 401 challenge, so it bounds
     /// the amplification factor).
     pub realm: String,
@@ -88,6 +93,27 @@ pub struct Settings {
     pub software: bool,
     /// UDP GSO towards clients.
     pub gso: bool,
+    /// PEM certificate chain for TLS (coturn's `cert`); TLS listens when this and
+    /// [`pkey`](Self::pkey) are set.
+    pub cert: Option<std::path::PathBuf>,
+    /// PEM private key for TLS (coturn's `pkey`).
+    pub pkey: Option<std::path::PathBuf>,
+    /// TLS port on every listening IP (coturn's `tls-listening-port`).
+    pub tls_port: u16,
+    /// Time a TLS handshake may take before the connection is closed.
+    pub tls_handshake_timeout: Duration,
+    /// Most TLS handshakes at once; connections beyond are closed at accept.
+    pub max_tls_handshakes: usize,
+    /// Redis URL of the fleet (users, REST secrets, fleet-wide user quota, usage).
+    pub redis: Option<String>,
+    /// Time between syncs with Redis.
+    pub redis_sync: Duration,
+    /// Most users loaded from Redis (a sync that finds more fails and keeps the last ones).
+    pub redis_max_users: usize,
+    /// This server's name in the fleet's keys [default: host name and first listen address].
+    pub server_name: Option<String>,
+    /// Relay threads (shards sharing nothing on the relay path, `SO_REUSEPORT`).
+    pub relay_threads: usize,
 }
 
 impl Default for Settings {
@@ -97,6 +123,8 @@ impl Default for Settings {
             listen: vec![SocketAddr::from(([127, 0, 0, 1], 3478))],
             relay_ips: vec![IpAddr::from([127, 0, 0, 1])],
             ports: (49152, 65535),
+            external_ips: Vec::new(),
+            alternate_server: None,
             realm: "p2p".into(),
             users: Vec::new(),
             secret: None,
@@ -124,6 +152,16 @@ impl Default for Settings {
             socket_buffer: 4 << 20,
             software: true,
             gso: true,
+            cert: None,
+            pkey: None,
+            tls_port: 5349,
+            tls_handshake_timeout: Duration::from_secs(5),
+            max_tls_handshakes: 256,
+            redis: None,
+            redis_sync: Duration::from_secs(1),
+            redis_max_users: 1_000_000,
+            server_name: None,
+            relay_threads: 1,
         }
     }
 }
@@ -149,7 +187,7 @@ impl Settings {
                 self.realm.len()
             ));
         }
-        if self.listen.is_empty() || !self.udp && !self.tcp {
+        if self.listen.is_empty() || !self.udp && !self.tcp && !self.tls() {
             return bad("nothing to listen on (--no-udp and --no-tcp, or no --listen)");
         }
         if self.relay_ips.is_empty() {
@@ -161,16 +199,136 @@ impl Settings {
                 self.ports.0, self.ports.1
             ));
         }
+        self.check_external()?;
         if self.bandwidth.is_some_and(|b| b.bytes_per_sec == 0) {
             return bad("--max-bps: a cap of 0 bytes/s relays nothing (omit it for no cap)");
         }
         if self.socket_buffer == 0 {
             return bad("--socket-buffer 0");
         }
-        if self.tcp {
+        if self.tcp || self.tls() {
             self.check_tcp()?;
         }
+        self.check_tls()
+    }
+
+    /// This server's name in the fleet: `--server-name`, else the host name and the first
+    /// listening address (unique per node as long as the nodes' host names are).
+    pub fn server_id(&self) -> String {
+        if let Some(n) = &self.server_name {
+            return n.clone();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let listen = self
+            .listen
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        format!("{}/{listen}", host.trim())
+    }
+
+    /// Whether TLS listens (a certificate and a key are set).
+    pub fn tls(&self) -> bool {
+        self.cert.is_some() && self.pkey.is_some()
+    }
+
+    /// The TLS listening addresses: every listening IP on the TLS port.
+    pub fn tls_listen(&self) -> Vec<SocketAddr> {
+        if !self.tls() {
+            return Vec::new();
+        }
+        let mut v: Vec<SocketAddr> = self
+            .listen
+            .iter()
+            .map(|a| SocketAddr::new(a.ip(), self.tls_port))
+            .collect();
+        v.dedup();
+        v
+    }
+
+    fn check_threads(&self) -> Result<(), RunError> {
+        let bad = |m: String| Err(RunError::Usage(m));
+        let n = self.relay_threads;
+        if n == 0 || n > 64 {
+            return bad(format!("--relay-threads {n}: 1 to 64"));
+        }
+        let ports = usize::from(self.ports.1.saturating_sub(self.ports.0)) + 1;
+        if n > 1 && ports / n < 2 {
+            return bad(format!(
+                "--relay-threads {n}: the relay port range {}-{} gives each thread under 2 ports",
+                self.ports.0, self.ports.1
+            ));
+        }
+        if n > 1 && !self.udp {
+            return bad(format!(
+                "--relay-threads {n} shares UDP between threads: not with --no-udp"
+            ));
+        }
+        if n > 1 && self.user_quota > 0 && self.redis.is_none() {
+            return bad(format!(
+                "--user-quota with --relay-threads {n} needs --redis (the threads hold a user's \
+                 allocations together through it)"
+            ));
+        }
         Ok(())
+    }
+
+    fn check_tls(&self) -> Result<(), RunError> {
+        let bad = |m: &str| Err(RunError::Usage(m.to_string()));
+        if self.cert.is_some() != self.pkey.is_some() {
+            return bad("TLS needs both --cert and --pkey");
+        }
+        if self.tls() && (self.tls_handshake_timeout.is_zero() || self.max_tls_handshakes == 0) {
+            return bad("--tls-handshake-timeout and --max-tls-handshakes must be at least 1");
+        }
+        if self.redis.is_some() && (self.redis_sync.is_zero() || self.redis_max_users == 0) {
+            return bad("--redis-sync-interval and --redis-max-users must be at least 1");
+        }
+        self.check_threads()?;
+        if self.tls() && self.tls_port == 0 {
+            return bad("--tls-listening-port 0");
+        }
+        Ok(())
+    }
+
+    /// Each external IP maps a relay IP of its family, at most one per family.
+    fn check_external(&self) -> Result<(), RunError> {
+        let bad = |m: String| Err(RunError::Usage(m));
+        let mut seen = (false, false);
+        for (public, private) in &self.external_ips {
+            let relay = private.unwrap_or_else(|| {
+                let same = self
+                    .relay_ips
+                    .iter()
+                    .find(|r| r.is_ipv4() == public.is_ipv4());
+                same.copied().unwrap_or(*public)
+            });
+            if public.is_ipv4() != relay.is_ipv4() || !self.relay_ips.contains(&relay) {
+                return bad(format!(
+                    "--external-ip {public}: no --relay-ip {relay} of its family to map"
+                ));
+            }
+            let family = if public.is_ipv4() {
+                &mut seen.0
+            } else {
+                &mut seen.1
+            };
+            if std::mem::replace(family, true) {
+                return bad(format!("--external-ip {public}: one per address family"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The external IPs for IPv4 and IPv6 relays.
+    pub(crate) fn external(&self) -> (Option<IpAddr>, Option<IpAddr>) {
+        let of = |v4: bool| {
+            self.external_ips
+                .iter()
+                .find(|(p, _)| p.is_ipv4() == v4)
+                .map(|(p, _)| *p)
+        };
+        (of(true), of(false))
     }
 
     fn check_tcp(&self) -> Result<(), RunError> {
@@ -245,6 +403,17 @@ mod tests {
         assert!(refused(&|s| s.tcp_backlog = 0));
         assert!(refused(&|s| s.socket_buffer = 0));
         assert!(refused(&|s| s.ports = (5000, 4000)));
+        let ext = |p: &str, q: Option<&str>| (p.parse().unwrap(), q.map(|q| q.parse().unwrap()));
+        assert!(refused(&|s| s.external_ips = vec![ext("::1", None)]));
+        assert!(refused(
+            &|s| s.external_ips = vec![ext("192.0.2.1", Some("127.0.0.2"))]
+        ));
+        assert!(refused(
+            &|s| s.external_ips = vec![ext("192.0.2.1", None); 2]
+        ));
+        assert!(!refused(
+            &|s| s.external_ips = vec![ext("192.0.2.1", Some("127.0.0.1"))]
+        ));
         // Zero quotas and a zero nonce lifetime are coturn's "no limit", not errors.
         assert!(!refused(&|s| {
             s.total_quota = 0;

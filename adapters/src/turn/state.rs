@@ -18,7 +18,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
 use std::sync::Arc;
-use stun_proto::auth::UserTable;
 use tokio::net::UdpSocket;
 use tokio::task::AbortHandle;
 use turn_proto::server::{ConnectionId, HeapTables, RelayRequest, ServerEvent, TurnServer};
@@ -28,7 +27,7 @@ use turn_proto::wire::{AddressFamily, RelayProtocol};
 pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The TURN machine as this program instantiates it.
-pub type Server = TurnServer<UserTable, OsEntropy, HeapTables>;
+pub type Server = TurnServer<super::users::Users, OsEntropy, HeapTables>;
 /// The state, shared by every task of the server.
 pub type Shared = Rc<RefCell<Core>>;
 
@@ -103,6 +102,18 @@ pub struct Core {
     pub outq: udp::OutQueue,
     /// Wakes the flusher task.
     pub flush_wake: Rc<tokio::sync::Notify>,
+    /// The TLS configuration (replaced on reload), when TLS listens.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// TLS counters.
+    pub tls_stats: super::tls::TlsStats,
+    /// Which shard this is (`--relay-threads`).
+    pub shard: super::shards::Shard,
+    /// The fleet on Redis, when configured.
+    pub fleet: Option<super::fleet::Fleet>,
+    /// Most TLS handshakes at once.
+    pub tls_max_handshakes: usize,
+    /// Time a TLS handshake may take.
+    pub tls_handshake_timeout: std::time::Duration,
 }
 
 impl Core {
@@ -134,6 +145,12 @@ impl Core {
             gso: settings.gso && crate::mmsg::gso_supported(),
             outq: udp::OutQueue::new(),
             flush_wake: Rc::new(tokio::sync::Notify::new()),
+            tls: None,
+            fleet: None,
+            shard: super::shards::Shard::single(),
+            tls_stats: super::tls::TlsStats::default(),
+            tls_max_handshakes: settings.max_tls_handshakes,
+            tls_handshake_timeout: settings.tls_handshake_timeout,
         }
     }
 
@@ -199,8 +216,12 @@ impl Core {
                     ..
                 } => {
                     tracing::info!(client = %client.remote, transport = ?client.transport,
-                        %relay, user = ?user.as_str(), "allocation created");
+                        %relay, user = ?user.as_str(), shard = self.shard.index,
+                        "allocation created");
                     tcp::set_allocated(self, &client, true);
+                    if let Some(f) = self.fleet.as_mut() {
+                        f.created(relay, user.as_str());
+                    }
                 }
                 ServerEvent::AllocationClosed {
                     client,
@@ -209,6 +230,9 @@ impl Core {
                 } => {
                     tracing::info!(client = %client.remote, %relay, ?reason, "allocation closed");
                     tcp::set_allocated(self, &client, false);
+                    if let Some(f) = self.fleet.as_mut() {
+                        f.closed(relay);
+                    }
                     self.close_relay(relay);
                 }
                 ServerEvent::ReservationExpired { relay } => {
@@ -246,7 +270,44 @@ impl Core {
         self.relay_ips.iter().copied().find(|ip| ip.is_ipv6() == v6)
     }
 
+    /// A relay for `req`, after the fleet-wide quota check when there is one (it waits for
+    /// Redis, so it runs as a task and answers the server when Redis has).
     fn allocate_relay(&mut self, shared: &Shared, req: RelayRequest) {
+        let check = match (self.fleet.as_mut(), self.server.user_of(&req.client)) {
+            (Some(f), Some(user)) if req.reserved.is_none() => f.quota_check(user),
+            _ => None,
+        };
+        let Some((conn, check)) = check else {
+            return self.open_relay(shared, req);
+        };
+        let shared = shared.clone();
+        tokio::task::spawn_local(async move {
+            let verdict = check.run(conn).await;
+            let mut guard = shared.borrow_mut();
+            let core = &mut *guard;
+            match verdict {
+                Some(false) => {
+                    let now = core.clock.now();
+                    if let Some(f) = core.fleet.as_mut() {
+                        f.stats.quota_refused += 1;
+                    }
+                    let code = stun_proto::wire::attr::ErrorCode::ALLOCATION_QUOTA_REACHED;
+                    core.server.relay_refused(now, req.id, code);
+                    core.flush_server();
+                }
+                Some(true) => core.open_relay(&shared, req),
+                None => {
+                    if let Some(f) = core.fleet.as_mut() {
+                        f.stats.quota_unchecked += 1;
+                    }
+                    core.open_relay(&shared, req);
+                }
+            }
+            core.drain_events(&shared);
+        });
+    }
+
+    fn open_relay(&mut self, shared: &Shared, req: RelayRequest) {
         let now = self.clock.now();
         let opened = match req.protocol {
             RelayProtocol::Tcp => tcp::open_relay(self, shared, &req),
@@ -357,5 +418,13 @@ impl Core {
             tracing::warn!(kind, suppressed, "similar log lines suppressed");
         }
         self.shrinker.note(self.streams.len(), wall);
+        if self.shard.index > 0 {
+            let text = super::metrics::render(self);
+            if let Ok(mut texts) = self.shard.texts.lock() {
+                if let Some(slot) = texts.get_mut(self.shard.index) {
+                    *slot = text;
+                }
+            }
+        }
     }
 }

@@ -21,6 +21,7 @@
 //! the cap are dropped, as UDP would.
 
 use super::ports;
+use super::sock::Sock;
 use super::state::{Core, FastMap, IoStats, Shared};
 use crate::stream::{is_idle_timeout, BufferBudget, FrameReader};
 use sansio::{Instant, Path};
@@ -32,7 +33,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use turn_proto::server::{ConnectionId, Output, RelayRequest};
@@ -60,7 +61,7 @@ pub struct TcpLimits {
 /// A client's TCP connection, as the other tasks see it.
 #[derive(Debug)]
 pub struct Stream {
-    stream: Rc<TcpStream>,
+    stream: Rc<Sock>,
     queued: Vec<u8>,
     cap: usize,
     budget: Arc<BufferBudget>,
@@ -90,7 +91,7 @@ pub struct TcpRelays {
 
 #[derive(Debug)]
 struct PeerConn {
-    stream: Rc<TcpStream>,
+    stream: Rc<Sock>,
     tasks: Vec<AbortHandle>,
 }
 
@@ -145,21 +146,31 @@ pub async fn accept_loop(shared: Shared, listener: TcpListener, local: SocketAdd
         };
         let path = Path::tcp(local, from);
         let mut core = shared.borrow_mut();
-        if core.streams.len() >= core.tcp.max_connections && !evict_one(&mut core) {
-            core.io.tcp_refused += 1;
-            if let Some(suppressed) = core.logs.allow("tcp_refused", std::time::Instant::now()) {
-                tracing::warn!(client = %from, %local, suppressed, open = core.streams.len(),
-                    "TCP connection refused: every connection holds an allocation");
-            }
+        if !make_room(&mut core, from, local) {
             continue; // dropping `stream` closes it
         }
-        add_stream(&mut core, &shared, stream, path);
+        let _ = stream.set_nodelay(true);
+        add_stream(&mut core, &shared, Sock::Tcp(stream), path);
         tracing::debug!(%from, %local, "TCP connection");
     }
 }
 
-fn add_stream(core: &mut Core, shared: &Shared, stream: TcpStream, path: Path) {
-    let _ = stream.set_nodelay(true);
+/// Make room in the connection table for one more client connection; `false` (counted and
+/// logged) when every connection holds an allocation.
+pub fn make_room(core: &mut Core, from: SocketAddr, local: SocketAddr) -> bool {
+    if core.streams.len() < core.tcp.max_connections || evict_one(core) {
+        return true;
+    }
+    core.io.tcp_refused += 1;
+    if let Some(suppressed) = core.logs.allow("tcp_refused", std::time::Instant::now()) {
+        tracing::warn!(client = %from, %local, suppressed, open = core.streams.len(),
+            "connection refused: every connection holds an allocation");
+    }
+    false
+}
+
+/// Serve a client connection (TCP, or TLS's plaintext side) on `path`.
+pub fn add_stream(core: &mut Core, shared: &Shared, stream: Sock, path: Path) {
     let stream = Rc::new(stream);
     core.io.tcp_accepted += 1;
     let wake = Rc::new(Notify::new());
@@ -243,7 +254,7 @@ pub fn set_allocated(core: &mut Core, path: &Path, allocated: bool) {
 }
 
 /// Flush a connection's queue whenever something is queued.
-async fn writer(shared: Shared, stream: Rc<TcpStream>, path: Path, wake: Rc<Notify>) {
+async fn writer(shared: Shared, stream: Rc<Sock>, path: Path, wake: Rc<Notify>) {
     loop {
         wake.notified().await;
         loop {
@@ -281,9 +292,8 @@ enum End {
     Spliced,
 }
 
-/// A shared `TcpStream` read through `&TcpStream` (the writer task and the splice hold it
-/// too).
-struct SharedRead(Rc<TcpStream>);
+/// A shared socket read through `&Sock` (the writer task and the splice hold it too).
+struct SharedRead(Rc<Sock>);
 
 impl AsyncRead for SharedRead {
     fn poll_read(
@@ -306,7 +316,7 @@ impl AsyncRead for SharedRead {
 }
 
 /// Read frames from a client connection and run them through the server.
-async fn client_conn(shared: Shared, stream: Rc<TcpStream>, path: Path) {
+async fn client_conn(shared: Shared, stream: Rc<Sock>, path: Path) {
     let (limits, budget) = {
         let core = shared.borrow();
         (core.tcp, core.budget.clone())
@@ -441,7 +451,7 @@ async fn relay_accept(shared: Shared, listener: TcpListener, relay: SocketAddr) 
         };
         core.flush_server();
         let conn = PeerConn {
-            stream: Rc::new(stream),
+            stream: Rc::new(Sock::Tcp(stream)),
             tasks: Vec::new(),
         };
         core.tcp_relays.peers.insert(id, conn);
@@ -467,7 +477,7 @@ pub fn connect_peer(shared: &Shared, id: ConnectionId, relay: SocketAddr, peer: 
             Ok(stream) => {
                 if core.server.peer_connected(now, id) {
                     let conn = PeerConn {
-                        stream: Rc::new(stream),
+                        stream: Rc::new(Sock::Tcp(stream)),
                         tasks: Vec::new(),
                     };
                     core.tcp_relays.peers.insert(id, conn);
@@ -521,20 +531,14 @@ fn begin_splice(shared: &Shared, id: ConnectionId, data: Path, leftover: Vec<u8>
 }
 
 /// Copy `from` to `to` (after `initial`) until either side closes; then end the connection.
-async fn pump(
-    shared: Shared,
-    id: ConnectionId,
-    from: Rc<TcpStream>,
-    to: Rc<TcpStream>,
-    initial: Vec<u8>,
-) {
+async fn pump(shared: Shared, id: ConnectionId, from: Rc<Sock>, to: Rc<Sock>, initial: Vec<u8>) {
     let _ = copy(&from, &to, &initial).await;
     let mut core = shared.borrow_mut();
     core.server.connection_closed(id);
     close_connection(&mut core, id);
 }
 
-async fn copy(from: &TcpStream, to: &TcpStream, initial: &[u8]) -> io::Result<()> {
+async fn copy(from: &Sock, to: &Sock, initial: &[u8]) -> io::Result<()> {
     write_all(to, initial).await?;
     let mut buf = vec![0u8; 16 * 1024];
     let mut burst = 0;
@@ -554,7 +558,7 @@ async fn copy(from: &TcpStream, to: &TcpStream, initial: &[u8]) -> io::Result<()
     }
 }
 
-async fn write_all(s: &TcpStream, mut data: &[u8]) -> io::Result<()> {
+async fn write_all(s: &Sock, mut data: &[u8]) -> io::Result<()> {
     while !data.is_empty() {
         s.writable().await?;
         match s.try_write(data) {

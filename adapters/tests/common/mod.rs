@@ -14,6 +14,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod attack;
+pub mod turn;
 
 /// Fail loudly when an interop peer is missing: the test is never counted as passed.
 pub fn require(program: &str) -> PathBuf {

@@ -24,6 +24,14 @@ pub enum TurnEvent {
         /// The server's error code.
         code: Option<ErrorCode>,
     },
+    /// The server redirected the Allocate (300 Try Alternate, RFC 8489 §10): allocate on
+    /// `server` instead (a new client). Reported in place of [`AllocationFailed`].
+    ///
+    /// [`AllocationFailed`]: TurnEvent::AllocationFailed
+    TryAlternate {
+        /// ALTERNATE-SERVER.
+        server: SocketAddr,
+    },
     /// A refresh was granted.
     Refreshed {
         /// Lifetime granted.

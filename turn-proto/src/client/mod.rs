@@ -61,7 +61,13 @@ impl TurnClientConfig {
     pub fn new(server: Path) -> Self {
         TurnClientConfig {
             server,
-            stun: ClientConfig::default(),
+            // An allocation lives on one server and every later request must go there: a
+            // 300 is reported (`TurnEvent::TryAlternate`) for the caller to start over on the
+            // alternate rather than followed inside the transaction.
+            stun: ClientConfig {
+                max_redirects: 0,
+                ..ClientConfig::default()
+            },
             lifetime: None,
             family: AddressFamily::V4,
             protocol: RelayProtocol::Udp,

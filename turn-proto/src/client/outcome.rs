@@ -23,6 +23,15 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
             return;
         };
         let (_, op) = self.ops.swap_remove(i);
+        if matches!(op, Op::Allocate) && r.error_code() == Some(ErrorCode::TRY_ALTERNATE) {
+            if let Some(Ok(Attribute::AlternateServer(server))) =
+                r.message.decode(AttrType::ALTERNATE_SERVER)
+            {
+                self.state = State::Closed;
+                self.emit(TurnEvent::TryAlternate { server });
+                return;
+            }
+        }
         let outcome = if r.is_success() {
             Outcome::Success(r)
         } else {

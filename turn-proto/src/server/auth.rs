@@ -16,6 +16,9 @@ pub const MAX_REALM: usize = 32;
 pub const MAX_USERNAME: usize = 128;
 /// Longest REST shared secret.
 pub const MAX_SECRET: usize = 256;
+/// Most REST shared secrets accepted at once (several, so that a secret can be rotated:
+/// add the new one, let credentials made with the old one expire, remove it).
+pub const MAX_SECRETS: usize = 8;
 /// A username as an allocation stores it.
 pub type Username = heapless::String<MAX_USERNAME>;
 
@@ -24,7 +27,7 @@ pub type Username = heapless::String<MAX_USERNAME>;
 pub struct TurnAuth<L> {
     realm: heapless::String<MAX_REALM>,
     users: L,
-    rest: Option<IntegrityKey>,
+    rest: heapless::Vec<IntegrityKey, MAX_SECRETS>,
     nonces: NonceIssuer,
     unix_at_zero: Option<u64>,
 }
@@ -57,7 +60,7 @@ impl<L: KeyLookup> TurnAuth<L> {
         Ok(TurnAuth {
             realm,
             users,
-            rest: None,
+            rest: heapless::Vec::new(),
             nonces: NonceIssuer::new(entropy, nonce_lifetime, SecurityFeatures::default()),
             unix_at_zero: None,
         })
@@ -71,8 +74,46 @@ impl<L: KeyLookup> TurnAuth<L> {
         if secret.len() > MAX_SECRET || secret.is_empty() {
             return Err(ConfigError::SecretLength);
         }
-        self.rest = Some(IntegrityKey::from_key(secret));
+        self.rest
+            .push(IntegrityKey::from_key(secret))
+            .map_err(|_| ConfigError::TooManySecrets)?;
         Ok(self)
+    }
+
+    /// Replace the REST secrets (a configuration reload): `None` stops accepting REST
+    /// credentials. Allocations made with the old secret keep their keys.
+    pub fn set_rest_secret(&mut self, secret: Option<&[u8]>) -> Result<(), ConfigError> {
+        self.set_rest_secrets(secret.into_iter())
+    }
+
+    /// Replace the REST secrets with `secrets` (at most [`MAX_SECRETS`]; none stops accepting
+    /// REST credentials). A credential made with any of them is accepted. On an error nothing
+    /// changes.
+    pub fn set_rest_secrets<'s>(
+        &mut self,
+        secrets: impl Iterator<Item = &'s [u8]>,
+    ) -> Result<(), ConfigError> {
+        let mut keys = heapless::Vec::new();
+        for s in secrets {
+            if s.len() > MAX_SECRET || s.is_empty() {
+                return Err(ConfigError::SecretLength);
+            }
+            keys.push(IntegrityKey::from_key(s))
+                .map_err(|_| ConfigError::TooManySecrets)?;
+        }
+        self.rest = keys;
+        Ok(())
+    }
+
+    /// The key lookup.
+    pub fn users(&self) -> &L {
+        &self.users
+    }
+
+    /// The key lookup (e.g. to replace the users on a configuration reload; allocations keep
+    /// the key they were made with until their user sends a request with another).
+    pub fn users_mut(&mut self) -> &mut L {
+        &mut self.users
     }
 
     /// Tell the server that `now` is `unix_secs` on the wall clock (call at start and after
@@ -152,19 +193,21 @@ impl<L: KeyLookup> TurnAuth<L> {
                 });
             }
         }
-        match self.key_for(user, algorithm) {
-            Some(key) if key.verify(msg).is_ok() => Ok(Authed {
+        match self.verified_key(user, algorithm, msg) {
+            Some(key) => Ok(Authed {
                 user,
                 key: Some(key),
                 sha256,
             }),
-            _ => Err(Refusal(ErrorCode::UNAUTHENTICATED)),
+            None => Err(Refusal(ErrorCode::UNAUTHENTICATED)),
         }
     }
 
     /// `Some(expiry)` when a REST secret is configured and `user` is shaped `expiry[:name]`.
     fn rest_user(&self, user: &str) -> Option<u64> {
-        self.rest.as_ref()?;
+        if self.rest.is_empty() {
+            return None;
+        }
         crate::rest::expiry(user)
     }
 
@@ -175,21 +218,29 @@ impl<L: KeyLookup> TurnAuth<L> {
         }
     }
 
-    fn key_for(&self, user: &str, algorithm: PasswordAlgorithm) -> Option<IntegrityKey> {
-        match (&self.rest, crate::rest::expiry(user)) {
-            (Some(secret), Some(_)) => {
-                let mut pass = [0u8; 28];
-                let n = crate::rest::password_with_key(secret, user, &mut pass);
-                let pass = pass.get(..n)?;
-                Some(IntegrityKey::long_term(
-                    user.as_bytes(),
-                    self.realm.as_bytes(),
-                    pass,
-                    algorithm,
-                ))
-            }
-            _ => self.users.long_term_key(user, &self.realm, algorithm),
+    /// The key `msg` verifies with: a REST-shaped username is tried with every secret, any
+    /// other is looked up.
+    fn verified_key(
+        &self,
+        user: &str,
+        algorithm: PasswordAlgorithm,
+        msg: &Message<'_>,
+    ) -> Option<IntegrityKey> {
+        if self.rest.is_empty() || crate::rest::expiry(user).is_none() {
+            let key = self.users.long_term_key(user, &self.realm, algorithm)?;
+            return key.verify(msg).is_ok().then_some(key);
         }
+        self.rest.iter().find_map(|secret| {
+            let mut pass = [0u8; 28];
+            let n = crate::rest::password_with_key(secret, user, &mut pass);
+            let key = IntegrityKey::long_term(
+                user.as_bytes(),
+                self.realm.as_bytes(),
+                pass.get(..n)?,
+                algorithm,
+            );
+            key.verify(msg).is_ok().then_some(key)
+        })
     }
 }
 
@@ -208,6 +259,8 @@ pub enum ConfigError {
     RealmTooLong,
     /// The REST secret is empty or exceeds [`MAX_SECRET`].
     SecretLength,
+    /// More than [`MAX_SECRETS`] REST secrets.
+    TooManySecrets,
 }
 
 impl core::fmt::Display for ConfigError {
@@ -215,6 +268,7 @@ impl core::fmt::Display for ConfigError {
         f.write_str(match self {
             ConfigError::RealmTooLong => "realm too long",
             ConfigError::SecretLength => "REST secret empty or too long",
+            ConfigError::TooManySecrets => "too many REST secrets",
         })
     }
 }

@@ -48,6 +48,27 @@ pub struct TurnConfig {
     pub rfc5766_channels: bool,
     /// Which peers relays may reach.
     pub peer_filter: PeerFilter,
+    /// The public IPv4 address relays are announced with when the server sits behind a 1:1
+    /// NAT (coturn's `--external-ip`): XOR-RELAYED-ADDRESS carries it with the relay's port.
+    pub external_v4: Option<core::net::IpAddr>,
+    /// The same for IPv6 relays.
+    pub external_v6: Option<core::net::IpAddr>,
+    /// Redirect every Allocate to this server with 300 Try Alternate (RFC 8489 §10, for
+    /// draining a node or spreading load; coturn's `--alternate-server`).
+    pub alternate_server: Option<core::net::SocketAddr>,
+}
+
+impl TurnConfig {
+    /// The address a client is told for `relay`: its external IP if one is set for the
+    /// family, with the relay's port.
+    pub fn announced(&self, relay: core::net::SocketAddr) -> core::net::SocketAddr {
+        let external = if relay.is_ipv4() {
+            self.external_v4
+        } else {
+            self.external_v6
+        };
+        external.map_or(relay, |ip| core::net::SocketAddr::new(ip, relay.port()))
+    }
 }
 
 impl Default for TurnConfig {
@@ -71,6 +92,9 @@ impl Default for TurnConfig {
             tcp_relay: true,
             rfc5766_channels: true,
             peer_filter: PeerFilter::new(),
+            external_v4: None,
+            external_v6: None,
+            alternate_server: None,
         }
     }
 }

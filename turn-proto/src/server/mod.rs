@@ -43,7 +43,7 @@ mod tables;
 mod tcp;
 
 pub use auth::{ConfigError, TurnAuth, Username};
-pub use auth::{MAX_REALM, MAX_SECRET, MAX_USERNAME};
+pub use auth::{MAX_REALM, MAX_SECRET, MAX_SECRETS, MAX_USERNAME};
 pub use config::{TurnConfig, TurnStats};
 pub use event::{CloseReason, ConnectionId, Output, RelayRequest, RelayRequestId, ServerEvent};
 pub use peer_filter::{IpRange, PeerFilter, MAX_OWN_ADDRESSES, MAX_RULES};
@@ -60,6 +60,7 @@ use core::time::Duration;
 use sansio::{Entropy, EventQueue, Instant, NoData, Path, Rejected, SansIo, Transmit};
 use sansio::{TransmitQueue, Transport};
 use stun_proto::auth::KeyLookup;
+use stun_proto::wire::attr::ErrorCode;
 use stun_proto::wire::{Message, Method};
 use tcp::{Connection, Reservation};
 
@@ -157,6 +158,17 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
     /// The settings.
     pub fn config(&self) -> &TurnConfig {
         &self.config
+    }
+
+    /// Replace the peer filter (a configuration reload): later permissions, channels and
+    /// relayed datagrams are checked against `filter`; allocations stay.
+    pub fn set_peer_filter(&mut self, filter: PeerFilter) {
+        self.config.peer_filter = filter;
+    }
+
+    /// The authentication settings.
+    pub fn auth(&self) -> &TurnAuth<L> {
+        &self.auth
     }
 
     /// The authentication settings (e.g. to [`set_unix_time`](TurnAuth::set_unix_time)).
@@ -284,13 +296,12 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             return None;
         }
         let token = reserved_next.and_then(|r| self.reserve(now, r));
-        let software = self.config.software;
         let alloc = self.allocations.get_mut(&client)?;
         alloc.phase = Phase::Active;
         alloc.relay = relay;
         alloc.token = token;
         let user = alloc.user.clone();
-        let len = requests::allocate_success(alloc, now, &client, software, out).ok();
+        let len = requests::allocate_success(alloc, now, &client, &self.config, out).ok();
         if self.relays.insert(relay, client).is_err() {
             // has_room() was checked above; never here, but never misroute either.
             return self.allocation_failed(now, client, out);
@@ -307,25 +318,42 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
 
     /// The caller could not open a relay socket for request `id`: the 508 response is queued.
     pub fn relay_failed(&mut self, now: Instant, id: RelayRequestId) {
+        self.relay_refused(now, id, ErrorCode::INSUFFICIENT_CAPACITY);
+    }
+
+    /// The caller refuses request `id` with `code` (e.g. 486 when a quota shared with other
+    /// servers is reached): the signed error response is queued.
+    pub fn relay_refused(&mut self, now: Instant, id: RelayRequestId, code: ErrorCode) {
         let mut out = [0u8; MAX_REPLY];
         let Some(client) = self.pending.remove(&id) else {
             return;
         };
-        if let Some(t) = self.allocation_failed(now, client, &mut out) {
+        if let Some(t) = self.refuse_allocation(now, client, code, &mut out) {
             self.queue(t, &out);
         }
     }
 
     fn allocation_failed(
         &mut self,
+        now: Instant,
+        client: Path,
+        out: &mut [u8],
+    ) -> Option<Transmit> {
+        self.refuse_allocation(now, client, ErrorCode::INSUFFICIENT_CAPACITY, out)
+    }
+
+    fn refuse_allocation(
+        &mut self,
         _now: Instant,
         client: Path,
+        code: ErrorCode,
         out: &mut [u8],
     ) -> Option<Transmit> {
         let alloc = self.allocations.remove(&client)?;
         self.release_user(&alloc.user);
         self.stats.requests_failed += 1;
-        let len = requests::allocate_failure(&alloc, &client, self.config.software, out).ok()?;
+        let software = self.config.software;
+        let len = requests::allocate_failure(&alloc, code, software, out).ok()?;
         Some(Transmit { path: client, len })
     }
 

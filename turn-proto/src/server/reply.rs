@@ -88,6 +88,19 @@ pub(crate) fn error(
     })
 }
 
+/// 300 Try Alternate naming `alternate` (RFC 8489 §10).
+pub(crate) fn try_alternate(
+    seal: &Seal<'_>,
+    alternate: core::net::SocketAddr,
+    out: &mut [u8],
+) -> Result<usize, EmitError> {
+    let code = ErrorCode::TRY_ALTERNATE;
+    seal.write(out, |b| {
+        b.add(&Attribute::ErrorCode(code, code.reason()))?;
+        b.add(&Attribute::AlternateServer(alternate))
+    })
+}
+
 /// 420 listing the comprehension-required attributes of `msg` that `known` rejects.
 pub(crate) fn unknown_attributes(
     msg: &Message<'_>,

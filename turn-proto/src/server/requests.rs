@@ -9,7 +9,7 @@ use super::permissions;
 use super::quota::TokenBucket;
 use super::reply::{self, Seal};
 use super::tables::{Map, Tables};
-use super::TurnServer;
+use super::{TurnConfig, TurnServer};
 use crate::wire::{AddressFamily, RelayProtocol};
 use crate::wire::{MAX_CHANNEL_RFC5766, MAX_CHANNEL_RFC8656, MIN_CHANNEL};
 use core::net::SocketAddr;
@@ -149,6 +149,14 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         msg: &Message<'_>,
         out: &mut [u8],
     ) -> Result<Output<'a>, Rejected> {
+        if let Some(alternate) = self.config.alternate_server {
+            // Redirected before authentication, as coturn does: the client learns where to
+            // go without spending a 401 round trip here.
+            if self.allocations.get(&client).is_none() {
+                let len = reply::try_alternate(&Seal::answer(msg, Class::Error), alternate, out);
+                return Ok(self.replied(client, len, false));
+            }
+        }
         let auth = match self.authenticate(now, &client, msg, Some(&client), out) {
             Ok(a) => a,
             Err(o) => return Ok(o),
@@ -166,8 +174,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             if !existing.is_active() {
                 return Ok(Output::None); // a retransmission while the relay is being opened
             }
-            let software = self.config.software;
-            let len = allocate_success(existing, now, &client, software, out);
+            let len = allocate_success(existing, now, &client, &self.config, out);
             return Ok(self.replied(client, len, true));
         }
         match self.start_allocation(now, client, msg, &auth) {
@@ -280,6 +287,14 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         msg: &Message<'_>,
         out: &mut [u8],
     ) -> Result<Output<'a>, Rejected> {
+        if let Some(alternate) = self.config.alternate_server {
+            // Redirected before authentication, as coturn does: the client learns where to
+            // go without spending a 401 round trip here.
+            if self.allocations.get(&client).is_none() {
+                let len = reply::try_alternate(&Seal::answer(msg, Class::Error), alternate, out);
+                return Ok(self.replied(client, len, false));
+            }
+        }
         let auth = match self.authenticate(now, &client, msg, Some(&client), out) {
             Ok(a) => a,
             Err(o) => return Ok(o),
@@ -608,7 +623,7 @@ pub(crate) fn allocate_success<T: Tables>(
     alloc: &Allocation<T>,
     now: Instant,
     client: &Path,
-    software: Option<&'static str>,
+    config: &TurnConfig,
     out: &mut [u8],
 ) -> Result<usize, EmitError> {
     let seal = Seal {
@@ -617,10 +632,10 @@ pub(crate) fn allocate_success<T: Tables>(
         key: Some(&alloc.key),
         sha256: alloc.sha256,
         fingerprint: alloc.fingerprint,
-        software,
+        software: config.software,
     };
     seal.write(out, |b| {
-        b.add(&Attribute::XorRelayedAddress(alloc.relay))?;
+        b.add(&Attribute::XorRelayedAddress(config.announced(alloc.relay)))?;
         b.add(&Attribute::Lifetime(alloc.remaining(now)))?;
         b.add(&Attribute::XorMappedAddress(client.remote))?;
         if let Some(t) = alloc.token {
@@ -641,7 +656,7 @@ pub(crate) fn allocate_success<T: Tables>(
 /// 508 for an Allocate whose relay could not be opened.
 pub(crate) fn allocate_failure<T: Tables>(
     alloc: &Allocation<T>,
-    _client: &Path,
+    code: ErrorCode,
     software: Option<&'static str>,
     out: &mut [u8],
 ) -> Result<usize, EmitError> {
@@ -653,6 +668,5 @@ pub(crate) fn allocate_failure<T: Tables>(
         fingerprint: alloc.fingerprint,
         software,
     };
-    let code = ErrorCode::INSUFFICIENT_CAPACITY;
     reply::error(&seal, code, None, out)
 }

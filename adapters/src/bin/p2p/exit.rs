@@ -18,6 +18,17 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The message, without the exit code.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Internal(m)
+            | Failure::Usage(m)
+            | Failure::Timeout(m)
+            | Failure::Network(m)
+            | Failure::Refused(m) => m,
+        }
+    }
+
     /// Print the one-line error and give the exit code.
     pub fn report(self) -> ExitCode {
         let (code, msg) = match self {

@@ -20,6 +20,7 @@ mod nat_behavior;
 mod node;
 mod stun_client;
 mod stun_server;
+mod tls_client;
 mod turn_client;
 mod turn_server;
 mod view;
@@ -35,9 +36,25 @@ struct Cli {
     /// Log filter (e.g. `info`, `debug`, `adapters=trace`); `RUST_LOG` also works.
     #[arg(long, global = true, default_value = "info")]
     log: String,
+    /// Append log lines to this file instead of stderr (errors still go to stderr).
+    #[arg(long, global = true, value_name = "FILE")]
+    log_file: Option<std::path::PathBuf>,
+    /// Log line format: `text`, or `json` (one object per line, for log collectors).
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
     /// What to run; without one, `p2p` runs `node` on 127.0.0.1:8080.
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    // Plain comments: doc comments on the values would switch `--help` to its long layout.
+    // Human-readable lines.
+    Text,
+    // One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,8 +81,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_logs(&cli.log);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    if let Err(f) = init_logs(&cli) {
+        return f.report();
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -95,14 +117,62 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logs(default: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+/// `--help` and `--version` print as clap renders them (exit 0); every other parse error is
+/// the one line scripts expect, `p2p: error: …` with exit 2, pointing at `--help`.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    // The first paragraph of clap's message ("error: …" and, for missing arguments, the
+    // list of them), joined into one line.
+    let rendered = e.render().to_string();
+    let first: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let line = first.join(" ");
+    let line = line.strip_prefix("error: ").unwrap_or(&line);
+    exit::Failure::Usage(format!("{line} (see `p2p --help`)")).report()
+}
+
+fn init_logs(cli: &Cli) -> Result<(), exit::Failure> {
     use std::io::IsTerminal;
-    let ansi = std::io::stderr().is_terminal();
-    tracing_subscriber::fmt()
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cli.log));
+    let (writer, ansi) = match &cli.log_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| exit::Failure::Usage(format!("--log-file {}: {e}", path.display())))?;
+            (BoxMakeWriter::new(std::sync::Mutex::new(file)), false)
+        }
+        None => (
+            BoxMakeWriter::new(std::io::stderr),
+            std::io::stderr().is_terminal(),
+        ),
+    };
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(writer);
+    match cli.log_format {
+        LogFormat::Text => builder.with_ansi(ansi).init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
 }

@@ -43,26 +43,57 @@ pub struct Args {
     nat_behavior: bool,
 }
 
-/// Parse `HOST[:PORT]` or `stun:HOST[:PORT]` and resolve it.
+/// Parse `HOST[:PORT]` or `stun:HOST[:PORT]` and resolve it (port 3478 by default).
 pub async fn resolve(server: &str) -> Result<SocketAddr, Failure> {
-    let s = server.strip_prefix("stun:").unwrap_or(server);
+    resolve_with_port(server, 3478).await
+}
+
+/// [`resolve`] with another default port (5349 for TURN over TLS); `turn:` and `turns:`
+/// prefixes are accepted too.
+pub async fn resolve_with_port(server: &str, port: u16) -> Result<SocketAddr, Failure> {
+    let s = ["stun:", "turns:", "turn:"]
+        .iter()
+        .find_map(|p| server.strip_prefix(p))
+        .unwrap_or(server);
     if let Ok(a) = s.parse::<SocketAddr>() {
         return Ok(a);
     }
     let with_port = if s.parse::<std::net::IpAddr>().is_ok() || !s.contains(':') {
         match s.parse::<std::net::Ipv6Addr>() {
-            Ok(v6) => format!("[{v6}]:3478"),
-            Err(_) => format!("{s}:3478"),
+            Ok(v6) => format!("[{v6}]:{port}"),
+            Err(_) => format!("{s}:{port}"),
         }
     } else {
         s.to_string()
     };
+    if !well_formed(&with_port) {
+        return Err(Failure::Usage(format!(
+            "{server:?} is not an address (HOST[:PORT], IP[:PORT] or [IPv6]:PORT)"
+        )));
+    }
     let mut addrs = tokio::net::lookup_host(&with_port)
         .await
         .map_err(|e| Failure::Network(format!("cannot resolve {server:?}: {e}")))?;
     addrs
         .next()
         .ok_or_else(|| Failure::Network(format!("{server:?} has no address")))
+}
+
+/// Whether `host:port` is shaped like an address: a port from 1 to 65535 and a DNS name of
+/// letters, digits, `-`, `_` and `.` (a malformed address is a usage error, not a network
+/// one).
+fn well_formed(host_port: &str) -> bool {
+    let Some((host, port)) = host_port.rsplit_once(':') else {
+        return false;
+    };
+    let port_ok = port.parse::<u16>().is_ok_and(|p| p != 0);
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host.trim_end_matches('.').split('.').all(|l| !l.is_empty())
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+    port_ok && host_ok
 }
 
 /// A client configured from the command line.

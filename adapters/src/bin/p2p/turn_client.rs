@@ -24,8 +24,8 @@ type Client = TurnClient<OsEntropy, 16>;
 /// Options of `p2p turn`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The TURN server: HOST or HOST:PORT (port 3478 by default).
-    server: String,
+    /// The TURN server: HOST or HOST:PORT (port 3478 by default, 5349 with --tls).
+    pub server: String,
     /// Long-term credentials NAME:PASSWORD; with --rest-secret, just NAME.
     #[arg(long, value_name = "NAME[:PASS]")]
     user: String,
@@ -42,6 +42,17 @@ pub struct Args {
     /// Talk to the server over TCP instead of UDP.
     #[arg(long)]
     tcp: bool,
+    /// Talk to the server over TLS (`turns:`, port 5349 unless given); its certificate must
+    /// chain to --ca and name the server as given.
+    #[arg(long, conflicts_with = "tcp")]
+    pub tls: bool,
+    /// PEM file of the certificate authorities trusted with --tls.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/etc/ssl/certs/ca-certificates.crt"
+    )]
+    pub ca: std::path::PathBuf,
     /// Send Send indications instead of binding a channel.
     #[arg(long)]
     send_indication: bool,
@@ -62,7 +73,7 @@ pub struct Args {
 /// The path to the server: a connected UDP socket, or a TCP connection whose frames the
 /// driver cuts.
 async fn connect(d: &mut Driver<Client>, args: &Args, server: SocketAddr) -> Result<Path, Failure> {
-    if !args.tcp {
+    if !args.tcp && !args.tls {
         let local = args
             .local
             .unwrap_or_else(|| SocketAddr::new(unspecified_ip(server), 0));
@@ -72,7 +83,17 @@ async fn connect(d: &mut Driver<Client>, args: &Args, server: SocketAddr) -> Res
             .map_err(|e| Failure::Network(format!("cannot bind {local}: {e}")))?;
         return Ok(Path::udp(bound, server));
     }
-    d.ctx().connect_tcp(args.local, server);
+    let target = if args.tls {
+        let limit = Duration::from_secs_f64(args.timeout);
+        match tokio::time::timeout(limit, crate::tls_client::bridge(args, server)).await {
+            Ok(r) => r?,
+            Err(_) => return Err(Failure::Timeout(format!("no TLS handshake with {server}"))),
+        }
+    } else {
+        server
+    };
+    d.ctx()
+        .connect_tcp(args.local.filter(|_| !args.tls), target);
     d.run(None::<mpsc::Receiver<()>>, |_, input| match input {
         Input::Connected(p) => ControlFlow::Break(Ok(p)),
         Input::ConnectFailed(_, e) => ControlFlow::Break(Err(Failure::Network(format!(
@@ -122,25 +143,53 @@ pub async fn run(args: Args) -> Outcome {
     if args.timeout.is_nan() || args.timeout <= 0.0 {
         return Err(Failure::Usage("--timeout must be positive".into()));
     }
-    let server = resolve(&args.server).await?;
+    let mut server = match args.tls {
+        true => crate::stun_client::resolve_with_port(&args.server, 5349).await?,
+        false => resolve(&args.server).await?,
+    };
     let (user, pass) = credentials(&args)?;
-    let limit = Duration::from_secs_f64(args.timeout);
+    // 300 Try Alternate: start over on the server it names, a few times at most.
+    for _ in 0..=MAX_REDIRECTS {
+        match attempt(&args, server, &user, &pass).await? {
+            Some(alternate) => {
+                println!("redirected to {alternate}");
+                server = alternate;
+            }
+            None => return Ok(()),
+        }
+    }
+    Err(Failure::Refused(format!(
+        "more than {MAX_REDIRECTS} redirections (300 Try Alternate)"
+    )))
+}
+
+/// Most 300 Try Alternate answers `p2p turn` follows.
+const MAX_REDIRECTS: usize = 3;
+
+/// One server: the session's outcome, or the alternate server it was sent to.
+async fn attempt(
+    args: &Args,
+    server: SocketAddr,
+    user: &str,
+    pass: &str,
+) -> Result<Option<SocketAddr>, Failure> {
     // The client needs the path, the path needs a socket: start with a placeholder path and
     // the real client once the socket is bound.
     let placeholder = Path::udp(server, server);
     let make = |path| {
-        Client::new(TurnClientConfig::new(path), &user, &pass, OsEntropy)
+        Client::new(TurnClientConfig::new(path), user, pass, OsEntropy)
             .map_err(|e| Failure::Usage(format!("credentials: {e}")))
     };
     let mut d = Driver::new(make(placeholder)?);
-    let path = connect(&mut d, &args, server).await?;
+    let path = connect(&mut d, args, server).await?;
     *d.ctx().machine() = make(path)?;
     let mut session = Session {
-        args: &args,
+        args,
         sent_at: None,
         echoed: 0,
         allocated: false,
         ready: false,
+        redirect: None,
     };
     let now = d.ctx().now();
     d.ctx()
@@ -150,9 +199,31 @@ pub async fn run(args: Args) -> Outcome {
     let run = d.run(None::<mpsc::Receiver<()>>, |ctx, input| {
         session.on(ctx, input)
     });
-    match tokio::time::timeout(limit, run).await {
+    let limit = Duration::from_secs_f64(args.timeout);
+    let outcome = match tokio::time::timeout(limit, run).await {
         Ok(r) => r.map_err(|e| Failure::Network(format!("{server}: {e}")))?,
         Err(_) => Err(Failure::Timeout(session.waiting_for(server))),
+    };
+    if outcome.is_err() && session.allocated {
+        delete_quietly(&mut d).await;
+    }
+    outcome.map(|()| session.redirect)
+}
+
+/// Failing after the allocation exists: delete it rather than leave it to expire (its relay
+/// port and the user's quota would be held for minutes). Waits a second at most.
+async fn delete_quietly(d: &mut Driver<Client>) {
+    let now = d.ctx().now();
+    if d.ctx().machine().delete(now).is_err() {
+        return;
+    }
+    let wait = d.run(None::<mpsc::Receiver<()>>, |_, input| match input {
+        Input::Event(TurnEvent::Deleted) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    match tokio::time::timeout(Duration::from_secs(1), wait).await {
+        Ok(Ok(())) => tracing::debug!("allocation deleted after the failure"),
+        _ => tracing::debug!("the allocation could not be deleted; it will expire"),
     }
 }
 
@@ -162,6 +233,8 @@ struct Session<'a> {
     echoed: u32,
     allocated: bool,
     ready: bool,
+    /// Where a 300 Try Alternate sent us.
+    redirect: Option<SocketAddr>,
 }
 
 type Ctx<'c> = adapters::driver::Ctx<'c, Client>;
@@ -235,6 +308,10 @@ impl Session<'_> {
                     }
                     None => Failure::Timeout("the server did not answer the Allocate".into()),
                 })
+            }
+            TurnEvent::TryAlternate { server } => {
+                self.redirect = Some(server);
+                return Ok(true);
             }
             TurnEvent::PermissionCreated { .. } if self.args.send_indication => self.ready = true,
             TurnEvent::ChannelBound { .. } => self.ready = true,

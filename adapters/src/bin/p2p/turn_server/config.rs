@@ -25,6 +25,15 @@ pub struct Args {
     /// first --listen IP when it is not a wildcard].
     #[arg(long, value_name = "IP")]
     pub relay_ip: Vec<IpAddr>,
+    /// The public address of a server behind a 1:1 NAT (coturn's -X): relays are
+    /// announced with PUBLIC in XOR-RELAYED-ADDRESS; PRIVATE names the relay IP it maps to
+    /// (default: the relay IP of PUBLIC's family). One per family (repeatable).
+    #[arg(long, value_name = "PUBLIC[/PRIVATE]")]
+    pub external_ip: Vec<String>,
+    /// Answer every Allocate with 300 Try Alternate naming this server (draining a node,
+    /// spreading load; coturn: alternate-server).
+    #[arg(long, value_name = "IP:PORT")]
+    pub alternate_server: Option<SocketAddr>,
     /// Lowest relay port [default: 49152].
     #[arg(long, value_name = "PORT")]
     pub min_port: Option<u16>,
@@ -58,7 +67,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub total_quota: Option<usize>,
     /// Most allocations per username, 0 for no limit (coturn: user-quota); beyond it
-    /// Allocate gets 486 Allocation Quota Reached [default: 0].
+    /// Allocate gets 486 Allocation Quota Reached; with --redis it holds across the fleet
+    /// [default: 0].
     #[arg(long, value_name = "N")]
     pub user_quota: Option<usize>,
     /// Bandwidth cap per allocation in bytes per second, each direction counted, 0 for no
@@ -123,6 +133,44 @@ pub struct Args {
     /// caps it at net.core.rmem_max / wmem_max) [default: 4194304].
     #[arg(long, value_name = "BYTES")]
     pub socket_buffer: Option<usize>,
+    /// PEM certificate chain for TLS (`turns:`); with --pkey, TLS listens on every --listen
+    /// IP at --tls-listening-port. Read again on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key of --cert.
+    #[arg(long, value_name = "FILE")]
+    pub pkey: Option<PathBuf>,
+    /// TLS port (coturn: tls-listening-port) [default: 5349].
+    #[arg(long, value_name = "PORT")]
+    pub tls_listening_port: Option<u16>,
+    /// Seconds a TLS handshake may take; a client that stalls is closed [default: 5].
+    #[arg(long, value_name = "SECS")]
+    pub tls_handshake_timeout: Option<u64>,
+    /// Most TLS handshakes at once; connections beyond are closed at accept [default: 256].
+    #[arg(long, value_name = "N")]
+    pub max_tls_handshakes: Option<usize>,
+    /// Share users, REST secrets, the per-user quota and usage with a fleet of servers through
+    /// this Redis (e.g. redis://127.0.0.1:6379/0), in coturn's key layout:
+    /// turn/realm/REALM/user/NAME/key and the set turn/realm/REALM/secret.
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+    /// Seconds between syncs with Redis (users and secrets loaded, usage published)
+    /// [default: 1].
+    #[arg(long, value_name = "SECS")]
+    pub redis_sync_interval: Option<u64>,
+    /// Most users loaded from Redis; a sync finding more fails and keeps the last users
+    /// [default: 1000000].
+    #[arg(long, value_name = "N")]
+    pub redis_max_users: Option<usize>,
+    /// This server's name in the fleet's Redis keys [default: host name and first --listen].
+    #[arg(long, value_name = "NAME")]
+    pub server_name: Option<String>,
+    /// Relay threads: N shards sharing nothing on the relay path, each with its own UDP
+    /// sockets on the listening addresses (SO_REUSEPORT), a slice of the relay ports and of
+    /// --total-quota; TCP, TLS and metrics run on the first (metrics summed over all)
+    /// [default: 1].
+    #[arg(long, value_name = "N")]
+    pub relay_threads: Option<usize>,
     /// Leave the SOFTWARE attribute out of responses.
     #[arg(long)]
     pub no_software_attribute: bool,
@@ -138,6 +186,8 @@ pub struct Args {
 struct File {
     listen: Option<Vec<SocketAddr>>,
     relay_ip: Option<Vec<IpAddr>>,
+    external_ip: Option<Vec<String>>,
+    alternate_server: Option<SocketAddr>,
     min_port: Option<u16>,
     max_port: Option<u16>,
     realm: Option<String>,
@@ -167,6 +217,16 @@ struct File {
     socket_buffer: Option<usize>,
     no_software_attribute: Option<bool>,
     no_gso: Option<bool>,
+    cert: Option<PathBuf>,
+    pkey: Option<PathBuf>,
+    tls_listening_port: Option<u16>,
+    tls_handshake_timeout: Option<u64>,
+    max_tls_handshakes: Option<usize>,
+    redis: Option<String>,
+    redis_sync_interval: Option<u64>,
+    redis_max_users: Option<usize>,
+    server_name: Option<String>,
+    relay_threads: Option<usize>,
 }
 
 fn read_file(path: &PathBuf) -> Result<File, Failure> {
@@ -203,6 +263,21 @@ fn users(texts: &[String]) -> Result<Vec<(String, String)>, Failure> {
         .collect()
 }
 
+/// `PUBLIC[/PRIVATE]` pairs.
+fn external(texts: &[String]) -> Result<Vec<(IpAddr, Option<IpAddr>)>, Failure> {
+    texts
+        .iter()
+        .map(|t| {
+            let bad = || Failure::Usage(format!("--external-ip {t:?} is not PUBLIC[/PRIVATE]"));
+            let (public, private) = match t.split_once('/') {
+                Some((p, q)) => (p, Some(q.parse::<IpAddr>().map_err(|_| bad())?)),
+                None => (t.as_str(), None),
+            };
+            Ok((public.parse::<IpAddr>().map_err(|_| bad())?, private))
+        })
+        .collect()
+}
+
 fn secs(flag: Option<u64>, file: Option<u64>, default: Duration) -> Duration {
     flag.or(file).map_or(default, Duration::from_secs)
 }
@@ -224,9 +299,11 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
         .static_auth_secret
         .clone()
         .or(f.static_auth_secret.clone());
-    if users.is_empty() && secret.is_none() {
+    let redis = a.redis.clone().or(f.redis.clone());
+    if users.is_empty() && secret.is_none() && redis.is_none() {
         return Err(Failure::Usage(
-            "no credentials: give --user NAME:PASS and/or --static-auth-secret SECRET".into(),
+            "no credentials: give --user NAME:PASS, --static-auth-secret SECRET or --redis URL"
+                .into(),
         ));
     }
     let udp = !(a.no_udp || f.no_udp.unwrap_or(false));
@@ -235,6 +312,8 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
         listen,
         relay_ips,
         ports,
+        external_ips: external(&list(&a.external_ip, f.external_ip.clone()))?,
+        alternate_server: a.alternate_server.or(f.alternate_server),
         realm: a
             .realm
             .clone()
@@ -257,6 +336,32 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
         metrics: a.metrics.or(f.metrics),
         software: !(a.no_software_attribute || f.no_software_attribute.unwrap_or(false)),
         gso: !(a.no_gso || f.no_gso.unwrap_or(false)),
+        cert: a.cert.clone().or(f.cert.clone()),
+        pkey: a.pkey.clone().or(f.pkey.clone()),
+        tls_port: a
+            .tls_listening_port
+            .or(f.tls_listening_port)
+            .unwrap_or(d.tls_port),
+        tls_handshake_timeout: secs(
+            a.tls_handshake_timeout,
+            f.tls_handshake_timeout,
+            d.tls_handshake_timeout,
+        ),
+        max_tls_handshakes: a
+            .max_tls_handshakes
+            .or(f.max_tls_handshakes)
+            .unwrap_or(d.max_tls_handshakes),
+        redis,
+        redis_sync: secs(a.redis_sync_interval, f.redis_sync_interval, d.redis_sync),
+        redis_max_users: a
+            .redis_max_users
+            .or(f.redis_max_users)
+            .unwrap_or(d.redis_max_users),
+        server_name: a.server_name.clone().or(f.server_name.clone()),
+        relay_threads: a
+            .relay_threads
+            .or(f.relay_threads)
+            .unwrap_or(d.relay_threads),
         ..d
     };
     limits(a, &f, &mut s);
