@@ -1,7 +1,7 @@
 //! `p2p node --nat KIND` on loopback, watched by `p2p view` (which has no relay): the cone
 //! types filter what comes in but still end on a direct pair; behind `symmetric` no direct
-//! pair works, so a viewer without a relay cannot connect (the browser test shows the relay
-//! way through: `browser_node`).
+//! pair works, so a viewer without a relay connects only through the relay the node
+//! allocates with `--turn` (the browser test shows the page's relay way: `browser_node`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -52,9 +52,8 @@ fn cone_nats_end_on_a_direct_pair() {
 }
 
 #[test]
-fn behind_a_symmetric_nat_a_viewer_without_a_relay_cannot_connect() {
-    let turn = format!("127.0.0.1:{}", free_port("127.0.0.1"));
-    let (node, url) = node(&["--nat", "symmetric", "--turn", "--turn-listen", &turn]);
+fn behind_a_symmetric_nat_without_turn_a_viewer_without_a_relay_cannot_connect() {
+    let (node, url) = node(&["--nat", "symmetric"]);
     let out = run(
         p2p(),
         &["view", &url, "--frames", "4", "--connect-timeout", "6"],
@@ -65,6 +64,29 @@ fn behind_a_symmetric_nat_a_viewer_without_a_relay_cannot_connect() {
     assert!(text.contains("\"thermal_frames\":0"), "{text}");
     assert!(
         !node.output().contains("viewer connected"),
+        "{}",
+        node.output()
+    );
+}
+
+/// With `--turn` the node allocates a relay on its own server: a viewer without a relay ends
+/// on the pair to the node's relayed candidate (the node's DTLS client gets the viewer's
+/// HelloVerifyRequest back through its allocation) and receives frames.
+#[test]
+fn behind_a_symmetric_nat_a_viewer_without_a_relay_connects_through_the_nodes_relay() {
+    let turn = format!("127.0.0.1:{}", free_port("127.0.0.1"));
+    let (node, url) = node(&["--nat", "symmetric", "--turn", "--turn-listen", &turn]);
+    let out = run(
+        p2p(),
+        &["view", &url, "--frames", "4", "--connect-timeout", "10"],
+        40,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", node.output());
+    assert!(text.contains("\"pair\":\"host/relay\""), "{text}");
+    assert!(text.contains("\"thermal_frames\":4"), "{text}");
+    assert!(
+        node.output().contains("viewer connected"),
         "{}",
         node.output()
     );

@@ -16,8 +16,10 @@
 //! The agent implements [`sansio::SansIo`], the workspace's one contract: one
 //! `handle_datagram`/`handle_timeout` call or a command, then drain `poll_transmit`, then
 //! drain `poll_event`, then sleep until `poll_timeout`. Application data that arrives on a
-//! valid pair comes back from `handle_datagram` as `Ok(Some(payload))`; data goes out with
-//! [`sansio::Carrier::send`]. Two agents wired back to back in memory:
+//! valid pair comes back from `handle_datagram` as `Ok(Some(payload))` ([`IceAgent::receive`]
+//! also tells the pair's path, which for data relayed to a relayed candidate is not the
+//! socket's); data goes out with [`sansio::Carrier::send`]. Two agents wired back to back in
+//! memory:
 //!
 //! ```
 //! use ice_core::{IceAgent, IceConfig, IceEvent, IceRole};

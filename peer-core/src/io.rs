@@ -1,8 +1,9 @@
 //! The connection on the workspace contract: one socket, parsed once and routed.
 //!
 //! In: ICE takes every datagram first (it consumes STUN, unwraps TURN, and hands up what
-//! arrived on a known pair); what it hands up is sorted by its first byte (RFC 7983): DTLS to
-//! the endpoint (its application data to SCTP), SRTP and SRTCP to the media path.
+//! arrived on a known pair, with the logical path it came on); what it hands up is sorted by
+//! its first byte (RFC 7983): DTLS to the endpoint (its application data to SCTP), SRTP and
+//! SRTCP to the media path.
 //! Out, in this order: ICE's own datagrams, DTLS flights, SCTP packets sealed by DTLS,
 //! resends a NACK asked for (SRTP), RTCP reports and feedback of each track (SRTCP); each
 //! wrapped by ICE for the selected pair (ChannelData through a TURN relay).
@@ -29,9 +30,11 @@ where
         data: &[u8],
     ) -> Result<Option<Delivered>, Rejected> {
         self.now = now;
-        let up = self.ice.handle_datagram(now, path, data);
+        // Data relayed through our own TURN allocation comes from the server's address; DTLS
+        // and SCTP must see the logical path (relayed candidate to peer) the pair names.
+        let up = self.ice.receive(now, path, data);
         let delivered = match up {
-            Ok(Some(payload)) => self.on_payload(now, path, payload),
+            Ok(Some((logical, payload))) => self.on_payload(now, logical, payload),
             Ok(None) => None,
             Err(e) => {
                 self.after_input(now);

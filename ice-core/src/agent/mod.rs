@@ -584,13 +584,16 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         }
     }
 
-    /// A datagram received on `path`; see [`SansIo::handle_datagram`].
-    fn receive<'a>(
+    /// [`SansIo::handle_datagram`], also telling the logical path the data arrived on: the
+    /// socket's `path`, or for data a TURN server relayed to one of our relayed candidates,
+    /// that candidate and the peer's address (what [`selected_path`](Self::selected_path)
+    /// names and what a DTLS endpoint started on it expects).
+    pub fn receive<'a>(
         &mut self,
         now: Instant,
         path: Path,
         data: &'a [u8],
-    ) -> Result<Option<&'a [u8]>, Rejected> {
+    ) -> Result<Option<(Path, &'a [u8])>, Rejected> {
         self.now = now;
         let (path, data) = match relay::unwrap(&mut self.relays, now, path, data) {
             Ok(Some(inner)) => inner,
@@ -607,7 +610,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             let known = self.cands.remote_index(path.remote).is_some()
                 || self.previous.is_some_and(|p| p.remote == path.remote);
             return if known {
-                Ok(Some(data))
+                Ok(Some((path, data)))
             } else {
                 Err(Rejected::NotForUs)
             };
@@ -670,7 +673,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         path: Path,
         data: &'a [u8],
     ) -> Result<Option<&'a [u8]>, Rejected> {
-        self.receive(now, path, data)
+        Ok(self.receive(now, path, data)?.map(|(_, inner)| inner))
     }
 
     /// Let timers fire. Early or repeated calls do nothing.

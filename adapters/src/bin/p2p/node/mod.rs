@@ -22,7 +22,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
-use ice_core::IceConfig;
+use ice_core::{IceConfig, TurnServerConfig};
 use peer_core::data::{ChannelConfig, Reliability};
 use peer_core::{ChannelId, MediaConfig, MessageKind, PeerConfig, PeerEvent, PeerState, TrackId};
 use sdp_core::negotiate::CodecCap;
@@ -230,11 +230,13 @@ fn whep_config(
     )
     .map_err(|e| Failure::Internal(format!("certificate: {e:?}")))?;
     let mut ice = IceConfig::default();
-    // The node asks its STUN server for its mapped address; it allocates no relay of its own
-    // (the viewer's relay is enough to cross a symmetric NAT, and a relayed candidate on the
-    // node's side does not get through DTLS yet: see the README).
+    // The node asks its STUN server for its mapped address and allocates a relay there, so
+    // a viewer without a relay of its own still gets through a symmetric NAT.
     if let Some(r) = relay {
         let _ = ice.stun_servers.push(r.servers.server);
+        if let Some(t) = TurnServerConfig::new(r.servers.server, &r.user, &r.password) {
+            let _ = ice.turn_servers.push(t);
+        }
     }
     ice.consent_timeout = Duration::from_secs(args.consent_timeout);
     // Several checks per timeout, never rarer than RFC 7675's 5 s.
