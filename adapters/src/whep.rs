@@ -14,9 +14,19 @@
 //! connection's events, the RTP packets it receives and a periodic tick, and sends data and
 //! media frames through [`Session`].
 //!
+//! **Server offer.** `POST /whep/offer` with an empty body makes us the offerer, as the early
+//! WHEP drafts allowed (draft-murillo-whep-00/01; the WISH working group's drafts dropped it):
+//! `201 Created` carries our SDP offer (gathered like an answer) and a `Location`; the client
+//! `PATCH`es that `Location` with `Content-Type: application/sdp` and its answer (`204`), then
+//! trickles and `DELETE`s as for any session. We are then the controlling ICE agent and
+//! offer `a=setup:actpass`. A session whose answer does not come within [`ANSWER_TIMEOUT`]
+//! ends.
+//!
 //! Refusals are HTTP status codes: `413` for a body over the limit, `503` past the session
-//! limit, `400` for an offer that does not parse or cannot be answered, `404` for an unknown
-//! session.
+//! limit, `400` for an offer or answer that does not parse or cannot be negotiated (an answer
+//! that parses but does not fit our offer ends the session), `404` for an unknown session,
+//! `409` for an answer to a session that has none outstanding (answered already, or it
+//! answered the client's offer).
 
 use crate::driver::{Ctx, Driver, Input, UdpFilter};
 use crate::ratelog::LogLimiter;
@@ -29,6 +39,7 @@ use axum::routing::{patch, post};
 use axum::Router;
 use dtls_core::cert::Certificate;
 use dtls_core::{Config as DtlsConfig, Endpoint};
+use peer_core::signaling::Description;
 use peer_core::{
     ChannelId, Delivered, MessageKind, PeerConfig, PeerConnection, PeerError, PeerEvent, PeerState,
     TrackId,
@@ -47,6 +58,9 @@ pub type Peer = PeerConnection<OsEntropy, Endpoint<OsEntropy>, Box<[u8]>, 64, 20
 
 /// With TURN servers configured: the longest wait for our relayed candidate before answering.
 pub const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server-offer session ends when the client's answer has not come within this time.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a session may stay disconnected (consent lost, no other pair) before it is freed.
 const DISCONNECTED_GRACE: Duration = Duration::from_secs(10);
@@ -177,6 +191,8 @@ impl Session<'_, '_> {
 #[derive(Debug)]
 enum Command {
     Trickle(String),
+    /// The client's SDP answer to our offer; the reply is the HTTP status for the `PATCH`.
+    Answer(String, oneshot::Sender<StatusCode>),
     Tick,
     Close,
 }
@@ -203,8 +219,16 @@ fn log_allowed(shared: &Shared, kind: &'static str) -> Option<u64> {
     shared.logs.lock().ok()?.allow(kind, now)
 }
 
-/// The WHEP and WHIP routes (`POST /whep` and `/whip`, `PATCH` and `DELETE /whep/{id}` and
-/// `/whip/{id}`), to serve alone or merge into a bigger router.
+/// How a session starts: it answers the client's offer, or it offers.
+enum Start {
+    /// Answer this offer (WHEP, WHIP).
+    Answer(String),
+    /// Make an offer; the answer comes by `PATCH`.
+    Offer,
+}
+
+/// The WHEP and WHIP routes (`POST /whep`, `/whep/offer` and `/whip`, `PATCH` and
+/// `DELETE /whep/{id}` and `/whip/{id}`), to serve alone or merge into a bigger router.
 pub fn router(
     config: WhepConfig,
     make_app: impl Fn() -> Box<dyn SessionApp> + Send + Sync + 'static,
@@ -221,6 +245,7 @@ pub fn router(
     };
     Router::new()
         .route("/whep", post(create_whep).options(preflight))
+        .route("/whep/offer", post(create_offer).options(preflight))
         .route(
             "/whep/{id}",
             patch(trickle).delete(delete).options(preflight),
@@ -267,14 +292,34 @@ async fn preflight() -> Response {
 }
 
 async fn create_whep(state: State<Shared>, body: Bytes) -> Response {
-    create(state, body, "whep").await
+    create_answering(state, body, "whep").await
 }
 
 async fn create_whip(state: State<Shared>, body: Bytes) -> Response {
-    create(state, body, "whip").await
+    create_answering(state, body, "whip").await
 }
 
-async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -> Response {
+/// `POST /whep/offer`: a session that offers (the body, if any, is ignored).
+async fn create_offer(State(shared): State<Shared>) -> Response {
+    create(shared, Start::Offer, "whep").await
+}
+
+async fn create_answering(
+    State(shared): State<Shared>,
+    body: Bytes,
+    kind: &'static str,
+) -> Response {
+    let Ok(offer) = String::from_utf8(body.to_vec()) else {
+        if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
+            tracing::info!(suppressed, "WHEP: offer refused (400): not UTF-8");
+        }
+        return cors((StatusCode::BAD_REQUEST, "offer is not UTF-8\n").into_response());
+    };
+    create(shared, Start::Answer(offer), kind).await
+}
+
+/// Start a session (within the limit); 201 with its SDP (answer or offer) and `Location`.
+async fn create(shared: Shared, start: Start, kind: &'static str) -> Response {
     if session_count(&shared) >= shared.config.max_sessions {
         if let Some(suppressed) = log_allowed(&shared, "session_limit") {
             tracing::warn!(
@@ -285,12 +330,6 @@ async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -
         }
         return cors((StatusCode::SERVICE_UNAVAILABLE, "too many sessions\n").into_response());
     }
-    let Ok(offer) = String::from_utf8(body.to_vec()) else {
-        if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
-            tracing::info!(suppressed, "WHEP: offer refused (400): not UTF-8");
-        }
-        return cors((StatusCode::BAD_REQUEST, "offer is not UTF-8\n").into_response());
-    };
     let (tx, rx) = mpsc::channel(64);
     let id = {
         let Ok(mut reg) = shared.registry.lock() else {
@@ -302,7 +341,7 @@ async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -
         id
     };
     let (answer_tx, answer_rx) = oneshot::channel();
-    tokio::spawn(run_session(shared.clone(), id, offer, rx, tx, answer_tx));
+    tokio::spawn(run_session(shared.clone(), id, start, rx, tx, answer_tx));
     let answer = match answer_rx.await {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => {
@@ -331,7 +370,6 @@ async fn trickle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let _ = headers;
     let Some(tx) = shared
         .registry
         .lock()
@@ -340,6 +378,13 @@ async fn trickle(
     else {
         return cors(StatusCode::NOT_FOUND.into_response());
     };
+    let sdp = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().starts_with("application/sdp"));
+    if sdp {
+        return cors(answer(&shared, tx, id, &body).await.into_response());
+    }
     let text = String::from_utf8_lossy(&body).to_string();
     for line in text.lines().map(str::trim) {
         if line.starts_with("a=candidate:") || line == "a=end-of-candidates" {
@@ -347,6 +392,24 @@ async fn trickle(
         }
     }
     cors(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `PATCH` with `application/sdp`: the client's answer to our offer, for the session to apply.
+async fn answer(shared: &Shared, tx: mpsc::Sender<Command>, id: u64, body: &[u8]) -> StatusCode {
+    let Ok(text) = String::from_utf8(body.to_vec()) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    let (reply_tx, reply_rx) = oneshot::channel();
+    if tx.send(Command::Answer(text, reply_tx)).await.is_err() {
+        return StatusCode::NOT_FOUND; // it ended meanwhile
+    }
+    let status = reply_rx.await.unwrap_or(StatusCode::NOT_FOUND);
+    if status != StatusCode::NO_CONTENT {
+        if let Some(suppressed) = log_allowed(shared, "answer_refused") {
+            tracing::info!(id, suppressed, "WHEP: answer refused ({status})");
+        }
+    }
+    status
 }
 
 async fn delete(State(shared): State<Shared>, UrlPath(id): UrlPath<u64>) -> Response {
@@ -364,30 +427,33 @@ async fn delete(State(shared): State<Shared>, UrlPath(id): UrlPath<u64>) -> Resp
     }
 }
 
-/// One session: socket, peer connection, answer, then the driver until it ends.
+/// One session: socket, peer connection, its SDP (answer or offer), then the driver until it
+/// ends.
 async fn run_session(
     shared: Shared,
     id: u64,
-    offer: String,
+    start: Start,
     rx: mpsc::Receiver<Command>,
     tx: mpsc::Sender<Command>,
-    answer_tx: oneshot::Sender<Result<String, String>>,
+    sdp_tx: oneshot::Sender<Result<String, String>>,
 ) {
     let mut app = (shared.make_app)();
-    match start(&shared.config, &offer, app.udp_filter()).await {
-        Ok((mut driver, answer)) => {
-            let _ = answer_tx.send(Ok(answer));
-            // The tick also frees sessions left disconnected.
+    let offers = matches!(start, Start::Offer);
+    match begin(&shared.config, start, app.udp_filter()).await {
+        Ok((mut driver, sdp)) => {
+            let _ = sdp_tx.send(Ok(sdp));
+            // The tick also frees sessions left disconnected or unanswered.
             let every = app.tick().unwrap_or(Duration::from_secs(1));
             tokio::spawn(ticker(tx, every));
-            let end = drive(&mut driver, rx, &mut *app).await;
+            let offered_at = offers.then(|| driver.ctx().now());
+            let end = drive(&mut driver, rx, &mut *app, offered_at).await;
             // A close (ours or the peer's) leaves datagrams to send: our ABORT and close_notify.
             driver.flush_now().await;
             tracing::info!(id, state = ?end, "WHEP session ended");
             app.on_end(end);
         }
         Err(e) => {
-            let _ = answer_tx.send(Err(e));
+            let _ = sdp_tx.send(Err(e));
         }
     }
     if let Ok(mut r) = shared.registry.lock() {
@@ -407,10 +473,10 @@ async fn ticker(tx: mpsc::Sender<Command>, every: Duration) {
 }
 
 /// Bind the session's socket, build its peer connection, gather (relayed candidates, when
-/// TURN is configured) and answer the offer.
-async fn start(
+/// TURN is configured), then answer the offer or make ours.
+async fn begin(
     config: &WhepConfig,
-    offer: &str,
+    start: Start,
     filter: Option<Box<dyn UdpFilter>>,
 ) -> Result<(Driver<Peer>, String), String> {
     let dtls = Endpoint::new(
@@ -439,12 +505,13 @@ async fn start(
     let mut ctx = driver.ctx();
     let now = ctx.now();
     let mut out = vec![0u8; 16 * 1024];
-    let n = ctx
-        .machine()
-        .accept_offer(now, offer, &mut out)
-        .map_err(|e| e.to_string())?;
-    let answer = String::from_utf8_lossy(out.get(..n).unwrap_or(&[])).to_string();
-    Ok((driver, answer))
+    let n = match start {
+        Start::Answer(offer) => ctx.machine().accept_offer(now, &offer, &mut out),
+        Start::Offer => ctx.machine().create_offer(now, &mut out),
+    }
+    .map_err(|e| e.to_string())?;
+    let sdp = String::from_utf8_lossy(out.get(..n).unwrap_or(&[])).to_string();
+    Ok((driver, sdp))
 }
 
 /// Run the driver until gathering completes or `timeout` passes (the candidates found by then
@@ -462,11 +529,38 @@ async fn gather(driver: &mut Driver<Peer>, timeout: Duration) {
     }
 }
 
-/// Run the driver until the connection ends; returns the final state.
+/// The client's answer to our offer (made at `offered_at`, `None` once answered): the status
+/// for its `PATCH`, and whether the session must end (an answer that does not fit the offer
+/// used the offer up).
+fn apply_answer(
+    s: &mut Session<'_, '_>,
+    sdp: &str,
+    offered_at: &mut Option<Instant>,
+) -> (StatusCode, bool) {
+    if offered_at.is_none() {
+        return (StatusCode::CONFLICT, false);
+    }
+    if Description::parse(sdp).is_err() {
+        return (StatusCode::BAD_REQUEST, false); // the offer still waits for a good one
+    }
+    *offered_at = None;
+    let now = s.now();
+    match s.peer().accept_answer(now, sdp) {
+        Ok(()) => (StatusCode::NO_CONTENT, false),
+        Err(e) => {
+            tracing::info!("WHEP: answer cannot be negotiated: {e}");
+            (StatusCode::BAD_REQUEST, true)
+        }
+    }
+}
+
+/// Run the driver until the connection ends; returns the final state. `offered_at`: when a
+/// server offer was made (its answer is awaited).
 async fn drive(
     driver: &mut Driver<Peer>,
     rx: mpsc::Receiver<Command>,
     app: &mut dyn SessionApp,
+    mut offered_at: Option<Instant>,
 ) -> PeerState {
     let mut disconnected_since: Option<Instant> = None;
     let r = driver
@@ -495,11 +589,26 @@ async fn drive(
                     let now = s.now();
                     let _ = s.peer().add_remote_candidate(now, &line);
                 }
+                Input::Command(Command::Answer(sdp, reply)) => {
+                    let (status, end) = apply_answer(&mut s, &sdp, &mut offered_at);
+                    let _ = reply.send(status);
+                    if end {
+                        let now = s.now();
+                        s.peer().close(now);
+                        return ControlFlow::Break(PeerState::Closed);
+                    }
+                }
                 Input::Command(Command::Tick) => {
-                    if let Some(since) = disconnected_since {
-                        if s.now().saturating_duration_since(since) > DISCONNECTED_GRACE {
-                            return ControlFlow::Break(PeerState::Disconnected);
-                        }
+                    let now = s.now();
+                    let late = |since: Option<Instant>, limit| {
+                        since.is_some_and(|t| now.saturating_duration_since(t) > limit)
+                    };
+                    if late(disconnected_since, DISCONNECTED_GRACE) {
+                        return ControlFlow::Break(PeerState::Disconnected);
+                    }
+                    if late(offered_at, ANSWER_TIMEOUT) {
+                        tracing::info!("WHEP: no answer to our offer; session ends");
+                        return ControlFlow::Break(PeerState::New);
                     }
                     app.on_tick(&mut s);
                 }
