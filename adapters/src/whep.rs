@@ -554,15 +554,67 @@ fn apply_answer(
     }
 }
 
+/// What a running session waits for: since when it is disconnected, since when our offer
+/// waits for its answer.
+#[derive(Default)]
+struct Waits {
+    disconnected_since: Option<Instant>,
+    offered_at: Option<Instant>,
+}
+
+/// A command to a running session; `Break` with the final state when it ends the session.
+fn on_command(
+    s: &mut Session<'_, '_>,
+    app: &mut dyn SessionApp,
+    waits: &mut Waits,
+    command: Command,
+) -> ControlFlow<PeerState> {
+    let now = s.now();
+    match command {
+        Command::Trickle(line) => {
+            let _ = s.peer().add_remote_candidate(now, &line);
+        }
+        Command::Answer(sdp, reply) => {
+            let (status, end) = apply_answer(s, &sdp, &mut waits.offered_at);
+            let _ = reply.send(status);
+            if end {
+                s.peer().close(now);
+                return ControlFlow::Break(PeerState::Closed);
+            }
+        }
+        Command::Tick => {
+            let late = |since: Option<Instant>, limit| {
+                since.is_some_and(|t| now.saturating_duration_since(t) > limit)
+            };
+            if late(waits.disconnected_since, DISCONNECTED_GRACE) {
+                return ControlFlow::Break(PeerState::Disconnected);
+            }
+            if late(waits.offered_at, ANSWER_TIMEOUT) {
+                tracing::info!("WHEP: no answer to our offer; session ends");
+                return ControlFlow::Break(PeerState::New);
+            }
+            app.on_tick(s);
+        }
+        Command::Close => {
+            s.peer().close(now);
+            return ControlFlow::Break(PeerState::Closed);
+        }
+    }
+    ControlFlow::Continue(())
+}
+
 /// Run the driver until the connection ends; returns the final state. `offered_at`: when a
 /// server offer was made (its answer is awaited).
 async fn drive(
     driver: &mut Driver<Peer>,
     rx: mpsc::Receiver<Command>,
     app: &mut dyn SessionApp,
-    mut offered_at: Option<Instant>,
+    offered_at: Option<Instant>,
 ) -> PeerState {
-    let mut disconnected_since: Option<Instant> = None;
+    let mut waits = Waits {
+        offered_at,
+        ..Waits::default()
+    };
     let r = driver
         .run(Some(rx), |ctx, input| {
             let mut s = Session { ctx };
@@ -574,8 +626,10 @@ async fn drive(
                             PeerState::Failed(_) | PeerState::Closed => {
                                 return ControlFlow::Break(st)
                             }
-                            PeerState::Disconnected => disconnected_since = Some(s.now()),
-                            _ => disconnected_since = None,
+                            PeerState::Disconnected => {
+                                waits.disconnected_since = Some(s.now());
+                            }
+                            _ => waits.disconnected_since = None,
                         }
                     }
                 }
@@ -585,38 +639,7 @@ async fn drive(
                         app.on_rtp_at(now, track, &p);
                     }
                 }
-                Input::Command(Command::Trickle(line)) => {
-                    let now = s.now();
-                    let _ = s.peer().add_remote_candidate(now, &line);
-                }
-                Input::Command(Command::Answer(sdp, reply)) => {
-                    let (status, end) = apply_answer(&mut s, &sdp, &mut offered_at);
-                    let _ = reply.send(status);
-                    if end {
-                        let now = s.now();
-                        s.peer().close(now);
-                        return ControlFlow::Break(PeerState::Closed);
-                    }
-                }
-                Input::Command(Command::Tick) => {
-                    let now = s.now();
-                    let late = |since: Option<Instant>, limit| {
-                        since.is_some_and(|t| now.saturating_duration_since(t) > limit)
-                    };
-                    if late(disconnected_since, DISCONNECTED_GRACE) {
-                        return ControlFlow::Break(PeerState::Disconnected);
-                    }
-                    if late(offered_at, ANSWER_TIMEOUT) {
-                        tracing::info!("WHEP: no answer to our offer; session ends");
-                        return ControlFlow::Break(PeerState::New);
-                    }
-                    app.on_tick(&mut s);
-                }
-                Input::Command(Command::Close) => {
-                    let now = s.now();
-                    s.peer().close(now);
-                    return ControlFlow::Break(PeerState::Closed);
-                }
+                Input::Command(c) => return on_command(&mut s, app, &mut waits, c),
                 _ => {}
             }
             ControlFlow::Continue(())
