@@ -14,8 +14,9 @@
 //! connection's events, the RTP packets it receives and a periodic tick, and sends data and
 //! media frames through [`Session`].
 //!
-//! **Server offer.** `POST /whep/offer` with an empty body makes us the offerer, as the early
-//! WHEP drafts allowed (draft-murillo-whep-00/01; the WISH working group's drafts dropped it):
+//! **Server offer.** `POST /whep/offer` with an empty body makes us the offerer, in the
+//! server-offer mode of the early WHEP drafts and their discussion (a `POST` without an offer,
+//! the answer sent back by `PATCH`; draft-ietf-wish-whep today has client offers only):
 //! `201 Created` carries our SDP offer (gathered like an answer) and a `Location`; the client
 //! `PATCH`es that `Location` with `Content-Type: application/sdp` and its answer (`204`), then
 //! trickles and `DELETE`s as for any session. We are then the controlling ICE agent and

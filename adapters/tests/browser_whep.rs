@@ -363,4 +363,7 @@ fn chromium_as_answerer_to_our_offer_data_channels_both_ways() {
         log.contains("selected pair local Host 198.18.0.2:"),
         "{log}"
     );
+    // DELETE of the Location ends our session cleanly.
+    assert!(log.contains("DELETE: 200"), "{log}");
+    assert!(ended_closed(&log), "{log}");
 }
