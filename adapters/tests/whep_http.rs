@@ -4,7 +4,8 @@
 //! and a Location, also for WHIP. In the server-offer mode (`POST /whep/offer`, the answer by
 //! `PATCH`): 201 with our offer; an answer for an unknown session is 404, one that does not
 //! parse 400 (the offer still waits), a second one 409, one that does not fit the offer 400
-//! and the session ends.
+//! and the session ends; an offer left unanswered past `ANSWER_TIMEOUT` ends its session
+//! (ignored: slow).
 #![cfg(feature = "whep")]
 #![allow(
     clippy::unwrap_used,
@@ -238,6 +239,22 @@ async fn server_offers_count_against_the_limit_and_answers_fit_the_offer() {
     assert_eq!(status, 400);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let (status, _) = request(addr, "PATCH", "/whep/2", good.as_bytes()).await;
+    assert_eq!(status, 404, "the session ended");
+    let (status, text) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 201, "{text}");
+}
+
+#[tokio::test]
+#[ignore = "slow: waits out ANSWER_TIMEOUT (30 s)"]
+async fn an_offer_left_unanswered_ends_its_session_and_frees_its_place() {
+    let addr = start(1, 64 * 1024).await;
+    let (status, text) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 201, "{text}");
+    let late = answer(body(&text));
+    let (status, _) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 503, "the unanswered session holds the only place");
+    tokio::time::sleep(adapters::whep::ANSWER_TIMEOUT + std::time::Duration::from_secs(2)).await;
+    let (status, _) = request(addr, "PATCH", "/whep/1", late.as_bytes()).await;
     assert_eq!(status, 404, "the session ended");
     let (status, text) = request(addr, "POST", "/whep/offer", b"").await;
     assert_eq!(status, 201, "{text}");
