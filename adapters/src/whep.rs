@@ -341,19 +341,24 @@ async fn create(shared: Shared, start: Start, kind: &'static str) -> Response {
         reg.sessions.insert(id, tx.clone());
         id
     };
-    let (answer_tx, answer_rx) = oneshot::channel();
-    tokio::spawn(run_session(shared.clone(), id, start, rx, tx, answer_tx));
-    let answer = match answer_rx.await {
-        Ok(Ok(a)) => a,
+    // No offer of the client's to blame when ours cannot be made: 500, not 400.
+    let (refusal, what) = match start {
+        Start::Answer(_) => (StatusCode::BAD_REQUEST, "offer refused"),
+        Start::Offer => (StatusCode::INTERNAL_SERVER_ERROR, "cannot offer"),
+    };
+    let (sdp_tx, sdp_rx) = oneshot::channel();
+    tokio::spawn(run_session(shared.clone(), id, start, rx, tx, sdp_tx));
+    let sdp = match sdp_rx.await {
+        Ok(Ok(sdp)) => sdp,
         Ok(Err(e)) => {
             if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
-                tracing::info!(id, suppressed, "WHEP: offer refused (400): {e}");
+                tracing::info!(id, suppressed, "WHEP: {what} ({refusal}): {e}");
             }
-            return cors((StatusCode::BAD_REQUEST, format!("{e}\n")).into_response());
+            return cors((refusal, format!("{e}\n")).into_response());
         }
         Err(_) => return cors(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
     };
-    let mut r = (StatusCode::CREATED, answer).into_response();
+    let mut r = (StatusCode::CREATED, sdp).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
