@@ -14,7 +14,8 @@
 //! `whep_lab LISTEN [BIND_IP] [--vp8 FILE] [--h264 FILE] [--turn IP:PORT:USER:PASS]`: HTTP on
 //! LISTEN; sessions bind UDP on BIND_IP (default: the IP of LISTEN); with `--turn`, sessions
 //! also allocate a relayed candidate there. Prints `ready http://LISTEN` when listening;
-//! logs per session. Serves the pages in `adapters/tests/browser/` too.
+//! logs per session. Serves the pages in `adapters/tests/browser/` too. Sessions also start
+//! from our offer (`POST /whep/offer`, the answer by `PATCH`); the same logic runs.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -170,6 +171,9 @@ impl Lab {
                 p.local_kind, p.local_addr, p.remote_kind, p.remote
             );
         }
+        // Who controls ICE follows who offered (`POST /whep/offer`: we do).
+        let dtls = s.peer().session().map(|x| x.dtls_role);
+        println!("roles: ice {:?} dtls {dtls:?}", s.peer().ice().role());
         let kinds: Vec<String> = s
             .peer()
             .ice()

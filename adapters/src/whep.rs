@@ -14,9 +14,20 @@
 //! connection's events, the RTP packets it receives and a periodic tick, and sends data and
 //! media frames through [`Session`].
 //!
+//! **Server offer.** `POST /whep/offer` with an empty body makes us the offerer, in the
+//! server-offer mode of the early WHEP drafts and their discussion (a `POST` without an offer,
+//! the answer sent back by `PATCH`; draft-ietf-wish-whep today has client offers only):
+//! `201 Created` carries our SDP offer (gathered like an answer) and a `Location`; the client
+//! `PATCH`es that `Location` with `Content-Type: application/sdp` and its answer (`204`), then
+//! trickles and `DELETE`s as for any session. We are then the controlling ICE agent and
+//! offer `a=setup:actpass`. A session whose answer does not come within [`ANSWER_TIMEOUT`]
+//! ends.
+//!
 //! Refusals are HTTP status codes: `413` for a body over the limit, `503` past the session
-//! limit, `400` for an offer that does not parse or cannot be answered, `404` for an unknown
-//! session.
+//! limit, `400` for an offer or answer that does not parse or cannot be negotiated (an answer
+//! that parses but does not fit our offer ends the session), `404` for an unknown session,
+//! `409` for an answer to a session that has none outstanding (answered already, or it
+//! answered the client's offer).
 
 use crate::driver::{Ctx, Driver, Input, UdpFilter};
 use crate::ratelog::LogLimiter;
@@ -29,6 +40,7 @@ use axum::routing::{patch, post};
 use axum::Router;
 use dtls_core::cert::Certificate;
 use dtls_core::{Config as DtlsConfig, Endpoint};
+use peer_core::signaling::Description;
 use peer_core::{
     ChannelId, Delivered, MessageKind, PeerConfig, PeerConnection, PeerError, PeerEvent, PeerState,
     TrackId,
@@ -47,6 +59,9 @@ pub type Peer = PeerConnection<OsEntropy, Endpoint<OsEntropy>, Box<[u8]>, 64, 20
 
 /// With TURN servers configured: the longest wait for our relayed candidate before answering.
 pub const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server-offer session ends when the client's answer has not come within this time.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a session may stay disconnected (consent lost, no other pair) before it is freed.
 const DISCONNECTED_GRACE: Duration = Duration::from_secs(10);
@@ -177,6 +192,8 @@ impl Session<'_, '_> {
 #[derive(Debug)]
 enum Command {
     Trickle(String),
+    /// The client's SDP answer to our offer; the reply is the HTTP status for the `PATCH`.
+    Answer(String, oneshot::Sender<StatusCode>),
     Tick,
     Close,
 }
@@ -203,8 +220,16 @@ fn log_allowed(shared: &Shared, kind: &'static str) -> Option<u64> {
     shared.logs.lock().ok()?.allow(kind, now)
 }
 
-/// The WHEP and WHIP routes (`POST /whep` and `/whip`, `PATCH` and `DELETE /whep/{id}` and
-/// `/whip/{id}`), to serve alone or merge into a bigger router.
+/// How a session starts: it answers the client's offer, or it offers.
+enum Start {
+    /// Answer this offer (WHEP, WHIP).
+    Answer(String),
+    /// Make an offer; the answer comes by `PATCH`.
+    Offer,
+}
+
+/// The WHEP and WHIP routes (`POST /whep`, `/whep/offer` and `/whip`, `PATCH` and
+/// `DELETE /whep/{id}` and `/whip/{id}`), to serve alone or merge into a bigger router.
 pub fn router(
     config: WhepConfig,
     make_app: impl Fn() -> Box<dyn SessionApp> + Send + Sync + 'static,
@@ -221,6 +246,7 @@ pub fn router(
     };
     Router::new()
         .route("/whep", post(create_whep).options(preflight))
+        .route("/whep/offer", post(create_offer).options(preflight))
         .route(
             "/whep/{id}",
             patch(trickle).delete(delete).options(preflight),
@@ -267,14 +293,34 @@ async fn preflight() -> Response {
 }
 
 async fn create_whep(state: State<Shared>, body: Bytes) -> Response {
-    create(state, body, "whep").await
+    create_answering(state, body, "whep").await
 }
 
 async fn create_whip(state: State<Shared>, body: Bytes) -> Response {
-    create(state, body, "whip").await
+    create_answering(state, body, "whip").await
 }
 
-async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -> Response {
+/// `POST /whep/offer`: a session that offers (the body, if any, is ignored).
+async fn create_offer(State(shared): State<Shared>) -> Response {
+    create(shared, Start::Offer, "whep").await
+}
+
+async fn create_answering(
+    State(shared): State<Shared>,
+    body: Bytes,
+    kind: &'static str,
+) -> Response {
+    let Ok(offer) = String::from_utf8(body.to_vec()) else {
+        if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
+            tracing::info!(suppressed, "WHEP: offer refused (400): not UTF-8");
+        }
+        return cors((StatusCode::BAD_REQUEST, "offer is not UTF-8\n").into_response());
+    };
+    create(shared, Start::Answer(offer), kind).await
+}
+
+/// Start a session (within the limit); 201 with its SDP (answer or offer) and `Location`.
+async fn create(shared: Shared, start: Start, kind: &'static str) -> Response {
     if session_count(&shared) >= shared.config.max_sessions {
         if let Some(suppressed) = log_allowed(&shared, "session_limit") {
             tracing::warn!(
@@ -285,12 +331,6 @@ async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -
         }
         return cors((StatusCode::SERVICE_UNAVAILABLE, "too many sessions\n").into_response());
     }
-    let Ok(offer) = String::from_utf8(body.to_vec()) else {
-        if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
-            tracing::info!(suppressed, "WHEP: offer refused (400): not UTF-8");
-        }
-        return cors((StatusCode::BAD_REQUEST, "offer is not UTF-8\n").into_response());
-    };
     let (tx, rx) = mpsc::channel(64);
     let id = {
         let Ok(mut reg) = shared.registry.lock() else {
@@ -301,19 +341,24 @@ async fn create(State(shared): State<Shared>, body: Bytes, kind: &'static str) -
         reg.sessions.insert(id, tx.clone());
         id
     };
-    let (answer_tx, answer_rx) = oneshot::channel();
-    tokio::spawn(run_session(shared.clone(), id, offer, rx, tx, answer_tx));
-    let answer = match answer_rx.await {
-        Ok(Ok(a)) => a,
+    // No offer of the client's to blame when ours cannot be made: 500, not 400.
+    let (refusal, what) = match start {
+        Start::Answer(_) => (StatusCode::BAD_REQUEST, "offer refused"),
+        Start::Offer => (StatusCode::INTERNAL_SERVER_ERROR, "cannot offer"),
+    };
+    let (sdp_tx, sdp_rx) = oneshot::channel();
+    tokio::spawn(run_session(shared.clone(), id, start, rx, tx, sdp_tx));
+    let sdp = match sdp_rx.await {
+        Ok(Ok(sdp)) => sdp,
         Ok(Err(e)) => {
             if let Some(suppressed) = log_allowed(&shared, "offer_refused") {
-                tracing::info!(id, suppressed, "WHEP: offer refused (400): {e}");
+                tracing::info!(id, suppressed, "WHEP: {what} ({refusal}): {e}");
             }
-            return cors((StatusCode::BAD_REQUEST, format!("{e}\n")).into_response());
+            return cors((refusal, format!("{e}\n")).into_response());
         }
         Err(_) => return cors(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
     };
-    let mut r = (StatusCode::CREATED, answer).into_response();
+    let mut r = (StatusCode::CREATED, sdp).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -331,7 +376,6 @@ async fn trickle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let _ = headers;
     let Some(tx) = shared
         .registry
         .lock()
@@ -340,6 +384,13 @@ async fn trickle(
     else {
         return cors(StatusCode::NOT_FOUND.into_response());
     };
+    let sdp = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().starts_with("application/sdp"));
+    if sdp {
+        return cors(answer(&shared, tx, id, &body).await.into_response());
+    }
     let text = String::from_utf8_lossy(&body).to_string();
     for line in text.lines().map(str::trim) {
         if line.starts_with("a=candidate:") || line == "a=end-of-candidates" {
@@ -347,6 +398,24 @@ async fn trickle(
         }
     }
     cors(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `PATCH` with `application/sdp`: the client's answer to our offer, for the session to apply.
+async fn answer(shared: &Shared, tx: mpsc::Sender<Command>, id: u64, body: &[u8]) -> StatusCode {
+    let Ok(text) = String::from_utf8(body.to_vec()) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    let (reply_tx, reply_rx) = oneshot::channel();
+    if tx.send(Command::Answer(text, reply_tx)).await.is_err() {
+        return StatusCode::NOT_FOUND; // it ended meanwhile
+    }
+    let status = reply_rx.await.unwrap_or(StatusCode::NOT_FOUND);
+    if status != StatusCode::NO_CONTENT {
+        if let Some(suppressed) = log_allowed(shared, "answer_refused") {
+            tracing::info!(id, suppressed, "WHEP: answer refused ({status})");
+        }
+    }
+    status
 }
 
 async fn delete(State(shared): State<Shared>, UrlPath(id): UrlPath<u64>) -> Response {
@@ -364,30 +433,33 @@ async fn delete(State(shared): State<Shared>, UrlPath(id): UrlPath<u64>) -> Resp
     }
 }
 
-/// One session: socket, peer connection, answer, then the driver until it ends.
+/// One session: socket, peer connection, its SDP (answer or offer), then the driver until it
+/// ends.
 async fn run_session(
     shared: Shared,
     id: u64,
-    offer: String,
+    start: Start,
     rx: mpsc::Receiver<Command>,
     tx: mpsc::Sender<Command>,
-    answer_tx: oneshot::Sender<Result<String, String>>,
+    sdp_tx: oneshot::Sender<Result<String, String>>,
 ) {
     let mut app = (shared.make_app)();
-    match start(&shared.config, &offer, app.udp_filter()).await {
-        Ok((mut driver, answer)) => {
-            let _ = answer_tx.send(Ok(answer));
-            // The tick also frees sessions left disconnected.
+    let offers = matches!(start, Start::Offer);
+    match begin(&shared.config, start, app.udp_filter()).await {
+        Ok((mut driver, sdp)) => {
+            let _ = sdp_tx.send(Ok(sdp));
+            // The tick also frees sessions left disconnected or unanswered.
             let every = app.tick().unwrap_or(Duration::from_secs(1));
             tokio::spawn(ticker(tx, every));
-            let end = drive(&mut driver, rx, &mut *app).await;
+            let offered_at = offers.then(|| driver.ctx().now());
+            let end = drive(&mut driver, rx, &mut *app, offered_at).await;
             // A close (ours or the peer's) leaves datagrams to send: our ABORT and close_notify.
             driver.flush_now().await;
             tracing::info!(id, state = ?end, "WHEP session ended");
             app.on_end(end);
         }
         Err(e) => {
-            let _ = answer_tx.send(Err(e));
+            let _ = sdp_tx.send(Err(e));
         }
     }
     if let Ok(mut r) = shared.registry.lock() {
@@ -407,10 +479,10 @@ async fn ticker(tx: mpsc::Sender<Command>, every: Duration) {
 }
 
 /// Bind the session's socket, build its peer connection, gather (relayed candidates, when
-/// TURN is configured) and answer the offer.
-async fn start(
+/// TURN is configured), then answer the offer or make ours.
+async fn begin(
     config: &WhepConfig,
-    offer: &str,
+    start: Start,
     filter: Option<Box<dyn UdpFilter>>,
 ) -> Result<(Driver<Peer>, String), String> {
     let dtls = Endpoint::new(
@@ -439,12 +511,13 @@ async fn start(
     let mut ctx = driver.ctx();
     let now = ctx.now();
     let mut out = vec![0u8; 16 * 1024];
-    let n = ctx
-        .machine()
-        .accept_offer(now, offer, &mut out)
-        .map_err(|e| e.to_string())?;
-    let answer = String::from_utf8_lossy(out.get(..n).unwrap_or(&[])).to_string();
-    Ok((driver, answer))
+    let n = match start {
+        Start::Answer(offer) => ctx.machine().accept_offer(now, &offer, &mut out),
+        Start::Offer => ctx.machine().create_offer(now, &mut out),
+    }
+    .map_err(|e| e.to_string())?;
+    let sdp = String::from_utf8_lossy(out.get(..n).unwrap_or(&[])).to_string();
+    Ok((driver, sdp))
 }
 
 /// Run the driver until gathering completes or `timeout` passes (the candidates found by then
@@ -462,13 +535,92 @@ async fn gather(driver: &mut Driver<Peer>, timeout: Duration) {
     }
 }
 
-/// Run the driver until the connection ends; returns the final state.
+/// The client's answer to our offer (made at `offered_at`, `None` once answered): the status
+/// for its `PATCH`, and whether the session must end (an answer that does not fit the offer
+/// used the offer up).
+fn apply_answer(
+    s: &mut Session<'_, '_>,
+    sdp: &str,
+    offered_at: &mut Option<Instant>,
+) -> (StatusCode, bool) {
+    if offered_at.is_none() {
+        return (StatusCode::CONFLICT, false);
+    }
+    if Description::parse(sdp).is_err() {
+        return (StatusCode::BAD_REQUEST, false); // the offer still waits for a good one
+    }
+    *offered_at = None;
+    let now = s.now();
+    match s.peer().accept_answer(now, sdp) {
+        Ok(()) => (StatusCode::NO_CONTENT, false),
+        Err(e) => {
+            tracing::info!("WHEP: answer cannot be negotiated: {e}");
+            (StatusCode::BAD_REQUEST, true)
+        }
+    }
+}
+
+/// What a running session waits for: since when it is disconnected, since when our offer
+/// waits for its answer.
+#[derive(Default)]
+struct Waits {
+    disconnected_since: Option<Instant>,
+    offered_at: Option<Instant>,
+}
+
+/// A command to a running session; `Break` with the final state when it ends the session.
+fn on_command(
+    s: &mut Session<'_, '_>,
+    app: &mut dyn SessionApp,
+    waits: &mut Waits,
+    command: Command,
+) -> ControlFlow<PeerState> {
+    let now = s.now();
+    match command {
+        Command::Trickle(line) => {
+            let _ = s.peer().add_remote_candidate(now, &line);
+        }
+        Command::Answer(sdp, reply) => {
+            let (status, end) = apply_answer(s, &sdp, &mut waits.offered_at);
+            let _ = reply.send(status);
+            if end {
+                s.peer().close(now);
+                return ControlFlow::Break(PeerState::Closed);
+            }
+        }
+        Command::Tick => {
+            let late = |since: Option<Instant>, limit| {
+                since.is_some_and(|t| now.saturating_duration_since(t) > limit)
+            };
+            if late(waits.disconnected_since, DISCONNECTED_GRACE) {
+                return ControlFlow::Break(PeerState::Disconnected);
+            }
+            if late(waits.offered_at, ANSWER_TIMEOUT) {
+                tracing::info!("WHEP: no answer to our offer; session ends");
+                return ControlFlow::Break(PeerState::New);
+            }
+            app.on_tick(s);
+        }
+        Command::Close => {
+            s.peer().close(now);
+            return ControlFlow::Break(PeerState::Closed);
+        }
+    }
+    ControlFlow::Continue(())
+}
+
+/// Run the driver until the connection ends; returns the final state. `offered_at`: when a
+/// server offer was made (its answer is awaited).
 async fn drive(
     driver: &mut Driver<Peer>,
     rx: mpsc::Receiver<Command>,
     app: &mut dyn SessionApp,
+    offered_at: Option<Instant>,
 ) -> PeerState {
-    let mut disconnected_since: Option<Instant> = None;
+    let mut waits = Waits {
+        offered_at,
+        ..Waits::default()
+    };
     let r = driver
         .run(Some(rx), |ctx, input| {
             let mut s = Session { ctx };
@@ -480,8 +632,10 @@ async fn drive(
                             PeerState::Failed(_) | PeerState::Closed => {
                                 return ControlFlow::Break(st)
                             }
-                            PeerState::Disconnected => disconnected_since = Some(s.now()),
-                            _ => disconnected_since = None,
+                            PeerState::Disconnected => {
+                                waits.disconnected_since = Some(s.now());
+                            }
+                            _ => waits.disconnected_since = None,
                         }
                     }
                 }
@@ -491,23 +645,7 @@ async fn drive(
                         app.on_rtp_at(now, track, &p);
                     }
                 }
-                Input::Command(Command::Trickle(line)) => {
-                    let now = s.now();
-                    let _ = s.peer().add_remote_candidate(now, &line);
-                }
-                Input::Command(Command::Tick) => {
-                    if let Some(since) = disconnected_since {
-                        if s.now().saturating_duration_since(since) > DISCONNECTED_GRACE {
-                            return ControlFlow::Break(PeerState::Disconnected);
-                        }
-                    }
-                    app.on_tick(&mut s);
-                }
-                Input::Command(Command::Close) => {
-                    let now = s.now();
-                    s.peer().close(now);
-                    return ControlFlow::Break(PeerState::Closed);
-                }
+                Input::Command(c) => return on_command(&mut s, app, &mut waits, c),
                 _ => {}
             }
             ControlFlow::Continue(())

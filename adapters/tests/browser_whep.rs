@@ -2,13 +2,16 @@
 //! the test creates (`tests/browser/netns.sh`: addresses 198.18.0.1/2 on a veth pair; nothing
 //! reaches a real interface).
 //!
-//! Each page talks to the lab (`examples/whep_lab.rs`), which answers with peer-core:
+//! Each page talks to the lab (`examples/whep_lab.rs`), which answers with peer-core (or
+//! offers):
 //! * `datachannel.html`: data channels both ways, 1 B to 256 KiB, ordered and unordered —
 //!   directly, and relay-only through `p2p turn-server` (TURN carrying the whole session);
 //! * `video.html`: our VP8 or H.264 frames (GStreamer encodes them here, at test time) and a
 //!   G.711 tone; Chromium decodes them (`framesDecoded` rising, few PLIs, audio energy);
 //! * `whip.html`: Chromium publishes a canvas; we reassemble and count frames and keyframes,
 //!   and our PLI brings a new keyframe;
+//! * `answerer.html`: the roles reversed — we offer (`POST /whep/offer`), Chromium answers
+//!   (`PATCH`); our channel and Chromium's DCEP channels, 1 B to 256 KiB both ways;
 //! * `connect.html`: time from the offer to the first data-channel message, peer-core against
 //!   Chromium ↔ Chromium in the same page.
 //!
@@ -312,4 +315,55 @@ fn time_to_connect_peer_core_against_chromium_to_chromium() {
     let chromium = number_after(line, "chromium-chromium median");
     assert!(ours > 0.0 && chromium > 0.0, "{line}");
     assert!(ours < 2000.0, "peer-core took {ours} ms to connect");
+}
+
+#[test]
+#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
+fn chromium_as_answerer_to_our_offer_data_channels_both_ways() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let log = run_page("answerer.html", &[], &[]);
+    // Our offer (POST /whep/offer) leaves the DTLS role to Chromium's answer (PATCH, 204).
+    assert!(
+        log.contains("Location /whep/1; offer a=setup:actpass"),
+        "{log}"
+    );
+    assert!(log.contains("answer a=setup:active"), "{log}");
+    assert!(log.contains("PATCH answer: 204"), "{log}");
+    // The offerer controls ICE: we do, Chromium says it is controlled; DTLS client is Chromium.
+    assert!(
+        log.contains("roles: ice Controlling dtls Some(Server)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("browser roles: ice controlled dtls client"),
+        "{log}"
+    );
+    // Our channel (DCEP from the DTLS server: an odd stream id) and its greeting.
+    assert!(log.contains("server opened channel server (id 1)"), "{log}");
+    assert!(log.contains("greeting: hello from peer-core"), "{log}");
+    // Chromium's channels, opened by DCEP after the answer, echoed 1 B to 256 KiB.
+    assert!(log.contains("channel open ChannelId(0) browser"), "{log}");
+    assert!(
+        log.contains("channel open ChannelId(2) browser-unordered"),
+        "{log}"
+    );
+    for ch in ["browser", "browser-unordered"] {
+        for kind in ["binary", "string"] {
+            for size in [1, 1000, 65536, 262144] {
+                let line = format!("{ch} {kind} {size} B intact");
+                assert!(log.contains(&line), "missing `{line}`:\n{log}");
+            }
+        }
+    }
+    let sel = line_with(&log, "selected pair: local");
+    assert!(sel.contains("remote host 198.18.0.2:"), "{sel}");
+    // Our side of the same pair: our host candidate, Chromium's peer-reflexive one (its host
+    // candidates are mDNS names, which we do not resolve; its checks teach us the address).
+    assert!(
+        log.contains("selected pair local Host 198.18.0.2:"),
+        "{log}"
+    );
+    // DELETE of the Location ends our session cleanly.
+    assert!(log.contains("DELETE: 200"), "{log}");
+    assert!(ended_closed(&log), "{log}");
 }

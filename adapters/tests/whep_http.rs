@@ -1,7 +1,11 @@
 //! The WHEP endpoint's refusals over real HTTP (raw requests on a TCP socket): an oversized
 //! body is 413, an offer past the session limit is 503, an offer that does not parse is 400,
 //! PATCH or DELETE of an unknown session is 404 — and a good offer is 201 with an SDP answer
-//! and a Location, also for WHIP.
+//! and a Location, also for WHIP. In the server-offer mode (`POST /whep/offer`, the answer by
+//! `PATCH`): 201 with our offer; an answer for an unknown session is 404, one that does not
+//! parse 400 (the offer still waits), a second one 409, one that does not fit the offer 400
+//! and the session ends; an offer left unanswered past `ANSWER_TIMEOUT` ends its session
+//! (ignored: slow).
 #![cfg(feature = "whep")]
 #![allow(
     clippy::unwrap_used,
@@ -22,8 +26,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 struct Idle;
 impl SessionApp for Idle {}
 
-/// An offer as a browser would POST it: a peer-core offerer with a data channel.
-fn offer() -> String {
+/// A peer-core peer as a client would run it (data channel only), with its host candidate.
+fn client() -> PeerConnection<SeededEntropy, Endpoint<SeededEntropy>, Box<[u8]>> {
     let cert = Certificate::generate(
         &RustCrypto,
         &mut SeededEntropy::new(7),
@@ -47,8 +51,22 @@ fn offer() -> String {
     p.add_host(Instant::ZERO, "127.0.0.1:9".parse().unwrap())
         .unwrap();
     p.hosts_done(Instant::ZERO);
+    p
+}
+
+/// An offer as a browser would POST it: a peer-core offerer with a data channel.
+fn offer() -> String {
     let mut out = vec![0u8; 8192];
-    let n = p.create_offer(Instant::ZERO, &mut out).unwrap();
+    let n = client().create_offer(Instant::ZERO, &mut out).unwrap();
+    String::from_utf8(out[..n].to_vec()).unwrap()
+}
+
+/// A client's answer to `offer` (the server's).
+fn answer(offer: &str) -> String {
+    let mut out = vec![0u8; 8192];
+    let n = client()
+        .accept_offer(Instant::ZERO, offer, &mut out)
+        .unwrap();
     String::from_utf8(out[..n].to_vec()).unwrap()
 }
 
@@ -74,11 +92,23 @@ async fn start(max_sessions: usize, max_body: usize) -> SocketAddr {
     addr
 }
 
-/// Send one HTTP/1.1 request; the status code, headers and body of the response.
+/// Send one HTTP/1.1 request (`application/sdp`); the status code, headers and body of the
+/// response.
 async fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    request_as(addr, method, path, "application/sdp", body).await
+}
+
+/// [`request`] with the body's `Content-Type`.
+async fn request_as(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String) {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).await.unwrap();
@@ -140,4 +170,92 @@ async fn sessions_past_the_limit_are_refused_with_503_and_bad_offers_with_400() 
     assert_eq!(status, 404);
     let (status, _) = request(addr, "DELETE", "/whep/99", b"").await;
     assert_eq!(status, 404);
+}
+
+/// The SDP body after the response's blank line.
+fn body(response: &str) -> &str {
+    response.split_once("\r\n\r\n").unwrap().1
+}
+
+#[tokio::test]
+async fn server_offers_and_refuses_unknown_bad_and_repeated_answers() {
+    let addr = start(2, 64 * 1024).await;
+    let (status, text) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 201, "{text}");
+    assert!(text.contains("\r\nlocation: /whep/1\r\n"), "{text}");
+    assert!(
+        text.contains("\r\ncontent-type: application/sdp\r\n"),
+        "{text}"
+    );
+    let offer = body(&text);
+    assert!(offer.contains("a=setup:actpass"), "an SDP offer: {offer}");
+    assert!(offer.contains("m=application "), "{offer}");
+    let answer = answer(offer);
+    // An answer for a session that does not exist.
+    let (status, _) = request(addr, "PATCH", "/whep/99", answer.as_bytes()).await;
+    assert_eq!(status, 404);
+    // Not SDP: refused, and the offer still waits for its answer.
+    let (status, _) = request(addr, "PATCH", "/whep/1", b"v=0\r\nnot sdp\r\n").await;
+    assert_eq!(status, 400);
+    let (status, _) = request(addr, "PATCH", "/whep/1", &[0xff, 0xfe]).await;
+    assert_eq!(status, 400);
+    let (status, text) = request(addr, "PATCH", "/whep/1", answer.as_bytes()).await;
+    assert_eq!(status, 204, "{text}");
+    let (status, _) = request(addr, "PATCH", "/whep/1", answer.as_bytes()).await;
+    assert_eq!(status, 409, "a second answer");
+    // Trickle and DELETE as for any session.
+    let frag = "a=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\na=end-of-candidates\r\n";
+    let trickle = "application/trickle-ice-sdpfrag";
+    let (status, _) = request_as(addr, "PATCH", "/whep/1", trickle, frag.as_bytes()).await;
+    assert_eq!(status, 204);
+    let (status, _) = request(addr, "DELETE", "/whep/1", b"").await;
+    assert_eq!(status, 200);
+    let (status, _) = request(addr, "PATCH", "/whep/1", answer.as_bytes()).await;
+    assert_eq!(status, 404, "deleted");
+}
+
+#[tokio::test]
+async fn server_offers_count_against_the_limit_and_answers_fit_the_offer() {
+    let addr = start(2, 64 * 1024).await;
+    // A session that answered the client's offer has no offer of ours to answer.
+    let (status, text) = request(addr, "POST", "/whep", offer().as_bytes()).await;
+    assert_eq!(status, 201, "{text}");
+    let (status, _) = request(addr, "PATCH", "/whep/1", answer(body(&text)).as_bytes()).await;
+    assert_eq!(status, 409);
+    let (status, text) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 201, "{text}");
+    assert!(text.contains("\r\nlocation: /whep/2\r\n"), "{text}");
+    let (status, _) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 503, "past the session limit");
+    // An answer that parses but does not fit our offer (no DTLS fingerprint): 400, and the
+    // session ends (its offer is used up), freeing its place.
+    let good = answer(body(&text));
+    let bad: String = good
+        .lines()
+        .filter(|l| !l.starts_with("a=fingerprint"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let (status, _) = request(addr, "PATCH", "/whep/2", bad.as_bytes()).await;
+    assert_eq!(status, 400);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (status, _) = request(addr, "PATCH", "/whep/2", good.as_bytes()).await;
+    assert_eq!(status, 404, "the session ended");
+    let (status, text) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 201, "{text}");
+}
+
+#[tokio::test]
+#[ignore = "slow: waits out ANSWER_TIMEOUT (30 s)"]
+async fn an_offer_left_unanswered_ends_its_session_and_frees_its_place() {
+    let addr = start(1, 64 * 1024).await;
+    let (status, text) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 201, "{text}");
+    let late = answer(body(&text));
+    let (status, _) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 503, "the unanswered session holds the only place");
+    tokio::time::sleep(adapters::whep::ANSWER_TIMEOUT + std::time::Duration::from_secs(2)).await;
+    let (status, _) = request(addr, "PATCH", "/whep/1", late.as_bytes()).await;
+    assert_eq!(status, 404, "the session ended");
+    let (status, text) = request(addr, "POST", "/whep/offer", b"").await;
+    assert_eq!(status, 201, "{text}");
 }
