@@ -4,14 +4,15 @@
 use crate::event::{Delivered, PeerError, PeerEvent, TrackId};
 use crate::peer::{PeerConnection, DATAGRAM};
 use crate::rtcp::Feedback;
-use crate::session::{CodecKind, TrackInfo};
+use crate::session::{CodecKind, TrackInfo, MAX_MID};
 use crate::stats::{PeerStats, TrackStats};
 use dtls_core::{Dtls, SrtpKeys, SrtpProfile};
 use rtp_core::packetize::h264::H264Packetizer;
 use rtp_core::packetize::opus::OpusPacketizer;
 use rtp_core::packetize::vp8::Vp8Packetizer;
 use rtp_core::packetize::RtpPacketizer;
-use rtp_core::wire::RtpPacket;
+use rtp_core::wire::ext::{AbsSendTime, TransportSequence};
+use rtp_core::wire::{ExtensionElement, HeaderExtension, RtpPacket};
 use sansio::{DtlsRole, Entropy, Instant, Transmit};
 use srtp_core::{Config as SrtpConfig, DtlsSrtpKeys, Profile, SrtpSession};
 
@@ -34,6 +35,15 @@ pub(crate) fn srtp_session(keys: &SrtpKeys, role: DtlsRole) -> Option<SrtpSessio
     SrtpSession::new(&keys, config).ok()
 }
 
+/// The fixed RTP header our packetizers write (no CSRCs).
+const RTP_HEADER: usize = 12;
+
+/// abs-send-time at `now`: 6.18 fixed-point seconds, 24 bits.
+fn abs_send_time(now: Instant) -> AbsSendTime {
+    let fixed = (u128::from(now.as_micros()) << 18) / 1_000_000;
+    AbsSendTime((fixed & 0x00FF_FFFF) as u32)
+}
+
 /// The packetizer of a track's send codec.
 #[derive(Clone, Debug)]
 enum Payloader {
@@ -44,17 +54,53 @@ enum Payloader {
     None,
 }
 
-/// What a track needs to send: its packetizer (sequence numbers live there).
+/// Bytes kept free in each packet for the header extensions we write: the 4-byte block
+/// header, mid (1 + up to 16), abs-send-time (1 + 3), transport-wide sequence (1 + 2), padded.
+const EXTENSION_ROOM: usize = 32;
+
+/// The negotiated header extensions a track's packets carry (RFC 8285 one-byte form).
+#[derive(Clone, Debug, Default)]
+struct SendExtensions {
+    /// `a=mid` and the id of the mid extension (RFC 8843 §15).
+    mid: Option<(u8, heapless::String<MAX_MID>)>,
+    /// The id of abs-send-time.
+    abs_send_time: Option<u8>,
+    /// The id of the transport-wide sequence number.
+    transport_cc: Option<u8>,
+}
+
+impl SendExtensions {
+    fn of(t: &TrackInfo) -> Self {
+        SendExtensions {
+            mid: t
+                .ext_mid
+                .filter(|_| !t.mid.is_empty())
+                .map(|id| (id, t.mid.clone())),
+            abs_send_time: t.ext_abs_send_time,
+            transport_cc: t.ext_twcc,
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.mid.is_some() || self.abs_send_time.is_some() || self.transport_cc.is_some()
+    }
+}
+
+/// What a track needs to send: its packetizer (sequence numbers live there) and the header
+/// extensions its packets carry.
 #[derive(Clone, Debug)]
 pub(crate) struct Sender {
     payloader: Payloader,
+    extensions: SendExtensions,
 }
 
 impl Sender {
     pub(crate) fn new(t: &TrackInfo, entropy: &mut impl Entropy, mtu: usize) -> Self {
         let seq = entropy.next_u32() as u16;
-        // SRTP adds up to 16 bytes of tag; TURN ChannelData 4 more.
-        let mtu = mtu.saturating_sub(24);
+        let extensions = SendExtensions::of(t);
+        // SRTP adds up to 16 bytes of tag; TURN ChannelData 4 more; then the extensions.
+        let room = if extensions.any() { EXTENSION_ROOM } else { 0 };
+        let mtu = mtu.saturating_sub(24 + room);
         let payloader = match (t.sends(), t.send_codec()) {
             (true, Some(c)) => match c.kind {
                 CodecKind::H264 => Payloader::H264(RtpPacketizer::new(
@@ -78,7 +124,55 @@ impl Sender {
             },
             _ => Payloader::None,
         };
-        Sender { payloader }
+        Sender {
+            payloader,
+            extensions,
+        }
+    }
+
+    /// Put the negotiated header extensions — mid, abs-send-time at `now`, and the next
+    /// transport-wide sequence number from `twcc` — into the packet the packetizer wrote at
+    /// `buf[..len]` (a 12-byte header without CSRCs or extension): the payload moves up by
+    /// the block's length and the X bit is set. Returns the new length.
+    fn write_extensions(
+        &self,
+        buf: &mut [u8],
+        len: usize,
+        now: Instant,
+        twcc: &mut u16,
+    ) -> Result<usize, PeerError> {
+        let ext = &self.extensions;
+        let abs = abs_send_time(now).to_bytes();
+        let seq = TransportSequence(*twcc).to_bytes();
+        let mut els: heapless::Vec<ExtensionElement<'_>, 3> = heapless::Vec::new();
+        if let Some((id, mid)) = &ext.mid {
+            let _ = els.push(ExtensionElement::new(*id, mid.as_bytes()));
+        }
+        if let Some(id) = ext.abs_send_time {
+            let _ = els.push(ExtensionElement::new(id, &abs));
+        }
+        if let Some(id) = ext.transport_cc {
+            let _ = els.push(ExtensionElement::new(id, &seq));
+            *twcc = twcc.wrapping_add(1);
+        }
+        if els.is_empty() {
+            return Ok(len);
+        }
+        let block = HeaderExtension::Elements(&els);
+        let ext_len = block.buffer_len().map_err(|_| PeerError::Packetize)?;
+        let end = len + ext_len;
+        if len < RTP_HEADER || end > buf.len() {
+            return Err(PeerError::Packetize);
+        }
+        buf.copy_within(RTP_HEADER..len, RTP_HEADER + ext_len);
+        let at = buf
+            .get_mut(RTP_HEADER..RTP_HEADER + ext_len)
+            .ok_or(PeerError::Packetize)?;
+        block.emit(at).map_err(|_| PeerError::Packetize)?;
+        if let Some(b0) = buf.first_mut() {
+            *b0 |= 0x10; // X: a header extension follows the fixed header
+        }
+        Ok(end)
     }
 
     fn next_packet(
@@ -149,6 +243,7 @@ where
             self.done = true;
             return Ok(None);
         };
+        let len = sender.write_extensions(&mut p.scratch, len, self.now, &mut p.transport_seq)?;
         if let (Some(c), Some(plain)) = (p.controls.get_mut(self.track), p.scratch.get(..len)) {
             c.on_sent(self.now, plain);
         }

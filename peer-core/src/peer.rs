@@ -85,6 +85,8 @@ where
     pub(crate) state: PeerState,
     /// `close()` was called: DTLS close_notify follows once the SCTP ABORT is out.
     pub(crate) dtls_close_pending: bool,
+    /// The next transport-wide sequence number (one counter for every track).
+    pub(crate) transport_seq: u16,
     pub(crate) now: Instant,
 }
 
@@ -125,6 +127,7 @@ where
             scratch: [0; DATAGRAM],
             scratch2: [0; DATAGRAM],
             dtls_close_pending: false,
+            transport_seq: 1,
             events: EventQueue::new(),
             state: PeerState::New,
             now: Instant::ZERO,

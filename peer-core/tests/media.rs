@@ -125,6 +125,63 @@ fn video_reports_rtt_keyframe_requests_and_a_nacked_packet_resent() {
     assert_eq!(sb.plis_sent, plis, "no more PLIs once the keyframe came");
 }
 
+/// The header extensions both sides negotiated are written on every packet we send: mid
+/// (the track's), abs-send-time (the send time, 6.18 fixed point) and one transport-wide
+/// sequence number counting every packet of every track.
+#[test]
+fn sent_packets_carry_mid_abs_send_time_and_transport_wide_sequence_numbers() {
+    let both = PeerConfig {
+        audio: Some(MediaConfig::send_recv(&AUDIO)),
+        video: Some(MediaConfig::send_recv(&VIDEO)),
+        ..PeerConfig::default()
+    };
+    let mut p = connected(both.clone(), both);
+    let video = p.a.track_by_mid("1").unwrap();
+    let audio = p.a.track_by_mid("0").unwrap();
+    let info = p.b.tracks()[video.0].clone();
+    let (mid_id, abs_id, twcc_id) = (
+        info.ext_mid.expect("mid negotiated"),
+        info.ext_abs_send_time.expect("abs-send-time negotiated"),
+        info.ext_twcc.expect("transport-cc negotiated"),
+    );
+    for i in 0..5u32 {
+        p.send_frame(true, video, i * 3000, &vp8_frame(i == 0, 3000, i as u8));
+        p.send_frame(true, audio, i * 160, &[0xff; 160]);
+        p.wait(Duration::from_millis(20));
+    }
+    let got = &p.media.1;
+    assert_eq!(got.len(), 5 * 3 + 5, "{got:?}");
+    let ext = |g: &common::Got, id: u8| {
+        g.extensions
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_else(|| panic!("no extension {id} on {g:?}"))
+    };
+    let mut transport: Vec<u16> = Vec::new();
+    for g in got {
+        let mid = if g.track == video { b"1" } else { b"0" };
+        assert_eq!(ext(g, mid_id), mid, "{g:?}");
+        let t = ext(g, twcc_id);
+        transport.push(u16::from_be_bytes([t[0], t[1]]));
+        let abs = ext(g, abs_id);
+        assert_eq!(abs.len(), 3);
+    }
+    // One counter for the whole connection, in sending order, no gaps.
+    let first = transport[0];
+    let expected: Vec<u16> = (0..transport.len() as u16).map(|i| first + i).collect();
+    assert_eq!(transport, expected);
+    // abs-send-time follows virtual time: the last packet was sent about 80 ms after the
+    // first (5 rounds 20 ms apart).
+    let when = |g: &common::Got| {
+        let d = ext(g, abs_id);
+        let v = u32::from_be_bytes([0, d[0], d[1], d[2]]);
+        (u64::from(v) * 1_000_000) >> 18
+    };
+    let span = when(got.last().unwrap()).wrapping_sub(when(&got[0]));
+    assert!((70_000..=100_000).contains(&span), "{span} µs");
+}
+
 /// Protect `packet` with the SRTP keys `from` exported, as `from` would send it.
 fn forge(from: &common::Peer, packet: &[u8]) -> Vec<u8> {
     use dtls_core::Dtls;

@@ -27,6 +27,8 @@ pub struct Got {
     pub timestamp: u32,
     pub marker: bool,
     pub payload: Vec<u8>,
+    /// The header extension elements (one-byte ids 1–14) and their data.
+    pub extensions: Vec<(u8, Vec<u8>)>,
 }
 
 /// Decides per datagram whether it is dropped: (from a to b, bytes) -> drop.
@@ -109,6 +111,9 @@ impl Pair {
                 timestamp: p.timestamp(),
                 marker: p.marker(),
                 payload: p.payload().to_vec(),
+                extensions: (1..=14)
+                    .filter_map(|id| p.extension(id).map(|d| (id, d.to_vec())))
+                    .collect(),
             });
         }
     }
