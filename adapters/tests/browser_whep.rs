@@ -298,6 +298,66 @@ fn chromium_data_channels_relay_only_through_p2p_turn_server() {
 }
 
 #[test]
+#[ignore = "interop: needs chromium, node, playwright-core and GStreamer (cargo xtask test installs them) and root for a network namespace"]
+fn chromium_video_both_ways_relay_only_through_p2p_turn_server() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    build(&["--bin", "p2p"]);
+    let file = encode(
+        "lab.ivf",
+        &[
+            "vp8enc",
+            "keyframe-max-dist=60",
+            "deadline=1",
+            "!",
+            "avmux_ivf",
+        ],
+    );
+    // As in the data-channel test: the TURN server on the browser's side of the veth pair.
+    let turn = format!(
+        "{} turn-server --listen 198.18.0.1:3478 --user lab:secret --allowed-peer-ip 198.18.0.0/15 --log info",
+        root().join("target/debug/p2p").display()
+    );
+    // The browser's pair is relayed and the TURN server carried the media: `to_browser` and
+    // `from_browser` are lower bounds on the datagrams it relayed each way.
+    let relayed = |log: &str, to_browser: f64, from_browser: f64| {
+        let sel = line_with(log, "selected pair: local");
+        assert!(sel.contains("local relay 198.18.0.1:"), "{sel}");
+        let down = line_with(log, "shutting down");
+        assert!(
+            number_after(down, "relayed_to_clients=") > to_browser,
+            "{down}"
+        );
+        assert!(
+            number_after(down, "relayed_to_peers=") > from_browser,
+            "{down}"
+        );
+    };
+    let query = "turn=198.18.0.1:3478&user=lab&pass=secret";
+    let lab = [
+        "--vp8",
+        file.as_str(),
+        "--turn",
+        "198.18.0.1:3478:lab:secret",
+    ];
+    // Our video and audio to the browser, every packet through the relay.
+    let log = run_page(
+        &format!("video.html?codec=VP8&{query}"),
+        &lab,
+        &[("TURN_CMD", turn.clone())],
+    );
+    assert!(log.contains("video and audio OK"), "{log}");
+    relayed(&log, 300.0, 10.0);
+    // The browser's canvas to us over WHIP through the relay; our PLI still brings a keyframe.
+    let log = run_page(
+        &format!("whip.html?{query}"),
+        &lab[2..],
+        &[("TURN_CMD", turn)],
+    );
+    assert!(log.contains("WHIP OK"), "{log}");
+    relayed(&log, 10.0, 200.0);
+}
+
+#[test]
 #[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
 fn time_to_connect_peer_core_against_chromium_to_chromium() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

@@ -5,6 +5,21 @@ const say = (s) => { log.push(s); console.log(s); document.getElementById("log")
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const params = new URLSearchParams(location.search);
 
+// The RTCPeerConnection configuration: with ?turn=HOST:PORT&user=U&pass=P, relay only
+// through that TURN server (the whole session crosses it); else no ICE servers.
+function rtcConfig() {
+  const turn = params.get("turn");
+  return turn
+    ? { iceServers: [{ urls: "turn:" + turn + "?transport=udp", username: params.get("user"), credential: params.get("pass") }], iceTransportPolicy: "relay" }
+    : { iceServers: [] };
+}
+
+// Log which candidates carry the session.
+async function logPair(pc) {
+  const p = await selectedPair(pc);
+  say(p ? `selected pair: local ${p.local.candidateType} ${p.local.address}:${p.local.port} remote ${p.remote.candidateType} ${p.remote.address}:${p.remote.port}` : "selected pair: none");
+}
+
 // POST our offer to `endpoint` (/whep or /whip), apply the answer. Non-trickle: the offer
 // carries the candidates gathered within `gatherMs`.
 async function signal(pc, endpoint, gatherMs = 2000) {
