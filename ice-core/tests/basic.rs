@@ -130,4 +130,19 @@ fn relay_only_policy_connects_through_turn_and_carries_data() {
         [&b"hello through the relay"[..]],
         "the payload reached B's application"
     );
+    // A ends: its allocation is deleted at once, not left to expire.
+    let server = h.turn.unwrap();
+    let held = h
+        .sim
+        .node::<common::turn_node::TurnNode>(server)
+        .allocations();
+    assert!(held >= 1, "{held}");
+    h.sim
+        .with::<common::Agent, _>(na, |ag, now| ag.release_relays(now));
+    h.run_until(ms(500), |_| false);
+    let left = h
+        .sim
+        .node::<common::turn_node::TurnNode>(server)
+        .allocations();
+    assert_eq!(left, held - 1);
 }

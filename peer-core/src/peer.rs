@@ -339,8 +339,11 @@ where
 
     /// Close the connection as a browser's `RTCPeerConnection.close()` does: SCTP ABORT
     /// (User-Initiated Abort) so the peer's channels close at once, RTCP BYE on every track,
-    /// then DTLS close_notify. Poll the transmits out afterwards.
+    /// then DTLS close_notify; our TURN allocations are deleted. Poll the transmits out
+    /// afterwards.
     pub fn close(&mut self, now: Instant) {
+        // TURN allocations are released too (the relay's ports are freed at once).
+        self.ice.release_relays(now);
         self.controls.iter_mut().for_each(Control::close);
         match self.sctp.as_mut() {
             // The ABORT travels in a DTLS record: close DTLS once it is out (poll_transmit).

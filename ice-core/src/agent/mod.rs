@@ -553,6 +553,18 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         self.events.push(ev);
     }
 
+    /// Release every TURN allocation (a Refresh with lifetime 0, RFC 8656 §7) when the
+    /// connection ends: the server frees the relay at once instead of when its lifetime runs
+    /// out. Poll the transmits out afterwards.
+    pub fn release_relays(&mut self, now: Instant) {
+        self.now = now;
+        for r in self.relays.iter_mut() {
+            if r.client.relayed_address().is_some() {
+                let _ = r.client.delete(now);
+            }
+        }
+    }
+
     /// Events dropped because the owner did not drain them.
     pub fn events_dropped(&self) -> u64 {
         self.events.dropped()

@@ -49,6 +49,8 @@ enum Signal {
 /// Two agents on a simulated network.
 pub struct Harness {
     pub sim: Sim,
+    /// The TURN server's node, when there is one.
+    pub turn: Option<netsim::NodeId>,
     pub a: Peer,
     pub b: Peer,
     pub stun: SocketAddr,
@@ -98,9 +100,10 @@ impl Harness {
         let (a_ip, b_ip) = (p.a_ip(), p.b_ip());
         let (ha, hb, hs) = (p.a, p.b, p.server);
         let mut sim = Sim::new(p.net);
+        let mut turn = None;
         if opts.turn {
             // The TURN server answers Binding requests too, as RFC 8656 servers do.
-            sim.add_node(hs, turn_node::TurnNode::new(stun, seed));
+            turn = Some(sim.add_node(hs, turn_node::TurnNode::new(stun, seed)));
         } else {
             let server: StunServer = StunServer::new(ServerConfig::default(), ServerAuth::None);
             sim.add_machine(hs, server);
@@ -132,6 +135,7 @@ impl Harness {
         let nb = sim.add_machine(hb, agent_b);
         let mut h = Harness {
             sim,
+            turn,
             a: Peer {
                 node: Some(na),
                 host: Some(ha),

@@ -16,6 +16,11 @@ pub struct TurnNode {
 }
 
 impl TurnNode {
+    /// Allocations the server holds.
+    pub fn allocations(&self) -> usize {
+        self.server.allocation_count()
+    }
+
     /// A server listening on `listen`, relaying from ports 50000+ of the same IP. Relaying to
     /// the server's own addresses is allowed here: two relayed peers on one server need it.
     pub fn new(listen: SocketAddr, seed: u64) -> Self {
