@@ -60,30 +60,20 @@ pub fn sensor_node() -> Result<(), String> {
     eprintln!(
         "xtask: booting the sensor node under QEMU in a private network namespace (seed {seed})"
     );
-    let out = Command::new(dir.join("netns.sh"))
-        .arg(&fw)
-        .arg(&log)
-        .arg(seed.to_string())
-        .arg(dir.join("check.sh"))
-        .arg("python3")
-        .arg(&page)
-        .arg(&shot)
-        .arg(&viewer)
-        .env("INTEROP_NODE_DIR", crate::peers::node_dir())
-        .output()
-        .map_err(|e| format!("cannot run netns.sh: {e}"))?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    let node_log = std::fs::read_to_string(&log).unwrap_or_default();
-    eprintln!("{text}\n--- the node's log:\n{node_log}");
-    let seen = Seen {
-        ok: out.status.success(),
-        text: &text,
-        node_log: &node_log,
-        shot: shot.exists(),
-    };
-    verdict(
-        &seen,
+    let check = [
+        dir.join("check.sh").into_os_string(),
+        "python3".into(),
+        page.into_os_string(),
+        shot.clone().into_os_string(),
+        viewer.into_os_string(),
+    ];
+    let (_, node_log) = boot(
+        &fw,
+        &log,
+        seed,
+        &check,
+        &shot,
+        "",
         Expect {
             checks: true,
             pair: "host/host",
@@ -117,28 +107,18 @@ fn relay_only(fw: &str, dir: &std::path::Path, seed: u64) -> Result<(), String> 
     let shot = root().join("target/browser/sensor-node-relay.png");
     let _ = std::fs::remove_file(&shot);
     eprintln!("xtask: booting the sensor node again, watched relay-only through p2p turn-server");
-    let out = Command::new(dir.join("netns.sh"))
-        .arg(fw)
-        .arg(&log)
-        .arg((seed ^ 0x7e1a).to_string())
-        .arg(dir.join("check_relay.sh"))
-        .arg(&p2p)
-        .arg(&shot)
-        .env("INTEROP_NODE_DIR", crate::peers::node_dir())
-        .output()
-        .map_err(|e| format!("cannot run netns.sh: {e}"))?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    let node_log = std::fs::read_to_string(&log).unwrap_or_default();
-    eprintln!("{text}\n--- the node's log (relay-only):\n{node_log}");
-    let seen = Seen {
-        ok: out.status.success(),
-        text: &text,
-        node_log: &node_log,
-        shot: shot.exists(),
-    };
-    verdict(
-        &seen,
+    let check = [
+        dir.join("check_relay.sh").into_os_string(),
+        p2p.into_os_string(),
+        shot.clone().into_os_string(),
+    ];
+    let (text, _) = boot(
+        fw,
+        &log,
+        seed ^ 0x7e1a,
+        &check,
+        &shot,
+        " (relay-only)",
         Expect {
             checks: false,
             pair: "relay/host",
@@ -158,6 +138,40 @@ fn relay_only(fw: &str, dir: &std::path::Path, seed: u64) -> Result<(), String> 
         "xtask: relay-only through p2p turn-server OK ({relayed} datagrams relayed to the browser)"
     );
     Ok(())
+}
+
+/// Boot the firmware `fw` once in a fresh namespace (`netns.sh`), its log in `log`, and run
+/// `check` (a script and its arguments) against it; print both outputs and judge them by
+/// `expect`. Returns the scripts' output and the node's log.
+fn boot(
+    fw: &str,
+    log: &std::path::Path,
+    seed: u64,
+    check: &[std::ffi::OsString],
+    shot: &std::path::Path,
+    label: &str,
+    expect: Expect<'_>,
+) -> Result<(String, String), String> {
+    let out = Command::new(root().join("examples/sensor-node/netns.sh"))
+        .arg(fw)
+        .arg(log)
+        .arg(seed.to_string())
+        .args(check)
+        .env("INTEROP_NODE_DIR", crate::peers::node_dir())
+        .output()
+        .map_err(|e| format!("cannot run netns.sh: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let node_log = std::fs::read_to_string(log).unwrap_or_default();
+    eprintln!("{text}\n--- the node's log{label}:\n{node_log}");
+    let seen = Seen {
+        ok: out.status.success(),
+        text: &text,
+        node_log: &node_log,
+        shot: shot.exists(),
+    };
+    verdict(&seen, expect)?;
+    Ok((text, node_log))
 }
 
 /// Build the firmware (release: opt-level s, LTO) into `target/sensor-node`.
