@@ -11,12 +11,8 @@
 
 mod common;
 
+use common::peer::offer;
 use common::{free_port, p2p, run, Proc};
-use dtls_core::cert::{CertParams, Certificate};
-use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config as DtlsConfig, Endpoint};
-use peer_core::{PeerConfig, PeerConnection};
-use sansio::{DtlsRole, Instant, SeededEntropy};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -64,36 +60,6 @@ fn number(summary: &str, key: &str) -> u64 {
         .unwrap()
         .parse()
         .unwrap()
-}
-
-/// A valid offer, as a browser would POST it, whose candidate answers nobody.
-fn offer() -> String {
-    let cert = Certificate::generate(
-        &RustCrypto,
-        &mut SeededEntropy::new(7),
-        &CertParams::default(),
-    )
-    .unwrap();
-    let dtls = Endpoint::new(
-        DtlsRole::Client,
-        DtlsConfig::default(),
-        cert,
-        SeededEntropy::new(8),
-    );
-    let buf = || vec![0u8; 64 * 1024].into_boxed_slice();
-    let mut p: PeerConnection<_, _, Box<[u8]>> = PeerConnection::new(
-        PeerConfig::default(),
-        SeededEntropy::new(9),
-        dtls,
-        buf(),
-        buf(),
-    );
-    p.add_host(Instant::ZERO, "127.0.0.1:9".parse().unwrap())
-        .unwrap();
-    p.hosts_done(Instant::ZERO);
-    let mut out = vec![0u8; 8192];
-    let n = p.create_offer(Instant::ZERO, &mut out).unwrap();
-    String::from_utf8(out[..n].to_vec()).unwrap()
 }
 
 /// One raw HTTP/1.1 POST to /whep; the status code (0 when the connection failed).

@@ -14,52 +14,19 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use adapters::whep::{router, serve, SessionApp, WhepConfig};
+use common::peer::{client, offer};
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config as DtlsConfig, Endpoint};
-use peer_core::{PeerConfig, PeerConnection};
-use sansio::{DtlsRole, Instant, SeededEntropy};
+use peer_core::PeerConfig;
+use sansio::Instant;
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct Idle;
 impl SessionApp for Idle {}
-
-/// A peer-core peer as a client would run it (data channel only), with its host candidate.
-fn client() -> PeerConnection<SeededEntropy, Endpoint<SeededEntropy>, Box<[u8]>> {
-    let cert = Certificate::generate(
-        &RustCrypto,
-        &mut SeededEntropy::new(7),
-        &CertParams::default(),
-    )
-    .unwrap();
-    let dtls = Endpoint::new(
-        DtlsRole::Client,
-        DtlsConfig::default(),
-        cert,
-        SeededEntropy::new(8),
-    );
-    let buf = || vec![0u8; 64 * 1024].into_boxed_slice();
-    let mut p: PeerConnection<_, _, Box<[u8]>> = PeerConnection::new(
-        PeerConfig::default(),
-        SeededEntropy::new(9),
-        dtls,
-        buf(),
-        buf(),
-    );
-    p.add_host(Instant::ZERO, "127.0.0.1:9".parse().unwrap())
-        .unwrap();
-    p.hosts_done(Instant::ZERO);
-    p
-}
-
-/// An offer as a browser would POST it: a peer-core offerer with a data channel.
-fn offer() -> String {
-    let mut out = vec![0u8; 8192];
-    let n = client().create_offer(Instant::ZERO, &mut out).unwrap();
-    String::from_utf8(out[..n].to_vec()).unwrap()
-}
 
 /// A client's answer to `offer` (the server's).
 fn answer(offer: &str) -> String {

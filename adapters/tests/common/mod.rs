@@ -14,6 +14,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod attack;
+#[cfg(feature = "whep")]
+pub mod peer;
 pub mod turn;
 
 /// Fail loudly when an interop peer is missing: the test is never counted as passed.
