@@ -103,6 +103,30 @@ fn run_page_with(
 }
 
 /// Encode `frames` of GStreamer's test pattern with `encoder` into `target/browser/NAME`.
+/// GStreamer's test pattern in VP8 (a keyframe every 60 frames), as the lab sends it.
+fn vp8_file() -> String {
+    encode(
+        "lab.ivf",
+        &[
+            "vp8enc",
+            "keyframe-max-dist=60",
+            "deadline=1",
+            "!",
+            "avmux_ivf",
+        ],
+    )
+}
+
+/// The `p2p turn-server` command for the relay-only tests (user lab:secret). It listens on
+/// the browser's side of the veth pair: a relay never forwards to the server's own
+/// addresses, and the lab is on the other one.
+fn lab_turn_server() -> String {
+    format!(
+        "{} turn-server --listen 198.18.0.1:3478 --user lab:secret --allowed-peer-ip 198.18.0.0/15 --log info",
+        root().join("target/debug/p2p").display()
+    )
+}
+
 fn encode(name: &str, encoder: &[&str]) -> String {
     common::require("gst-launch-1.0");
     let path = root().join("target/browser").join(name);
@@ -206,16 +230,7 @@ fn closing_from_either_side_ends_both_sides_cleanly() {
 #[ignore = "interop: needs chromium, node, playwright-core and GStreamer (cargo xtask test installs them) and root for a network namespace"]
 fn chromium_plays_our_vp8_video_and_pcmu_tone() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let file = encode(
-        "lab.ivf",
-        &[
-            "vp8enc",
-            "keyframe-max-dist=60",
-            "deadline=1",
-            "!",
-            "avmux_ivf",
-        ],
-    );
+    let file = vp8_file();
     let log = run_page("video.html?codec=VP8", &["--vp8", &file], &[]);
     assert!(log.contains("video and audio OK"), "{log}");
     let v = line_with(&log, "video codec video/VP8 320px");
@@ -273,12 +288,7 @@ fn chromium_publishes_canvas_video_over_whip_and_our_pli_brings_a_keyframe() {
 fn chromium_data_channels_relay_only_through_p2p_turn_server() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     build(&["--bin", "p2p"]);
-    // The TURN server on the browser's side of the veth pair: a relay never forwards to the
-    // server's own addresses, and the lab is on the other one.
-    let turn = format!(
-        "{} turn-server --listen 198.18.0.1:3478 --user lab:secret --allowed-peer-ip 198.18.0.0/15 --log info",
-        root().join("target/debug/p2p").display()
-    );
+    let turn = lab_turn_server();
     let log = run_page(
         "datachannel.html?turn=198.18.0.1:3478&user=lab&pass=secret",
         &["--turn", "198.18.0.1:3478:lab:secret"],
@@ -302,21 +312,8 @@ fn chromium_data_channels_relay_only_through_p2p_turn_server() {
 fn chromium_video_both_ways_relay_only_through_p2p_turn_server() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     build(&["--bin", "p2p"]);
-    let file = encode(
-        "lab.ivf",
-        &[
-            "vp8enc",
-            "keyframe-max-dist=60",
-            "deadline=1",
-            "!",
-            "avmux_ivf",
-        ],
-    );
-    // As in the data-channel test: the TURN server on the browser's side of the veth pair.
-    let turn = format!(
-        "{} turn-server --listen 198.18.0.1:3478 --user lab:secret --allowed-peer-ip 198.18.0.0/15 --log info",
-        root().join("target/debug/p2p").display()
-    );
+    let file = vp8_file();
+    let turn = lab_turn_server();
     // The browser's pair is relayed and the TURN server carried the media: `to_browser` and
     // `from_browser` are lower bounds on the datagrams it relayed each way.
     let relayed = |log: &str, to_browser: f64, from_browser: f64| {
