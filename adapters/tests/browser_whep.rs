@@ -242,6 +242,47 @@ fn chromium_plays_our_vp8_video_and_pcmu_tone() {
     assert!(log.contains("track 1 Audio SendOnly Some(Pcmu)"), "{log}");
 }
 
+/// Loss on the way to the browser (the lab drops every 10th video packet the first time):
+/// Chromium NACKs, we resend on our RTX stream (RFC 4588, negotiated with its offer), the
+/// browser counts the retransmissions and keeps decoding without asking for keyframes.
+#[test]
+#[ignore = "interop: needs chromium, node, playwright-core and GStreamer (cargo xtask test installs them) and root for a network namespace"]
+fn chromium_repairs_loss_from_our_rtx_stream() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let file = vp8_file();
+    let log = run_page(
+        "video.html?codec=VP8",
+        &["--vp8", &file, "--drop-every", "10"],
+        &[],
+    );
+    assert!(log.contains("video and audio OK"), "{log}");
+    let v = line_with(&log, "video codec video/VP8 320px");
+    assert!(
+        number_after(v, "pliCount") <= 3.0,
+        "repaired, not re-keyed: {v}"
+    );
+    let nacks = number_after(v, "nackCount");
+    let rtx_in = number_after(v, "retransmittedPacketsReceived");
+    let out = log
+        .lines()
+        .filter(|l| l.starts_with("video out:"))
+        .last()
+        .unwrap_or_else(|| panic!("no `video out` line:\n{log}"));
+    let dropped = number_after(out, "packets,");
+    let on_rtx = number_after(out, "resent,");
+    assert!(log.contains("track 0 resends on RTX"), "{log}");
+    assert!(dropped >= 20.0, "{out}");
+    assert!(
+        nacks >= dropped / 2.0,
+        "Chromium NACKed the gaps: {v} / {out}"
+    );
+    assert!(on_rtx >= dropped / 2.0, "we resent on RTX: {out}");
+    assert!(
+        rtx_in >= dropped / 2.0,
+        "Chromium counted them as retransmissions: {v}"
+    );
+}
+
 #[test]
 #[ignore = "interop: needs chromium, node, playwright-core and GStreamer (cargo xtask test installs them) and root for a network namespace"]
 fn chromium_plays_our_h264_video() {

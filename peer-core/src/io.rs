@@ -148,6 +148,12 @@ where
                 self.counters.retransmits_refused += 1;
                 continue;
             };
+            // An RTX packet is a new packet (own SSRC and sequence): fresh send time and
+            // transport-wide number. A repeat on the media stream must stay byte for byte
+            // the same, as SRTP protects it again under the same index.
+            if let Some(s) = self.senders.get(track).filter(|_| c.uses_rtx()) {
+                s.restamp(&mut self.scratch, len, now, &mut self.transport_seq);
+            }
             let srtp = self.srtp.as_mut()?;
             let Ok(len) = srtp.protect_rtp(&mut self.scratch, len) else {
                 continue;

@@ -28,7 +28,7 @@ pub(crate) fn srtp_session(keys: &SrtpKeys, role: DtlsRole) -> Option<SrtpSessio
     let config = SrtpConfig {
         // Packets of the peer's SSRCs are accepted once they authenticate.
         accept_unknown_ssrc: true,
-        // A NACKed packet is resent unchanged (no RTX negotiated): same index, same bytes.
+        // Without RTX a NACKed packet is resent on its own stream: the same index again.
         allow_repeat_tx: true,
         ..SrtpConfig::default()
     };
@@ -173,6 +173,27 @@ impl Sender {
             *b0 |= 0x10; // X: a header extension follows the fixed header
         }
         Ok(end)
+    }
+
+    /// Give a resend (plain RTP at `buf[..len]`) the send time `now` and the next
+    /// transport-wide sequence number from `twcc`, where its header carries them: a
+    /// retransmission is a new packet for congestion control.
+    pub(crate) fn restamp(&self, buf: &mut [u8], len: usize, now: Instant, twcc: &mut u16) {
+        let Some(Ok(mut p)) = buf.get_mut(..len).map(RtpPacket::new_checked) else {
+            return;
+        };
+        let ext = &self.extensions;
+        if let Some(at) = ext.abs_send_time.and_then(|id| p.extension_mut(id)) {
+            if at.len() == 3 {
+                at.copy_from_slice(&abs_send_time(now).to_bytes());
+            }
+        }
+        if let Some(at) = ext.transport_cc.and_then(|id| p.extension_mut(id)) {
+            if at.len() == 2 {
+                at.copy_from_slice(&TransportSequence(*twcc).to_bytes());
+                *twcc = twcc.wrapping_add(1);
+            }
+        }
     }
 
     fn next_packet(

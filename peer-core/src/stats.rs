@@ -65,6 +65,9 @@ pub struct TrackStats {
     pub nacks_received: u64,
     /// Packets resent after a NACK.
     pub retransmitted: u64,
+    /// Of those, resent on our RTX stream (RFC 4588) rather than repeated on the media
+    /// stream.
+    pub rtx_sent: u64,
     /// Keyframe requests (PLI) we sent.
     pub plis_sent: u64,
     /// Keyframe requests (PLI or FIR) the peer sent.
