@@ -139,13 +139,16 @@ struct Outgoing {
 
 type Assembler = Box<FrameAssembler<256, 1200>>;
 
-/// One line a second on the video we send: packets, dropped on purpose, NACKed, resent.
-fn report_video_out(s: &mut Session<'_, '_>, v: &Outgoing) {
+/// One line a second on the video we send: packets, dropped on purpose, NACKed, resent,
+/// the payload rate so far and the bandwidth estimate.
+fn report_video_out(s: &mut Session<'_, '_>, v: &Outgoing, elapsed: Duration) {
     let Some(t) = s.peer().track_stats(v.track) else {
         return;
     };
+    let target = s.peer().stats().target_bitrate.unwrap_or(0);
+    let rate = (t.bytes_sent * 8) as f64 / elapsed.as_secs_f64().max(0.001);
     println!(
-        "video out: {} packets, {} dropped, {} NACKed, {} resent, {} on RTX",
+        "video out: {} packets, {} dropped, {} NACKed, {} resent, {} on RTX; sending {rate:.0} bit/s, target bitrate {target}",
         v.packets, v.dropped, t.nacks_received, t.retransmitted, t.rtx_sent
     );
 }
@@ -260,7 +263,7 @@ impl Lab {
                     println!("video frame {}: {e}", v.next);
                 }
                 if v.next % 30 == 29 {
-                    report_video_out(s, v);
+                    report_video_out(s, v, elapsed);
                 }
                 v.next += 1;
                 v.pos = (v.pos + 1) % v.frames.len();
@@ -391,6 +394,7 @@ impl SessionApp for Lab {
             }
             PeerEvent::MessageReady(_) => self.on_messages(s),
             PeerEvent::KeyframeRequested(t) => self.on_keyframe_request(*t),
+            PeerEvent::TargetBitrate(bps) => println!("target bitrate now {bps}"),
             PeerEvent::StateChanged(st) => {
                 println!("state {st:?}");
                 if *st == PeerState::Connected && self.start.is_none() {

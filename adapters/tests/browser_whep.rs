@@ -177,6 +177,14 @@ fn line_with<'a>(log: &'a str, needle: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no line with `{needle}`:\n{log}"))
 }
 
+/// The lab's last once-a-second line on the video it sends.
+fn last_video_out(log: &str) -> &str {
+    log.lines()
+        .rev()
+        .find(|l| l.starts_with("video out:"))
+        .unwrap_or_else(|| panic!("no `video out` line:\n{log}"))
+}
+
 /// Whether the lab reported its session ended `Closed` (not `Failed`).
 fn ended_closed(log: &str) -> bool {
     log.lines().any(|l| l.starts_with("session ended Closed:"))
@@ -240,6 +248,14 @@ fn chromium_plays_our_vp8_video_and_pcmu_tone() {
     assert!(number_after(a, "audio:") >= 40_000.0, "{a}");
     assert!(log.contains("track 0 Video SendOnly Some(Vp8)"), "{log}");
     assert!(log.contains("track 1 Audio SendOnly Some(Pcmu)"), "{log}");
+    // Chromium's transport-cc feedback reached our estimator: it moved from its start and
+    // stays above what we send (a clean loopback: no false congestion).
+    let out = last_video_out(&log);
+    eprintln!("{out}");
+    assert!(log.contains("target bitrate now"), "{log}");
+    let target = number_after(out, "target bitrate");
+    assert_ne!(target, 300_000.0, "{out}");
+    assert!(target >= number_after(out, "sending"), "{out}");
 }
 
 /// Loss on the way to the browser (the lab drops every 10th video packet the first time):
@@ -263,11 +279,7 @@ fn chromium_repairs_loss_from_our_rtx_stream() {
     );
     let nacks = number_after(v, "nackCount");
     let rtx_in = number_after(v, "retransmittedPacketsReceived");
-    let out = log
-        .lines()
-        .filter(|l| l.starts_with("video out:"))
-        .last()
-        .unwrap_or_else(|| panic!("no `video out` line:\n{log}"));
+    let out = last_video_out(&log);
     let dropped = number_after(out, "packets,");
     let on_rtx = number_after(out, "resent,");
     assert!(log.contains("track 0 resends on RTX"), "{log}");
@@ -322,6 +334,11 @@ fn chromium_publishes_canvas_video_over_whip_and_our_pli_brings_a_keyframe() {
     // The lab logged each keyframe as it reassembled it.
     let logged = log.lines().filter(|l| l.starts_with("keyframe ")).count();
     assert!(logged as f64 >= keys(after), "{log}");
+    // Our transport-cc feedback reached Chromium's estimator: it climbed from its
+    // 300 kbit/s start (without feedback it stays there).
+    let bwe = line_with(&log, "available outgoing bitrate");
+    eprintln!("{bwe}");
+    assert!(number_after(bwe, "bitrate") > 600_000.0, "{bwe}");
 }
 
 #[test]

@@ -44,6 +44,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod config;
+mod congestion;
 pub mod data;
 mod event;
 #[cfg(feature = "std")]
@@ -59,6 +60,7 @@ pub mod signaling;
 pub mod stats;
 
 pub use config::{MediaConfig, PeerConfig};
+pub use congestion::{BWE_HISTORY, FEEDBACK_WINDOW};
 pub use event::{
     ChannelId, Delivered, Failure, MessageKind, PeerError, PeerEvent, PeerState, TrackId,
 };
