@@ -285,6 +285,7 @@ pub fn render(core: &Core) -> String {
         "TLS handshakes running now.",
         &[("", tls.in_progress)],
     );
+    dtls_metrics(&mut o, core.dtls.as_ref());
     if let Some(f) = &core.fleet {
         fleet_metrics(&mut o, &f.stats, core.server.auth().users().fleet_len());
     }
@@ -296,6 +297,51 @@ pub fn render(core: &Core) -> String {
         &[("", core.server.connection_count() as u64)],
     );
     o
+}
+
+fn dtls_metrics(o: &mut String, d: Option<&super::dtls::DtlsListener>) {
+    let st = d.map(|d| d.stats).unwrap_or_default();
+    family(
+        o,
+        "turn_dtls_handshakes_total",
+        "counter",
+        "DTLS handshakes by outcome (timeout: not finished in time, freed; refused: session \
+         table full or too many handshakes running; failed: bad records, alerts).",
+        &[
+            ("outcome=\"ok\"", st.handshakes),
+            ("outcome=\"timeout\"", st.timeouts),
+            ("outcome=\"failed\"", st.failures),
+            ("outcome=\"refused\"", st.refused),
+        ],
+    );
+    family(
+        o,
+        "turn_dtls_handshakes_in_progress",
+        "gauge",
+        "DTLS handshakes running now.",
+        &[("", d.map_or(0, |d| d.handshaking() as u64))],
+    );
+    family(
+        o,
+        "turn_dtls_sessions",
+        "gauge",
+        "DTLS sessions held (handshaking and connected).",
+        &[("", d.map_or(0, |d| d.sessions() as u64))],
+    );
+    family(
+        o,
+        "turn_dtls_hello_verify_requests_total",
+        "counter",
+        "Stateless HelloVerifyRequests sent to DTLS clients without a cookie.",
+        &[("", st.hello_verifies)],
+    );
+    family(
+        o,
+        "turn_dtls_sessions_closed_total",
+        "counter",
+        "DTLS sessions closed by the server, by reason (idle: silent without an allocation).",
+        &[("reason=\"idle\"", st.idle_closed)],
+    );
 }
 
 fn fleet_metrics(o: &mut String, f: &super::fleet::FleetStats, users: usize) {

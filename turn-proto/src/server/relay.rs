@@ -14,7 +14,7 @@ use crate::wire::{
     emit_indication, emit_indication_in_place, Attribute, ChannelData, RelayProtocol,
 };
 use core::net::SocketAddr;
-use sansio::{Entropy, Instant, Path, Rejected, Transmit, Transport};
+use sansio::{Entropy, Instant, Path, Rejected, Transmit};
 use stun_proto::auth::KeyLookup;
 use stun_proto::wire::attr::AttrType;
 use stun_proto::wire::{Message, Method, TransactionId};
@@ -140,7 +140,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         let framing = match channels::number_of(&alloc.channels, peer, now) {
             Some(number) => Framing::Channel {
                 number,
-                pad: client.transport != Transport::Udp,
+                pad: client.transport.is_reliable(),
             },
             None => {
                 let fingerprint = alloc.fingerprint;
