@@ -209,8 +209,10 @@ fn a_plugged_in_provider_does_one_of_each_p256_operation_per_side() {
 
 /// A server that does not request a certificate (TURN over DTLS) and a client.
 fn anonymous_pair(seed: u64) -> Net {
-    let mut cfg = Config::default();
-    cfg.request_client_certificate = false;
+    let cfg = Config {
+        request_client_certificate: false,
+        ..Config::default()
+    };
     let (c, _) = support::pair(seed, Config::default(), Config::default());
     let server_cert = support::cert(seed + 2000);
     let mut client = c;

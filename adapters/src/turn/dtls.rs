@@ -137,10 +137,12 @@ impl DtlsListener {
     /// Listeners presenting `cert`, within `limits` (sockets are added with
     /// [`add_socket`](Self::add_socket)).
     pub fn new(cert: Certificate, limits: DtlsLimits) -> Self {
-        let mut config = Config::default();
-        config.request_client_certificate = false;
+        let mut config = Config {
+            request_client_certificate: false,
+            handshake_timeout: limits.handshake_timeout,
+            ..Config::default()
+        };
         config.srtp_profiles.clear();
-        config.handshake_timeout = limits.handshake_timeout;
         let mut cookie = [0u8; 32];
         sansio::Entropy::fill(&mut OsEntropy, &mut cookie);
         let listener = Box::new(server_endpoint(&config, &cert, cookie));
@@ -166,7 +168,7 @@ impl DtlsListener {
     /// Present `cert` to clients from now on (open sessions keep theirs).
     pub fn set_certificate(&mut self, cert: Certificate) {
         self.cert = cert;
-        self.listener = Box::new(server_endpoint(&self.config, &self.cert, self.cookie));
+        *self.listener = server_endpoint(&self.config, &self.cert, self.cookie);
     }
 
     /// Sessions held (handshaking and connected).
