@@ -32,6 +32,7 @@ mod state;
 mod tcp;
 mod tls;
 mod udp;
+mod usage;
 mod users;
 
 use socket2::{Domain, Protocol, Socket, Type};

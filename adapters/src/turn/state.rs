@@ -234,11 +234,14 @@ impl Core {
                     client,
                     relay,
                     reason,
+                    usage,
                 } => {
-                    tracing::info!(client = %client.remote, %relay, ?reason, "allocation closed");
+                    tracing::info!(client = %client.remote, %relay, ?reason,
+                        bytes_to_peers = usage.bytes_to_peers,
+                        bytes_to_clients = usage.bytes_to_clients, "allocation closed");
                     tcp::set_allocated(self, &client, false);
                     if let Some(f) = self.fleet.as_mut() {
-                        f.closed(relay);
+                        f.closed(relay, usage);
                     }
                     self.close_relay(relay);
                 }
