@@ -361,6 +361,29 @@ fn the_session_table_is_bounded() {
 
 #[test]
 #[ignore = "interop: needs openssl; run `cargo xtask test`"]
+fn a_silent_session_without_an_allocation_is_closed() {
+    let d = dir("idle");
+    let (cert, key, fp) = make_cert(&d, "a", "ec");
+    let s = server(&cert, &key, &["--tcp-idle-timeout", "1"]);
+    let mut c = Client::new(s.dtls, 1);
+    assert_eq!(c.connect(fp, Duration::from_secs(5)), State::Connected);
+    assert!(c.binding());
+    assert_eq!(metric(&s.metrics, "turn_dtls_sessions"), 1);
+    // Silent for the idle timeout (and a sweep): closed with close_notify, counted.
+    let start = Instant::now();
+    while c.ep.state() == State::Connected && start.elapsed() < Duration::from_secs(4) {
+        c.step();
+    }
+    assert_eq!(c.ep.state(), State::Closed, "the client heard close_notify");
+    assert_eq!(metric(&s.metrics, "turn_dtls_sessions"), 0);
+    assert_eq!(
+        metric(&s.metrics, "turn_dtls_sessions_closed_total{reason=\"idle\"}"),
+        1
+    );
+}
+
+#[test]
+#[ignore = "interop: needs openssl; run `cargo xtask test`"]
 fn sighup_swaps_the_dtls_certificate() {
     let d = dir("reload");
     let (cert_a, key_a, fp_a) = make_cert(&d, "a", "ec");

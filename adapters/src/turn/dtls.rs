@@ -333,6 +333,15 @@ fn new_client(core: &mut Core, path: Path, data: &[u8], now: Instant) {
     }
     let fresh = Box::new(server_endpoint(&d.config, &d.cert, d.cookie));
     let ep = std::mem::replace(&mut d.listener, fresh);
+    admit(core, path, ep, now);
+}
+
+/// A client whose cookie checked out: a session when there is room, else refused (it may
+/// retry; nothing of it is kept).
+fn admit(core: &mut Core, path: Path, ep: Box<Ep>, now: Instant) {
+    let Some(d) = core.dtls.as_mut() else {
+        return;
+    };
     let full = d.sessions.len() >= d.limits.max_sessions;
     if full || d.handshaking >= d.limits.max_handshakes {
         d.stats.refused += 1;
@@ -342,7 +351,7 @@ fn new_client(core: &mut Core, path: Path, data: &[u8], now: Instant) {
                 "DTLS client refused: {}", if full { "session table full" }
                 else { "too many handshakes in progress" });
         }
-        return; // dropping `ep` forgets the client; it may retry
+        return;
     }
     d.handshaking += 1;
     let s = Session {
