@@ -377,7 +377,10 @@ fn a_silent_session_without_an_allocation_is_closed() {
     assert_eq!(c.ep.state(), State::Closed, "the client heard close_notify");
     assert_eq!(metric(&s.metrics, "turn_dtls_sessions"), 0);
     assert_eq!(
-        metric(&s.metrics, "turn_dtls_sessions_closed_total{reason=\"idle\"}"),
+        metric(
+            &s.metrics,
+            "turn_dtls_sessions_closed_total{reason=\"idle\"}"
+        ),
         1
     );
 }
