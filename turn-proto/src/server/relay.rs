@@ -14,7 +14,7 @@ use crate::wire::{
     emit_indication, emit_indication_in_place, Attribute, ChannelData, RelayProtocol,
 };
 use core::net::SocketAddr;
-use sansio::{Entropy, Instant, Path, Rejected, Transmit, Transport};
+use sansio::{Entropy, Instant, Path, Rejected, Transmit};
 use stun_proto::auth::KeyLookup;
 use stun_proto::wire::attr::AttrType;
 use stun_proto::wire::{Message, Method, TransactionId};
@@ -68,6 +68,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         }
         self.stats.packets_to_peers += 1;
         self.stats.bytes_to_peers += payload.len() as u64;
+        alloc.usage.packets_to_peers += 1;
+        alloc.usage.bytes_to_peers += payload.len() as u64;
         Ok(Output::Relay {
             relay: alloc.relay,
             peer,
@@ -105,6 +107,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         }
         self.stats.packets_to_peers += 1;
         self.stats.bytes_to_peers += payload.len() as u64;
+        alloc.usage.packets_to_peers += 1;
+        alloc.usage.bytes_to_peers += payload.len() as u64;
         let dont_fragment = alloc.dont_fragment || msg.get(AttrType::DONT_FRAGMENT).is_some();
         Ok(Output::Relay {
             relay: alloc.relay,
@@ -137,10 +141,12 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             self.stats.dropped_bandwidth += 1;
             return None;
         }
+        alloc.usage.packets_to_clients += 1;
+        alloc.usage.bytes_to_clients += len as u64;
         let framing = match channels::number_of(&alloc.channels, peer, now) {
             Some(number) => Framing::Channel {
                 number,
-                pad: client.transport != Transport::Udp,
+                pad: client.transport.is_reliable(),
             },
             None => {
                 let fingerprint = alloc.fingerprint;

@@ -347,7 +347,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
                 .signed_error(conn.control, msg, &auth, ErrorCode::WRONG_CREDENTIALS, out)
                 .with_path(client));
         }
-        if conn.state != ConnState::AwaitingBind || client.transport == sansio::Transport::Udp {
+        if conn.state != ConnState::AwaitingBind || !client.transport.is_reliable() {
             return Ok(self
                 .signed_error(conn.control, msg, &auth, ErrorCode::BAD_REQUEST, out)
                 .with_path(client));
