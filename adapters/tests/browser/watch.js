@@ -1,6 +1,7 @@
 // node watch.js URL SCREENSHOT [SECONDS] — open the node's page in a headless browser, wait
 // until it shows thermal frames, readings, audio samples and a selected pair, save a
 // screenshot, print what the page counted as JSON. Exit 0 when everything arrived.
+// VIDEO_FRAMES=N also waits for N decoded camera frames.
 // BROWSER=firefox drives Debian's Firefox ESR through puppeteer-core (WebDriver BiDi);
 // otherwise Debian's Chromium through playwright-core.
 const fs = require("fs"), os = require("os"), path = require("path");
@@ -45,10 +46,12 @@ async function firefox(udd) {
   let first = null;
   const deadline = Date.now() + 1000 * Number(secs || 30);
   let n;
+  const video = Number(process.env.VIDEO_FRAMES || 0);
   while (Date.now() < deadline) {
     n = await page.evaluate(() => window.node);
     if (first === null && n.frames > 0) first = Date.now() - t0;
-    if (n.frames >= 8 && n.readings >= 4 && n.samples > 8000 && n.pairType && n.level > -60) break;
+    if (n.frames >= 8 && n.readings >= 4 && n.samples > 8000 && n.pairType && n.level > -60
+        && n.videoFrames >= video) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   await new Promise((r) => setTimeout(r, 1200)); // let the chart and panel draw once more
@@ -59,6 +62,6 @@ async function firefox(udd) {
   await close(); fs.rmSync(udd, { recursive: true, force: true });
   // the level meter moves: the simulated bearing is loud (-60 dBFS is near silence)
   const ok = n.frames >= 8 && n.readings >= 4 && n.samples > 8000 && n.pairType && n.level > -60
-    && n.errors.length === 0;
+    && n.videoFrames >= video && n.errors.length === 0;
   process.exit(ok ? 0 : 1);
 })().catch((e) => { console.error("FAIL", e.message); process.exit(2); });
