@@ -12,7 +12,8 @@
 //!   (jitter buffer + depacketizer), frames and keyframes counted.
 //!
 //! `whep_lab LISTEN [BIND_IP] [--vp8 FILE] [--h264 FILE] [--turn IP:PORT:USER:PASS]`: HTTP on
-//! LISTEN; sessions bind UDP on BIND_IP (default: the IP of LISTEN); with `--turn`, sessions
+//! LISTEN; sessions bind UDP on BIND_IP (default: the IP of LISTEN); `--relay-only` keeps
+//! them to their relayed candidate; with `--turn`, sessions
 //! also allocate a relayed candidate there. Prints `ready http://LISTEN` when listening;
 //! logs per session. Serves the pages in `adapters/tests/browser/` too. Sessions also start
 //! from our offer (`POST /whep/offer`, the answer by `PATCH`); the same logic runs.
@@ -432,18 +433,22 @@ struct Args {
     bind: IpAddr,
     library: Library,
     turn: Option<TurnServerConfig>,
+    /// `--relay-only`: use (and announce) only the relayed candidate.
+    relay_only: bool,
 }
 
 fn args() -> Args {
     let mut positional = Vec::new();
     let mut library = Library::default();
     let mut turn = None;
+    let mut relay_only = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--vp8" => library.vp8 = read_ivf(&std::fs::read(it.next().unwrap()).unwrap()),
             "--h264" => library.h264 = read_annex_b(&std::fs::read(it.next().unwrap()).unwrap()),
             "--drop-every" => library.drop_every = Some(it.next().unwrap().parse().unwrap()),
+            "--relay-only" => relay_only = true,
             "--turn" => {
                 let spec = it.next().unwrap();
                 let parts: Vec<&str> = spec.rsplitn(3, ':').collect();
@@ -468,6 +473,7 @@ fn args() -> Args {
         bind,
         library,
         turn,
+        relay_only,
     }
 }
 
@@ -497,6 +503,7 @@ async fn main() {
     if let Some(t) = args.turn {
         peer.ice.turn_servers.push(t).unwrap();
     }
+    peer.ice.relay_only = args.relay_only;
     let config = WhepConfig {
         bind_ip: args.bind,
         peer,

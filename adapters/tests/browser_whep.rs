@@ -341,6 +341,38 @@ fn chromium_publishes_canvas_video_over_whip_and_our_pli_brings_a_keyframe() {
     assert!(number_after(bwe, "bitrate") > 600_000.0, "{bwe}");
 }
 
+/// Both sides relay-only on the same `p2p turn-server`, as two relay-only browsers on one
+/// TURN server are: each relays to the other's relayed address, a relay port on the
+/// server's own IP (allowed; its listening port never is), and the data channels work.
+#[test]
+#[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
+fn both_sides_relay_only_meet_on_one_p2p_turn_server() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    build(&["--bin", "p2p"]);
+    let turn = lab_turn_server();
+    let log = run_page(
+        "datachannel.html?turn=198.18.0.1:3478&user=lab&pass=secret",
+        &["--turn", "198.18.0.1:3478:lab:secret", "--relay-only"],
+        &[("TURN_CMD", turn)],
+    );
+    assert_data_channels(&log);
+    let sel = line_with(&log, "selected pair: local");
+    assert!(
+        sel.contains("local relay 198.18.0.1:") && sel.contains("remote relay 198.18.0.1:"),
+        "relay to relay on one server: {sel}"
+    );
+    let ours = line_with(&log, "selected pair local");
+    assert!(
+        ours.contains("local Relayed") && ours.contains("remote Relayed"),
+        "{ours}"
+    );
+    let down = line_with(&log, "shutting down");
+    // Each message crosses the server twice (client to relay, relay to relay, relay to
+    // client): both counters carry well over the 2 MiB echoed.
+    assert!(number_after(down, "relayed_to_peers=") > 2000.0, "{down}");
+    assert!(number_after(down, "relayed_to_clients=") > 2000.0, "{down}");
+}
+
 #[test]
 #[ignore = "interop: needs chromium, node and playwright-core (cargo xtask test installs them) and root for a network namespace"]
 fn chromium_data_channels_relay_only_through_p2p_turn_server() {

@@ -121,6 +121,14 @@ fn server_config(s: &Settings) -> Result<TurnConfig, RunError> {
             .own_address(ip)
             .map_err(|_| bad("too many own addresses"))?;
     }
+    // Two clients of this server may relay to each other (relay ports on its own IPs), never
+    // to a port it listens on.
+    filter = filter.own_relay_ports(s.ports.0, s.ports.1);
+    for port in s.listen.iter().map(SocketAddr::port).chain([s.tls_port]) {
+        filter = filter
+            .service_port(port)
+            .map_err(|_| bad("too many listening ports"))?;
+    }
     let mut c = TurnConfig::default();
     c.software = s
         .software

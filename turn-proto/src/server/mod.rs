@@ -46,7 +46,7 @@ pub use auth::{ConfigError, TurnAuth, Username};
 pub use auth::{MAX_REALM, MAX_SECRET, MAX_SECRETS, MAX_USERNAME};
 pub use config::{AllocationUsage, TurnConfig, TurnStats};
 pub use event::{CloseReason, ConnectionId, Output, RelayRequest, RelayRequestId, ServerEvent};
-pub use peer_filter::{IpRange, PeerFilter, MAX_OWN_ADDRESSES, MAX_RULES};
+pub use peer_filter::{IpRange, PeerFilter, MAX_OWN_ADDRESSES, MAX_RULES, MAX_SERVICE_PORTS};
 pub use quota::BandwidthCap;
 pub use relay::{PEER_HEADROOM, PEER_TAILROOM};
 #[cfg(feature = "alloc")]

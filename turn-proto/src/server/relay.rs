@@ -91,6 +91,14 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             self.stats.dropped_malformed += 1;
             return Ok(Output::None);
         };
+        // A permission is for an IP; on the server's own IP the port matters too (a relay
+        // port of another allocation, never a listening port), so each indication's peer
+        // is checked. ChannelData needs no such check: its peer was checked at the bind.
+        let relay = self.allocations.get(client).map(|a| a.relay);
+        if relay.is_some_and(|r| !self.peer_allowed(client, r, peer, true)) {
+            self.stats.peers_denied += 1;
+            return Ok(Output::None);
+        }
         let bandwidth = self.config.bandwidth;
         let udp = |a: &&mut Allocation<T>| a.is_active() && a.protocol == RelayProtocol::Udp;
         let Some(alloc) = self.allocations.get_mut(client).filter(udp) else {

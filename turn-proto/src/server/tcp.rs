@@ -144,7 +144,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             return Err(ErrorCode::BAD_REQUEST);
         };
         let relay = alloc.relay;
-        if let Err(code) = self.check_peer(&client, relay, peer) {
+        if let Err(code) = self.check_peer(&client, relay, peer, true) {
             self.stats.peers_denied += u64::from(code == ErrorCode::FORBIDDEN);
             return Err(code);
         }

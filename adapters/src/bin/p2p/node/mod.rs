@@ -81,8 +81,9 @@ pub struct Args {
     #[arg(long)]
     pub turn: bool,
     /// Where the `--turn` server listens and relays from (default: the media IP, port
-    /// 3478). A TURN server never relays to its own address, so off loopback a viewer's relay
-    /// reaches the node only when this IP is not the node's media IP.
+    /// 3478). On its own IP a TURN server relays only to its relay ports, so off loopback a
+    /// viewer's relay reaches the node's host candidate only when this IP is not the node's
+    /// media IP (the node's relayed candidate it reaches either way).
     #[arg(long, value_name = "IP:PORT")]
     pub turn_listen: Option<SocketAddr>,
     /// Make the node's sockets filter like this NAT (loopback and test networks): the cone
