@@ -334,12 +334,14 @@ fn chromium_publishes_canvas_video_over_whip_and_our_pli_brings_a_keyframe() {
     // The lab logged each keyframe as it reassembled it.
     let logged = log.lines().filter(|l| l.starts_with("keyframe ")).count();
     assert!(logged as f64 >= keys(after), "{log}");
-    // Our transport-cc feedback reached Chromium's estimator: it climbed well above its
-    // 300 kbit/s start (1.2-2 Mbit/s on a quiet machine; with our feedback switched off it
-    // never rises and falls to ~225 kbit/s).
+    // Our transport-cc feedback reached Chromium's estimator: it climbed above its
+    // 300 kbit/s start, which it never does without feedback (switched off, it fell to ~225
+    // kbit/s). Quiet, it reaches 1-2 Mbit/s; on a machine loaded by parallel builds ~440
+    // kbit/s (arrival times are taken when the lab gets to the datagram, so CPU load reads
+    // as queueing delay).
     let bwe = line_with(&log, "available outgoing bitrate");
     eprintln!("{bwe}");
-    assert!(number_after(bwe, "bitrate") > 450_000.0, "{bwe}");
+    assert!(number_after(bwe, "bitrate") > 330_000.0, "{bwe}");
 }
 
 /// Both sides relay-only on the same `p2p turn-server`, as two relay-only browsers on one
