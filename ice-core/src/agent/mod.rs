@@ -9,6 +9,7 @@ mod gather;
 mod incoming;
 mod nominate;
 mod relay;
+mod reset;
 
 pub use config::{IceConfig, TurnServerConfig, MAX_PWD, MAX_UFRAG};
 
