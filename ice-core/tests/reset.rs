@@ -1,7 +1,7 @@
 //! `IceAgent::reset` starts an agent over in place: afterwards it is the agent `new` makes
 //! with the same arguments, whatever it did before (candidates, pairs, checks in flight,
 //! events, TURN allocations under way).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use ice_core::{IceAgent, IceConfig, IceCredentials, IceRole, IceState, TurnServerConfig};
 use sansio::{Instant, SansIo, SeededEntropy};
@@ -96,7 +96,7 @@ fn a_reset_agent_connects_again() {
         .unwrap();
     let mut t = now;
     for _ in 0..2000 {
-        t = t + core::time::Duration::from_millis(5);
+        t += core::time::Duration::from_millis(5);
         carry(&mut a, &mut b, t);
         carry(&mut b, &mut a, t);
         if a.state() == IceState::Connected && b.state() == IceState::Connected {
