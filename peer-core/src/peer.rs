@@ -134,6 +134,47 @@ where
         }
     }
 
+    /// Make this connection what [`new`](Self::new) with the same arguments makes, in place,
+    /// for an owner that keeps one connection in a `static` and serves one peer after
+    /// another: every part is started over where it lives (no second connection is built on
+    /// the stack). The previous peer is forgotten without a word: [`close`](Self::close) it
+    /// and send what [`poll_transmit`](SansIo::poll_transmit) gives first.
+    pub fn reset(
+        &mut self,
+        config: PeerConfig,
+        entropy: E,
+        dtls: D,
+        send_buffer: B,
+        recv_buffer: B,
+    ) {
+        // The same forks, drawn in the same order, as `new`.
+        self.ice.reset(
+            config.ice.clone(),
+            IceRole::Controlling,
+            Forked::new(entropy.clone(), 0x1CE),
+        );
+        self.entropy = Forked::new(entropy.clone(), 0x9EE2);
+        self.signaling.reset(&mut self.entropy);
+        self.config = config;
+        self.base = entropy;
+        self.dtls = dtls;
+        self.dtls_started = false;
+        self.sctp = None;
+        self.sctp_buffers = Some((send_buffer, recv_buffer));
+        self.srtp = None;
+        self.session = None;
+        self.senders.clear();
+        self.controls.clear();
+        self.resends.clear();
+        self.counters = PeerStats::default();
+        self.rx = crate::media::RxPacket::new();
+        self.dtls_close_pending = false;
+        self.transport_seq = 1;
+        self.events.clear();
+        self.state = PeerState::New;
+        self.now = Instant::ZERO;
+    }
+
     /// The connection state.
     pub fn state(&self) -> PeerState {
         self.state

@@ -44,6 +44,18 @@ impl Signaling {
     }
 }
 
+impl Signaling {
+    /// Back to what [`new`](Self::new) makes from `entropy`, in place.
+    pub(crate) fn reset(&mut self, entropy: &mut impl Entropy) {
+        self.role = None;
+        self.pending_offer.clear();
+        self.session_id = entropy.next_u64() >> 2;
+        self.version = 0;
+        self.audio_ssrc = entropy.next_u32() | 1;
+        self.video_ssrc = entropy.next_u32() | 1;
+    }
+}
+
 /// Text our SDP carries that borrows from the connection: credentials, fingerprint,
 /// candidates.
 struct LocalText {
