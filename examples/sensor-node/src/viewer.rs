@@ -7,6 +7,7 @@ use adapters_smoltcp::smoltcp::iface::SocketSet;
 use adapters_smoltcp::smoltcp::socket::udp;
 use adapters_smoltcp::smoltcp::time::Instant as SmolInstant;
 use adapters_smoltcp::{from_smoltcp, UdpDriver};
+use core::mem::MaybeUninit;
 use cortex_m_semihosting::hprintln;
 use dtls_core::cert::Certificate;
 use dtls_core::crypto::RustCrypto;
@@ -22,9 +23,8 @@ use sdp_core::Direction;
 /// SCTP send and receive buffer, each (bounds the largest message: a thermal frame is 1548 B).
 pub const SCTP_BUFFER: usize = 8 * 1024;
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
-/// `readings`), 16 SCTP chunks in flight, inline buffers.
-pub type Peer =
-    PeerConnection<SeededEntropy, Endpoint<SeededEntropy, RustCrypto>, [u8; SCTP_BUFFER], 3, 16>;
+/// `readings`), 16 SCTP chunks in flight, its SCTP buffers in a static.
+pub type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy, RustCrypto>, SctpBuffer, 3, 16>;
 
 static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 
@@ -32,8 +32,44 @@ static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 const THERMAL_EVERY: u32 = 12;
 const READINGS_EVERY: u32 = 25;
 
-/// A fresh connection (DTLS server with `certificate`, PCMU send-only, data channels).
-fn make_peer(certificate: &Certificate, entropy: &mut SeededEntropy) -> Peer {
+/// The SCTP send and receive buffers, in `.bss`: the connection holds [`SctpBuffer`] handles,
+/// not the bytes (a `[u8; N]` buffer would be held twice in the connection — once waiting
+/// for the association, once inside it — and be moved around by value).
+static mut SCTP_BUFFERS: [[u8; SCTP_BUFFER]; 2] = [[0; SCTP_BUFFER]; 2];
+
+/// One of the two SCTP buffers. Only [`sctp_buffers`] makes them, each time a connection is
+/// made or reset, and the connection drops the previous pair then: at most one handle per
+/// buffer is ever in use, so the references below never alias.
+#[derive(Debug)]
+pub struct SctpBuffer(usize);
+
+impl AsRef<[u8]> for SctpBuffer {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: see the type: this handle is the buffer's only user.
+        let all = unsafe { &*core::ptr::addr_of!(SCTP_BUFFERS) };
+        all.get(self.0).map_or(&[], |b| &b[..])
+    }
+}
+
+impl AsMut<[u8]> for SctpBuffer {
+    fn as_mut(&mut self) -> &mut [u8] {
+        // SAFETY: see the type: this handle is the buffer's only user.
+        let all = unsafe { &mut *core::ptr::addr_of_mut!(SCTP_BUFFERS) };
+        all.get_mut(self.0).map_or(&mut [], |b| &mut b[..])
+    }
+}
+
+/// The send and receive buffer handles for a new (or reset) connection.
+fn sctp_buffers() -> (SctpBuffer, SctpBuffer) {
+    (SctpBuffer(0), SctpBuffer(1))
+}
+
+/// The DTLS endpoint and configuration of a fresh connection (DTLS server with `certificate`,
+/// PCMU send-only, data channels), and the entropy seed of the connection itself.
+fn parts(
+    certificate: &Certificate,
+    entropy: &mut SeededEntropy,
+) -> (PeerConfig, SeededEntropy, Endpoint<SeededEntropy, RustCrypto>) {
     let seed = entropy.next_u64();
     let dtls = Endpoint::new(
         DtlsRole::Server,
@@ -47,30 +83,23 @@ fn make_peer(certificate: &Certificate, entropy: &mut SeededEntropy) -> Peer {
         cname: "sensor-node",
         ..PeerConfig::default()
     };
-    PeerConnection::new(
-        config,
-        SeededEntropy::new(seed ^ 0x5eed),
-        dtls,
-        [0; SCTP_BUFFER],
-        [0; SCTP_BUFFER],
-    )
+    (config, SeededEntropy::new(seed ^ 0x5eed), dtls)
 }
 
-/// Replace the connection in place (not inlined, so its temporaries live only here).
-///
-/// `*slot = make_peer(..)` would build the new 126 KiB value in a temporary and copy it (the
-/// old one must be dropped after the new one exists); dropping first and writing the new
-/// one straight into the slot lets it be built there. A panic in between would drop the old
-/// value twice, but this firmware aborts on panic (`panic = "abort"`, panic-semihosting exits).
+/// A fresh connection (made once, at boot, into the viewer's static).
+fn make_peer(certificate: &Certificate, entropy: &mut SeededEntropy) -> Peer {
+    let (config, entropy, dtls) = parts(certificate, entropy);
+    let (send, recv) = sctp_buffers();
+    PeerConnection::new(config, entropy, dtls, send, recv)
+}
+
+/// Start the connection over in place for the next viewer (not inlined, so its temporaries
+/// live only here).
 #[inline(never)]
-fn renew(slot: &mut Peer, certificate: &Certificate, entropy: &mut SeededEntropy) {
-    let slot: *mut Peer = slot;
-    // SAFETY: `slot` is valid and exclusively ours; it is written again right after the drop,
-    // before anything reads it, and nothing in between can unwind (panics abort).
-    unsafe {
-        core::ptr::drop_in_place(slot);
-        core::ptr::write(slot, make_peer(certificate, entropy));
-    }
+fn renew(peer: &mut Peer, certificate: &Certificate, entropy: &mut SeededEntropy) {
+    let (config, entropy, dtls) = parts(certificate, entropy);
+    let (send, recv) = sctp_buffers();
+    peer.reset(config, entropy, dtls, send, recv);
 }
 
 /// What the node holds for its viewer.
@@ -93,10 +122,14 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// No viewer yet; every connection uses `certificate`.
+    /// No viewer yet; every connection uses `certificate`. Made in `slot` (a static), once.
     #[inline(never)]
-    pub fn new(certificate: Certificate, mut entropy: SeededEntropy) -> Self {
-        Viewer {
+    pub fn init(
+        slot: &'static mut MaybeUninit<Viewer>,
+        certificate: Certificate,
+        mut entropy: SeededEntropy,
+    ) -> &'static mut Viewer {
+        slot.write(Viewer {
             peer: make_peer(&certificate, &mut entropy),
             active: false,
             certificate,
@@ -110,7 +143,7 @@ impl Viewer {
             next_tick: Instant::ZERO,
             sessions: 0,
             send_errors: 0,
-        }
+        })
     }
 
     /// Whether a viewer is being served (a new one gets 503 meanwhile).
