@@ -222,7 +222,18 @@ pub struct FrameSender<'p, 'f, P> {
     done: bool,
 }
 
-impl<E, D, B, const CH: usize, const N: usize> FrameSender<'_, '_, PeerConnection<E, D, B, CH, N>>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+    > FrameSender<'_, '_, PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -258,7 +269,18 @@ where
     }
 }
 
-impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -14,9 +14,15 @@ use sansio::{Carrier, Entropy, EventQueue, Forked, Instant, SansIo};
 use sctp_core::association::{Association, Event as SctpEvent, LostReason};
 use srtp_core::SrtpSession;
 
-/// The ICE agent a peer connection runs: 8 local and remote candidates, 32 pairs, 8 checks in
-/// flight, one TURN allocation.
-pub type Ice<E> = IceAgent<Forked<E>, 8, 32, 8, 1>;
+/// The ICE agent a peer connection runs: by default 8 local and remote candidates, 32 pairs,
+/// 8 checks in flight, one TURN allocation (see [`PeerConnection`]'s `IC`, `IP`, `IT`, `IR`).
+pub type Ice<
+    E,
+    const IC: usize = 8,
+    const IP: usize = 32,
+    const IT: usize = 8,
+    const IR: usize = 1,
+> = IceAgent<Forked<E>, IC, IP, IT, IR>;
 
 /// The SCTP association lives on the heap when there is one (a server's associations have
 /// hundreds of KiB of chunk tables), inline otherwise (a microcontroller's small one, in the
@@ -38,7 +44,8 @@ fn hold<T>(t: T) -> Held<T> {
 pub const DATAGRAM: usize = 1500;
 /// Largest local description kept between an offer and its answer.
 pub const MAX_LOCAL_SDP: usize = 6144;
-/// Events held for the owner (see [`sansio::EventQueue`]).
+/// Events held for the owner by default (see [`sansio::EventQueue`] and [`PeerConnection`]'s
+/// `EV`).
 pub const EVENT_CAPACITY: usize = 64;
 /// NACKed packets waiting to be resent; further requests are refused and counted.
 pub const RESEND_QUEUE: usize = 64;
@@ -49,13 +56,28 @@ pub const RESEND_QUEUE: usize = 64;
 /// * `D`: the DTLS implementation ([`dtls_core::Endpoint`], or `DimplDtls` on a server).
 /// * `B`, `CH`, `N`: the SCTP association's buffers, channels and in-flight chunks (see
 ///   [`sctp_core::association::Association`]).
+/// * `IC`, `IP`, `IT`, `IR`: the ICE agent's local and remote candidates (each), candidate
+///   pairs, checks in flight and TURN allocations (see [`IceAgent`]; `IR = 0` leaves TURN's
+///   memory out). The defaults suit a server or a browser-like peer; a microcontroller with
+///   one host candidate and no TURN server can take a fraction.
+/// * `EV`: events held for the owner ([`EVENT_CAPACITY`] by default).
 ///
 /// The contract is the workspace's ([`SansIo`]): one input (a datagram, a timeout or a
 /// command: [`create_offer`](Self::create_offer), [`accept_offer`](Self::accept_offer),
 /// [`send`](Self::send), [`send_frame`](Self::send_frame)…), then drain `poll_transmit`,
 /// then `poll_event`, then read `poll_timeout`.
-pub struct PeerConnection<E, D, B, const CH: usize = 4, const N: usize = 64>
-where
+pub struct PeerConnection<
+    E,
+    D,
+    B,
+    const CH: usize = 4,
+    const N: usize = 64,
+    const IC: usize = 8,
+    const IP: usize = 32,
+    const IT: usize = 8,
+    const IR: usize = 1,
+    const EV: usize = EVENT_CAPACITY,
+> where
     E: Entropy + Clone,
     D: Dtls,
     B: AsRef<[u8]> + AsMut<[u8]>,
@@ -64,7 +86,7 @@ where
     /// The source every inner machine gets a fork of.
     pub(crate) base: E,
     pub(crate) entropy: Forked<E>,
-    pub(crate) ice: Ice<E>,
+    pub(crate) ice: Ice<E, IC, IP, IT, IR>,
     pub(crate) dtls: D,
     pub(crate) dtls_started: bool,
     pub(crate) sctp: Option<Held<Association<Forked<E>, B, CH, N>>>,
@@ -81,7 +103,7 @@ where
     pub(crate) rx: crate::media::RxPacket,
     pub(crate) scratch: [u8; DATAGRAM],
     pub(crate) scratch2: [u8; DATAGRAM],
-    pub(crate) events: EventQueue<PeerEvent, EVENT_CAPACITY>,
+    pub(crate) events: EventQueue<PeerEvent, EV>,
     pub(crate) state: PeerState,
     /// `close()` was called: DTLS close_notify follows once the SCTP ABORT is out.
     pub(crate) dtls_close_pending: bool,
@@ -90,7 +112,18 @@ where
     pub(crate) now: Instant,
 }
 
-impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -181,7 +214,7 @@ where
     }
 
     /// The ICE agent (candidates, pairs, selected pair, credentials).
-    pub fn ice(&self) -> &Ice<E> {
+    pub fn ice(&self) -> &Ice<E, IC, IP, IT, IR> {
         &self.ice
     }
 
@@ -409,7 +442,18 @@ where
     }
 }
 
-impl<E, D, B, const CH: usize, const N: usize> fmt::Debug for PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
 where
     E: Entropy + Clone,
     D: Dtls,

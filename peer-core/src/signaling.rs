@@ -65,7 +65,18 @@ struct LocalText {
     candidates: heapless::Vec<heapless::String<128>, 8>,
 }
 
-impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -22,9 +22,30 @@ use sdp_core::Direction;
 
 /// SCTP send and receive buffer, each (bounds the largest message: a thermal frame is 1548 B).
 pub const SCTP_BUFFER: usize = 8 * 1024;
+/// ICE sizes: one host candidate here and a few of the viewer's (host, peer-reflexive or
+/// relayed), 4 of each kept; 8 pairs, 4 checks in flight; no TURN allocation of our own.
+const ICE_CANDIDATES: usize = 4;
+const ICE_PAIRS: usize = 8;
+const ICE_CHECKS: usize = 4;
+/// Events held for the loop (it drains them every turn).
+const EVENTS: usize = 16;
+
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
-/// `readings`), 16 SCTP chunks in flight, its SCTP buffers in a static.
-pub type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy, RustCrypto>, SctpBuffer, 3, 16>;
+/// `readings`), 16 SCTP chunks in flight, its SCTP buffers in a static, the ICE sizes above.
+pub type Peer = PeerConnection<
+    SeededEntropy,
+    Endpoint<SeededEntropy, RustCrypto>,
+    SctpBuffer,
+    3,
+    16,
+    ICE_CANDIDATES,
+    ICE_PAIRS,
+    ICE_CHECKS,
+    0,
+    EVENTS,
+>;
+/// Its ICE agent.
+pub type Ice = peer_core::Ice<SeededEntropy, ICE_CANDIDATES, ICE_PAIRS, ICE_CHECKS, 0>;
 
 static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 
@@ -69,7 +90,11 @@ fn sctp_buffers() -> (SctpBuffer, SctpBuffer) {
 fn parts(
     certificate: &Certificate,
     entropy: &mut SeededEntropy,
-) -> (PeerConfig, SeededEntropy, Endpoint<SeededEntropy, RustCrypto>) {
+) -> (
+    PeerConfig,
+    SeededEntropy,
+    Endpoint<SeededEntropy, RustCrypto>,
+) {
     let seed = entropy.next_u64();
     let dtls = Endpoint::new(
         DtlsRole::Server,
@@ -100,6 +125,30 @@ fn renew(peer: &mut Peer, certificate: &Certificate, entropy: &mut SeededEntropy
     let (config, entropy, dtls) = parts(certificate, entropy);
     let (send, recv) = sctp_buffers();
     peer.reset(config, entropy, dtls, send, recv);
+}
+
+// The steps of answering an offer each in a function of its own (not inlined), so that their
+// stack frames follow one another instead of adding up in `Viewer::offer`.
+
+/// Our one host candidate, and no others.
+#[inline(never)]
+fn add_host(
+    peer: &mut Peer,
+    now: Instant,
+    local: core::net::SocketAddr,
+) -> Result<(), &'static str> {
+    peer.add_host(now, local).map_err(|_| "host candidate")?;
+    peer.hosts_done(now);
+    Ok(())
+}
+
+/// The SDP answer to `sdp`, into `out`.
+#[inline(never)]
+fn answer(peer: &mut Peer, now: Instant, sdp: &str, out: &mut [u8]) -> Result<usize, &'static str> {
+    peer.accept_offer(now, sdp, out).map_err(|e| {
+        hprintln!("whep: the offer does not negotiate: {:?}", e);
+        "offer"
+    })
 }
 
 /// What the node holds for its viewer.
@@ -172,12 +221,8 @@ impl Viewer {
             "stack: high-water {} bytes after the connection was made",
             crate::stack_high_water().0
         );
-        peer.add_host(now, local).map_err(|_| "host candidate")?;
-        peer.hosts_done(now);
-        let n = peer.accept_offer(now, sdp, out).map_err(|e| {
-            hprintln!("whep: the offer does not negotiate: {:?}", e);
-            "offer"
-        })?;
+        add_host(peer, now, local)?;
+        let n = answer(peer, now, sdp, out)?;
         self.active = true;
         hprintln!(
             "stack: high-water {} bytes after the answer",
