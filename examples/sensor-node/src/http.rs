@@ -8,9 +8,9 @@ use adapters_smoltcp::smoltcp::time::{Duration, Instant};
 use core::fmt::Write;
 
 /// Largest request (headers and body) a connection buffers.
-pub const MAX_REQUEST: usize = 6144;
+pub const MAX_REQUEST: usize = 4096;
 /// Largest dynamic response (status line, headers and body).
-pub const MAX_RESPONSE: usize = 3072;
+pub const MAX_RESPONSE: usize = 2048;
 /// Most headers parsed.
 const MAX_HEADERS: usize = 24;
 

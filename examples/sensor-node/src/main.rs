@@ -171,9 +171,10 @@ impl App<'_> {
                 resp.status(201, "application/sdp");
                 resp.location("/whep/1");
                 hprintln!(
-                    "whep: answered viewer {} ({} bytes of SDP)",
+                    "whep: answered viewer {} ({} bytes of SDP; the offer had {})",
                     self.viewer.sessions,
-                    n
+                    n,
+                    offer.len()
                 );
             }
             Err(why) => {
@@ -245,12 +246,12 @@ fn main() -> ! {
     ));
     let media_h = sockets.add(udp_socket(
         take_static!([udp::PacketMetadata; 8] = [udp::PacketMetadata::EMPTY; 8]),
-        take_static!([u8; 6144] = [0; 6144]),
+        take_static!([u8; 4096] = [0; 4096]),
         take_static!([udp::PacketMetadata; 16] = [udp::PacketMetadata::EMPTY; 16]),
-        take_static!([u8; 12288] = [0; 12288]),
+        take_static!([u8; 6144] = [0; 6144]),
         MEDIA_PORT,
     ));
-    let tcp_rx = take_static!([[u8; 2048]; HTTP_CONNS] = [[0; 2048]; HTTP_CONNS]);
+    let tcp_rx = take_static!([[u8; 1024]; HTTP_CONNS] = [[0; 1024]; HTTP_CONNS]);
     let tcp_tx = take_static!([[u8; 2048]; HTTP_CONNS] = [[0; 2048]; HTTP_CONNS]);
     let mut handles: heapless::Vec<SocketHandle, HTTP_CONNS> = heapless::Vec::new();
     for (rx, tx) in tcp_rx.iter_mut().zip(tcp_tx.iter_mut()) {

@@ -21,7 +21,7 @@ use sdp_core::negotiate::CodecCap;
 use sdp_core::Direction;
 
 /// SCTP send and receive buffer, each (bounds the largest message: a thermal frame is 1548 B).
-pub const SCTP_BUFFER: usize = 8 * 1024;
+pub const SCTP_BUFFER: usize = 4 * 1024;
 /// ICE sizes: one host candidate here and a few of the viewer's (host, peer-reflexive or
 /// relayed), 4 of each kept; 8 pairs, 4 checks in flight; no TURN allocation of our own.
 const ICE_CANDIDATES: usize = 4;
