@@ -146,7 +146,7 @@ fn add_host(
 #[inline(never)]
 fn answer(peer: &mut Peer, now: Instant, sdp: &str, out: &mut [u8]) -> Result<usize, &'static str> {
     peer.accept_offer(now, sdp, out).map_err(|e| {
-        hprintln!("whep: the offer does not negotiate: {:?}", e);
+        hprintln!("whep: the offer does not negotiate: {}", e);
         "offer"
     })
 }
@@ -307,7 +307,7 @@ impl Viewer {
                     peer.open_channel(now, readings),
                 );
                 if let (Err(e), _) | (_, Err(e)) = (&t, &r) {
-                    hprintln!("ERROR viewer: cannot open a data channel: {:?}", e);
+                    hprintln!("ERROR viewer: cannot open a data channel: {}", e);
                 }
                 self.thermal = t.ok();
                 self.readings = r.ok();
@@ -321,14 +321,23 @@ impl Viewer {
                     .track_by_mid("0")
                     .or_else(|| peer.tracks().iter().position(|t| t.sends()).map(TrackId));
                 hprintln!(
-                    "viewer: connected (DTLS up, SRTP keyed), audio track {:?}",
-                    self.audio
+                    "viewer: connected (DTLS up, SRTP keyed), audio track {}",
+                    self.audio.map_or(-1, |t| t.0 as i32)
                 );
             }
-            PeerEvent::StateChanged(s @ (PeerState::Failed(_) | PeerState::Closed)) => {
-                hprintln!("viewer: connection ended: {:?}", s);
+            PeerEvent::StateChanged(PeerState::Failed(f)) => {
+                hprintln!("viewer: connection ended: failed ({})", f);
             }
-            PeerEvent::SelectedPair(p) => hprintln!("viewer: selected pair {:?}", p),
+            PeerEvent::StateChanged(PeerState::Closed) => {
+                hprintln!("viewer: connection ended: closed")
+            }
+            PeerEvent::SelectedPair(p) => hprintln!(
+                "viewer: selected pair {} {} -> {} {}",
+                p.local,
+                p.local_kind.token(),
+                p.remote,
+                p.remote_kind.token()
+            ),
             _ => {}
         }
     }
@@ -371,7 +380,7 @@ impl Viewer {
                 self.send_errors += 1;
                 if self.send_errors.is_power_of_two() {
                     hprintln!(
-                        "viewer: thermal frame not sent ({} times): {:?}",
+                        "viewer: thermal frame not sent ({} times): {}",
                         self.send_errors,
                         e
                     );
@@ -388,7 +397,7 @@ impl Viewer {
                 self.send_errors += 1;
                 if self.send_errors.is_power_of_two() {
                     hprintln!(
-                        "viewer: readings not sent ({} times): {:?}",
+                        "viewer: readings not sent ({} times): {}",
                         self.send_errors,
                         e
                     );
