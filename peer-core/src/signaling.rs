@@ -10,7 +10,7 @@ use dtls_core::Dtls;
 use ice_core::{IceCredentials, IceRole};
 use sansio::{Entropy, Instant};
 use sdp_core::negotiate::{
-    create_answer, create_offer, negotiate, Capabilities, DataCaps, LocalSession, LocalTrack,
+    create_answer_into, create_offer, negotiate, Capabilities, DataCaps, LocalSession, LocalTrack,
     MediaCaps, Negotiated, SdpRole,
 };
 use sdp_core::{Fingerprint, SessionDescription};
@@ -131,6 +131,21 @@ where
     /// the current pair until the new checks select one. Refused while our own offer waits
     /// for its answer (glare).
     pub fn accept_offer(&mut self, now: Instant, offer: &str, out: &mut [u8]) -> Result<usize> {
+        self.accept_offer_sized::<4, 256, 48>(now, offer, out)
+    }
+
+    /// [`accept_offer`](Self::accept_offer) with the offer and the answer held, while
+    /// answering, as descriptions of at most `M` sections, `A` attributes in all and `C`
+    /// formats a section, on the stack ([`Description`]'s 4, 256 and 48 by default: a browser's
+    /// audio + video + data offer). An offer beyond them is refused
+    /// ([`PeerError::Sdp`]); a microcontroller that knows what its viewers offer takes much
+    /// less stack with small ones.
+    pub fn accept_offer_sized<const M: usize, const A: usize, const C: usize>(
+        &mut self,
+        now: Instant,
+        offer: &str,
+        out: &mut [u8],
+    ) -> Result<usize> {
         self.now = now;
         if self.signaling.role == Some(SdpRole::Offerer) && !self.signaling.pending_offer.is_empty()
         {
@@ -140,7 +155,7 @@ where
             self.ice.set_ice_role(IceRole::Controlled);
         }
         self.signaling.role = Some(SdpRole::Answerer);
-        let offer = parse(offer)?;
+        let offer: SessionDescription<'_, M, A, C> = parse_sized(offer)?;
         if self.offer_restarts_ice(&offer) {
             self.ice.restart(now);
         }
@@ -149,8 +164,10 @@ where
         let mut local = self.local_session(&text);
         local.candidates = &slices;
         let caps = self.capabilities();
-        let answer: Description<'_> =
-            create_answer(&offer, &local, &caps).map_err(|_| PeerError::Negotiation)?;
+        // Built where it lives (not returned by value and moved).
+        let mut answer = SessionDescription::<'_, M, A, C>::new(offer.origin);
+        create_answer_into(&mut answer, &offer, &local, &caps)
+            .map_err(|_| PeerError::Negotiation)?;
         let len = answer.emit(out).map_err(|_| PeerError::TooLarge)?;
         let n: Negotiated<'_, 4, 8, 8, 16> =
             negotiate(&offer, &answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)?;
@@ -168,7 +185,10 @@ where
     }
 
     /// Whether `offer` carries ICE credentials other than the ones we run on.
-    fn offer_restarts_ice(&self, offer: &Description<'_>) -> bool {
+    fn offer_restarts_ice<const M: usize, const A: usize, const C: usize>(
+        &self,
+        offer: &SessionDescription<'_, M, A, C>,
+    ) -> bool {
         let Some(current) = self.ice.remote_credentials() else {
             return false;
         };
@@ -314,6 +334,13 @@ where
 }
 
 fn parse(text: &str) -> Result<Description<'_>> {
+    parse_sized(text)
+}
+
+/// [`parse`] into a description of other sizes.
+fn parse_sized<const M: usize, const A: usize, const C: usize>(
+    text: &str,
+) -> Result<SessionDescription<'_, M, A, C>> {
     SessionDescription::parse(text).map_err(|e| PeerError::Sdp {
         line: e.line as usize,
     })

@@ -68,7 +68,10 @@ fn a_small_connection_is_smaller_and_talks_to_a_default_one() {
     let mut buf = vec![0u8; 8192];
     let n = a.create_offer(now, &mut buf).unwrap();
     let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
-    let n = b.accept_offer(now, &offer, &mut buf).unwrap();
+    // The answer path holds small descriptions too (3 sections, 96 attributes, 24 formats).
+    let n = b
+        .accept_offer_sized::<3, 96, 24>(now, &offer, &mut buf)
+        .unwrap();
     let answer = String::from_utf8(buf[..n].to_vec()).unwrap();
     a.accept_answer(now, &answer).unwrap();
 
@@ -104,4 +107,23 @@ fn a_small_connection_is_smaller_and_talks_to_a_default_one() {
         (PeerState::Connected, PeerState::Connected)
     );
     assert_eq!(got.as_deref(), Some(&b"hello small"[..]));
+}
+
+#[test]
+fn an_offer_beyond_the_small_descriptions_is_refused() {
+    let (c, e, d) = parts(1);
+    let mut a: Big = PeerConnection::new(c, e, d, [0; 8192], [0; 8192]);
+    let (c, e, d) = parts(2);
+    let mut b: Small = PeerConnection::new(c, e, d, [0; 8192], [0; 8192]);
+    let now = Instant::ZERO;
+    a.add_host(now, "10.0.0.1:5000".parse().unwrap()).unwrap();
+    a.hosts_done(now);
+    let mut buf = vec![0u8; 8192];
+    let n = a.create_offer(now, &mut buf).unwrap();
+    let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
+    // Fewer attributes than the offer has.
+    let r = b.accept_offer_sized::<3, 4, 24>(now, &offer, &mut buf);
+    assert!(matches!(r, Err(peer_core::PeerError::Sdp { .. })), "{r:?}");
+    // The default sizes take it.
+    assert!(b.accept_offer(now, &offer, &mut buf).is_ok());
 }

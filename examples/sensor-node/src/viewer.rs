@@ -142,10 +142,17 @@ fn add_host(
     Ok(())
 }
 
+/// Offers the node answers: at most 3 sections (audio, video, data; a viewer's is audio and
+/// data), 128 attributes in all, 32 formats a section (Chromium's offer has about 40 and 12).
+const OFFER_SECTIONS: usize = 3;
+const OFFER_ATTRIBUTES: usize = 128;
+const OFFER_FORMATS: usize = 32;
+
 /// The SDP answer to `sdp`, into `out`.
 #[inline(never)]
 fn answer(peer: &mut Peer, now: Instant, sdp: &str, out: &mut [u8]) -> Result<usize, &'static str> {
-    peer.accept_offer(now, sdp, out).map_err(|e| {
+    let sized = Peer::accept_offer_sized::<OFFER_SECTIONS, OFFER_ATTRIBUTES, OFFER_FORMATS>;
+    sized(peer, now, sdp, out).map_err(|e| {
         hprintln!("whep: the offer does not negotiate: {}", e);
         "offer"
     })
