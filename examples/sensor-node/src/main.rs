@@ -273,6 +273,7 @@ fn main() -> ! {
     );
     let viewer = viewer::Viewer::init(
         take_static!(MaybeUninit<viewer::Viewer> = MaybeUninit::uninit()),
+        take_static!(MaybeUninit<viewer::Peer> = MaybeUninit::uninit()),
         certificate,
         entropy,
     );

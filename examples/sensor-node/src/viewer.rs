@@ -111,11 +111,17 @@ fn parts(
     (config, SeededEntropy::new(seed ^ 0x5eed), dtls)
 }
 
-/// A fresh connection (made once, at boot, into the viewer's static).
-fn make_peer(certificate: &Certificate, entropy: &mut SeededEntropy) -> Peer {
+/// A fresh connection, made once at boot into its static `slot` (in a function of its own,
+/// so that its temporaries are gone before the rest of the viewer is made).
+#[inline(never)]
+fn init_peer(
+    slot: &'static mut MaybeUninit<Peer>,
+    certificate: &Certificate,
+    entropy: &mut SeededEntropy,
+) -> &'static mut Peer {
     let (config, entropy, dtls) = parts(certificate, entropy);
     let (send, recv) = sctp_buffers();
-    PeerConnection::new(config, entropy, dtls, send, recv)
+    slot.write(PeerConnection::new(config, entropy, dtls, send, recv))
 }
 
 /// Start the connection over in place for the next viewer (not inlined, so its temporaries
@@ -160,9 +166,9 @@ fn answer(peer: &mut Peer, now: Instant, sdp: &str, out: &mut [u8]) -> Result<us
 
 /// What the node holds for its viewer.
 pub struct Viewer {
-    /// Made once at boot and renewed in place for each viewer (a 126 KiB value is never
-    /// moved around on the stack); `active` tells whether a viewer owns it.
-    peer: Peer,
+    /// Made once at boot in its static and renewed in place for each viewer (never moved
+    /// around on the stack); `active` tells whether a viewer owns it.
+    peer: &'static mut Peer,
     active: bool,
     certificate: Certificate,
     entropy: SeededEntropy,
@@ -182,11 +188,13 @@ impl Viewer {
     #[inline(never)]
     pub fn init(
         slot: &'static mut MaybeUninit<Viewer>,
+        peer: &'static mut MaybeUninit<Peer>,
         certificate: Certificate,
         mut entropy: SeededEntropy,
     ) -> &'static mut Viewer {
+        let peer = init_peer(peer, &certificate, &mut entropy);
         slot.write(Viewer {
-            peer: make_peer(&certificate, &mut entropy),
+            peer,
             active: false,
             certificate,
             entropy,
@@ -223,7 +231,7 @@ impl Viewer {
             renew(&mut self.peer, &self.certificate, &mut self.entropy);
         }
         self.sessions += 1;
-        let peer = &mut self.peer;
+        let peer = &mut *self.peer;
         hprintln!(
             "stack: high-water {} bytes after the connection was made",
             crate::stack_high_water().0
@@ -264,7 +272,7 @@ impl Viewer {
             while s.recv().is_ok() {}
             return None;
         }
-        let peer = &mut self.peer;
+        let peer = &mut *self.peer;
         let mut events: heapless::Vec<PeerEvent, 16> = heapless::Vec::new();
         let next = driver.poll(
             now,
@@ -296,7 +304,7 @@ impl Viewer {
         if !self.active {
             return;
         }
-        let peer = &mut self.peer;
+        let peer = &mut *self.peer;
         match e {
             PeerEvent::DataChannelsReady => {
                 let thermal = ChannelConfig {
@@ -360,7 +368,7 @@ impl Viewer {
         if !self.active {
             return;
         }
-        let peer = &mut self.peer;
+        let peer = &mut *self.peer;
         if peer.state() != PeerState::Connected {
             return;
         }
