@@ -228,7 +228,7 @@ impl Viewer {
             return Err("busy");
         }
         if self.sessions > 0 {
-            renew(&mut self.peer, &self.certificate, &mut self.entropy);
+            renew(self.peer, &self.certificate, &mut self.entropy);
         }
         self.sessions += 1;
         let peer = &mut *self.peer;
