@@ -17,7 +17,8 @@ impl<
         const IT: usize,
         const IR: usize,
         const EV: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -24,7 +24,8 @@ impl<
         const IT: usize,
         const IR: usize,
         const EV: usize,
-    > SansIo for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
+        const SDP: usize,
+    > SansIo for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -117,7 +118,8 @@ impl<
         const IT: usize,
         const IR: usize,
         const EV: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -233,7 +233,8 @@ impl<
         const IT: usize,
         const IR: usize,
         const EV: usize,
-    > FrameSender<'_, '_, PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>>
+        const SDP: usize,
+    > FrameSender<'_, '_, PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -280,7 +281,8 @@ impl<
         const IT: usize,
         const IR: usize,
         const EV: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,

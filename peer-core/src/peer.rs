@@ -42,7 +42,8 @@ fn hold<T>(t: T) -> Held<T> {
 
 /// Largest datagram handled in the internal buffers (UDP payloads of a 1500-byte MTU).
 pub const DATAGRAM: usize = 1500;
-/// Largest local description kept between an offer and its answer.
+/// Largest local description kept between an offer and its answer, by default (see
+/// [`PeerConnection`]'s `SDP`).
 pub const MAX_LOCAL_SDP: usize = 6144;
 /// Events held for the owner by default (see [`sansio::EventQueue`] and [`PeerConnection`]'s
 /// `EV`).
@@ -61,6 +62,9 @@ pub const RESEND_QUEUE: usize = 64;
 ///   memory out). The defaults suit a server or a browser-like peer; a microcontroller with
 ///   one host candidate and no TURN server can take a fraction.
 /// * `EV`: events held for the owner ([`EVENT_CAPACITY`] by default).
+/// * `SDP`: the longest local offer kept until its answer ([`MAX_LOCAL_SDP`] by default); a
+///   longer one is refused ([`PeerError::TooLarge`](crate::PeerError::TooLarge)), so a peer
+///   that only answers (a WHEP server) can take 0.
 ///
 /// The contract is the workspace's ([`SansIo`]): one input (a datagram, a timeout or a
 /// command: [`create_offer`](Self::create_offer), [`accept_offer`](Self::accept_offer),
@@ -77,6 +81,7 @@ pub struct PeerConnection<
     const IT: usize = 8,
     const IR: usize = 1,
     const EV: usize = EVENT_CAPACITY,
+    const SDP: usize = MAX_LOCAL_SDP,
 > where
     E: Entropy + Clone,
     D: Dtls,
@@ -93,7 +98,7 @@ pub struct PeerConnection<
     pub(crate) sctp_buffers: Option<(B, B)>,
     pub(crate) srtp: Option<SrtpSession<8>>,
     pub(crate) session: Option<Session>,
-    pub(crate) signaling: crate::signaling::Signaling,
+    pub(crate) signaling: crate::signaling::Signaling<SDP>,
     pub(crate) senders: heapless::Vec<Sender, MAX_TRACKS>,
     /// RTCP of each track, once SRTP keys exist.
     pub(crate) controls: heapless::Vec<Control, MAX_TRACKS>,
@@ -123,7 +128,8 @@ impl<
         const IT: usize,
         const IR: usize,
         const EV: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -453,7 +459,8 @@ impl<
         const IT: usize,
         const IR: usize,
         const EV: usize,
-    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
+        const SDP: usize,
+    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,

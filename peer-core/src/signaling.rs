@@ -22,16 +22,16 @@ type Result<T> = core::result::Result<T, PeerError>;
 
 /// Signaling state: who offered, our pending offer, session identifiers, our SSRCs.
 #[derive(Debug)]
-pub(crate) struct Signaling {
+pub(crate) struct Signaling<const SDP: usize = MAX_LOCAL_SDP> {
     role: Option<SdpRole>,
-    pending_offer: heapless::Vec<u8, MAX_LOCAL_SDP>,
+    pending_offer: heapless::Vec<u8, SDP>,
     session_id: u64,
     version: u64,
     pub(crate) audio_ssrc: u32,
     pub(crate) video_ssrc: u32,
 }
 
-impl Signaling {
+impl<const SDP: usize> Signaling<SDP> {
     pub(crate) fn new(entropy: &mut impl Entropy) -> Self {
         Signaling {
             role: None,
@@ -44,7 +44,7 @@ impl Signaling {
     }
 }
 
-impl Signaling {
+impl<const SDP: usize> Signaling<SDP> {
     /// Back to what [`new`](Self::new) makes from `entropy`, in place.
     pub(crate) fn reset(&mut self, entropy: &mut impl Entropy) {
         self.role = None;
@@ -76,7 +76,8 @@ impl<
         const IT: usize,
         const IR: usize,
         const EV: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV>
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -1,5 +1,6 @@
 //! A connection sized for a microcontroller (`PeerConnection`'s ICE and event sizes as const
-//! parameters: 4 candidates a side, 8 pairs, 4 checks, no TURN, 16 events) is much smaller
+//! parameters: 4 candidates a side, 8 pairs, 4 checks, no TURN, 16 events, no pending offer)
+//! is much smaller
 //! than the default one and still connects to it and carries a data-channel message.
 #![allow(
     clippy::unwrap_used,
@@ -18,7 +19,9 @@ use std::time::Duration;
 
 type Dtls = Endpoint<SeededEntropy>;
 type Big = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16>;
-type Small = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16, 4, 8, 4, 0, 16>;
+/// 4 candidates a side, 8 pairs, 4 checks, no TURN, 16 events, no room for an offer of its
+/// own (it only answers).
+type Small = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16, 4, 8, 4, 0, 16, 0>;
 
 fn parts(seed: u64) -> (PeerConfig, SeededEntropy, Dtls) {
     let cert = Certificate::generate(
@@ -54,7 +57,7 @@ fn carry<F: SansIo, T: SansIo>(from: &mut F, to: &mut T, now: Instant) -> bool {
 #[test]
 fn a_small_connection_is_smaller_and_talks_to_a_default_one() {
     let (big, small) = (std::mem::size_of::<Big>(), std::mem::size_of::<Small>());
-    assert!(small + 15_000 < big, "small {small} B, default {big} B");
+    assert!(small + 20_000 < big, "small {small} B, default {big} B");
 
     let (c, e, d) = parts(1);
     let mut a: Big = PeerConnection::new(c, e, d, [0; 8192], [0; 8192]);
@@ -126,4 +129,18 @@ fn an_offer_beyond_the_small_descriptions_is_refused() {
     assert!(matches!(r, Err(peer_core::PeerError::Sdp { .. })), "{r:?}");
     // The default sizes take it.
     assert!(b.accept_offer(now, &offer, &mut buf).is_ok());
+}
+
+#[test]
+fn a_connection_without_room_for_an_offer_refuses_to_offer() {
+    let (c, e, d) = parts(2);
+    let mut b: Small = PeerConnection::new(c, e, d, [0; 8192], [0; 8192]);
+    let now = Instant::ZERO;
+    b.add_host(now, "10.0.0.2:6000".parse().unwrap()).unwrap();
+    b.hosts_done(now);
+    let mut buf = vec![0u8; 8192];
+    assert_eq!(
+        b.create_offer(now, &mut buf),
+        Err(peer_core::PeerError::TooLarge)
+    );
 }

@@ -31,7 +31,8 @@ const ICE_CHECKS: usize = 4;
 const EVENTS: usize = 16;
 
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
-/// `readings`), 16 SCTP chunks in flight, its SCTP buffers in a static, the ICE sizes above.
+/// `readings`), 16 SCTP chunks in flight, its SCTP buffers in a static, the ICE sizes above,
+/// and no room for an offer of its own (the node only answers).
 pub type Peer = PeerConnection<
     SeededEntropy,
     Endpoint<SeededEntropy, RustCrypto>,
@@ -43,6 +44,7 @@ pub type Peer = PeerConnection<
     ICE_CHECKS,
     0,
     EVENTS,
+    0,
 >;
 /// Its ICE agent.
 pub type Ice = peer_core::Ice<SeededEntropy, ICE_CANDIDATES, ICE_PAIRS, ICE_CHECKS, 0>;
