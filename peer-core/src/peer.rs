@@ -212,6 +212,7 @@ where
         self.rx = crate::media::RxPacket::new();
         self.dtls_close_pending = false;
         self.transport_seq = 1;
+        self.congestion = crate::congestion::Congestion::default();
         self.events.clear();
         self.state = PeerState::New;
         self.now = Instant::ZERO;

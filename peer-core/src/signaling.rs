@@ -57,6 +57,7 @@ impl<const SDP: usize> Signaling<SDP> {
         self.version = 0;
         self.audio_ssrc = entropy.next_u32() | 1;
         self.video_ssrc = entropy.next_u32() | 1;
+        self.video_rtx_ssrc = entropy.next_u32() | 1;
     }
 }
 
