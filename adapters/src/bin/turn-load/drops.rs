@@ -6,21 +6,44 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 
 /// The sockets on either side.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Sockets {
     /// The generator's client and echo sockets.
     pub ours: HashSet<SocketAddr>,
-    /// The server's listening address and the relayed addresses.
-    pub server: HashSet<SocketAddr>,
+    /// The server's listening address.
+    pub listen: SocketAddr,
+    /// The relayed addresses.
+    pub relays: HashSet<SocketAddr>,
 }
 
-/// Drops so far: (generator's sockets, server's sockets).
-pub fn read(s: &Sockets) -> (u64, u64) {
+/// Drops so far.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Drops {
+    /// On the generator's sockets.
+    pub ours: u64,
+    /// On the server's listening socket(s).
+    pub listen: u64,
+    /// On the server's relay sockets.
+    pub relays: u64,
+}
+
+impl Drops {
+    /// What was dropped since `before`.
+    pub fn since(self, before: Drops) -> Drops {
+        Drops {
+            ours: self.ours.saturating_sub(before.ours),
+            listen: self.listen.saturating_sub(before.listen),
+            relays: self.relays.saturating_sub(before.relays),
+        }
+    }
+}
+
+/// Drops so far.
+pub fn read(s: &Sockets) -> Drops {
+    let mut out = Drops::default();
     let Ok(text) = std::fs::read_to_string("/proc/net/udp") else {
-        return (0, 0);
+        return out;
     };
-    let mut ours = 0;
-    let mut server = 0;
     for line in text.lines().skip(1) {
         let cols: Vec<&str> = line.split_whitespace().collect();
         let (Some(local), Some(drops)) = (cols.get(1).and_then(|a| parse(a)), cols.last()) else {
@@ -28,12 +51,14 @@ pub fn read(s: &Sockets) -> (u64, u64) {
         };
         let d = drops.parse::<u64>().unwrap_or(0);
         if s.ours.contains(&local) {
-            ours += d;
-        } else if s.server.contains(&local) {
-            server += d;
+            out.ours += d;
+        } else if s.listen == local {
+            out.listen += d;
+        } else if s.relays.contains(&local) {
+            out.relays += d;
         }
     }
-    (ours, server)
+    out
 }
 
 /// `0100007F:1F90` (IPv4 in host byte order, port) into an address.

@@ -10,14 +10,15 @@
 //! One line per rate:
 //!
 //! `rate=R sent=S echoed=E lost=L refused=F secs=T server_cpu_s=C server_us_per_datagram=U
-//! gen_cpu_s=G gen_us_per_msg=V gen_drops=D server_drops=X`
+//! gen_cpu_s=G gen_us_per_msg=V gen_drops=D server_drops=X server_listen_drops=Y
+//! server_relay_drops=Z`
 //!
 //! CPU is on-CPU time of every thread (`/proc/PID/task/*/schedstat`) over the step (sending
 //! and the drain after it); the server's (with `--server-pid`) is divided by the relayed
 //! datagrams (sent + echoed: each echoed message crosses the relay twice), the generator's
 //! own (echo peer included) by the messages sent. `gen_drops`/`server_drops`: datagrams the
-//! kernel dropped on a full receive buffer of the generator's / the server's sockets
-//! (`/proc/net/udp`), which says which side a loss happened on. Everything runs on one thread.
+//! kernel dropped on a full receive buffer of the generator's / the server's sockets (its
+//! listening port, its relays: `/proc/net/udp`), which says where a loss happened. Everything runs on one thread.
 //! Exit status: 0 when every step ran, 1 on a setup failure, 2 on bad arguments.
 
 mod drops;
@@ -50,6 +51,10 @@ struct Args {
     /// Seconds each step sends for.
     #[arg(long, default_value_t = 5.0)]
     duration: f64,
+    /// Messages sent back to back on one allocation (one GSO send); the allocations take
+    /// turns.
+    #[arg(long, default_value_t = 8)]
+    train: usize,
     /// Payload bytes of each message.
     #[arg(long, default_value_t = 1200)]
     len: usize,
@@ -66,9 +71,14 @@ struct Args {
 
 fn main() {
     let args = Args::parse();
-    if args.allocations == 0 || args.len == 0 || args.len > 8000 || !(args.duration > 0.0) {
+    if args.allocations == 0
+        || args.train == 0
+        || args.len == 0
+        || args.len > 8000
+        || !(args.duration > 0.0)
+    {
         eprintln!(
-            "turn-load: error: --allocations, --len (1..=8000) and --duration must be positive"
+            "turn-load: error: --allocations, --train, --len (1..=8000) and --duration must be positive"
         );
         std::process::exit(2);
     }
@@ -95,8 +105,11 @@ async fn run(args: Args) -> Result<(), String> {
         .split_once(':')
         .ok_or_else(|| format!("--user {:?} is not NAME:PASSWORD", args.user))?;
     let clock = Clock::new();
-    let mut sockets = drops::Sockets::default();
-    sockets.server.insert(args.server);
+    let mut sockets = drops::Sockets {
+        ours: Default::default(),
+        listen: args.server,
+        relays: Default::default(),
+    };
     let peer = match args.peer {
         Some(p) => p,
         None => {
@@ -121,7 +134,7 @@ async fn run(args: Args) -> Result<(), String> {
         .await?;
         tokio::task::spawn_local(traffic::receive(a.socket.clone(), counters.clone()));
         sockets.ours.extend(a.socket.local_addr().ok());
-        sockets.server.insert(a.relayed);
+        sockets.relays.insert(a.relayed);
         allocs.push(a);
     }
     let mut senders: Vec<Sender> = allocs
@@ -163,7 +176,14 @@ async fn one_rate(
     let gen0 = cpu_ns_self();
     let drops0 = drops::read(sockets);
     let start = Instant::now();
-    let sent = traffic::paced(senders, rate, Duration::from_secs_f64(args.duration), step).await;
+    let sent = traffic::paced(
+        senders,
+        rate,
+        Duration::from_secs_f64(args.duration),
+        step,
+        args.train,
+    )
+    .await;
     let secs = start.elapsed().as_secs_f64();
     drain(counters, sent.sent).await;
     let server_ns = args
@@ -172,7 +192,7 @@ async fn one_rate(
         .zip(server0)
         .map(|(b, a)| b.saturating_sub(a));
     let gen_ns = cpu_ns_self().saturating_sub(gen0);
-    let drops1 = drops::read(sockets);
+    let drops = drops::read(sockets).since(drops0);
     let echoed = counters.echoed.get();
     let lost = sent.sent.saturating_sub(echoed + sent.refused);
     let relayed = (sent.sent - sent.refused + echoed).max(1);
@@ -187,13 +207,15 @@ async fn one_rate(
         },
     );
     format!(
-        "rate={rate} sent={} echoed={echoed} lost={lost} refused={} secs={secs:.2} {server} gen_cpu_s={:.3} gen_us_per_msg={:.2} gen_drops={} server_drops={}",
+        "rate={rate} sent={} echoed={echoed} lost={lost} refused={} secs={secs:.2} {server} gen_cpu_s={:.3} gen_us_per_msg={:.2} gen_drops={} server_drops={} server_listen_drops={} server_relay_drops={}",
         sent.sent,
         sent.refused,
         gen_ns as f64 / 1e9,
         gen_ns as f64 / 1e3 / sent.sent.max(1) as f64,
-        drops1.0.saturating_sub(drops0.0),
-        drops1.1.saturating_sub(drops0.1),
+        drops.ours,
+        drops.listen + drops.relays,
+        drops.listen,
+        drops.relays,
     )
 }
 

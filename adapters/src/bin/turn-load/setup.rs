@@ -14,8 +14,10 @@ use turn_proto::client::{TurnClient, TurnClientConfig, TurnEvent};
 /// A client with one peer (the echo socket).
 pub type Client = TurnClient<OsEntropy, 1>;
 
-/// Socket buffers asked for (the kernel caps them at `net.core.{r,w}mem_max`).
-const BUFFER: usize = 4 << 20;
+/// Socket buffers: forced past `net.core.{r,w}mem_max` when the generator may (root or
+/// CAP_NET_ADMIN), so a moment off-CPU on a busy machine does not make the generator the one
+/// that loses datagrams; else the capped size.
+const BUFFER: usize = 32 << 20;
 
 /// One ready allocation.
 #[derive(Debug)]
@@ -35,8 +37,10 @@ pub fn udp_socket(local: SocketAddr, remote: Option<SocketAddr>) -> Result<UdpSo
     let err = |e: std::io::Error| format!("UDP socket on {local}: {e}");
     let s =
         Socket::new(Domain::for_address(local), Type::DGRAM, Some(Protocol::UDP)).map_err(err)?;
-    let _ = s.set_recv_buffer_size(BUFFER);
-    let _ = s.set_send_buffer_size(BUFFER);
+    if adapters::mmsg::force_buffers(&s, BUFFER).is_err() {
+        let _ = s.set_recv_buffer_size(BUFFER);
+        let _ = s.set_send_buffer_size(BUFFER);
+    }
     s.set_nonblocking(true).map_err(err)?;
     s.bind(&local.into()).map_err(err)?;
     if let Some(r) = remote {

@@ -216,34 +216,42 @@ pub struct Sent {
     pub refused: u64,
 }
 
-/// Send `rate` messages per second in all, spread evenly over `senders`, for `duration`,
-/// every payload tagged with `step`. Every millisecond the messages due so far leave.
-pub async fn paced(senders: &mut [Sender], rate: u64, duration: Duration, step: u8) -> Sent {
+/// Send `rate` messages per second in all for `duration`, every payload tagged with `step`.
+/// Every millisecond the messages due so far leave in trains of `train` (one GSO send each),
+/// the allocations taking turns, so each gets the same share and the sends stay batched at
+/// low rates too; what is due but short of a train waits for the next tick.
+pub async fn paced(
+    senders: &mut [Sender],
+    rate: u64,
+    duration: Duration,
+    step: u8,
+    train: usize,
+) -> Sent {
     for s in senders.iter_mut() {
         s.set_step(step);
     }
-    let n = senders.len().max(1) as u64;
+    let train = train.max(1) as u64;
     let total = rate * duration.as_millis() as u64 / 1000;
     let start = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut out = Sent::default();
-    let mut turn = 0u64;
+    let mut next = 0;
     while out.sent < total {
         tick.tick().await;
         let elapsed = start.elapsed().as_micros() as u64;
         let due = (rate * elapsed / 1_000_000).min(total);
-        let deficit = due.saturating_sub(out.sent);
-        for (i, s) in senders.iter().enumerate() {
-            // Each sender gets deficit / n, the remainder going round-robin.
-            let extra = u64::from((i as u64 + n - turn % n) % n < deficit % n);
-            let k = deficit / n + extra;
-            if k > 0 {
+        loop {
+            let k = due.saturating_sub(out.sent).min(train);
+            if k == 0 || (k < train && due < total) {
+                break;
+            }
+            if let Some(s) = senders.get(next) {
                 out.refused += s.send(k as usize);
             }
+            next = (next + 1) % senders.len().max(1);
+            out.sent += k;
         }
-        turn += deficit % n;
-        out.sent += deficit;
     }
     out
 }
