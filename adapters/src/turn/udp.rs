@@ -473,3 +473,78 @@ fn trains<'a>(
     }
     msgs
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    #[test]
+    fn peer_trains_group_equal_sizes_to_one_peer() {
+        let (big, small, huge) = ([1u8; 100], [2u8; 50], [3u8; 1401]);
+        let (r, a, b) = (addr(1), addr(2), addr(3));
+        let group: [(SocketAddr, SocketAddr, &[u8]); 8] = [
+            (r, a, &big),
+            (r, a, &big),
+            (r, a, &big),
+            (r, b, &big),
+            (r, b, &small),
+            (r, b, &small),
+            (r, b, &huge),
+            (r, b, &huge),
+        ];
+        let parts: Vec<IoSlice<'_>> = group.iter().map(|g| IoSlice::new(g.2)).collect();
+        let msgs = peer_trains(&group, &parts, true);
+        let shape: Vec<(SocketAddr, usize, Option<u16>)> = msgs
+            .iter()
+            .map(|m| (m.to, m.parts.len(), m.segment))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (a, 3, Some(100)),
+                (b, 1, None),
+                (b, 2, Some(50)),
+                // Longer than PEER_TRAIN_MAX_SEGMENT: never a train.
+                (b, 1, None),
+                (b, 1, None),
+            ]
+        );
+        let plain = peer_trains(&group, &parts, false);
+        assert_eq!(plain.len(), 8);
+        assert!(plain
+            .iter()
+            .all(|m| m.segment.is_none() && m.parts.len() == 1));
+    }
+
+    /// A train the kernel refuses (here: 80 000 bytes, over UDP's 65 535) is not lost: its
+    /// datagrams leave one by one.
+    #[tokio::test]
+    async fn refused_train_is_sent_datagram_by_datagram() {
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+            .unwrap();
+        socket2::SockRef::from(&rx)
+            .set_recv_buffer_size(1 << 20)
+            .unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let seg = [7u8; 2000];
+        let parts: Vec<IoSlice<'_>> = (0..40).map(|_| IoSlice::new(&seg)).collect();
+        let msg = SendMsg {
+            to: rx.local_addr().unwrap(),
+            parts: &parts,
+            segment: Some(2000),
+        };
+        assert!(mmsg::send_batch(&tx, &[msg]).is_err(), "the kernel took it");
+        assert_eq!(send_all(&tx, &[msg]), 0);
+        let mut buf = [0u8; 4096];
+        for _ in 0..40 {
+            let (n, _) = rx.recv_from(&mut buf).unwrap();
+            assert_eq!(n, 2000);
+        }
+    }
+}
