@@ -75,10 +75,11 @@ fn main() {
         || args.train == 0
         || args.len == 0
         || args.len > 8000
-        || !(args.duration > 0.0)
+        || !(0.0..=3600.0).contains(&args.duration)
+        || args.duration == 0.0
     {
         eprintln!(
-            "turn-load: error: --allocations, --train, --len (1..=8000) and --duration must be positive"
+            "turn-load: error: --allocations, --train, --len (1..=8000) and --duration (up to 3600 s) must be positive"
         );
         std::process::exit(2);
     }
