@@ -14,8 +14,9 @@
 //! server_relay_drops=Z`
 //!
 //! CPU is on-CPU time of every thread (`/proc/PID/task/*/schedstat`) over the step (sending
-//! and the drain after it); the server's (with `--server-pid`) is divided by the relayed
-//! datagrams (sent + echoed: each echoed message crosses the relay twice), the generator's
+//! and the drain after it); the server's (with `--server-pid`) is divided by the datagrams
+//! it relayed (sent less those dropped on its listening socket, plus echoed: each echoed
+//! message crosses the relay twice), the generator's
 //! own (echo peer included) by the messages sent. `gen_drops`/`server_drops`: datagrams the
 //! kernel dropped on a full receive buffer of the generator's / the server's sockets (its
 //! listening port, its relays: `/proc/net/udp`), which says where a loss happened. Everything runs on one thread.
@@ -196,7 +197,12 @@ async fn one_rate(
     let drops = drops::read(sockets).since(drops0);
     let echoed = counters.echoed.get();
     let lost = sent.sent.saturating_sub(echoed + sent.refused);
-    let relayed = (sent.sent - sent.refused + echoed).max(1);
+    // Datagrams the server relayed: those that reached it from the clients (not dropped on
+    // its listening socket) and the echoes that came back through it.
+    let relayed = (sent.sent - sent.refused)
+        .saturating_sub(drops.listen)
+        .saturating_add(echoed)
+        .max(1);
     let server = server_ns.map_or_else(
         || "server_cpu_s=- server_us_per_datagram=-".to_string(),
         |ns| {

@@ -17,6 +17,12 @@ const SLOT: usize = 2048;
 const MAX_SEGMENTS: usize = 64;
 /// Most bytes in one GSO train.
 const MAX_TRAIN: usize = 65_000;
+/// Batches a socket task handles before letting the other tasks (the sender above all) run.
+const BUDGET: usize = 8;
+/// Most milliseconds of backlog the sender catches up in one tick after running late: a
+/// generator delayed by the scheduler falls behind rather than bursting a whole second's
+/// messages into the server's socket at once.
+const CATCH_UP_MS: u64 = 4;
 
 /// What the receivers count for the step under way.
 #[derive(Debug, Default)]
@@ -83,6 +89,7 @@ pub async fn receive(socket: Rc<UdpSocket>, counters: Rc<Counters>) {
         if socket.readable().await.is_err() {
             return;
         }
+        let mut budget = BUDGET;
         while let Ok(Some(n)) = rx.recv(&socket) {
             let step = counters.step.get();
             let mut ours = 0;
@@ -96,6 +103,11 @@ pub async fn receive(socket: Rc<UdpSocket>, counters: Rc<Counters>) {
             if ours > 0 {
                 counters.last.set(Some(Instant::now()));
             }
+            budget -= 1;
+            if budget == 0 {
+                budget = BUDGET;
+                tokio::task::yield_now().await;
+            }
         }
     }
 }
@@ -108,6 +120,7 @@ pub async fn echo(socket: Rc<UdpSocket>) {
         if socket.readable().await.is_err() {
             return;
         }
+        let mut budget = BUDGET;
         while let Ok(Some(n)) = rx.recv(&socket) {
             let parts: heapless::Vec<IoSlice<'_>, BATCH> =
                 (0..n).map(|i| IoSlice::new(rx.datagram(i))).collect();
@@ -135,6 +148,11 @@ pub async fn echo(socket: Rc<UdpSocket>) {
                 i = j;
             }
             send_all(&socket, &msgs);
+            budget -= 1;
+            if budget == 0 {
+                budget = BUDGET;
+                tokio::task::yield_now().await;
+            }
         }
     }
 }
@@ -219,7 +237,8 @@ pub struct Sent {
 /// Send `rate` messages per second in all for `duration`, every payload tagged with `step`.
 /// Every millisecond the messages due so far leave in trains of `train` (one GSO send each),
 /// the allocations taking turns, so each gets the same share and the sends stay batched at
-/// low rates too; what is due but short of a train waits for the next tick.
+/// low rates too; what is due but short of a train waits for the next tick. Running late, it
+/// catches up at most `CATCH_UP_MS` of messages per tick (the step then lasts longer).
 pub async fn paced(
     senders: &mut [Sender],
     rate: u64,
@@ -240,7 +259,8 @@ pub async fn paced(
     while out.sent < total {
         tick.tick().await;
         let elapsed = start.elapsed().as_micros() as u64;
-        let due = (rate * elapsed / 1_000_000).min(total);
+        let late = (rate * CATCH_UP_MS / 1000).max(train);
+        let due = (rate * elapsed / 1_000_000).min(total).min(out.sent + late);
         loop {
             let k = due.saturating_sub(out.sent).min(train);
             if k == 0 || (k < train && due < total) {
