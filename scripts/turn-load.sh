@@ -23,7 +23,8 @@
 #        (default for both: cargo build --release)  NICE=0 (e.g. -10 on a machine busy with
 #        other work: servers, generator and echo peer all run at that nice level, so the
 #        comparison is not decided by who the scheduler happened to starve)
-#   rust:    RATES="20000 40000 ..." (msg/s)  DURATION=5 (s per rate)  ALLOCS=32
+#   rust:    RATES="20000 40000 ..." (msg/s)  DURATION=5 (s per rate)  ALLOCS=32  TRAIN=8
+#            (messages sent back to back per allocation, one GSO send; 1 = one at a time)
 #   uclient: CLIENTS="10 20 40 60 80 100"  MSGS=15000 (per client)  Z=1 (ms between a
 #            client's messages)
 # Every process is bounded by `timeout` and stopped by PID; traffic stays on 127.0.0.1.
@@ -34,6 +35,7 @@ MODE=${MODE:-rust}
 RATES=${RATES:-"20000 40000 60000 80000 100000 120000 140000 160000"}
 DURATION=${DURATION:-5}
 ALLOCS=${ALLOCS:-32}
+TRAIN=${TRAIN:-8}
 CLIENTS=${CLIENTS:-"10 20 40 60 80 100"}
 MSGS=${MSGS:-15000}
 LEN=${LEN:-1200}
@@ -115,7 +117,7 @@ done
 run_rust() { # $1 = server, $2 = rate
   local log="$WORK/t-$1-$2.log"
   "${N[@]}" timeout 120 "$TURN_LOAD" --server "127.0.0.1:${PORT[$1]}" --user user:pass --rates "$2" \
-    --duration "$DURATION" --allocations "$ALLOCS" --len "$LEN" --server-pid "${PID[$1]}" \
+    --duration "$DURATION" --allocations "$ALLOCS" --train "$TRAIN" --len "$LEN" --server-pid "${PID[$1]}" \
     >"$log" 2>&1 || true
   local sent echoed lost refused
   sent=$(field sent "$log"); echoed=$(field echoed "$log"); lost=$(field lost "$log")
@@ -145,7 +147,7 @@ run_uclient() { # $1 = server, $2 = clients
 
 if [[ $MODE == rust ]]; then
   STEPS=$RATES
-  echo "# TURN load: turn-load --allocations $ALLOCS --len $LEN --duration $DURATION (channels, own echo peer), $THREADS relay thread(s) each"
+  echo "# TURN load: turn-load --allocations $ALLOCS --train $TRAIN --len $LEN --duration $DURATION (channels, own echo peer), $THREADS relay thread(s) each"
 else
   STEPS=$CLIENTS
   echo "# TURN load: uclient -c -l $LEN -z $Z -n $MSGS -m CLIENTS (channels, 1 allocation per client), $THREADS relay thread(s) each"
