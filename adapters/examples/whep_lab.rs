@@ -12,7 +12,8 @@
 //!   (jitter buffer + depacketizer), frames and keyframes counted.
 //!
 //! `whep_lab LISTEN [BIND_IP] [--vp8 FILE] [--h264 FILE] [--turn IP:PORT:USER:PASS]`: HTTP on
-//! LISTEN; sessions bind UDP on BIND_IP (default: the IP of LISTEN); with `--turn`, sessions
+//! LISTEN; sessions bind UDP on BIND_IP (default: the IP of LISTEN); `--relay-only` keeps
+//! them to their relayed candidate; with `--turn`, sessions
 //! also allocate a relayed candidate there. Prints `ready http://LISTEN` when listening;
 //! logs per session. Serves the pages in `adapters/tests/browser/` too. Sessions also start
 //! from our offer (`POST /whep/offer`, the answer by `PATCH`); the same logic runs.
@@ -43,8 +44,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 static VIDEO: [CodecCap<'static>; 2] = [
-    CodecCap::vp8(96, None),
-    CodecCap::h264(102, H264Params::constrained_baseline(31), None),
+    CodecCap::vp8(96, Some(97)),
+    CodecCap::h264(102, H264Params::constrained_baseline(31), Some(103)),
 ];
 static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 
@@ -56,6 +57,9 @@ type Frame = (Vec<u8>, bool);
 struct Library {
     vp8: Vec<Frame>,
     h264: Vec<Frame>,
+    /// `--drop-every N`: every Nth video packet is not sent the first time (loss repair
+    /// by NACK and RTX is what the browser then shows).
+    drop_every: Option<u64>,
 }
 
 /// The VP8 frames of an IVF file (32-byte header, then 12-byte frame headers).
@@ -128,9 +132,27 @@ struct Outgoing {
     frames: Arc<Vec<Frame>>,
     next: u64,
     pos: usize,
+    /// Video packets made so far (sent or dropped).
+    packets: u64,
+    /// Of those, dropped on purpose (`--drop-every`).
+    dropped: u64,
 }
 
 type Assembler = Box<FrameAssembler<256, 1200>>;
+
+/// One line a second on the video we send: packets, dropped on purpose, NACKed, resent,
+/// the payload rate so far and the bandwidth estimate.
+fn report_video_out(s: &mut Session<'_, '_>, v: &Outgoing, elapsed: Duration) {
+    let Some(t) = s.peer().track_stats(v.track) else {
+        return;
+    };
+    let target = s.peer().stats().target_bitrate.unwrap_or(0);
+    let rate = (t.bytes_sent * 8) as f64 / elapsed.as_secs_f64().max(0.001);
+    println!(
+        "video out: {} packets, {} dropped, {} NACKed, {} resent, {} on RTX; sending {rate:.0} bit/s, target bitrate {target}",
+        v.packets, v.dropped, t.nacks_received, t.retransmitted, t.rtx_sent
+    );
+}
 
 /// The lab's per-session logic.
 struct Lab {
@@ -187,6 +209,10 @@ impl Lab {
             let track = TrackId(i);
             let codec = t.send_codec().map(|c| c.kind);
             println!("track {i} {:?} {:?} {codec:?}", t.kind, t.direction);
+            if let Some(ssrc) = t.local_rtx_ssrc {
+                let pt = t.send_codec().and_then(|c| c.rtx_pt);
+                println!("track {i} resends on RTX: ssrc {ssrc} pt {pt:?}");
+            }
             if t.receives() {
                 self.incoming
                     .push((track, Box::new(FrameAssembler::for_track(t))));
@@ -210,6 +236,8 @@ impl Lab {
                         frames: Arc::new(frames),
                         next: 0,
                         pos: 0,
+                        packets: 0,
+                        dropped: 0,
                     });
                 }
                 _ => {}
@@ -224,8 +252,19 @@ impl Lab {
         if let Some(v) = self.video.as_mut() {
             while Duration::from_micros(v.next * 33_333) <= elapsed {
                 let (frame, _) = &v.frames[v.pos];
-                if let Err(e) = s.send_frame(v.track, (v.next * 3000) as u32, frame) {
+                let every = self.library.drop_every;
+                let (packets, dropped) = (&mut v.packets, &mut v.dropped);
+                let keep = |_| {
+                    *packets += 1;
+                    let drop = every.is_some_and(|n| *packets % n == 0);
+                    *dropped += u64::from(drop);
+                    !drop
+                };
+                if let Err(e) = s.send_frame_with(v.track, (v.next * 3000) as u32, frame, keep) {
                     println!("video frame {}: {e}", v.next);
+                }
+                if v.next % 30 == 29 {
+                    report_video_out(s, v, elapsed);
                 }
                 v.next += 1;
                 v.pos = (v.pos + 1) % v.frames.len();
@@ -356,6 +395,7 @@ impl SessionApp for Lab {
             }
             PeerEvent::MessageReady(_) => self.on_messages(s),
             PeerEvent::KeyframeRequested(t) => self.on_keyframe_request(*t),
+            PeerEvent::TargetBitrate(bps) => println!("target bitrate now {bps}"),
             PeerEvent::StateChanged(st) => {
                 println!("state {st:?}");
                 if *st == PeerState::Connected && self.start.is_none() {
@@ -393,17 +433,22 @@ struct Args {
     bind: IpAddr,
     library: Library,
     turn: Option<TurnServerConfig>,
+    /// `--relay-only`: use (and announce) only the relayed candidate.
+    relay_only: bool,
 }
 
 fn args() -> Args {
     let mut positional = Vec::new();
     let mut library = Library::default();
     let mut turn = None;
+    let mut relay_only = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--vp8" => library.vp8 = read_ivf(&std::fs::read(it.next().unwrap()).unwrap()),
             "--h264" => library.h264 = read_annex_b(&std::fs::read(it.next().unwrap()).unwrap()),
+            "--drop-every" => library.drop_every = Some(it.next().unwrap().parse().unwrap()),
+            "--relay-only" => relay_only = true,
             "--turn" => {
                 let spec = it.next().unwrap();
                 let parts: Vec<&str> = spec.rsplitn(3, ':').collect();
@@ -428,6 +473,7 @@ fn args() -> Args {
         bind,
         library,
         turn,
+        relay_only,
     }
 }
 
@@ -457,6 +503,7 @@ async fn main() {
     if let Some(t) = args.turn {
         peer.ice.turn_servers.push(t).unwrap();
     }
+    peer.ice.relay_only = args.relay_only;
     let config = WhepConfig {
         bind_ip: args.bind,
         peer,

@@ -168,6 +168,19 @@ impl Session<'_, '_> {
         rtp_timestamp: u32,
         frame: &[u8],
     ) -> Result<usize, PeerError> {
+        self.send_frame_with(track, rtp_timestamp, frame, |_| true)
+    }
+
+    /// [`send_frame`](Self::send_frame), sending only the packets `keep` says yes to (by
+    /// their index in the frame): loss on the way out, for labs and tests of loss repair.
+    /// Returns the packets the frame made, sent or not.
+    pub fn send_frame_with(
+        &mut self,
+        track: TrackId,
+        rtp_timestamp: u32,
+        frame: &[u8],
+        mut keep: impl FnMut(usize) -> bool,
+    ) -> Result<usize, PeerError> {
         let now = self.ctx.now();
         let mut out = [0u8; 1600];
         let mut packets = Vec::new();
@@ -181,8 +194,10 @@ impl Session<'_, '_> {
             }
         }
         let n = packets.len();
-        for (path, bytes) in packets {
-            self.ctx.send(path, &bytes);
+        for (i, (path, bytes)) in packets.into_iter().enumerate() {
+            if keep(i) {
+                self.ctx.send(path, &bytes);
+            }
         }
         Ok(n)
     }

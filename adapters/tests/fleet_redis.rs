@@ -476,3 +476,104 @@ fn a_frozen_redis_delays_an_allocate_by_its_deadline_only() {
     wait_metric(&[&a], "turn_fleet_redis_up", 1);
     assert_eq!(turn(&a, &["--user", "carol:pw"], peer), 0);
 }
+
+/// `redis-cli HGET key field` as a number (0 when absent).
+fn hget(redis: &Redis, key: &str, field: &str) -> u64 {
+    redis.cli(&["HGET", key, field]).parse().unwrap_or(0)
+}
+
+/// Wait until `HGET key field` is `want`.
+fn wait_hget(redis: &Redis, key: &str, field: &str, want: u64) {
+    let start = Instant::now();
+    while hget(redis, key, field) != want {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{key} {field} never reached {want}: {}",
+            redis.cli(&["HGETALL", key])
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+#[ignore = "interop: needs redis-server and redis-cli; run `cargo xtask test`"]
+fn usage_per_user_reaches_redis_and_metrics_without_double_counting() {
+    let dir = std::env::temp_dir().join(format!("p2p-fleet-usage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port("127.0.0.1");
+    let redis = Redis::start(port, dir);
+    // b runs two relay threads: its usage is summed over both.
+    let (a, b) = (node("a", port), node_with("b", port, "2"));
+    for user in ["carol", "dave"] {
+        redis.cli(&[
+            "SET",
+            &format!("turn/realm/{REALM}/user/{user}/key"),
+            &key_hex(user, "pw"),
+        ]);
+    }
+    wait_metric(&[&a, &b], "turn_fleet_users", 2);
+    let peer = echo_peer();
+    // carol: 10 × 100 bytes each way on a, 5 × 100 on b; dave: 3 × 50 on a.
+    let mut on_a = HeldTurn::new(a.listen.parse().unwrap(), "carol", "pw");
+    on_a.allocate().unwrap();
+    let mut on_b = HeldTurn::new(b.listen.parse().unwrap(), "carol", "pw");
+    on_b.allocate().unwrap();
+    let mut dave = HeldTurn::new(a.listen.parse().unwrap(), "dave", "pw");
+    dave.allocate().unwrap();
+    for i in 0..10u8 {
+        assert!(on_a.echo(peer, &[i; 100]));
+    }
+    for i in 0..5u8 {
+        assert!(on_b.echo(peer, &[i; 100]));
+    }
+    for i in 0..3u8 {
+        assert!(dave.echo(peer, &[i; 50]));
+    }
+    let carol = format!("p2p/turn/user-usage/{REALM}/carol");
+    wait_hget(&redis, &carol, "bytes_to_peers", 1500);
+    wait_hget(&redis, &carol, "bytes_to_clients", 1500);
+    assert_eq!(hget(&redis, &carol, "packets_to_peers"), 15);
+    wait_hget(
+        &redis,
+        &format!("p2p/turn/user-usage/{REALM}/dave"),
+        "bytes_to_clients",
+        150,
+    );
+    // One coturn-style traffic key per allocation of carol.
+    let keys = redis.cli(&[
+        "KEYS",
+        &format!("turn/realm/{REALM}/user/carol/allocation/*/traffic"),
+    ]);
+    let keys: Vec<&str> = keys.lines().collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let mut sent: Vec<u64> = keys.iter().map(|k| hget(&redis, k, "sentb")).collect();
+    sent.sort_unstable();
+    assert_eq!(sent, [500, 1000]);
+    assert!(keys.iter().all(|k| hget(&redis, k, "rcvp") > 0));
+    // Prometheus, per user, on each server (b's two threads summed).
+    let series =
+        |dir: &str| format!("turn_user_relayed_bytes{{user=\"carol\",direction=\"{dir}\"}}");
+    assert_eq!(metric(&a.metrics, &series("to_peer")), 1000);
+    assert_eq!(metric(&a.metrics, &series("to_client")), 1000);
+    assert_eq!(metric(&b.metrics, &series("to_client")), 500);
+    assert_eq!(
+        metric(
+            &a.metrics,
+            "turn_user_relayed_bytes{user=\"dave\",direction=\"to_peer\"}"
+        ),
+        150
+    );
+    // Syncs go on, an allocation ends: nothing is counted twice; later traffic adds up.
+    assert!(on_a.delete());
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(hget(&redis, &carol, "bytes_to_peers"), 1500);
+    assert!(on_b.echo(peer, &[9; 200]));
+    wait_hget(&redis, &carol, "bytes_to_peers", 1700);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(hget(&redis, &carol, "bytes_to_clients"), 1700);
+    assert!(
+        a.proc.output().contains("bytes_to_peers=1000"),
+        "closing log line"
+    );
+}

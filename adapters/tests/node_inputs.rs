@@ -146,3 +146,31 @@ fn a_file_that_is_not_a_wav_is_a_usage_error() {
         assert!(err.contains("p2p: error:") && err.contains(file), "{err}");
     }
 }
+
+#[test]
+fn a_camera_that_is_not_there_is_a_usage_error() {
+    let out = run(
+        p2p(),
+        &[
+            "node",
+            "--listen",
+            "127.0.0.1:0",
+            "--camera",
+            "/dev/video-none",
+        ],
+        20,
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("p2p: error: no camera at /dev/video-none"),
+        "{err}"
+    );
+    // --camera and --video-cmd are one video source: not both
+    let out = run(
+        p2p(),
+        &["node", "--camera", "/dev/null", "--video-cmd", "true"],
+        20,
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

@@ -16,6 +16,14 @@ pub struct Config {
     pub srtp_profiles: heapless::Vec<SrtpProfile, 4>,
     /// Fail the handshake when no SRTP profile is agreed (a media-only endpoint).
     pub require_srtp: bool,
+    /// Server: send a CertificateRequest, so the client must present a certificate (WebRTC
+    /// authenticates both ends by fingerprint; the default). Off for a server whose clients
+    /// authenticate otherwise, as TURN over DTLS (RFC 7350) does with STUN credentials: RFC
+    /// 5246 §7.4.4 lets a server skip the request, the client then sends neither Certificate
+    /// nor CertificateVerify, and the connection is up with no peer fingerprint (unless one
+    /// was set with `set_remote_fingerprint` before the handshake completed: nothing can
+    /// match it, the connection fails).
+    pub request_client_certificate: bool,
     /// Server: answer a ClientHello without a valid cookie with a HelloVerifyRequest, keeping no
     /// state until the client proves it receives at its address (RFC 6347 §4.2.1).
     pub cookie_exchange: bool,
@@ -44,6 +52,7 @@ impl Default for Config {
             cipher_suites,
             srtp_profiles,
             require_srtp: false,
+            request_client_certificate: true,
             cookie_exchange: true,
             initial_retransmit: Duration::from_secs(1),
             max_retransmit: Duration::from_secs(60),

@@ -228,7 +228,7 @@ impl DimplDtls {
                 // dimpl does not report the suite it negotiated.
                 cipher_suite: None,
                 srtp_profile: self.keys.as_ref().map(SrtpKeys::profile),
-                peer_fingerprint: got,
+                peer_fingerprint: Some(got),
             };
             let _ = self.events.push_critical(Event::Connected(connected));
         }

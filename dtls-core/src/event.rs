@@ -25,8 +25,9 @@ pub struct Connected {
     pub cipher_suite: Option<CipherSuite>,
     /// The SRTP protection profile, if `use_srtp` was negotiated.
     pub srtp_profile: Option<SrtpProfile>,
-    /// The SHA-256 fingerprint of the peer's certificate.
-    pub peer_fingerprint: Fingerprint,
+    /// The SHA-256 fingerprint of the peer's certificate; `None` when it presented none (a
+    /// server with [`Config::request_client_certificate`](crate::Config) off).
+    pub peer_fingerprint: Option<Fingerprint>,
 }
 
 /// Why a connection failed.

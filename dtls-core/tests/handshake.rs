@@ -10,7 +10,7 @@ mod support;
 
 use core::time::Duration;
 use dtls_core::{CipherSuite, Config, Event, SrtpProfile, State};
-use sansio::{Carrier, Instant};
+use sansio::{Carrier, Instant, SansIo};
 use support::{pair, Net};
 
 #[test]
@@ -31,7 +31,7 @@ fn handshake_connects_both_and_keys_agree() {
         Some(CipherSuite::EcdheEcdsaAes128GcmSha256)
     );
     assert_eq!(info.srtp_profile, Some(SrtpProfile::AeadAes128Gcm));
-    assert_eq!(info.peer_fingerprint, net.server.local_fingerprint());
+    assert_eq!(info.peer_fingerprint, Some(net.server.local_fingerprint()));
     let (mut a, mut b) = ([0u8; 56], [0u8; 56]);
     assert_eq!(
         net.client.export_srtp_keying_material(&mut a),
@@ -205,4 +205,125 @@ fn a_plugged_in_provider_does_one_of_each_p256_operation_per_side() {
     // [AEAD keys, key generations, ECDH, signatures, verifications]
     assert_eq!(c.crypto().ops.get(), [2, 1, 1, 1, 1]);
     assert_eq!(s.crypto().ops.get(), [2, 1, 1, 1, 1]);
+}
+
+/// A server that does not request a certificate (TURN over DTLS) and a client.
+fn anonymous_pair(seed: u64) -> Net {
+    let cfg = Config {
+        request_client_certificate: false,
+        ..Config::default()
+    };
+    let (c, _) = support::pair(seed, Config::default(), Config::default());
+    let server_cert = support::cert(seed + 2000);
+    let mut client = c;
+    client.set_remote_fingerprint(server_cert.fingerprint());
+    let server = dtls_core::Endpoint::new(
+        dtls_core::DtlsRole::Server,
+        cfg,
+        server_cert,
+        sansio::SeededEntropy::new(seed + 3000),
+    );
+    Net::new(client, server)
+}
+
+/// Whether a client datagram carries a plaintext (epoch 0) handshake message of `msg_type`
+/// as the first message of its first record.
+fn client_sent(net: &Net, msg_type: u8) -> bool {
+    net.log
+        .iter()
+        .filter(|d| d.from_client && d.bytes.len() > 13)
+        .any(|d| d.bytes[0] == 22 && d.bytes[3..5] == [0, 0] && d.bytes[13] == msg_type)
+}
+
+#[test]
+fn server_without_certificate_request_connects_a_client_that_sends_none() {
+    let mut net = anonymous_pair(40);
+    net.start();
+    assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
+    // The server's Connected carries no fingerprint; the client authenticated the server.
+    let server_up = net
+        .server_events
+        .iter()
+        .find_map(|e| match e {
+            Event::Connected(c) => Some(*c),
+            _ => None,
+        })
+        .expect("server connected");
+    assert_eq!(server_up.peer_fingerprint, None);
+    assert_eq!(net.server.peer_fingerprint(), None);
+    let client_up = net.client_events.first().copied();
+    assert!(
+        matches!(client_up, Some(Event::Connected(c)) if c.peer_fingerprint.is_some()),
+        "{client_up:?}"
+    );
+    // Flight 5 began with ClientKeyExchange (16), not Certificate (11): nothing was requested.
+    assert!(client_sent(&net, 16));
+    assert!(!client_sent(&net, 11));
+    // Application data flows.
+    let mut out = [0u8; 1500];
+    let t = net.client.send(net.now, (), b"allocate", &mut out).unwrap();
+    let bytes = out[..t.len].to_vec();
+    net.deliver(false, &bytes);
+    assert_eq!(net.server_data, [b"allocate".to_vec()]);
+}
+
+#[test]
+fn default_server_still_requests_a_certificate() {
+    let (c, s) = pair(41, Config::default(), Config::default());
+    assert!(Config::default().request_client_certificate);
+    let mut net = Net::new(c, s);
+    net.start();
+    assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
+    assert!(client_sent(&net, 11), "the client sent its Certificate");
+    assert!(net.server.peer_fingerprint().is_some());
+}
+
+#[test]
+fn anonymous_client_fails_when_a_fingerprint_was_expected() {
+    let mut net = anonymous_pair(42);
+    net.server
+        .set_remote_fingerprint(support::cert(1).fingerprint());
+    net.start();
+    net.run_until(Duration::from_secs(5), Net::both_connected);
+    assert!(!net.server.is_connected());
+    assert!(
+        matches!(
+            net.server.state(),
+            State::Failed(dtls_core::Failure::FingerprintMismatch)
+        ),
+        "{:?}",
+        net.server.state()
+    );
+}
+
+/// The ClientHello carrying the cookie server `a` issued, as the client sends it.
+fn hello_with_cookie_of(a: &mut support::Ep, client: &mut support::Ep) -> Vec<u8> {
+    let now = Instant::ZERO;
+    let path = support::client_path();
+    let mut out = [0u8; 2048];
+    a.start(now, path.reversed());
+    client.start(now, path);
+    let t = client.poll_transmit(now, &mut out).unwrap();
+    a.handle_datagram(now, path.reversed(), &out[..t.len])
+        .unwrap();
+    let t = a.poll_transmit(now, &mut out).expect("HelloVerifyRequest");
+    client.handle_datagram(now, path, &out[..t.len]).unwrap();
+    let t = client.poll_transmit(now, &mut out).unwrap();
+    out[..t.len].to_vec()
+}
+
+#[test]
+fn endpoints_sharing_a_cookie_secret_accept_each_others_cookies() {
+    for (same, want) in [(true, State::Handshaking), (false, State::Listening)] {
+        let (mut client, mut a) = pair(43, Config::default(), Config::default());
+        let (_, mut b) = pair(44, Config::default(), Config::default());
+        a.set_cookie_secret([7; 32]);
+        b.set_cookie_secret(if same { [7; 32] } else { [8; 32] });
+        let hello = hello_with_cookie_of(&mut a, &mut client);
+        let now = Instant::ZERO;
+        b.start(now, support::client_path().reversed());
+        let _ = b.handle_datagram(now, support::client_path().reversed(), &hello);
+        assert_eq!(b.state(), want, "same secret: {same}");
+        assert_eq!(b.stats().hello_verify_requests, u64::from(!same));
+    }
 }

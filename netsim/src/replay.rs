@@ -96,6 +96,7 @@ fn path_text(p: &Path) -> String {
         Transport::Udp => "udp",
         Transport::Tcp => "tcp",
         Transport::Tls => "tls",
+        Transport::Dtls => "dtls",
     };
     format!("{t} {} {}", p.local, p.remote)
 }
@@ -105,6 +106,7 @@ fn parse_path(t: Option<&str>, local: Option<&str>, remote: Option<&str>) -> Opt
         "udp" => Transport::Udp,
         "tcp" => Transport::Tcp,
         "tls" => Transport::Tls,
+        "dtls" => Transport::Dtls,
         _ => return None,
     };
     Some(Path {

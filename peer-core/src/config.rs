@@ -85,6 +85,9 @@ pub struct PeerConfig {
     /// The wall-clock (NTP) time at `Instant::ZERO`, for sender reports: read the clock once
     /// when the connection starts (zero will do when nobody syncs our streams to others').
     pub ntp_at_zero: NtpTime,
+    /// Start and bounds of the send-side bandwidth estimate (with `alloc`, when the peer
+    /// negotiates transport-wide congestion control).
+    pub bandwidth: rtp_core::bwe::BweConfig,
 }
 
 impl Default for PeerConfig {
@@ -101,6 +104,7 @@ impl Default for PeerConfig {
             cname: "peer-core",
             rtcp_interval: Duration::from_secs(1),
             ntp_at_zero: NtpTime(0),
+            bandwidth: rtp_core::bwe::BweConfig::default(),
         }
     }
 }

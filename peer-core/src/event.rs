@@ -74,6 +74,10 @@ pub enum PeerEvent {
     BufferedAmountLow(ChannelId),
     /// The peer asked for a keyframe on a track we send (PLI or FIR).
     KeyframeRequested(TrackId),
+    /// The send-side bandwidth estimate moved by 10 % or more: the rate, in bits per
+    /// second, that media may be sent at (give it to the encoder). Needs `alloc` and a peer
+    /// that negotiated transport-wide congestion control.
+    TargetBitrate(u64),
 }
 
 /// Why a command was refused.

@@ -91,7 +91,8 @@ where
             self.sctp.as_ref().and_then(|s| s.poll_timeout()),
         ];
         let rtcp = self.controls.iter().filter_map(|c| c.poll_timeout()).min();
-        t.into_iter().flatten().chain(rtcp).min()
+        let feedback = self.congestion.poll_timeout();
+        t.into_iter().flatten().chain(rtcp).chain(feedback).min()
     }
 }
 
@@ -148,10 +149,19 @@ where
                 self.counters.retransmits_refused += 1;
                 continue;
             };
+            // An RTX packet is a new packet (own SSRC and sequence): fresh send time and
+            // transport-wide number. A repeat on the media stream must stay byte for byte
+            // the same, as SRTP protects it again under the same index.
+            let twcc = self
+                .senders
+                .get(track)
+                .filter(|_| c.uses_rtx())
+                .and_then(|s| s.restamp(&mut self.scratch, len, now, &mut self.transport_seq));
             let srtp = self.srtp.as_mut()?;
             let Ok(len) = srtp.protect_rtp(&mut self.scratch, len) else {
                 continue;
             };
+            self.congestion.on_sent(now, twcc, len);
             self.counters.rtp_packets_sent += 1;
             if let Some(t) = self.wrap(now, len, out) {
                 return Some(t);
@@ -173,6 +183,25 @@ where
                 return Some(t);
             }
         }
-        None
+        self.poll_congestion_feedback(now, out)
+    }
+
+    /// Transport-cc feedback on what the peer sent us, when due: SRTCP, wrapped for the pair.
+    fn poll_congestion_feedback(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        let sender = self.tracks().first().map_or(0, |t| t.local_ssrc);
+        let media = self
+            .controls
+            .iter()
+            .find_map(|c| c.remote_ssrc)
+            .unwrap_or(0);
+        let len = self
+            .congestion
+            .poll_feedback(now, (sender, media), &mut self.scratch)?;
+        let len = self
+            .srtp
+            .as_mut()?
+            .protect_rtcp(&mut self.scratch, len)
+            .ok()?;
+        self.wrap(now, len, out)
     }
 }

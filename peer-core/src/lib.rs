@@ -28,7 +28,10 @@
 //!    [`rtp_packet`](PeerConnection::rtp_packet), and turn back into frames in a
 //!    [`FrameAssembler`] (jitter buffer + depacketizer) the owner keeps per track.
 //! 5. RTCP rides the same pipeline ([`rtcp`]): sender and receiver reports at the RFC 3550
-//!    interval, NACKs of lost video packets (and resends of ours, with `alloc`),
+//!    interval, NACKs of lost video packets (and resends of ours, with `alloc`: on our RTX
+//!    stream when RTX is negotiated), transport-wide congestion control (with `alloc`: the
+//!    peer's feedback drives a GCC estimate, [`PeerEvent::TargetBitrate`], and we send
+//!    feedback on what we receive),
 //!    [`request_keyframe`](PeerConnection::request_keyframe) as a PLI, the peer's PLI/FIR as
 //!    [`PeerEvent::KeyframeRequested`]. [`stats`](PeerConnection::stats) and
 //!    [`track_stats`](PeerConnection::track_stats) tell the selected pair and its candidate
@@ -44,6 +47,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod config;
+mod congestion;
 pub mod data;
 mod event;
 #[cfg(feature = "std")]
@@ -59,6 +63,7 @@ pub mod signaling;
 pub mod stats;
 
 pub use config::{MediaConfig, PeerConfig};
+pub use congestion::{BWE_HISTORY, FEEDBACK_WINDOW};
 pub use event::{
     ChannelId, Delivered, Failure, MessageKind, PeerError, PeerEvent, PeerState, TrackId,
 };

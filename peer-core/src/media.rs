@@ -28,7 +28,7 @@ pub(crate) fn srtp_session(keys: &SrtpKeys, role: DtlsRole) -> Option<SrtpSessio
     let config = SrtpConfig {
         // Packets of the peer's SSRCs are accepted once they authenticate.
         accept_unknown_ssrc: true,
-        // A NACKed packet is resent unchanged (no RTX negotiated): same index, same bytes.
+        // Without RTX a NACKed packet is resent on its own stream: the same index again.
         allow_repeat_tx: true,
         ..SrtpConfig::default()
     };
@@ -140,8 +140,9 @@ impl Sender {
         len: usize,
         now: Instant,
         twcc: &mut u16,
-    ) -> Result<usize, PeerError> {
+    ) -> Result<(usize, Option<u16>), PeerError> {
         let ext = &self.extensions;
+        let used = ext.transport_cc.map(|_| *twcc);
         let abs = abs_send_time(now).to_bytes();
         let seq = TransportSequence(*twcc).to_bytes();
         let mut els: heapless::Vec<ExtensionElement<'_>, 3> = heapless::Vec::new();
@@ -156,7 +157,7 @@ impl Sender {
             *twcc = twcc.wrapping_add(1);
         }
         if els.is_empty() {
-            return Ok(len);
+            return Ok((len, used));
         }
         let block = HeaderExtension::Elements(&els);
         let ext_len = block.buffer_len().map_err(|_| PeerError::Packetize)?;
@@ -172,7 +173,37 @@ impl Sender {
         if let Some(b0) = buf.first_mut() {
             *b0 |= 0x10; // X: a header extension follows the fixed header
         }
-        Ok(end)
+        Ok((end, used))
+    }
+
+    /// Give a resend (plain RTP at `buf[..len]`) the send time `now` and the next
+    /// transport-wide sequence number from `twcc`, where its header carries them: a
+    /// retransmission is a new packet for congestion control.
+    /// Returns the transport-wide number it got.
+    pub(crate) fn restamp(
+        &self,
+        buf: &mut [u8],
+        len: usize,
+        now: Instant,
+        twcc: &mut u16,
+    ) -> Option<u16> {
+        let Some(Ok(mut p)) = buf.get_mut(..len).map(RtpPacket::new_checked) else {
+            return None;
+        };
+        let ext = &self.extensions;
+        if let Some(at) = ext.abs_send_time.and_then(|id| p.extension_mut(id)) {
+            if at.len() == 3 {
+                at.copy_from_slice(&abs_send_time(now).to_bytes());
+            }
+        }
+        let at = ext.transport_cc.and_then(|id| p.extension_mut(id))?;
+        let used = *twcc;
+        if at.len() != 2 {
+            return None;
+        }
+        at.copy_from_slice(&TransportSequence(used).to_bytes());
+        *twcc = twcc.wrapping_add(1);
+        Some(used)
     }
 
     fn next_packet(
@@ -243,7 +274,8 @@ where
             self.done = true;
             return Ok(None);
         };
-        let len = sender.write_extensions(&mut p.scratch, len, self.now, &mut p.transport_seq)?;
+        let (len, twcc) =
+            sender.write_extensions(&mut p.scratch, len, self.now, &mut p.transport_seq)?;
         if let (Some(c), Some(plain)) = (p.controls.get_mut(self.track), p.scratch.get(..len)) {
             c.on_sent(self.now, plain);
         }
@@ -252,6 +284,7 @@ where
         let len = srtp
             .protect_rtp(&mut p.scratch, len)
             .map_err(|_| PeerError::Packetize)?;
+        p.congestion.on_sent(self.now, twcc, len);
         p.wrap(self.now, len, out)
             .map(Some)
             .ok_or(PeerError::NotConnected)
@@ -346,6 +379,14 @@ where
             }
         };
         let p = RtpPacket::new_checked(self.rx.buf.get(..self.rx.len)?).ok()?;
+        let twcc = self
+            .tracks()
+            .get(track)
+            .and_then(|t| t.ext_twcc)
+            .and_then(|id| p.extension(id))
+            .and_then(|d| <[u8; 2]>::try_from(d).ok())
+            .map(u16::from_be_bytes);
+        self.congestion.on_received(now, twcc);
         if let Some(c) = self.controls.get_mut(track) {
             c.on_received(now, &p, codec);
         }
@@ -453,10 +494,16 @@ where
             });
         }
         self.counters.retransmits_refused += overflow;
+        if let Some(bps) = self.congestion.on_rtcp(now, bytes) {
+            self.emit(PeerEvent::TargetBitrate(bps));
+        }
         for (i, f) in asked {
             match f {
                 Feedback::Keyframe => self.emit(PeerEvent::KeyframeRequested(TrackId(i))),
-                Feedback::Rtt(rtt) => self.counters.rtt = Some(rtt),
+                Feedback::Rtt(rtt) => {
+                    self.counters.rtt = Some(rtt);
+                    self.congestion.set_rtt(rtt);
+                }
                 Feedback::Resend(seq) => {
                     if self.resends.push_back((i, seq)).is_err() {
                         self.counters.retransmits_refused += 1;
@@ -482,6 +529,7 @@ where
     pub fn stats(&self) -> PeerStats {
         let mut s = self.counters;
         s.selected_pair = self.ice.selected_pair();
+        s.target_bitrate = self.congestion.estimate();
         s.rtcp_sent = self.controls.iter().map(|c| c.stats.reports_sent).sum();
         s
     }

@@ -87,6 +87,8 @@ where
     pub(crate) dtls_close_pending: bool,
     /// The next transport-wide sequence number (one counter for every track).
     pub(crate) transport_seq: u16,
+    /// The send-side bandwidth estimate.
+    pub(crate) congestion: crate::congestion::Congestion,
     pub(crate) now: Instant,
 }
 
@@ -128,6 +130,7 @@ where
             scratch2: [0; DATAGRAM],
             dtls_close_pending: false,
             transport_seq: 1,
+            congestion: crate::congestion::Congestion::default(),
             events: EventQueue::new(),
             state: PeerState::New,
             now: Instant::ZERO,
@@ -273,6 +276,8 @@ where
         };
         self.resends.clear();
         self.controls.clear();
+        let twcc = session.tracks.iter().any(|t| t.ext_twcc.is_some());
+        self.congestion.start(twcc, self.config.bandwidth);
         for t in session.tracks.iter() {
             let seed = self.entropy.next_u64();
             let _ = self.controls.push(Control::new(t, &self.config, now, seed));

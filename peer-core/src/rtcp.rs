@@ -16,6 +16,7 @@ use rtp_core::nack::{NackConfig, NackTracker};
 use rtp_core::packetize::h264::H264Depacketizer;
 use rtp_core::packetize::vp8::Vp8Depacketizer;
 use rtp_core::packetize::Depacketizer;
+use rtp_core::rtx::RtxStream;
 use rtp_core::session::{RtpSession, SessionConfig, SessionEvent};
 use rtp_core::wire::rtcp::NackEntry;
 use rtp_core::wire::RtpPacket;
@@ -52,6 +53,8 @@ pub(crate) struct Control {
     nack: Option<NackTracker<NACK_CAPACITY>>,
     #[cfg(feature = "alloc")]
     resend: Option<Resend>,
+    /// Our RFC 4588 stream, when RTX was negotiated: resends go there, wrapped.
+    rtx: Option<RtxStream>,
     last_keyframe: Option<u32>,
     /// The peer's SSRC, announced in its SDP or latched from its first routed packet.
     pub(crate) remote_ssrc: Option<u32>,
@@ -87,6 +90,7 @@ impl Control {
             resend: (video && track.sends()).then(|| {
                 alloc::boxed::Box::new(rtp_core::rtx::RtxBuffer::new(Duration::from_secs(1)))
             }),
+            rtx: rtx_stream(track, seed),
             last_keyframe: None,
             remote_ssrc: track.remote_ssrc,
             stats: TrackStats {
@@ -179,11 +183,19 @@ impl Control {
         let n = self
             .resend
             .as_mut()?
-            .retransmit(now, seq, rtt, None, out)
+            .retransmit(now, seq, rtt, self.rtx.as_mut(), out)
             .ok()?;
         self.stats.retransmitted += 1;
+        if self.rtx.is_some() {
+            self.stats.rtx_sent += 1;
+        }
         self.stats.packets_sent += 1;
         Some(n)
+    }
+
+    /// Whether resends go on our RTX stream.
+    pub(crate) fn uses_rtx(&self) -> bool {
+        self.rtx.is_some()
     }
 
     /// Without `alloc` nothing is kept to resend.
@@ -236,6 +248,16 @@ impl Control {
     pub(crate) fn close(&mut self) {
         self.session.close();
     }
+}
+
+/// Our RTX stream on `track`, when it has an RTX SSRC and its send codec an RTX payload
+/// type; its first sequence number is drawn from `seed`.
+fn rtx_stream(track: &TrackInfo, seed: u64) -> Option<RtxStream> {
+    Some(RtxStream {
+        ssrc: track.local_rtx_ssrc?,
+        payload_type: track.send_codec()?.rtx_pt?,
+        next_seq: (seed >> 32) as u16,
+    })
 }
 
 /// Whether `payload` (of `codec`) starts or belongs to a keyframe.

@@ -99,6 +99,9 @@ pub struct TrackInfo {
     pub remote_ssrc: Option<u32>,
     /// The peer's RTX SSRC, when its SDP says.
     pub remote_rtx_ssrc: Option<u32>,
+    /// Our RTX SSRC (RFC 4588), when RTX was negotiated for the codec we send: NACKed
+    /// packets go again on it, wrapped, instead of repeating the media stream's packet.
+    pub local_rtx_ssrc: Option<u32>,
     /// Negotiated id of the mid header extension.
     pub ext_mid: Option<u8>,
     /// Negotiated id of abs-send-time.
@@ -217,6 +220,7 @@ fn track<const C: usize, const E: usize>(
         local_ssrc,
         remote_ssrc: remote.ssrc,
         remote_rtx_ssrc: remote.rtx_ssrc,
+        local_rtx_ssrc: None,
         ext_mid: ext(URI_MID),
         ext_abs_send_time: ext(URI_ABS_SEND_TIME),
         ext_twcc: ext(URI_TWCC),

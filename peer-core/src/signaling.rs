@@ -29,6 +29,9 @@ pub(crate) struct Signaling {
     version: u64,
     pub(crate) audio_ssrc: u32,
     pub(crate) video_ssrc: u32,
+    /// The SSRC of our video's RTX stream (announced with `a=ssrc-group:FID` when RTX is
+    /// negotiated).
+    pub(crate) video_rtx_ssrc: u32,
 }
 
 impl Signaling {
@@ -40,6 +43,7 @@ impl Signaling {
             version: 0,
             audio_ssrc: entropy.next_u32() | 1,
             video_ssrc: entropy.next_u32() | 1,
+            video_rtx_ssrc: entropy.next_u32() | 1,
         }
     }
 }
@@ -185,6 +189,9 @@ where
                 TrackKind::Audio => self.signaling.audio_ssrc,
                 TrackKind::Video => self.signaling.video_ssrc,
             };
+            let rtx = t.send_codec().and_then(|c| c.rtx_pt).is_some();
+            t.local_rtx_ssrc = (rtx && t.kind == TrackKind::Video && t.sends())
+                .then_some(self.signaling.video_rtx_ssrc);
         }
         self.ice
             .set_remote_credentials(now, creds, n.remote_ice.lite);
@@ -259,7 +266,7 @@ where
 
     fn capabilities(&self) -> Capabilities<'static> {
         let cname = self.config.cname;
-        let media = |m: &crate::config::MediaConfig, track_id, ssrc| MediaCaps {
+        let media = |m: &crate::config::MediaConfig, track_id, ssrc, rtx_ssrc| MediaCaps {
             codecs: m.codecs,
             extensions: m.extensions,
             direction: m.direction,
@@ -268,7 +275,7 @@ where
                 track_id,
                 cname,
                 ssrc,
-                rtx_ssrc: None,
+                rtx_ssrc,
             }),
         };
         Capabilities {
@@ -276,12 +283,11 @@ where
                 .config
                 .audio
                 .as_ref()
-                .map(|a| media(a, "audio", self.signaling.audio_ssrc)),
-            video: self
-                .config
-                .video
-                .as_ref()
-                .map(|v| media(v, "video", self.signaling.video_ssrc)),
+                .map(|a| media(a, "audio", self.signaling.audio_ssrc, None)),
+            video: self.config.video.as_ref().map(|v| {
+                let rtx = Some(self.signaling.video_rtx_ssrc);
+                media(v, "video", self.signaling.video_ssrc, rtx)
+            }),
             data: self.config.data_channels.then_some(DataCaps {
                 sctp_port: self.config.sctp_port,
                 max_message_size: self.config.max_message_size as u64,

@@ -14,6 +14,9 @@ pub struct PeerStats {
     pub selected_pair: Option<SelectedPair>,
     /// The latest round-trip time RTCP measured (from a report block about our stream).
     pub rtt: Option<Duration>,
+    /// The send-side bandwidth estimate (bit/s): what media may be sent at. `None` without
+    /// `alloc` or when the peer did not negotiate transport-wide congestion control.
+    pub target_bitrate: Option<u64>,
     /// RTP packets sent (retransmissions included).
     pub rtp_packets_sent: u64,
     /// RTP packets received, authenticated and routed to a track.
@@ -65,6 +68,9 @@ pub struct TrackStats {
     pub nacks_received: u64,
     /// Packets resent after a NACK.
     pub retransmitted: u64,
+    /// Of those, resent on our RTX stream (RFC 4588) rather than repeated on the media
+    /// stream.
+    pub rtx_sent: u64,
     /// Keyframe requests (PLI) we sent.
     pub plis_sent: u64,
     /// Keyframe requests (PLI or FIR) the peer sent.

@@ -125,6 +125,94 @@ fn video_reports_rtt_keyframe_requests_and_a_nacked_packet_resent() {
     assert_eq!(sb.plis_sent, plis, "no more PLIs once the keyframe came");
 }
 
+/// With RTX negotiated (RFC 4588, `a=rtpmap:97 rtx/90000; apt=96`), a NACKed packet goes
+/// again on our RTX stream — the SSRC our SDP grouped with the media one (`FID`), the RTX
+/// payload type, a sequence number of its own and a fresh transport-wide number — and the
+/// receiver unwraps it into the sequence number it missed.
+#[test]
+fn a_nacked_packet_goes_again_on_the_rtx_stream() {
+    static VIDEO_RTX: [CodecCap<'static>; 1] = [CodecCap::vp8(96, Some(97))];
+    let config = PeerConfig {
+        video: Some(MediaConfig::send_recv(&VIDEO_RTX)),
+        ..PeerConfig::default()
+    };
+    let mut p = connected(config.clone(), config);
+    let track = p.a.track_by_mid("0").unwrap();
+    let info = p.a.tracks()[track.0].clone();
+    let rtx_ssrc = info
+        .local_rtx_ssrc
+        .expect("RTX negotiated: a has an RTX SSRC");
+    assert_ne!(rtx_ssrc, info.local_ssrc);
+    assert_eq!(
+        p.b.tracks()[track.0].remote_rtx_ssrc,
+        Some(rtx_ssrc),
+        "b read a's FID"
+    );
+    // Drop the 7th RTP datagram from a; note (SSRC, payload type, sequence) of every RTP
+    // datagram a sends (SRTP leaves the header in clear).
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let log = seen.clone();
+    p.filter = Some(Box::new(move |from_a, bytes| {
+        if from_a && classify(bytes) == PacketKind::Rtp {
+            let h = rtp_core::wire::RtpPacket::new_checked(bytes).unwrap();
+            log.borrow_mut()
+                .push((h.ssrc(), h.payload_type(), h.sequence_number()));
+            return log.borrow().len() == 7;
+        }
+        false
+    }));
+    for i in 0..30u32 {
+        p.send_frame(true, track, i * 3000, &vp8_frame(i == 0, 3000, i as u8));
+        p.wait(Duration::from_millis(33));
+    }
+    p.wait(Duration::from_secs(1));
+    let seen = seen.borrow();
+    let lost = seen[6];
+    let rtx: Vec<_> = seen.iter().filter(|s| s.0 == rtx_ssrc).collect();
+    assert!(!rtx.is_empty(), "a resent on its RTX SSRC: {seen:?}");
+    assert!(rtx.iter().all(|s| s.1 == 97), "RTX payload type: {rtx:?}");
+    assert!(
+        seen.iter()
+            .filter(|s| s.0 == info.local_ssrc)
+            .filter(|s| s.2 == lost.2)
+            .count()
+            == 1,
+        "the media stream never repeats a sequence number"
+    );
+    let sa = p.a.track_stats(track).unwrap();
+    assert_eq!(sa.rtx_sent, sa.retransmitted);
+    assert!(sa.rtx_sent >= 1, "{sa:?}");
+    // b unwrapped it: it holds the missed sequence number, every packet once, no loss.
+    let seqs: BTreeSet<u16> = p.media.1.iter().map(|g| g.seq).collect();
+    assert!(
+        seqs.contains(&lost.2),
+        "the lost packet came back unwrapped"
+    );
+    assert_eq!(seqs.len(), 90, "{:?}", p.b.stats());
+    assert_eq!(p.b.track_stats(track).unwrap().packets_lost, 0);
+    // The transport-wide numbers stay unique: the RTX packet got a fresh one.
+    let twcc_id = p.b.tracks()[track.0]
+        .ext_twcc
+        .expect("transport-cc negotiated");
+    let numbers: Vec<Vec<u8>> = p
+        .media
+        .1
+        .iter()
+        .filter_map(|g| {
+            g.extensions
+                .iter()
+                .find(|(i, _)| *i == twcc_id)
+                .map(|(_, d)| d.clone())
+        })
+        .collect();
+    let unique: BTreeSet<&Vec<u8>> = numbers.iter().collect();
+    assert_eq!(
+        unique.len(),
+        numbers.len(),
+        "no transport-wide number used twice"
+    );
+}
+
 /// The header extensions both sides negotiated are written on every packet we send: mid
 /// (the track's), abs-send-time (the send time, 6.18 fixed point) and one transport-wide
 /// sequence number counting every packet of every track.

@@ -3,6 +3,7 @@
 //! panic; the `assert!`s check invariants that hold for every accepted input (a failure is a
 //! bug, which is what the fuzzer looks for).
 
+use crate::bwe::{BandwidthEstimator, BweConfig, FeedbackRecorder};
 use crate::jitter::{JitterBuffer, JitterConfig};
 use crate::nack::{NackConfig, NackTracker};
 use crate::packetize::h264::H264Depacketizer;
@@ -89,6 +90,51 @@ pub fn rtcp_parse(data: &[u8]) {
             }
             _ => {}
         }
+    }
+    congestion(data);
+}
+
+/// The congestion controller on arbitrary input: every transport-cc message of `data` goes
+/// to an estimator that sent 256 packets, the estimate staying within its bounds; the bytes
+/// as transport-wide numbers go to a feedback recorder, whose messages must parse back with
+/// at most its window of packets each.
+fn congestion(data: &[u8]) {
+    let config = BweConfig::default();
+    let mut bwe = BandwidthEstimator::<256>::new(config);
+    let first = data.first().map_or(0, |b| u16::from(*b) << 8);
+    for i in 0..256u16 {
+        let at = Instant::from_micros(u64::from(i) * 1000);
+        bwe.on_sent(at, first.wrapping_add(i), 1200);
+    }
+    let mut now = Instant::from_micros(300_000);
+    for p in Compound::new(data) {
+        let Ok(RtcpPacket::TransportCc(t)) = p else {
+            continue;
+        };
+        let e = bwe.on_feedback(now, &t);
+        assert!((config.min_bps..=config.max_bps).contains(&e), "{e}");
+        now += Duration::from_millis(50);
+    }
+    let mut rec = FeedbackRecorder::<64>::new();
+    for (i, pair) in data.chunks_exact(2).enumerate() {
+        let seq = u16::from_be_bytes([
+            pair.first().copied().unwrap_or(0),
+            pair.get(1).copied().unwrap_or(0),
+        ]);
+        rec.on_packet(Instant::from_micros(i as u64 * 997), seq);
+    }
+    let mut out = [0u8; 1500];
+    for k in 0..64 {
+        let at = Instant::from_secs(1000 + k);
+        let Some(n) = rec.poll_feedback(at, 1, 2, &mut out) else {
+            break;
+        };
+        let msg = out.get(..n).unwrap_or(&[]);
+        let parsed = RtcpPacket::parse(msg);
+        assert!(
+            matches!(parsed, Ok((RtcpPacket::TransportCc(ref t), len)) if len == n && (1..=64).contains(&t.status_count())),
+            "the recorder wrote {parsed:?}"
+        );
     }
 }
 

@@ -18,6 +18,7 @@
 //! | [`session`] | [`RtpSession`](session::RtpSession): receive statistics, SR/RR/SDES at the randomised RFC 3550 interval, RTT, NTP↔RTP mapping, BYE, time-outs, feedback in and out |
 //! | [`jitter`] | [`JitterBuffer`](jitter::JitterBuffer): reorder, loss detection, bounded playout delay, complete frames, fixed memory |
 //! | [`nack`], [`rtx`], [`keyframe`] | receiver NACK timing with retry limits; sender retransmission buffer with RFC 4588 RTX; rate-limited PLI/FIR |
+//! | [`bwe`] | [`BandwidthEstimator`](bwe::BandwidthEstimator): send-side bandwidth estimation (GCC: delay trend and loss) from transport-wide feedback |
 //! | [`packetize`] | H.264 (RFC 6184), VP8 (RFC 7741), Opus (RFC 7587), sensor readings |
 //! | [`seq`], [`stats`], [`ntp`], [`interval`] | unwrapping, RFC 3550 A.1/A.3/A.8 statistics, NTP time and RTT, A.7 interval |
 //!
@@ -106,6 +107,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod bwe;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod interval;

@@ -11,12 +11,15 @@ pub enum Transport {
     Tcp,
     /// TLS over TCP: reliable, and the adapter terminates TLS.
     Tls,
+    /// DTLS over UDP (TURN's `turns:` over UDP, RFC 7350): unreliable datagrams, and the
+    /// adapter terminates DTLS.
+    Dtls,
 }
 
 impl Transport {
     /// Whether the transport is reliable (no retransmissions needed).
     pub const fn is_reliable(self) -> bool {
-        !matches!(self, Transport::Udp)
+        !matches!(self, Transport::Udp | Transport::Dtls)
     }
 }
 

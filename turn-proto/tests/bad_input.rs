@@ -719,3 +719,101 @@ fn create_permission_limits_first_and_stays_linear() {
         "20 requests of 5,400 peers took {took:?}"
     );
 }
+
+/// A Send indication from `path` to `peer`: whether the server relays it.
+fn send_relayed(s: &mut Server, now: Instant, path: Path, peer: SocketAddr) -> bool {
+    let mut buf = [0u8; 128];
+    let mut b = MessageBuilder::new(
+        &mut buf,
+        MessageType::new(Method::SEND, Class::Indication),
+        TransactionId([9; 12]),
+    )
+    .unwrap();
+    b.add(&Attribute::XorPeerAddress(peer)).unwrap();
+    b.add(&Attribute::Data(b"hello")).unwrap();
+    let n = b.finish();
+    let mut out = [0u8; 1500];
+    matches!(
+        s.handle_client_datagram(now, path, &buf[..n], &mut out),
+        Ok(Output::Relay { peer: p, .. }) if p == peer
+    )
+}
+
+/// Two clients of one server meet on it, as two relay-only browsers on one TURN server do:
+/// each may relay to the other's relayed address (a relay port on the server's own IP). A
+/// loop stays impossible: the server's listening port on that IP, or a port outside the
+/// relay range, is refused for a channel and for every Send indication even once the IP has
+/// a permission; and without a relay range own addresses stay refused entirely.
+#[test]
+fn two_clients_of_one_server_reach_each_other_but_never_its_listening_port() {
+    use turn_proto::server::PeerFilter;
+    use Attribute as T;
+    let own = addr(SERVER).ip();
+    let filter = PeerFilter::new()
+        .own_address(own)
+        .unwrap()
+        .own_relay_ports(50_000, 50_999)
+        .service_port(3478)
+        .unwrap();
+    let mut s = server(TurnConfig {
+        peer_filter: filter.clone(),
+        ..TurnConfig::default()
+    });
+    let now = Instant::from_secs(5);
+    let path = |client: &str| Path {
+        transport: Transport::Udp,
+        local: addr(SERVER),
+        remote: addr(client),
+    };
+    let (pa, pb) = (path("192.0.2.10:40000"), path("192.0.2.11:40000"));
+    let mut a = Signer::new(&mut s, now, pa, "alice", "secret");
+    let mut b = Signer::new(&mut s, now, pb, "bob", "hunter2");
+    for signer in [&mut a, &mut b] {
+        let got = signer.ask(&mut s, now, Method::ALLOCATE, &[T::RequestedTransport(UDP)]);
+        assert_eq!(got, Some(None));
+    }
+    // b's relayed address is a port of the relay range on the server's IP.
+    let b_relay = SocketAddr::new(own, 50_500);
+    let perm = |p: SocketAddr| [T::XorPeerAddress(p)];
+    let ask = |a: &mut Signer, s: &mut Server, m, attrs: &[Attribute<'_>]| a.ask(s, now, m, attrs);
+    assert_eq!(
+        ask(&mut a, &mut s, Method::CREATE_PERMISSION, &perm(b_relay)),
+        Some(None)
+    );
+    let bind = |n: u16, p: SocketAddr| [T::ChannelNumber(n), T::XorPeerAddress(p)];
+    let cb = Method::CHANNEL_BIND;
+    assert_eq!(ask(&mut a, &mut s, cb, &bind(0x4000, b_relay)), Some(None));
+    let listening = SocketAddr::new(own, 3478);
+    let outside = SocketAddr::new(own, 40_000);
+    assert_eq!(
+        ask(&mut a, &mut s, cb, &bind(0x4001, listening)),
+        code(ErrorCode::FORBIDDEN)
+    );
+    assert_eq!(
+        ask(&mut a, &mut s, cb, &bind(0x4002, outside)),
+        code(ErrorCode::FORBIDDEN)
+    );
+    // The permission is for the IP; each indication's port is checked.
+    assert!(send_relayed(&mut s, now, pa, b_relay));
+    let denied = s.stats().peers_denied;
+    assert!(!send_relayed(&mut s, now, pa, listening));
+    assert!(!send_relayed(&mut s, now, pa, outside));
+    assert_eq!(s.stats().peers_denied, denied + 2);
+    // Without a relay range (as before), the server's own IP is no peer at all.
+    let mut closed = server(TurnConfig {
+        peer_filter: PeerFilter::new().own_address(own).unwrap(),
+        ..TurnConfig::default()
+    });
+    let mut c = Signer::new(&mut closed, now, pa, "alice", "secret");
+    let got = c.ask(
+        &mut closed,
+        now,
+        Method::ALLOCATE,
+        &[T::RequestedTransport(UDP)],
+    );
+    assert_eq!(got, Some(None));
+    assert_eq!(
+        c.ask(&mut closed, now, Method::CREATE_PERMISSION, &perm(b_relay)),
+        code(ErrorCode::FORBIDDEN)
+    );
+}

@@ -14,7 +14,7 @@ use sansio::SansIo as _;
 use sansio::{Instant, Path, Transport};
 use stun_proto::wire::attr::ErrorCode;
 use turn_proto::client::TurnEvent;
-use turn_proto::server::{CloseReason, PeerFilter, ServerEvent, TurnConfig};
+use turn_proto::server::{AllocationUsage, CloseReason, PeerFilter, ServerEvent, TurnConfig};
 
 fn net(user: &str, pass: &str) -> Net {
     Net::new(
@@ -77,6 +77,26 @@ fn allocate_permission_send_indication_then_channel() {
     assert_eq!(stats.packets_to_clients, 2);
     assert_eq!(stats.dropped_no_route, 1);
     assert_eq!(stats.allocations_created, 1);
+
+    // The allocation's own usage: what was relayed for alice, both ways.
+    let want = AllocationUsage {
+        packets_to_peers: 2,
+        bytes_to_peers: 8 + 4,
+        packets_to_clients: 2,
+        bytes_to_clients: 8 + 4,
+    };
+    let mut seen = vec![];
+    n.server
+        .for_each_usage(|_, user, relay, u| seen.push((user.to_string(), relay, u)));
+    assert_eq!(seen, [("alice".to_string(), relayed, want)]);
+    // Its closing event carries the final count.
+    n.client.delete(n.now).unwrap();
+    n.pump();
+    let closed = n.server_events.iter().find_map(|e| match e {
+        ServerEvent::AllocationClosed { usage, .. } => Some(*usage),
+        _ => None,
+    });
+    assert_eq!(closed, Some(want));
 }
 
 #[test]

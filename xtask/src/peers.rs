@@ -15,6 +15,8 @@ const APT: &[(&str, &str)] = &[
     ("gstreamer1.0-plugins-ugly", "gst-launch-1.0"),
     ("gstreamer1.0-libav", "gst-launch-1.0"),
     ("chromium", "chromium"),
+    // The node's page must work in Firefox too (driven by puppeteer-core over WebDriver BiDi).
+    ("firefox-esr", "firefox-esr"),
     // srtp-core interop: srtpenc/srtpdec (libsrtp2).
     ("gstreamer1.0-plugins-bad", "gst-launch-1.0"),
     ("openssl", "openssl"),
@@ -125,8 +127,9 @@ fn ensure_venv() -> Result<(), String> {
 }
 
 /// npm packages installed into `target/interop-node` (Chromium is driven by playwright-core
-/// with Debian's `/usr/bin/chromium`; no browser download).
-const NPM: &[&str] = &["playwright-core"];
+/// with Debian's `/usr/bin/chromium`, Firefox by puppeteer-core with Debian's
+/// `/usr/bin/firefox-esr`; no browser download).
+const NPM: &[&str] = &["playwright-core", "puppeteer-core"];
 
 /// The directory whose `node_modules` holds the npm packages.
 pub fn node_dir() -> std::path::PathBuf {

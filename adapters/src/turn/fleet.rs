@@ -10,7 +10,8 @@
 //! * `p2p/turn/usage/<id>`: a hash of this server's allocations and bytes relayed (expires
 //!   30 s after the last sync);
 //! * `p2p/turn/quota/<realm>/<name>`: a hash, one field per server, of `name`'s allocations;
-//!   fields of servers that are no longer alive are ignored and removed.
+//!   fields of servers that are no longer alive are ignored and removed;
+//! * usage per user and per allocation (bytes relayed both ways): see [`super::usage`].
 //!
 //! Every sync (each `redis_sync` interval) loads the users and secrets and publishes usage;
 //! every operation has a deadline. When Redis cannot be reached the server keeps the users
@@ -19,12 +20,20 @@
 //! is back. An entry that does not parse is skipped and counted.
 
 use super::state::Shared;
+use super::usage::{Report, UsageBook};
 use super::users::parse_hex_key;
 use redis::aio::MultiplexedConnection;
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::time::Duration;
-use turn_proto::server::{MAX_SECRET, MAX_SECRETS, MAX_USERNAME};
+use turn_proto::server::{AllocationUsage, MAX_SECRET, MAX_SECRETS, MAX_USERNAME};
+
+/// A random start for allocation ids.
+fn seed() -> u64 {
+    let mut b = [0u8; 8];
+    sansio::Entropy::fill(&mut crate::OsEntropy, &mut b);
+    u64::from_le_bytes(b)
+}
 
 /// Deadline of one Redis operation (connecting, one command, one script).
 const OP_TIMEOUT: Duration = Duration::from_secs(2);
@@ -90,6 +99,8 @@ pub struct Fleet {
     /// Users checked against the quota since the last sync began (their field may have
     /// been written after that sync's snapshot: it must not be forgotten).
     touched: HashSet<String>,
+    /// What each allocation relayed and what of it was published.
+    pub usage: UsageBook,
 }
 
 impl Fleet {
@@ -106,18 +117,22 @@ impl Fleet {
             relay_user: HashMap::new(),
             published: HashSet::new(),
             touched: HashSet::new(),
+            usage: UsageBook::new(seed()),
         }
     }
 
     /// An allocation of `user` at `relay` was created here.
     pub fn created(&mut self, relay: SocketAddr, user: &str) {
+        self.usage.created(relay, user);
         *self.per_user.entry(user.to_string()).or_default() += 1;
         self.relay_user.insert(relay, user.to_string());
     }
 
-    /// The allocation at `relay` ended: our field for its user goes down at once (the next
-    /// sync rewrites it from our own count anyway), so the quota frees without waiting.
-    pub fn closed(&mut self, relay: SocketAddr) {
+    /// The allocation at `relay` ended having relayed `total`: our field for its user goes
+    /// down at once (the next sync rewrites it from our own count anyway), so the quota
+    /// frees without waiting.
+    pub fn closed(&mut self, relay: SocketAddr, total: AllocationUsage) {
+        self.usage.closed(relay, total);
         let Some(user) = self.relay_user.remove(&relay) else {
             return;
         };
@@ -197,6 +212,8 @@ struct Loaded {
     bad: u64,
     written: Vec<String>,
     cleared: Vec<String>,
+    /// The usage it published.
+    report: Option<Report>,
 }
 
 /// What a sync publishes.
@@ -208,6 +225,7 @@ struct Usage {
     bytes_to_clients: u64,
     per_user: Vec<(String, usize)>,
     stale: Vec<String>,
+    report: Report,
 }
 
 /// Sync with Redis every `interval` until the server stops.
@@ -257,7 +275,11 @@ fn usage(shared: &Shared) -> Option<Usage> {
     let mut core = shared.borrow_mut();
     let stats = core.server.stats();
     let allocations = core.server.allocation_count();
+    let mut live = Vec::with_capacity(allocations);
+    core.server
+        .for_each_usage(|_, _, relay, u| live.push((relay, u)));
     let f = core.fleet.as_mut()?;
+    let report = f.usage.report(live);
     let per_user: Vec<(String, usize)> = f.per_user.iter().map(|(u, n)| (u.clone(), *n)).collect();
     let now: HashSet<String> = per_user.iter().map(|(u, _)| u.clone()).collect();
     // `published` changes only once Redis has taken the writes (see `apply`): a failed sync
@@ -272,6 +294,7 @@ fn usage(shared: &Shared) -> Option<Usage> {
         bytes_to_clients: stats.bytes_to_clients,
         per_user,
         stale,
+        report,
     })
 }
 
@@ -299,6 +322,7 @@ async fn sync(
     if let Some(u) = usage {
         loaded.written = u.per_user.into_iter().map(|(user, _)| user).collect();
         loaded.cleared = u.stale;
+        loaded.report = Some(u.report);
     }
     let secrets: Vec<String> = query(
         conn,
@@ -347,6 +371,7 @@ async fn load_users(
         bad: 0,
         written: Vec::new(),
         cleared: Vec::new(),
+        report: None,
     };
     for chunk in keys.chunks(BATCH) {
         let values: Vec<Option<String>> = query(conn, redis::cmd("MGET").arg(chunk)).await?;
@@ -385,6 +410,7 @@ async fn publish(conn: &mut MultiplexedConnection, u: &Usage) -> Result<(), Stri
         .arg(u.bytes_to_clients)
         .ignore();
     p.cmd("EXPIRE").arg(&usage_key).arg(3 * ALIVE_SECS).ignore();
+    super::usage::write(&mut p, &u.realm, &u.report);
     for (user, n) in &u.per_user {
         let key = format!("p2p/turn/quota/{}/{user}", u.realm);
         p.cmd("HSET").arg(&key).arg(&u.id).arg(n).ignore();
@@ -419,6 +445,9 @@ fn apply(shared: &Shared, result: Result<(MultiplexedConnection, Loaded), String
                 f.published.remove(user);
             }
             f.published.extend(loaded.written);
+            if let Some(r) = &loaded.report {
+                f.usage.published(r);
+            }
             let mut secrets: Vec<&[u8]> = f.local_secrets.iter().map(|s| s.as_bytes()).collect();
             secrets.extend(loaded.secrets.iter().map(|s| s.as_bytes()));
             secrets.truncate(MAX_SECRETS);

@@ -8,6 +8,14 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// Users with series of their own in `turn_user_relayed_bytes` (the most relaying ones; the
+/// others are summed in `turn_user_relayed_bytes_others`): the label's cardinality is bounded
+/// whatever the number of users.
+pub const TOP_USERS: usize = 20;
+/// The per-user family: last in the exposition, so that series only other relay threads
+/// hold can be appended (see [`sum`]).
+const USER_SERIES: &str = "turn_user_relayed_bytes{";
+
 /// Largest request head read.
 const MAX_REQUEST: usize = 8192;
 /// Time a client gets to send its request.
@@ -104,6 +112,8 @@ fn exposition(core: &Core) -> String {
 /// only when every shard is), `turn_fleet_users` the largest (each shard loads the users).
 fn sum(first: &str, others: &[String]) -> String {
     let mut merged: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    // Per-user series of users only other threads hold: appended after the first's.
+    let mut extra: Vec<(&str, u64)> = Vec::new();
     for line in first.lines().filter(|l| !l.starts_with('#')) {
         if let Some((key, v)) = line.rsplit_once(' ') {
             merged.insert(key, v.parse().unwrap_or(0));
@@ -123,6 +133,11 @@ fn sum(first: &str, others: &[String]) -> String {
                 } else {
                     m.saturating_add(v)
                 };
+            } else if key.starts_with(USER_SERIES) {
+                match extra.iter_mut().find(|(k, _)| *k == key) {
+                    Some(e) => e.1 = e.1.saturating_add(v),
+                    None => extra.push((key, v)),
+                }
             }
         }
     }
@@ -137,6 +152,9 @@ fn sum(first: &str, others: &[String]) -> String {
                 out.push('\n');
             }
         }
+    }
+    for (key, v) in extra {
+        let _ = writeln!(out, "{key} {v}");
     }
     out
 }
@@ -285,6 +303,7 @@ pub fn render(core: &Core) -> String {
         "TLS handshakes running now.",
         &[("", tls.in_progress)],
     );
+    dtls_metrics(&mut o, core.dtls.as_ref());
     if let Some(f) = &core.fleet {
         fleet_metrics(&mut o, &f.stats, core.server.auth().users().fleet_len());
     }
@@ -295,7 +314,110 @@ pub fn render(core: &Core) -> String {
         "RFC 6062 peer connections held.",
         &[("", core.server.connection_count() as u64)],
     );
+    user_metrics(&mut o, core);
     o
+}
+
+/// A label value with `\`, `"` and newlines escaped (text format 0.0.4).
+fn label_value(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Bytes relayed by each user's allocations open now: the [`TOP_USERS`] most relaying with
+/// a series each, the rest summed.
+fn user_metrics(o: &mut String, core: &Core) {
+    let mut per: std::collections::HashMap<String, (u64, u64)> = Default::default();
+    core.server.for_each_usage(|_, user, _, u| {
+        let e = per.entry(user.to_string()).or_default();
+        e.0 += u.bytes_to_peers;
+        e.1 += u.bytes_to_clients;
+    });
+    let mut users: Vec<(String, (u64, u64))> = per.into_iter().collect();
+    users.sort_by(|a, b| {
+        (b.1 .0 + b.1 .1)
+            .cmp(&(a.1 .0 + a.1 .1))
+            .then(a.0.cmp(&b.0))
+    });
+    let rest = users.split_off(users.len().min(TOP_USERS));
+    let others = rest
+        .iter()
+        .fold((0, 0), |s, (_, (p, c))| (s.0 + p, s.1 + c));
+    family(
+        o,
+        "turn_user_relayed_bytes_others",
+        "gauge",
+        "Payload bytes relayed by the open allocations of users beyond the most relaying ones.",
+        &[
+            ("direction=\"to_peer\"", others.0),
+            ("direction=\"to_client\"", others.1),
+        ],
+    );
+    let labels: Vec<(String, u64)> = users
+        .iter()
+        .flat_map(|(u, (p, c))| {
+            let u = label_value(u);
+            [
+                (format!("user=\"{u}\",direction=\"to_peer\""), *p),
+                (format!("user=\"{u}\",direction=\"to_client\""), *c),
+            ]
+        })
+        .collect();
+    let samples: Vec<(&str, u64)> = labels.iter().map(|(l, v)| (l.as_str(), *v)).collect();
+    family(
+        o,
+        "turn_user_relayed_bytes",
+        "gauge",
+        "Payload bytes relayed by each user's allocations open now, for the 20 most relaying \
+         users of each relay thread (cumulative totals per user: Redis, with --redis).",
+        &samples,
+    );
+}
+
+fn dtls_metrics(o: &mut String, d: Option<&super::dtls::DtlsListener>) {
+    let st = d.map(|d| d.stats).unwrap_or_default();
+    family(
+        o,
+        "turn_dtls_handshakes_total",
+        "counter",
+        "DTLS handshakes by outcome (timeout: not finished in time, freed; refused: session \
+         table full or too many handshakes running; failed: bad records, alerts).",
+        &[
+            ("outcome=\"ok\"", st.handshakes),
+            ("outcome=\"timeout\"", st.timeouts),
+            ("outcome=\"failed\"", st.failures),
+            ("outcome=\"refused\"", st.refused),
+        ],
+    );
+    family(
+        o,
+        "turn_dtls_handshakes_in_progress",
+        "gauge",
+        "DTLS handshakes running now.",
+        &[("", d.map_or(0, |d| d.handshaking() as u64))],
+    );
+    family(
+        o,
+        "turn_dtls_sessions",
+        "gauge",
+        "DTLS sessions held (handshaking and connected).",
+        &[("", d.map_or(0, |d| d.sessions() as u64))],
+    );
+    family(
+        o,
+        "turn_dtls_hello_verify_requests_total",
+        "counter",
+        "Stateless HelloVerifyRequests sent to DTLS clients without a cookie.",
+        &[("", st.hello_verifies)],
+    );
+    family(
+        o,
+        "turn_dtls_sessions_closed_total",
+        "counter",
+        "DTLS sessions closed by the server, by reason (idle: silent without an allocation).",
+        &[("reason=\"idle\"", st.idle_closed)],
+    );
 }
 
 fn fleet_metrics(o: &mut String, f: &super::fleet::FleetStats, users: usize) {
@@ -353,6 +475,20 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn user_series_only_other_shards_hold_are_appended_and_summed() {
+        let a = "turn_allocations 1\nturn_user_relayed_bytes{user=\"a\"} 5\n";
+        let b = "turn_allocations 1\nturn_user_relayed_bytes{user=\"b\"} 7\n";
+        let c = "turn_user_relayed_bytes{user=\"a\"} 1\nturn_user_relayed_bytes{user=\"b\"} 1\n";
+        let s = sum(a, &[b.to_string(), c.to_string()]);
+        assert_eq!(
+            s,
+            "turn_allocations 2\nturn_user_relayed_bytes{user=\"a\"} 6\n\
+             turn_user_relayed_bytes{user=\"b\"} 8\n"
+        );
+        assert_eq!(label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
 
     #[test]
     fn shards_metrics_sum_except_what_every_shard_holds_alike() {

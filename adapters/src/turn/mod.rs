@@ -1,4 +1,4 @@
-//! The TURN server runtime (RFC 8656, RFC 6062) on UDP, TCP and TLS, driving
+//! The TURN server runtime (RFC 8656, RFC 6062) on UDP, TCP, TLS and DTLS (RFC 7350), driving
 //! `turn_proto::server::TurnServer`: what `p2p turn-server` runs, embeddable in another
 //! program. Optional: a fleet on Redis (`fleet`), relay threads (`shards`).
 //!
@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+mod dtls;
 mod fleet;
 mod metrics;
 mod ports;
@@ -31,6 +32,7 @@ mod state;
 mod tcp;
 mod tls;
 mod udp;
+mod usage;
 mod users;
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -118,6 +120,14 @@ fn server_config(s: &Settings) -> Result<TurnConfig, RunError> {
         filter = filter
             .own_address(ip)
             .map_err(|_| bad("too many own addresses"))?;
+    }
+    // Two clients of this server may relay to each other (relay ports on its own IPs), never
+    // to a port it listens on.
+    filter = filter.own_relay_ports(s.ports.0, s.ports.1);
+    for port in s.listen.iter().map(SocketAddr::port).chain([s.tls_port]) {
+        filter = filter
+            .service_port(port)
+            .map_err(|_| bad("too many listening ports"))?;
     }
     let mut c = TurnConfig::default();
     c.software = s
@@ -330,6 +340,39 @@ fn start_tls(
         tasks.spawn_local(tls::accept_loop(shared.clone(), l, bound));
         tracing::info!(listen = %bound, "TURN server listening for TLS (turns:)");
     }
+    if settings.dtls() {
+        start_dtls(shared, settings, tasks)?;
+    }
+    Ok(())
+}
+
+/// DTLS listeners on every listening IP at the TLS port (UDP), and their timers.
+fn start_dtls(
+    shared: &Shared,
+    settings: &Settings,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<(), RunError> {
+    let (Some(cert), Some(key)) = (&settings.cert, &settings.pkey) else {
+        return Ok(());
+    };
+    let limits = dtls::DtlsLimits {
+        max_sessions: settings.max_dtls_sessions,
+        max_handshakes: settings.max_tls_handshakes,
+        handshake_timeout: settings.tls_handshake_timeout,
+        idle_timeout: settings.tcp_idle_timeout,
+    };
+    let mut listener = dtls::DtlsListener::new(dtls::load_certificate(cert, key)?, limits);
+    for addr in settings.tls_listen() {
+        let sock = Rc::new(udp_listener(addr, settings.socket_buffer, false)?);
+        let bound = sock
+            .local_addr()
+            .map_err(|e| RunError::Network(e.to_string()))?;
+        listener.add_socket(bound, sock.clone());
+        tasks.spawn_local(dtls::recv_loop(shared.clone(), sock, bound));
+        tracing::info!(listen = %bound, "TURN server listening for DTLS (turns: over UDP)");
+    }
+    shared.borrow_mut().dtls = Some(listener);
+    tasks.spawn_local(dtls::sweeper(shared.clone()));
     Ok(())
 }
 

@@ -64,5 +64,11 @@ pub(crate) fn apply(core: &mut Core, s: &Settings) -> Result<(), RunError> {
             Err(e) => tracing::warn!("TLS certificate not reloaded, the running one stays: {e}"),
         }
     }
+    if let (Some(cert), Some(key), Some(d)) = (&s.cert, &s.pkey, core.dtls.as_mut()) {
+        match super::dtls::load_certificate(cert, key) {
+            Ok(c) => d.set_certificate(c),
+            Err(e) => tracing::warn!("DTLS certificate not reloaded, the running one stays: {e}"),
+        }
+    }
     Ok(())
 }

@@ -102,8 +102,14 @@ pub struct Settings {
     pub tls_port: u16,
     /// Time a TLS handshake may take before the connection is closed.
     pub tls_handshake_timeout: Duration,
-    /// Most TLS handshakes at once; connections beyond are closed at accept.
+    /// Most TLS handshakes at once; connections beyond are closed at accept. DTLS
+    /// handshakes have as many slots again of their own.
     pub max_tls_handshakes: usize,
+    /// DTLS (`turns:` over UDP) listens beside TLS, on the same port numbers (coturn's
+    /// `no-dtls` turns it off); it needs an ECDSA P-256 certificate.
+    pub dtls: bool,
+    /// Most DTLS sessions (handshaking and connected); clients beyond are refused.
+    pub max_dtls_sessions: usize,
     /// Redis URL of the fleet (users, REST secrets, fleet-wide user quota, usage).
     pub redis: Option<String>,
     /// Time between syncs with Redis.
@@ -157,6 +163,8 @@ impl Default for Settings {
             tls_port: 5349,
             tls_handshake_timeout: Duration::from_secs(5),
             max_tls_handshakes: 256,
+            dtls: true,
+            max_dtls_sessions: 4096,
             redis: None,
             redis_sync: Duration::from_secs(1),
             redis_max_users: 1_000_000,
@@ -232,7 +240,13 @@ impl Settings {
         self.cert.is_some() && self.pkey.is_some()
     }
 
-    /// The TLS listening addresses: every listening IP on the TLS port.
+    /// Whether DTLS listens (TLS does and `--no-dtls` is not given).
+    pub fn dtls(&self) -> bool {
+        self.tls() && self.dtls
+    }
+
+    /// The TLS listening addresses (TCP, and UDP for DTLS): every listening IP on the TLS
+    /// port.
     pub fn tls_listen(&self) -> Vec<SocketAddr> {
         if !self.tls() {
             return Vec::new();
@@ -287,6 +301,9 @@ impl Settings {
         self.check_threads()?;
         if self.tls() && self.tls_port == 0 {
             return bad("--tls-listening-port 0");
+        }
+        if self.dtls() && self.max_dtls_sessions == 0 {
+            return bad("--max-dtls-sessions must be at least 1 (or --no-dtls)");
         }
         Ok(())
     }

@@ -114,6 +114,8 @@ pub struct Core {
     pub tls_max_handshakes: usize,
     /// Time a TLS handshake may take.
     pub tls_handshake_timeout: std::time::Duration,
+    /// The DTLS listeners and sessions, when DTLS listens.
+    pub dtls: Option<super::dtls::DtlsListener>,
 }
 
 impl Core {
@@ -151,6 +153,7 @@ impl Core {
             tls_stats: super::tls::TlsStats::default(),
             tls_max_handshakes: settings.max_tls_handshakes,
             tls_handshake_timeout: settings.tls_handshake_timeout,
+            dtls: None,
         }
     }
 
@@ -169,7 +172,7 @@ impl Core {
         self.ports.in_use()
     }
 
-    /// Send `data` to a client on `path` (its UDP listener or TCP connection).
+    /// Send `data` to a client on `path` (its UDP listener, TCP connection or DTLS session).
     pub fn send_to_client(&mut self, path: &Path, data: &[u8]) {
         match path.transport {
             Transport::Udp => {
@@ -179,7 +182,11 @@ impl Core {
                     self.io.send_errors += 1;
                 }
             }
-            _ => tcp::write(self, path, data),
+            Transport::Dtls => {
+                let now = self.clock.now();
+                super::dtls::write_to(&mut self.dtls, &mut self.io, now, path, data);
+            }
+            Transport::Tcp | Transport::Tls => tcp::write(self, path, data),
         }
     }
 
@@ -227,11 +234,14 @@ impl Core {
                     client,
                     relay,
                     reason,
+                    usage,
                 } => {
-                    tracing::info!(client = %client.remote, %relay, ?reason, "allocation closed");
+                    tracing::info!(client = %client.remote, %relay, ?reason,
+                        bytes_to_peers = usage.bytes_to_peers,
+                        bytes_to_clients = usage.bytes_to_clients, "allocation closed");
                     tcp::set_allocated(self, &client, false);
                     if let Some(f) = self.fleet.as_mut() {
-                        f.closed(relay);
+                        f.closed(relay, usage);
                     }
                     self.close_relay(relay);
                 }

@@ -336,6 +336,8 @@ fn peer_batch(core: &mut Core, socket: &UdpSocket, relay: SocketAddr) -> io::Res
                 flush(&mut core.outq, &core.listeners, &mut core.io, core.gso);
                 core.outq.push(t.path, frame);
             }
+        } else if t.path.transport == Transport::Dtls {
+            super::dtls::write_to(&mut core.dtls, &mut core.io, now, &t.path, frame);
         } else {
             tcp::write_to(&mut core.streams, &mut core.io, &t.path, frame);
         }

@@ -83,7 +83,8 @@ struct Session {
     server_random: [u8; 32],
     suite: CipherSuite,
     srtp: Option<SrtpProfile>,
-    peer_fingerprint: Fingerprint,
+    /// `None`: the peer presented no certificate (a server not requesting one).
+    peer_fingerprint: Option<Fingerprint>,
     /// Our Finished (`message_seq`, verify_data) when we sent the last flight (server).
     final_finished: Option<(u16, [u8; 12])>,
     /// The `message_seq` the peer's retransmitted last flight would start with.
@@ -285,6 +286,13 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         }
     }
 
+    /// Server: check HelloVerifyRequest cookies with `secret` (32 random bytes) instead of the
+    /// one drawn at construction, so that the endpoints a server creates one per client on a
+    /// shared socket accept the cookies any of them issued.
+    pub fn set_cookie_secret(&mut self, secret: [u8; 32]) {
+        self.cookie_key = CookieKey::new(secret);
+    }
+
     /// The SHA-256 fingerprint the peer's certificate must have (from its SDP). Checked when
     /// the certificate arrives or, if the handshake already completed, now: a mismatch fails
     /// the connection with [`Failure::FingerprintMismatch`].
@@ -299,7 +307,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
     /// (before [`set_remote_fingerprint`](Endpoint::set_remote_fingerprint) authenticated it:
     /// for logging, or for a test harness that trusts any peer).
     pub fn peer_fingerprint(&self) -> Option<Fingerprint> {
-        self.session.as_ref().map(|s| s.peer_fingerprint)
+        self.session.as_ref().and_then(|s| s.peer_fingerprint)
     }
 
     /// The negotiated SRTP protection profile, once connected.
@@ -414,9 +422,14 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         let Phase::Handshake { hs, .. } = &mut self.phase else {
             return;
         };
-        let (Some(master), Some(suite), Some(peer_fingerprint)) =
-            (hs.master.take(), hs.suite, hs.peer_fingerprint)
-        else {
+        let peer_fingerprint = hs.peer_fingerprint;
+        // Without a certificate only when we did not ask for one (a client always gets one).
+        let anonymous_ok = self.role == DtlsRole::Server && !self.config.request_client_certificate;
+        let (Some(master), Some(suite), true) = (
+            hs.master.take(),
+            hs.suite,
+            peer_fingerprint.is_some() || anonymous_ok,
+        ) else {
             self.abort(crate::handshake::Abort::Alert(
                 AlertDescription::InternalError,
             ));
@@ -441,17 +454,24 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         self.timers.clear(Timer::Retransmit);
         self.timers.clear(Timer::Deadline);
         self.state = State::AwaitingFingerprint;
-        if self.remote_fingerprint.is_some() {
+        if self.remote_fingerprint.is_some() || peer_fingerprint.is_none() {
             self.authenticate();
         }
     }
 
-    /// Check the peer's certificate against the expected fingerprint.
+    /// Check the peer's certificate against the expected fingerprint (a peer without a
+    /// certificate, allowed by the configuration, is up unless a fingerprint was expected).
     fn authenticate(&mut self) {
-        let (Some(expected), Some(s)) = (self.remote_fingerprint, self.session.as_ref()) else {
+        let Some(s) = self.session.as_ref() else {
             return;
         };
-        if !expected.matches(&s.peer_fingerprint) {
+        let matches = match (self.remote_fingerprint, s.peer_fingerprint) {
+            (Some(expected), Some(got)) => expected.matches(&got),
+            (None, Some(_)) => return,
+            (Some(_), None) => false,
+            (None, None) => true,
+        };
+        if !matches {
             self.abort(crate::handshake::Abort::FingerprintMismatch);
             return;
         }

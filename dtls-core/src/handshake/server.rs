@@ -30,7 +30,11 @@ impl Handshake {
             (Expect::ClientHello, T::ClientHello) => {
                 self.on_client_hello(ctx, msg)?;
                 self.write_server_flight(ctx)?;
-                self.expect = Expect::ClientCertificate;
+                self.expect = if ctx.config.request_client_certificate {
+                    Expect::ClientCertificate
+                } else {
+                    Expect::ClientKeyExchange
+                };
                 Ok(Progress::NewFlight)
             }
             (Expect::ClientCertificate, T::Certificate) => {
@@ -41,7 +45,12 @@ impl Handshake {
             }
             (Expect::ClientKeyExchange, T::ClientKeyExchange) => {
                 self.on_client_key_exchange(ctx, msg)?;
-                self.expect = Expect::CertificateVerify;
+                // A client that sent a certificate proves it holds the key.
+                self.expect = if self.peer_key.is_some() {
+                    Expect::CertificateVerify
+                } else {
+                    Expect::Finished
+                };
                 Ok(Progress::Continue)
             }
             (Expect::CertificateVerify, T::CertificateVerify) => {
@@ -57,7 +66,7 @@ impl Handshake {
                 self.expect = Expect::Done;
                 Ok(Progress::Complete)
             }
-            // We always request a certificate: a client without one cannot go on.
+            // We requested a certificate: a client without one cannot go on.
             (Expect::ClientCertificate, T::ClientKeyExchange) => {
                 Err(alert(AlertDescription::HandshakeFailure))
             }
@@ -142,8 +151,8 @@ impl Handshake {
         Ok(())
     }
 
-    /// Flight 4: ServerHello, Certificate, ServerKeyExchange, CertificateRequest,
-    /// ServerHelloDone.
+    /// Flight 4: ServerHello, Certificate, ServerKeyExchange, CertificateRequest (unless
+    /// [`Config::request_client_certificate`](crate::Config) is off), ServerHelloDone.
     fn write_server_flight<C: CryptoProvider>(
         &mut self,
         ctx: &mut Ctx<'_, C>,
@@ -185,9 +194,11 @@ impl Handshake {
             w.put(&params)?;
             ServerKeyExchange::emit_signature(SIG_ECDSA_SECP256R1_SHA256, sig.as_der(), w)
         })?;
-        self.send(HandshakeType::CertificateRequest, 0, |w| {
-            CertificateRequest::emit(&[CERT_TYPE_ECDSA_SIGN], &[SIG_ECDSA_SECP256R1_SHA256], w)
-        })?;
+        if ctx.config.request_client_certificate {
+            self.send(HandshakeType::CertificateRequest, 0, |w| {
+                CertificateRequest::emit(&[CERT_TYPE_ECDSA_SIGN], &[SIG_ECDSA_SECP256R1_SHA256], w)
+            })?;
+        }
         self.send(HandshakeType::ServerHelloDone, 0, |_| Ok(()))
     }
 

@@ -71,8 +71,7 @@ pub struct Options {
     pub signal_delay: Duration,
     /// A TURN server on 198.51.100.1:3478 (user/pass) given to both agents.
     pub turn: bool,
-    /// Agent A uses relayed candidates only (B gathers and shows everything). Both relay-only
-    /// on one server cannot meet: turn-proto's server refuses its own addresses as peers.
+    /// Agent A uses relayed candidates only (B gathers and shows everything).
     pub relay_only: bool,
 }
 

@@ -252,6 +252,21 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> RtpPacket<B> {
         self.buffer.as_mut().get_mut(s..e).unwrap_or(&mut [])
     }
 
+    /// The data of the RFC 8285 extension element `id`, writable in place (same length), e.g.
+    /// to give a retransmission a fresh transport-wide sequence number.
+    pub fn extension_mut(&mut self, id: u8) -> Option<&mut [u8]> {
+        let (start, len) = {
+            let data = self.extension_data()?;
+            let found = self.extensions().get(id)?;
+            // `found` borrows from `data`: its offset there is the difference of the pointers.
+            (
+                found.as_ptr() as usize - data.as_ptr() as usize,
+                found.len(),
+            )
+        };
+        self.extension_data_mut()?.get_mut(start..start + len)
+    }
+
     /// The extension data (after its 4-byte header), writable, e.g. to stamp a
     /// transport-wide sequence number or abs-send-time just before sending.
     pub fn extension_data_mut(&mut self) -> Option<&mut [u8]> {
@@ -393,6 +408,17 @@ mod tests {
         0x11, 0x22, 0x33, 0x44, // payload
         0x00, 0x02, // padding
     ];
+
+    #[test]
+    fn extension_element_rewritten_in_place() {
+        let mut buf = PKT;
+        let mut p = RtpPacket::new_checked(&mut buf[..]).unwrap();
+        p.extension_mut(3).unwrap().copy_from_slice(b"z");
+        assert!(p.extension_mut(4).is_none(), "no element 4");
+        assert_eq!(p.extension(3), Some(&b"z"[..]));
+        assert_eq!(p.payload(), [0x11, 0x22, 0x33, 0x44]);
+        assert_eq!(buf[21], b'z');
+    }
 
     #[test]
     fn parse_fields() {

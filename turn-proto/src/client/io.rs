@@ -4,7 +4,7 @@ use super::{CommandError, PeerData};
 use super::{Op, State, TurnClient, TurnEvent};
 use crate::wire::{emit_indication, emit_indication_in_place, Attribute, ChannelData};
 use core::net::SocketAddr;
-use sansio::{Carrier, Entropy, Instant, Path, Rejected, SansIo, SendError, Transmit, Transport};
+use sansio::{Carrier, Entropy, Instant, Path, Rejected, SansIo, SendError, Transmit};
 use stun_proto::wire::attr::AttrType;
 use stun_proto::wire::{Class, Message, Method, TransactionId};
 
@@ -29,7 +29,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
 
     /// ConnectionBind responses come on another TCP connection to the same server.
     fn is_data_path(&self, path: &Path) -> bool {
-        path.transport != Transport::Udp
+        path.transport.is_reliable()
             && self
                 .ops
                 .iter()
@@ -118,7 +118,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         let path = self.data_path()?;
         let len = match self.channel_of(peer, now) {
             Some(number) => {
-                let pad = path.transport != Transport::Udp;
+                let pad = path.transport.is_reliable();
                 ChannelData::emit(number, data, pad, out).map_err(|_| CommandError::TooLarge)?
             }
             None => {
@@ -145,7 +145,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         let path = self.data_path()?;
         let (start, len) = match self.channel_of(peer, now) {
             Some(number) => {
-                let pad = path.transport != Transport::Udp;
+                let pad = path.transport.is_reliable();
                 let start = payload_at
                     .checked_sub(crate::wire::CHANNEL_DATA_HEADER)
                     .ok_or(CommandError::TooLarge)?;

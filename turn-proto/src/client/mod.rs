@@ -23,7 +23,7 @@ pub use event::{CommandError, PeerData, TurnEvent};
 use crate::wire::{AddressFamily, Attribute, RelayProtocol, MIN_CHANNEL};
 use core::net::{IpAddr, SocketAddr};
 use peers::{next_channel, Chan, Perm};
-use sansio::{Entropy, Instant, Path, Transport};
+use sansio::{Entropy, Instant, Path};
 use stun_proto::client::{ClientConfig, Credentials, CredentialsError, StunClient};
 use stun_proto::wire::{MessageBuilder, Method, TransactionId};
 
@@ -377,7 +377,7 @@ impl<E: Entropy, const P: usize> TurnClient<E, P> {
         data: Path,
         connection: u32,
     ) -> Result<(), CommandError> {
-        if self.config.protocol != RelayProtocol::Tcp || data.transport == Transport::Udp {
+        if self.config.protocol != RelayProtocol::Tcp || !data.transport.is_reliable() {
             return Err(CommandError::Unsupported);
         }
         self.start(

@@ -52,6 +52,8 @@ pub(crate) struct Allocation<T: Tables> {
     /// ADDITIONAL-ADDRESS-FAMILY was asked for and refused (answered with
     /// ADDRESS-ERROR-CODE 440).
     pub(crate) refused_v6: bool,
+    /// What it relayed.
+    pub(crate) usage: super::config::AllocationUsage,
 }
 
 impl<T: Tables> fmt::Debug for Allocation<T> {
@@ -106,6 +108,7 @@ impl<T: Tables> Allocation<T> {
             bucket,
             connections: 0,
             refused_v6: false,
+            usage: super::config::AllocationUsage::default(),
         }
     }
 

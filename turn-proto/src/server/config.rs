@@ -99,6 +99,38 @@ impl Default for TurnConfig {
     }
 }
 
+/// What one allocation relayed (payload bytes, as [`TurnStats`] counts them): usage per
+/// user is the sum over the user's allocations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AllocationUsage {
+    /// Datagrams relayed from the client to peers.
+    pub packets_to_peers: u64,
+    /// Payload bytes relayed from the client to peers.
+    pub bytes_to_peers: u64,
+    /// Datagrams relayed from peers to the client.
+    pub packets_to_clients: u64,
+    /// Payload bytes relayed from peers to the client.
+    pub bytes_to_clients: u64,
+}
+
+impl AllocationUsage {
+    /// What was relayed since `earlier` (an older reading of the same allocation).
+    pub fn since(&self, earlier: &AllocationUsage) -> AllocationUsage {
+        AllocationUsage {
+            packets_to_peers: self
+                .packets_to_peers
+                .saturating_sub(earlier.packets_to_peers),
+            bytes_to_peers: self.bytes_to_peers.saturating_sub(earlier.bytes_to_peers),
+            packets_to_clients: self
+                .packets_to_clients
+                .saturating_sub(earlier.packets_to_clients),
+            bytes_to_clients: self
+                .bytes_to_clients
+                .saturating_sub(earlier.bytes_to_clients),
+        }
+    }
+}
+
 /// Counters since start, for metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TurnStats {

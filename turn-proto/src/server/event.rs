@@ -74,6 +74,8 @@ pub enum ServerEvent {
         relay: SocketAddr,
         /// Why.
         reason: CloseReason,
+        /// What it relayed over its life.
+        usage: super::config::AllocationUsage,
     },
     /// A socket reserved by EVEN-PORT was not claimed in time: close it.
     ReservationExpired {

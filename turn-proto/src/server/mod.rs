@@ -44,9 +44,9 @@ mod tcp;
 
 pub use auth::{ConfigError, TurnAuth, Username};
 pub use auth::{MAX_REALM, MAX_SECRET, MAX_SECRETS, MAX_USERNAME};
-pub use config::{TurnConfig, TurnStats};
+pub use config::{AllocationUsage, TurnConfig, TurnStats};
 pub use event::{CloseReason, ConnectionId, Output, RelayRequest, RelayRequestId, ServerEvent};
-pub use peer_filter::{IpRange, PeerFilter, MAX_OWN_ADDRESSES, MAX_RULES};
+pub use peer_filter::{IpRange, PeerFilter, MAX_OWN_ADDRESSES, MAX_RULES, MAX_SERVICE_PORTS};
 pub use quota::BandwidthCap;
 pub use relay::{PEER_HEADROOM, PEER_TAILROOM};
 #[cfg(feature = "alloc")]
@@ -202,6 +202,17 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
     /// The user `client`'s allocation belongs to.
     pub fn user_of(&self, client: &Path) -> Option<&str> {
         self.allocations.get(client).map(|a| a.user.as_str())
+    }
+
+    /// Call `f` with each active allocation's client, user, relayed address and usage so
+    /// far (usage per user for publishing; the relay path keeps the counters in the
+    /// allocation it already holds, so counting costs no lookup).
+    pub fn for_each_usage(&self, mut f: impl FnMut(&Path, &str, SocketAddr, AllocationUsage)) {
+        self.allocations.for_each(|client, a| {
+            if a.is_active() {
+                f(client, a.user.as_str(), a.relay, a.usage);
+            }
+        });
     }
 
     /// Allocations held, pending ones included.
@@ -379,6 +390,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
                     client: *client,
                     relay: alloc.relay,
                     reason,
+                    usage: alloc.usage,
                 });
             }
         }
@@ -419,6 +431,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
                     client: *client,
                     relay: a.relay,
                     reason: CloseReason::Expired,
+                    usage: a.usage,
                 };
                 if events.push_critical(ev).is_err() {
                     return true; // retried on the next sweep, once events are drained

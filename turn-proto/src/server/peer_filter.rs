@@ -2,12 +2,14 @@
 //! multicast and the server's own addresses are denied by default, so the server is never an
 //! open relay into the network it sits in (the coturn CVE-2020-26262 class of bug).
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// Most ranges an explicit allow or deny list holds.
 pub const MAX_RULES: usize = 16;
 /// Most own addresses the filter refuses.
 pub const MAX_OWN_ADDRESSES: usize = 8;
+/// Most service ports (listening STUN/TURN/TLS ports) the filter knows.
+pub const MAX_SERVICE_PORTS: usize = 8;
 
 /// An IP prefix such as `10.0.0.0/8` or `2001:db8::/32`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -127,6 +129,11 @@ pub struct PeerFilter {
     allow: heapless::Vec<IpRange, MAX_RULES>,
     deny: heapless::Vec<IpRange, MAX_RULES>,
     own: heapless::Vec<IpAddr, MAX_OWN_ADDRESSES>,
+    /// The server's relay ports: on an own address only these may be peers (another
+    /// allocation of this server — two clients meeting on one server).
+    relay_ports: Option<(u16, u16)>,
+    /// Ports the server listens on: never a peer, even inside the relay range.
+    service_ports: heapless::Vec<u16, MAX_SERVICE_PORTS>,
     default_deny: bool,
 }
 
@@ -144,6 +151,8 @@ impl PeerFilter {
             allow: heapless::Vec::new(),
             deny: heapless::Vec::new(),
             own: heapless::Vec::new(),
+            relay_ports: None,
+            service_ports: heapless::Vec::new(),
             default_deny: true,
         }
     }
@@ -182,6 +191,43 @@ impl PeerFilter {
             self.own.push(ip)?;
         }
         Ok(self)
+    }
+
+    /// Let peers on the server's own addresses through when their port is one of its relay
+    /// ports `lo..=hi` (not one it listens on): two clients of this server relaying to each
+    /// other, as two relay-only browsers on one TURN server do. Only relay sockets listen
+    /// there, and what reaches a relay socket is peer data, never a request, so this opens
+    /// no loop.
+    pub fn own_relay_ports(mut self, lo: u16, hi: u16) -> Self {
+        self.relay_ports = Some((lo, hi));
+        self
+    }
+
+    /// A port the server listens on (STUN/TURN, TLS, DTLS): never a peer on an own address.
+    pub fn service_port(mut self, port: u16) -> Result<Self, u16> {
+        if !self.service_ports.contains(&port) {
+            self.service_ports.push(port)?;
+        }
+        Ok(self)
+    }
+
+    /// Whether `ip` is one of the server's own addresses.
+    pub fn is_own(&self, ip: IpAddr) -> bool {
+        self.own.contains(&canonical(ip))
+    }
+
+    /// Whether `peer`, on one of the server's own addresses, is another allocation's relay
+    /// port of this server; with `port` false only whether such peers are let through at all
+    /// (a permission is for an IP: the port is checked when data is sent). Explicit denials
+    /// still win.
+    pub fn permits_own_relay(&self, peer: SocketAddr, port: bool) -> bool {
+        let ip = canonical(peer.ip());
+        let p = peer.port();
+        let Some((lo, hi)) = self.relay_ports else {
+            return false;
+        };
+        let port_ok = !port || ((lo..=hi).contains(&p) && !self.service_ports.contains(&p));
+        port_ok && !self.deny.iter().any(|r| r.contains(ip))
     }
 
     /// Whether a relay may send to, or accept from, `ip`.

@@ -14,7 +14,7 @@ use crate::wire::{
     emit_indication, emit_indication_in_place, Attribute, ChannelData, RelayProtocol,
 };
 use core::net::SocketAddr;
-use sansio::{Entropy, Instant, Path, Rejected, Transmit, Transport};
+use sansio::{Entropy, Instant, Path, Rejected, Transmit};
 use stun_proto::auth::KeyLookup;
 use stun_proto::wire::attr::AttrType;
 use stun_proto::wire::{Message, Method, TransactionId};
@@ -68,6 +68,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         }
         self.stats.packets_to_peers += 1;
         self.stats.bytes_to_peers += payload.len() as u64;
+        alloc.usage.packets_to_peers += 1;
+        alloc.usage.bytes_to_peers += payload.len() as u64;
         Ok(Output::Relay {
             relay: alloc.relay,
             peer,
@@ -89,6 +91,14 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             self.stats.dropped_malformed += 1;
             return Ok(Output::None);
         };
+        // A permission is for an IP; on the server's own IP the port matters too (a relay
+        // port of another allocation, never a listening port), so each indication's peer
+        // is checked. ChannelData needs no such check: its peer was checked at the bind.
+        let relay = self.allocations.get(client).map(|a| a.relay);
+        if relay.is_some_and(|r| !self.peer_allowed(client, r, peer, true)) {
+            self.stats.peers_denied += 1;
+            return Ok(Output::None);
+        }
         let bandwidth = self.config.bandwidth;
         let udp = |a: &&mut Allocation<T>| a.is_active() && a.protocol == RelayProtocol::Udp;
         let Some(alloc) = self.allocations.get_mut(client).filter(udp) else {
@@ -105,6 +115,8 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         }
         self.stats.packets_to_peers += 1;
         self.stats.bytes_to_peers += payload.len() as u64;
+        alloc.usage.packets_to_peers += 1;
+        alloc.usage.bytes_to_peers += payload.len() as u64;
         let dont_fragment = alloc.dont_fragment || msg.get(AttrType::DONT_FRAGMENT).is_some();
         Ok(Output::Relay {
             relay: alloc.relay,
@@ -137,10 +149,12 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             self.stats.dropped_bandwidth += 1;
             return None;
         }
+        alloc.usage.packets_to_clients += 1;
+        alloc.usage.bytes_to_clients += len as u64;
         let framing = match channels::number_of(&alloc.channels, peer, now) {
             Some(number) => Framing::Channel {
                 number,
-                pad: client.transport != Transport::Udp,
+                pad: client.transport.is_reliable(),
             },
             None => {
                 let fingerprint = alloc.fingerprint;

@@ -420,7 +420,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         }
         for peer in msg.peer_addresses() {
             let peer = peer.map_err(|_| ErrorCode::BAD_REQUEST)?;
-            if let Err(code) = self.check_peer(client, relay, peer) {
+            if let Err(code) = self.check_peer(client, relay, peer, false) {
                 self.stats.peers_denied += u64::from(code == ErrorCode::FORBIDDEN);
                 return Err(code);
             }
@@ -442,23 +442,47 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
     }
 
     /// A peer address must be of the relay's family (443) and pass the filter (403).
-    /// The server's own addresses (the listening address the client reached and the relay's)
-    /// are refused too, unless they are loopback and loopback is allowed (tests on one host).
+    /// The server's own addresses (the listening address the client reached, the relay's,
+    /// and those the filter knows) are refused, unless the port is one of the server's relay
+    /// ports (another allocation: two clients of this server meeting), or they are loopback
+    /// and loopback is allowed (tests on one host).
+    /// `port`: whether the peer's port counts (a channel or a TCP connection is for an
+    /// address; a permission only for an IP).
     pub(super) fn check_peer(
         &self,
         client: &Path,
         relay: SocketAddr,
         peer: SocketAddr,
+        port: bool,
     ) -> Result<(), ErrorCode> {
         if AddressFamily::of(&peer) != AddressFamily::of(&relay) {
             return Err(ErrorCode::PEER_ADDRESS_FAMILY_MISMATCH);
         }
-        let filter = &self.config.peer_filter;
-        let own = peer.ip() == relay.ip() || peer.ip() == client.local.ip();
-        if !filter.permits(peer.ip()) || own && !peer.ip().is_loopback() {
-            return Err(ErrorCode::FORBIDDEN);
+        if self.peer_allowed(client, relay, peer, port) {
+            Ok(())
+        } else {
+            Err(ErrorCode::FORBIDDEN)
         }
-        Ok(())
+    }
+
+    /// The filter's verdict on `peer`, with the server's own addresses as [`check_peer`]
+    /// says.
+    ///
+    /// [`check_peer`]: Self::check_peer
+    pub(super) fn peer_allowed(
+        &self,
+        client: &Path,
+        relay: SocketAddr,
+        peer: SocketAddr,
+        port: bool,
+    ) -> bool {
+        let filter = &self.config.peer_filter;
+        let ip = peer.ip();
+        let own = ip == relay.ip() || ip == client.local.ip() || filter.is_own(ip);
+        if own && !(ip.is_loopback() && filter.permits(ip)) {
+            return filter.permits_own_relay(peer, port);
+        }
+        filter.permits(ip)
     }
 
     /// ChannelBind (RFC 8656 §11.2): binds or refreshes the channel and its permission.
@@ -489,7 +513,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
         if protocol != RelayProtocol::Udp {
             return Err(ErrorCode::BAD_REQUEST); // RFC 6062: TCP allocations carry no channels
         }
-        if let Err(code) = self.check_peer(client, relay, peer) {
+        if let Err(code) = self.check_peer(client, relay, peer, true) {
             if code == ErrorCode::FORBIDDEN {
                 self.stats.peers_denied += 1;
             }

@@ -144,7 +144,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
             return Err(ErrorCode::BAD_REQUEST);
         };
         let relay = alloc.relay;
-        if let Err(code) = self.check_peer(&client, relay, peer) {
+        if let Err(code) = self.check_peer(&client, relay, peer, true) {
             self.stats.peers_denied += u64::from(code == ErrorCode::FORBIDDEN);
             return Err(code);
         }
@@ -347,7 +347,7 @@ impl<L: KeyLookup, E: Entropy, T: Tables> TurnServer<L, E, T> {
                 .signed_error(conn.control, msg, &auth, ErrorCode::WRONG_CREDENTIALS, out)
                 .with_path(client));
         }
-        if conn.state != ConnState::AwaitingBind || client.transport == sansio::Transport::Udp {
+        if conn.state != ConnState::AwaitingBind || !client.transport.is_reliable() {
             return Ok(self
                 .signed_error(conn.control, msg, &auth, ErrorCode::BAD_REQUEST, out)
                 .with_path(client));

@@ -7,6 +7,8 @@
 //! machine's microphone. The sensors are simulated (see [`sim`]) unless the user gives real
 //! ones.
 
+mod camera;
+mod child;
 mod nat;
 mod relay;
 mod sensor;
@@ -24,6 +26,7 @@ use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
 use ice_core::{IceConfig, TurnServerConfig};
 use peer_core::data::{ChannelConfig, Reliability};
+use peer_core::session::TrackKind;
 use peer_core::{ChannelId, MediaConfig, MessageKind, PeerConfig, PeerEvent, PeerState, TrackId};
 use sdp_core::negotiate::CodecCap;
 use sdp_core::Direction;
@@ -65,13 +68,22 @@ pub struct Args {
     /// to 8 kHz), looped.
     #[arg(long, value_name = "FILE")]
     pub mic_wav: Option<std::path::PathBuf>,
+    /// A video camera (V4L2, e.g. /dev/video0) as a VP8 track, captured and encoded by
+    /// GStreamer (`gst-launch-1.0` with v4l2src and vp8enc must be installed).
+    #[arg(long, value_name = "DEVICE", conflicts_with = "video_cmd")]
+    pub camera: Option<std::path::PathBuf>,
+    /// A video track from a program: `sh -c CMD` writing VP8 in IVF on its stdout (e.g. a
+    /// GStreamer pipeline ending in `avmux_ivf ! fdsink fd=1`); restarted when it exits.
+    #[arg(long, value_name = "CMD")]
+    pub video_cmd: Option<String>,
     /// Run a STUN and TURN server beside the node (on the media IP, `--turn-port`): the page
     /// and the node gather server-reflexive and relayed candidates from it.
     #[arg(long)]
     pub turn: bool,
     /// Where the `--turn` server listens and relays from (default: the media IP, port
-    /// 3478). A TURN server never relays to its own address, so off loopback a viewer's relay
-    /// reaches the node only when this IP is not the node's media IP.
+    /// 3478). On its own IP a TURN server relays only to its relay ports, so off loopback a
+    /// viewer's relay reaches the node's host candidate only when this IP is not the node's
+    /// media IP (the node's relayed candidate it reaches either way).
     #[arg(long, value_name = "IP:PORT")]
     pub turn_listen: Option<SocketAddr>,
     /// Make the node's sockets filter like this NAT (loopback and test networks): the cone
@@ -94,6 +106,8 @@ impl Default for Args {
             consent_timeout: 30,
             sensor_cmd: None,
             mic_wav: None,
+            camera: None,
+            video_cmd: None,
             turn: false,
             turn_listen: None,
             nat: None,
@@ -103,6 +117,7 @@ impl Default for Args {
 }
 
 static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
+static VIDEO: [CodecCap<'static>; 1] = [CodecCap::vp8(96, Some(97))];
 
 /// What every viewer session shares: the start of the simulation and the viewer count.
 #[derive(Debug)]
@@ -115,6 +130,8 @@ struct Node {
     sensor: Option<sensor::Latest>,
     /// The microphone's file, `--mic-wav`.
     clip: Option<wav::Clip>,
+    /// The camera's frames, `--camera` or `--video-cmd`.
+    video: Option<camera::Frames>,
     /// The emulated NAT, `--nat`.
     nat: Option<nat::NatKind>,
     /// The embedded STUN/TURN server, `--turn`.
@@ -129,7 +146,13 @@ pub async fn run(args: Args) -> Outcome {
     let media_ip = args.media_ip.unwrap_or(args.listen.ip());
     let relay = start_relay(&args, media_ip)?;
     let config = whep_config(&args, media_ip, relay.as_ref())?;
-    let (clip, sensor, running) = inputs(&args)?;
+    let Inputs {
+        clip,
+        sensor,
+        video,
+        running,
+    } = inputs(&args)?;
+    let has_camera = video.is_some();
     // Every 20 ms tick sends audio; thermal and readings every so many ticks.
     let node = Arc::new(Node {
         started: StdInstant::now(),
@@ -138,6 +161,7 @@ pub async fn run(args: Args) -> Outcome {
         readings_every: (50 / args.readings_per_second).max(1),
         sensor,
         clip,
+        video,
         nat: args.nat,
         relay: relay.clone(),
         board: status::Board::new(
@@ -164,7 +188,11 @@ pub async fn run(args: Args) -> Outcome {
     .route("/", get(page))
     .route(
         "/ice-servers",
-        get(move || ice_servers(servers_json.clone())),
+        get(move || json_reply(servers_json.clone())),
+    )
+    .route(
+        "/camera",
+        get(move || json_reply(format!("{{\"camera\":{has_camera}}}").into())),
     );
     let listener = listen(args.listen)
         .map_err(|e| Failure::Network(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -174,7 +202,7 @@ pub async fn run(args: Args) -> Outcome {
     println!("p2p node: open http://{bound}/ in a browser (WHEP endpoint: http://{bound}/whep)");
     tracing::info!(%bound, max_viewers = args.max_viewers, "node ready");
     let served = serve(listener, app, crate::stun_server::shutdown_signal()).await;
-    if let Some(r) = running {
+    for r in running {
         r.stop();
     }
     ticker.abort();
@@ -194,6 +222,18 @@ fn check(args: &Args) -> Outcome {
         return Err(Failure::Usage(
             "--consent-timeout must be 2..=3600 s".into(),
         ));
+    }
+    if let Some(dev) = &args.camera {
+        if !dev.exists() {
+            return Err(Failure::Usage(format!("no camera at {}", dev.display())));
+        }
+        if !camera::on_path("gst-launch-1.0") {
+            return Err(Failure::Usage(
+                "--camera needs GStreamer: gst-launch-1.0 with v4l2src and vp8enc \
+                 (Debian: gstreamer1.0-tools, gstreamer1.0-plugins-good, gstreamer1.0-libav)"
+                    .into(),
+            ));
+        }
     }
     if args.nat == Some(nat::NatKind::Symmetric) && !args.turn {
         tracing::warn!("--nat symmetric without --turn: no viewer can connect");
@@ -246,6 +286,8 @@ fn whep_config(
         peer: PeerConfig {
             ice,
             audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
+            video: (args.camera.is_some() || args.video_cmd.is_some())
+                .then(|| MediaConfig::send_recv(&VIDEO).with_direction(Direction::SendOnly)),
             max_message_size: 64 * 1024,
             cname: "p2p-node",
             ..PeerConfig::default()
@@ -257,27 +299,45 @@ fn whep_config(
     })
 }
 
-/// The real inputs the user gave: the microphone's file, the sensor command.
-type Inputs = (
-    Option<wav::Clip>,
-    Option<sensor::Latest>,
-    Option<sensor::Running>,
-);
+/// The real inputs the user gave: the microphone's file, the sensor command, the camera
+/// (or video command), and the programs running for them.
+struct Inputs {
+    clip: Option<wav::Clip>,
+    sensor: Option<sensor::Latest>,
+    video: Option<camera::Frames>,
+    running: Vec<child::Running>,
+}
 
 fn inputs(args: &Args) -> Result<Inputs, Failure> {
     let clip = match &args.mic_wav {
         Some(path) => Some(wav::load(path).map_err(Failure::Usage)?),
         None => None,
     };
-    let (sensor, running) = match args.sensor_cmd.clone() {
+    let thread = |e: std::io::Error| Failure::Internal(format!("input thread: {e}"));
+    let mut running = Vec::new();
+    let sensor = match args.sensor_cmd.clone() {
         Some(cmd) => {
-            let (latest, running) =
-                sensor::spawn(cmd).map_err(|e| Failure::Internal(format!("sensor thread: {e}")))?;
-            (Some(latest), Some(running))
+            let (latest, r) = sensor::spawn(cmd).map_err(thread)?;
+            running.push(r);
+            Some(latest)
         }
-        None => (None, None),
+        None => None,
     };
-    Ok((clip, sensor, running))
+    let video_cmd = args.camera.as_deref().map(camera::camera_cmd);
+    let video = match video_cmd.or_else(|| args.video_cmd.clone()) {
+        Some(cmd) => {
+            let (frames, r) = camera::spawn(cmd).map_err(thread)?;
+            running.push(r);
+            Some(frames)
+        }
+        None => None,
+    };
+    Ok(Inputs {
+        clip,
+        sensor,
+        video,
+        running,
+    })
 }
 
 /// A TCP listener with a deep accept queue (the kernel caps it at `net.core.somaxconn`): a
@@ -293,8 +353,9 @@ fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     socket.listen(4096)
 }
 
-/// The STUN and TURN servers the page gives its `RTCPeerConnection` (`[]` without `--turn`).
-async fn ice_servers(json: Arc<str>) -> impl IntoResponse {
+/// A JSON document not to be cached: the STUN and TURN servers the page gives its
+/// `RTCPeerConnection` (`[]` without `--turn`), whether there is a camera.
+async fn json_reply(json: Arc<str>) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "application/json"),
@@ -321,6 +382,9 @@ struct Viewer {
     thermal: Option<ChannelId>,
     readings: Option<ChannelId>,
     audio: Option<TrackId>,
+    video: Option<TrackId>,
+    /// The camera's frames for this viewer, once it has a video track.
+    feed: Option<camera::Feed>,
     mic: Mic,
     sensor: Option<sensor::Latest>,
     ticks: u32,
@@ -338,6 +402,8 @@ impl Viewer {
             thermal: None,
             readings: None,
             audio: None,
+            video: None,
+            feed: node.video.as_ref().map(camera::Feed::new),
             mic: match &node.clip {
                 Some(clip) => {
                     let at = node.started.elapsed().as_secs_f64() * f64::from(sim::SAMPLE_RATE);
@@ -381,6 +447,18 @@ impl Viewer {
         }
     }
 
+    /// Every camera frame that came since the last tick, in order.
+    fn send_video(&mut self, s: &mut Session<'_, '_>) {
+        let (Some(track), Some(feed)) = (self.video, self.feed.as_mut()) else {
+            return;
+        };
+        while let Some(frame) = feed.next() {
+            if s.send_frame(track, frame.rtp_time, &frame.data).is_ok() {
+                self.sent += frame.data.len() as u64;
+            }
+        }
+    }
+
     fn open_channels(&mut self, s: &mut Session<'_, '_>) {
         let now = s.now();
         let thermal = ChannelConfig {
@@ -419,13 +497,15 @@ impl SessionApp for Viewer {
         match ev {
             PeerEvent::DataChannelsReady => self.open_channels(s),
             PeerEvent::StateChanged(PeerState::Connected) => {
-                self.audio = s.peer().track_by_mid("0").or_else(|| {
-                    s.peer()
-                        .tracks()
+                let tracks = s.peer().tracks();
+                let sending = |kind| {
+                    tracks
                         .iter()
-                        .position(|t| t.sends())
+                        .position(|t| t.kind == kind && t.sends())
                         .map(TrackId)
-                });
+                };
+                self.audio = sending(TrackKind::Audio);
+                self.video = sending(TrackKind::Video);
                 if !self.counted {
                     self.counted = true;
                     let n = self.node.viewers.fetch_add(1, Ordering::Relaxed) + 1;
@@ -450,6 +530,7 @@ impl SessionApp for Viewer {
                 self.sent += pcm.len() as u64;
             }
         }
+        self.send_video(s);
         if let Some(ch) = self
             .thermal
             .filter(|_| self.ticks % self.node.thermal_every == 0)

@@ -7,20 +7,17 @@
 //!
 //! The latest reading goes to every viewer through a [`watch`] channel.
 
+use super::child::{self, Running};
 use adapters::ratelog::LogLimiter;
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::watch;
 
 /// Longest line read.
 pub const MAX_LINE: usize = 1024;
 /// Most fields in one line.
 const MAX_FIELDS: usize = 16;
-/// Longest wait before starting the program again.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// One reading of the program: its number (counting from 1) and its fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,104 +67,15 @@ fn finite(v: f64) -> Result<f64, &'static str> {
     }
 }
 
-/// The running program, so the node can stop it when it stops.
-#[derive(Debug, Clone, Default)]
-pub struct Running {
-    child: Arc<Mutex<Option<Child>>>,
-    stopped: Arc<AtomicBool>,
-}
-
-impl Running {
-    /// Kill the program and do not start it again.
-    pub fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
-        if let Ok(mut c) = self.child.lock() {
-            if let Some(child) = c.as_mut() {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-        }
-    }
-}
-
 /// Start running `cmd` (and again whenever it exits) on a thread of its own.
 pub fn spawn(cmd: String) -> std::io::Result<(Latest, Running)> {
     let (tx, rx) = watch::channel(None);
-    let running = Running::default();
-    let r = running.clone();
-    std::thread::Builder::new()
-        .name("sensor-cmd".into())
-        .spawn(move || supervise(&cmd, &tx, &r))?;
-    Ok((rx, running))
-}
-
-/// Run the program, restart it when it exits, until the node stops.
-fn supervise(cmd: &str, tx: &watch::Sender<Option<Arc<Reading>>>, running: &Running) {
-    let mut logs = LogLimiter::new(5);
     let mut seq = 0;
-    let mut backoff = Duration::from_secs(1);
-    while !running.stopped.load(Ordering::SeqCst) {
-        let started = Instant::now();
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn();
-        match child {
-            Ok(mut child) => {
-                tracing::info!(cmd, pid = child.id(), "sensor command started");
-                let out = child.stdout.take();
-                if let Ok(mut c) = running.child.lock() {
-                    *c = Some(child);
-                }
-                if let Some(out) = out {
-                    read_lines(out, tx, &mut seq, &mut logs);
-                }
-                reap(cmd, running);
-            }
-            Err(e) => tracing::error!(cmd, "sensor command cannot start: {e}"),
-        }
-        if running.stopped.load(Ordering::SeqCst) {
-            return;
-        }
-        // A program that ran a while starts again soon; one that keeps dying, less often.
-        if started.elapsed() > MAX_BACKOFF {
-            backoff = Duration::from_secs(1);
-        }
-        tracing::info!(cmd, ?backoff, "sensor command: starting again");
-        std::thread::sleep(backoff);
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
-}
-
-/// Wait for the program to exit after its stdout closed; log how it ended.
-fn reap(cmd: &str, running: &Running) {
-    loop {
-        let status = match running.child.lock() {
-            Ok(mut c) => match c.as_mut().map(Child::try_wait) {
-                Some(Ok(None)) => None,
-                Some(Ok(Some(status))) => Some(Ok(status)),
-                Some(Err(e)) => Some(Err(e)),
-                None => return,
-            },
-            Err(_) => return,
-        };
-        match status {
-            None => std::thread::sleep(Duration::from_millis(50)),
-            Some(Ok(status)) => {
-                tracing::warn!(cmd, %status, "sensor command exited");
-                break;
-            }
-            Some(Err(e)) => {
-                tracing::warn!(cmd, "sensor command: cannot wait: {e}");
-                break;
-            }
-        }
-    }
-    if let Ok(mut c) = running.child.lock() {
-        *c = None;
-    }
+    let mut logs = LogLimiter::new(5);
+    let running = child::spawn("sensor", cmd, move |out| {
+        read_lines(out, &tx, &mut seq, &mut logs);
+    })?;
+    Ok((rx, running))
 }
 
 /// Read lines until end of file; publish good ones, log bad ones.

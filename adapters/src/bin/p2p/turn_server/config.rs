@@ -146,9 +146,19 @@ pub struct Args {
     /// Seconds a TLS handshake may take; a client that stalls is closed [default: 5].
     #[arg(long, value_name = "SECS")]
     pub tls_handshake_timeout: Option<u64>,
-    /// Most TLS handshakes at once; connections beyond are closed at accept [default: 256].
+    /// Most TLS handshakes at once; connections beyond are closed at accept. DTLS has as
+    /// many handshake slots again; clients beyond are refused after their cookie
+    /// [default: 256].
     #[arg(long, value_name = "N")]
     pub max_tls_handshakes: Option<usize>,
+    /// Do not listen for DTLS (turns: over UDP at --tls-listening-port) beside TLS; DTLS
+    /// needs an ECDSA P-256 --cert/--pkey.
+    #[arg(long)]
+    pub no_dtls: bool,
+    /// Most DTLS sessions, handshaking and connected (about 11 KiB each); clients beyond are
+    /// refused [default: 4096].
+    #[arg(long, value_name = "N")]
+    pub max_dtls_sessions: Option<usize>,
     /// Share users, REST secrets, the per-user quota and usage with a fleet of servers through
     /// this Redis (e.g. redis://127.0.0.1:6379/0), in coturn's key layout:
     /// turn/realm/REALM/user/NAME/key and the set turn/realm/REALM/secret.
@@ -222,6 +232,8 @@ struct File {
     tls_listening_port: Option<u16>,
     tls_handshake_timeout: Option<u64>,
     max_tls_handshakes: Option<usize>,
+    no_dtls: Option<bool>,
+    max_dtls_sessions: Option<usize>,
     redis: Option<String>,
     redis_sync_interval: Option<u64>,
     redis_max_users: Option<usize>,
@@ -351,6 +363,11 @@ pub fn settings(a: &Args) -> Result<Settings, Failure> {
             .max_tls_handshakes
             .or(f.max_tls_handshakes)
             .unwrap_or(d.max_tls_handshakes),
+        dtls: !(a.no_dtls || f.no_dtls.unwrap_or(false)),
+        max_dtls_sessions: a
+            .max_dtls_sessions
+            .or(f.max_dtls_sessions)
+            .unwrap_or(d.max_dtls_sessions),
         redis,
         redis_sync: secs(a.redis_sync_interval, f.redis_sync_interval, d.redis_sync),
         redis_max_users: a
