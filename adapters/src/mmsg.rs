@@ -85,6 +85,13 @@ pub fn set_dont_fragment(socket: &impl AsFd, ipv6: bool, on: bool) -> io::Result
     imp::set_dont_fragment(socket.as_fd().as_raw_fd(), ipv6, on)
 }
 
+/// Set the socket's receive and send buffers to `bytes` past the `net.core.{r,w}mem_max`
+/// caps (`SO_RCVBUFFORCE`, `SO_SNDBUFFORCE`; they need `CAP_NET_ADMIN`, else the error).
+/// For load generators and tests that must not be the ones losing datagrams.
+pub fn force_buffers(socket: &impl AsFd, bytes: usize) -> io::Result<()> {
+    imp::force_buffers(socket.as_fd().as_raw_fd(), bytes)
+}
+
 /// Whether this system accepts UDP GSO (`UDP_SEGMENT`) on sends.
 pub fn gso_supported() -> bool {
     cfg!(target_os = "linux")
@@ -295,6 +302,22 @@ mod imp {
                 libc::IP_PMTUDISC_DONT,
             )
         };
+        set_int(fd, level, name, value)
+    }
+
+    pub(super) fn force_buffers(fd: RawFd, bytes: usize) -> io::Result<()> {
+        let v = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+        set_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, v)?;
+        set_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, v)
+    }
+
+    /// `setsockopt` of one `c_int`.
+    pub(super) fn set_int(
+        fd: RawFd,
+        level: libc::c_int,
+        name: libc::c_int,
+        value: libc::c_int,
+    ) -> io::Result<()> {
         // SAFETY: `value` is a c_int that lives across the call; its size is passed.
         let rc = unsafe {
             libc::setsockopt(
@@ -358,6 +381,13 @@ mod imp {
 
     pub(super) fn set_dont_fragment(_: RawFd, _: bool, _: bool) -> io::Result<()> {
         Err(io::Error::new(io::ErrorKind::Unsupported, "DF: Linux only"))
+    }
+
+    pub(super) fn force_buffers(_: RawFd, _: usize) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "SO_RCVBUFFORCE: Linux only",
+        ))
     }
 }
 

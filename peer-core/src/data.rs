@@ -6,7 +6,19 @@ use dtls_core::Dtls;
 use sansio::{Entropy, Instant};
 pub use sctp_core::association::{ChannelConfig, Received, Reliability};
 
-impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -13,7 +13,19 @@ use crate::peer::PeerConnection;
 use dtls_core::Dtls;
 use sansio::{classify, Carrier, Entropy, Instant, PacketKind, Path, Rejected, SansIo, Transmit};
 
-impl<E, D, B, const CH: usize, const N: usize> SansIo for PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+        const SDP: usize,
+    > SansIo for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -96,7 +108,19 @@ where
     }
 }
 
-impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,

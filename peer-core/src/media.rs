@@ -253,7 +253,19 @@ pub struct FrameSender<'p, 'f, P> {
     done: bool,
 }
 
-impl<E, D, B, const CH: usize, const N: usize> FrameSender<'_, '_, PeerConnection<E, D, B, CH, N>>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+        const SDP: usize,
+    > FrameSender<'_, '_, PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -291,7 +303,19 @@ where
     }
 }
 
-impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,

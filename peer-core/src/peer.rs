@@ -14,9 +14,15 @@ use sansio::{Carrier, Entropy, EventQueue, Forked, Instant, SansIo};
 use sctp_core::association::{Association, Event as SctpEvent, LostReason};
 use srtp_core::SrtpSession;
 
-/// The ICE agent a peer connection runs: 8 local and remote candidates, 32 pairs, 8 checks in
-/// flight, one TURN allocation.
-pub type Ice<E> = IceAgent<Forked<E>, 8, 32, 8, 1>;
+/// The ICE agent a peer connection runs: by default 8 local and remote candidates, 32 pairs,
+/// 8 checks in flight, one TURN allocation (see [`PeerConnection`]'s `IC`, `IP`, `IT`, `IR`).
+pub type Ice<
+    E,
+    const IC: usize = 8,
+    const IP: usize = 32,
+    const IT: usize = 8,
+    const IR: usize = 1,
+> = IceAgent<Forked<E>, IC, IP, IT, IR>;
 
 /// The SCTP association lives on the heap when there is one (a server's associations have
 /// hundreds of KiB of chunk tables), inline otherwise (a microcontroller's small one, in the
@@ -36,9 +42,11 @@ fn hold<T>(t: T) -> Held<T> {
 
 /// Largest datagram handled in the internal buffers (UDP payloads of a 1500-byte MTU).
 pub const DATAGRAM: usize = 1500;
-/// Largest local description kept between an offer and its answer.
+/// Largest local description kept between an offer and its answer, by default (see
+/// [`PeerConnection`]'s `SDP`).
 pub const MAX_LOCAL_SDP: usize = 6144;
-/// Events held for the owner (see [`sansio::EventQueue`]).
+/// Events held for the owner by default (see [`sansio::EventQueue`] and [`PeerConnection`]'s
+/// `EV`).
 pub const EVENT_CAPACITY: usize = 64;
 /// NACKed packets waiting to be resent; further requests are refused and counted.
 pub const RESEND_QUEUE: usize = 64;
@@ -49,13 +57,32 @@ pub const RESEND_QUEUE: usize = 64;
 /// * `D`: the DTLS implementation ([`dtls_core::Endpoint`], or `DimplDtls` on a server).
 /// * `B`, `CH`, `N`: the SCTP association's buffers, channels and in-flight chunks (see
 ///   [`sctp_core::association::Association`]).
+/// * `IC`, `IP`, `IT`, `IR`: the ICE agent's local and remote candidates (each), candidate
+///   pairs, checks in flight and TURN allocations (see [`IceAgent`]; `IR = 0` leaves TURN's
+///   memory out). The defaults suit a server or a browser-like peer; a microcontroller with
+///   one host candidate and no TURN server can take a fraction.
+/// * `EV`: events held for the owner ([`EVENT_CAPACITY`] by default).
+/// * `SDP`: the longest local offer kept until its answer ([`MAX_LOCAL_SDP`] by default); a
+///   longer one is refused ([`PeerError::TooLarge`](crate::PeerError::TooLarge)), so a peer
+///   that only answers (a WHEP server) can take 0.
 ///
 /// The contract is the workspace's ([`SansIo`]): one input (a datagram, a timeout or a
 /// command: [`create_offer`](Self::create_offer), [`accept_offer`](Self::accept_offer),
 /// [`send`](Self::send), [`send_frame`](Self::send_frame)…), then drain `poll_transmit`,
 /// then `poll_event`, then read `poll_timeout`.
-pub struct PeerConnection<E, D, B, const CH: usize = 4, const N: usize = 64>
-where
+pub struct PeerConnection<
+    E,
+    D,
+    B,
+    const CH: usize = 4,
+    const N: usize = 64,
+    const IC: usize = 8,
+    const IP: usize = 32,
+    const IT: usize = 8,
+    const IR: usize = 1,
+    const EV: usize = EVENT_CAPACITY,
+    const SDP: usize = MAX_LOCAL_SDP,
+> where
     E: Entropy + Clone,
     D: Dtls,
     B: AsRef<[u8]> + AsMut<[u8]>,
@@ -64,14 +91,14 @@ where
     /// The source every inner machine gets a fork of.
     pub(crate) base: E,
     pub(crate) entropy: Forked<E>,
-    pub(crate) ice: Ice<E>,
+    pub(crate) ice: Ice<E, IC, IP, IT, IR>,
     pub(crate) dtls: D,
     pub(crate) dtls_started: bool,
     pub(crate) sctp: Option<Held<Association<Forked<E>, B, CH, N>>>,
     pub(crate) sctp_buffers: Option<(B, B)>,
     pub(crate) srtp: Option<SrtpSession<8>>,
     pub(crate) session: Option<Session>,
-    pub(crate) signaling: crate::signaling::Signaling,
+    pub(crate) signaling: crate::signaling::Signaling<SDP>,
     pub(crate) senders: heapless::Vec<Sender, MAX_TRACKS>,
     /// RTCP of each track, once SRTP keys exist.
     pub(crate) controls: heapless::Vec<Control, MAX_TRACKS>,
@@ -81,7 +108,7 @@ where
     pub(crate) rx: crate::media::RxPacket,
     pub(crate) scratch: [u8; DATAGRAM],
     pub(crate) scratch2: [u8; DATAGRAM],
-    pub(crate) events: EventQueue<PeerEvent, EVENT_CAPACITY>,
+    pub(crate) events: EventQueue<PeerEvent, EV>,
     pub(crate) state: PeerState,
     /// `close()` was called: DTLS close_notify follows once the SCTP ABORT is out.
     pub(crate) dtls_close_pending: bool,
@@ -92,7 +119,19 @@ where
     pub(crate) now: Instant,
 }
 
-impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -137,13 +176,55 @@ where
         }
     }
 
+    /// Make this connection what [`new`](Self::new) with the same arguments makes, in place,
+    /// for an owner that keeps one connection in a `static` and serves one peer after
+    /// another: every part is started over where it lives (no second connection is built on
+    /// the stack). The previous peer is forgotten without a word: [`close`](Self::close) it
+    /// and send what [`poll_transmit`](SansIo::poll_transmit) gives first.
+    pub fn reset(
+        &mut self,
+        config: PeerConfig,
+        entropy: E,
+        dtls: D,
+        send_buffer: B,
+        recv_buffer: B,
+    ) {
+        // The same forks, drawn in the same order, as `new`.
+        self.ice.reset(
+            config.ice.clone(),
+            IceRole::Controlling,
+            Forked::new(entropy.clone(), 0x1CE),
+        );
+        self.entropy = Forked::new(entropy.clone(), 0x9EE2);
+        self.signaling.reset(&mut self.entropy);
+        self.config = config;
+        self.base = entropy;
+        self.dtls = dtls;
+        self.dtls_started = false;
+        self.sctp = None;
+        self.sctp_buffers = Some((send_buffer, recv_buffer));
+        self.srtp = None;
+        self.session = None;
+        self.senders.clear();
+        self.controls.clear();
+        self.resends.clear();
+        self.counters = PeerStats::default();
+        self.rx = crate::media::RxPacket::new();
+        self.dtls_close_pending = false;
+        self.transport_seq = 1;
+        self.congestion = crate::congestion::Congestion::default();
+        self.events.clear();
+        self.state = PeerState::New;
+        self.now = Instant::ZERO;
+    }
+
     /// The connection state.
     pub fn state(&self) -> PeerState {
         self.state
     }
 
     /// The ICE agent (candidates, pairs, selected pair, credentials).
-    pub fn ice(&self) -> &Ice<E> {
+    pub fn ice(&self) -> &Ice<E, IC, IP, IT, IR> {
         &self.ice
     }
 
@@ -373,7 +454,19 @@ where
     }
 }
 
-impl<E, D, B, const CH: usize, const N: usize> fmt::Debug for PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+        const SDP: usize,
+    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,

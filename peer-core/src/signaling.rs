@@ -10,7 +10,7 @@ use dtls_core::Dtls;
 use ice_core::{IceCredentials, IceRole};
 use sansio::{Entropy, Instant};
 use sdp_core::negotiate::{
-    create_answer, create_offer, negotiate, Capabilities, DataCaps, LocalSession, LocalTrack,
+    create_answer_into, create_offer, negotiate, Capabilities, DataCaps, LocalSession, LocalTrack,
     MediaCaps, Negotiated, SdpRole,
 };
 use sdp_core::{Fingerprint, SessionDescription};
@@ -22,9 +22,9 @@ type Result<T> = core::result::Result<T, PeerError>;
 
 /// Signaling state: who offered, our pending offer, session identifiers, our SSRCs.
 #[derive(Debug)]
-pub(crate) struct Signaling {
+pub(crate) struct Signaling<const SDP: usize = MAX_LOCAL_SDP> {
     role: Option<SdpRole>,
-    pending_offer: heapless::Vec<u8, MAX_LOCAL_SDP>,
+    pending_offer: heapless::Vec<u8, SDP>,
     session_id: u64,
     version: u64,
     pub(crate) audio_ssrc: u32,
@@ -34,7 +34,7 @@ pub(crate) struct Signaling {
     pub(crate) video_rtx_ssrc: u32,
 }
 
-impl Signaling {
+impl<const SDP: usize> Signaling<SDP> {
     pub(crate) fn new(entropy: &mut impl Entropy) -> Self {
         Signaling {
             role: None,
@@ -48,6 +48,19 @@ impl Signaling {
     }
 }
 
+impl<const SDP: usize> Signaling<SDP> {
+    /// Back to what [`new`](Self::new) makes from `entropy`, in place.
+    pub(crate) fn reset(&mut self, entropy: &mut impl Entropy) {
+        self.role = None;
+        self.pending_offer.clear();
+        self.session_id = entropy.next_u64() >> 2;
+        self.version = 0;
+        self.audio_ssrc = entropy.next_u32() | 1;
+        self.video_ssrc = entropy.next_u32() | 1;
+        self.video_rtx_ssrc = entropy.next_u32() | 1;
+    }
+}
+
 /// Text our SDP carries that borrows from the connection: credentials, fingerprint,
 /// candidates.
 struct LocalText {
@@ -57,7 +70,19 @@ struct LocalText {
     candidates: heapless::Vec<heapless::String<128>, 8>,
 }
 
-impl<E, D, B, const CH: usize, const N: usize> PeerConnection<E, D, B, CH, N>
+impl<
+        E,
+        D,
+        B,
+        const CH: usize,
+        const N: usize,
+        const IC: usize,
+        const IP: usize,
+        const IT: usize,
+        const IR: usize,
+        const EV: usize,
+        const SDP: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -112,6 +137,21 @@ where
     /// the current pair until the new checks select one. Refused while our own offer waits
     /// for its answer (glare).
     pub fn accept_offer(&mut self, now: Instant, offer: &str, out: &mut [u8]) -> Result<usize> {
+        self.accept_offer_sized::<4, 256, 48>(now, offer, out)
+    }
+
+    /// [`accept_offer`](Self::accept_offer) with the offer and the answer held, while
+    /// answering, as descriptions of at most `M` sections, `A` attributes in all and `C`
+    /// formats a section, on the stack ([`Description`]'s 4, 256 and 48 by default: a browser's
+    /// audio + video + data offer). An offer beyond them is refused
+    /// ([`PeerError::Sdp`]); a microcontroller that knows what its viewers offer takes much
+    /// less stack with small ones.
+    pub fn accept_offer_sized<const M: usize, const A: usize, const C: usize>(
+        &mut self,
+        now: Instant,
+        offer: &str,
+        out: &mut [u8],
+    ) -> Result<usize> {
         self.now = now;
         if self.signaling.role == Some(SdpRole::Offerer) && !self.signaling.pending_offer.is_empty()
         {
@@ -121,7 +161,7 @@ where
             self.ice.set_ice_role(IceRole::Controlled);
         }
         self.signaling.role = Some(SdpRole::Answerer);
-        let offer = parse(offer)?;
+        let offer: SessionDescription<'_, M, A, C> = parse_sized(offer)?;
         if self.offer_restarts_ice(&offer) {
             self.ice.restart(now);
         }
@@ -130,8 +170,10 @@ where
         let mut local = self.local_session(&text);
         local.candidates = &slices;
         let caps = self.capabilities();
-        let answer: Description<'_> =
-            create_answer(&offer, &local, &caps).map_err(|_| PeerError::Negotiation)?;
+        // Built where it lives (not returned by value and moved).
+        let mut answer = SessionDescription::<'_, M, A, C>::new(offer.origin);
+        create_answer_into(&mut answer, &offer, &local, &caps)
+            .map_err(|_| PeerError::Negotiation)?;
         let len = answer.emit(out).map_err(|_| PeerError::TooLarge)?;
         let n: Negotiated<'_, 4, 8, 8, 16> =
             negotiate(&offer, &answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)?;
@@ -149,7 +191,10 @@ where
     }
 
     /// Whether `offer` carries ICE credentials other than the ones we run on.
-    fn offer_restarts_ice(&self, offer: &Description<'_>) -> bool {
+    fn offer_restarts_ice<const M: usize, const A: usize, const C: usize>(
+        &self,
+        offer: &SessionDescription<'_, M, A, C>,
+    ) -> bool {
         let Some(current) = self.ice.remote_credentials() else {
             return false;
         };
@@ -297,6 +342,13 @@ where
 }
 
 fn parse(text: &str) -> Result<Description<'_>> {
+    parse_sized(text)
+}
+
+/// [`parse`] into a description of other sizes.
+fn parse_sized<const M: usize, const A: usize, const C: usize>(
+    text: &str,
+) -> Result<SessionDescription<'_, M, A, C>> {
     SessionDescription::parse(text).map_err(|e| PeerError::Sdp {
         line: e.line as usize,
     })

@@ -132,8 +132,14 @@ impl PortPool {
     }
 }
 
+/// A relay socket's receive buffer: room for a few hundred datagrams from peers, so a relay
+/// thread briefly off the CPU (a busy machine) does not drop them. Best effort: the kernel
+/// caps it at `net.core.rmem_max`, and all UDP sockets together at `net.ipv4.udp_mem`.
+const RELAY_RCVBUF: usize = 1 << 20;
+
 fn udp(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
     let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    let _ = s.set_recv_buffer_size(RELAY_RCVBUF);
     s.set_nonblocking(true)?;
     s.bind(&addr.into())?;
     Ok(s.into())

@@ -4,8 +4,10 @@
 //! with one `recvmmsg`, runs them through the server, and sends what comes out in batches:
 //! one `sendmmsg` per relay socket for consecutive datagrams to peers; towards clients, the
 //! datagrams of every relay socket woken in the same reactor turn are queued and leave in one
-//! `sendmmsg`, equal-sized ones to the same client as a single UDP GSO train. Peer datagrams are received `PEER_HEADROOM` bytes into their buffer so the
-//! ChannelData or Data header is written in place (then copied once into the send queue).
+//! `sendmmsg`, equal-sized ones to the same client as a single UDP GSO train. Towards peers,
+//! equal-sized datagrams of one client to the same peer likewise leave as one GSO train.
+//! Peer datagrams are received `PEER_HEADROOM` bytes into their buffer so the ChannelData or
+//! Data header is written in place (then copied once into the send queue).
 //! Nothing is allocated per datagram.
 
 use super::state::{Core, Shared};
@@ -130,6 +132,7 @@ fn client_batch(core: &mut Core, socket: &UdpSocket, local: SocketAddr) -> io::R
         relays,
         io,
         out,
+        gso,
         ..
     } = core;
     // (relay, peer, payload) for every datagram to relay, in arrival order.
@@ -159,7 +162,8 @@ fn client_batch(core: &mut Core, socket: &UdpSocket, local: SocketAddr) -> io::R
             _ => {}
         }
     }
-    // Consecutive datagrams through the same relay socket leave in one sendmmsg.
+    // Consecutive datagrams through the same relay socket leave in one sendmmsg; runs of
+    // equal-sized ones to the same peer as one GSO train.
     let mut rest = sends.as_slice();
     while let Some(&(relay, _, _)) = rest.first() {
         let run = rest.iter().take_while(|s| s.0 == relay).count();
@@ -168,23 +172,53 @@ fn client_batch(core: &mut Core, socket: &UdpSocket, local: SocketAddr) -> io::R
         let Some(r) = relays.get(&relay) else {
             continue;
         };
-        let parts: heapless::Vec<[IoSlice<'_>; 1], BATCH> =
-            group.iter().map(|s| [IoSlice::new(s.2)]).collect();
-        let msgs: heapless::Vec<SendMsg<'_>, BATCH> = group
-            .iter()
-            .zip(parts.iter())
-            .map(|(s, p)| SendMsg {
-                to: s.1,
-                parts: p,
-                segment: None,
-            })
-            .collect();
+        let parts: heapless::Vec<IoSlice<'_>, BATCH> =
+            group.iter().map(|s| IoSlice::new(s.2)).collect();
+        let msgs = peer_trains(group, &parts, *gso);
         io.send_errors += send_all(&r.socket, &msgs);
     }
     Ok(drained)
 }
 
+/// Largest datagram sent as part of a GSO train towards peers: a train the route's MTU
+/// cannot carry is refused whole (`send_all` then sends its datagrams one by one), so trains
+/// are kept to sizes every usual path carries.
+const PEER_TRAIN_MAX_SEGMENT: usize = 1400;
+
+/// Messages for one relay socket's datagrams (`(relay, peer, payload)`, in order):
+/// consecutive ones to the same peer of one size become a GSO train when `gso`.
+fn peer_trains<'a>(
+    group: &[(SocketAddr, SocketAddr, &[u8])],
+    parts: &'a [IoSlice<'a>],
+    gso: bool,
+) -> heapless::Vec<SendMsg<'a>, BATCH> {
+    let mut msgs = heapless::Vec::new();
+    let mut i = 0;
+    while let Some(&(_, peer, first)) = group.get(i) {
+        let len = first.len();
+        let mut j = i + 1;
+        if gso && len <= PEER_TRAIN_MAX_SEGMENT && len > 0 {
+            while group
+                .get(j)
+                .is_some_and(|g| g.1 == peer && g.2.len() == len && (j - i + 1) * len <= MAX_TRAIN)
+            {
+                j += 1;
+            }
+        }
+        let segment = (j - i > 1).then(|| u16::try_from(len).unwrap_or(u16::MAX));
+        let _ = msgs.push(SendMsg {
+            to: peer,
+            parts: parts.get(i..j).unwrap_or(&[]),
+            segment,
+        });
+        i = j;
+    }
+    msgs
+}
+
 /// Send every message, skipping ones the kernel refuses; returns how many were dropped.
+/// A refused GSO train (a route whose MTU is below its segment size, a kernel without
+/// `UDP_SEGMENT`) is retried one datagram (one part) at a time.
 /// The syscall is made directly (non-blocking): tokio's `try_io` would refuse to send on a
 /// socket whose first writable event the reactor has not seen yet (a relay opened in this
 /// very batch), and a UDP server never waits for room anyway.
@@ -195,14 +229,35 @@ fn send_all(socket: &UdpSocket, msgs: &[SendMsg<'_>]) -> u64 {
         match mmsg::send_batch(socket, rest) {
             Ok(k) => rest = rest.get(k.max(1)..).unwrap_or(&[]),
             Err(_) => {
-                dropped += rest
-                    .first()
-                    .map_or(0, |m| m.segment.map_or(1, |s| train_count(m, s)));
+                if let Some(m) = rest.first() {
+                    dropped += match m.segment {
+                        Some(seg) => send_parts(socket, m).unwrap_or_else(|| train_count(m, seg)),
+                        None => 1,
+                    };
+                }
                 rest = rest.get(1..).unwrap_or(&[]);
             }
         }
     }
     dropped
+}
+
+/// A refused train's parts as datagrams of their own, when each part is one datagram (as
+/// every train here is built); returns how many were dropped, `None` when the parts are not
+/// whole datagrams.
+fn send_parts(socket: &UdpSocket, m: &SendMsg<'_>) -> Option<u64> {
+    let seg = usize::from(m.segment?);
+    let (last, full) = m.parts.split_last()?;
+    if full.iter().any(|p| p.len() != seg) || last.len() > seg {
+        return None;
+    }
+    let mut dropped = 0;
+    for p in m.parts {
+        if mmsg::send_one(socket, p, m.to).is_err() {
+            dropped += 1;
+        }
+    }
+    Some(dropped)
 }
 
 fn train_count(m: &SendMsg<'_>, seg: u16) -> u64 {
@@ -419,4 +474,79 @@ fn trains<'a>(
         i = j;
     }
     msgs
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    #[test]
+    fn peer_trains_group_equal_sizes_to_one_peer() {
+        let (big, small, huge) = ([1u8; 100], [2u8; 50], [3u8; 1401]);
+        let (r, a, b) = (addr(1), addr(2), addr(3));
+        let group: [(SocketAddr, SocketAddr, &[u8]); 8] = [
+            (r, a, &big),
+            (r, a, &big),
+            (r, a, &big),
+            (r, b, &big),
+            (r, b, &small),
+            (r, b, &small),
+            (r, b, &huge),
+            (r, b, &huge),
+        ];
+        let parts: Vec<IoSlice<'_>> = group.iter().map(|g| IoSlice::new(g.2)).collect();
+        let msgs = peer_trains(&group, &parts, true);
+        let shape: Vec<(SocketAddr, usize, Option<u16>)> = msgs
+            .iter()
+            .map(|m| (m.to, m.parts.len(), m.segment))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (a, 3, Some(100)),
+                (b, 1, None),
+                (b, 2, Some(50)),
+                // Longer than PEER_TRAIN_MAX_SEGMENT: never a train.
+                (b, 1, None),
+                (b, 1, None),
+            ]
+        );
+        let plain = peer_trains(&group, &parts, false);
+        assert_eq!(plain.len(), 8);
+        assert!(plain
+            .iter()
+            .all(|m| m.segment.is_none() && m.parts.len() == 1));
+    }
+
+    /// A train the kernel refuses (here: 80 000 bytes, over UDP's 65 535) is not lost: its
+    /// datagrams leave one by one.
+    #[tokio::test]
+    async fn refused_train_is_sent_datagram_by_datagram() {
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+            .unwrap();
+        socket2::SockRef::from(&rx)
+            .set_recv_buffer_size(1 << 20)
+            .unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let seg = [7u8; 2000];
+        let parts: Vec<IoSlice<'_>> = (0..40).map(|_| IoSlice::new(&seg)).collect();
+        let msg = SendMsg {
+            to: rx.local_addr().unwrap(),
+            parts: &parts,
+            segment: Some(2000),
+        };
+        assert!(mmsg::send_batch(&tx, &[msg]).is_err(), "the kernel took it");
+        assert_eq!(send_all(&tx, &[msg]), 0);
+        let mut buf = [0u8; 4096];
+        for _ in 0..40 {
+            let (n, _) = rx.recv_from(&mut buf).unwrap();
+            assert_eq!(n, 2000);
+        }
+    }
 }

@@ -8,9 +8,9 @@ use adapters_smoltcp::smoltcp::time::{Duration, Instant};
 use core::fmt::Write;
 
 /// Largest request (headers and body) a connection buffers.
-pub const MAX_REQUEST: usize = 6144;
+pub const MAX_REQUEST: usize = 4096;
 /// Largest dynamic response (status line, headers and body).
-pub const MAX_RESPONSE: usize = 3072;
+pub const MAX_RESPONSE: usize = 2048;
 /// Most headers parsed.
 const MAX_HEADERS: usize = 24;
 
@@ -65,13 +65,16 @@ pub trait App {
 
 /// One TCP connection's state.
 struct Conn {
-    handle: SocketHandle,
+    /// The socket, once [`Server::attach`] gave one.
+    handle: Option<SocketHandle>,
     req: [u8; MAX_REQUEST],
     len: usize,
     /// Status line and headers, then the dynamic body, then the static one: sent from `sent`.
     head: heapless::Vec<u8, 256>,
     body: heapless::Vec<u8, MAX_RESPONSE>,
-    page: &'static [u8],
+    /// The static body being sent (`None`, not an empty slice, so that a `Server` is all
+    /// zeros and its static lands in `.bss`, not in `.data` copied from flash).
+    page: Option<&'static [u8]>,
     sent: usize,
     /// Refused: after the response, discard input and close; abort at this time at the latest.
     close_after: Option<Instant>,
@@ -82,7 +85,7 @@ const LINGER: Duration = Duration::from_secs(3);
 
 /// The server: `N` connections on `port`.
 pub struct Server<const N: usize> {
-    conns: heapless::Vec<Conn, N>,
+    conns: [Conn; N],
     port: u16,
     /// Requests answered.
     pub served: u32,
@@ -91,26 +94,21 @@ pub struct Server<const N: usize> {
 }
 
 impl<const N: usize> Server<N> {
-    /// A server on `port` over the TCP sockets `handles` (at most `N`).
-    pub fn new(port: u16, handles: &[SocketHandle]) -> Self {
-        let mut conns = heapless::Vec::new();
-        for &handle in handles.iter().take(N) {
-            let _ = conns.push(Conn {
-                handle,
-                req: [0; MAX_REQUEST],
-                len: 0,
-                head: heapless::Vec::new(),
-                body: heapless::Vec::new(),
-                page: &[],
-                sent: 0,
-                close_after: None,
-            });
-        }
+    /// A server with no socket yet: a constant of zeros, so that its static is in `.bss`.
+    pub const fn new() -> Self {
         Server {
-            conns,
-            port,
+            conns: [const { Conn::new() }; N],
+            port: 0,
             served: 0,
             refused: 0,
+        }
+    }
+
+    /// Serve on `port` over the TCP sockets `handles` (at most `N`).
+    pub fn attach(&mut self, port: u16, handles: &[SocketHandle]) {
+        self.port = port;
+        for (c, &h) in self.conns.iter_mut().zip(handles) {
+            c.handle = Some(h);
         }
     }
 
@@ -122,7 +120,10 @@ impl<const N: usize> Server<N> {
             let Some(c) = self.conns.get_mut(i) else {
                 continue;
             };
-            let s = sockets.get_mut::<tcp::Socket<'_>>(c.handle);
+            let Some(handle) = c.handle else {
+                continue;
+            };
+            let s = sockets.get_mut::<tcp::Socket<'_>>(handle);
             if !s.is_open() {
                 c.reset();
                 let _ = s.listen(port);
@@ -174,11 +175,24 @@ enum Outcome {
 }
 
 impl Conn {
+    const fn new() -> Self {
+        Conn {
+            handle: None,
+            req: [0; MAX_REQUEST],
+            len: 0,
+            head: heapless::Vec::new(),
+            body: heapless::Vec::new(),
+            page: None,
+            sent: 0,
+            close_after: None,
+        }
+    }
+
     fn reset(&mut self) {
         self.len = 0;
         self.head.clear();
         self.body.clear();
-        self.page = &[];
+        self.page = None;
         self.sent = 0;
         self.close_after = None;
     }
@@ -192,7 +206,7 @@ impl Conn {
             } else if self.sent < head + body {
                 self.body.get(self.sent - head..)
             } else {
-                self.page.get(self.sent - head - body..)
+                self.page.and_then(|p| p.get(self.sent - head - body..))
             };
             let chunk = chunk.unwrap_or(&[]);
             if chunk.is_empty() {
@@ -284,8 +298,7 @@ impl Conn {
             503 => "Service Unavailable",
             _ => "Status",
         };
-        let page = page.unwrap_or(&[]);
-        let len = self.body.len() + page.len();
+        let len = self.body.len() + page.map_or(0, <[u8]>::len);
         self.sent = 0;
         let mut head = heapless::String::<256>::new();
         let _ = write!(

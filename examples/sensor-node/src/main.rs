@@ -24,6 +24,7 @@ use adapters_smoltcp::smoltcp::iface::{Config, Interface, SocketHandle, SocketSe
 use adapters_smoltcp::smoltcp::socket::{tcp, udp};
 use adapters_smoltcp::smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
 use adapters_smoltcp::{deadline, from_smoltcp, UdpDriver};
+use core::mem::MaybeUninit;
 use core::net::SocketAddr;
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
@@ -99,6 +100,20 @@ fn static_ram() -> usize {
     core::ptr::addr_of!(__ebss) as usize - core::ptr::addr_of!(__sdata) as usize
 }
 
+/// A `&'static mut` to a static initialised by a constant (so in `.bss`/`.data` from reset,
+/// never built on the stack), taken once: a second take fails the node.
+macro_rules! take_static {
+    ($ty:ty = $init:expr) => {{
+        static mut CELL: $ty = $init;
+        static TAKEN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        if TAKEN.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            fail("a static taken twice");
+        }
+        // SAFETY: `TAKEN` lets this run once, so this is the only reference to `CELL`.
+        unsafe { &mut *core::ptr::addr_of_mut!(CELL) }
+    }};
+}
+
 fn fail(what: &str) -> ! {
     hprintln!("ERROR {}", what);
     debug::exit(debug::EXIT_FAILURE);
@@ -156,9 +171,10 @@ impl App<'_> {
                 resp.status(201, "application/sdp");
                 resp.location("/whep/1");
                 hprintln!(
-                    "whep: answered viewer {} ({} bytes of SDP)",
+                    "whep: answered viewer {} ({} bytes of SDP; the offer had {})",
                     self.viewer.sessions,
-                    n
+                    n,
+                    offer.len()
                 );
             }
             Err(why) => {
@@ -171,13 +187,13 @@ impl App<'_> {
     }
 }
 
-fn udp_socket<'a>(
-    meta: &'a mut [udp::PacketMetadata],
-    rx: &'a mut [u8],
-    meta2: &'a mut [udp::PacketMetadata],
-    tx: &'a mut [u8],
+fn udp_socket(
+    meta: &'static mut [udp::PacketMetadata],
+    rx: &'static mut [u8],
+    meta2: &'static mut [udp::PacketMetadata],
+    tx: &'static mut [u8],
     port: u16,
-) -> udp::Socket<'a> {
+) -> udp::Socket<'static> {
     let mut s = udp::Socket::new(
         udp::PacketBuffer::new(meta, rx),
         udp::PacketBuffer::new(meta2, tx),
@@ -219,19 +235,24 @@ fn main() -> ! {
         let _ = a.push(IpCidr::new(Ipv4Address::from(IP).into(), 24));
     });
 
-    let mut storage = [SocketStorage::EMPTY; 2 + HTTP_CONNS];
+    let storage = take_static!([SocketStorage<'static>; 2 + HTTP_CONNS] = [SocketStorage::EMPTY; 2 + HTTP_CONNS]);
     let mut sockets = SocketSet::new(&mut storage[..]);
-    let (mut m1, mut m2, mut m3, mut m4) = (
-        [udp::PacketMetadata::EMPTY; 4],
-        [udp::PacketMetadata::EMPTY; 4],
-        [udp::PacketMetadata::EMPTY; 8],
-        [udp::PacketMetadata::EMPTY; 16],
-    );
-    let (mut b1, mut b2, mut b3, mut b4) = ([0u8; 1024], [0u8; 1024], [0u8; 6144], [0u8; 12288]);
-    let stun_h = sockets.add(udp_socket(&mut m1, &mut b1, &mut m2, &mut b2, STUN_PORT));
-    let media_h = sockets.add(udp_socket(&mut m3, &mut b3, &mut m4, &mut b4, MEDIA_PORT));
-    let mut tcp_rx = [[0u8; 2048]; HTTP_CONNS];
-    let mut tcp_tx = [[0u8; 2048]; HTTP_CONNS];
+    let stun_h = sockets.add(udp_socket(
+        take_static!([udp::PacketMetadata; 4] = [udp::PacketMetadata::EMPTY; 4]),
+        take_static!([u8; 1024] = [0; 1024]),
+        take_static!([udp::PacketMetadata; 4] = [udp::PacketMetadata::EMPTY; 4]),
+        take_static!([u8; 1024] = [0; 1024]),
+        STUN_PORT,
+    ));
+    let media_h = sockets.add(udp_socket(
+        take_static!([udp::PacketMetadata; 8] = [udp::PacketMetadata::EMPTY; 8]),
+        take_static!([u8; 4096] = [0; 4096]),
+        take_static!([udp::PacketMetadata; 16] = [udp::PacketMetadata::EMPTY; 16]),
+        take_static!([u8; 6144] = [0; 6144]),
+        MEDIA_PORT,
+    ));
+    let tcp_rx = take_static!([[u8; 1024]; HTTP_CONNS] = [[0; 1024]; HTTP_CONNS]);
+    let tcp_tx = take_static!([[u8; 2048]; HTTP_CONNS] = [[0; 2048]; HTTP_CONNS]);
     let mut handles: heapless::Vec<SocketHandle, HTTP_CONNS> = heapless::Vec::new();
     for (rx, tx) in tcp_rx.iter_mut().zip(tcp_tx.iter_mut()) {
         let s = tcp::Socket::new(
@@ -244,17 +265,23 @@ fn main() -> ! {
     let mut stun_drv = UdpDriver::new(stun_h, SocketAddr::from((IP, STUN_PORT)));
     let mut media_drv = UdpDriver::new(media_h, local_media);
     let mut stun: StunServer<NoUsers> = StunServer::new(ServerConfig::default(), ServerAuth::None);
-    let mut server: http::Server<HTTP_CONNS> = http::Server::new(HTTP_PORT, &handles);
+    let server = take_static!(http::Server<HTTP_CONNS> = http::Server::new());
+    server.attach(HTTP_PORT, &handles);
     hprintln!(
         "stack: high-water {} bytes after the certificate",
         stack_high_water().0
     );
-    let mut viewer = viewer::Viewer::new(certificate, entropy);
-    let mut scratch = [0u8; 1500];
+    let viewer = viewer::Viewer::init(
+        take_static!(MaybeUninit<viewer::Viewer> = MaybeUninit::uninit()),
+        take_static!(MaybeUninit<viewer::Peer> = MaybeUninit::uninit()),
+        certificate,
+        entropy,
+    );
+    let scratch = take_static!([u8; 1500] = [0; 1500]);
     hprintln!(
         "memory: peer {} B, ice {} B, dtls {} B, viewer {} B, http {} B, interface {} B",
         core::mem::size_of::<viewer::Peer>(),
-        core::mem::size_of::<peer_core::Ice<SeededEntropy>>(),
+        core::mem::size_of::<viewer::Ice>(),
         core::mem::size_of::<dtls_core::Endpoint<SeededEntropy, RustCrypto>>(),
         core::mem::size_of::<viewer::Viewer>(),
         core::mem::size_of::<http::Server<HTTP_CONNS>>(),
@@ -281,7 +308,7 @@ fn main() -> ! {
             );
         }
         iface.poll(now, &mut nic, &mut sockets);
-        stun_drv.poll(now, &mut sockets, &mut stun, &mut scratch, |_| {}, |_| {});
+        stun_drv.poll(now, &mut sockets, &mut stun, scratch, |_| {}, |_| {});
         if stun.stats().success != stun_seen {
             stun_seen = stun.stats().success;
             let st = stun_drv.stats();
@@ -293,12 +320,12 @@ fn main() -> ! {
             );
         }
         let mut app = App {
-            viewer: &mut viewer,
+            viewer: &mut *viewer,
             now: from_smoltcp(now),
             local: local_media,
         };
         server.poll(now, &mut sockets, &mut app);
-        let next = viewer.poll(now, &mut sockets, &mut media_drv, &mut scratch);
+        let next = viewer.poll(now, &mut sockets, &mut media_drv, scratch);
         iface.poll(now, &mut nic, &mut sockets);
         let wait = deadline(now, iface.poll_delay(now, &sockets), next);
         if wait.is_none_or(|d| d.total_micros() > 0) {

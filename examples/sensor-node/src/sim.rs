@@ -98,18 +98,39 @@ impl Machine {
         out[10..12].copy_from_slice(&hi.to_be_bytes());
     }
 
-    /// One reading as a JSON line (`t`: milliseconds since boot; no wall clock here).
+    /// One reading as a JSON line (`t`: milliseconds since boot; no wall clock here). The
+    /// numbers are written as fixed-point integers ([`Fixed`]): `core::fmt`'s float
+    /// formatting would cost about 8 KB of flash.
     pub fn reading_json(&self, ms: u64, out: &mut heapless::String<160>) {
         out.clear();
         let _ = write!(
             out,
-            "{{\"t\":{ms},\"ambient_c\":{:.2},\"machine_c\":{:.2},\"bearing_c\":{:.2},\"rpm\":{:.0},\"squeal\":{:.3}}}",
-            self.ambient_c(),
-            self.machine_c(),
-            self.bearing_c(),
-            self.rpm(),
-            self.squeal()
+            "{{\"t\":{ms},\"ambient_c\":{},\"machine_c\":{},\"bearing_c\":{},\"rpm\":{},\"squeal\":{}}}",
+            Fixed(self.ambient_c(), 2),
+            Fixed(self.machine_c(), 2),
+            Fixed(self.bearing_c(), 2),
+            Fixed(self.rpm(), 0),
+            Fixed(self.squeal(), 3)
         );
+    }
+}
+
+/// `value` with `.1` to `.3` decimals (what `{:.N}` writes, for values within ±2·10⁹ / 10ᴺ),
+/// formatted through integers.
+struct Fixed(f32, u32);
+
+impl core::fmt::Display for Fixed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let scale = 10i64.pow(self.1);
+        let n = roundf(self.0 * scale as f32) as i64;
+        let sign = if n < 0 { "-" } else { "" };
+        let n = n.unsigned_abs();
+        let (int, frac) = (n / scale as u64, n % scale as u64);
+        if self.1 == 0 {
+            write!(f, "{sign}{int}")
+        } else {
+            write!(f, "{sign}{int}.{frac:0width$}", width = self.1 as usize)
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use adapters_smoltcp::smoltcp::iface::SocketSet;
 use adapters_smoltcp::smoltcp::socket::udp;
 use adapters_smoltcp::smoltcp::time::Instant as SmolInstant;
 use adapters_smoltcp::{from_smoltcp, UdpDriver};
+use core::mem::MaybeUninit;
 use cortex_m_semihosting::hprintln;
 use dtls_core::cert::Certificate;
 use dtls_core::crypto::RustCrypto;
@@ -20,11 +21,33 @@ use sdp_core::negotiate::CodecCap;
 use sdp_core::Direction;
 
 /// SCTP send and receive buffer, each (bounds the largest message: a thermal frame is 1548 B).
-pub const SCTP_BUFFER: usize = 8 * 1024;
+pub const SCTP_BUFFER: usize = 4 * 1024;
+/// ICE sizes: one host candidate here and a few of the viewer's (host, peer-reflexive or
+/// relayed), 4 of each kept; 8 pairs, 4 checks in flight; no TURN allocation of our own.
+const ICE_CANDIDATES: usize = 4;
+const ICE_PAIRS: usize = 8;
+const ICE_CHECKS: usize = 4;
+/// Events held for the loop (it drains them every turn).
+const EVENTS: usize = 16;
+
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
-/// `readings`), 16 SCTP chunks in flight, inline buffers.
-pub type Peer =
-    PeerConnection<SeededEntropy, Endpoint<SeededEntropy, RustCrypto>, [u8; SCTP_BUFFER], 3, 16>;
+/// `readings`), 16 SCTP chunks in flight, its SCTP buffers in a static, the ICE sizes above,
+/// and no room for an offer of its own (the node only answers).
+pub type Peer = PeerConnection<
+    SeededEntropy,
+    Endpoint<SeededEntropy, RustCrypto>,
+    SctpBuffer,
+    3,
+    16,
+    ICE_CANDIDATES,
+    ICE_PAIRS,
+    ICE_CHECKS,
+    0,
+    EVENTS,
+    0,
+>;
+/// Its ICE agent.
+pub type Ice = peer_core::Ice<SeededEntropy, ICE_CANDIDATES, ICE_PAIRS, ICE_CHECKS, 0>;
 
 static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 
@@ -32,8 +55,48 @@ static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 const THERMAL_EVERY: u32 = 12;
 const READINGS_EVERY: u32 = 25;
 
-/// A fresh connection (DTLS server with `certificate`, PCMU send-only, data channels).
-fn make_peer(certificate: &Certificate, entropy: &mut SeededEntropy) -> Peer {
+/// The SCTP send and receive buffers, in `.bss`: the connection holds [`SctpBuffer`] handles,
+/// not the bytes (a `[u8; N]` buffer would be held twice in the connection — once waiting
+/// for the association, once inside it — and be moved around by value).
+static mut SCTP_BUFFERS: [[u8; SCTP_BUFFER]; 2] = [[0; SCTP_BUFFER]; 2];
+
+/// One of the two SCTP buffers. Only [`sctp_buffers`] makes them, each time a connection is
+/// made or reset, and the connection drops the previous pair then: at most one handle per
+/// buffer is ever in use, so the references below never alias.
+#[derive(Debug)]
+pub struct SctpBuffer(usize);
+
+impl AsRef<[u8]> for SctpBuffer {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: see the type: this handle is the buffer's only user.
+        let all = unsafe { &*core::ptr::addr_of!(SCTP_BUFFERS) };
+        all.get(self.0).map_or(&[], |b| &b[..])
+    }
+}
+
+impl AsMut<[u8]> for SctpBuffer {
+    fn as_mut(&mut self) -> &mut [u8] {
+        // SAFETY: see the type: this handle is the buffer's only user.
+        let all = unsafe { &mut *core::ptr::addr_of_mut!(SCTP_BUFFERS) };
+        all.get_mut(self.0).map_or(&mut [], |b| &mut b[..])
+    }
+}
+
+/// The send and receive buffer handles for a new (or reset) connection.
+fn sctp_buffers() -> (SctpBuffer, SctpBuffer) {
+    (SctpBuffer(0), SctpBuffer(1))
+}
+
+/// The DTLS endpoint and configuration of a fresh connection (DTLS server with `certificate`,
+/// PCMU send-only, data channels), and the entropy seed of the connection itself.
+fn parts(
+    certificate: &Certificate,
+    entropy: &mut SeededEntropy,
+) -> (
+    PeerConfig,
+    SeededEntropy,
+    Endpoint<SeededEntropy, RustCrypto>,
+) {
     let seed = entropy.next_u64();
     let dtls = Endpoint::new(
         DtlsRole::Server,
@@ -47,37 +110,67 @@ fn make_peer(certificate: &Certificate, entropy: &mut SeededEntropy) -> Peer {
         cname: "sensor-node",
         ..PeerConfig::default()
     };
-    PeerConnection::new(
-        config,
-        SeededEntropy::new(seed ^ 0x5eed),
-        dtls,
-        [0; SCTP_BUFFER],
-        [0; SCTP_BUFFER],
-    )
+    (config, SeededEntropy::new(seed ^ 0x5eed), dtls)
 }
 
-/// Replace the connection in place (not inlined, so its temporaries live only here).
-///
-/// `*slot = make_peer(..)` would build the new 126 KiB value in a temporary and copy it (the
-/// old one must be dropped after the new one exists); dropping first and writing the new
-/// one straight into the slot lets it be built there. A panic in between would drop the old
-/// value twice, but this firmware aborts on panic (`panic = "abort"`, panic-semihosting exits).
+/// A fresh connection, made once at boot into its static `slot` (in a function of its own,
+/// so that its temporaries are gone before the rest of the viewer is made).
 #[inline(never)]
-fn renew(slot: &mut Peer, certificate: &Certificate, entropy: &mut SeededEntropy) {
-    let slot: *mut Peer = slot;
-    // SAFETY: `slot` is valid and exclusively ours; it is written again right after the drop,
-    // before anything reads it, and nothing in between can unwind (panics abort).
-    unsafe {
-        core::ptr::drop_in_place(slot);
-        core::ptr::write(slot, make_peer(certificate, entropy));
-    }
+fn init_peer(
+    slot: &'static mut MaybeUninit<Peer>,
+    certificate: &Certificate,
+    entropy: &mut SeededEntropy,
+) -> &'static mut Peer {
+    let (config, entropy, dtls) = parts(certificate, entropy);
+    let (send, recv) = sctp_buffers();
+    slot.write(PeerConnection::new(config, entropy, dtls, send, recv))
+}
+
+/// Start the connection over in place for the next viewer (not inlined, so its temporaries
+/// live only here).
+#[inline(never)]
+fn renew(peer: &mut Peer, certificate: &Certificate, entropy: &mut SeededEntropy) {
+    let (config, entropy, dtls) = parts(certificate, entropy);
+    let (send, recv) = sctp_buffers();
+    peer.reset(config, entropy, dtls, send, recv);
+}
+
+// The steps of answering an offer each in a function of its own (not inlined), so that their
+// stack frames follow one another instead of adding up in `Viewer::offer`.
+
+/// Our one host candidate, and no others.
+#[inline(never)]
+fn add_host(
+    peer: &mut Peer,
+    now: Instant,
+    local: core::net::SocketAddr,
+) -> Result<(), &'static str> {
+    peer.add_host(now, local).map_err(|_| "host candidate")?;
+    peer.hosts_done(now);
+    Ok(())
+}
+
+/// Offers the node answers: at most 3 sections (audio, video, data; a viewer's is audio and
+/// data), 128 attributes in all, 32 formats a section (Chromium's offer has about 40 and 12).
+const OFFER_SECTIONS: usize = 3;
+const OFFER_ATTRIBUTES: usize = 128;
+const OFFER_FORMATS: usize = 32;
+
+/// The SDP answer to `sdp`, into `out`.
+#[inline(never)]
+fn answer(peer: &mut Peer, now: Instant, sdp: &str, out: &mut [u8]) -> Result<usize, &'static str> {
+    let sized = Peer::accept_offer_sized::<OFFER_SECTIONS, OFFER_ATTRIBUTES, OFFER_FORMATS>;
+    sized(peer, now, sdp, out).map_err(|e| {
+        hprintln!("whep: the offer does not negotiate: {}", e);
+        "offer"
+    })
 }
 
 /// What the node holds for its viewer.
 pub struct Viewer {
-    /// Made once at boot and renewed in place for each viewer (a 126 KiB value is never
-    /// moved around on the stack); `active` tells whether a viewer owns it.
-    peer: Peer,
+    /// Made once at boot in its static and renewed in place for each viewer (never moved
+    /// around on the stack); `active` tells whether a viewer owns it.
+    peer: &'static mut Peer,
     active: bool,
     certificate: Certificate,
     entropy: SeededEntropy,
@@ -93,11 +186,17 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// No viewer yet; every connection uses `certificate`.
+    /// No viewer yet; every connection uses `certificate`. Made in `slot` (a static), once.
     #[inline(never)]
-    pub fn new(certificate: Certificate, mut entropy: SeededEntropy) -> Self {
-        Viewer {
-            peer: make_peer(&certificate, &mut entropy),
+    pub fn init(
+        slot: &'static mut MaybeUninit<Viewer>,
+        peer: &'static mut MaybeUninit<Peer>,
+        certificate: Certificate,
+        mut entropy: SeededEntropy,
+    ) -> &'static mut Viewer {
+        let peer = init_peer(peer, &certificate, &mut entropy);
+        slot.write(Viewer {
+            peer,
             active: false,
             certificate,
             entropy,
@@ -110,7 +209,7 @@ impl Viewer {
             next_tick: Instant::ZERO,
             sessions: 0,
             send_errors: 0,
-        }
+        })
     }
 
     /// Whether a viewer is being served (a new one gets 503 meanwhile).
@@ -131,20 +230,16 @@ impl Viewer {
             return Err("busy");
         }
         if self.sessions > 0 {
-            renew(&mut self.peer, &self.certificate, &mut self.entropy);
+            renew(self.peer, &self.certificate, &mut self.entropy);
         }
         self.sessions += 1;
-        let peer = &mut self.peer;
+        let peer = &mut *self.peer;
         hprintln!(
             "stack: high-water {} bytes after the connection was made",
             crate::stack_high_water().0
         );
-        peer.add_host(now, local).map_err(|_| "host candidate")?;
-        peer.hosts_done(now);
-        let n = peer.accept_offer(now, sdp, out).map_err(|e| {
-            hprintln!("whep: the offer does not negotiate: {:?}", e);
-            "offer"
-        })?;
+        add_host(peer, now, local)?;
+        let n = answer(peer, now, sdp, out)?;
         self.active = true;
         hprintln!(
             "stack: high-water {} bytes after the answer",
@@ -179,7 +274,7 @@ impl Viewer {
             while s.recv().is_ok() {}
             return None;
         }
-        let peer = &mut self.peer;
+        let peer = &mut *self.peer;
         let mut events: heapless::Vec<PeerEvent, 16> = heapless::Vec::new();
         let next = driver.poll(
             now,
@@ -211,7 +306,7 @@ impl Viewer {
         if !self.active {
             return;
         }
-        let peer = &mut self.peer;
+        let peer = &mut *self.peer;
         match e {
             PeerEvent::DataChannelsReady => {
                 let thermal = ChannelConfig {
@@ -229,7 +324,7 @@ impl Viewer {
                     peer.open_channel(now, readings),
                 );
                 if let (Err(e), _) | (_, Err(e)) = (&t, &r) {
-                    hprintln!("ERROR viewer: cannot open a data channel: {:?}", e);
+                    hprintln!("ERROR viewer: cannot open a data channel: {}", e);
                 }
                 self.thermal = t.ok();
                 self.readings = r.ok();
@@ -243,14 +338,23 @@ impl Viewer {
                     .track_by_mid("0")
                     .or_else(|| peer.tracks().iter().position(|t| t.sends()).map(TrackId));
                 hprintln!(
-                    "viewer: connected (DTLS up, SRTP keyed), audio track {:?}",
-                    self.audio
+                    "viewer: connected (DTLS up, SRTP keyed), audio track {}",
+                    self.audio.map_or(-1, |t| t.0 as i32)
                 );
             }
-            PeerEvent::StateChanged(s @ (PeerState::Failed(_) | PeerState::Closed)) => {
-                hprintln!("viewer: connection ended: {:?}", s);
+            PeerEvent::StateChanged(PeerState::Failed(f)) => {
+                hprintln!("viewer: connection ended: failed ({})", f);
             }
-            PeerEvent::SelectedPair(p) => hprintln!("viewer: selected pair {:?}", p),
+            PeerEvent::StateChanged(PeerState::Closed) => {
+                hprintln!("viewer: connection ended: closed")
+            }
+            PeerEvent::SelectedPair(p) => hprintln!(
+                "viewer: selected pair {} {} -> {} {}",
+                p.local,
+                p.local_kind.token(),
+                p.remote,
+                p.remote_kind.token()
+            ),
             _ => {}
         }
     }
@@ -266,7 +370,7 @@ impl Viewer {
         if !self.active {
             return;
         }
-        let peer = &mut self.peer;
+        let peer = &mut *self.peer;
         if peer.state() != PeerState::Connected {
             return;
         }
@@ -293,7 +397,7 @@ impl Viewer {
                 self.send_errors += 1;
                 if self.send_errors.is_power_of_two() {
                     hprintln!(
-                        "viewer: thermal frame not sent ({} times): {:?}",
+                        "viewer: thermal frame not sent ({} times): {}",
                         self.send_errors,
                         e
                     );
@@ -310,7 +414,7 @@ impl Viewer {
                 self.send_errors += 1;
                 if self.send_errors.is_power_of_two() {
                     hprintln!(
-                        "viewer: readings not sent ({} times): {:?}",
+                        "viewer: readings not sent ({} times): {}",
                         self.send_errors,
                         e
                     );

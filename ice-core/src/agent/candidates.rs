@@ -174,6 +174,12 @@ impl<const C: usize> Candidates<C> {
             .is_some_and(|r| r.kind == CandidateKind::PeerReflexive)
     }
 
+    /// Forget every candidate, ours and the peer's (the agent starts over).
+    pub(crate) fn clear(&mut self) {
+        self.local.clear();
+        self.clear_remote();
+    }
+
     /// Forget the peer's candidates (ICE restart).
     pub(crate) fn clear_remote(&mut self) {
         self.remote.clear();

@@ -194,6 +194,13 @@ impl<const P: usize, const T: usize> CheckList<P, T> {
         self.in_flight.clear();
     }
 
+    /// Back to what [`new`](Self::new) makes (the agent starts over).
+    pub(crate) fn reset(&mut self) {
+        self.clear();
+        self.last_churn = false;
+        self.next_check_at = Instant::ZERO;
+    }
+
     /// Whether no pair exists.
     pub(crate) fn is_empty(&self) -> bool {
         self.pairs.is_empty()

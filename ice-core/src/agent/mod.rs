@@ -9,6 +9,7 @@ mod gather;
 mod incoming;
 mod nominate;
 mod relay;
+mod reset;
 
 pub use config::{IceConfig, TurnServerConfig, MAX_PWD, MAX_UFRAG};
 
@@ -136,7 +137,7 @@ fn ice_char(entropy: &mut dyn Entropy) -> char {
 /// An ICE agent for one component over UDP.
 ///
 /// Capacities: `C` local and `C` remote candidates, `P` candidate pairs, `T` STUN
-/// transactions in flight, `R` TURN allocations (`R = 0` removes TURN's memory entirely). No allocator is used. Call order, as for every machine of this
+/// transactions in flight, `R` TURN allocations (`R = 0` removes TURN's memory and, the paths being dead at compile time, its code). No allocator is used. Call order, as for every machine of this
 /// workspace: one `handle_*` call or command, then drain [`poll_transmit`](Self::poll_transmit),
 /// then drain [`poll_event`](Self::poll_event), then read [`poll_timeout`](Self::poll_timeout).
 ///
@@ -558,7 +559,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
     /// out. Poll the transmits out afterwards.
     pub fn release_relays(&mut self, now: Instant) {
         self.now = now;
-        for r in self.relays.iter_mut() {
+        for r in self.relays_mut() {
             if r.client.relayed_address().is_some() {
                 let _ = r.client.delete(now);
             }
@@ -607,7 +608,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         data: &'a [u8],
     ) -> Result<Option<(Path, &'a [u8])>, Rejected> {
         self.now = now;
-        let (path, data) = match relay::unwrap(&mut self.relays, now, path, data) {
+        let (path, data) = match relay::unwrap(self.relays_mut(), now, path, data) {
             Ok(Some(inner)) => inner,
             Ok(None) => {
                 self.after_input(now);
@@ -695,7 +696,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             c.handle_timeout(now);
         }
         self.gatherer.handle_timeout(now);
-        for r in self.relays.iter_mut() {
+        for r in self.relays_mut() {
             r.client.handle_timeout(now);
         }
         self.pace(now);
@@ -710,7 +711,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let mut scratch = [0u8; MSG];
         while let Some(t) = self.responses.pop(&mut scratch) {
             let payload = scratch.get(..t.len).unwrap_or(&[]);
-            if let Some(w) = relay::wrap(&mut self.relays, now, t.path, payload, out) {
+            if let Some(w) = relay::wrap(self.relays_mut(), now, t.path, payload, out) {
                 return Some(w);
             }
         }
@@ -720,14 +721,14 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             .and_then(|c| c.poll_transmit(now, &mut scratch))
         {
             let payload = scratch.get(..t.len).unwrap_or(&[]);
-            if let Some(w) = relay::wrap(&mut self.relays, now, t.path, payload, out) {
+            if let Some(w) = relay::wrap(self.relays_mut(), now, t.path, payload, out) {
                 return Some(w);
             }
         }
         if let Some(t) = self.gatherer.poll_transmit(now, out) {
             return Some(t);
         }
-        self.relays
+        self.relays_mut()
             .iter_mut()
             .find_map(|r| r.client.poll_transmit(now, out))
     }
@@ -744,7 +745,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
             self.next_pace(),
             self.nomination_deadline(),
             self.consent_deadline(),
-            self.relays
+            self.relays()
                 .iter()
                 .filter_map(|r| r.client.poll_timeout())
                 .min(),
@@ -769,6 +770,6 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         out: &mut [u8],
     ) -> Result<Transmit, SendError> {
         let path = self.selected_path().ok_or(SendError::NotConnected)?;
-        relay::wrap(&mut self.relays, now, path, data, out).ok_or(SendError::NotPermitted)
+        relay::wrap(self.relays_mut(), now, path, data, out).ok_or(SendError::NotPermitted)
     }
 }

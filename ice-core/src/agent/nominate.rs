@@ -75,7 +75,7 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
         let interval = self.consent_interval();
         self.consent.start(now, interval);
         if let Some(s) = best.and_then(|i| self.describe(i)) {
-            super::relay::on_selected(&mut self.relays, now, &s);
+            super::relay::on_selected(self.relays_mut(), now, &s);
             self.emit(IceEvent::Selected(s));
         }
         self.set_state(IceState::Connected);

@@ -23,10 +23,7 @@ pub(crate) struct Relay<E> {
 }
 
 /// The relay whose relayed address is `addr`.
-fn relay_of<E: Entropy, const R: usize>(
-    relays: &mut heapless::Vec<Relay<E>, R>,
-    addr: SocketAddr,
-) -> Option<&mut Relay<E>> {
+fn relay_of<E: Entropy>(relays: &mut [Relay<E>], addr: SocketAddr) -> Option<&mut Relay<E>> {
     relays
         .iter_mut()
         .find(|r| r.client.relayed_address() == Some(addr))
@@ -34,8 +31,8 @@ fn relay_of<E: Entropy, const R: usize>(
 
 /// Put `payload` (a check, a response or data whose logical path starts at a relayed
 /// candidate) into the datagram for the TURN server. Other paths are copied as they are.
-pub(crate) fn wrap<E: Entropy, const R: usize>(
-    relays: &mut heapless::Vec<Relay<E>, R>,
+pub(crate) fn wrap<E: Entropy>(
+    relays: &mut [Relay<E>],
     now: Instant,
     path: Path,
     payload: &[u8],
@@ -56,8 +53,8 @@ pub(crate) fn wrap<E: Entropy, const R: usize>(
 /// A datagram from one of our TURN servers: `Ok(Some((logical path, inner)))` for peer data
 /// (to be processed as if it arrived on the relayed candidate), `Ok(None)` when the TURN
 /// client consumed it, `NotForUs` when it is not TURN traffic.
-pub(crate) fn unwrap<'a, E: Entropy, const R: usize>(
-    relays: &mut heapless::Vec<Relay<E>, R>,
+pub(crate) fn unwrap<'a, E: Entropy>(
+    relays: &mut [Relay<E>],
     now: Instant,
     path: Path,
     data: &'a [u8],
@@ -80,11 +77,7 @@ pub(crate) fn unwrap<'a, E: Entropy, const R: usize>(
 }
 
 /// A relayed pair was selected: bind a channel so data goes as 4-byte ChannelData headers.
-pub(crate) fn on_selected<E: Entropy, const R: usize>(
-    relays: &mut heapless::Vec<Relay<E>, R>,
-    now: Instant,
-    s: &SelectedPair,
-) {
+pub(crate) fn on_selected<E: Entropy>(relays: &mut [Relay<E>], now: Instant, s: &SelectedPair) {
     if s.local_kind == CandidateKind::Relayed {
         if let Some(r) = relay_of(relays, s.local_addr) {
             let _ = r.client.bind_channel(now, s.remote);
@@ -95,8 +88,31 @@ pub(crate) fn on_selected<E: Entropy, const R: usize>(
 impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
     IceAgent<E, C, P, T, R>
 {
+    /// The TURN clients. With `R = 0` always none, whatever the field holds, so that the
+    /// compiler sees every TURN path is dead and leaves TURN's code out of the image too
+    /// (a node without a TURN server saves its flash as well as its memory).
+    pub(crate) fn relays(&self) -> &[Relay<E>] {
+        if R == 0 {
+            &[]
+        } else {
+            &self.relays
+        }
+    }
+
+    /// The TURN clients, to drive (none with `R = 0`, see [`relays`](Self::relays)).
+    pub(crate) fn relays_mut(&mut self) -> &mut [Relay<E>] {
+        if R == 0 {
+            &mut []
+        } else {
+            &mut self.relays
+        }
+    }
+
     /// Start an allocation on every configured TURN server of `base`'s family that has none yet.
     pub(crate) fn start_relays(&mut self, now: Instant, base: SocketAddr) {
+        if R == 0 {
+            return;
+        }
         let servers = self.config.turn_servers.clone();
         for (i, s) in servers.iter().enumerate() {
             let taken = self
@@ -124,13 +140,13 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// Whether every allocation has an outcome.
     pub(crate) fn relays_settled(&self) -> bool {
-        self.relays.iter().all(|r| r.settled)
+        self.relays().iter().all(|r| r.settled)
     }
 
     /// Turn TURN client events into candidates.
     pub(crate) fn drain_relay_events(&mut self, now: Instant) {
-        for i in 0..self.relays.len() {
-            while let Some(r) = self.relays.get_mut(i) {
+        for i in 0..self.relays().len() {
+            while let Some(r) = self.relays_mut().get_mut(i) {
                 let Some(ev) = r.client.poll_event() else {
                     break;
                 };
@@ -173,6 +189,9 @@ impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R
 
     /// Ask every relay for a permission towards every remote candidate (idempotent).
     pub(crate) fn permit_all(&mut self, now: Instant) {
+        if R == 0 {
+            return;
+        }
         let IceAgent { relays, cands, .. } = self;
         for r in relays.iter_mut() {
             if r.client.relayed_address().is_none() {

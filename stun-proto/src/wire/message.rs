@@ -311,7 +311,7 @@ impl<'a> Message<'a> {
 /// before the FINGERPRINT attribute are `covered` (length field already counting it).
 #[inline]
 pub fn fingerprint(covered: &[u8]) -> u32 {
-    crc32fast::hash(covered) ^ FINGERPRINT_XOR
+    super::crc::crc32(covered) ^ FINGERPRINT_XOR
 }
 
 /// Validate every attribute's bounds and note where the integrity attributes are.

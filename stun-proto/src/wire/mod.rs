@@ -11,6 +11,7 @@
 
 pub mod attr;
 mod builder;
+mod crc;
 mod error;
 mod getters;
 pub use getters::PeerAddresses;

@@ -1,0 +1,40 @@
+//! `R = 0` (no TURN allocations) leaves TURN out entirely: a configured TURN server is not
+//! asked for anything and gathering completes at once, where `R = 1` sends an Allocate. (The
+//! paths are dead at compile time, so a firmware with `R = 0` carries no TURN code either:
+//! see examples/sensor-node/README.md for the measured flash.)
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use ice_core::{IceAgent, IceConfig, IceRole, TurnServerConfig};
+use sansio::{Instant, SansIo, SeededEntropy};
+
+/// The STUN methods of what the agent sends after its host is added.
+fn sent_methods<const R: usize>() -> (Vec<u16>, bool) {
+    let mut c = IceConfig::default();
+    c.turn_servers
+        .push(TurnServerConfig::new("198.18.0.9:3478".parse().unwrap(), "u", "p").unwrap())
+        .unwrap();
+    let mut a: IceAgent<SeededEntropy, 4, 8, 4, R> =
+        IceAgent::new(c, IceRole::Controlled, SeededEntropy::new(3));
+    let now = Instant::ZERO;
+    a.add_host(now, "198.18.0.1:5000".parse().unwrap(), 65535)
+        .unwrap();
+    a.hosts_done(now);
+    let mut out = [0u8; 1500];
+    let mut methods = Vec::new();
+    while a.poll_transmit(now, &mut out).is_some() {
+        // STUN message type: the method bits, without the class bits.
+        let ty = u16::from_be_bytes([out[0], out[1]]);
+        methods.push(ty & 0x3eef);
+    }
+    (methods, a.gathering_complete())
+}
+
+#[test]
+fn without_relays_a_turn_server_is_ignored_and_gathering_completes() {
+    let (none, done) = sent_methods::<0>();
+    assert!(none.is_empty(), "{none:x?}");
+    assert!(done);
+    let (one, done) = sent_methods::<1>();
+    assert_eq!(one, vec![0x0003], "an Allocate"); // TURN Allocate (RFC 8656)
+    assert!(!done, "gathering waits for the allocation");
+}

@@ -1,0 +1,146 @@
+//! A connection sized for a microcontroller (`PeerConnection`'s ICE and event sizes as const
+//! parameters: 4 candidates a side, 8 pairs, 4 checks, no TURN, 16 events, no pending offer)
+//! is much smaller
+//! than the default one and still connects to it and carries a data-channel message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use dtls_core::cert::{CertParams, Certificate};
+use dtls_core::crypto::RustCrypto;
+use dtls_core::{Config as DtlsConfig, Endpoint};
+use peer_core::data::ChannelConfig;
+use peer_core::{MessageKind, PeerConfig, PeerConnection, PeerEvent, PeerState};
+use sansio::{DtlsRole, Instant, SansIo, SeededEntropy};
+use std::time::Duration;
+
+type Dtls = Endpoint<SeededEntropy>;
+type Big = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16>;
+/// 4 candidates a side, 8 pairs, 4 checks, no TURN, 16 events, no room for an offer of its
+/// own (it only answers).
+type Small = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16, 4, 8, 4, 0, 16, 0>;
+
+fn parts(seed: u64) -> (PeerConfig, SeededEntropy, Dtls) {
+    let cert = Certificate::generate(
+        &RustCrypto,
+        &mut SeededEntropy::new(seed),
+        &CertParams::default(),
+    )
+    .unwrap();
+    let dtls = Endpoint::new(
+        DtlsRole::Client,
+        DtlsConfig::default(),
+        cert,
+        SeededEntropy::new(seed + 100),
+    );
+    let config = PeerConfig {
+        max_message_size: 8192,
+        ..PeerConfig::default()
+    };
+    (config, SeededEntropy::new(seed + 200), dtls)
+}
+
+/// Everything `from` sends now, handed to `to`; whether anything moved.
+fn carry<F: SansIo, T: SansIo>(from: &mut F, to: &mut T, now: Instant) -> bool {
+    let mut out = [0u8; 2048];
+    let mut moved = false;
+    while let Some(t) = from.poll_transmit(now, &mut out) {
+        moved = true;
+        let _ = to.handle_datagram(now, t.path.reversed(), &out[..t.len]);
+    }
+    moved
+}
+
+#[test]
+fn a_small_connection_is_smaller_and_talks_to_a_default_one() {
+    let (big, small) = (std::mem::size_of::<Big>(), std::mem::size_of::<Small>());
+    assert!(small + 20_000 < big, "small {small} B, default {big} B");
+
+    let (c, e, d) = parts(1);
+    let mut a: Big = PeerConnection::new(c, e, d, [0; 8192], [0; 8192]);
+    let (c, e, d) = parts(2);
+    let mut b: Small = PeerConnection::new(c, e, d, [0; 8192], [0; 8192]);
+    let mut now = Instant::ZERO;
+    a.add_host(now, "10.0.0.1:5000".parse().unwrap()).unwrap();
+    a.hosts_done(now);
+    b.add_host(now, "10.0.0.2:6000".parse().unwrap()).unwrap();
+    b.hosts_done(now);
+    let mut buf = vec![0u8; 8192];
+    let n = a.create_offer(now, &mut buf).unwrap();
+    let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
+    // The answer path holds small descriptions too (3 sections, 96 attributes, 24 formats).
+    let n = b
+        .accept_offer_sized::<3, 96, 24>(now, &offer, &mut buf)
+        .unwrap();
+    let answer = String::from_utf8(buf[..n].to_vec()).unwrap();
+    a.accept_answer(now, &answer).unwrap();
+
+    let mut channel = None;
+    let mut got = None;
+    let mut msg = [0u8; 64];
+    for _ in 0..20_000 {
+        while carry(&mut a, &mut b, now) | carry(&mut b, &mut a, now) {}
+        while let Some(e) = a.poll_event() {
+            if e == PeerEvent::DataChannelsReady {
+                let config = ChannelConfig {
+                    label: "chat",
+                    ..Default::default()
+                };
+                let ch = a.open_channel(now, config).unwrap();
+                a.send(now, ch, MessageKind::String, b"hello small")
+                    .unwrap();
+                channel = Some(ch);
+            }
+        }
+        while b.poll_event().is_some() {}
+        if let Some(r) = b.poll_message(&mut msg).unwrap() {
+            got = Some(msg[..r.len].to_vec());
+            break;
+        }
+        now += Duration::from_millis(1);
+        a.handle_timeout(now);
+        b.handle_timeout(now);
+    }
+    assert!(channel.is_some(), "{a:?} / {b:?}");
+    assert_eq!(
+        (a.state(), b.state()),
+        (PeerState::Connected, PeerState::Connected)
+    );
+    assert_eq!(got.as_deref(), Some(&b"hello small"[..]));
+}
+
+#[test]
+fn an_offer_beyond_the_small_descriptions_is_refused() {
+    let (c, e, d) = parts(1);
+    let mut a: Big = PeerConnection::new(c, e, d, [0; 8192], [0; 8192]);
+    let (c, e, d) = parts(2);
+    let mut b: Small = PeerConnection::new(c, e, d, [0; 8192], [0; 8192]);
+    let now = Instant::ZERO;
+    a.add_host(now, "10.0.0.1:5000".parse().unwrap()).unwrap();
+    a.hosts_done(now);
+    let mut buf = vec![0u8; 8192];
+    let n = a.create_offer(now, &mut buf).unwrap();
+    let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
+    // Fewer attributes than the offer has.
+    let r = b.accept_offer_sized::<3, 4, 24>(now, &offer, &mut buf);
+    assert!(matches!(r, Err(peer_core::PeerError::Sdp { .. })), "{r:?}");
+    // The default sizes take it.
+    assert!(b.accept_offer(now, &offer, &mut buf).is_ok());
+}
+
+#[test]
+fn a_connection_without_room_for_an_offer_refuses_to_offer() {
+    let (c, e, d) = parts(2);
+    let mut b: Small = PeerConnection::new(c, e, d, [0; 8192], [0; 8192]);
+    let now = Instant::ZERO;
+    b.add_host(now, "10.0.0.2:6000".parse().unwrap()).unwrap();
+    b.hosts_done(now);
+    let mut buf = vec![0u8; 8192];
+    assert_eq!(
+        b.create_offer(now, &mut buf),
+        Err(peer_core::PeerError::TooLarge)
+    );
+}
