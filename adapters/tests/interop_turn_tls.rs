@@ -14,6 +14,7 @@
 
 mod common;
 
+use common::uclient::{relays_every_message, Secure};
 use common::{free_port, p2p, require, run, wait_stun, Proc};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -300,59 +301,8 @@ fn coturn_uclient_over_tls_relays_every_message() {
     let d = dir("uclient");
     let (_ca, cert, key) = make_certs(&d, "a");
     let s = server(&cert, &key, &[]);
-    let peer_port = free_port("127.0.0.1");
-    let _peer = Proc::start(
-        require("turnutils_peer").to_str().unwrap(),
-        &["-L", "127.0.0.1", "-p", &peer_port.to_string()],
-    );
-    std::thread::sleep(Duration::from_millis(300));
-    let tls_port = s.tls.rsplit(':').next().unwrap().to_string();
-    let uclient = require("turnutils_uclient");
-    let out = Command::new("timeout")
-        .args([
-            "60",
-            uclient.to_str().unwrap(),
-            "-t",
-            "-S",
-            "-p",
-            &tls_port,
-            "-e",
-            "127.0.0.1",
-            "-r",
-            &peer_port.to_string(),
-            "-u",
-            "alice",
-            "-w",
-            "pw",
-            "-n",
-            "20",
-            "-m",
-            "2",
-            "-c",
-            "127.0.0.1",
-        ])
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    let number = |key: &str| -> Option<u64> {
-        let rest = text.rsplit(key).next()?;
-        let digits: String = rest
-            .trim_start()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        digits.parse().ok()
-    };
-    let sent = number("tot_send_msgs=");
-    let received = number("tot_recv_msgs=");
-    let lost = number("Total lost packets");
-    assert!(
-        out.status.success() && sent == Some(40) && received == Some(40) && lost == Some(0),
-        "sent {sent:?} received {received:?} lost {lost:?}\n{}\nserver:\n{}",
-        text.lines().rev().take(12).collect::<Vec<_>>().join("\n"),
-        s.proc.output()
-    );
+    let tls_port: u16 = s.tls.rsplit(':').next().unwrap().parse().unwrap();
+    relays_every_message(tls_port, Secure::Tls, || s.proc.output());
     let log = s.proc.output();
     assert!(log.contains("transport=Tls"), "{log}");
     assert!(metric(&s.metrics, "turn_tls_handshakes_total{outcome=\"ok\"}") >= 2);

@@ -17,6 +17,7 @@ pub mod attack;
 #[cfg(feature = "whep")]
 pub mod peer;
 pub mod turn;
+pub mod uclient;
 
 /// Fail loudly when an interop peer is missing: the test is never counted as passed.
 pub fn require(program: &str) -> PathBuf {
