@@ -31,7 +31,6 @@ use std::path::Path as FsPath;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::net::UdpSocket;
-use turn_proto::server::Output;
 
 /// A DTLS endpoint of this server.
 type Ep = Endpoint<OsEntropy>;
@@ -366,30 +365,7 @@ fn admit(core: &mut Core, path: Path, ep: Box<Ep>, now: Instant) {
 
 /// Run a decrypted message from the client through the server, like a UDP datagram.
 fn to_server(core: &mut Core, path: Path, msg: &[u8], now: Instant) {
-    let Core {
-        server,
-        out,
-        relays,
-        io,
-        ..
-    } = core;
-    match server.handle_client_datagram(now, path, msg, &mut out[..]) {
-        Ok(Output::Relay {
-            relay,
-            peer,
-            payload,
-            ..
-        }) => {
-            let sent = relays
-                .get(&relay)
-                .map(|r| crate::mmsg::send_one(&*r.socket, payload, peer));
-            if !matches!(sent, Some(Ok(()))) {
-                io.send_errors += 1;
-            }
-        }
-        Ok(Output::Reply(t)) => core.send_out(t),
-        _ => {}
-    }
+    super::tcp::client_message(core, path, msg, now);
 }
 
 /// Act on what the session on `path` reports: up, failed, closed.

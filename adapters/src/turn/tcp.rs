@@ -383,6 +383,13 @@ async fn read_frames(shared: &Shared, frames: &mut FrameReader<SharedRead>, path
 fn on_frame(core: &mut Core, shared: &Shared, path: Path, frame: &[u8]) {
     let now = core.clock.now();
     touch(core, &path, now);
+    client_message(core, path, frame, now);
+    core.drain_events(shared);
+}
+
+/// A message from a client over a stream (a TCP or TLS frame, a DTLS record's data) through
+/// the server, as a UDP datagram would go: relayed to its peer or answered.
+pub(super) fn client_message(core: &mut Core, path: Path, msg: &[u8], now: Instant) {
     let Core {
         server,
         out,
@@ -390,7 +397,7 @@ fn on_frame(core: &mut Core, shared: &Shared, path: Path, frame: &[u8]) {
         io,
         ..
     } = core;
-    match server.handle_client_datagram(now, path, frame, &mut out[..]) {
+    match server.handle_client_datagram(now, path, msg, &mut out[..]) {
         Ok(Output::Relay {
             relay,
             peer,
@@ -407,7 +414,6 @@ fn on_frame(core: &mut Core, shared: &Shared, path: Path, frame: &[u8]) {
         Ok(Output::Reply(t)) => core.send_out(t),
         _ => {}
     }
-    core.drain_events(shared);
 }
 
 /// RFC 6062: open a listening TCP relay for `req` and accept peers on it.
