@@ -61,6 +61,32 @@ pub fn recv_batch(
     imp::recv_batch(socket.as_fd().as_raw_fd(), bufs, meta)
 }
 
+/// [`recv_batch`] on a tokio socket: how many datagrams arrived and whether the socket is
+/// now drained. A short batch means the kernel queue was empty, so tokio's readiness is
+/// cleared at once ("would block") rather than after one more, empty, syscall; a datagram
+/// arriving meanwhile raises a fresh edge, so none is missed. `WouldBlock` when none came.
+#[cfg(feature = "tokio")]
+pub fn try_recv_batch(
+    socket: &tokio::net::UdpSocket,
+    bufs: &mut [IoSliceMut<'_>],
+    meta: &mut [RecvMeta],
+) -> io::Result<(usize, bool)> {
+    let full = bufs.len().min(meta.len()).min(BATCH);
+    let mut got = 0;
+    let r = socket.try_io(tokio::io::Interest::READABLE, || {
+        got = recv_batch(socket, bufs, meta)?;
+        if got < full {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        Ok(got)
+    });
+    match r {
+        Ok(n) => Ok((n, false)),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok((got, true)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Send `msgs` without blocking. Returns how many were sent (a prefix; at least one) or the
 /// error of the first.
 pub fn send_batch(socket: &impl AsFd, msgs: &[SendMsg<'_>]) -> io::Result<usize> {

@@ -17,7 +17,6 @@ use sansio::{Path, Transport};
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::rc::Rc;
-use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use turn_proto::server::{Output, PEER_HEADROOM, PEER_TAILROOM};
 
@@ -57,22 +56,7 @@ impl RxBuffers {
             .chunks_mut(SLOT)
             .map(|s| IoSliceMut::new(s.get_mut(headroom..SLOT - PEER_TAILROOM).unwrap_or(&mut [])))
             .collect();
-        let meta = &mut self.meta;
-        let mut got = 0;
-        let r = socket.try_io(Interest::READABLE, || {
-            got = mmsg::recv_batch(socket, &mut iov, meta)?;
-            if got < BATCH {
-                // "Would block" makes tokio clear the readiness it saw before this call (a
-                // datagram arriving meanwhile raises a fresh edge, so none is missed).
-                return Err(io::ErrorKind::WouldBlock.into());
-            }
-            Ok(got)
-        });
-        match r {
-            Ok(n) => Ok((n, false)),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok((got, true)),
-            Err(e) => Err(e),
-        }
+        mmsg::try_recv_batch(socket, &mut iov, &mut self.meta)
     }
 
     fn slot(&self, i: usize) -> &[u8] {

@@ -7,7 +7,6 @@ use std::cell::Cell;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use turn_proto::wire::ChannelData;
 
@@ -55,20 +54,9 @@ impl Rx {
     fn recv(&mut self, socket: &UdpSocket) -> io::Result<Option<usize>> {
         let mut iov: heapless::Vec<IoSliceMut<'_>, BATCH> =
             self.data.chunks_mut(SLOT).map(IoSliceMut::new).collect();
-        let meta = &mut self.meta;
-        let mut got = 0;
-        let r = socket.try_io(Interest::READABLE, || {
-            got = mmsg::recv_batch(socket, &mut iov, meta)?;
-            if got < BATCH {
-                // A short batch: the queue is empty; clear tokio's readiness now rather
-                // than after one more (EAGAIN) syscall.
-                return Err(io::ErrorKind::WouldBlock.into());
-            }
-            Ok(got)
-        });
-        match r {
-            Ok(n) => Ok(Some(n)),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok((got > 0).then_some(got)),
+        match mmsg::try_recv_batch(socket, &mut iov, &mut self.meta) {
+            Ok((n, _)) => Ok(Some(n)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),
         }
     }
