@@ -202,13 +202,16 @@ fn capture_agent_against_aioice() {
         matches!(e, IceEvent::StateChanged(IceState::Connected))
     });
     until_line(&mut d, &mut rec, &rx, "connected");
+    // aioice answers as soon as it has printed the line below: the answer may arrive (and be
+    // handled) while we still wait for that line, so it is looked for from here on.
+    let from = rec.steps().len();
     d.command(
         &mut rec,
         &format!("send {}", hex(b"hello from ice-core")),
         apply,
     );
     until_line(&mut d, &mut rec, &rx, "peer: hello from ice-core");
-    d.until_ret(&mut rec, Duration::from_secs(10), "Ok(Some(");
+    d.until_ret_since(&mut rec, from, Duration::from_secs(10), "Ok(Some(");
     assert!(child.wait().unwrap().success(), "aioice failed");
 
     let version = Command::new(python())

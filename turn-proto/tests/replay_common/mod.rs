@@ -256,6 +256,22 @@ impl UdpDriver {
         for<'a> M::Data<'a>: Debug,
     {
         let from = rec.steps().len();
+        self.until_ret_since(rec, from, limit, prefix);
+    }
+
+    /// [`until_ret`](Self::until_ret), counting the steps recorded since step `from` (a
+    /// datagram may have come while the caller waited for something else).
+    pub fn until_ret_since<M>(
+        &mut self,
+        rec: &mut Recorder<M>,
+        from: usize,
+        limit: Duration,
+        prefix: &str,
+    ) where
+        M: SansIo,
+        M::Event: Debug,
+        for<'a> M::Data<'a>: Debug,
+    {
         let end = std::time::Instant::now() + limit;
         while std::time::Instant::now() < end {
             self.step(rec);
