@@ -41,24 +41,14 @@ struct Totals {
     lost: u64,
 }
 
-fn number_after(text: &str, key: &str) -> Option<u64> {
-    let rest = text.rsplit(key).next()?;
-    let digits: String = rest
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
-
 /// Parse the closing lines of a uclient run (`tot_send_msgs=…`, `Total lost packets N`).
 fn totals(out: &str) -> Option<Totals> {
     Some(Totals {
-        sent: number_after(out, "tot_send_msgs=")?,
-        received: number_after(out, "tot_recv_msgs=")?,
-        sent_bytes: number_after(out, "tot_send_bytes ~")?,
-        received_bytes: number_after(out, "tot_recv_bytes ~")?,
-        lost: number_after(out, "Total lost packets")?,
+        sent: common::last_number_after(out, "tot_send_msgs=")?,
+        received: common::last_number_after(out, "tot_recv_msgs=")?,
+        sent_bytes: common::last_number_after(out, "tot_send_bytes ~")?,
+        received_bytes: common::last_number_after(out, "tot_recv_bytes ~")?,
+        lost: common::last_number_after(out, "Total lost packets")?,
     })
 }
 

@@ -315,15 +315,7 @@ fn alternate_server_redirects_coturn_uclient() {
         .unwrap();
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    let number = |key: &str| -> Option<u64> {
-        let rest = text.rsplit(key).next()?;
-        let digits: String = rest
-            .trim_start()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        digits.parse().ok()
-    };
+    let number = |key: &str| common::last_number_after(&text, key);
     let (sent, received) = (number("tot_send_msgs="), number("tot_recv_msgs="));
     assert!(
         out.status.success() && sent == Some(20) && received == Some(20),

@@ -19,6 +19,18 @@ pub mod peer;
 pub mod turn;
 pub mod uclient;
 
+/// The number after the last `key` in `text` (a tool's closing totals: uclient's
+/// `tot_send_msgs=40`, `Total lost packets 0`).
+pub fn last_number_after(text: &str, key: &str) -> Option<u64> {
+    let rest = text.rsplit(key).next()?;
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
 /// Fail loudly when an interop peer is missing: the test is never counted as passed.
 pub fn require(program: &str) -> PathBuf {
     let found = std::env::var_os("PATH").and_then(|paths| {

@@ -52,15 +52,7 @@ pub fn relays_every_message(port: u16, secure: Secure, server_log: impl Fn() -> 
     let out = Command::new("timeout").args(&args).output().unwrap();
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    let number = |key: &str| -> Option<u64> {
-        let rest = text.rsplit(key).next()?;
-        let digits: String = rest
-            .trim_start()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        digits.parse().ok()
-    };
+    let number = |key: &str| super::last_number_after(&text, key);
     let sent = number("tot_send_msgs=");
     let received = number("tot_recv_msgs=");
     let lost = number("Total lost packets");
