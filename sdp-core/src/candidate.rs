@@ -113,7 +113,7 @@ impl<'a> CandidateLine<'a> {
         loop {
             let rest = it.rest();
             let Some(name) = it.next() else {
-                return Some("");
+                return it.finished().then_some("");
             };
             match name {
                 "raddr" if self.related_address.is_none() => {

@@ -186,7 +186,7 @@ fn parse_origin(v: &str) -> Option<Origin<'_>> {
         addr_type: it.next()?,
         address: it.next()?,
     };
-    it.next().is_none().then_some(o)
+    it.finished().then_some(o)
 }
 
 fn parse_connection(v: &str) -> Result<Connection<'_>, Kind> {
@@ -197,9 +197,9 @@ fn parse_connection(v: &str) -> Result<Connection<'_>, Kind> {
         addr_type: next()?,
         address: next()?,
     };
-    match it.next() {
-        None => Ok(c),
-        Some(_) => Err(Kind::BadConnection),
+    match it.finished() {
+        true => Ok(c),
+        false => Err(Kind::BadConnection),
     }
 }
 
@@ -216,9 +216,9 @@ fn parse_timing(v: &str) -> Result<Timing, Kind> {
     let mut it = Tokens::new(v);
     let start = it.next().and_then(int).ok_or(Kind::BadTiming)?;
     let stop = it.next().and_then(int).ok_or(Kind::BadTiming)?;
-    match it.next() {
-        None => Ok(Timing { start, stop }),
-        Some(_) => Err(Kind::BadTiming),
+    match it.finished() {
+        true => Ok(Timing { start, stop }),
+        false => Err(Kind::BadTiming),
     }
 }
 
@@ -237,16 +237,24 @@ fn parse_media<const C: usize>(v: &str) -> Result<MediaDescription<'_, C>, Kind>
     }
     let formats = if is_rtp_proto(proto) {
         let mut pts = Vec::new();
-        for f in Tokens::new(fmts) {
+        let mut it = Tokens::new(fmts);
+        for f in it.by_ref() {
             let pt = int::<u8>(f)
                 .filter(|pt| *pt <= 127)
                 .ok_or(Kind::BadPayloadType)?;
             pts.push(pt).map_err(|_| Kind::TooMany(Limit::Formats))?;
         }
+        if !it.finished() {
+            return Err(Kind::BadPayloadType);
+        }
         Formats::Payloads(pts)
     } else {
-        if Tokens::new(fmts).nth(C).is_some() {
+        let mut it = Tokens::new(fmts);
+        if it.by_ref().nth(C).is_some() {
             return Err(Kind::TooMany(Limit::Formats));
+        }
+        if !it.finished() {
+            return Err(Kind::BadMedia);
         }
         Formats::Text(fmts)
     };
@@ -358,8 +366,12 @@ impl<'a, const M: usize, const A: usize, const C: usize> Parser<'_, 'a, M, A, C>
             let (semantics, rest) =
                 split_token(g).ok_or(Kind::BadAttribute(AttributeKind::Group))?;
             let mut mids = Vec::new();
-            for mid in Tokens::new(rest) {
+            let mut it = Tokens::new(rest);
+            for mid in it.by_ref() {
                 push(&mut mids, mid, Limit::GroupMembers)?;
+            }
+            if !it.finished() {
+                return Err(Kind::BadAttribute(AttributeKind::Group));
             }
             let group = Group { semantics, mids };
             return push(&mut self.sdp.groups, group, Limit::Groups);

@@ -56,6 +56,13 @@ impl<'a> Tokens<'a> {
         self.rest
             .trim_start_matches(|c: char| c.is_ascii_whitespace())
     }
+    /// Whether the text is used up: no token is left and no text that is not a token.
+    ///
+    /// The iterator also ends on text that is not a token (Unicode whitespace inside
+    /// non-ASCII text); a grammar that wants every token must check this after its loop.
+    pub(crate) fn finished(&mut self) -> bool {
+        self.next().is_none() && self.rest().is_empty()
+    }
 }
 
 impl<'a> Iterator for Tokens<'a> {

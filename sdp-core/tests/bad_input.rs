@@ -75,6 +75,33 @@ fn malformed_lines_name_the_line_and_the_fault() {
             4,
             K::BadTiming,
         ),
+        // A field that is not a token — non-ASCII text with Unicode whitespace (here a
+        // vertical tab) inside it — ends the list: it must not end it silently (fuzz find).
+        (
+            "v=0\r\no=- 1 2 IN IP4 0.0.0.0 \u{b}\u{1bc}\r\n".into(),
+            2,
+            K::BadOrigin,
+        ),
+        (
+            "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0 x\u{b}\u{1bc}\r\n".into(),
+            4,
+            K::BadTiming,
+        ),
+        (
+            format!("{HEAD}m=audio 9 RTP/AVP 0 x\u{b}\u{1bc}\r\n"),
+            5,
+            K::BadPayloadType,
+        ),
+        (
+            format!("{HEAD}m=application 9 UDP/DTLS/SCTP web\u{b}\u{1bc}rtc\r\n"),
+            5,
+            K::BadMedia,
+        ),
+        (
+            format!("{HEAD}a=group:BUNDLE 0 \u{b}\u{1bc}\r\n"),
+            5,
+            K::BadAttribute(A::Group),
+        ),
         (format!("{HEAD}m=audio\r\n"), 5, K::BadMedia),
         (format!("{HEAD}m=audio x RTP/AVP 0\r\n"), 5, K::BadMedia),
         (format!("{HEAD}m=audio 9 RTP/AVP\r\n"), 5, K::BadMedia),

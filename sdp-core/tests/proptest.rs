@@ -169,6 +169,16 @@ proptest! {
     }
 }
 
+/// Inputs the fuzzer found, kept so they stay fixed.
+#[test]
+fn fuzz_finds_stay_fixed() {
+    // An m= line whose formats held a vertical tab inside non-ASCII text: the parser took
+    // the list as empty, and the written m= line (no formats) did not parse again.
+    let vt_in_formats: &[u8] = include_bytes!("regressions/vt_in_media_formats.sdp");
+    sdp_parse(vt_in_formats);
+    sdp_answer(vt_in_formats);
+}
+
 /// The unmutated fixtures go through both bodies (and must parse).
 #[test]
 fn fixtures_through_fuzz_bodies() {
