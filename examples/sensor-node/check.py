@@ -2,10 +2,11 @@
 """Checks of the sensor node from inside its network namespace (standard library only):
 STUN Binding (XOR-MAPPED-ADDRESS must be our own address), the page over HTTP (byte for
 byte), 404, then bad input — a flood of junk datagrams, a request with a 10 KB header
-(must get 431), a half-open request — after which STUN and the page must still work.
+(must get 431), a half-open request — after which STUN and the page must still work — and a
+long request stalled halfway, which holds the shared request buffer 5 s at most (408).
 Prints CHECK lines; exits non-zero on the first failure.
 usage: check.py PAGE_FILE"""
-import os, socket, struct, sys
+import os, socket, struct, sys, time
 
 NODE = "198.18.5.2"
 MAGIC = 0x2112A442
@@ -82,6 +83,24 @@ def check_whep():
     print("CHECK whep: offer answered (fingerprint, host candidate 198.18.5.2:5004), a second viewer 503, DELETE 200, a bad offer 400")
 
 
+def check_shared_buffer(page):
+    """Requests longer than a connection's own 1 KiB share one 4 KiB buffer: a client that
+    stalls halfway through a long request holds it 5 s at most (then gets 408), and the next
+    long request waits for it, then is served."""
+    slow = socket.create_connection((NODE, 80), timeout=15)
+    slow.sendall(b"POST /whep HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n" + b"v" * 1500)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    status, body = http(b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 1500 + b"\r\n\r\n", timeout=15)
+    waited = time.monotonic() - t0
+    assert status == 200 and body == page, f"long GET: {status}"
+    assert 2.5 < waited < 12, f"the long GET waited {waited:.1f} s for the stalled request's 5 s"
+    reply = slow.recv(4096)
+    slow.close()
+    assert reply.startswith(b"HTTP/1.1 408"), f"the stalled request got {reply[:40]!r}"
+    print(f"CHECK abuse: a stalled long request gets 408 after holding the shared buffer; the next long one waited {waited:.1f} s, then got the page")
+
+
 def main():
     page = open(sys.argv[1], "rb").read()
     mapped, mine = stun_binding()
@@ -113,6 +132,7 @@ def main():
     assert status == 200 and body == page
     half.close()
     print("CHECK abuse: after 2000 junk datagrams, a huge header and a half-open request, STUN and the page still work")
+    check_shared_buffer(page)
     check_whep()
     print("CHECK OK")
 

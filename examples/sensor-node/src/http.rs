@@ -1,18 +1,35 @@
 //! A tiny HTTP/1.1 server on smoltcp TCP sockets: keep-alive, one request at a time per
-//! connection, bounded request size (431 for headers, 413 for bodies beyond the buffer),
-//! responses streamed from a static body (the page) or a small dynamic one (an SDP answer).
+//! connection, bounded request size (431 for headers, 413 for bodies beyond the buffer, 408
+//! for a request that holds the shared buffer too long), responses written whole into the
+//! socket (a dynamic one) or streamed from a static body (the page).
+//!
+//! Memory: each connection buffers [`SMALL_REQUEST`] bytes of its own, enough for a
+//! browser's headers; a longer request (a WHEP offer) moves into the one shared
+//! [`MAX_REQUEST`] buffer, and the dynamic response body is one shared buffer too, written
+//! into the socket's send buffer as soon as it is made. The server is ≈ 10 KiB for four
+//! connections where a buffer of each kind per connection took 26 KiB.
 
 use adapters_smoltcp::smoltcp::iface::{SocketHandle, SocketSet};
 use adapters_smoltcp::smoltcp::socket::tcp;
 use adapters_smoltcp::smoltcp::time::{Duration, Instant};
 use core::fmt::Write;
 
-/// Largest request (headers and body) a connection buffers.
+/// Largest request (headers and body), in the shared buffer.
 pub const MAX_REQUEST: usize = 4096;
-/// Largest dynamic response (status line, headers and body).
-pub const MAX_RESPONSE: usize = 2048;
+/// What each connection buffers on its own (a browser's GET is about 500 bytes).
+pub const SMALL_REQUEST: usize = 1024;
+/// Largest dynamic response body.
+pub const MAX_RESPONSE: usize = 1792;
+/// Largest status line and headers.
+const MAX_HEAD: usize = 256;
+/// The least send buffer a TCP socket of the server needs: a dynamic response (head and
+/// body) goes into it whole.
+pub const MIN_TCP_TX: usize = MAX_HEAD + MAX_RESPONSE;
 /// Most headers parsed.
 const MAX_HEADERS: usize = 24;
+/// How long one request may hold the shared buffer (a client trickling its offer would
+/// otherwise keep every other long request out).
+const HOLD: Duration = Duration::from_secs(5);
 
 /// A parsed request.
 #[derive(Debug)]
@@ -67,14 +84,16 @@ pub trait App {
 struct Conn {
     /// The socket, once [`Server::attach`] gave one.
     handle: Option<SocketHandle>,
-    req: [u8; MAX_REQUEST],
+    /// The request, while it fits here.
+    small: [u8; SMALL_REQUEST],
+    /// Request bytes buffered (in `small`, or in the shared buffer while `big_since` is set).
     len: usize,
-    /// Status line and headers, then the dynamic body, then the static one: sent from `sent`.
-    head: heapless::Vec<u8, 256>,
-    body: heapless::Vec<u8, MAX_RESPONSE>,
+    /// Since when this connection holds the shared request buffer.
+    big_since: Option<Instant>,
     /// The static body being sent (`None`, not an empty slice, so that a `Server` is all
     /// zeros and its static lands in `.bss`, not in `.data` copied from flash).
     page: Option<&'static [u8]>,
+    /// Bytes of `page` sent.
     sent: usize,
     /// Refused: after the response, discard input and close; abort at this time at the latest.
     close_after: Option<Instant>,
@@ -86,10 +105,14 @@ const LINGER: Duration = Duration::from_secs(3);
 /// The server: `N` connections on `port`.
 pub struct Server<const N: usize> {
     conns: [Conn; N],
+    /// The request buffer a long request moves into; one connection holds it at a time.
+    big: [u8; MAX_REQUEST],
+    /// The dynamic response body being made (written into the socket right after).
+    body: heapless::Vec<u8, MAX_RESPONSE>,
     port: u16,
     /// Requests answered.
     pub served: u32,
-    /// Requests refused as too large or malformed.
+    /// Requests refused as too large, too slow or malformed.
     pub refused: u32,
 }
 
@@ -98,13 +121,16 @@ impl<const N: usize> Server<N> {
     pub const fn new() -> Self {
         Server {
             conns: [const { Conn::new() }; N],
+            big: [0; MAX_REQUEST],
+            body: heapless::Vec::new(),
             port: 0,
             served: 0,
             refused: 0,
         }
     }
 
-    /// Serve on `port` over the TCP sockets `handles` (at most `N`).
+    /// Serve on `port` over the TCP sockets `handles` (at most `N`; each with a send buffer
+    /// of at least [`MIN_TCP_TX`] bytes, or it never answers).
     pub fn attach(&mut self, port: u16, handles: &[SocketHandle]) {
         self.port = port;
         for (c, &h) in self.conns.iter_mut().zip(handles) {
@@ -116,56 +142,33 @@ impl<const N: usize> Server<N> {
     #[inline(never)]
     pub fn poll(&mut self, now: Instant, sockets: &mut SocketSet<'_>, app: &mut impl App) {
         for i in 0..self.conns.len() {
-            let port = self.port;
-            let Some(c) = self.conns.get_mut(i) else {
+            let big_free = self.conns.iter().all(|c| c.big_since.is_none());
+            let Server {
+                conns, big, body, ..
+            } = self;
+            let Some(c) = conns.get_mut(i) else {
                 continue;
             };
             let Some(handle) = c.handle else {
                 continue;
             };
             let s = sockets.get_mut::<tcp::Socket<'_>>(handle);
-            if !s.is_open() {
-                c.reset();
-                let _ = s.listen(port);
-                continue;
-            }
-            if let Some(deadline) = c.close_after {
-                // Refused: drop what still arrives (so the client can finish and see the
-                // answer), close once it is out, abort when the client lingers.
-                while s.can_recv() {
-                    if s.recv(|b| (b.len(), ())).is_err() {
-                        break;
-                    }
-                }
-                if !c.write(s) {
-                    s.close();
-                }
-                if now >= deadline {
-                    s.abort();
-                }
-                continue;
-            }
-            if c.write(s) {
-                continue; // still sending
-            }
-            if s.can_recv() {
-                let room = c.req.get_mut(c.len..).unwrap_or(&mut []);
-                if let Ok(n) = s.recv_slice(room) {
-                    c.len += n;
-                }
-            }
-            if c.len > 0 {
-                match c.handle_request(now, app) {
-                    Outcome::Incomplete => {}
-                    Outcome::Served => self.served += 1,
-                    Outcome::Refused => self.refused += 1,
-                }
-                let _ = c.write(s);
-            } else if s.state() == tcp::State::CloseWait {
-                s.close(); // the client closed and nothing is pending
+            let mut shared = Shared { big, body, big_free };
+            match c.poll(now, s, self.port, &mut shared, app) {
+                Outcome::Incomplete => {}
+                Outcome::Served => self.served += 1,
+                Outcome::Refused => self.refused += 1,
             }
         }
     }
+}
+
+/// What the connections share, lent to the one being served.
+struct Shared<'a> {
+    big: &'a mut [u8; MAX_REQUEST],
+    body: &'a mut heapless::Vec<u8, MAX_RESPONSE>,
+    /// No connection holds `big`.
+    big_free: bool,
 }
 
 enum Outcome {
@@ -178,10 +181,9 @@ impl Conn {
     const fn new() -> Self {
         Conn {
             handle: None,
-            req: [0; MAX_REQUEST],
+            small: [0; SMALL_REQUEST],
             len: 0,
-            head: heapless::Vec::new(),
-            body: heapless::Vec::new(),
+            big_since: None,
             page: None,
             sent: 0,
             close_after: None,
@@ -190,25 +192,95 @@ impl Conn {
 
     fn reset(&mut self) {
         self.len = 0;
-        self.head.clear();
-        self.body.clear();
+        self.big_since = None;
         self.page = None;
         self.sent = 0;
         self.close_after = None;
     }
 
-    /// Send what is pending; whether something is still pending.
+    /// One turn of this connection: listen again once closed, drain a refused one, send
+    /// what is pending, read and answer.
+    fn poll(
+        &mut self,
+        now: Instant,
+        s: &mut tcp::Socket<'_>,
+        port: u16,
+        shared: &mut Shared<'_>,
+        app: &mut impl App,
+    ) -> Outcome {
+        if !s.is_open() {
+            self.reset();
+            let _ = s.listen(port);
+            return Outcome::Incomplete;
+        }
+        if let Some(deadline) = self.close_after {
+            self.linger(now, deadline, s);
+            return Outcome::Incomplete;
+        }
+        if self.write(s) {
+            return Outcome::Incomplete; // still sending the page
+        }
+        self.read(now, s, shared);
+        if self.len == 0 {
+            if s.state() == tcp::State::CloseWait {
+                s.close(); // the client closed and nothing is pending
+            }
+            return Outcome::Incomplete;
+        }
+        if s.send_capacity() - s.send_queue() < MIN_TCP_TX {
+            return Outcome::Incomplete; // the previous response is still in the socket
+        }
+        let outcome = self.handle_request(now, s, shared, app);
+        let _ = self.write(s);
+        outcome
+    }
+
+    /// Refused: drop what still arrives (so the client can finish and see the answer),
+    /// close once it is out, abort when the client lingers.
+    fn linger(&mut self, now: Instant, deadline: Instant, s: &mut tcp::Socket<'_>) {
+        while s.can_recv() {
+            if s.recv(|b| (b.len(), ())).is_err() {
+                break;
+            }
+        }
+        if !self.write(s) {
+            s.close();
+        }
+        if now >= deadline {
+            s.abort();
+        }
+    }
+
+    /// The request buffer in use: ours, or the shared one while we hold it.
+    fn buffer<'b>(&'b mut self, big: &'b mut [u8; MAX_REQUEST]) -> &'b mut [u8] {
+        match self.big_since {
+            Some(_) => &mut big[..],
+            None => &mut self.small[..],
+        }
+    }
+
+    /// Read what fits; a request that fills our own buffer moves into the shared one when
+    /// it is free (and waits in the socket while it is not).
+    fn read(&mut self, now: Instant, s: &mut tcp::Socket<'_>, shared: &mut Shared<'_>) {
+        if !s.can_recv() {
+            return;
+        }
+        if self.len == SMALL_REQUEST && self.big_since.is_none() && shared.big_free {
+            shared.big[..SMALL_REQUEST].copy_from_slice(&self.small);
+            self.big_since = Some(now);
+            shared.big_free = false;
+        }
+        let len = self.len;
+        let room = self.buffer(shared.big).get_mut(len..).unwrap_or(&mut []);
+        if let Ok(n) = s.recv_slice(room) {
+            self.len += n;
+        }
+    }
+
+    /// Send what is left of the page; whether something is still pending.
     fn write(&mut self, s: &mut tcp::Socket<'_>) -> bool {
         loop {
-            let (head, body) = (self.head.len(), self.body.len());
-            let chunk = if self.sent < head {
-                self.head.get(self.sent..)
-            } else if self.sent < head + body {
-                self.body.get(self.sent - head..)
-            } else {
-                self.page.and_then(|p| p.get(self.sent - head - body..))
-            };
-            let chunk = chunk.unwrap_or(&[]);
+            let chunk = self.page.and_then(|p| p.get(self.sent..)).unwrap_or(&[]);
             if chunk.is_empty() {
                 return false;
             }
@@ -219,42 +291,49 @@ impl Conn {
         }
     }
 
-    fn handle_request(&mut self, now: Instant, app: &mut impl App) -> Outcome {
+    fn handle_request(
+        &mut self,
+        now: Instant,
+        s: &mut tcp::Socket<'_>,
+        shared: &mut Shared<'_>,
+        app: &mut impl App,
+    ) -> Outcome {
+        let (len, in_big) = (self.len, self.big_since.is_some());
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut req = httparse::Request::new(&mut headers);
-        let parsed = req.parse(self.req.get(..self.len).unwrap_or(&[]));
-        let head_len = match parsed {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) if self.len < MAX_REQUEST => return Outcome::Incomplete,
-            Ok(httparse::Status::Partial) => return self.refuse(now, 431, "headers too large"),
-            Err(_) => return self.refuse(now, 400, "malformed request"),
+        let buf = match self.big_since {
+            Some(_) => &shared.big[..],
+            None => &self.small[..],
         };
-        let content_length = req
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-            .and_then(|h| core::str::from_utf8(h.value).ok())
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .unwrap_or(0);
-        let end = head_len.saturating_add(content_length);
+        let head_len = match req.parse(buf.get(..len).unwrap_or(&[])) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) if len < MAX_REQUEST => {
+                return self.wait(now, s, shared)
+            }
+            Ok(httparse::Status::Partial) => {
+                return self.refuse(now, s, shared, 431, "headers too large")
+            }
+            Err(_) => return self.refuse(now, s, shared, 400, "malformed request"),
+        };
+        let end = head_len.saturating_add(content_length(req.headers));
         if end > MAX_REQUEST {
-            return self.refuse(now, 413, "body too large");
+            return self.refuse(now, s, shared, 413, "body too large");
         }
-        if self.len < end {
-            return Outcome::Incomplete;
+        if len < end {
+            return self.wait(now, s, shared);
         }
         let request = Request {
             method: req.method.unwrap_or(""),
             // The query (`/?turn=…` for the page's script) does not select the route.
             path: req.path.unwrap_or("").split('?').next().unwrap_or(""),
-            body: self.req.get(head_len..end).unwrap_or(&[]),
+            body: buf.get(head_len..end).unwrap_or(&[]),
         };
-        self.body.clear();
+        shared.body.clear();
         let mut resp = Response {
             status: 404,
             content_type: "text/plain",
             location: None,
-            body: &mut self.body,
+            body: shared.body,
             static_body: None,
         };
         app.respond(&request, &mut resp);
@@ -264,53 +343,97 @@ impl Conn {
             resp.location,
             resp.static_body,
         );
-        // Keep whatever followed this request (a pipelined next one).
-        self.req.copy_within(end..self.len, 0);
-        self.len -= end;
-        self.start_response(status, ctype, location, page);
+        self.consume(end, in_big, shared.big);
+        respond(s, status, ctype, location, shared.body, page);
+        self.page = page;
+        self.sent = 0;
         Outcome::Served
     }
 
-    fn refuse(&mut self, now: Instant, status: u16, why: &str) -> Outcome {
-        cortex_m_semihosting::hprintln!("http: refused a request ({} {})", status, why);
-        self.body.clear();
-        let _ = self.body.extend_from_slice(why.as_bytes());
-        self.start_response(status, "text/plain", None, None);
-        self.close_after = Some(now + LINGER);
-        self.len = 0;
-        Outcome::Refused
+    /// An incomplete request waits for more, unless it has held the shared buffer too long.
+    fn wait(&mut self, now: Instant, s: &mut tcp::Socket<'_>, shared: &mut Shared<'_>) -> Outcome {
+        match self.big_since {
+            Some(since) if now >= since + HOLD => {
+                self.refuse(now, s, shared, 408, "request too slow")
+            }
+            _ => Outcome::Incomplete,
+        }
     }
 
-    fn start_response(
-        &mut self,
-        status: u16,
-        ctype: &str,
-        location: Option<&str>,
-        page: Option<&'static [u8]>,
-    ) {
-        let reason = match status {
-            200 => "OK",
-            201 => "Created",
-            400 => "Bad Request",
-            404 => "Not Found",
-            413 => "Payload Too Large",
-            431 => "Request Header Fields Too Large",
-            503 => "Service Unavailable",
-            _ => "Status",
-        };
-        let len = self.body.len() + page.map_or(0, <[u8]>::len);
-        self.sent = 0;
-        let mut head = heapless::String::<256>::new();
-        let _ = write!(
-            head,
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\nCache-Control: no-store\r\n"
-        );
-        if let Some(l) = location {
-            let _ = write!(head, "Location: {l}\r\n");
+    /// Drop the first `end` bytes, keeping whatever followed (a pipelined next request);
+    /// give the shared buffer back when the rest fits in our own.
+    fn consume(&mut self, end: usize, in_big: bool, big: &mut [u8; MAX_REQUEST]) {
+        let len = self.len;
+        let buf = self.buffer(big);
+        buf.copy_within(end.min(len)..len, 0);
+        self.len = len.saturating_sub(end);
+        if in_big && self.len <= SMALL_REQUEST {
+            self.small[..self.len].copy_from_slice(&big[..self.len]);
+            self.big_since = None;
         }
-        let _ = head.push_str("\r\n");
-        self.head.clear();
-        let _ = self.head.extend_from_slice(head.as_bytes());
-        self.page = page;
     }
+
+    fn refuse(
+        &mut self,
+        now: Instant,
+        s: &mut tcp::Socket<'_>,
+        shared: &mut Shared<'_>,
+        status: u16,
+        why: &str,
+    ) -> Outcome {
+        cortex_m_semihosting::hprintln!("http: refused a request ({} {})", status, why);
+        shared.body.clear();
+        let _ = shared.body.extend_from_slice(why.as_bytes());
+        respond(s, status, "text/plain", None, shared.body, None);
+        self.close_after = Some(now + LINGER);
+        self.len = 0;
+        self.big_since = None;
+        self.page = None;
+        Outcome::Refused
+    }
+}
+
+/// The Content-Length header's value (0 without one).
+fn content_length(headers: &[httparse::Header<'_>]) -> usize {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+        .and_then(|h| core::str::from_utf8(h.value).ok())
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0)
+}
+
+/// Write the status line, the headers and the dynamic body into `s` (which has room for
+/// [`MIN_TCP_TX`] bytes); the static body `page`, if any, follows from [`Conn::write`].
+fn respond(
+    s: &mut tcp::Socket<'_>,
+    status: u16,
+    ctype: &str,
+    location: Option<&str>,
+    body: &[u8],
+    page: Option<&'static [u8]>,
+) {
+    let reason = match status {
+        200 => "OK",
+        201 => "Created",
+        400 => "Bad Request",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        413 => "Payload Too Large",
+        431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    let len = body.len() + page.map_or(0, <[u8]>::len);
+    let mut head = heapless::String::<MAX_HEAD>::new();
+    let _ = write!(
+        head,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\nCache-Control: no-store\r\n"
+    );
+    if let Some(l) = location {
+        let _ = write!(head, "Location: {l}\r\n");
+    }
+    let _ = head.push_str("\r\n");
+    let _ = s.send_slice(head.as_bytes());
+    let _ = s.send_slice(body);
 }
