@@ -153,7 +153,11 @@ impl<const N: usize> Server<N> {
                 continue;
             };
             let s = sockets.get_mut::<tcp::Socket<'_>>(handle);
-            let mut shared = Shared { big, body, big_free };
+            let mut shared = Shared {
+                big,
+                body,
+                big_free,
+            };
             match c.poll(now, s, self.port, &mut shared, app) {
                 Outcome::Incomplete => {}
                 Outcome::Served => self.served += 1,
@@ -307,9 +311,7 @@ impl Conn {
         };
         let head_len = match req.parse(buf.get(..len).unwrap_or(&[])) {
             Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) if len < MAX_REQUEST => {
-                return self.wait(now, s, shared)
-            }
+            Ok(httparse::Status::Partial) if len < MAX_REQUEST => return self.wait(now, s, shared),
             Ok(httparse::Status::Partial) => {
                 return self.refuse(now, s, shared, 431, "headers too large")
             }

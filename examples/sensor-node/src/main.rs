@@ -252,7 +252,8 @@ fn main() -> ! {
         MEDIA_PORT,
     ));
     let tcp_rx = take_static!([[u8; 1024]; HTTP_CONNS] = [[0; 1024]; HTTP_CONNS]);
-    let tcp_tx = take_static!([[u8; http::MIN_TCP_TX]; HTTP_CONNS] = [[0; http::MIN_TCP_TX]; HTTP_CONNS]);
+    let tcp_tx =
+        take_static!([[u8; http::MIN_TCP_TX]; HTTP_CONNS] = [[0; http::MIN_TCP_TX]; HTTP_CONNS]);
     let mut handles: heapless::Vec<SocketHandle, HTTP_CONNS> = heapless::Vec::new();
     for (rx, tx) in tcp_rx.iter_mut().zip(tcp_tx.iter_mut()) {
         let s = tcp::Socket::new(
