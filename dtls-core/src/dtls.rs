@@ -54,3 +54,51 @@ where
     /// Send close_notify and stop.
     fn close(&mut self, now: Instant);
 }
+
+/// A connection lent out (kept in a `static` by its owner) is a connection: the peer
+/// connection can hold `&'static mut Endpoint` instead of the endpoint itself.
+impl<T> Dtls for &mut T
+where
+    T: Dtls + ?Sized,
+    for<'a> T: SansIo<Data<'a> = Received>,
+{
+    fn received(&self) -> AppData<'_> {
+        (**self).received()
+    }
+
+    fn role(&self) -> DtlsRole {
+        (**self).role()
+    }
+
+    fn set_role(&mut self, role: DtlsRole) -> bool {
+        (**self).set_role(role)
+    }
+
+    fn start(&mut self, now: Instant, path: Path) {
+        (**self).start(now, path)
+    }
+
+    fn local_fingerprint(&self) -> Fingerprint {
+        (**self).local_fingerprint()
+    }
+
+    fn set_remote_fingerprint(&mut self, fingerprint: Fingerprint) {
+        (**self).set_remote_fingerprint(fingerprint)
+    }
+
+    fn is_connected(&self) -> bool {
+        (**self).is_connected()
+    }
+
+    fn srtp_profile(&self) -> Option<SrtpProfile> {
+        (**self).srtp_profile()
+    }
+
+    fn srtp_keys(&self) -> Option<SrtpKeys> {
+        (**self).srtp_keys()
+    }
+
+    fn close(&mut self, now: Instant) {
+        (**self).close(now)
+    }
+}

@@ -327,3 +327,55 @@ fn endpoints_sharing_a_cookie_secret_accept_each_others_cookies() {
         assert_eq!(b.stats().hello_verify_requests, u64::from(!same));
     }
 }
+
+/// `Endpoint::reset` makes in place what `Endpoint::new` makes: after a complete connection,
+/// both ends reset with the arguments of a fresh pair exchange the same datagrams, byte for
+/// byte, as that fresh pair.
+#[test]
+fn a_reset_endpoint_behaves_as_a_new_one() {
+    use dtls_core::cert::Certificate;
+    use sansio::{DtlsRole, SeededEntropy};
+    let (c, s) = pair(1, Config::default(), Config::default());
+    let mut used = Net::new(c, s);
+    used.start();
+    assert!(used.run_until(Duration::from_secs(5), Net::both_connected));
+    let sent = (&[9u8; 40], &mut [0u8; 1500]);
+    used.client.send(used.now, (), sent.0, sent.1).unwrap();
+
+    let (c, s) = pair(7, Config::default(), Config::default());
+    let mut fresh = Net::new(c, s);
+    // `pair(7, ..)`'s arguments: certificates of seeds 7 and 1007, entropy 8 and 9.
+    let certs: (Certificate, Certificate) = (support::cert(7), support::cert(1007));
+    let (cf, sf) = (certs.0.fingerprint(), certs.1.fingerprint());
+    let (mut c, mut s) = (used.client, used.server);
+    c.reset(
+        DtlsRole::Client,
+        Config::default(),
+        certs.0,
+        SeededEntropy::new(8),
+    );
+    s.reset(
+        DtlsRole::Server,
+        Config::default(),
+        certs.1,
+        SeededEntropy::new(9),
+    );
+    assert_eq!(c.state(), State::Idle);
+    assert_eq!(c.stats().retransmissions, 0);
+    c.set_remote_fingerprint(sf);
+    s.set_remote_fingerprint(cf);
+    let mut again = Net::new(c, s);
+
+    for net in [&mut fresh, &mut again] {
+        net.start();
+        assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
+    }
+    let wire = |n: &Net| {
+        n.log
+            .iter()
+            .map(|d| (d.from_client, d.bytes.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(wire(&fresh).len() >= 4);
+    assert_eq!(wire(&again), wire(&fresh));
+}

@@ -189,6 +189,21 @@ where
         send_buffer: B,
         recv_buffer: B,
     ) {
+        self.reset_with(config, entropy, send_buffer, recv_buffer, |d| *d = dtls);
+    }
+
+    /// [`reset`](Self::reset), with the DTLS endpoint started over where it is by
+    /// `reset_dtls` (dtls-core's [`Endpoint::reset`](dtls_core::Endpoint::reset)) instead of
+    /// replaced by one built on the stack — or, when `D` is a `&'static mut` to an endpoint
+    /// the owner keeps (as the sensor node does), where the owner keeps it.
+    pub fn reset_with(
+        &mut self,
+        config: PeerConfig,
+        entropy: E,
+        send_buffer: B,
+        recv_buffer: B,
+        reset_dtls: impl FnOnce(&mut D),
+    ) {
         // The same forks, drawn in the same order, as `new`.
         self.ice.reset(
             config.ice.clone(),
@@ -199,7 +214,7 @@ where
         self.signaling.reset(&mut self.entropy);
         self.config = config;
         self.base = entropy;
-        self.dtls = dtls;
+        reset_dtls(&mut self.dtls);
         self.dtls_started = false;
         self.sctp = None;
         self.sctp_buffers = Some((send_buffer, recv_buffer));
@@ -384,12 +399,15 @@ where
             ..sctp_core::association::Config::default()
         };
         let entropy = Forked::new(self.base.clone(), 0x5C7);
-        let mut assoc = hold(Association::new(cfg, entropy, send, recv));
-        if let Some(path) = self.ice.selected_path() {
+        let path = self.ice.selected_path();
+        // Made where it stays: the association is not moved again once built.
+        let assoc = self
+            .sctp
+            .insert(hold(Association::new(cfg, entropy, send, recv)));
+        if let Some(path) = path {
             // Both ends may initiate; SCTP resolves the collision (RFC 9260 §5.2).
             assoc.connect(now, path);
         }
-        self.sctp = Some(assoc);
     }
 
     fn pump_sctp(&mut self) {

@@ -1,7 +1,8 @@
 //! `PeerConnection::reset` starts a connection over in place (a microcontroller keeps one in
 //! a `static` and serves one viewer after another): after a full session — ICE, DTLS, SRTP,
 //! SCTP, a data channel — both sides are reset and must connect again from a new offer and
-//! answer, with a new channel carrying a message.
+//! answer, with a new channel carrying a message (one side replaces its DTLS endpoint, the
+//! other starts it over in place with `reset_with`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -75,6 +76,31 @@ fn reset(p: &mut common::Peer, seed: u64) {
     );
 }
 
+/// As [`reset`], with the DTLS endpoint started over in place (`reset_with`).
+fn reset_in_place(p: &mut common::Peer, seed: u64) {
+    let cert = Certificate::generate(
+        &RustCrypto,
+        &mut SeededEntropy::new(seed),
+        &CertParams::default(),
+    )
+    .unwrap();
+    let buf = || vec![0u8; 256 * 1024].into_boxed_slice();
+    p.reset_with(
+        PeerConfig::default(),
+        SeededEntropy::new(seed + 200),
+        buf(),
+        buf(),
+        |dtls| {
+            dtls.reset(
+                DtlsRole::Client,
+                DtlsConfig::default(),
+                cert,
+                SeededEntropy::new(seed + 100),
+            )
+        },
+    );
+}
+
 #[test]
 fn a_reset_connection_serves_a_second_session() {
     let mut p = Pair::new(PeerConfig::default(), PeerConfig::default(), |s| s);
@@ -83,8 +109,9 @@ fn a_reset_connection_serves_a_second_session() {
     let first_fingerprint = p.a.ice().local_credentials().clone();
 
     reset(&mut p.a, 11);
-    reset(&mut p.b, 12);
+    reset_in_place(&mut p.b, 12);
     assert_eq!((p.a.state(), p.b.state()), (PeerState::New, PeerState::New));
+    assert!(!p.b.dtls().is_connected());
     assert!(p.a.session().is_none() && p.a.ice().pairs().is_empty());
     assert_ne!(p.a.ice().local_credentials(), &first_fingerprint);
     p.events = (Vec::new(), Vec::new());

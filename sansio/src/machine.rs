@@ -134,3 +134,50 @@ pub trait Carrier: SansIo {
         out: &mut [u8],
     ) -> Result<Transmit, SendError>;
 }
+
+/// A machine lent out is driven like the machine: an owner can keep a large machine where it
+/// lives (a `static` on a microcontroller) and hand a composite machine a `&mut` to it.
+impl<M: SansIo + ?Sized> SansIo for &mut M {
+    type Event = M::Event;
+    type Data<'a> = M::Data<'a>;
+
+    fn handle_datagram<'a>(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &'a [u8],
+    ) -> Result<Option<Self::Data<'a>>, Rejected> {
+        (**self).handle_datagram(now, path, data)
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        (**self).handle_timeout(now)
+    }
+
+    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        (**self).poll_transmit(now, out)
+    }
+
+    fn poll_event(&mut self) -> Option<Self::Event> {
+        (**self).poll_event()
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        (**self).poll_timeout()
+    }
+}
+
+/// See the [`SansIo`] implementation for `&mut M`.
+impl<M: Carrier + ?Sized> Carrier for &mut M {
+    type To = M::To;
+
+    fn send(
+        &mut self,
+        now: Instant,
+        to: Self::To,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<Transmit, SendError> {
+        (**self).send(now, to, data, out)
+    }
+}

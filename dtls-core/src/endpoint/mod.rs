@@ -206,6 +206,38 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         }
     }
 
+    /// Make this endpoint what [`with_crypto`](Self::with_crypto) makes with these arguments
+    /// and the same crypto provider, in place: for an owner that keeps one endpoint in a
+    /// `static` and serves one peer after another, without building a second endpoint on the
+    /// stack. The previous connection is forgotten without a word: [`close`](Self::close) it
+    /// and send what [`poll_transmit`](sansio::SansIo::poll_transmit) gives first.
+    pub fn reset(
+        &mut self,
+        role: DtlsRole,
+        config: Config,
+        certificate: Certificate,
+        mut entropy: E,
+    ) {
+        let mut secret = [0u8; 32];
+        entropy.fill(&mut secret);
+        self.rto = config.initial_retransmit;
+        self.config = config;
+        self.entropy = entropy;
+        self.certificate = certificate;
+        self.role = role;
+        self.state = State::Idle;
+        self.restart_phase(role);
+        self.epochs = Epochs::new();
+        self.session = None;
+        self.path = None;
+        self.remote_fingerprint = None;
+        self.cookie_key = CookieKey::new(secret);
+        self.timers = Timers::new();
+        self.pending = Pending::default();
+        self.events.clear();
+        self.stats = Stats::default();
+    }
+
     /// Our role.
     pub fn role(&self) -> DtlsRole {
         self.role
@@ -218,12 +250,31 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
             return false;
         }
         self.role = role;
+        self.restart_phase(role);
+        true
+    }
+
+    /// A new handshake for `role`, made where the phase is when it is a handshake already
+    /// (the reassembler's 4 KiB arena is not built again on the stack).
+    fn restart_phase(&mut self, role: DtlsRole) {
+        match &mut self.phase {
+            Phase::Handshake { rx, hs, .. } => {
+                rx.reset(0);
+                *hs = Handshake::new(role);
+            }
+            Phase::Connected(_) => self.new_phase(role),
+        }
+    }
+
+    /// A new handshake phase in place of a connected one (not inlined: its temporaries stay
+    /// out of [`restart_phase`](Self::restart_phase)'s frame when it is not needed).
+    #[inline(never)]
+    fn new_phase(&mut self, role: DtlsRole) {
         self.phase = Phase::Handshake {
             rx: Reassembler::new(0),
             hs: Handshake::new(role),
             scratch: [0; SCRATCH_LEN],
         };
-        true
     }
 
     /// The crypto provider.

@@ -275,6 +275,7 @@ fn main() -> ! {
     let viewer = viewer::Viewer::init(
         take_static!(MaybeUninit<viewer::Viewer> = MaybeUninit::uninit()),
         take_static!(MaybeUninit<viewer::Peer> = MaybeUninit::uninit()),
+        take_static!(MaybeUninit<viewer::Dtls> = MaybeUninit::uninit()),
         certificate,
         entropy,
     );

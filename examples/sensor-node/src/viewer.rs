@@ -35,7 +35,7 @@ const EVENTS: usize = 16;
 /// and no room for an offer of its own (the node only answers).
 pub type Peer = PeerConnection<
     SeededEntropy,
-    Endpoint<SeededEntropy, RustCrypto>,
+    &'static mut Dtls,
     SctpBuffer,
     3,
     16,
@@ -46,6 +46,9 @@ pub type Peer = PeerConnection<
     EVENTS,
     0,
 >;
+/// The DTLS endpoint, in a static of its own that the connection holds a `&'static mut` to
+/// (made once at boot, started over in place for each viewer: never built on the stack again).
+pub type Dtls = Endpoint<SeededEntropy, RustCrypto>;
 /// Its ICE agent.
 pub type Ice = peer_core::Ice<SeededEntropy, ICE_CANDIDATES, ICE_PAIRS, ICE_CHECKS, 0>;
 
@@ -87,52 +90,78 @@ fn sctp_buffers() -> (SctpBuffer, SctpBuffer) {
     (SctpBuffer(0), SctpBuffer(1))
 }
 
-/// The DTLS endpoint and configuration of a fresh connection (DTLS server with `certificate`,
-/// PCMU send-only, data channels), and the entropy seed of the connection itself.
-fn parts(
-    certificate: &Certificate,
-    entropy: &mut SeededEntropy,
-) -> (
-    PeerConfig,
-    SeededEntropy,
-    Endpoint<SeededEntropy, RustCrypto>,
-) {
+/// The configuration of a fresh connection (PCMU send-only, data channels), the entropy of
+/// the connection itself and that of its DTLS endpoint.
+fn parts(entropy: &mut SeededEntropy) -> (PeerConfig, SeededEntropy, SeededEntropy) {
     let seed = entropy.next_u64();
-    let dtls = Endpoint::new(
-        DtlsRole::Server,
-        DtlsConfig::default(),
-        certificate.clone(),
-        SeededEntropy::new(seed),
-    );
     let config = PeerConfig {
         audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
         max_message_size: SCTP_BUFFER,
         cname: "sensor-node",
         ..PeerConfig::default()
     };
-    (config, SeededEntropy::new(seed ^ 0x5eed), dtls)
+    (
+        config,
+        SeededEntropy::new(seed ^ 0x5eed),
+        SeededEntropy::new(seed),
+    )
+}
+
+/// The DTLS endpoint, made once at boot into its static `slot` (a DTLS server with
+/// `certificate`).
+#[inline(never)]
+fn init_dtls(
+    slot: &'static mut MaybeUninit<Dtls>,
+    certificate: &Certificate,
+    entropy: SeededEntropy,
+) -> &'static mut Dtls {
+    let config = DtlsConfig::default();
+    slot.write(Endpoint::new(
+        DtlsRole::Server,
+        config,
+        certificate.clone(),
+        entropy,
+    ))
 }
 
 /// A fresh connection, made once at boot into its static `slot` (in a function of its own,
-/// so that its temporaries are gone before the rest of the viewer is made).
+/// so that its temporaries are gone before the rest of the viewer is made), with its DTLS
+/// endpoint made first, into its own static.
 #[inline(never)]
 fn init_peer(
     slot: &'static mut MaybeUninit<Peer>,
+    dtls: &'static mut MaybeUninit<Dtls>,
     certificate: &Certificate,
     entropy: &mut SeededEntropy,
 ) -> &'static mut Peer {
-    let (config, entropy, dtls) = parts(certificate, entropy);
+    let (config, entropy, dtls_entropy) = parts(entropy);
+    let dtls = init_dtls(dtls, certificate, dtls_entropy);
+    new_peer(slot, config, entropy, dtls)
+}
+
+/// The connection itself (not inlined into [`init_peer`], so that its frame and
+/// [`init_dtls`]'s follow one another).
+#[inline(never)]
+fn new_peer(
+    slot: &'static mut MaybeUninit<Peer>,
+    config: PeerConfig,
+    entropy: SeededEntropy,
+    dtls: &'static mut Dtls,
+) -> &'static mut Peer {
     let (send, recv) = sctp_buffers();
     slot.write(PeerConnection::new(config, entropy, dtls, send, recv))
 }
 
-/// Start the connection over in place for the next viewer (not inlined, so its temporaries
-/// live only here).
+/// Start the connection over in place for the next viewer, its DTLS endpoint too (not
+/// inlined, so its temporaries live only here).
 #[inline(never)]
 fn renew(peer: &mut Peer, certificate: &Certificate, entropy: &mut SeededEntropy) {
-    let (config, entropy, dtls) = parts(certificate, entropy);
+    let (config, entropy, dtls_entropy) = parts(entropy);
     let (send, recv) = sctp_buffers();
-    peer.reset(config, entropy, dtls, send, recv);
+    peer.reset_with(config, entropy, send, recv, |dtls| {
+        let config = DtlsConfig::default();
+        dtls.reset(DtlsRole::Server, config, certificate.clone(), dtls_entropy);
+    });
 }
 
 // The steps of answering an offer each in a function of its own (not inlined), so that their
@@ -191,10 +220,11 @@ impl Viewer {
     pub fn init(
         slot: &'static mut MaybeUninit<Viewer>,
         peer: &'static mut MaybeUninit<Peer>,
+        dtls: &'static mut MaybeUninit<Dtls>,
         certificate: Certificate,
         mut entropy: SeededEntropy,
     ) -> &'static mut Viewer {
-        let peer = init_peer(peer, &certificate, &mut entropy);
+        let peer = init_peer(peer, dtls, &certificate, &mut entropy);
         slot.write(Viewer {
             peer,
             active: false,
