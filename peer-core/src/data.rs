@@ -18,7 +18,8 @@ impl<
         const IR: usize,
         const EV: usize,
         const SDP: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
+        const TR: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
 where
     E: Entropy + Clone,
     D: Dtls,

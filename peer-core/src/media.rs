@@ -265,7 +265,8 @@ impl<
         const IR: usize,
         const EV: usize,
         const SDP: usize,
-    > FrameSender<'_, '_, PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>>
+        const TR: usize,
+    > FrameSender<'_, '_, PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -315,7 +316,8 @@ impl<
         const IR: usize,
         const EV: usize,
         const SDP: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
+        const TR: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -65,6 +65,10 @@ pub const RESEND_QUEUE: usize = 64;
 /// * `SDP`: the longest local offer kept until its answer ([`MAX_LOCAL_SDP`] by default); a
 ///   longer one is refused ([`PeerError::TooLarge`](crate::PeerError::TooLarge)), so a peer
 ///   that only answers (a WHEP server) can take 0.
+/// * `TR`: media tracks with RTCP (reports, NACK, keyframe requests; about 5 KB each),
+///   [`MAX_TRACKS`] by default; a negotiation of more tracks is refused
+///   ([`PeerError::Negotiation`](crate::PeerError::Negotiation)). A node that only sends
+///   audio takes 1.
 ///
 /// The contract is the workspace's ([`SansIo`]): one input (a datagram, a timeout or a
 /// command: [`create_offer`](Self::create_offer), [`accept_offer`](Self::accept_offer),
@@ -82,6 +86,7 @@ pub struct PeerConnection<
     const IR: usize = 1,
     const EV: usize = EVENT_CAPACITY,
     const SDP: usize = MAX_LOCAL_SDP,
+    const TR: usize = MAX_TRACKS,
 > where
     E: Entropy + Clone,
     D: Dtls,
@@ -101,7 +106,7 @@ pub struct PeerConnection<
     pub(crate) signaling: crate::signaling::Signaling<SDP>,
     pub(crate) senders: heapless::Vec<Sender, MAX_TRACKS>,
     /// RTCP of each track, once SRTP keys exist.
-    pub(crate) controls: heapless::Vec<Control, MAX_TRACKS>,
+    pub(crate) controls: heapless::Vec<Control, TR>,
     /// Packets the peer NACKed, to resend: (track, sequence number).
     pub(crate) resends: heapless::Deque<(usize, u16), RESEND_QUEUE>,
     pub(crate) counters: PeerStats,
@@ -131,7 +136,8 @@ impl<
         const IR: usize,
         const EV: usize,
         const SDP: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
+        const TR: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -484,7 +490,8 @@ impl<
         const IR: usize,
         const EV: usize,
         const SDP: usize,
-    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
+        const TR: usize,
+    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
 where
     E: Entropy + Clone,
     D: Dtls,

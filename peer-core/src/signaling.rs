@@ -82,7 +82,8 @@ impl<
         const IR: usize,
         const EV: usize,
         const SDP: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP>
+        const TR: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -121,6 +122,16 @@ where
         {
             return Err(PeerError::WrongState);
         }
+        let rtcp = self.take_answer(now, answer)?;
+        self.settle(now, rtcp);
+        Ok(())
+    }
+
+    /// The negotiation of [`accept_answer`](Self::accept_answer), applied; whether RTCP must
+    /// start again. Not inlined: the descriptions on its stack are gone before
+    /// [`settle`](Self::settle) starts what they set up.
+    #[inline(never)]
+    fn take_answer(&mut self, now: Instant, answer: &str) -> Result<bool> {
         let pending = core::mem::take(&mut self.signaling.pending_offer);
         let text = core::str::from_utf8(&pending).map_err(|_| PeerError::WrongState)?;
         let offer = parse(text)?;
@@ -152,6 +163,21 @@ where
         offer: &str,
         out: &mut [u8],
     ) -> Result<usize> {
+        let (len, rtcp) = self.answer_offer::<M, A, C>(now, offer, out)?;
+        self.settle(now, rtcp);
+        Ok(len)
+    }
+
+    /// The answer of [`accept_offer_sized`](Self::accept_offer_sized), written and applied;
+    /// its length and whether RTCP must start again. Not inlined, like
+    /// [`take_answer`](Self::take_answer).
+    #[inline(never)]
+    fn answer_offer<const M: usize, const A: usize, const C: usize>(
+        &mut self,
+        now: Instant,
+        offer: &str,
+        out: &mut [u8],
+    ) -> Result<(usize, bool)> {
         self.now = now;
         if self.signaling.role == Some(SdpRole::Offerer) && !self.signaling.pending_offer.is_empty()
         {
@@ -177,8 +203,8 @@ where
         let len = answer.emit(out).map_err(|_| PeerError::TooLarge)?;
         let n: Negotiated<'_, 4, 8, 8, 16> =
             negotiate(&offer, &answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)?;
-        self.apply(now, &n)?;
-        Ok(len)
+        let rtcp = self.apply(now, &n)?;
+        Ok((len, rtcp))
     }
 
     /// Restart ICE (RFC 8445 §9): new local credentials, a new check list. Send the next
@@ -220,15 +246,19 @@ where
         Ok(())
     }
 
-    /// Apply a negotiation: ICE credentials and candidates, the session, the tracks.
+    /// Apply a negotiation: ICE credentials and candidates, the session, the tracks; whether
+    /// RTCP must start again ([`settle`](Self::settle) follows).
     fn apply<const M: usize, const C: usize, const EX: usize, const K: usize>(
         &mut self,
         now: Instant,
         n: &Negotiated<'_, M, C, EX, K>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let creds = IceCredentials::new(n.remote_ice.ufrag, n.remote_ice.pwd)
             .map_err(|_| PeerError::Negotiation)?;
         let mut session = Session::from_negotiated(n, || 0)?;
+        if session.tracks.len() > TR {
+            return Err(PeerError::Negotiation); // more tracks than this connection has RTCP for
+        }
         for t in session.tracks.iter_mut() {
             t.local_ssrc = match t.kind {
                 TrackKind::Audio => self.signaling.audio_ssrc,
@@ -261,12 +291,18 @@ where
                 .collect();
         }
         self.session = Some(session);
-        if self.srtp.is_some() && !same_tracks {
-            self.start_rtcp(now); // a renegotiation changed the tracks
+        // A renegotiation that changed the tracks starts their RTCP again.
+        Ok(self.srtp.is_some() && !same_tracks)
+    }
+
+    /// What follows a negotiation: RTCP again when `rtcp`, DTLS once ICE has a pair, and the
+    /// machines' events.
+    fn settle(&mut self, now: Instant, rtcp: bool) {
+        if rtcp {
+            self.start_rtcp(now);
         }
         self.start_dtls(now);
         self.after_input(now);
-        Ok(())
     }
 
     fn local_text(&self) -> LocalText {

@@ -144,3 +144,50 @@ fn a_connection_without_room_for_an_offer_refuses_to_offer() {
         Err(peer_core::PeerError::TooLarge)
     );
 }
+
+/// 1 track with RTCP (`TR = 1`) instead of 4: three controls' memory less.
+type OneTrack = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16, 4, 8, 4, 0, 16, 0, 1>;
+
+static AUDIO: [sdp_core::negotiate::CodecCap<'static>; 1] = [sdp_core::negotiate::CodecCap::pcmu()];
+static VIDEO: [sdp_core::negotiate::CodecCap<'static>; 1] =
+    [sdp_core::negotiate::CodecCap::vp8(96, None)];
+
+#[test]
+fn a_connection_sized_for_one_track_answers_one_and_refuses_two() {
+    use peer_core::MediaConfig;
+    let (small, one) = (
+        std::mem::size_of::<Small>(),
+        std::mem::size_of::<OneTrack>(),
+    );
+    assert!(one + 10_000 < small, "one track {one} B, four {small} B");
+    let av = |c: PeerConfig| PeerConfig {
+        audio: Some(MediaConfig::send_recv(&AUDIO)),
+        video: Some(MediaConfig::send_recv(&VIDEO)),
+        ..c
+    };
+    let now = Instant::ZERO;
+    let mut buf = vec![0u8; 8192];
+    let (c, e, d) = parts(1);
+    let mut a: Big = PeerConnection::new(av(c), e, d, [0; 8192], [0; 8192]);
+    a.add_host(now, "10.0.0.1:5000".parse().unwrap()).unwrap();
+    a.hosts_done(now);
+    let n = a.create_offer(now, &mut buf).unwrap();
+    let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
+
+    // Configured for audio and video, it would negotiate two tracks: refused.
+    let (c, e, d) = parts(2);
+    let mut b: OneTrack = PeerConnection::new(av(c), e, d, [0; 8192], [0; 8192]);
+    let r = b.accept_offer(now, &offer, &mut buf);
+    assert_eq!(r, Err(peer_core::PeerError::Negotiation));
+    assert!(b.session().is_none());
+
+    // Configured for audio only, it answers with the video section rejected: one track.
+    let (c, e, d) = parts(3);
+    let audio_only = PeerConfig {
+        audio: Some(MediaConfig::send_recv(&AUDIO)),
+        ..c
+    };
+    let mut b: OneTrack = PeerConnection::new(audio_only, e, d, [0; 8192], [0; 8192]);
+    b.accept_offer(now, &offer, &mut buf).unwrap();
+    assert_eq!(b.session().map(|s| s.tracks.len()), Some(1));
+}

@@ -32,7 +32,8 @@ const EVENTS: usize = 16;
 
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
 /// `readings`), 16 SCTP chunks in flight, its SCTP buffers in a static, the ICE sizes above,
-/// and no room for an offer of its own (the node only answers).
+/// no room for an offer of its own (the node only answers), and RTCP for one track (its
+/// audio).
 pub type Peer = PeerConnection<
     SeededEntropy,
     &'static mut Dtls,
@@ -45,6 +46,7 @@ pub type Peer = PeerConnection<
     0,
     EVENTS,
     0,
+    1,
 >;
 /// The DTLS endpoint, in a static of its own that the connection holds a `&'static mut` to
 /// (made once at boot, started over in place for each viewer: never built on the stack again).
