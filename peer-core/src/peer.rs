@@ -363,6 +363,8 @@ where
         }
     }
 
+    // Not inlined: what it builds stays out of `after_input`'s frame.
+    #[inline(never)]
     fn start_srtp(&mut self, now: Instant) {
         let (Some(keys), Some(session)) = (self.dtls.srtp_keys(), self.session.as_ref()) else {
             return;
@@ -386,6 +388,8 @@ where
         }
     }
 
+    // Not inlined: what it builds stays out of `after_input`'s frame.
+    #[inline(never)]
     fn start_sctp(&mut self, now: Instant) {
         let (Some(session), Some((send, recv))) = (self.session.as_ref(), self.sctp_buffers.take())
         else {
