@@ -130,10 +130,17 @@ impl UdpDriver {
             self.stats.misrouted += 1;
             return false;
         }
+        let local = tx.path.local.ip();
+        let (Some(endpoint), Some(local_address)) = (
+            endpoint(tx.path.remote),
+            address(local).map(|a| (!local.is_unspecified()).then_some(a)),
+        ) else {
+            self.stats.send_dropped += 1; // IPv6, and smoltcp has no IPv6 here
+            return false;
+        };
         let meta = udp::UdpMetadata {
-            endpoint: IpEndpoint::from(tx.path.remote),
-            local_address: (!tx.path.local.ip().is_unspecified())
-                .then(|| tx.path.local.ip().into()),
+            endpoint,
+            local_address,
             meta: Default::default(),
         };
         match socket.send_slice(bytes, meta) {
@@ -164,5 +171,39 @@ impl UdpDriver {
                 None => self.stats.send_dropped += 1,
             }
         }
+    }
+}
+
+/// smoltcp's endpoint for `addr`: `None` for an IPv6 one when smoltcp is built without IPv6
+/// (feature `ipv6` off).
+fn endpoint(addr: SocketAddr) -> Option<IpEndpoint> {
+    Some(IpEndpoint::new(address(addr.ip())?, addr.port()))
+}
+
+/// smoltcp's address for `ip` (see [`endpoint`]).
+fn address(ip: core::net::IpAddr) -> Option<smoltcp::wire::IpAddress> {
+    match ip {
+        core::net::IpAddr::V4(v4) => Some(v4.into()),
+        #[cfg(feature = "ipv6")]
+        core::net::IpAddr::V6(v6) => Some(v6.into()),
+        #[cfg(not(feature = "ipv6"))]
+        core::net::IpAddr::V6(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{address, endpoint};
+    use core::net::SocketAddr;
+
+    #[test]
+    fn ipv6_destinations_are_addressable_only_with_ipv6() {
+        let v4: SocketAddr = "198.18.0.1:5004"
+            .parse()
+            .unwrap_or(SocketAddr::from(([0; 4], 0)));
+        let v6: SocketAddr = "[::1]:5004".parse().unwrap_or(v4);
+        assert_eq!(endpoint(v4).map(|e| e.port), Some(5004));
+        assert_eq!(endpoint(v6).is_some(), cfg!(feature = "ipv6"));
+        assert_eq!(address(v6.ip()).is_some(), cfg!(feature = "ipv6"));
     }
 }
