@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Checks of the sensor node from inside its network namespace (standard library only):
-STUN Binding (XOR-MAPPED-ADDRESS must be our own address), the page over HTTP (byte for
-byte), 404, then bad input — a flood of junk datagrams, a request with a 10 KB header
+STUN Binding (XOR-MAPPED-ADDRESS must be our own address), the page over HTTP (gzipped, byte
+for byte once unzipped), 404, then bad input — a flood of junk datagrams, a request with a 10 KB header
 (must get 431), a half-open request — after which STUN and the page must still work — and a
 long request stalled halfway, which holds the shared request buffer 5 s at most (408).
 Prints CHECK lines; exits non-zero on the first failure.
 usage: check.py PAGE_FILE"""
-import os, socket, struct, sys, time
+import gzip, os, socket, struct, sys, time
 
 NODE = "198.18.5.2"
 MAGIC = 0x2112A442
@@ -93,7 +93,7 @@ def check_shared_buffer(page):
     t0 = time.monotonic()
     status, body = http(b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 1500 + b"\r\n\r\n", timeout=15)
     waited = time.monotonic() - t0
-    assert status == 200 and body == page, f"long GET: {status}"
+    assert status == 200 and gzip.decompress(body) == page, f"long GET: {status}"
     assert 2.5 < waited < 12, f"the long GET waited {waited:.1f} s for the stalled request's 5 s"
     reply = slow.recv(4096)
     slow.close()
@@ -107,8 +107,8 @@ def main():
     assert mapped == mine, f"mapped {mapped}, sent from {mine}"
     print(f"CHECK stun: mapped address {mapped[0]}:{mapped[1]} is ours")
     status, body = get("/")
-    assert status == 200 and body == page, f"page: {status}, {len(body)} bytes"
-    print(f"CHECK http: GET / 200, {len(body)} bytes, the page of p2p node")
+    assert status == 200 and gzip.decompress(body) == page, f"page: {status}, {len(body)} bytes"
+    print(f"CHECK http: GET / 200, {len(body)} bytes gzipped, the page of p2p node ({len(page)} bytes)")
     assert get("/nothing")[0] == 404
     print("CHECK http: GET /nothing 404")
     # Bad input.
@@ -129,7 +129,7 @@ def main():
             pass
     assert mapped == mine
     status, body = get("/")
-    assert status == 200 and body == page
+    assert status == 200 and gzip.decompress(body) == page
     half.close()
     print("CHECK abuse: after 2000 junk datagrams, a huge header and a half-open request, STUN and the page still work")
     check_shared_buffer(page)

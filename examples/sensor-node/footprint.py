@@ -6,7 +6,7 @@ crate). With LTO much is inlined into its caller — most visibly into the firmw
 so the parts are a lower bound and `main` (listed as "application") an upper one; the total
 is exact (llvm-size). Anonymous read-only data (string literals, tables without a symbol)
 is listed on its own, except the page, whose size is known.
-usage: footprint.py ELF LLVM_BIN_DIR PAGE_FILE"""
+usage: footprint.py ELF LLVM_BIN_DIR PAGE_FILE (the stored page: OUT_DIR/page.html.gz)"""
 import os, re, subprocess, sys
 
 PARTS = [
@@ -57,7 +57,7 @@ def main():
     print(f"| part | flash (bytes) |\n|---|---:|")
     for label, _ in PARTS:
         print(f"| {label} | {totals.get(label, 0):,} |")
-    print(f"| the viewer page (HTML/JS, stored as is) | {page_len:,} |")
+    print(f"| the viewer page (HTML/JS, gzipped at build time) | {page_len:,} |")
     print(f"| other read-only data (literals, tables without a symbol) | {max(anon - page_len, 0):,} |")
     print(f"| **whole image** (vectors + .text + .rodata + .data) | **{flash:,}** |")
     print(f"\n.text {sections.get('.text', 0):,}, .rodata {sections.get('.rodata', 0):,}, .data {sections.get('.data', 0):,}, .bss {sections.get('.bss', 0):,}")

@@ -49,6 +49,8 @@ pub struct Response<'a> {
     location: Option<&'static str>,
     body: &'a mut heapless::Vec<u8, MAX_RESPONSE>,
     static_body: Option<&'static [u8]>,
+    /// The static body is gzipped (`Content-Encoding: gzip`).
+    gzip: bool,
 }
 
 impl Response<'_> {
@@ -58,9 +60,10 @@ impl Response<'_> {
         self.content_type = content_type;
     }
 
-    /// Serve `body` (a static page).
-    pub fn static_body(&mut self, body: &'static [u8]) {
+    /// Serve `body`, gzipped (every browser takes `Content-Encoding: gzip`).
+    pub fn static_gzip(&mut self, body: &'static [u8]) {
         self.static_body = Some(body);
+        self.gzip = true;
     }
 
     /// Room for a dynamic body.
@@ -337,16 +340,18 @@ impl Conn {
             location: None,
             body: shared.body,
             static_body: None,
+            gzip: false,
         };
         app.respond(&request, &mut resp);
-        let (status, ctype, location, page) = (
-            resp.status,
-            resp.content_type,
-            resp.location,
-            resp.static_body,
-        );
+        let head = Head {
+            status: resp.status,
+            ctype: resp.content_type,
+            location: resp.location,
+            gzip: resp.gzip,
+        };
+        let page = resp.static_body;
         self.consume(end, in_big, shared.big);
-        respond(s, status, ctype, location, shared.body, page);
+        respond(s, &head, shared.body, page);
         self.page = page;
         self.sent = 0;
         Outcome::Served
@@ -386,7 +391,13 @@ impl Conn {
         cortex_m_semihosting::hprintln!("http: refused a request ({} {})", status, why);
         shared.body.clear();
         let _ = shared.body.extend_from_slice(why.as_bytes());
-        respond(s, status, "text/plain", None, shared.body, None);
+        let head = Head {
+            status,
+            ctype: "text/plain",
+            location: None,
+            gzip: false,
+        };
+        respond(s, &head, shared.body, None);
         self.close_after = Some(now + LINGER);
         self.len = 0;
         self.big_since = None;
@@ -405,16 +416,24 @@ fn content_length(headers: &[httparse::Header<'_>]) -> usize {
         .unwrap_or(0)
 }
 
+/// A response's status line and headers.
+struct Head<'a> {
+    status: u16,
+    ctype: &'a str,
+    location: Option<&'a str>,
+    /// `Content-Encoding: gzip`.
+    gzip: bool,
+}
+
 /// Write the status line, the headers and the dynamic body into `s` (which has room for
 /// [`MIN_TCP_TX`] bytes); the static body `page`, if any, follows from [`Conn::write`].
-fn respond(
-    s: &mut tcp::Socket<'_>,
-    status: u16,
-    ctype: &str,
-    location: Option<&str>,
-    body: &[u8],
-    page: Option<&'static [u8]>,
-) {
+fn respond(s: &mut tcp::Socket<'_>, head: &Head<'_>, body: &[u8], page: Option<&'static [u8]>) {
+    let Head {
+        status,
+        ctype,
+        location,
+        gzip,
+    } = *head;
     let reason = match status {
         200 => "OK",
         201 => "Created",
@@ -434,6 +453,9 @@ fn respond(
     );
     if let Some(l) = location {
         let _ = write!(head, "Location: {l}\r\n");
+    }
+    if gzip {
+        let _ = head.push_str("Content-Encoding: gzip\r\n");
     }
     let _ = head.push_str("\r\n");
     let _ = s.send_slice(head.as_bytes());

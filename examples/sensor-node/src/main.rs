@@ -43,8 +43,8 @@ const MEDIA_PORT: u16 = 5004;
 const HTTP_PORT: u16 = 80;
 /// HTTP connections at once (a browser opens two or three).
 const HTTP_CONNS: usize = 4;
-/// The page `p2p node` serves, byte for byte.
-const PAGE: &[u8] = include_bytes!("../../../adapters/src/bin/p2p/node/page.html");
+/// The page `p2p node` serves, byte for byte once unzipped (`build.rs` gzips it).
+const PAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/page.html.gz"));
 
 /// The seed the test passed (`-append seed=N`, read with semihosting's SYS_GET_CMDLINE), or 0.
 fn seed_from_cmdline() -> u64 {
@@ -145,7 +145,7 @@ impl http::App for App<'_> {
         match (req.method, req.path) {
             ("GET", "/") => {
                 resp.status(200, "text/html; charset=utf-8");
-                resp.static_body(PAGE);
+                resp.static_gzip(PAGE);
             }
             ("POST", "/whep") => self.whep(req, resp),
             ("DELETE", p) if p.starts_with("/whep/") => {
