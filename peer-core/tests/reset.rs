@@ -52,14 +52,18 @@ fn chat(p: &mut Pair, msg: &[u8]) -> Vec<u8> {
     Vec::new()
 }
 
-/// The arguments `new` takes, for side `seed`.
-fn reset(p: &mut common::Peer, seed: u64) {
-    let cert = Certificate::generate(
+fn cert(seed: u64) -> Certificate {
+    Certificate::generate(
         &RustCrypto,
         &mut SeededEntropy::new(seed),
         &CertParams::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// The arguments `new` takes, for side `seed`.
+fn reset(p: &mut common::Peer, seed: u64) {
+    let cert = cert(seed);
     let dtls = Endpoint::new(
         DtlsRole::Client,
         DtlsConfig::default(),
@@ -78,12 +82,7 @@ fn reset(p: &mut common::Peer, seed: u64) {
 
 /// As [`reset`], with the DTLS endpoint started over in place (`reset_with`).
 fn reset_in_place(p: &mut common::Peer, seed: u64) {
-    let cert = Certificate::generate(
-        &RustCrypto,
-        &mut SeededEntropy::new(seed),
-        &CertParams::default(),
-    )
-    .unwrap();
+    let cert = cert(seed);
     let buf = || vec![0u8; 256 * 1024].into_boxed_slice();
     p.reset_with(
         PeerConfig::default(),
