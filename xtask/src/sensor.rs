@@ -232,6 +232,9 @@ fn verdict(seen: &Seen<'_>, expect: Expect<'_>) -> Result<(), String> {
     {
         return fail("our own peer-core viewer (whep_view) did not watch the node");
     }
+    if expect.checks {
+        flood_reached(text, node_log)?;
+    }
     if let Some(l) = node_log.lines().find(|l| l.starts_with("ERROR")) {
         return fail(&format!("the node logged an error: {l}"));
     }
@@ -272,12 +275,38 @@ fn verdict(seen: &Seen<'_>, expect: Expect<'_>) -> Result<(), String> {
     Ok(())
 }
 
+/// The junk `flood.py` sent during the browser's session reached the node's media socket
+/// and was refused there (at least a quarter of it: the rest may be dropped in the socket's
+/// buffer, which is the point of a bound).
+fn flood_reached(text: &str, node_log: &str) -> Result<(), String> {
+    let sent = text
+        .lines()
+        .find_map(|l| l.strip_prefix("FLOOD {\"sent\": "))
+        .and_then(|r| r.trim_end_matches('}').parse::<u64>().ok())
+        .ok_or("sensor node: flood.py did not report")?;
+    let refused = node_log
+        .lines()
+        .filter_map(|l| l.strip_prefix("media: "))
+        .filter_map(|l| l.split(", ").nth(1)?.split(' ').next()?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    if sent < 1000 || refused * 4 < sent {
+        return Err(format!(
+            "sensor node: the flood did not reach the node ({sent} sent, {refused} refused)"
+        ));
+    }
+    eprintln!(
+        "xtask: the node refused {refused} of {sent} junk datagrams while the browser watched"
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{verdict, Expect, Seen};
 
-    const GOOD: &str = "CHECK OK\nVIEWER {\"state\":\"Connected\",\"thermal\":16}\n{\"frames\":13,\"readings\":6,\"samples\":24000,\"pairType\":\"host/host\",\"state\":\"connected\",\"errors\":[]}";
-    const LOG: &str = "whep: answered viewer 3 (1126 bytes)\nviewer: connected (DTLS up, SRTP keyed), audio\nviewer: data channels opened: true\n";
+    const GOOD: &str = "CHECK OK\nVIEWER {\"state\":\"Connected\",\"thermal\":16}\nFLOOD {\"sent\": 3750}\n{\"frames\":13,\"readings\":6,\"samples\":24000,\"pairType\":\"host/host\",\"state\":\"connected\",\"errors\":[]}";
+    const LOG: &str = "whep: answered viewer 3 (1126 bytes)\nviewer: connected (DTLS up, SRTP keyed), audio\nviewer: data channels opened: true\nmedia: 2000 datagrams in, 1900 refused\nmedia: 4000 datagrams in, 3600 refused\n";
     const DIRECT: Expect<'static> = Expect {
         checks: true,
         pair: "host/host",
@@ -361,6 +390,17 @@ mod tests {
         .is_err());
         assert!(check(true, &GOOD.replace("[]", "[\"boom\"]"), LOG, true, DIRECT).is_err());
         assert!(check(true, GOOD, LOG, false, DIRECT).is_err());
+        // The flood did not run, or did not reach the node.
+        assert!(check(true, &GOOD.replace("FLOOD", "FLOD"), LOG, true, DIRECT).is_err());
+        assert!(check(
+            true,
+            GOOD,
+            &LOG.replace("3600 refused", "30 refused")
+                .replace("1900 refused", "19 refused"),
+            true,
+            DIRECT
+        )
+        .is_err());
         // A direct pair where a relayed one was asked for.
         assert!(check(
             true,

@@ -308,6 +308,12 @@ fn main() -> ! {
                 size,
                 static_ram()
             );
+            let media = media_drv.stats();
+            hprintln!(
+                "media: {} datagrams in, {} refused",
+                media.received,
+                media.rejected
+            );
         }
         iface.poll(now, &mut nic, &mut sockets);
         stun_drv.poll(now, &mut sockets, &mut stun, scratch, |_| {}, |_| {});
