@@ -94,9 +94,27 @@ impl Relay {
     }
 }
 
-/// Run the two pipelines and the relay; returns the RTCP datagrams of the sender and the
-/// receiver, and the relay's record.
-fn capture() -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Relay) {
+/// What [`capture`] gathered: the RTCP datagrams of the sender and the receiver, and the
+/// relay's record.
+type Capture = (Vec<Vec<u8>>, Vec<Vec<u8>>, Relay);
+
+/// [`capture`] again when the sender hangs at its end: GStreamer's rtpbin sometimes never
+/// completes its end of stream when started on a busy machine (reproduced here: 1 run in
+/// about 8 with four busy loops on two cores; all 300 frames sent, then `gst-launch -e`
+/// ignores even SIGINT). A capture that completes is checked in full.
+fn capture_with_retries() -> Capture {
+    for attempt in 1..=3 {
+        match capture() {
+            Ok(c) => return c,
+            Err(why) => eprintln!("capture {attempt}: {why}"),
+        }
+    }
+    panic!("the GStreamer sender hung at its end of stream 3 times in a row");
+}
+
+/// Run the two pipelines and the relay; `Err` when the sender does not end within 30 s (its
+/// 300 frames take 10).
+fn capture() -> Result<Capture, String> {
     let (sr_sock, rr_sock, relay_sock) = (bound(), bound(), bound());
     let rx_port = support::free_udp_port();
     let receiver = launch(&format!(
@@ -150,10 +168,16 @@ fn capture() -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Relay) {
         if stop_at.is_some_and(|t| Instant::now() > t) {
             break;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "sender never finished"
-        );
+        if started.elapsed() > Duration::from_secs(30) {
+            let said = |g: Option<ChildGuard>| g.map(|g| g.wait_output(Duration::ZERO).2);
+            return Err(format!(
+                "the sender never ended ({} RTP packets relayed, {} RTCP from the sender, {} from the receiver); sender said {:?}",
+                relay.total,
+                from_sender.len(),
+                from_receiver.len(),
+                said(sender.take()),
+            ));
+        }
         if idle {
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -161,7 +185,7 @@ fn capture() -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Relay) {
     receiver.interrupt();
     let (_, _, err) = receiver.wait_output(Duration::from_secs(5));
     assert!(!err.contains("ERROR"), "receiver failed: {err}");
-    (from_sender, from_receiver, relay)
+    Ok((from_sender, from_receiver, relay))
 }
 
 /// Re-emit every packet of `datagram` through its repr; returns the repr kinds. Panics on
@@ -217,7 +241,7 @@ fn gstreamer_rtpbin_rtcp_to_our_compound_parser() {
         "rtpvp8depay",
         "rtphdrexttwcc",
     ]);
-    let (from_sender, from_receiver, relay) = capture();
+    let (from_sender, from_receiver, relay) = capture_with_retries();
     let media = relay.ssrc.expect("no RTP reached the relay");
     assert!(
         relay.dropped_seq.len() >= 5,
