@@ -36,20 +36,21 @@ pub(crate) struct Signaling<const SDP: usize = MAX_LOCAL_SDP> {
 
 impl<const SDP: usize> Signaling<SDP> {
     pub(crate) fn new(entropy: &mut impl Entropy) -> Self {
-        Signaling {
+        let mut s = Signaling {
             role: None,
             pending_offer: heapless::Vec::new(),
-            session_id: entropy.next_u64() >> 2,
+            session_id: 0,
             version: 0,
-            audio_ssrc: entropy.next_u32() | 1,
-            video_ssrc: entropy.next_u32() | 1,
-            video_rtx_ssrc: entropy.next_u32() | 1,
-        }
+            audio_ssrc: 0,
+            video_ssrc: 0,
+            video_rtx_ssrc: 0,
+        };
+        s.reset(entropy);
+        s
     }
-}
 
-impl<const SDP: usize> Signaling<SDP> {
-    /// Back to what [`new`](Self::new) makes from `entropy`, in place.
+    /// Back to what [`new`](Self::new) makes from `entropy`, in place: no offer, new session
+    /// identifiers and SSRCs.
     pub(crate) fn reset(&mut self, entropy: &mut impl Entropy) {
         self.role = None;
         self.pending_offer.clear();
