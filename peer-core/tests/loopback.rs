@@ -8,15 +8,15 @@
     clippy::indexing_slicing
 )]
 
-use dtls_core::cert::{CertParams, Certificate};
-use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config as DtlsConfig, Endpoint};
+mod common;
+
+use dtls_core::Endpoint;
 use peer_core::data::ChannelConfig;
 use peer_core::{
     ChannelId, Delivered, MediaConfig, MessageKind, PeerConfig, PeerConnection, PeerEvent,
     PeerState, TrackId,
 };
-use sansio::{DtlsRole, Instant, SansIo, SeededEntropy};
+use sansio::{Instant, SansIo, SeededEntropy};
 use sdp_core::negotiate::CodecCap;
 use std::time::Duration;
 
@@ -25,18 +25,7 @@ type Peer = PeerConnection<SeededEntropy, Endpoint<SeededEntropy>, Box<[u8]>, 16
 static AUDIO: [CodecCap<'static>; 2] = [CodecCap::opus(111), CodecCap::pcmu()];
 
 fn peer(seed: u64, audio: bool) -> Peer {
-    let cert = Certificate::generate(
-        &RustCrypto,
-        &mut SeededEntropy::new(seed),
-        &CertParams::default(),
-    )
-    .unwrap();
-    let dtls = Endpoint::new(
-        DtlsRole::Client,
-        DtlsConfig::default(),
-        cert,
-        SeededEntropy::new(seed + 100),
-    );
+    let dtls = common::dtls(seed);
     let config = PeerConfig {
         audio: audio.then(|| MediaConfig::send_recv(&AUDIO)),
         max_message_size: 256 * 1024,

@@ -13,9 +13,7 @@
 mod common;
 
 use common::Pair;
-use dtls_core::cert::{CertParams, Certificate};
-use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config as DtlsConfig, Endpoint};
+use dtls_core::Config as DtlsConfig;
 use peer_core::data::ChannelConfig;
 use peer_core::{ChannelId, MessageKind, PeerConfig, PeerEvent, PeerState};
 use sansio::{DtlsRole, Instant, SeededEntropy};
@@ -52,24 +50,9 @@ fn chat(p: &mut Pair, msg: &[u8]) -> Vec<u8> {
     Vec::new()
 }
 
-fn cert(seed: u64) -> Certificate {
-    Certificate::generate(
-        &RustCrypto,
-        &mut SeededEntropy::new(seed),
-        &CertParams::default(),
-    )
-    .unwrap()
-}
-
 /// The arguments `new` takes, for side `seed`.
 fn reset(p: &mut common::Peer, seed: u64) {
-    let cert = cert(seed);
-    let dtls = Endpoint::new(
-        DtlsRole::Client,
-        DtlsConfig::default(),
-        cert,
-        SeededEntropy::new(seed + 100),
-    );
+    let dtls = common::dtls(seed);
     let buf = || vec![0u8; 256 * 1024].into_boxed_slice();
     p.reset(
         PeerConfig::default(),
@@ -82,7 +65,7 @@ fn reset(p: &mut common::Peer, seed: u64) {
 
 /// As [`reset`], with the DTLS endpoint started over in place (`reset_with`).
 fn reset_in_place(p: &mut common::Peer, seed: u64) {
-    let cert = cert(seed);
+    let cert = common::cert(seed);
     let buf = || vec![0u8; 256 * 1024].into_boxed_slice();
     p.reset_with(
         PeerConfig::default(),

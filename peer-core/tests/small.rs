@@ -9,12 +9,12 @@
     clippy::indexing_slicing
 )]
 
-use dtls_core::cert::{CertParams, Certificate};
-use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config as DtlsConfig, Endpoint};
+mod common;
+
+use dtls_core::Endpoint;
 use peer_core::data::ChannelConfig;
 use peer_core::{MessageKind, PeerConfig, PeerConnection, PeerEvent, PeerState};
-use sansio::{DtlsRole, Instant, SansIo, SeededEntropy};
+use sansio::{Instant, SansIo, SeededEntropy};
 use std::time::Duration;
 
 type Dtls = Endpoint<SeededEntropy>;
@@ -24,18 +24,7 @@ type Big = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16>;
 type Small = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16, 4, 8, 4, 0, 16, 0>;
 
 fn parts(seed: u64) -> (PeerConfig, SeededEntropy, Dtls) {
-    let cert = Certificate::generate(
-        &RustCrypto,
-        &mut SeededEntropy::new(seed),
-        &CertParams::default(),
-    )
-    .unwrap();
-    let dtls = Endpoint::new(
-        DtlsRole::Client,
-        DtlsConfig::default(),
-        cert,
-        SeededEntropy::new(seed + 100),
-    );
+    let dtls = common::dtls(seed);
     let config = PeerConfig {
         max_message_size: 8192,
         ..PeerConfig::default()

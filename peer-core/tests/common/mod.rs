@@ -34,21 +34,35 @@ pub struct Got {
 /// Decides per datagram whether it is dropped: (from a to b, bytes) -> drop.
 pub type Filter = Box<dyn FnMut(bool, &[u8]) -> bool>;
 
-pub fn peer(seed: u64, config: PeerConfig) -> Peer {
-    let cert = Certificate::generate(
+/// The certificate of side `seed`.
+pub fn cert(seed: u64) -> Certificate {
+    Certificate::generate(
         &RustCrypto,
         &mut SeededEntropy::new(seed),
         &CertParams::default(),
     )
-    .unwrap();
-    let dtls = Endpoint::new(
+    .unwrap()
+}
+
+/// The DTLS endpoint of side `seed` (its role comes from SDP later).
+pub fn dtls(seed: u64) -> Endpoint<SeededEntropy> {
+    Endpoint::new(
         DtlsRole::Client,
         DtlsConfig::default(),
-        cert,
+        cert(seed),
         SeededEntropy::new(seed + 100),
-    );
+    )
+}
+
+pub fn peer(seed: u64, config: PeerConfig) -> Peer {
     let buf = || vec![0u8; 256 * 1024].into_boxed_slice();
-    PeerConnection::new(config, SeededEntropy::new(seed + 200), dtls, buf(), buf())
+    PeerConnection::new(
+        config,
+        SeededEntropy::new(seed + 200),
+        dtls(seed),
+        buf(),
+        buf(),
+    )
 }
 
 pub struct Pair {
