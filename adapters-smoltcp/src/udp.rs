@@ -131,10 +131,13 @@ impl UdpDriver {
             return false;
         }
         let local = tx.path.local.ip();
-        let (Some(endpoint), Some(local_address)) = (
-            endpoint(tx.path.remote),
-            address(local).map(|a| (!local.is_unspecified()).then_some(a)),
-        ) else {
+        // An unspecified local address lets smoltcp choose; any other must be expressible.
+        let local_address = match local.is_unspecified() {
+            true => Some(None),
+            false => address(local).map(Some),
+        };
+        let (Some(endpoint), Some(local_address)) = (endpoint(tx.path.remote), local_address)
+        else {
             self.stats.send_dropped += 1; // IPv6, and smoltcp has no IPv6 here
             return false;
         };

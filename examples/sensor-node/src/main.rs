@@ -284,7 +284,7 @@ fn main() -> ! {
         "memory: peer {} B, ice {} B, dtls {} B, viewer {} B, http {} B, interface {} B",
         core::mem::size_of::<viewer::Peer>(),
         core::mem::size_of::<viewer::Ice>(),
-        core::mem::size_of::<dtls_core::Endpoint<SeededEntropy, RustCrypto>>(),
+        core::mem::size_of::<viewer::Dtls>(),
         core::mem::size_of::<viewer::Viewer>(),
         core::mem::size_of::<http::Server<HTTP_CONNS>>(),
         core::mem::size_of::<Interface>()
