@@ -116,6 +116,10 @@ pub struct SessionReport {
 struct Signer {
     /// The channel the set-up bound to `PEER`.
     channel: u16,
+    /// Until when that number stays `PEER`'s even if never refreshed: its binding's lifetime
+    /// and the cool-down after it (RFC 8656 §12). Afterwards a ChannelBind may give the
+    /// number to another peer.
+    channel_reserved_until: Instant,
     realm: heapless::String<64>,
     nonce: heapless::String<128>,
     next_tid: u32,
@@ -209,9 +213,12 @@ pub fn server_session(data: &[u8]) -> SessionReport {
                         frame.get(..n).unwrap_or(&[]),
                         &mut out,
                     );
-                    // The set-up bound its channel to PEER; op 6 may bind others.
+                    // The set-up bound its channel to PEER; op 6 may bind others, and that
+                    // one too once its number is no longer reserved.
                     if let Ok(Output::Relay { peer, payload, .. }) = got {
-                        if payload != chunk || (channel == signer.channel && peer != PEER) {
+                        let reserved = now < signer.channel_reserved_until;
+                        let ours = channel == signer.channel && reserved;
+                        if payload != chunk || (ours && peer != PEER) {
                             panic!("ChannelData on {channel:#x} relayed to {peer} as {payload:?}, not {chunk:?}");
                         }
                         report.to_peer += 1;
@@ -470,6 +477,7 @@ fn set_up() -> Option<(Server, SocketAddr, Instant, Signer)> {
         peer_filter: PeerFilter::new(),
         ..TurnConfig::default()
     };
+    let channel_lifetime = config.channel_lifetime;
     let mut server: Server = TurnServer::new(config, auth, e);
     let mut client: TurnClient<SeededEntropy, 4> = TurnClient::new(
         TurnClientConfig::new(Path::udp(CLIENT, SERVER)),
@@ -481,6 +489,7 @@ fn set_up() -> Option<(Server, SocketAddr, Instant, Signer)> {
     let now = Instant::from_secs(10);
     let mut signer = Signer {
         channel: 0,
+        channel_reserved_until: now + channel_lifetime + crate::server::COOL_DOWN,
         realm: heapless::String::new(),
         nonce: heapless::String::new(),
         next_tid: 0,

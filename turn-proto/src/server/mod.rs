@@ -44,6 +44,7 @@ mod tcp;
 
 pub use auth::{ConfigError, TurnAuth, Username};
 pub use auth::{MAX_REALM, MAX_SECRET, MAX_SECRETS, MAX_USERNAME};
+pub(crate) use channels::COOL_DOWN;
 pub use config::{AllocationUsage, TurnConfig, TurnStats};
 pub use event::{CloseReason, ConnectionId, Output, RelayRequest, RelayRequestId, ServerEvent};
 pub use peer_filter::{IpRange, PeerFilter, MAX_OWN_ADDRESSES, MAX_RULES, MAX_SERVICE_PORTS};
