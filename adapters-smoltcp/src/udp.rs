@@ -75,9 +75,29 @@ impl UdpDriver {
         sockets: &mut SocketSet<'_>,
         machine: &mut M,
         scratch: &mut [u8],
-        mut on_data: impl FnMut(M::Data<'_>),
+        on_data: impl FnMut(M::Data<'_>),
         mut on_event: impl FnMut(M::Event),
     ) -> Option<sansio::Instant> {
+        self.poll_io(now, sockets, machine, scratch, on_data);
+        while let Some(ev) = machine.poll_event() {
+            on_event(ev);
+        }
+        // Events may have been answered by commands inside `on_event` only by the caller,
+        // after this returns; anything queued meanwhile goes out on the next turn.
+        machine.poll_timeout()
+    }
+
+    /// [`poll`](Self::poll) without draining the machine's events: the owner reads them with
+    /// `poll_event` afterwards, where it may also command the machine (no copy of the events
+    /// is collected on the stack meanwhile).
+    pub fn poll_io<M: SansIo + ?Sized>(
+        &mut self,
+        now: SmolInstant,
+        sockets: &mut SocketSet<'_>,
+        machine: &mut M,
+        scratch: &mut [u8],
+        mut on_data: impl FnMut(M::Data<'_>),
+    ) {
         let t = from_smoltcp(now);
         if machine.poll_timeout().is_some_and(|at| at <= t) {
             machine.handle_timeout(t);
@@ -104,12 +124,6 @@ impl UdpDriver {
             self.flush(t, socket, machine, scratch);
         }
         self.flush(t, socket, machine, scratch);
-        while let Some(ev) = machine.poll_event() {
-            on_event(ev);
-        }
-        // Events may have been answered by commands inside `on_event` only by the caller,
-        // after this returns; anything queued meanwhile goes out on the next turn.
-        machine.poll_timeout()
     }
 
     /// Queue one datagram the owner made itself (for example with `sansio::Carrier::send`,

@@ -188,24 +188,40 @@ where
             self.ice.set_ice_role(IceRole::Controlled);
         }
         self.signaling.role = Some(SdpRole::Answerer);
-        let offer: SessionDescription<'_, M, A, C> = parse_sized(offer)?;
-        if self.offer_restarts_ice(&offer) {
+        // Each step is a function of its own (not inlined), so that what it builds on the
+        // stack — codec tables, the local text, the negotiation's scratch — is gone before
+        // the next one runs; only the two descriptions and the result stay here.
+        // Results are read where they were written (a `?` would move each out of its
+        // `Result`: a second copy of a description on the stack).
+        let mut parsed = SessionDescription::<'_, M, A, C>::new(PLACEHOLDER_ORIGIN);
+        parse_into(&mut parsed, offer)?;
+        let offer = &parsed;
+        if self.offer_restarts_ice(offer) {
             self.ice.restart(now);
         }
         let text = self.local_text();
         let slices: heapless::Vec<&str, 8> = text.candidates.iter().map(|s| s.as_str()).collect();
-        let mut local = self.local_session(&text);
-        local.candidates = &slices;
-        let caps = self.capabilities();
-        // Built where it lives (not returned by value and moved).
         let mut answer = SessionDescription::<'_, M, A, C>::new(offer.origin);
-        create_answer_into(&mut answer, &offer, &local, &caps)
-            .map_err(|_| PeerError::Negotiation)?;
-        let len = answer.emit(out).map_err(|_| PeerError::TooLarge)?;
-        let n: Negotiated<'_, 4, 8, 8, 16> =
-            negotiate(&offer, &answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)?;
-        let rtcp = self.apply(now, &n)?;
+        self.write_answer(&mut answer, offer, &text, &slices)?;
+        let len = emit(&answer, out)?;
+        let negotiated = negotiate_answer(offer, &answer);
+        let rtcp = self.apply(now, negotiated.as_ref().map_err(|e| *e)?)?;
         Ok((len, rtcp))
+    }
+
+    /// Our answer to `offer` into `answer` (built where it lives, not returned by value).
+    #[inline(never)]
+    fn write_answer<'t, const M: usize, const A: usize, const C: usize>(
+        &mut self,
+        answer: &mut SessionDescription<'t, M, A, C>,
+        offer: &SessionDescription<'t, M, A, C>,
+        text: &'t LocalText,
+        candidates: &'t [&'t str],
+    ) -> Result<()> {
+        let mut local = self.local_session(text);
+        local.candidates = candidates;
+        let caps = self.capabilities();
+        create_answer_into(answer, offer, &local, &caps).map_err(|_| PeerError::Negotiation)
     }
 
     /// Restart ICE (RFC 8445 §9): new local credentials, a new check list. Send the next
@@ -249,6 +265,7 @@ where
 
     /// Apply a negotiation: ICE credentials and candidates, the session, the tracks; whether
     /// RTCP must start again ([`settle`](Self::settle) follows).
+    #[inline(never)]
     fn apply<const M: usize, const C: usize, const EX: usize, const K: usize>(
         &mut self,
         now: Instant,
@@ -306,6 +323,7 @@ where
         self.after_input(now);
     }
 
+    #[inline(never)]
     fn local_text(&self) -> LocalText {
         let creds = self.ice.local_credentials();
         let mut fingerprint = heapless::String::new();
@@ -382,7 +400,49 @@ fn parse(text: &str) -> Result<Description<'_>> {
     parse_sized(text)
 }
 
-/// [`parse`] into a description of other sizes.
+/// `description` written into `out`: its length.
+#[inline(never)]
+fn emit<const M: usize, const A: usize, const C: usize>(
+    description: &SessionDescription<'_, M, A, C>,
+    out: &mut [u8],
+) -> Result<usize> {
+    description.emit(out).map_err(|_| PeerError::TooLarge)
+}
+
+/// What `offer` and our `answer` to it agree on.
+#[inline(never)]
+fn negotiate_answer<'a, const M: usize, const A: usize, const C: usize>(
+    offer: &SessionDescription<'a, M, A, C>,
+    answer: &SessionDescription<'a, M, A, C>,
+) -> Result<Negotiated<'a, 4, 8, 8, 16>> {
+    negotiate(offer, answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)
+}
+
+/// What a description holds until [`parse_into`] fills it.
+const PLACEHOLDER_ORIGIN: sdp_core::Origin<'static> = sdp_core::Origin {
+    username: "-",
+    session_id: 0,
+    session_version: 0,
+    net_type: "IN",
+    addr_type: "IP4",
+    address: "0.0.0.0",
+};
+
+/// `text` parsed into `description`, which is filled where it lives (not inlined: the
+/// parser's scratch is gone once it returns).
+#[inline(never)]
+fn parse_into<'a, const M: usize, const A: usize, const C: usize>(
+    description: &mut SessionDescription<'a, M, A, C>,
+    text: &'a str,
+) -> Result<()> {
+    description.parse_into(text).map_err(|e| PeerError::Sdp {
+        line: e.line as usize,
+    })
+}
+
+/// [`parse`] into a description of other sizes (not inlined: the parser's scratch is gone
+/// once the description is made).
+#[inline(never)]
 fn parse_sized<const M: usize, const A: usize, const C: usize>(
     text: &str,
 ) -> Result<SessionDescription<'_, M, A, C>> {

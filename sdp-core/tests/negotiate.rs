@@ -559,3 +559,38 @@ fn bundle_only_sections_are_accepted() {
         .unwrap()
         .is_rejected());
 }
+
+/// One audio section with the given `a=setup` and `a=extmap` lines.
+fn audio_with_extmaps(setup: &str, extmaps: &[&str]) -> String {
+    let fp = ["AB"; 32].join(":");
+    let mut s = format!(
+        "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n\
+         m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n\
+         a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n\
+         a=fingerprint:sha-256 {fp}\r\na=setup:{setup}\r\na=sendrecv\r\na=rtcp-mux\r\n\
+         a=rtpmap:111 opus/48000/2\r\n"
+    );
+    for x in extmaps {
+        s.push_str(&format!("a=extmap:{x}\r\n"));
+    }
+    s
+}
+
+#[test]
+fn extensions_need_the_offered_id_and_uri_once() {
+    // Offered: id 1 twice (the first counts), a two-byte id (200), id 3.
+    let offer = audio_with_extmaps("actpass", &["1 urn:a", "1 urn:d", "200 urn:b", "3 urn:c"]);
+    // Answered: 1 and 200 as offered; 3 with another URI; 1 again; 7 never offered.
+    let answer = audio_with_extmaps(
+        "active",
+        &["1 urn:a", "200 urn:b", "3 urn:x", "1 urn:a", "7 urn:e"],
+    );
+    let (offer, answer) = (Sdp::parse(&offer).unwrap(), Sdp::parse(&answer).unwrap());
+    let n: Negotiated<'_> = negotiate(&offer, &answer, SdpRole::Answerer).unwrap();
+    let got: Vec<_> = n.media[0]
+        .extensions
+        .iter()
+        .map(|x| (x.id, x.uri))
+        .collect();
+    assert_eq!(got, vec![(1, "urn:a"), (200, "urn:b")]);
+}

@@ -206,6 +206,14 @@ fn udp_socket(
 
 #[entry]
 fn main() -> ! {
+    let (nic, viewer) = boot();
+    serve(nic, viewer)
+}
+
+/// The NIC, the certificate and the viewer's connection (not inlined: what boot builds on
+/// the stack is gone before [`serve`]'s long-lived frame exists).
+#[inline(never)]
+fn boot() -> (&'static mut Lan9118<Mmio>, &'static mut viewer::Viewer) {
     let Some(cp) = cortex_m::Peripherals::take() else {
         fail("core peripherals");
     };
@@ -213,14 +221,33 @@ fn main() -> ! {
     let seed = seed_from_cmdline();
     // SAFETY: MPS2's LAN9118 register window; this is its only user.
     let regs = unsafe { Mmio::new(MPS2_BASE) };
-    let mut nic = match Lan9118::new(regs, Some(MAC)) {
-        Ok(n) => n,
+    let nic = match Lan9118::new(regs, Some(MAC)) {
+        Ok(n) => take_static!(MaybeUninit<Lan9118<Mmio>> = MaybeUninit::uninit()).write(n),
         Err(_) => fail("no LAN9118 at 0x40200000"),
     };
     hprintln!("sensor-node: LAN9118 id {:#010x}, seed {}", nic.id(), seed);
     let mut entropy = SeededEntropy::new(seed ^ nic.ticks());
+    let certificate = make_certificate(nic, &mut entropy);
+    hprintln!(
+        "stack: high-water {} bytes after the certificate",
+        stack_high_water().0
+    );
+    let viewer = viewer::Viewer::init(
+        take_static!(MaybeUninit<viewer::Viewer> = MaybeUninit::uninit()),
+        take_static!(MaybeUninit<viewer::Peer> = MaybeUninit::uninit()),
+        take_static!(MaybeUninit<viewer::Dtls> = MaybeUninit::uninit()),
+        certificate,
+        entropy,
+    );
+    (nic, viewer)
+}
+
+/// The node's certificate, made from `entropy` (not inlined: the key generation's
+/// temporaries are gone once it returns).
+#[inline(never)]
+fn make_certificate(nic: &mut Lan9118<Mmio>, entropy: &mut SeededEntropy) -> Certificate {
     let t0 = nic.now();
-    let Ok(certificate) = Certificate::generate(&RustCrypto, &mut entropy, &CertParams::default())
+    let Ok(certificate) = Certificate::generate(&RustCrypto, entropy, &CertParams::default())
     else {
         fail("certificate");
     };
@@ -228,9 +255,14 @@ fn main() -> ! {
         "sensor-node: certificate made in {} ms",
         (nic.now() - t0).total_millis()
     );
+    certificate
+}
 
+/// The network and the loop, for good (not inlined into `main`: boot's frames are gone).
+#[inline(never)]
+fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -> ! {
     let boot = nic.now();
-    let mut iface = Interface::new(Config::new(HardwareAddress::Ethernet(MAC)), &mut nic, boot);
+    let mut iface = Interface::new(Config::new(HardwareAddress::Ethernet(MAC)), nic, boot);
     iface.update_ip_addrs(|a| {
         let _ = a.push(IpCidr::new(Ipv4Address::from(IP).into(), 24));
     });
@@ -268,17 +300,6 @@ fn main() -> ! {
     let mut stun: StunServer<NoUsers> = StunServer::new(ServerConfig::default(), ServerAuth::None);
     let server = take_static!(http::Server<HTTP_CONNS> = http::Server::new());
     server.attach(HTTP_PORT, &handles);
-    hprintln!(
-        "stack: high-water {} bytes after the certificate",
-        stack_high_water().0
-    );
-    let viewer = viewer::Viewer::init(
-        take_static!(MaybeUninit<viewer::Viewer> = MaybeUninit::uninit()),
-        take_static!(MaybeUninit<viewer::Peer> = MaybeUninit::uninit()),
-        take_static!(MaybeUninit<viewer::Dtls> = MaybeUninit::uninit()),
-        certificate,
-        entropy,
-    );
     let scratch = take_static!([u8; 1500] = [0; 1500]);
     hprintln!(
         "memory: peer {} B, ice {} B, dtls {} B, viewer {} B, http {} B, interface {} B",
@@ -315,7 +336,7 @@ fn main() -> ! {
                 media.rejected
             );
         }
-        iface.poll(now, &mut nic, &mut sockets);
+        iface.poll(now, &mut *nic, &mut sockets);
         stun_drv.poll(now, &mut sockets, &mut stun, scratch, |_| {}, |_| {});
         if stun.stats().success != stun_seen {
             stun_seen = stun.stats().success;
@@ -334,7 +355,7 @@ fn main() -> ! {
         };
         server.poll(now, &mut sockets, &mut app);
         let next = viewer.poll(now, &mut sockets, &mut media_drv, scratch);
-        iface.poll(now, &mut nic, &mut sockets);
+        iface.poll(now, &mut *nic, &mut sockets);
         let wait = deadline(now, iface.poll_delay(now, &sockets), next);
         if wait.is_none_or(|d| d.total_micros() > 0) {
             cortex_m::asm::wfi(); // until the next SysTick (1 ms)

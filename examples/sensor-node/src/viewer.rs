@@ -16,7 +16,7 @@ use peer_core::data::{ChannelConfig, Reliability};
 use peer_core::{
     ChannelId, MediaConfig, MessageKind, PeerConfig, PeerConnection, PeerEvent, PeerState, TrackId,
 };
-use sansio::{DtlsRole, Entropy, Instant, SeededEntropy};
+use sansio::{DtlsRole, Entropy, Instant, SansIo, SeededEntropy};
 use sdp_core::negotiate::CodecCap;
 use sdp_core::Direction;
 
@@ -184,8 +184,8 @@ fn add_host(
 /// Offers the node answers: at most 3 sections (audio, video, data; a viewer's is audio and
 /// data), 128 attributes in all, 32 formats a section (Chromium's offer has about 40 and 12).
 const OFFER_SECTIONS: usize = 3;
-const OFFER_ATTRIBUTES: usize = 128;
-const OFFER_FORMATS: usize = 32;
+const OFFER_ATTRIBUTES: usize = 80;
+const OFFER_FORMATS: usize = 24;
 
 /// The SDP answer to `sdp`, into `out`.
 #[inline(never)]
@@ -306,21 +306,12 @@ impl Viewer {
             while s.recv().is_ok() {}
             return None;
         }
-        let peer = &mut *self.peer;
-        let mut events: heapless::Vec<PeerEvent, 16> = heapless::Vec::new();
-        let next = driver.poll(
-            now,
-            sockets,
-            peer,
-            scratch,
-            |_| {},
-            |e| {
-                let _ = events.push(e);
-            },
-        );
-        for e in events {
+        driver.poll_io(now, sockets, &mut *self.peer, scratch, |_| {});
+        // Read where the connection keeps them (no copy of the queue on the stack).
+        while let Some(e) = self.peer.poll_event() {
             self.on_event(from_smoltcp(now), e);
         }
+        let next = self.peer.poll_timeout();
         let t = from_smoltcp(now);
         if t >= self.next_tick && self.active {
             self.next_tick = t + core::time::Duration::from_millis(20);
