@@ -9,18 +9,56 @@ pub const RX_LEN: usize = 2048;
 /// Application-data records one datagram can hand up.
 pub const MAX_RECORDS: usize = 16;
 
-/// The receive buffer of a connected endpoint.
+/// A receive buffer of its own and its [`Records`] (the `dimpl` adapter's; an endpoint's
+/// receive buffer is the memory its handshake reassembled in).
+#[cfg(feature = "dimpl")]
 #[derive(Clone)]
 pub(crate) struct Rx {
     pub(crate) buf: [u8; RX_LEN],
-    pub(crate) ranges: heapless::Vec<(u16, u16), MAX_RECORDS>,
-    pub(crate) used: usize,
+    pub(crate) records: Records,
 }
 
+#[cfg(feature = "dimpl")]
 impl Rx {
     pub(crate) const fn new() -> Self {
         Rx {
             buf: [0; RX_LEN],
+            records: Records::new(),
+        }
+    }
+
+    /// Start a new datagram.
+    pub(crate) fn clear(&mut self) {
+        self.records.clear();
+    }
+
+    /// Append a record's plaintext (from another stack); `false` if it does not fit.
+    pub(crate) fn push(&mut self, data: &[u8]) -> bool {
+        let Some(room) = self.records.room(&mut self.buf, data.len()) else {
+            return false;
+        };
+        room.copy_from_slice(data);
+        self.records.keep(0..data.len(), data.len());
+        true
+    }
+
+    pub(crate) fn view(&self) -> Option<AppData<'_>> {
+        self.records.view(&self.buf)
+    }
+}
+
+/// Where the records of one datagram are in a receive buffer its owner keeps (a DTLS
+/// endpoint's is the memory its handshake reassembled in): at most [`MAX_RECORDS`] records
+/// in the first [`RX_LEN`] bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct Records {
+    pub(crate) ranges: heapless::Vec<(u16, u16), MAX_RECORDS>,
+    pub(crate) used: usize,
+}
+
+impl Records {
+    pub(crate) const fn new() -> Self {
+        Records {
             ranges: heapless::Vec::new(),
             used: 0,
         }
@@ -32,15 +70,22 @@ impl Rx {
         self.used = 0;
     }
 
-    /// Room for one more record of `len` bytes: the slice to decrypt it in, at `self.used`.
-    pub(crate) fn room(&mut self, len: usize) -> Option<&mut [u8]> {
+    /// Room in `buf` for one more record of `len` bytes: the slice to decrypt it in, at
+    /// `self.used`.
+    pub(crate) fn room<'b>(&self, buf: &'b mut [u8], len: usize) -> Option<&'b mut [u8]> {
         if self.ranges.is_full() {
             return None;
         }
-        self.buf.get_mut(self.used..self.used.checked_add(len)?)
+        let end = self.used.checked_add(len).filter(|e| *e <= RX_LEN)?;
+        buf.get_mut(self.used..end)
     }
 
-    /// Keep `range` (relative to the slice [`room`](Rx::room) gave) as one record.
+    /// What [`room`](Records::room) would give, read-only: the bytes from `self.used` on.
+    pub(crate) fn rest<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        buf.get(self.used..RX_LEN).unwrap_or(&[])
+    }
+
+    /// Keep `range` (relative to the slice [`room`](Records::room) gave) as one record.
     pub(crate) fn keep(&mut self, range: core::ops::Range<usize>, record_len: usize) {
         let (start, end) = (self.used + range.start, self.used + range.end);
         if let (Ok(s), Ok(e)) = (u16::try_from(start), u16::try_from(end)) {
@@ -50,20 +95,10 @@ impl Rx {
         }
     }
 
-    /// Append a record's plaintext (from another stack); `false` if it does not fit.
-    #[cfg_attr(not(feature = "dimpl"), allow(dead_code))]
-    pub(crate) fn push(&mut self, data: &[u8]) -> bool {
-        let Some(room) = self.room(data.len()) else {
-            return false;
-        };
-        room.copy_from_slice(data);
-        self.keep(0..data.len(), data.len());
-        true
-    }
-
-    pub(crate) fn view(&self) -> Option<AppData<'_>> {
+    /// The records kept, in `buf`.
+    pub(crate) fn view<'b>(&'b self, buf: &'b [u8]) -> Option<AppData<'b>> {
         (!self.ranges.is_empty()).then_some(AppData {
-            buf: &self.buf,
+            buf,
             ranges: &self.ranges,
         })
     }

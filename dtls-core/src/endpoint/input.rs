@@ -119,7 +119,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
         // Find room to decrypt in: the receive buffer once connected, a scratch buffer for the
         // Finished and alerts before.
         let room = match &mut self.phase {
-            Phase::Connected(rx) => rx.room(record.payload.len()),
+            Phase::Connected(rx) => rx.room(&mut self.memory, record.payload.len()),
             Phase::Handshake { .. } if is_data => None,
             Phase::Handshake { scratch, .. } => scratch.get_mut(..record.payload.len()),
         };
@@ -172,7 +172,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
                 Outcome::Taken
             }
             (Phase::Connected(rx), ContentType::Alert | ContentType::Handshake) => {
-                let room = rx.buf.get(rx.used..).unwrap_or(&[]);
+                let room = rx.rest(&self.memory);
                 let Some(n) = copy_out(room, &mut plain) else {
                     return Outcome::Ignored;
                 };
@@ -205,18 +205,20 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
             let Ok(frag) = frag else { break };
             any = true;
             match &mut self.phase {
-                Phase::Handshake { rx, hs, .. } => match rx.insert(&frag, epoch) {
-                    Inserted::Stored => {}
-                    Inserted::Dropped => self.stats.fragments_dropped += 1,
-                    Inserted::Old => {
-                        let h = frag.header;
-                        if h.fragment_offset == 0 && hs.is_peer_retransmission(h.message_seq) {
-                            // Our answer was lost: send the flight again now.
-                            hs.flight.rewind();
-                            self.stats.retransmissions += 1;
+                Phase::Handshake { rx, hs, .. } => {
+                    match rx.insert(&mut self.memory, &frag, epoch) {
+                        Inserted::Stored => {}
+                        Inserted::Dropped => self.stats.fragments_dropped += 1,
+                        Inserted::Old => {
+                            let h = frag.header;
+                            if h.fragment_offset == 0 && hs.is_peer_retransmission(h.message_seq) {
+                                // Our answer was lost: send the flight again now.
+                                hs.flight.rewind();
+                                self.stats.retransmissions += 1;
+                            }
                         }
                     }
-                },
+                }
                 Phase::Connected(_) => self.after_handshake(&frag, epoch),
             }
         }

@@ -4,14 +4,14 @@ mod input;
 mod listen;
 mod output;
 
-use crate::appdata::{AppData, Rx};
+use crate::appdata::{AppData, Records, RX_LEN};
 use crate::cert::{Certificate, Fingerprint};
 use crate::config::Config;
 use crate::crypto::prf::{ExportError, MasterSecret};
 use crate::crypto::{CryptoProvider, RustCrypto};
 use crate::event::{Connected, Event, Failure};
 use crate::handshake::cookie::CookieKey;
-use crate::handshake::reassembly::Reassembler;
+use crate::handshake::reassembly::{Reassembly, ARENA_LEN};
 use crate::handshake::{Ctx, Handshake, Progress};
 use crate::record::Epochs;
 use crate::types::{CipherSuite, DtlsRole, SrtpProfile};
@@ -64,17 +64,23 @@ pub enum State {
     Failed(Failure),
 }
 
-/// The large per-phase buffers: reassembly and flight during the handshake, the receive
-/// buffer after it. They share memory.
+/// What each phase keeps: the reassembly's bookkeeping, the handshake and a scratch buffer
+/// during the handshake, where the records of the last datagram are after it. The bytes
+/// both work in are the endpoint's `memory` (the reassembly arena, then the receive buffer),
+/// so starting a handshake again builds only this part, not 4 KiB of arena.
 #[allow(clippy::large_enum_variant)] // no allocator: the union is the point
 enum Phase {
     Handshake {
-        rx: Reassembler,
+        rx: Reassembly,
         hs: Handshake,
         scratch: [u8; SCRATCH_LEN],
     },
-    Connected(Rx),
+    Connected(Records),
 }
+
+/// Bytes of an endpoint's `memory`: the reassembly arena, which the receive buffer fits in.
+const MEMORY_LEN: usize = ARENA_LEN;
+const _: () = assert!(RX_LEN <= MEMORY_LEN);
 
 /// What a finished handshake leaves behind.
 struct Session {
@@ -139,6 +145,8 @@ pub struct Endpoint<E: Entropy, C: CryptoProvider = RustCrypto> {
     role: DtlsRole,
     state: State,
     phase: Phase,
+    /// The handshake's reassembly arena, then the receive buffer (see [`Phase`]).
+    memory: [u8; MEMORY_LEN],
     epochs: Epochs<C::Aead>,
     session: Option<Session>,
     path: Option<Path>,
@@ -190,10 +198,11 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
             role,
             state: State::Idle,
             phase: Phase::Handshake {
-                rx: Reassembler::new(0),
+                rx: Reassembly::new(0),
                 hs: Handshake::new(role),
                 scratch: [0; SCRATCH_LEN],
             },
+            memory: [0; MEMORY_LEN],
             epochs: Epochs::new(),
             session: None,
             path: None,
@@ -255,7 +264,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
     }
 
     /// A new handshake for `role`, made where the phase is when it is a handshake already
-    /// (the reassembler's 4 KiB arena is not built again on the stack).
+    /// (only the handshake itself is built again).
     fn restart_phase(&mut self, role: DtlsRole) {
         match &mut self.phase {
             Phase::Handshake { rx, hs, .. } => {
@@ -267,11 +276,12 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
     }
 
     /// A new handshake phase in place of a connected one (not inlined: its temporaries stay
-    /// out of [`restart_phase`](Self::restart_phase)'s frame when it is not needed).
+    /// out of [`restart_phase`](Self::restart_phase)'s frame when it is not needed). The
+    /// arena is `memory`, which stays where it is.
     #[inline(never)]
     fn new_phase(&mut self, role: DtlsRole) {
         self.phase = Phase::Handshake {
-            rx: Reassembler::new(0),
+            rx: Reassembly::new(0),
             hs: Handshake::new(role),
             scratch: [0; SCRATCH_LEN],
         };
@@ -501,7 +511,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
             next_recv_seq: rx_next_seq,
         });
         self.pending.final_flight = final_finished.is_some();
-        self.phase = Phase::Connected(Rx::new());
+        self.phase = Phase::Connected(Records::new());
         self.timers.clear(Timer::Retransmit);
         self.timers.clear(Timer::Deadline);
         self.state = State::AwaitingFingerprint;
@@ -538,7 +548,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
     /// The application data of the last datagram.
     pub(crate) fn app_data(&self) -> Option<AppData<'_>> {
         match &self.phase {
-            Phase::Connected(rx) => rx.view(),
+            Phase::Connected(rx) => rx.view(&self.memory),
             Phase::Handshake { .. } => None,
         }
     }
@@ -549,7 +559,9 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
             let Phase::Handshake { rx, hs, .. } = &mut self.phase else {
                 return;
             };
-            let Some(msg) = rx.peek() else { return };
+            let Some(msg) = rx.peek(&self.memory) else {
+                return;
+            };
             let mut ctx = Ctx {
                 crypto: &self.crypto,
                 entropy: &mut self.entropy,

@@ -48,23 +48,17 @@ pub struct Message<'a> {
     pub body: &'a [u8],
 }
 
-/// Fixed-memory reassembly of the next handshake messages.
+/// Fixed-memory reassembly of the next handshake messages: its arena and its
+/// [`Reassembly`] bookkeeping together.
 #[derive(Clone)]
 pub struct Reassembler {
     arena: [u8; ARENA_LEN],
-    received: [u64; ARENA_LEN / 64],
-    slots: [Option<Slot>; SLOTS],
-    used: usize,
-    /// The next `message_seq` to hand out.
-    next_seq: u16,
+    state: Reassembly,
 }
 
 impl core::fmt::Debug for Reassembler {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Reassembler")
-            .field("next_seq", &self.next_seq)
-            .field("used", &self.used)
-            .finish_non_exhaustive()
+        self.state.fmt(f)
     }
 }
 
@@ -73,6 +67,63 @@ impl Reassembler {
     pub const fn new(next_seq: u16) -> Self {
         Reassembler {
             arena: [0; ARENA_LEN],
+            state: Reassembly::new(next_seq),
+        }
+    }
+
+    /// The `message_seq` expected next.
+    pub fn next_seq(&self) -> u16 {
+        self.state.next_seq()
+    }
+
+    /// Forget everything and expect `next_seq` next.
+    pub fn reset(&mut self, next_seq: u16) {
+        self.state.reset(next_seq);
+    }
+
+    /// Take a fragment received in `epoch`.
+    pub fn insert(&mut self, frag: &Fragment<'_>, epoch: u16) -> Inserted {
+        self.state.insert(&mut self.arena, frag, epoch)
+    }
+
+    /// The next message if all of it has arrived. Call [`advance`](Reassembler::advance) once
+    /// it has been processed.
+    pub fn peek(&self) -> Option<Message<'_>> {
+        self.state.peek(&self.arena)
+    }
+
+    /// Done with the message [`peek`](Reassembler::peek) returned: expect the one after it.
+    pub fn advance(&mut self) {
+        self.state.advance();
+    }
+}
+
+/// The bookkeeping of a reassembly without its arena: which bytes arrived, where each
+/// message is. Its owner keeps the [`ARENA_LEN`]-byte arena and passes it in, so that the
+/// arena can be memory it also uses otherwise (a DTLS endpoint's receive buffer once the
+/// handshake is over) and starting a handshake again builds only this small part.
+#[derive(Clone)]
+pub struct Reassembly {
+    received: [u64; ARENA_LEN / 64],
+    slots: [Option<Slot>; SLOTS],
+    used: usize,
+    /// The next `message_seq` to hand out.
+    next_seq: u16,
+}
+
+impl core::fmt::Debug for Reassembly {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Reassembler")
+            .field("next_seq", &self.next_seq)
+            .field("used", &self.used)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reassembly {
+    /// Empty, expecting `message_seq` `next_seq` first.
+    pub const fn new(next_seq: u16) -> Self {
+        Reassembly {
             received: [0; ARENA_LEN / 64],
             slots: [None; SLOTS],
             used: 0,
@@ -93,8 +144,13 @@ impl Reassembler {
         self.next_seq = next_seq;
     }
 
-    /// Take a fragment received in `epoch`.
-    pub fn insert(&mut self, frag: &Fragment<'_>, epoch: u16) -> Inserted {
+    /// Take a fragment received in `epoch`, its bytes into `arena`.
+    pub fn insert(
+        &mut self,
+        arena: &mut [u8; ARENA_LEN],
+        frag: &Fragment<'_>,
+        epoch: u16,
+    ) -> Inserted {
         let h = &frag.header;
         if h.message_seq < self.next_seq {
             return Inserted::Old;
@@ -108,7 +164,7 @@ impl Reassembler {
         let from = slot.start + h.fragment_offset as usize;
         let to = from + frag.body.len();
         // The header parse checked offset + length <= message length.
-        match self.arena.get_mut(from..to) {
+        match arena.get_mut(from..to) {
             Some(dst) => dst.copy_from_slice(frag.body),
             None => return Inserted::Dropped,
         }
@@ -161,9 +217,9 @@ impl Reassembler {
         })
     }
 
-    /// The next message if all of it has arrived. Call [`advance`](Reassembler::advance) once
+    /// The next message if all of it has arrived. Call [`advance`](Reassembly::advance) once
     /// it has been processed.
-    pub fn peek(&self) -> Option<Message<'_>> {
+    pub fn peek<'a>(&self, arena: &'a [u8; ARENA_LEN]) -> Option<Message<'a>> {
         let slot = self
             .slots
             .iter()
@@ -177,11 +233,11 @@ impl Reassembler {
             msg_type: slot.msg_type,
             seq: slot.seq,
             epoch: slot.epoch,
-            body: self.arena.get(from..to)?,
+            body: arena.get(from..to)?,
         })
     }
 
-    /// Done with the message [`peek`](Reassembler::peek) returned: expect the one after it.
+    /// Done with the message [`peek`](Reassembly::peek) returned: expect the one after it.
     pub fn advance(&mut self) {
         let seq = self.next_seq;
         for s in self.slots.iter_mut() {
@@ -250,8 +306,8 @@ mod tests {
         r.advance();
         assert_eq!(r.peek().unwrap().body, &[1, 2]);
         r.advance();
-        assert_eq!(r.used, 0);
-        assert_eq!(r.received, [0; ARENA_LEN / 64]);
+        assert_eq!(r.state.used, 0);
+        assert_eq!(r.state.received, [0; ARENA_LEN / 64]);
     }
 
     #[test]
