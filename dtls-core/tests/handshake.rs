@@ -379,3 +379,42 @@ fn a_reset_endpoint_behaves_as_a_new_one() {
     assert!(wire(&fresh).len() >= 4);
     assert_eq!(wire(&again), wire(&fresh));
 }
+
+/// `Endpoint::restart` is `reset` with the certificate the endpoint has: a connected pair
+/// restarted with a fresh pair's entropy exchanges that pair's datagrams, byte for byte.
+#[test]
+fn a_restarted_endpoint_keeps_its_certificate() {
+    use sansio::{DtlsRole, SeededEntropy};
+    let (c, s) = pair(3, Config::default(), Config::default());
+    let mut used = Net::new(c, s);
+    used.start();
+    assert!(used.run_until(Duration::from_secs(5), Net::both_connected));
+    let (cf, sf) = (
+        used.client.local_fingerprint(),
+        used.server.local_fingerprint(),
+    );
+
+    let (c, s) = pair(3, Config::default(), Config::default());
+    let mut fresh = Net::new(c, s);
+    let (mut c, mut s) = (used.client, used.server);
+    // `pair(3, ..)`'s entropy: 4 and 5.
+    c.restart(DtlsRole::Client, Config::default(), SeededEntropy::new(4));
+    s.restart(DtlsRole::Server, Config::default(), SeededEntropy::new(5));
+    assert_eq!(c.state(), State::Idle);
+    assert_eq!(c.local_fingerprint(), cf, "the certificate is kept");
+    c.set_remote_fingerprint(sf);
+    s.set_remote_fingerprint(cf);
+    let mut again = Net::new(c, s);
+    for net in [&mut fresh, &mut again] {
+        net.start();
+        assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
+    }
+    let wire = |n: &Net| {
+        n.log
+            .iter()
+            .map(|d| (d.from_client, d.bytes.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(wire(&fresh).len() >= 4);
+    assert_eq!(wire(&again), wire(&fresh));
+}

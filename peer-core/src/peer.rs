@@ -353,7 +353,10 @@ where
     fn on_dtls(&mut self, now: Instant, ev: dtls_core::Event) {
         match ev {
             dtls_core::Event::Connected(_) => {
-                self.start_srtp(now);
+                // One after the other (none calls the next): their frames do not add up.
+                if self.start_srtp() {
+                    self.start_rtcp(now);
+                }
                 self.start_sctp(now);
                 self.set_state(PeerState::Connected);
             }
@@ -365,15 +368,17 @@ where
 
     // Not inlined: what it builds stays out of `after_input`'s frame.
     #[inline(never)]
-    fn start_srtp(&mut self, now: Instant) {
+    fn start_srtp(&mut self) -> bool {
         let (Some(keys), Some(session)) = (self.dtls.srtp_keys(), self.session.as_ref()) else {
-            return;
+            return false;
         };
         self.srtp = crate::media::srtp_session(&keys, session.dtls_role);
-        self.start_rtcp(now);
+        true
     }
 
-    /// One RTCP control per negotiated track (again after a renegotiation).
+    /// One RTCP control per negotiated track (again after a renegotiation). Not inlined: a
+    /// control is built on the stack and moved into place.
+    #[inline(never)]
     pub(crate) fn start_rtcp(&mut self, now: Instant) {
         let Some(session) = self.session.as_ref() else {
             return;

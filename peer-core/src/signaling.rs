@@ -409,12 +409,12 @@ fn emit<const M: usize, const A: usize, const C: usize>(
     description.emit(out).map_err(|_| PeerError::TooLarge)
 }
 
-/// What `offer` and our `answer` to it agree on.
+/// What `offer` and our `answer` to it agree on (as many sections as the offer may have).
 #[inline(never)]
 fn negotiate_answer<'a, const M: usize, const A: usize, const C: usize>(
     offer: &SessionDescription<'a, M, A, C>,
     answer: &SessionDescription<'a, M, A, C>,
-) -> Result<Negotiated<'a, 4, 8, 8, 16>> {
+) -> Result<Negotiated<'a, M, 8, 8, 16>> {
     negotiate(offer, answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)
 }
 

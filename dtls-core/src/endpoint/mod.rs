@@ -220,19 +220,19 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
     /// `static` and serves one peer after another, without building a second endpoint on the
     /// stack. The previous connection is forgotten without a word: [`close`](Self::close) it
     /// and send what [`poll_transmit`](sansio::SansIo::poll_transmit) gives first.
-    pub fn reset(
-        &mut self,
-        role: DtlsRole,
-        config: Config,
-        certificate: Certificate,
-        mut entropy: E,
-    ) {
+    pub fn reset(&mut self, role: DtlsRole, config: Config, certificate: Certificate, entropy: E) {
+        self.certificate = certificate;
+        self.restart(role, config, entropy);
+    }
+
+    /// [`reset`](Self::reset) with the certificate this endpoint has: its owner need not
+    /// keep a copy of its own to start over with.
+    pub fn restart(&mut self, role: DtlsRole, config: Config, mut entropy: E) {
         let mut secret = [0u8; 32];
         entropy.fill(&mut secret);
         self.rto = config.initial_retransmit;
         self.config = config;
         self.entropy = entropy;
-        self.certificate = certificate;
         self.role = role;
         self.state = State::Idle;
         self.restart_phase(role);

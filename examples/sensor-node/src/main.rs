@@ -236,7 +236,7 @@ fn boot() -> (&'static mut Lan9118<Mmio>, &'static mut viewer::Viewer) {
         take_static!(MaybeUninit<viewer::Viewer> = MaybeUninit::uninit()),
         take_static!(MaybeUninit<viewer::Peer> = MaybeUninit::uninit()),
         take_static!(MaybeUninit<viewer::Dtls> = MaybeUninit::uninit()),
-        certificate,
+        &certificate,
         entropy,
     );
     (nic, viewer)
@@ -280,7 +280,7 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         take_static!([udp::PacketMetadata; 8] = [udp::PacketMetadata::EMPTY; 8]),
         take_static!([u8; 4096] = [0; 4096]),
         take_static!([udp::PacketMetadata; 16] = [udp::PacketMetadata::EMPTY; 16]),
-        take_static!([u8; 6144] = [0; 6144]),
+        take_static!([u8; 4096] = [0; 4096]),
         MEDIA_PORT,
     ));
     let tcp_rx = take_static!([[u8; 1024]; HTTP_CONNS] = [[0; 1024]; HTTP_CONNS]);

@@ -20,8 +20,11 @@ use sansio::{DtlsRole, Entropy, Instant, SansIo, SeededEntropy};
 use sdp_core::negotiate::CodecCap;
 use sdp_core::Direction;
 
-/// SCTP send and receive buffer, each (bounds the largest message: a thermal frame is 1548 B).
-pub const SCTP_BUFFER: usize = 4 * 1024;
+/// The SCTP send buffer: a few thermal frames (1548 B each) and readings in flight.
+pub const SCTP_SEND: usize = 4 * 1024;
+/// The SCTP receive buffer, which bounds the largest message either side may send (the
+/// viewer sends only channel set-up; a thermal frame is 1548 B).
+pub const SCTP_RECV: usize = 2 * 1024;
 /// ICE sizes: one host candidate here and a few of the viewer's (host, peer-reflexive or
 /// relayed), 4 of each kept; 8 pairs, 4 checks in flight; no TURN allocation of our own.
 const ICE_CANDIDATES: usize = 4;
@@ -63,7 +66,8 @@ const READINGS_EVERY: u32 = 25;
 /// The SCTP send and receive buffers, in `.bss`: the connection holds [`SctpBuffer`] handles,
 /// not the bytes (a `[u8; N]` buffer would be held twice in the connection — once waiting
 /// for the association, once inside it — and be moved around by value).
-static mut SCTP_BUFFERS: [[u8; SCTP_BUFFER]; 2] = [[0; SCTP_BUFFER]; 2];
+static mut SCTP_SEND_BUFFER: [u8; SCTP_SEND] = [0; SCTP_SEND];
+static mut SCTP_RECV_BUFFER: [u8; SCTP_RECV] = [0; SCTP_RECV];
 
 /// One of the two SCTP buffers. Only [`sctp_buffers`] makes them, each time a connection is
 /// made or reset, and the connection drops the previous pair then: at most one handle per
@@ -74,16 +78,24 @@ pub struct SctpBuffer(usize);
 impl AsRef<[u8]> for SctpBuffer {
     fn as_ref(&self) -> &[u8] {
         // SAFETY: see the type: this handle is the buffer's only user.
-        let all = unsafe { &*core::ptr::addr_of!(SCTP_BUFFERS) };
-        all.get(self.0).map_or(&[], |b| &b[..])
+        unsafe {
+            match self.0 {
+                0 => &*core::ptr::addr_of!(SCTP_SEND_BUFFER),
+                _ => &*core::ptr::addr_of!(SCTP_RECV_BUFFER),
+            }
+        }
     }
 }
 
 impl AsMut<[u8]> for SctpBuffer {
     fn as_mut(&mut self) -> &mut [u8] {
         // SAFETY: see the type: this handle is the buffer's only user.
-        let all = unsafe { &mut *core::ptr::addr_of_mut!(SCTP_BUFFERS) };
-        all.get_mut(self.0).map_or(&mut [], |b| &mut b[..])
+        unsafe {
+            match self.0 {
+                0 => &mut *core::ptr::addr_of_mut!(SCTP_SEND_BUFFER),
+                _ => &mut *core::ptr::addr_of_mut!(SCTP_RECV_BUFFER),
+            }
+        }
     }
 }
 
@@ -92,21 +104,19 @@ fn sctp_buffers() -> (SctpBuffer, SctpBuffer) {
     (SctpBuffer(0), SctpBuffer(1))
 }
 
-/// The configuration of a fresh connection (PCMU send-only, data channels), the entropy of
-/// the connection itself and that of its DTLS endpoint.
-fn parts(entropy: &mut SeededEntropy) -> (PeerConfig, SeededEntropy, SeededEntropy) {
-    let seed = entropy.next_u64();
-    let config = PeerConfig {
+/// The configuration of a fresh connection: PCMU send-only, data channels.
+fn config() -> PeerConfig {
+    PeerConfig {
         audio: Some(MediaConfig::send_recv(&AUDIO).with_direction(Direction::SendOnly)),
-        max_message_size: SCTP_BUFFER,
+        max_message_size: SCTP_RECV,
         cname: "sensor-node",
         ..PeerConfig::default()
-    };
-    (
-        config,
-        SeededEntropy::new(seed ^ 0x5eed),
-        SeededEntropy::new(seed),
-    )
+    }
+}
+
+/// The entropy of a connection made from `seed`, and that of its DTLS endpoint.
+fn entropies(seed: u64) -> (SeededEntropy, SeededEntropy) {
+    (SeededEntropy::new(seed ^ 0x5eed), SeededEntropy::new(seed))
 }
 
 /// The DTLS endpoint, made once at boot into its static `slot` (a DTLS server with
@@ -126,9 +136,9 @@ fn init_dtls(
     ))
 }
 
-/// A fresh connection, made once at boot into its static `slot` (in a function of its own,
-/// so that its temporaries are gone before the rest of the viewer is made), with its DTLS
-/// endpoint made first, into its own static.
+/// A fresh connection, made once at boot into its static `slot`, with its DTLS endpoint
+/// made first, into its own static. Only a seed goes down to the two (not inlined)
+/// constructors, so that their frames follow one another with nothing large under them.
 #[inline(never)]
 fn init_peer(
     slot: &'static mut MaybeUninit<Peer>,
@@ -136,33 +146,27 @@ fn init_peer(
     certificate: &Certificate,
     entropy: &mut SeededEntropy,
 ) -> &'static mut Peer {
-    let (config, entropy, dtls_entropy) = parts(entropy);
-    let dtls = init_dtls(dtls, certificate, dtls_entropy);
-    new_peer(slot, config, entropy, dtls)
+    let seed = entropy.next_u64();
+    let dtls = init_dtls(dtls, certificate, entropies(seed).1);
+    new_peer(slot, seed, dtls)
 }
 
-/// The connection itself (not inlined into [`init_peer`], so that its frame and
-/// [`init_dtls`]'s follow one another).
+/// The connection itself, its configuration made here.
 #[inline(never)]
-fn new_peer(
-    slot: &'static mut MaybeUninit<Peer>,
-    config: PeerConfig,
-    entropy: SeededEntropy,
-    dtls: &'static mut Dtls,
-) -> &'static mut Peer {
+fn new_peer(slot: &'static mut MaybeUninit<Peer>, seed: u64, dtls: &'static mut Dtls) -> &'static mut Peer {
     let (send, recv) = sctp_buffers();
-    slot.write(PeerConnection::new(config, entropy, dtls, send, recv))
+    slot.write(PeerConnection::new(config(), entropies(seed).0, dtls, send, recv))
 }
 
 /// Start the connection over in place for the next viewer, its DTLS endpoint too (not
 /// inlined, so its temporaries live only here).
 #[inline(never)]
-fn renew(peer: &mut Peer, certificate: &Certificate, entropy: &mut SeededEntropy) {
-    let (config, entropy, dtls_entropy) = parts(entropy);
+fn renew(peer: &mut Peer, entropy: &mut SeededEntropy) {
+    let (entropy, dtls_entropy) = entropies(entropy.next_u64());
     let (send, recv) = sctp_buffers();
-    peer.reset_with(config, entropy, send, recv, |dtls| {
+    peer.reset_with(config(), entropy, send, recv, |dtls| {
         let config = DtlsConfig::default();
-        dtls.reset(DtlsRole::Server, config, certificate.clone(), dtls_entropy);
+        dtls.restart(DtlsRole::Server, config, dtls_entropy); // with its certificate
     });
 }
 
@@ -203,7 +207,6 @@ pub struct Viewer {
     /// around on the stack); `active` tells whether a viewer owns it.
     peer: &'static mut Peer,
     active: bool,
-    certificate: Certificate,
     entropy: SeededEntropy,
     thermal: Option<ChannelId>,
     readings: Option<ChannelId>,
@@ -217,20 +220,20 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// No viewer yet; every connection uses `certificate`. Made in `slot` (a static), once.
+    /// No viewer yet; every connection uses `certificate` (the DTLS endpoint keeps it: the
+    /// viewer holds no copy). Made in `slot` (a static), once.
     #[inline(never)]
     pub fn init(
         slot: &'static mut MaybeUninit<Viewer>,
         peer: &'static mut MaybeUninit<Peer>,
         dtls: &'static mut MaybeUninit<Dtls>,
-        certificate: Certificate,
+        certificate: &Certificate,
         mut entropy: SeededEntropy,
     ) -> &'static mut Viewer {
-        let peer = init_peer(peer, dtls, &certificate, &mut entropy);
+        let peer = init_peer(peer, dtls, certificate, &mut entropy);
         slot.write(Viewer {
             peer,
             active: false,
-            certificate,
             entropy,
             thermal: None,
             readings: None,
@@ -262,7 +265,7 @@ impl Viewer {
             return Err("busy");
         }
         if self.sessions > 0 {
-            renew(self.peer, &self.certificate, &mut self.entropy);
+            renew(self.peer, &mut self.entropy);
         }
         self.sessions += 1;
         let peer = &mut *self.peer;
