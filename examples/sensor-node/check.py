@@ -38,6 +38,18 @@ def stun_binding(timeout=2.0):
 def http(raw, timeout=5.0):
     c = socket.create_connection((NODE, 80), timeout=timeout)
     c.sendall(raw)
+    return read_response(c)
+
+
+def read_response(c):
+    """The status and body of the response on `c`, which is then closed."""
+    raw, head_end = read_raw(c)
+    head = raw[:head_end].decode()
+    return int(head.split()[1]), raw[head_end + 4:]
+
+
+def read_raw(c):
+    """The whole response on `c` (which is then closed), and where its head ends."""
     buf = b""
     while True:
         head_end = buf.find(b"\r\n\r\n")
@@ -46,7 +58,7 @@ def http(raw, timeout=5.0):
             length = int([l.split(":")[1] for l in head.split("\r\n") if l.lower().startswith("content-length")][0])
             if len(buf) >= head_end + 4 + length:
                 c.close()
-                return int(head.split()[1]), buf[head_end + 4:head_end + 4 + length]
+                return buf[:head_end + 4 + length], head_end
         chunk = c.recv(65536)
         if not chunk:
             raise AssertionError(f"connection closed early: {buf[:200]!r}")
@@ -65,8 +77,47 @@ OFFER = "\r\n".join([
     "a=sctp-port:5000", "a=max-message-size:65536", ""])
 
 
+OFFER_AV = "\r\n".join([
+    "v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0 1",
+    "m=audio 9 UDP/TLS/RTP/SAVPF 0", "c=IN IP4 0.0.0.0",
+    "a=ice-ufrag:chk2", "a=ice-pwd:checkcheckcheckcheckchec",
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32), "a=setup:actpass", "a=mid:0",
+    "a=recvonly", "a=rtcp-mux", "a=rtpmap:0 PCMU/8000",
+    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0",
+    "a=ice-ufrag:chk2", "a=ice-pwd:checkcheckcheckcheckchec",
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32), "a=setup:actpass", "a=mid:1",
+    "a=sctp-port:5000", "a=max-message-size:65536",
+    "m=video 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP4 0.0.0.0", "a=mid:2", "a=recvonly",
+    "a=rtcp-mux", "a=rtpmap:96 VP8/90000", ""])
+
+
+def whep_request(body):
+    return f"POST /whep HTTP/1.1\r\nHost: {NODE}\r\nContent-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode()
+
+
 def whep(body):
-    return http(f"POST /whep HTTP/1.1\r\nHost: {NODE}\r\nContent-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode())
+    return http(whep_request(body))
+
+
+def check_concurrent_bodies():
+    """Dynamic bodies share one buffer, streamed into a 1 KiB TCP send buffer: two offers sent
+    at once on two connections get one whole answer (longer than the send buffer, so its
+    connection holds the body across turns) and one 503, neither body spoiled by the other."""
+    a = socket.create_connection((NODE, 80), timeout=5)
+    b = socket.create_connection((NODE, 80), timeout=5)
+    a.sendall(whep_request(OFFER_AV))
+    b.sendall(whep_request(OFFER_AV))
+    raws = sorted([read_raw(a), read_raw(b)], key=lambda r: len(r[0]), reverse=True)
+    (whole, head_end), (refused, refused_end) = raws
+    assert whole.startswith(b"HTTP/1.1 201") and refused.startswith(b"HTTP/1.1 503"), raws
+    assert refused[refused_end + 4:] == b"busy", refused
+    assert len(whole) > 1024, f"the response ({len(whole)} bytes) should not fit the send buffer"
+    answer = whole[head_end + 4:].decode()
+    assert "m=audio 9 UDP/TLS/RTP/SAVPF 0" in answer and "a=mid:1" in answer, answer
+    assert "m=video 0 " in answer, answer
+    assert answer.endswith("\r\n") and "198.18.5.2 5004 typ host" in answer, answer
+    assert http(f"DELETE /whep/1 HTTP/1.1\r\nHost: {NODE}\r\n\r\n".encode())[0] == 200
+    print(f"CHECK http: two offers at once: one answer ({len(whole)} bytes with its head), whole, and one 503")
 
 
 def check_whep():
@@ -134,6 +185,7 @@ def main():
     print("CHECK abuse: after 2000 junk datagrams, a huge header and a half-open request, STUN and the page still work")
     check_shared_buffer(page)
     check_whep()
+    check_concurrent_bodies()
     print("CHECK OK")
 
 

@@ -1,13 +1,16 @@
 //! A tiny HTTP/1.1 server on smoltcp TCP sockets: keep-alive, one request at a time per
 //! connection, bounded request size (431 for headers, 413 for bodies beyond the buffer, 408
-//! for a request that holds the shared buffer too long), responses written whole into the
-//! socket (a dynamic one) or streamed from a static body (the page).
+//! for a request that holds the shared buffer too long), response bodies streamed into the
+//! socket as it drains — a static one (the page) from flash, a dynamic one (a WHEP answer)
+//! from the shared body buffer.
 //!
 //! Memory: each connection buffers [`SMALL_REQUEST`] bytes of its own, enough for a
 //! browser's headers; a longer request (a WHEP offer) moves into the one shared
-//! [`MAX_REQUEST`] buffer, and the dynamic response body is one shared buffer too, written
-//! into the socket's send buffer as soon as it is made. The server is ≈ 10 KiB for four
-//! connections where a buffer of each kind per connection took 26 KiB.
+//! [`MAX_REQUEST`] buffer, and the dynamic response body is one shared buffer too, which the
+//! connection sending it holds until its socket took it all (at most [`HOLD`]; others wait
+//! meanwhile). So a socket's send buffer needs room for a response head only
+//! ([`MIN_TCP_TX`]). The server is ≈ 10 KiB for four connections where a buffer of each
+//! kind per connection took 26 KiB.
 
 use adapters_smoltcp::smoltcp::iface::{SocketHandle, SocketSet};
 use adapters_smoltcp::smoltcp::socket::tcp;
@@ -22,13 +25,14 @@ pub const SMALL_REQUEST: usize = 1024;
 pub const MAX_RESPONSE: usize = 1792;
 /// Largest status line and headers.
 const MAX_HEAD: usize = 256;
-/// The least send buffer a TCP socket of the server needs: a dynamic response (head and
-/// body) goes into it whole.
-pub const MIN_TCP_TX: usize = MAX_HEAD + MAX_RESPONSE;
+/// The least send buffer a TCP socket of the server needs: a response head goes into it
+/// whole (bodies are streamed).
+pub const MIN_TCP_TX: usize = MAX_HEAD;
 /// Most headers parsed.
 const MAX_HEADERS: usize = 24;
-/// How long one request may hold the shared buffer (a client trickling its offer would
-/// otherwise keep every other long request out).
+/// How long one request may hold the shared request buffer, and one response the shared
+/// body buffer (a client trickling its offer, or not reading its answer, would otherwise
+/// keep every other long request or dynamic response out).
 const HOLD: Duration = Duration::from_secs(5);
 
 /// A parsed request.
@@ -96,7 +100,9 @@ struct Conn {
     /// The static body being sent (`None`, not an empty slice, so that a `Server` is all
     /// zeros and its static lands in `.bss`, not in `.data` copied from flash).
     page: Option<&'static [u8]>,
-    /// Bytes of `page` sent.
+    /// Since when this connection holds the shared body buffer, sending it.
+    body_since: Option<Instant>,
+    /// Bytes of the body being sent (`page` or the shared one) sent.
     sent: usize,
     /// Refused: after the response, discard input and close; abort at this time at the latest.
     close_after: Option<Instant>,
@@ -146,6 +152,7 @@ impl<const N: usize> Server<N> {
     pub fn poll(&mut self, now: Instant, sockets: &mut SocketSet<'_>, app: &mut impl App) {
         for i in 0..self.conns.len() {
             let big_free = self.conns.iter().all(|c| c.big_since.is_none());
+            let body_free = self.conns.iter().all(|c| c.body_since.is_none());
             let Server {
                 conns, big, body, ..
             } = self;
@@ -160,6 +167,7 @@ impl<const N: usize> Server<N> {
                 big,
                 body,
                 big_free,
+                body_free,
             };
             match c.poll(now, s, self.port, &mut shared, app) {
                 Outcome::Incomplete => {}
@@ -176,6 +184,8 @@ struct Shared<'a> {
     body: &'a mut heapless::Vec<u8, MAX_RESPONSE>,
     /// No connection holds `big`.
     big_free: bool,
+    /// No connection is sending `body`.
+    body_free: bool,
 }
 
 enum Outcome {
@@ -192,6 +202,7 @@ impl Conn {
             len: 0,
             big_since: None,
             page: None,
+            body_since: None,
             sent: 0,
             close_after: None,
         }
@@ -201,6 +212,7 @@ impl Conn {
         self.len = 0;
         self.big_since = None;
         self.page = None;
+        self.body_since = None;
         self.sent = 0;
         self.close_after = None;
     }
@@ -220,12 +232,17 @@ impl Conn {
             let _ = s.listen(port);
             return Outcome::Incomplete;
         }
-        if let Some(deadline) = self.close_after {
-            self.linger(now, deadline, s);
+        if self.body_since.is_some_and(|since| now >= since + HOLD) {
+            s.abort(); // not reading its answer: the shared body goes to the others
+            self.reset();
             return Outcome::Incomplete;
         }
-        if self.write(s) {
-            return Outcome::Incomplete; // still sending the page
+        if let Some(deadline) = self.close_after {
+            self.linger(now, deadline, s, shared.body);
+            return Outcome::Incomplete;
+        }
+        if self.write(s, shared.body) {
+            return Outcome::Incomplete; // still sending a body
         }
         self.read(now, s, shared);
         if self.len == 0 {
@@ -238,19 +255,19 @@ impl Conn {
             return Outcome::Incomplete; // the previous response is still in the socket
         }
         let outcome = self.handle_request(now, s, shared, app);
-        let _ = self.write(s);
+        let _ = self.write(s, shared.body);
         outcome
     }
 
     /// Refused: drop what still arrives (so the client can finish and see the answer),
     /// close once it is out, abort when the client lingers.
-    fn linger(&mut self, now: Instant, deadline: Instant, s: &mut tcp::Socket<'_>) {
+    fn linger(&mut self, now: Instant, deadline: Instant, s: &mut tcp::Socket<'_>, body: &[u8]) {
         while s.can_recv() {
             if s.recv(|b| (b.len(), ())).is_err() {
                 break;
             }
         }
-        if !self.write(s) {
+        if !self.write(s, body) {
             s.close();
         }
         if now >= deadline {
@@ -284,11 +301,18 @@ impl Conn {
         }
     }
 
-    /// Send what is left of the page; whether something is still pending.
-    fn write(&mut self, s: &mut tcp::Socket<'_>) -> bool {
+    /// Send what is left of the body (`body`, the shared one, while this connection holds
+    /// it; else the static page); whether something is still pending. The shared body is
+    /// given back once all of it is in the socket.
+    fn write(&mut self, s: &mut tcp::Socket<'_>, body: &[u8]) -> bool {
         loop {
-            let chunk = self.page.and_then(|p| p.get(self.sent..)).unwrap_or(&[]);
+            let rest = match self.body_since {
+                Some(_) => body.get(self.sent..),
+                None => self.page.and_then(|p| p.get(self.sent..)),
+            };
+            let chunk = rest.unwrap_or(&[]);
             if chunk.is_empty() {
+                self.body_since = None;
                 return false;
             }
             match s.send_slice(chunk) {
@@ -327,6 +351,9 @@ impl Conn {
         if len < end {
             return self.wait(now, s, shared);
         }
+        if !shared.body_free {
+            return Outcome::Incomplete; // another connection is sending its dynamic body
+        }
         let request = Request {
             method: req.method.unwrap_or(""),
             // The query (`/?turn=…` for the page's script) does not select the route.
@@ -351,8 +378,10 @@ impl Conn {
         };
         let page = resp.static_body;
         self.consume(end, in_big, shared.big);
-        respond(s, &head, shared.body, page);
+        let len = page.map_or(shared.body.len(), <[u8]>::len);
+        respond(s, &head, len);
         self.page = page;
+        self.body_since = page.is_none().then_some(now);
         self.sent = 0;
         Outcome::Served
     }
@@ -386,22 +415,24 @@ impl Conn {
         s: &mut tcp::Socket<'_>,
         shared: &mut Shared<'_>,
         status: u16,
-        why: &str,
+        why: &'static str,
     ) -> Outcome {
         cortex_m_semihosting::hprintln!("http: refused a request ({} {})", status, why);
-        shared.body.clear();
-        let _ = shared.body.extend_from_slice(why.as_bytes());
         let head = Head {
             status,
             ctype: "text/plain",
             location: None,
             gzip: false,
         };
-        respond(s, &head, shared.body, None);
+        respond(s, &head, why.len());
         self.close_after = Some(now + LINGER);
         self.len = 0;
-        self.big_since = None;
-        self.page = None;
+        if self.big_since.take().is_some() {
+            shared.big_free = true;
+        }
+        self.page = Some(why.as_bytes()); // the reason, as a static body
+        self.body_since = None;
+        self.sent = 0;
         Outcome::Refused
     }
 }
@@ -425,9 +456,9 @@ struct Head<'a> {
     gzip: bool,
 }
 
-/// Write the status line, the headers and the dynamic body into `s` (which has room for
-/// [`MIN_TCP_TX`] bytes); the static body `page`, if any, follows from [`Conn::write`].
-fn respond(s: &mut tcp::Socket<'_>, head: &Head<'_>, body: &[u8], page: Option<&'static [u8]>) {
+/// Write the status line and the headers of a body of `len` bytes into `s` (which has room
+/// for [`MIN_TCP_TX`] bytes); the body follows from [`Conn::write`].
+fn respond(s: &mut tcp::Socket<'_>, head: &Head<'_>, len: usize) {
     let Head {
         status,
         ctype,
@@ -445,7 +476,6 @@ fn respond(s: &mut tcp::Socket<'_>, head: &Head<'_>, body: &[u8], page: Option<&
         503 => "Service Unavailable",
         _ => "Status",
     };
-    let len = body.len() + page.map_or(0, <[u8]>::len);
     let mut head = heapless::String::<MAX_HEAD>::new();
     let _ = write!(
         head,
@@ -459,5 +489,4 @@ fn respond(s: &mut tcp::Socket<'_>, head: &Head<'_>, body: &[u8], page: Option<&
     }
     let _ = head.push_str("\r\n");
     let _ = s.send_slice(head.as_bytes());
-    let _ = s.send_slice(body);
 }

@@ -43,6 +43,13 @@ const MEDIA_PORT: u16 = 5004;
 const HTTP_PORT: u16 = 80;
 /// HTTP connections at once (a browser opens two or three).
 const HTTP_CONNS: usize = 4;
+/// Each HTTP connection's TCP receive buffer (its window: requests are copied out into the
+/// server's buffers as they arrive).
+const TCP_RX: usize = 512;
+/// Each HTTP connection's TCP send buffer: a response head and the first part of its body
+/// (bodies are streamed as it drains).
+const TCP_TX: usize = 1024;
+const _: () = assert!(TCP_TX >= http::MIN_TCP_TX);
 /// The page `p2p node` serves, byte for byte once unzipped (`build.rs` gzips it).
 const PAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/page.html.gz"));
 
@@ -283,9 +290,8 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         take_static!([u8; 4096] = [0; 4096]),
         MEDIA_PORT,
     ));
-    let tcp_rx = take_static!([[u8; 1024]; HTTP_CONNS] = [[0; 1024]; HTTP_CONNS]);
-    let tcp_tx =
-        take_static!([[u8; http::MIN_TCP_TX]; HTTP_CONNS] = [[0; http::MIN_TCP_TX]; HTTP_CONNS]);
+    let tcp_rx = take_static!([[u8; TCP_RX]; HTTP_CONNS] = [[0; TCP_RX]; HTTP_CONNS]);
+    let tcp_tx = take_static!([[u8; TCP_TX]; HTTP_CONNS] = [[0; TCP_TX]; HTTP_CONNS]);
     let mut handles: heapless::Vec<SocketHandle, HTTP_CONNS> = heapless::Vec::new();
     for (rx, tx) in tcp_rx.iter_mut().zip(tcp_tx.iter_mut()) {
         let s = tcp::Socket::new(
