@@ -34,7 +34,7 @@ const ICE_CHECKS: usize = 4;
 const EVENTS: usize = 16;
 
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
-/// `readings`), 16 SCTP chunks in flight, its SCTP buffers in a static, the ICE sizes above,
+/// `readings`), 8 SCTP chunks in flight (a thermal frame is two), its SCTP buffers in a static, the ICE sizes above,
 /// no room for an offer of its own (the node only answers), and RTCP for one track (its
 /// audio).
 pub type Peer = PeerConnection<
@@ -42,7 +42,7 @@ pub type Peer = PeerConnection<
     &'static mut Dtls,
     SctpBuffer,
     3,
-    16,
+    8,
     ICE_CANDIDATES,
     ICE_PAIRS,
     ICE_CHECKS,
