@@ -193,7 +193,7 @@ where
         // the next one runs; only the two descriptions and the result stay here.
         // Results are read where they were written (a `?` would move each out of its
         // `Result`: a second copy of a description on the stack).
-        let mut parsed = SessionDescription::<'_, M, A, C>::new(PLACEHOLDER_ORIGIN);
+        let mut parsed = SessionDescription::<'_, M, A, C>::new(sdp_core::Origin::EMPTY);
         parse_into(&mut parsed, offer)?;
         let offer = &parsed;
         if self.offer_restarts_ice(offer) {
@@ -417,16 +417,6 @@ fn negotiate_answer<'a, const M: usize, const A: usize, const C: usize>(
 ) -> Result<Negotiated<'a, M, 8, 8, 16>> {
     negotiate(offer, answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)
 }
-
-/// What a description holds until [`parse_into`] fills it.
-const PLACEHOLDER_ORIGIN: sdp_core::Origin<'static> = sdp_core::Origin {
-    username: "-",
-    session_id: 0,
-    session_version: 0,
-    net_type: "IN",
-    addr_type: "IP4",
-    address: "0.0.0.0",
-};
 
 /// `text` parsed into `description`, which is filled where it lives (not inlined: the
 /// parser's scratch is gone once it returns).

@@ -110,7 +110,7 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
 
     /// Parse a description. Strings in the result borrow from `text`.
     pub fn parse(text: &'a str) -> Result<Self, ParseError> {
-        let mut sdp = SessionDescription::new(EMPTY_ORIGIN);
+        let mut sdp = SessionDescription::new(Origin::EMPTY);
         sdp.parse_into(text)?;
         Ok(sdp)
     }
@@ -145,15 +145,6 @@ impl<'a, const M: usize, const A: usize, const C: usize> SessionDescription<'a, 
         Ok(())
     }
 }
-
-const EMPTY_ORIGIN: Origin<'static> = Origin {
-    username: "-",
-    session_id: 0,
-    session_version: 0,
-    net_type: "IN",
-    addr_type: "IP4",
-    address: "0.0.0.0",
-};
 
 /// `v=0`, `o=`, `s=`: the fixed start.
 fn parse_header<'a>(lines: &mut Lines<'a>) -> Result<(Origin<'a>, &'a str), ParseError> {

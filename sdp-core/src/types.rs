@@ -245,6 +245,19 @@ pub struct Origin<'a> {
     pub address: &'a str,
 }
 
+impl Origin<'static> {
+    /// `- 0 0 IN IP4 0.0.0.0`: what a description holds before
+    /// [`parse_into`](crate::SessionDescription::parse_into) fills it.
+    pub const EMPTY: Origin<'static> = Origin {
+        username: "-",
+        session_id: 0,
+        session_version: 0,
+        net_type: "IN",
+        addr_type: "IP4",
+        address: "0.0.0.0",
+    };
+}
+
 /// `c=<nettype> <addrtype> <connection-address>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Connection<'a> {
