@@ -94,8 +94,8 @@
 //!
 //! ## Memory
 //! Nothing grows. On a 64-bit host: `JitterBuffer<SLOTS, MTU>` is `SLOTS × (MTU + 42)`
-//! bytes (64 × 1200: 78 KB), `RtxBuffer<SLOTS, MTU>` the same, `NackTracker<N>` `N × 32 +
-//! 176`, `RtpSession<E, N>` about 2.3 KB plus 128 bytes per remote source. Big ones belong in
+//! bytes (64 × 1200: 78 KB), `RtxBuffer<SLOTS, MTU>` the same, `NackTracker<N>` `N × 12 +
+//! 184`, `RtpSession<E, N>` about 2.3 KB plus 128 bytes per remote source. Big ones belong in
 //! a `static` (their `new` is `const`) or a `Box` (in debug builds `Box::new` builds them on
 //! the stack first).
 //!

@@ -44,12 +44,17 @@ impl Default for NackConfig {
     }
 }
 
+/// A missing packet, in 12 bytes: its sequence number as sent (every entry is within `N`
+/// packets of the highest, and the unwrapped arrivals within 2^15 of it, so 16 bits tell them
+/// apart), and its times as milliseconds after the tracker's epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Missing {
-    seq: u64,
-    since: Instant,
-    next_at: Instant,
+    seq: u16,
     retries: u8,
+    /// When it went missing.
+    since: u32,
+    /// When it is next due for a NACK.
+    next_at: u32,
 }
 
 /// Counters.
@@ -80,6 +85,9 @@ pub struct NackTracker<const N: usize> {
     config: NackConfig,
     unwrapper: SeqUnwrapper,
     highest: Option<u64>,
+    /// What the entries' times count from (the first packet's arrival, moved forward when
+    /// the count nears the end of 32 bits: after about 24 days).
+    epoch: Instant,
     missing: heapless::Deque<Missing, N>,
     rtt: Option<Duration>,
     keyframe: bool,
@@ -93,6 +101,7 @@ impl<const N: usize> NackTracker<N> {
             config,
             unwrapper: SeqUnwrapper::new(),
             highest: None,
+            epoch: Instant::ZERO,
             missing: heapless::Deque::new(),
             rtt: None,
             keyframe: false,
@@ -124,11 +133,55 @@ impl<const N: usize> NackTracker<N> {
         (rtt * self.config.rtt_factor_percent / 100).max(self.config.min_retry)
     }
 
+    /// `now` in milliseconds after the epoch, rounded down (moving the epoch forward first
+    /// when it is far behind).
+    fn ms(&mut self, now: Instant) -> u32 {
+        let since = |epoch: Instant| {
+            let ms = now.saturating_duration_since(epoch).as_millis();
+            u64::try_from(ms).unwrap_or(u64::MAX)
+        };
+        let mut d = since(self.epoch);
+        if d > u64::from(u32::MAX / 2) {
+            self.rebase(d);
+            d = since(self.epoch);
+        }
+        u32::try_from(d).unwrap_or(u32::MAX)
+    }
+
+    /// Move the epoch forward by as much as the oldest entry allows (all of `d` when there is
+    /// none); entries that would still not fit are given up.
+    fn rebase(&mut self, d: u64) {
+        let oldest = self.missing.iter().map(|m| m.since).min();
+        let shift = oldest.map_or(d, |o| u64::from(o).min(d));
+        self.epoch = self.epoch.saturating_add(Duration::from_millis(shift));
+        let shift = u32::try_from(shift).unwrap_or(u32::MAX);
+        for m in self.missing.iter_mut() {
+            m.since -= shift.min(m.since);
+            m.next_at = m.next_at.saturating_sub(shift);
+        }
+        if d - u64::from(shift) > u64::from(u32::MAX / 2) {
+            // Kept longer than a `max_age` of weeks allows for: give them up.
+            self.stats.abandoned += self.missing.len() as u64;
+            self.missing.clear();
+            self.keyframe = true;
+            self.epoch = self
+                .epoch
+                .saturating_add(Duration::from_millis(d - u64::from(shift)));
+        }
+    }
+
+    /// `d` after `from` (milliseconds after the epoch), rounded up: never due early.
+    fn after(from: u32, d: Duration) -> u32 {
+        let ms = d.as_micros().div_ceil(1000);
+        from.saturating_add(u32::try_from(ms).unwrap_or(u32::MAX))
+    }
+
     /// Account for a received packet.
     pub fn on_packet(&mut self, now: Instant, seq: u16) -> Arrival {
         let ext = self.unwrapper.unwrap(seq);
         let Some(highest) = self.highest else {
             self.highest = Some(ext);
+            self.epoch = now;
             return Arrival::InOrder;
         };
         if ext > highest {
@@ -139,13 +192,14 @@ impl<const N: usize> NackTracker<N> {
                 self.missing.clear();
                 self.keyframe = true;
             } else {
-                let next_at = now + self.config.reorder_delay;
+                let since = self.ms(now);
+                let next_at = Self::after(since, self.config.reorder_delay);
                 // `gap` fits the free room (checked above), so no push fails.
                 for q in highest + 1..ext {
                     self.missing
                         .push_back(Missing {
-                            seq: q,
-                            since: now,
+                            seq: q as u16, // the low 16 bits: the number as sent
+                            since,
                             next_at,
                             retries: 0,
                         })
@@ -156,7 +210,7 @@ impl<const N: usize> NackTracker<N> {
             return Arrival::InOrder;
         }
         let before = self.missing.len();
-        self.missing_retain(|m| m.seq != ext);
+        self.missing_retain(|m| m.seq != seq);
         if self.missing.len() < before {
             self.stats.recovered += 1;
             Arrival::Recovered
@@ -183,12 +237,13 @@ impl<const N: usize> NackTracker<N> {
         now: Instant,
         out: &mut heapless::Vec<NackEntry, E>,
     ) -> usize {
+        let now = self.ms(now);
         self.expire(now);
-        let interval = self.retry_interval();
+        let next = Self::after(now, self.retry_interval());
         let mut due: heapless::Vec<u16, N> = heapless::Vec::new();
         for m in self.missing.iter() {
             if m.next_at <= now {
-                let _ = due.push(m.seq as u16);
+                let _ = due.push(m.seq);
             }
         }
         let packed = nack_entries(due.iter().copied(), out);
@@ -196,7 +251,7 @@ impl<const N: usize> NackTracker<N> {
         for m in self.missing.iter_mut() {
             if left > 0 && m.next_at <= now {
                 m.retries += 1;
-                m.next_at = now + interval;
+                m.next_at = next;
                 left -= 1;
             }
         }
@@ -204,11 +259,13 @@ impl<const N: usize> NackTracker<N> {
         packed
     }
 
-    fn expire(&mut self, now: Instant) {
+    /// Give up on what is too old or was asked for too often (`now` in ms after the epoch).
+    fn expire(&mut self, now: u32) {
         let (max_retries, max_age) = (self.config.max_retries, self.config.max_age);
         let before = self.missing.len();
         self.missing_retain(|m| {
-            !(now >= m.since + max_age || (m.retries >= max_retries && m.next_at <= now))
+            !(now >= Self::after(m.since, max_age)
+                || (m.retries >= max_retries && m.next_at <= now))
         });
         let dropped = before - self.missing.len();
         if dropped > 0 {
@@ -219,10 +276,15 @@ impl<const N: usize> NackTracker<N> {
 
     /// When [`poll_nack`](Self::poll_nack) next has something to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.missing
+        let ms = self
+            .missing
             .iter()
-            .map(|m| m.next_at.min(m.since + self.config.max_age))
-            .min()
+            .map(|m| m.next_at.min(Self::after(m.since, self.config.max_age)))
+            .min()?;
+        Some(
+            self.epoch
+                .saturating_add(Duration::from_millis(u64::from(ms))),
+        )
     }
 
     /// Whether repair was given up since the last call: send a PLI (or FIR).
@@ -258,6 +320,30 @@ mod tests {
         assert_eq!(drain(&mut t, t1 + Duration::from_millis(60)), [65535, 1]);
         assert_eq!(t.on_packet(t1, 0), Arrival::Stale);
         assert!(!t.take_keyframe_request());
+    }
+
+    #[test]
+    fn times_hold_across_the_epoch_moving_forward() {
+        assert_eq!(core::mem::size_of::<Missing>(), 12);
+        let mut t = NackTracker::<64>::new(NackConfig::default());
+        t.set_rtt(Duration::from_millis(40));
+        let t0 = Instant::from_secs(1);
+        t.on_packet(t0, 1);
+        t.on_packet(t0, 3); // 2 missing, its times counted from t0
+        assert_eq!(drain(&mut t, t0 + Duration::from_millis(10)), [2]);
+        // 30 days on (past 2^31 ms): the epoch moves to the oldest entry, which has expired
+        // by then and is given up.
+        let t1 = t0 + Duration::from_secs(30 * 24 * 3600);
+        t.on_packet(t1, 4);
+        t.on_packet(t1, 7); // 5, 6 missing
+        assert!(drain(&mut t, t1).is_empty());
+        assert_eq!(t.missing(), 2);
+        assert!(t.take_keyframe_request(), "2 was given up");
+        assert_eq!(t.poll_timeout(), Some(t1 + Duration::from_millis(10)));
+        assert!(drain(&mut t, t1 + Duration::from_micros(9_999)).is_empty());
+        assert_eq!(drain(&mut t, t1 + Duration::from_millis(10)), [5, 6]);
+        assert_eq!(t.on_packet(t1, 6), Arrival::Recovered);
+        assert_eq!(drain(&mut t, t1 + Duration::from_millis(70)), [5]);
     }
 
     #[test]
