@@ -53,6 +53,7 @@ pub const NO_STD_CRATES: &[&str] = &[
     "sctp-core",
     "peer-core",
     "adapters-smoltcp",
+    "machine-sim",
 ];
 
 /// Build every core crate for `thumbv7em-none-eabihf` with no default features.

@@ -16,7 +16,6 @@
 #![no_main]
 
 mod http;
-mod sim;
 mod viewer;
 
 use adapters_smoltcp::lan9118::{Lan9118, Mmio, MPS2_BASE};

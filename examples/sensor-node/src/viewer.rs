@@ -2,7 +2,7 @@
 //! offer, that streams the simulated sensors once connected — `thermal` (unordered, no
 //! retransmission) and `readings` (reliable) data channels the node opens, and PCMU audio.
 
-use crate::sim::{self, Machine, Microphone};
+use machine_sim::{self as sim, Machine, Microphone};
 use adapters_smoltcp::smoltcp::iface::SocketSet;
 use adapters_smoltcp::smoltcp::socket::udp;
 use adapters_smoltcp::smoltcp::time::Instant as SmolInstant;
@@ -434,8 +434,8 @@ impl Viewer {
             .readings
             .filter(|_| self.ticks.is_multiple_of(READINGS_EVERY))
         {
-            let mut json = heapless::String::new();
-            machine.reading_json(now.as_millis(), &mut json);
+            let mut json: heapless::String<160> = heapless::String::new();
+            let _ = machine.write_reading(now.as_millis(), &mut json);
             if let Err(e) = peer.send(now, ch, MessageKind::String, json.as_bytes()) {
                 self.send_errors += 1;
                 if self.send_errors.is_power_of_two() {

@@ -12,7 +12,6 @@ mod child;
 mod nat;
 mod relay;
 mod sensor;
-mod sim;
 mod status;
 mod wav;
 
@@ -25,6 +24,7 @@ use axum::routing::get;
 use dtls_core::cert::{CertParams, Certificate};
 use dtls_core::crypto::RustCrypto;
 use ice_core::{IceConfig, TurnServerConfig};
+use machine_sim as sim;
 use peer_core::data::{ChannelConfig, Reliability};
 use peer_core::session::TrackKind;
 use peer_core::{ChannelId, MediaConfig, MessageKind, PeerConfig, PeerEvent, PeerState, TrackId};
@@ -443,7 +443,11 @@ impl Viewer {
                     &reading.fields,
                 ))
             }
-            None => (self.ticks % self.node.readings_every == 0).then(|| machine.reading_json(ms)),
+            None => (self.ticks % self.node.readings_every == 0).then(|| {
+                let mut json = String::new();
+                let _ = machine.write_reading(ms, &mut json);
+                json
+            }),
         }
     }
 
@@ -522,7 +526,11 @@ impl SessionApp for Viewer {
         let machine = self.machine();
         if let Some(track) = self.audio {
             let pcm = match &mut self.mic {
-                Mic::Sim(m) => m.next_packet(&machine),
+                Mic::Sim(m) => {
+                    let mut pcm = [0u8; sim::SAMPLES_PER_PACKET];
+                    m.next_packet(&machine, &mut pcm);
+                    pcm
+                }
                 Mic::File(p) => p.next_packet(),
             };
             let ts = self.ticks.wrapping_mul(sim::SAMPLES_PER_PACKET as u32);
@@ -536,7 +544,8 @@ impl SessionApp for Viewer {
             .filter(|_| self.ticks % self.node.thermal_every == 0)
         {
             self.frames = self.frames.wrapping_add(1);
-            let frame = machine.thermal_frame(self.frames);
+            let mut frame = [0u8; sim::FRAME];
+            machine.thermal_frame(self.frames, &mut frame);
             if s.send(ch, MessageKind::Binary, &frame).is_ok() {
                 self.sent += frame.len() as u64;
             }

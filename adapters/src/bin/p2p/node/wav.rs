@@ -3,7 +3,7 @@
 //! resampled to 8 kHz by linear interpolation (no anti-alias filter: simple, and enough for a
 //! machine's hum), then sent as PCMU like the simulated microphone.
 
-use super::sim::{mulaw, SAMPLES_PER_PACKET, SAMPLE_RATE};
+use machine_sim::{mulaw, SAMPLES_PER_PACKET, SAMPLE_RATE};
 use std::path::Path;
 use std::sync::Arc;
 
