@@ -123,7 +123,7 @@ impl Machine {
 
     /// One reading as a JSON line (the `readings` channel), `t` being `ms` (Unix time on a
     /// server, time since boot on a board without a wall clock). The numbers are written as
-    /// fixed-point integers ([`Fixed`]): `core::fmt`'s float formatting would cost a
+    /// fixed-point integers: `core::fmt`'s float formatting would cost a
     /// microcontroller about 8 KB of flash.
     pub fn write_reading(&self, ms: u64, out: &mut impl Write) -> fmt::Result {
         write!(
