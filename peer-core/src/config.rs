@@ -108,3 +108,41 @@ impl Default for PeerConfig {
         }
     }
 }
+
+/// What a connection keeps of its [`PeerConfig`]: everything but the ICE configuration,
+/// which its agent holds (STUN and TURN servers with their credentials: 864 bytes on a
+/// Cortex-M, not kept twice).
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub(crate) ice_lite: bool,
+    pub(crate) audio: Option<MediaConfig>,
+    pub(crate) video: Option<MediaConfig>,
+    pub(crate) data_channels: bool,
+    pub(crate) mtu: usize,
+    pub(crate) sctp_port: u16,
+    pub(crate) max_message_size: usize,
+    pub(crate) cname: &'static str,
+    pub(crate) rtcp_interval: Duration,
+    pub(crate) ntp_at_zero: NtpTime,
+    pub(crate) bandwidth: rtp_core::bwe::BweConfig,
+}
+
+impl PeerConfig {
+    /// The ICE configuration, for the agent, and the rest, for the connection.
+    pub(crate) fn split(self) -> (IceConfig, Settings) {
+        let settings = Settings {
+            ice_lite: self.ice.lite,
+            audio: self.audio,
+            video: self.video,
+            data_channels: self.data_channels,
+            mtu: self.mtu,
+            sctp_port: self.sctp_port,
+            max_message_size: self.max_message_size,
+            cname: self.cname,
+            rtcp_interval: self.rtcp_interval,
+            ntp_at_zero: self.ntp_at_zero,
+            bandwidth: self.bandwidth,
+        };
+        (self.ice, settings)
+    }
+}

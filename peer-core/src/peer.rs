@@ -1,7 +1,7 @@
 //! The peer connection: one ICE agent, one DTLS endpoint, SRTP, one SCTP association and the
 //! RTP tracks of a negotiated session, behind one [`SansIo`] machine on one socket.
 
-use crate::config::PeerConfig;
+use crate::config::{PeerConfig, Settings};
 use crate::event::{Failure, PeerEvent, PeerState};
 use crate::media::Sender;
 use crate::rtcp::Control;
@@ -92,7 +92,8 @@ pub struct PeerConnection<
     D: Dtls,
     B: AsRef<[u8]> + AsMut<[u8]>,
 {
-    pub(crate) config: PeerConfig,
+    /// The configuration, but for ICE's (the agent has it).
+    pub(crate) config: Settings,
     /// The source every inner machine gets a fork of.
     pub(crate) base: E,
     pub(crate) entropy: Forked<E>,
@@ -147,8 +148,9 @@ where
     /// (its certificate's fingerprint goes into our SDP) and data channels in `send_buffer`
     /// and `recv_buffer` (the receive buffer bounds the largest message).
     pub fn new(config: PeerConfig, entropy: E, dtls: D, send_buffer: B, recv_buffer: B) -> Self {
+        let (ice, config) = config.split();
         let ice = IceAgent::new(
-            config.ice.clone(),
+            ice,
             IceRole::Controlling,
             Forked::new(entropy.clone(), 0x1CE),
         );
@@ -211,11 +213,10 @@ where
         reset_dtls: impl FnOnce(&mut D),
     ) {
         // The same forks, drawn in the same order, as `new`.
-        self.ice.reset(
-            config.ice.clone(),
-            IceRole::Controlling,
-            Forked::new(entropy.clone(), 0x1CE),
-        );
+        let (ice, config) = config.split();
+        let role = IceRole::Controlling;
+        self.ice
+            .reset(ice, role, Forked::new(entropy.clone(), 0x1CE));
         self.entropy = Forked::new(entropy.clone(), 0x9EE2);
         self.signaling.reset(&mut self.entropy);
         self.config = config;

@@ -7,7 +7,7 @@
 //! Everything it writes goes out through the connection's one send pipeline
 //! (`poll_transmit`), SRTCP-protected there.
 
-use crate::config::PeerConfig;
+use crate::config::Settings;
 use crate::session::{CodecKind, TrackInfo, TrackKind};
 use crate::stats::TrackStats;
 use core::time::Duration;
@@ -63,7 +63,7 @@ pub(crate) struct Control {
 
 impl Control {
     /// The control of `track`, starting at `now`; `seed` randomises the report interval.
-    pub(crate) fn new(track: &TrackInfo, config: &PeerConfig, now: Instant, seed: u64) -> Self {
+    pub(crate) fn new(track: &TrackInfo, config: &Settings, now: Instant, seed: u64) -> Self {
         let codec = track.send_codec().copied();
         let clock_rate = codec.map_or(90_000, |c| c.clock_rate);
         let video = track.kind == TrackKind::Video;

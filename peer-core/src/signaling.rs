@@ -359,7 +359,7 @@ where
             fingerprint,
         );
         local.session_version = self.signaling.version;
-        local.ice_lite = self.config.ice.lite;
+        local.ice_lite = self.config.ice_lite;
         local.end_of_candidates = self.ice.gathering_complete();
         local
     }
