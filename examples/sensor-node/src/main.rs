@@ -302,7 +302,10 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
     let local_media = SocketAddr::from((IP, MEDIA_PORT));
     let mut stun_drv = UdpDriver::new(stun_h, SocketAddr::from((IP, STUN_PORT)));
     let mut media_drv = UdpDriver::new(media_h, local_media);
-    let mut stun: StunServer<NoUsers> = StunServer::new(ServerConfig::default(), ServerAuth::None);
+    // One response queued at most: the driver sends it before the next request is read (the
+    // default of 4 would put 2.2 KB more in this frame, which every turn sits on).
+    let mut stun: StunServer<NoUsers, 1> =
+        StunServer::new(ServerConfig::default(), ServerAuth::None);
     let server = take_static!(http::Server<HTTP_CONNS> = http::Server::new());
     server.attach(HTTP_PORT, &handles);
     let scratch = take_static!([u8; 1500] = [0; 1500]);
