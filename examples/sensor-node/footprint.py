@@ -20,7 +20,7 @@ PARTS = [
     ("SDP offer/answer", ["sdp_core"]),
     ("peer connection glue", ["peer_core", "sansio"]),
     ("HTTP + WHEP", ["httparse", "sensor_node::http"]),
-    ("application (main, sensors sim, viewer; inlined code of the others)", ["sensor_node", "libm"]),
+    ("application (main, sensors sim, viewer; inlined code of the others)", ["sensor_node", "machine_sim", "libm"]),
     ("Rust core (formatting, memcpy, soft-float helpers)", ["core", "compiler_builtins", "alloc"]),
     ("runtime (cortex-m-rt, semihosting, panic)", ["cortex_m_rt", "cortex_m_semihosting", "cortex_m", "panic_semihosting", "critical_section"]),
 ]
