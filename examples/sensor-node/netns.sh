@@ -9,6 +9,7 @@ FW=$1; LOG=$2; SEED=$3; shift 3
 exec unshare --net bash -c '
   FW=$1; LOG=$2; SEED=$3; shift 3
   ip link set lo up
+  sysctl -qw net.ipv6.conf.default.disable_ipv6=1   # tap0 IPv4 only: no address change later (a browser aborts on one)
   ip tuntap add tap0 mode tap
   ip addr add 198.18.5.1/24 dev tap0
   ip link set tap0 up
