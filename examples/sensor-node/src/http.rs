@@ -386,8 +386,15 @@ impl Conn {
         Outcome::Served
     }
 
-    /// An incomplete request waits for more, unless it has held the shared buffer too long.
+    /// An incomplete request waits for more, unless it has held the shared buffer too long —
+    /// or the client has finished sending (it closed its side): then nothing more can come,
+    /// and the connection is closed rather than kept for good.
     fn wait(&mut self, now: Instant, s: &mut tcp::Socket<'_>, shared: &mut Shared<'_>) -> Outcome {
+        if s.state() == tcp::State::CloseWait && !s.can_recv() {
+            s.close();
+            self.reset();
+            return Outcome::Incomplete;
+        }
         match self.big_since {
             Some(since) if now >= since + HOLD => {
                 self.refuse(now, s, shared, 408, "request too slow")
