@@ -338,18 +338,18 @@ impl Conn {
         };
         let head_len = match req.parse(buf.get(..len).unwrap_or(&[])) {
             Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) if len < MAX_REQUEST => return self.wait(now, s, shared),
+            Ok(httparse::Status::Partial) if len < MAX_REQUEST => return self.wait(now, s),
             Ok(httparse::Status::Partial) => {
-                return self.refuse(now, s, shared, 431, "headers too large")
+                return self.refuse(now, s, 431, "headers too large")
             }
-            Err(_) => return self.refuse(now, s, shared, 400, "malformed request"),
+            Err(_) => return self.refuse(now, s, 400, "malformed request"),
         };
         let end = head_len.saturating_add(content_length(req.headers));
         if end > MAX_REQUEST {
-            return self.refuse(now, s, shared, 413, "body too large");
+            return self.refuse(now, s, 413, "body too large");
         }
         if len < end {
-            return self.wait(now, s, shared);
+            return self.wait(now, s);
         }
         if !shared.body_free {
             return Outcome::Incomplete; // another connection is sending its dynamic body
@@ -389,7 +389,7 @@ impl Conn {
     /// An incomplete request waits for more, unless it has held the shared buffer too long —
     /// or the client has finished sending (it closed its side): then nothing more can come,
     /// and the connection is closed rather than kept for good.
-    fn wait(&mut self, now: Instant, s: &mut tcp::Socket<'_>, shared: &mut Shared<'_>) -> Outcome {
+    fn wait(&mut self, now: Instant, s: &mut tcp::Socket<'_>) -> Outcome {
         if s.state() == tcp::State::CloseWait && !s.can_recv() {
             s.close();
             self.reset();
@@ -397,7 +397,7 @@ impl Conn {
         }
         match self.big_since {
             Some(since) if now >= since + HOLD => {
-                self.refuse(now, s, shared, 408, "request too slow")
+                self.refuse(now, s, 408, "request too slow")
             }
             _ => Outcome::Incomplete,
         }
@@ -420,7 +420,6 @@ impl Conn {
         &mut self,
         now: Instant,
         s: &mut tcp::Socket<'_>,
-        shared: &mut Shared<'_>,
         status: u16,
         why: &'static str,
     ) -> Outcome {
@@ -434,9 +433,7 @@ impl Conn {
         respond(s, &head, why.len());
         self.close_after = Some(now + LINGER);
         self.len = 0;
-        if self.big_since.take().is_some() {
-            shared.big_free = true;
-        }
+        self.big_since = None;
         self.page = Some(why.as_bytes()); // the reason, as a static body
         self.body_since = None;
         self.sent = 0;

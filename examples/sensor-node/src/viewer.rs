@@ -34,9 +34,9 @@ const ICE_CHECKS: usize = 4;
 const EVENTS: usize = 16;
 
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
-/// `readings`), 8 SCTP chunks in flight (a thermal frame is two), its SCTP buffers in a static, the ICE sizes above,
-/// no room for an offer of its own (the node only answers), and RTCP for one track (its
-/// audio).
+/// `readings`), 8 SCTP chunks in flight (a thermal frame is two), its SCTP buffers in a
+/// static, the ICE sizes above, no room for an offer of its own (the node only answers), and
+/// RTCP for one track (its audio).
 pub type Peer = PeerConnection<
     SeededEntropy,
     &'static mut Dtls,
