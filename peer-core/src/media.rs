@@ -206,6 +206,16 @@ impl Sender {
         Some(used)
     }
 
+    /// Forget a frame the caller stopped sending half-way (its `FrameSender` dropped early).
+    fn start_frame(&mut self) {
+        match &mut self.payloader {
+            Payloader::H264(p) => p.start_frame(),
+            Payloader::Vp8(p) => p.start_frame(),
+            Payloader::Single(p) => p.start_frame(),
+            Payloader::None => {}
+        }
+    }
+
     fn next_packet(
         &mut self,
         frame: &[u8],
@@ -325,7 +335,8 @@ where
 {
     /// Send one media frame on `track` (an encoded video frame — H.264 Annex B or VP8 — or an
     /// audio packet — Opus, or 20 ms of G.711), sampled at `rtp_timestamp` (the codec's
-    /// clock). Loop over [`FrameSender::next`] and send each datagram.
+    /// clock). Loop over [`FrameSender::next`] and send each datagram; a frame left
+    /// unfinished (the sender dropped early) is forgotten by the next call.
     pub fn send_frame<'p, 'f>(
         &'p mut self,
         now: Instant,
@@ -336,9 +347,10 @@ where
         if self.srtp.is_none() {
             return Err(PeerError::NotConnected);
         }
-        if self.senders.get(track.0).is_none() {
+        let Some(sender) = self.senders.get_mut(track.0) else {
             return Err(PeerError::NoSuchTrack);
-        }
+        };
+        sender.start_frame();
         if let Some(c) = self.controls.get_mut(track.0) {
             c.stats.frames_sent += 1;
         }

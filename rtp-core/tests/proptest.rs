@@ -12,6 +12,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use rtp_core::fuzzing;
 use rtp_core::packetize::h264::{nal_units, H264Depacketizer, H264Packetizer};
+use rtp_core::packetize::opus::OpusPacketizer;
 use rtp_core::packetize::vp8::{Vp8Depacketizer, Vp8Packetizer};
 use rtp_core::packetize::{Depacketizer, FrameWriter, Packetizer};
 use rtp_core::wire::ext::ExtensionForm;
@@ -269,6 +270,42 @@ proptest! {
             d.push(&out[..pl.len], &mut w).unwrap();
         }
         prop_assert_eq!(w.as_slice(), &frame[..]);
+    }
+
+    #[test]
+    fn a_frame_left_unfinished_does_not_spoil_the_next(a in vec(1u8..=255, 1..3000), b in vec(1u8..=255, 1..3000), budget in 40usize..1400, taken in 1usize..4, pic in 0u16..0x8000) {
+        // The caller stops after `taken` packets of `a` (its socket was full), then calls
+        // start_frame: `b` comes out whole, as from a fresh packetizer.
+        // `a` longer than `taken` packets hold, so that it is left unfinished.
+        let a: Vec<u8> = a.iter().copied().cycle().take(taken * budget + 1).collect();
+        let (fa, fb) = ([&[0, 0, 0, 1, 0x65][..], &a[..]].concat(), [&[0, 0, 0, 1, 0x41][..], &b[..]].concat());
+        let mut out = vec![0u8; budget];
+        let mut buf = vec![0u8; fb.len() * 2 + 64];
+        let mut h = H264Packetizer::new();
+        for _ in 0..taken { let _ = h.next_payload(&fa, &mut out).unwrap(); }
+        h.start_frame();
+        let (mut d, mut w) = (H264Depacketizer::new(), FrameWriter::new(&mut buf));
+        while let Some(pl) = h.next_payload(&fb, &mut out).unwrap() { d.push(&out[..pl.len], &mut w).unwrap(); }
+        prop_assert_eq!(w.as_slice(), &fb[..]);
+
+        let mut v = Vp8Packetizer::new(pic);
+        for _ in 0..taken { let _ = v.next_payload(&a, &mut out).unwrap(); }
+        v.start_frame();
+        let first = v.next_payload(&b, &mut out).unwrap().unwrap();
+        let desc = PayloadDescriptor::new_checked(&out[..first.len]).unwrap();
+        prop_assert!(desc.start_of_partition());
+        prop_assert_eq!(desc.picture_id(), Some(PictureId::Long((pic + 1) & 0x7FFF)));
+        let mut buf = vec![0u8; b.len()];
+        let (mut d, mut w) = (Vp8Depacketizer::default(), FrameWriter::new(&mut buf));
+        d.push(&out[..first.len], &mut w).unwrap();
+        while let Some(pl) = v.next_payload(&b, &mut out).unwrap() { d.push(&out[..pl.len], &mut w).unwrap(); }
+        prop_assert_eq!(w.as_slice(), &b[..]);
+
+        let mut o = OpusPacketizer::new();
+        let _ = o.next_payload(&a[..a.len().min(budget)], &mut out).unwrap();
+        o.start_frame();
+        let pl = o.next_payload(&b[..b.len().min(budget)], &mut out).unwrap();
+        prop_assert_eq!(pl.map(|p| p.len), Some(b.len().min(budget)));
     }
 
     #[test]

@@ -213,6 +213,10 @@ impl Packetizer for H264Packetizer {
         };
         Ok(Some(payload))
     }
+
+    fn start_frame(&mut self) {
+        self.finish();
+    }
 }
 
 /// H.264 depacketizer (mode 1): writes Annex-B with 4-byte start codes.

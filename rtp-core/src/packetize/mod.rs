@@ -149,7 +149,9 @@ pub struct Payload {
 ///
 /// Call [`next_payload`](Packetizer::next_payload) with the same frame until it returns
 /// `Ok(None)`; the following call starts the next frame. The length of `out` is the payload
-/// budget (MTU minus RTP header); keep it constant within a frame.
+/// budget (MTU minus RTP header); keep it constant within a frame. A caller that stops
+/// before `Ok(None)` (its socket was full, say) calls
+/// [`start_frame`](Packetizer::start_frame) before the next frame.
 pub trait Packetizer {
     /// Write the next payload of `frame` into `out`.
     fn next_payload(
@@ -162,6 +164,10 @@ pub trait Packetizer {
     fn marks_frame_end(&self) -> bool {
         true
     }
+
+    /// Forget a frame left unfinished, so that the next call starts a new one (a no-op
+    /// after `Ok(None)`).
+    fn start_frame(&mut self);
 }
 
 /// Puts frames back together from RTP payloads, in sequence order.
@@ -205,6 +211,11 @@ impl<P: Packetizer> RtpPacketizer<P> {
             sequence_number,
             mtu,
         }
+    }
+
+    /// Forget a frame left unfinished ([`Packetizer::start_frame`]).
+    pub fn start_frame(&mut self) {
+        self.inner.start_frame();
     }
 
     /// Write the next packet of `frame` (sampled at `timestamp`) into `out`; `Ok(None)`

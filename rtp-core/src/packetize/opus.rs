@@ -57,6 +57,10 @@ impl Packetizer for OpusPacketizer {
     fn marks_frame_end(&self) -> bool {
         false // RFC 7587 §4.1: the marker only flags the start of a talkspurt
     }
+
+    fn start_frame(&mut self) {
+        self.done = false;
+    }
 }
 
 /// Opus depacketizer: each payload is one Opus packet.

@@ -346,6 +346,9 @@ impl Packetizer for SensorPacketizer {
             last: true,
         }))
     }
+    fn start_frame(&mut self) {
+        self.done = false;
+    }
 }
 
 /// Depacketizer for sensor payloads: validates and copies.

@@ -121,6 +121,14 @@ impl Packetizer for Vp8Packetizer {
             last: self.offset >= frame.len(),
         }))
     }
+
+    fn start_frame(&mut self) {
+        if core::mem::take(&mut self.started) {
+            // The unfinished frame had its PictureID: the next frame takes the next one.
+            self.offset = 0;
+            self.picture_id = self.picture_id.wrapping_add(1) & 0x7FFF;
+        }
+    }
 }
 
 /// VP8 depacketizer: strips descriptors and joins partitions.
