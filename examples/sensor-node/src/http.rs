@@ -123,6 +123,8 @@ pub struct Server<const N: usize> {
     pub served: u32,
     /// Requests refused as too large, too slow or malformed.
     pub refused: u32,
+    /// No connection was listening at the end of the last turn (a new client is refused).
+    full: bool,
 }
 
 impl<const N: usize> Server<N> {
@@ -135,6 +137,7 @@ impl<const N: usize> Server<N> {
             port: 0,
             served: 0,
             refused: 0,
+            full: false,
         }
     }
 
@@ -175,6 +178,49 @@ impl<const N: usize> Server<N> {
                 Outcome::Refused => self.refused += 1,
             }
         }
+        self.keep_one_listening(sockets);
+    }
+
+    /// With every connection taken, smoltcp refuses a new client with a reset. A connection
+    /// that only waits for the client's last segments — everything we sent acknowledged
+    /// (FIN-WAIT-2; LAST-ACK or CLOSING with nothing unacknowledged but our FIN) — is then
+    /// given up to listen again. Otherwise one log line each time the table fills, with what
+    /// each connection is doing.
+    fn keep_one_listening(&mut self, sockets: &mut SocketSet<'_>) {
+        let state = |sockets: &SocketSet<'_>, h| sockets.get::<tcp::Socket<'_>>(h).state();
+        let mut handles = self.conns.iter().filter_map(|c| c.handle);
+        if handles.any(|h| state(sockets, h) == tcp::State::Listen) {
+            self.full = false;
+            return;
+        }
+        for c in self.conns.iter_mut() {
+            let Some(h) = c.handle else { continue };
+            let s = sockets.get_mut::<tcp::Socket<'_>>(h);
+            let done = match s.state() {
+                tcp::State::FinWait2 => true,
+                tcp::State::LastAck | tcp::State::Closing => s.send_queue() == 0,
+                _ => false,
+            };
+            if done {
+                s.abort();
+                c.reset();
+                let _ = s.listen(self.port);
+                self.full = false;
+                return;
+            }
+        }
+        if !self.full {
+            let mut line: heapless::String<128> = heapless::String::new();
+            for h in self.conns.iter().filter_map(|c| c.handle) {
+                let _ = write!(line, " {}", state(sockets, h));
+            }
+            cortex_m_semihosting::hprintln!(
+                "http: all {} connections taken, new clients refused:{}",
+                N,
+                line
+            );
+        }
+        self.full = true;
     }
 }
 
@@ -339,9 +385,7 @@ impl Conn {
         let head_len = match req.parse(buf.get(..len).unwrap_or(&[])) {
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) if len < MAX_REQUEST => return self.wait(now, s),
-            Ok(httparse::Status::Partial) => {
-                return self.refuse(now, s, 431, "headers too large")
-            }
+            Ok(httparse::Status::Partial) => return self.refuse(now, s, 431, "headers too large"),
             Err(_) => return self.refuse(now, s, 400, "malformed request"),
         };
         let end = head_len.saturating_add(content_length(req.headers));
@@ -396,9 +440,7 @@ impl Conn {
             return Outcome::Incomplete;
         }
         match self.big_since {
-            Some(since) if now >= since + HOLD => {
-                self.refuse(now, s, 408, "request too slow")
-            }
+            Some(since) if now >= since + HOLD => self.refuse(now, s, 408, "request too slow"),
             _ => Outcome::Incomplete,
         }
     }
