@@ -2,7 +2,6 @@
 //! offer, that streams the simulated sensors once connected — `thermal` (unordered, no
 //! retransmission) and `readings` (reliable) data channels the node opens, and PCMU audio.
 
-use machine_sim::{self as sim, Machine, Microphone};
 use adapters_smoltcp::smoltcp::iface::SocketSet;
 use adapters_smoltcp::smoltcp::socket::udp;
 use adapters_smoltcp::smoltcp::time::Instant as SmolInstant;
@@ -12,6 +11,7 @@ use cortex_m_semihosting::hprintln;
 use dtls_core::cert::Certificate;
 use dtls_core::crypto::RustCrypto;
 use dtls_core::{Config as DtlsConfig, Endpoint};
+use machine_sim::{self as sim, Machine, Microphone};
 use peer_core::data::{ChannelConfig, Reliability};
 use peer_core::{
     ChannelId, MediaConfig, MessageKind, PeerConfig, PeerConnection, PeerEvent, PeerState, TrackId,
@@ -153,9 +153,19 @@ fn init_peer(
 
 /// The connection itself, its configuration made here.
 #[inline(never)]
-fn new_peer(slot: &'static mut MaybeUninit<Peer>, seed: u64, dtls: &'static mut Dtls) -> &'static mut Peer {
+fn new_peer(
+    slot: &'static mut MaybeUninit<Peer>,
+    seed: u64,
+    dtls: &'static mut Dtls,
+) -> &'static mut Peer {
     let (send, recv) = sctp_buffers();
-    slot.write(PeerConnection::new(config(), entropies(seed).0, dtls, send, recv))
+    slot.write(PeerConnection::new(
+        config(),
+        entropies(seed).0,
+        dtls,
+        send,
+        recv,
+    ))
 }
 
 /// Start the connection over in place for the next viewer, its DTLS endpoint too (not
@@ -406,9 +416,18 @@ impl Viewer {
             let mut pcm = [0u8; sim::SAMPLES_PER_PACKET];
             self.mic.next_packet(&machine, &mut pcm);
             let ts = self.ticks.wrapping_mul(sim::SAMPLES_PER_PACKET as u32);
-            if let Ok(mut fs) = peer.send_frame(now, track, ts, &pcm) {
-                while let Ok(Some(t)) = fs.next(scratch) {
-                    driver.send(sockets, t, scratch);
+            // 20 ms of PCMU: one packet. A frame left unfinished is the connection's to forget.
+            let sent = match peer.send_frame(now, track, ts, &pcm) {
+                Ok(mut fs) => match fs.next(scratch) {
+                    Ok(Some(t)) => driver.send(sockets, t, scratch),
+                    _ => false,
+                },
+                Err(_) => false,
+            };
+            if !sent {
+                self.send_errors += 1;
+                if self.send_errors.is_power_of_two() {
+                    hprintln!("viewer: audio not sent ({} times)", self.send_errors);
                 }
             }
         }
