@@ -41,7 +41,7 @@ pub fn require(program: &str) -> PathBuf {
     found.unwrap_or_else(|| {
         panic!(
             "INTEROP PEER MISSING: `{program}` is not installed. Run `cargo xtask test`, which \
-             installs it (Debian package coturn), or install it by hand. This test did NOT pass."
+             installs it, or install it by hand. This test did NOT pass."
         )
     })
 }
