@@ -26,7 +26,8 @@ impl<
         const EV: usize,
         const SDP: usize,
         const TR: usize,
-    > SansIo for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
+        const IS: usize,
+    > SansIo for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -122,7 +123,8 @@ impl<
         const EV: usize,
         const SDP: usize,
         const TR: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
+        const IS: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -15,14 +15,16 @@ use sctp_core::association::{Association, Event as SctpEvent, LostReason};
 use srtp_core::SrtpSession;
 
 /// The ICE agent a peer connection runs: by default 8 local and remote candidates, 32 pairs,
-/// 8 checks in flight, one TURN allocation (see [`PeerConnection`]'s `IC`, `IP`, `IT`, `IR`).
+/// 8 checks in flight, one TURN allocation, STUN-server gathering (see [`PeerConnection`]'s
+/// `IC`, `IP`, `IT`, `IR`, `IS`).
 pub type Ice<
     E,
     const IC: usize = 8,
     const IP: usize = 32,
     const IT: usize = 8,
     const IR: usize = 1,
-> = IceAgent<Forked<E>, IC, IP, IT, IR>;
+    const IS: usize = 1,
+> = IceAgent<Forked<E>, IC, IP, IT, IR, IS>;
 
 /// The SCTP association lives on the heap when there is one (a server's associations have
 /// hundreds of KiB of chunk tables), inline otherwise (a microcontroller's small one, in the
@@ -69,6 +71,9 @@ pub const RESEND_QUEUE: usize = 64;
 ///   [`MAX_TRACKS`] by default; a negotiation of more tracks is refused
 ///   ([`PeerError::Negotiation`](crate::PeerError::Negotiation)). A node that only sends
 ///   audio takes 1.
+/// * `IS`: the ICE agent's STUN-server gathering (1 by default); 0 leaves out asking STUN
+///   servers for server-reflexive candidates and the STUN client that does it (3.7 KB on a
+///   32-bit target), for a node configured with none.
 ///
 /// The contract is the workspace's ([`SansIo`]): one input (a datagram, a timeout or a
 /// command: [`create_offer`](Self::create_offer), [`accept_offer`](Self::accept_offer),
@@ -87,6 +92,7 @@ pub struct PeerConnection<
     const EV: usize = EVENT_CAPACITY,
     const SDP: usize = MAX_LOCAL_SDP,
     const TR: usize = MAX_TRACKS,
+    const IS: usize = 1,
 > where
     E: Entropy + Clone,
     D: Dtls,
@@ -97,7 +103,7 @@ pub struct PeerConnection<
     /// The source every inner machine gets a fork of.
     pub(crate) base: E,
     pub(crate) entropy: Forked<E>,
-    pub(crate) ice: Ice<E, IC, IP, IT, IR>,
+    pub(crate) ice: Ice<E, IC, IP, IT, IR, IS>,
     pub(crate) dtls: D,
     pub(crate) dtls_started: bool,
     pub(crate) sctp: Option<Held<Association<Forked<E>, B, CH, N>>>,
@@ -138,7 +144,8 @@ impl<
         const EV: usize,
         const SDP: usize,
         const TR: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
+        const IS: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -246,7 +253,7 @@ where
     }
 
     /// The ICE agent (candidates, pairs, selected pair, credentials).
-    pub fn ice(&self) -> &Ice<E, IC, IP, IT, IR> {
+    pub fn ice(&self) -> &Ice<E, IC, IP, IT, IR, IS> {
         &self.ice
     }
 
@@ -501,7 +508,8 @@ impl<
         const EV: usize,
         const SDP: usize,
         const TR: usize,
-    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
+        const IS: usize,
+    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
 where
     E: Entropy + Clone,
     D: Dtls,

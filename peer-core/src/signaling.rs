@@ -84,7 +84,8 @@ impl<
         const EV: usize,
         const SDP: usize,
         const TR: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR>
+        const IS: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -26,7 +26,8 @@ pub const SCTP_SEND: usize = 4 * 1024;
 /// viewer sends only channel set-up; a thermal frame is 1548 B).
 pub const SCTP_RECV: usize = 2 * 1024;
 /// ICE sizes: one host candidate here and a few of the viewer's (host, peer-reflexive or
-/// relayed), 4 of each kept; 8 pairs, 4 checks in flight; no TURN allocation of our own.
+/// relayed), 4 of each kept; 8 pairs, 4 checks in flight; no TURN allocation of our own and
+/// no STUN server to ask (the viewer's checks show what a NAT maps).
 const ICE_CANDIDATES: usize = 4;
 const ICE_PAIRS: usize = 8;
 const ICE_CHECKS: usize = 4;
@@ -35,8 +36,8 @@ const EVENTS: usize = 16;
 
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
 /// `readings`), 8 SCTP chunks in flight (a thermal frame is two), its SCTP buffers in a
-/// static, the ICE sizes above, no room for an offer of its own (the node only answers), and
-/// RTCP for one track (its audio).
+/// static, the ICE sizes above, no room for an offer of its own (the node only answers),
+/// RTCP for one track (its audio), and no STUN-server gathering.
 pub type Peer = PeerConnection<
     SeededEntropy,
     &'static mut Dtls,
@@ -50,12 +51,13 @@ pub type Peer = PeerConnection<
     EVENTS,
     0,
     1,
+    0,
 >;
 /// The DTLS endpoint, in a static of its own that the connection holds a `&'static mut` to
 /// (made once at boot, started over in place for each viewer: never built on the stack again).
 pub type Dtls = Endpoint<SeededEntropy, RustCrypto>;
 /// Its ICE agent.
-pub type Ice = peer_core::Ice<SeededEntropy, ICE_CANDIDATES, ICE_PAIRS, ICE_CHECKS, 0>;
+pub type Ice = peer_core::Ice<SeededEntropy, ICE_CANDIDATES, ICE_PAIRS, ICE_CHECKS, 0, 0>;
 
 static AUDIO: [CodecCap<'static>; 1] = [CodecCap::pcmu()];
 

@@ -43,8 +43,14 @@ fn unreachable_client<T>() -> T {
     }
 }
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
-    IceAgent<E, C, P, T, R>
+impl<
+        E: Entropy + Clone,
+        const C: usize,
+        const P: usize,
+        const T: usize,
+        const R: usize,
+        const S: usize,
+    > IceAgent<E, C, P, T, R, S>
 {
     /// Start the next check if `Ta` has passed: triggered checks first, then the
     /// highest-priority waiting pair, then the highest-priority frozen one.

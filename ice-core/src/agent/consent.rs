@@ -56,8 +56,14 @@ impl Consent {
     }
 }
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
-    IceAgent<E, C, P, T, R>
+impl<
+        E: Entropy + Clone,
+        const C: usize,
+        const P: usize,
+        const T: usize,
+        const R: usize,
+        const S: usize,
+    > IceAgent<E, C, P, T, R, S>
 {
     /// The consent interval randomised to 0.8–1.2 times its mean (RFC 7675 §5.1).
     pub(crate) fn consent_interval(&mut self) -> Duration {

@@ -22,11 +22,11 @@ pub(crate) struct Mapping {
     pub(crate) mapped: Option<SocketAddr>,
 }
 
-/// The gathering part of the agent: its STUN client, the requests in flight, and whether
-/// completion was reached and reported.
+/// The gathering part of the agent: its STUN client (`S` = 1; none when `S` = 0), the
+/// requests in flight, and whether completion was reached and reported.
 #[derive(Debug)]
-pub(crate) struct Gatherer<E> {
-    client: StunClient<E, IN_FLIGHT, GATHER_MSG>,
+pub(crate) struct Gatherer<E, const S: usize> {
+    client: heapless::Vec<StunClient<E, IN_FLIGHT, GATHER_MSG>, S>,
     /// (transaction, host base, server) of every request in flight.
     pending: heapless::Vec<(TransactionId, SocketAddr, SocketAddr), IN_FLIGHT>,
     /// The application added its last host address.
@@ -35,18 +35,24 @@ pub(crate) struct Gatherer<E> {
     reported: bool,
 }
 
-impl<E: Entropy> Gatherer<E> {
-    /// A gatherer asking STUN servers with the agent's SOFTWARE.
+impl<E: Entropy, const S: usize> Gatherer<E, S> {
+    /// A gatherer asking STUN servers with the agent's SOFTWARE (one that asks none when
+    /// `S` = 0).
     pub(crate) fn new(config: &IceConfig, entropy: E) -> Self {
-        let cfg = ClientConfig {
-            software: config.software,
-            ..ClientConfig::default()
-        };
-        let client = match StunClient::new(cfg, Credentials::None, entropy) {
-            Ok(c) => c,
-            // Credentials::None has nothing that can be too long.
-            Err(_) => unreachable_client(),
-        };
+        let mut client = heapless::Vec::new();
+        if S > 0 {
+            let cfg = ClientConfig {
+                software: config.software,
+                ..ClientConfig::default()
+            };
+            match StunClient::new(cfg, Credentials::None, entropy) {
+                Ok(c) => {
+                    let _ = client.push(c);
+                }
+                // Credentials::None has nothing that can be too long.
+                Err(_) => unreachable_client(),
+            }
+        }
         Gatherer {
             client,
             pending: heapless::Vec::new(),
@@ -57,9 +63,12 @@ impl<E: Entropy> Gatherer<E> {
 
     /// Ask every server of `base`'s address family for its mapping.
     fn ask(&mut self, now: Instant, base: SocketAddr, servers: &[SocketAddr]) {
+        let Some(client) = self.client.first_mut() else {
+            return;
+        };
         for server in servers.iter().filter(|s| s.is_ipv4() == base.is_ipv4()) {
             let path = Path::udp(base, *server);
-            if let Ok(id) = self.client.start_request(now, path, Method::BINDING, &[]) {
+            if let Ok(id) = client.start_request(now, path, Method::BINDING, &[]) {
                 let _ = self.pending.push((id, base, *server));
             }
         }
@@ -73,7 +82,10 @@ impl<E: Entropy> Gatherer<E> {
         path: Path,
         msg: &Message<'_>,
     ) -> Result<Option<Mapping>, Rejected> {
-        let Some(r) = self.client.handle_message(now, path, msg)? else {
+        let Some(client) = self.client.first_mut() else {
+            return Err(Rejected::NotForUs);
+        };
+        let Some(r) = client.handle_message(now, path, msg)? else {
             return Ok(None);
         };
         let Some(i) = self.pending.iter().position(|g| g.0 == r.id) else {
@@ -94,7 +106,7 @@ impl<E: Entropy> Gatherer<E> {
 
     /// Forget requests that ended without a response.
     fn drain_failures(&mut self) {
-        while let Some(ev) = self.client.poll_event() {
+        while let Some(ev) = self.client.first_mut().and_then(|c| c.poll_event()) {
             let id = ev.id();
             if let Some(i) = self.pending.iter().position(|g| g.0 == id) {
                 self.pending.swap_remove(i);
@@ -122,17 +134,19 @@ impl<E: Entropy> Gatherer<E> {
 
     /// Let the client's retransmission timers fire.
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
-        self.client.handle_timeout(now);
+        if let Some(c) = self.client.first_mut() {
+            c.handle_timeout(now);
+        }
     }
 
     /// The next request (or retransmission) to send.
     pub(crate) fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
-        self.client.poll_transmit(now, out)
+        self.client.first_mut()?.poll_transmit(now, out)
     }
 
     /// When a retransmission or timeout is due.
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        self.client.poll_timeout()
+        self.client.first()?.poll_timeout()
     }
 }
 
@@ -144,8 +158,14 @@ fn unreachable_client<T>() -> T {
     }
 }
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
-    IceAgent<E, C, P, T, R>
+impl<
+        E: Entropy + Clone,
+        const C: usize,
+        const P: usize,
+        const T: usize,
+        const R: usize,
+        const S: usize,
+    > IceAgent<E, C, P, T, R, S>
 {
     /// Ask every STUN server of the host candidate's family for its mapping.
     pub(crate) fn gather_from(&mut self, now: Instant, local: usize) {

@@ -60,8 +60,14 @@ fn build(
     Ok(b.finish())
 }
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
-    IceAgent<E, C, P, T, R>
+impl<
+        E: Entropy + Clone,
+        const C: usize,
+        const P: usize,
+        const T: usize,
+        const R: usize,
+        const S: usize,
+    > IceAgent<E, C, P, T, R, S>
 {
     /// Handle a Binding request for this agent; `NotForUs` for anything else.
     pub(crate) fn handle_check_request(

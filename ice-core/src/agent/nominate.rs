@@ -5,8 +5,14 @@ use crate::event::{IceEvent, IceRole, IceState};
 use crate::pair::PairState;
 use sansio::{Entropy, Instant};
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
-    IceAgent<E, C, P, T, R>
+impl<
+        E: Entropy + Clone,
+        const C: usize,
+        const P: usize,
+        const T: usize,
+        const R: usize,
+        const S: usize,
+    > IceAgent<E, C, P, T, R, S>
 {
     /// Controlling full agent: nominate the best valid pair once no higher-priority pair can
     /// still succeed, or after the nomination delay.

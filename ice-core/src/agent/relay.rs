@@ -85,8 +85,14 @@ pub(crate) fn on_selected<E: Entropy>(relays: &mut [Relay<E>], now: Instant, s: 
     }
 }
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
-    IceAgent<E, C, P, T, R>
+impl<
+        E: Entropy + Clone,
+        const C: usize,
+        const P: usize,
+        const T: usize,
+        const R: usize,
+        const S: usize,
+    > IceAgent<E, C, P, T, R, S>
 {
     /// The TURN clients. With `R = 0` always none, whatever the field holds, so that the
     /// compiler sees every TURN path is dead and leaves TURN's code out of the image too

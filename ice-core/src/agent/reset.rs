@@ -7,8 +7,14 @@ use crate::event::{IceRole, IceState};
 use sansio::{Entropy, Forked, Instant};
 use stun_proto::auth::IntegrityKey;
 
-impl<E: Entropy + Clone, const C: usize, const P: usize, const T: usize, const R: usize>
-    IceAgent<E, C, P, T, R>
+impl<
+        E: Entropy + Clone,
+        const C: usize,
+        const P: usize,
+        const T: usize,
+        const R: usize,
+        const S: usize,
+    > IceAgent<E, C, P, T, R, S>
 {
     /// Make this agent what [`new`](Self::new) with the same arguments makes, in place: fresh
     /// credentials and tie-breaker from `entropy`, no candidates, pairs, checks, events or
