@@ -434,12 +434,14 @@ where
     }
 
     fn pump_sctp(&mut self) {
-        let Some(sctp) = self.sctp.as_mut() else {
-            return;
-        };
         let mut lost = None;
-        let mut out: heapless::Vec<PeerEvent, 16> = heapless::Vec::new();
-        while let Some(ev) = sctp.poll_event() {
+        // Read one event at a time where the association keeps it (no batch of events on
+        // the stack: this runs inside every input's frame); at most 16 per input, the rest
+        // stay in the association's queue for the next one.
+        for _ in 0..16 {
+            let Some(ev) = self.sctp.as_mut().and_then(|s| s.poll_event()) else {
+                break;
+            };
             let pe = match ev {
                 SctpEvent::ChannelOpen(c) => PeerEvent::ChannelOpen(c),
                 SctpEvent::ChannelClosed(c) => PeerEvent::ChannelClosed(c),
@@ -452,12 +454,7 @@ where
                 }
                 _ => continue,
             };
-            if out.push(pe).is_err() {
-                break; // the rest stay in the association's queue for the next input
-            }
-        }
-        for e in out {
-            self.emit(e);
+            self.emit(pe);
         }
         if let Some(reason) = lost {
             self.set_state(sctp_end_state(reason));
