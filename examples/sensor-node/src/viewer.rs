@@ -427,9 +427,8 @@ impl Viewer {
                 Err(_) => false,
             };
             if !sent {
-                self.send_errors += 1;
-                if self.send_errors.is_power_of_two() {
-                    hprintln!("viewer: audio not sent ({} times)", self.send_errors);
+                if let Some(n) = failed_send(&mut self.send_errors) {
+                    hprintln!("viewer: audio not sent ({} times)", n);
                 }
             }
         }
@@ -441,13 +440,8 @@ impl Viewer {
             let mut frame = [0u8; sim::FRAME];
             machine.thermal_frame(self.frames, &mut frame);
             if let Err(e) = peer.send(now, ch, MessageKind::Binary, &frame) {
-                self.send_errors += 1;
-                if self.send_errors.is_power_of_two() {
-                    hprintln!(
-                        "viewer: thermal frame not sent ({} times): {}",
-                        self.send_errors,
-                        e
-                    );
+                if let Some(n) = failed_send(&mut self.send_errors) {
+                    hprintln!("viewer: thermal frame not sent ({} times): {}", n, e);
                 }
             }
         }
@@ -458,15 +452,17 @@ impl Viewer {
             let mut json: heapless::String<160> = heapless::String::new();
             let _ = machine.write_reading(now.as_millis(), &mut json);
             if let Err(e) = peer.send(now, ch, MessageKind::String, json.as_bytes()) {
-                self.send_errors += 1;
-                if self.send_errors.is_power_of_two() {
-                    hprintln!(
-                        "viewer: readings not sent ({} times): {}",
-                        self.send_errors,
-                        e
-                    );
+                if let Some(n) = failed_send(&mut self.send_errors) {
+                    hprintln!("viewer: readings not sent ({} times): {}", n, e);
                 }
             }
         }
     }
+}
+
+/// Count one more failed send; the count when it is worth a log line (the 1st, 2nd, 4th,
+/// 8th… failure: a stalled link does not flood the log).
+fn failed_send(count: &mut u32) -> Option<u32> {
+    *count = count.saturating_add(1);
+    count.is_power_of_two().then_some(*count)
 }

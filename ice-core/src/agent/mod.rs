@@ -138,12 +138,13 @@ fn ice_char(entropy: &mut dyn Entropy) -> char {
 ///
 /// Capacities: `C` local and `C` remote candidates, `P` candidate pairs, `T` STUN
 /// transactions in flight, `R` TURN allocations (`R = 0` removes TURN's memory and, the paths
-/// being dead at compile time, its code), `S` STUN-server gathering (1; `S = 0` leaves out
-/// asking [`IceConfig::stun_servers`] for server-reflexive candidates, and the STUN client
-/// that does it: 3.7 KB on a 32-bit target — peer-reflexive discovery still learns the NAT's
-/// mappings from the peer's checks). No allocator is used. Call order, as for every machine of this
-/// workspace: one `handle_*` call or command, then drain [`poll_transmit`](Self::poll_transmit),
-/// then drain [`poll_event`](Self::poll_event), then read [`poll_timeout`](Self::poll_timeout).
+/// being dead at compile time, its code), `S` STUN-server gathering (1, the default, or 0:
+/// `S = 0` leaves out asking [`IceConfig::stun_servers`] for server-reflexive candidates, and
+/// the STUN client that does it: 3.7 KB on a 32-bit target — peer-reflexive discovery still
+/// learns the NAT's mappings from the peer's checks). No allocator is used. Call order, as for
+/// every machine of this workspace: one `handle_*` call or command, then drain
+/// [`poll_transmit`](Self::poll_transmit), then drain [`poll_event`](Self::poll_event), then
+/// read [`poll_timeout`](Self::poll_timeout).
 ///
 /// `E` must be cloneable because each embedded STUN client draws transaction IDs from its own
 /// copy; pass a cryptographically secure source (a handle to the OS or a hardware RNG).
