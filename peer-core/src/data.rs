@@ -20,7 +20,8 @@ impl<
         const SDP: usize,
         const TR: usize,
         const IS: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
+        const SS: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS, SS>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -27,7 +27,8 @@ impl<
         const SDP: usize,
         const TR: usize,
         const IS: usize,
-    > SansIo for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
+        const SS: usize,
+    > SansIo for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS, SS>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -124,7 +125,8 @@ impl<
         const SDP: usize,
         const TR: usize,
         const IS: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
+        const SS: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS, SS>
 where
     E: Entropy + Clone,
     D: Dtls,

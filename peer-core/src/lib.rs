@@ -68,6 +68,8 @@ pub use event::{
     ChannelId, Delivered, Failure, MessageKind, PeerError, PeerEvent, PeerState, TrackId,
 };
 pub use media::FrameSender;
-pub use peer::{Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, MAX_LOCAL_SDP, RESEND_QUEUE};
+pub use peer::{
+    Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, MAX_LOCAL_SDP, RESEND_QUEUE, SRTP_STREAMS,
+};
 pub use receive::{AssembledFrame, FrameAssembler};
 pub use stats::{PeerStats, TrackStats};

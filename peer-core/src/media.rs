@@ -17,7 +17,10 @@ use sansio::{DtlsRole, Entropy, Instant, Transmit};
 use srtp_core::{Config as SrtpConfig, DtlsSrtpKeys, Profile, SrtpSession};
 
 /// The SRTP session for the keys DTLS exported, from the side that was `role`.
-pub(crate) fn srtp_session(keys: &SrtpKeys, role: DtlsRole) -> Option<SrtpSession<8>> {
+pub(crate) fn srtp_session<const SS: usize>(
+    keys: &SrtpKeys,
+    role: DtlsRole,
+) -> Option<SrtpSession<SS>> {
     let profile = match keys.profile() {
         SrtpProfile::Aes128CmHmacSha1_80 => Profile::Aes128CmHmacSha1_80,
         SrtpProfile::Aes128CmHmacSha1_32 => Profile::Aes128CmHmacSha1_32,
@@ -277,7 +280,8 @@ impl<
         const SDP: usize,
         const TR: usize,
         const IS: usize,
-    > FrameSender<'_, '_, PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>>
+        const SS: usize,
+    > FrameSender<'_, '_, PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS, SS>>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -329,7 +333,8 @@ impl<
         const SDP: usize,
         const TR: usize,
         const IS: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
+        const SS: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS, SS>
 where
     E: Entropy + Clone,
     D: Dtls,

@@ -50,6 +50,8 @@ pub const MAX_LOCAL_SDP: usize = 6144;
 /// Events held for the owner by default (see [`sansio::EventQueue`] and [`PeerConnection`]'s
 /// `EV`).
 pub const EVENT_CAPACITY: usize = 64;
+/// SSRCs each SRTP direction tracks by default (see [`PeerConnection`]'s `SS`).
+pub const SRTP_STREAMS: usize = 8;
 /// NACKed packets waiting to be resent; further requests are refused and counted.
 pub const RESEND_QUEUE: usize = 64;
 
@@ -74,6 +76,10 @@ pub const RESEND_QUEUE: usize = 64;
 /// * `IS`: the ICE agent's STUN-server gathering (1 by default); 0 leaves out asking STUN
 ///   servers for server-reflexive candidates and the STUN client that does it (3.7 KB on a
 ///   32-bit target), for a node configured with none.
+/// * `SS`: SSRCs each SRTP direction keeps replay state for ([`SRTP_STREAMS`] by default;
+///   about 140 bytes each on a 32-bit target). A received packet of a further SSRC is
+///   dropped (counted as unauthenticated), a packet of ours fails to send. A node sending
+///   one audio track to a viewer takes 2.
 ///
 /// The contract is the workspace's ([`SansIo`]): one input (a datagram, a timeout or a
 /// command: [`create_offer`](Self::create_offer), [`accept_offer`](Self::accept_offer),
@@ -93,6 +99,7 @@ pub struct PeerConnection<
     const SDP: usize = MAX_LOCAL_SDP,
     const TR: usize = MAX_TRACKS,
     const IS: usize = 1,
+    const SS: usize = SRTP_STREAMS,
 > where
     E: Entropy + Clone,
     D: Dtls,
@@ -108,7 +115,7 @@ pub struct PeerConnection<
     pub(crate) dtls_started: bool,
     pub(crate) sctp: Option<Held<Association<Forked<E>, B, CH, N>>>,
     pub(crate) sctp_buffers: Option<(B, B)>,
-    pub(crate) srtp: Option<SrtpSession<8>>,
+    pub(crate) srtp: Option<SrtpSession<SS>>,
     pub(crate) session: Option<Session>,
     pub(crate) signaling: crate::signaling::Signaling<SDP>,
     pub(crate) senders: heapless::Vec<Sender, MAX_TRACKS>,
@@ -145,7 +152,8 @@ impl<
         const SDP: usize,
         const TR: usize,
         const IS: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
+        const SS: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS, SS>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -506,7 +514,8 @@ impl<
         const SDP: usize,
         const TR: usize,
         const IS: usize,
-    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
+        const SS: usize,
+    > fmt::Debug for PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS, SS>
 where
     E: Entropy + Clone,
     D: Dtls,

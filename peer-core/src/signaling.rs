@@ -10,8 +10,8 @@ use dtls_core::Dtls;
 use ice_core::{IceCredentials, IceRole};
 use sansio::{Entropy, Instant};
 use sdp_core::negotiate::{
-    create_answer_into, create_offer, negotiate, Capabilities, DataCaps, LocalSession, LocalTrack,
-    MediaCaps, Negotiated, SdpRole,
+    create_answer_into, create_offer, negotiate_into, Capabilities, DataCaps, LocalSession,
+    LocalTrack, MediaCaps, Negotiated, SdpRole,
 };
 use sdp_core::{Fingerprint, SessionDescription};
 
@@ -63,12 +63,12 @@ impl<const SDP: usize> Signaling<SDP> {
 }
 
 /// Text our SDP carries that borrows from the connection: credentials, fingerprint,
-/// candidates.
-struct LocalText {
+/// candidates (`K`: the connection's local candidates, at most).
+struct LocalText<const K: usize> {
     ufrag: heapless::String<{ ice_core::MAX_UFRAG }>,
     pwd: heapless::String<{ ice_core::MAX_PWD }>,
     fingerprint: heapless::String<96>,
-    candidates: heapless::Vec<heapless::String<128>, 8>,
+    candidates: heapless::Vec<heapless::String<128>, K>,
 }
 
 impl<
@@ -85,7 +85,8 @@ impl<
         const SDP: usize,
         const TR: usize,
         const IS: usize,
-    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS>
+        const SS: usize,
+    > PeerConnection<E, D, B, CH, N, IC, IP, IT, IR, EV, SDP, TR, IS, SS>
 where
     E: Entropy + Clone,
     D: Dtls,
@@ -101,7 +102,7 @@ where
         self.now = now;
         let initial = self.signaling.role.is_none();
         let text = self.local_text();
-        let slices: heapless::Vec<&str, 8> = text.candidates.iter().map(|s| s.as_str()).collect();
+        let slices: heapless::Vec<&str, IC> = text.candidates.iter().map(|s| s.as_str()).collect();
         let mut local = self.local_session(&text);
         local.candidates = &slices;
         let caps = self.capabilities();
@@ -138,8 +139,9 @@ where
         let text = core::str::from_utf8(&pending).map_err(|_| PeerError::WrongState)?;
         let offer = parse(text)?;
         let answer = parse(answer)?;
-        let n: Negotiated<'_, 4, 8, 8, 16> =
-            negotiate(&offer, &answer, SdpRole::Offerer).map_err(|_| PeerError::Negotiation)?;
+        let mut n: Negotiated<'_, 4, 8, 8, 16> = Negotiated::new(SdpRole::Offerer);
+        negotiate_into(&offer, &answer, SdpRole::Offerer, &mut n)
+            .map_err(|_| PeerError::Negotiation)?;
         self.apply(now, &n)
     }
 
@@ -201,12 +203,13 @@ where
             self.ice.restart(now);
         }
         let text = self.local_text();
-        let slices: heapless::Vec<&str, 8> = text.candidates.iter().map(|s| s.as_str()).collect();
+        let slices: heapless::Vec<&str, IC> = text.candidates.iter().map(|s| s.as_str()).collect();
         let mut answer = SessionDescription::<'_, M, A, C>::new(offer.origin);
         self.write_answer(&mut answer, offer, &text, &slices)?;
         let len = emit(&answer, out)?;
-        let negotiated = negotiate_answer(offer, &answer);
-        let rtcp = self.apply(now, negotiated.as_ref().map_err(|e| *e)?)?;
+        let mut negotiated = Negotiated::new(SdpRole::Answerer);
+        negotiate_answer(offer, &answer, &mut negotiated)?;
+        let rtcp = self.apply(now, &negotiated)?;
         Ok((len, rtcp))
     }
 
@@ -216,7 +219,7 @@ where
         &mut self,
         answer: &mut SessionDescription<'t, M, A, C>,
         offer: &SessionDescription<'t, M, A, C>,
-        text: &'t LocalText,
+        text: &'t LocalText<IC>,
         candidates: &'t [&'t str],
     ) -> Result<()> {
         let mut local = self.local_session(text);
@@ -325,7 +328,7 @@ where
     }
 
     #[inline(never)]
-    fn local_text(&self) -> LocalText {
+    fn local_text(&self) -> LocalText<IC> {
         let creds = self.ice.local_credentials();
         let mut fingerprint = heapless::String::new();
         let _ = write!(fingerprint, "{}", self.dtls.local_fingerprint());
@@ -347,7 +350,7 @@ where
         }
     }
 
-    fn local_session<'t>(&mut self, text: &'t LocalText) -> LocalSession<'t> {
+    fn local_session<'t>(&mut self, text: &'t LocalText<IC>) -> LocalSession<'t> {
         self.signaling.version += 1;
         let fingerprint = Fingerprint {
             hash: "sha-256",
@@ -410,13 +413,15 @@ fn emit<const M: usize, const A: usize, const C: usize>(
     description.emit(out).map_err(|_| PeerError::TooLarge)
 }
 
-/// What `offer` and our `answer` to it agree on (as many sections as the offer may have).
+/// What `offer` and our `answer` to it agree on (as many sections as the offer may have),
+/// written into `out` where it lives.
 #[inline(never)]
 fn negotiate_answer<'a, const M: usize, const A: usize, const C: usize>(
     offer: &SessionDescription<'a, M, A, C>,
     answer: &SessionDescription<'a, M, A, C>,
-) -> Result<Negotiated<'a, M, 8, 8, 16>> {
-    negotiate(offer, answer, SdpRole::Answerer).map_err(|_| PeerError::Negotiation)
+    out: &mut Negotiated<'a, M, 8, 8, 16>,
+) -> Result<()> {
+    negotiate_into(offer, answer, SdpRole::Answerer, out).map_err(|_| PeerError::Negotiation)
 }
 
 /// `text` parsed into `description`, which is filled where it lives (not inlined: the

@@ -180,3 +180,101 @@ fn a_connection_sized_for_one_track_answers_one_and_refuses_two() {
     b.accept_offer(now, &offer, &mut buf).unwrap();
     assert_eq!(b.session().map(|s| s.tracks.len()), Some(1));
 }
+
+/// One track, SRTP replay state for one SSRC a direction (`SS = 1`) instead of 8.
+type OneStream = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16, 4, 8, 4, 0, 16, 0, 1, 1, 1>;
+
+/// `bytes` protected as `from` protects its RTP (its own keys, a context of its own).
+fn forge(keys: &dtls_core::SrtpKeys, role: sansio::DtlsRole, packet: &[u8]) -> Vec<u8> {
+    let profile = match keys.profile() {
+        dtls_core::SrtpProfile::Aes128CmHmacSha1_80 => srtp_core::Profile::Aes128CmHmacSha1_80,
+        dtls_core::SrtpProfile::Aes128CmHmacSha1_32 => srtp_core::Profile::Aes128CmHmacSha1_32,
+        dtls_core::SrtpProfile::AeadAes128Gcm => srtp_core::Profile::AeadAes128Gcm,
+        dtls_core::SrtpProfile::AeadAes256Gcm => srtp_core::Profile::AeadAes256Gcm,
+    };
+    let keys =
+        srtp_core::DtlsSrtpKeys::from_keying_material(profile, keys.as_bytes(), role).unwrap();
+    let config = srtp_core::Config {
+        accept_unknown_ssrc: true,
+        ..Default::default()
+    };
+    let mut s: srtp_core::SrtpSession<8> = srtp_core::SrtpSession::new(&keys, config).unwrap();
+    let mut buf = vec![0u8; 1500];
+    buf[..packet.len()].copy_from_slice(packet);
+    let n = s.protect_rtp(&mut buf, packet.len()).unwrap();
+    buf.truncate(n);
+    buf
+}
+
+#[test]
+fn srtp_state_for_one_ssrc_carries_one_audio_track_and_drops_a_second_ssrc() {
+    use peer_core::{Delivered, MediaConfig};
+    let (one, four) = (
+        std::mem::size_of::<OneStream>(),
+        std::mem::size_of::<OneTrack>(),
+    );
+    // Per SSRC: a replay window in each of 4 tables (RTP, RTCP; out, in).
+    assert!(one + 7 * 4 * 16 <= four, "SS=1 {one} B, SS=8 {four} B");
+    let audio = |c: PeerConfig| PeerConfig {
+        audio: Some(MediaConfig::send_recv(&AUDIO)),
+        ..c
+    };
+    let mut now = Instant::ZERO;
+    let mut buf = vec![0u8; 8192];
+    let (c, e, d) = parts(1);
+    let mut a: Big = PeerConnection::new(audio(c), e, d, [0; 8192], [0; 8192]);
+    let (c, e, d) = parts(2);
+    let mut b: OneStream = PeerConnection::new(audio(c), e, d, [0; 8192], [0; 8192]);
+    a.add_host(now, "10.0.0.1:5000".parse().unwrap()).unwrap();
+    a.hosts_done(now);
+    b.add_host(now, "10.0.0.2:6000".parse().unwrap()).unwrap();
+    b.hosts_done(now);
+    let n = a.create_offer(now, &mut buf).unwrap();
+    let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
+    let n = b.accept_offer(now, &offer, &mut buf).unwrap();
+    a.accept_answer(now, std::str::from_utf8(&buf[..n]).unwrap())
+        .unwrap();
+    for _ in 0..20_000 {
+        while carry(&mut a, &mut b, now) | carry(&mut b, &mut a, now) {}
+        while a.poll_event().is_some() | b.poll_event().is_some() {}
+        if a.state() == PeerState::Connected && b.state() == PeerState::Connected {
+            break;
+        }
+        now += Duration::from_millis(1);
+        a.handle_timeout(now);
+        b.handle_timeout(now);
+    }
+    assert_eq!(b.state(), PeerState::Connected, "{a:?} / {b:?}");
+    let track = a.track_by_mid("0").unwrap();
+    let mut out = [0u8; 2048];
+    let mut delivered = 0;
+    let mut first = None;
+    for i in 0..5u32 {
+        let mut fs = a.send_frame(now, track, i * 160, &[0x55; 160]).unwrap();
+        while let Some(t) = fs.next(&mut out).unwrap() {
+            let bytes = out[..t.len].to_vec();
+            first = first.or(Some((t.path, bytes.clone())));
+            if let Ok(Some(Delivered::Rtp { .. })) =
+                b.handle_datagram(now, t.path.reversed(), &bytes)
+            {
+                delivered += 1;
+            }
+        }
+    }
+    assert_eq!(delivered, 5, "{:?}", b.stats());
+    // Authenticated, but from a second SSRC: no room for its replay state.
+    let (path, packet) = first.unwrap();
+    let mut other = packet[..12 + 160].to_vec();
+    other[8..12].copy_from_slice(&0xDEAD_BEEFu32.to_be_bytes());
+    let keys = dtls_core::Dtls::srtp_keys(a.dtls()).unwrap();
+    let forged = forge(&keys, a.session().unwrap().dtls_role, &other);
+    let before = b.stats();
+    let r = b.handle_datagram(now, path.reversed(), &forged);
+    assert!(!matches!(r, Ok(Some(Delivered::Rtp { .. }))));
+    let after = b.stats();
+    assert_eq!(
+        after.dropped_unauthenticated,
+        before.dropped_unauthenticated + 1
+    );
+    assert_eq!(b.state(), PeerState::Connected);
+}

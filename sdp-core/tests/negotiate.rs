@@ -10,7 +10,7 @@ mod support;
 
 use sdp_core::fmtp::{FmtpParams, H264Params};
 use sdp_core::negotiate::{
-    create_answer, create_offer, negotiate, Capabilities, LocalSession, Negotiated,
+    create_answer, create_offer, negotiate, negotiate_into, Capabilities, LocalSession, Negotiated,
     NegotiationError, SdpRole,
 };
 use sdp_core::{Direction, DtlsRole, MediaKind, RtcpFbSet, SessionDescription, Setup};
@@ -391,6 +391,23 @@ fn setup_roles() {
         create_answer::<16, 512, 64>(&offer, &local(), &caps()),
         Err(NegotiationError::BadSetup)
     );
+}
+
+#[test]
+fn negotiate_into_overwrites_an_earlier_result_to_the_same_value() {
+    let (av, dc) = (Sdp::parse(AV).unwrap(), Sdp::parse(DC).unwrap());
+    let (local, caps) = (local(), caps());
+    let (av_answer, dc_answer) = (answer_of(&av, &local, &caps), answer_of(&dc, &local, &caps));
+    let mut n: Negotiated<'_> = Negotiated::new(SdpRole::Offerer);
+    negotiate_into(&av, &av_answer, SdpRole::Answerer, &mut n).unwrap();
+    assert_eq!(n, negotiate(&av, &av_answer, SdpRole::Answerer).unwrap());
+    assert_eq!(n.media.len(), 3);
+    assert!(!n.media[0].codecs.is_empty());
+    // Three sections with codecs and a remote track before; one data section now.
+    negotiate_into(&dc, &dc_answer, SdpRole::Answerer, &mut n).unwrap();
+    let fresh: Negotiated<'_> = negotiate(&dc, &dc_answer, SdpRole::Answerer).unwrap();
+    assert_eq!(n, fresh);
+    assert_eq!(n.media.len(), 1);
 }
 
 #[test]

@@ -31,13 +31,18 @@ pub const SCTP_RECV: usize = 2 * 1024;
 const ICE_CANDIDATES: usize = 4;
 const ICE_PAIRS: usize = 8;
 const ICE_CHECKS: usize = 4;
-/// Events held for the loop (it drains them every turn).
-const EVENTS: usize = 16;
+/// Events held for the loop (it drains them every turn, after at most 64 datagrams). What
+/// the node acts on is never dropped (state changes, data channels ready and open: at most
+/// five in a turn); a full queue drops the newest notices (here only a selected-pair log line).
+const EVENTS: usize = 8;
+/// SSRCs each SRTP direction keeps replay state for: our audio's going out, the viewer's
+/// receiver reports coming in.
+const SRTP_SSRCS: usize = 2;
 
 /// The connection: 3 data channels (the viewer's own `viewer` channel, `thermal`,
 /// `readings`), 8 SCTP chunks in flight (a thermal frame is two), its SCTP buffers in a
 /// static, the ICE sizes above, no room for an offer of its own (the node only answers),
-/// RTCP for one track (its audio), and no STUN-server gathering.
+/// RTCP for one track (its audio), no STUN-server gathering, SRTP state for 2 SSRCs.
 pub type Peer = PeerConnection<
     SeededEntropy,
     &'static mut Dtls,
@@ -52,6 +57,7 @@ pub type Peer = PeerConnection<
     0,
     1,
     0,
+    SRTP_SSRCS,
 >;
 /// The DTLS endpoint, in a static of its own that the connection holds a `&'static mut` to
 /// (made once at boot, started over in place for each viewer: never built on the stack again).

@@ -20,8 +20,8 @@ pub use config::{
 };
 pub use offer::{create_offer, RTP_PROTO, SCTP_PROTO};
 pub use result::{
-    negotiate, IceParameters, Negotiated, NegotiatedCodec, NegotiatedMedia, RemoteTrack,
-    SctpParameters, SdpRole,
+    negotiate, negotiate_into, IceParameters, Negotiated, NegotiatedCodec, NegotiatedMedia,
+    RemoteTrack, SctpParameters, SdpRole,
 };
 
 use crate::error::{BuildError, Limit};

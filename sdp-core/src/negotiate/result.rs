@@ -227,50 +227,132 @@ pub fn negotiate<
     answer: &SessionDescription<'a, M2, A2, C2>,
     role: SdpRole,
 ) -> Result<Negotiated<'a, M, C, E, K>, NegotiationError> {
+    let mut n = Negotiated::new(role);
+    negotiate_into(offer, answer, role, &mut n)?;
+    Ok(n)
+}
+
+impl<const M: usize, const C: usize, const E: usize, const K: usize> Negotiated<'_, M, C, E, K> {
+    /// An empty result for `role` (no sections, empty ICE parameters and fingerprints), for
+    /// [`negotiate_into`] to fill.
+    pub fn new(role: SdpRole) -> Self {
+        let ice = IceParameters {
+            ufrag: "",
+            pwd: "",
+            lite: false,
+            trickle: false,
+        };
+        let fingerprint = Fingerprint {
+            hash: "",
+            value: "",
+        };
+        Negotiated {
+            role,
+            local_ice: ice,
+            remote_ice: ice,
+            remote_candidates: Vec::new(),
+            remote_end_of_candidates: false,
+            local_fingerprint: fingerprint,
+            remote_fingerprint: fingerprint,
+            dtls_role: DtlsRole::Client,
+            bundle_tag: None,
+            extmap_allow_mixed: false,
+            sctp: None,
+            media: Vec::new(),
+        }
+    }
+}
+
+/// [`negotiate`] into `out`, which is overwritten where it lives: no result is built on the
+/// stack and moved (a microcontroller's answer path is its deepest stack). On an error `out`
+/// holds a partial result.
+pub fn negotiate_into<
+    'a,
+    const M1: usize,
+    const A1: usize,
+    const C1: usize,
+    const M2: usize,
+    const A2: usize,
+    const C2: usize,
+    const M: usize,
+    const C: usize,
+    const E: usize,
+    const K: usize,
+>(
+    offer: &SessionDescription<'a, M1, A1, C1>,
+    answer: &SessionDescription<'a, M2, A2, C2>,
+    role: SdpRole,
+    out: &mut Negotiated<'a, M, C, E, K>,
+) -> Result<(), NegotiationError> {
     if offer.media_count() != answer.media_count() {
         return Err(NegotiationError::SectionCount {
             offer: offer.media_count(),
             answer: answer.media_count(),
         });
     }
-    let t = transport_index(answer).ok_or(NegotiationError::NothingAccepted)?;
-    let (om, am) = pair(offer, answer, t)?;
-    let o = side::<C1, K>(&om, offer.ice_lite())?;
-    let a = side::<C2, K>(&am, answer.ice_lite())?;
-    let dtls_role = dtls_role(am.setup(), role)?;
-    let (local, remote) = match role {
-        SdpRole::Answerer => (a, o),
-        SdpRole::Offerer => (o, a),
-    };
-    let mut n = Negotiated {
-        role,
-        local_ice: local.ice,
-        remote_ice: remote.ice,
-        remote_candidates: remote.candidates,
-        remote_end_of_candidates: remote.end_of_candidates,
-        local_fingerprint: local.fingerprint,
-        remote_fingerprint: remote.fingerprint,
-        dtls_role,
-        bundle_tag: answer.bundle().and_then(|g| g.mids.first().copied()),
-        extmap_allow_mixed: offer.extmap_allow_mixed() && answer.extmap_allow_mixed(),
-        sctp: None,
-        media: Vec::new(),
-    };
+    transport_into(offer, answer, role, out)?;
+    out.bundle_tag = answer.bundle().and_then(|g| g.mids.first().copied());
+    out.extmap_allow_mixed = offer.extmap_allow_mixed() && answer.extmap_allow_mixed();
+    out.sctp = None;
+    out.media.clear();
     for i in 0..offer.media_count() {
         let (om, am) = pair(offer, answer, i)?;
         let bundled = match (answer.bundle(), am.mid()) {
             (Some(g), Some(mid)) => g.mids.contains(&mid),
             _ => false,
         };
-        let media = section(&om, &am, role, bundled)?;
-        if media.kind == MediaKind::Application && !media.rejected && n.sctp.is_none() {
-            n.sctp = Some(sctp(&om, &am, role));
+        if om.desc.kind == MediaKind::Application
+            && (!am.is_rejected() || bundled)
+            && out.sctp.is_none()
+        {
+            out.sctp = Some(sctp(&om, &am, role));
         }
-        n.media
-            .push(media)
+        out.media
+            .push(NegotiatedMedia::blank(&am))
             .map_err(|_| NegotiationError::TooMany(Limit::MediaSections))?;
+        if let Some(media) = out.media.last_mut() {
+            section_into(&om, &am, role, bundled, media)?;
+        }
     }
-    Ok(n)
+    Ok(())
+}
+
+/// Role, ICE parameters, candidates, fingerprints and DTLS role: the transport section's.
+fn transport_into<
+    'a,
+    const M1: usize,
+    const A1: usize,
+    const C1: usize,
+    const M2: usize,
+    const A2: usize,
+    const C2: usize,
+    const M: usize,
+    const C: usize,
+    const E: usize,
+    const K: usize,
+>(
+    offer: &SessionDescription<'a, M1, A1, C1>,
+    answer: &SessionDescription<'a, M2, A2, C2>,
+    role: SdpRole,
+    out: &mut Negotiated<'a, M, C, E, K>,
+) -> Result<(), NegotiationError> {
+    let t = transport_index(answer).ok_or(NegotiationError::NothingAccepted)?;
+    let (om, am) = pair(offer, answer, t)?;
+    let o = side::<C1, K>(&om, offer.ice_lite())?;
+    let a = side::<C2, K>(&am, answer.ice_lite())?;
+    out.role = role;
+    out.dtls_role = dtls_role(am.setup(), role)?;
+    let (local, remote) = match role {
+        SdpRole::Answerer => (a, o),
+        SdpRole::Offerer => (o, a),
+    };
+    out.local_ice = local.ice;
+    out.remote_ice = remote.ice;
+    out.remote_candidates = remote.candidates;
+    out.remote_end_of_candidates = remote.end_of_candidates;
+    out.local_fingerprint = local.fingerprint;
+    out.remote_fingerprint = remote.fingerprint;
+    Ok(())
 }
 
 /// Section `i` of both, with matching kind and mid.
@@ -398,60 +480,75 @@ fn sctp<'a, const C1: usize, const C2: usize>(
     }
 }
 
-fn section<'a, const C1: usize, const C2: usize, const C: usize, const E: usize>(
+impl<'a, const C: usize, const E: usize> NegotiatedMedia<'a, C, E> {
+    /// Section `am` before negotiation: no codecs, extensions or remote track.
+    fn blank<const C2: usize>(am: &Media<'_, 'a, C2>) -> Self {
+        NegotiatedMedia {
+            index: am.index,
+            mid: am.mid(),
+            kind: am.desc.kind,
+            rejected: true,
+            bundled: false,
+            direction: Direction::Inactive,
+            codecs: Vec::new(),
+            extensions: Vec::new(),
+            rtcp_mux: false,
+            rtcp_rsize: false,
+            remote_track: None,
+        }
+    }
+}
+
+/// One section of the result, filled in `out` (made by [`NegotiatedMedia::blank`]).
+fn section_into<'a, const C1: usize, const C2: usize, const C: usize, const E: usize>(
     om: &Media<'_, 'a, C1>,
     am: &Media<'_, 'a, C2>,
     role: SdpRole,
     bundled: bool,
-) -> Result<NegotiatedMedia<'a, C, E>, NegotiationError> {
+    out: &mut NegotiatedMedia<'a, C, E>,
+) -> Result<(), NegotiationError> {
     let rejected = am.is_rejected() && !bundled;
     let direction = match role {
         SdpRole::Answerer => am.direction(),
         SdpRole::Offerer => am.direction().reversed(),
     };
-    let mut out = NegotiatedMedia {
-        index: am.index,
-        mid: am.mid(),
-        kind: am.desc.kind,
-        rejected,
-        bundled,
-        direction: if rejected {
-            Direction::Inactive
-        } else {
-            direction
-        },
-        codecs: Vec::new(),
-        extensions: Vec::new(),
-        rtcp_mux: am.rtcp_mux() && om.rtcp_mux(),
-        rtcp_rsize: am.rtcp_rsize() && om.rtcp_rsize(),
-        remote_track: None,
+    out.rejected = rejected;
+    out.bundled = bundled;
+    out.direction = if rejected {
+        Direction::Inactive
+    } else {
+        direction
     };
+    out.rtcp_mux = am.rtcp_mux() && om.rtcp_mux();
+    out.rtcp_rsize = am.rtcp_rsize() && om.rtcp_rsize();
     if rejected || !am.desc.is_rtp() {
-        return Ok(out);
+        return Ok(());
     }
-    out.codecs = codecs(om, am, role)?;
-    out.extensions = extensions(om, am)?;
+    codecs(om, am, role, &mut out.codecs)?;
+    extensions(om, am, &mut out.extensions)?;
     if out.direction.receives() {
         out.remote_track = Some(match role {
             SdpRole::Answerer => remote_track(*om),
             SdpRole::Offerer => remote_track(*am),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 fn bit(pt: u8) -> u128 {
     1u128 << (pt & 127)
 }
 
-/// The answered formats, checked against the offer; RTX formats attached to their codec.
+/// The answered formats, checked against the offer, into `out`; RTX formats attached to
+/// their codec.
 fn codecs<'a, const C1: usize, const C2: usize, const C: usize>(
     om: &Media<'_, 'a, C1>,
     am: &Media<'_, 'a, C2>,
     role: SdpRole,
-) -> Result<Vec<NegotiatedCodec<'a>, C>, NegotiationError> {
+    out: &mut Vec<NegotiatedCodec<'a>, C>,
+) -> Result<(), NegotiationError> {
     let (ot, at) = (CodecTable::new(om), CodecTable::new(am));
-    let mut out: Vec<NegotiatedCodec<'a>, C> = Vec::new();
+    out.clear();
     let mut seen = 0u128;
     let mut rtx = 0u128;
     for &pt in am.desc.payload_types() {
@@ -500,7 +597,7 @@ fn codecs<'a, const C1: usize, const C2: usize, const C: usize>(
             c.rtx_pt = Some(pt);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Answered `a=extmap` lines that the offer has with the same id and URI; linear, through a
@@ -509,7 +606,8 @@ fn codecs<'a, const C1: usize, const C2: usize, const C: usize>(
 fn extensions<'a, const C1: usize, const C2: usize, const E: usize>(
     om: &Media<'_, 'a, C1>,
     am: &Media<'_, 'a, C2>,
-) -> Result<Vec<Extension<'a>, E>, NegotiationError> {
+    out: &mut Vec<Extension<'a>, E>,
+) -> Result<(), NegotiationError> {
     const NONE: u16 = u16::MAX;
     let mut offered = [NONE; 256];
     for (i, a) in om.attributes.iter().enumerate() {
@@ -526,7 +624,7 @@ fn extensions<'a, const C1: usize, const C2: usize, const E: usize>(
         },
         _ => None,
     };
-    let mut out = Vec::new();
+    out.clear();
     let mut seen = [0u128; 2];
     for x in am.extmaps() {
         let Some(uri) = offered_uri(x.id) else {
@@ -545,7 +643,7 @@ fn extensions<'a, const C1: usize, const C2: usize, const E: usize>(
             .map_err(|_| NegotiationError::TooMany(Limit::NegotiatedExtensions))?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn remote_track<'a, const C: usize>(m: Media<'_, 'a, C>) -> RemoteTrack<'a> {
