@@ -264,6 +264,30 @@ fn make_certificate(nic: &mut Lan9118<Mmio>, entropy: &mut SeededEntropy) -> Cer
     certificate
 }
 
+/// Answer the STUN Binding requests that came in (not inlined: the server's parsing and
+/// building stay out of `serve`'s frame, which every other turn sits on).
+#[inline(never)]
+fn serve_stun(
+    now: adapters_smoltcp::smoltcp::time::Instant,
+    sockets: &mut SocketSet<'_>,
+    driver: &mut UdpDriver,
+    stun: &mut StunServer<NoUsers, 1>,
+    scratch: &mut [u8],
+    seen: &mut u64,
+) {
+    driver.poll(now, sockets, stun, scratch, |_| {}, |_| {});
+    if stun.stats().success != *seen {
+        *seen = stun.stats().success;
+        let st = driver.stats();
+        hprintln!(
+            "stun: {} binding requests answered ({} datagrams in, {} refused)",
+            *seen,
+            st.received,
+            st.rejected
+        );
+    }
+}
+
 /// The network and the loop, for good (not inlined into `main`: boot's frames are gone).
 #[inline(never)]
 fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -> ! {
@@ -345,17 +369,14 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
             );
         }
         iface.poll(now, &mut *nic, &mut sockets);
-        stun_drv.poll(now, &mut sockets, &mut stun, scratch, |_| {}, |_| {});
-        if stun.stats().success != stun_seen {
-            stun_seen = stun.stats().success;
-            let st = stun_drv.stats();
-            hprintln!(
-                "stun: {} binding requests answered ({} datagrams in, {} refused)",
-                stun_seen,
-                st.received,
-                st.rejected
-            );
-        }
+        serve_stun(
+            now,
+            &mut sockets,
+            &mut stun_drv,
+            &mut stun,
+            scratch,
+            &mut stun_seen,
+        );
         let mut app = App {
             viewer: &mut *viewer,
             now: from_smoltcp(now),
