@@ -47,7 +47,7 @@ where
         self.now = now;
         // Data relayed through our own TURN allocation comes from the server's address; DTLS
         // and SCTP must see the logical path (relayed candidate to peer) the pair names.
-        let up = self.ice.receive(now, path, data);
+        let up = self.ice_receive(now, path, data);
         let delivered = match up {
             Ok(Some((logical, payload))) => self.on_payload(now, logical, payload),
             Ok(None) => None,
@@ -132,7 +132,21 @@ where
     D: Dtls,
     B: AsRef<[u8]> + AsMut<[u8]>,
 {
+    /// `data` through the ICE agent (STUN answered or consumed, TURN data unwrapped). Not
+    /// inlined, like [`on_payload`](Self::on_payload): the STUN parsing and response
+    /// building stay out of the frame the DTLS and SCTP paths run on.
+    #[inline(never)]
+    fn ice_receive<'d>(
+        &mut self,
+        now: Instant,
+        path: Path,
+        data: &'d [u8],
+    ) -> Result<Option<(Path, &'d [u8])>, Rejected> {
+        self.ice.receive(now, path, data)
+    }
+
     /// What ICE handed up: DTLS, SRTP or SRTCP (anything else is dropped).
+    #[inline(never)]
     fn on_payload(&mut self, now: Instant, path: Path, payload: &[u8]) -> Option<Delivered> {
         match classify(payload) {
             PacketKind::Dtls => {

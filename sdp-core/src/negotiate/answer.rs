@@ -25,9 +25,10 @@ struct Choice<'a> {
 }
 
 /// What to do with one offered section.
-enum Plan<'a, const C: usize> {
+enum Plan<'a> {
     Reject,
-    Rtp(MediaCaps<'a>, Vec<Choice<'a>, C>),
+    /// Answer with these capabilities and the codec choices made (in the caller's buffer).
+    Rtp(MediaCaps<'a>),
     Data(DataCaps),
 }
 
@@ -78,13 +79,13 @@ pub fn create_answer_into<'a, const M: usize, const A: usize, const C: usize>(
         track_done: [false; 2],
         data_done: false,
     };
+    // One buffer of codec choices for every section, filled where it lives.
+    let mut choices = Vec::new();
     for m in offer.media() {
-        let plan = plan(&m, caps, &mut st);
+        let plan = plan(&m, caps, &mut st, &mut choices);
         match plan {
             Plan::Reject => reject(sdp, &m)?,
-            Plan::Rtp(media_caps, choices) => {
-                answer_rtp(sdp, local, &m, &media_caps, &choices, &mut st)?
-            }
+            Plan::Rtp(media_caps) => answer_rtp(sdp, local, &m, &media_caps, &choices, &mut st)?,
             Plan::Data(data) => answer_data(sdp, local, &m, &data, &mut st)?,
         }
     }
@@ -106,11 +107,13 @@ pub fn create_answer_into<'a, const M: usize, const A: usize, const C: usize>(
     Ok(())
 }
 
+/// What to do with section `m`; for RTP, `choices` holds the codecs to answer with.
 fn plan<'a, const C: usize, const M: usize>(
     m: &Media<'_, 'a, C>,
     caps: &Capabilities<'a>,
     st: &mut Answering<'a, M>,
-) -> Plan<'a, C> {
+    choices: &mut Vec<Choice<'a>, C>,
+) -> Plan<'a> {
     let bundle_only = m
         .other_attributes()
         .any(|(name, value)| name == "bundle-only" && value.is_none());
@@ -138,11 +141,11 @@ fn plan<'a, const C: usize, const M: usize>(
     let secure = m.desc.is_rtp() && m.desc.proto.contains("SAVP");
     match media_caps {
         Some(mc) if secure => {
-            let choices = choose_codecs(m, &mc);
+            choose_codecs(m, &mc, choices);
             if choices.is_empty() {
                 Plan::Reject
             } else {
-                Plan::Rtp(mc, choices)
+                Plan::Rtp(mc)
             }
         }
         _ => Plan::Reject,
@@ -153,13 +156,14 @@ fn bit(pt: u8) -> u128 {
     1u128 << (pt & 127)
 }
 
-/// The offered formats we support, in the offer's order, each followed by nothing else:
-/// primary codecs matching a capability, then RTX formats whose `apt` is one of them and
-/// whose capability accepts RTX.
+/// The offered formats we support (into `out`), in the offer's order, each followed by
+/// nothing else: primary codecs matching a capability, then RTX formats whose `apt` is one
+/// of them and whose capability accepts RTX.
 fn choose_codecs<'a, const C: usize>(
     m: &Media<'_, 'a, C>,
     caps: &MediaCaps<'a>,
-) -> Vec<Choice<'a>, C> {
+    out: &mut Vec<Choice<'a>, C>,
+) {
     let table = CodecTable::new(m);
     let mut cap_of = [u8::MAX; 128];
     let mut rtx_ok = 0u128;
@@ -175,7 +179,7 @@ fn choose_codecs<'a, const C: usize>(
             }
         }
     }
-    let mut out = Vec::new();
+    out.clear();
     let mut done = 0u128;
     for &pt in m.desc.payload_types() {
         let Some(codec) = table.codec(m, pt) else {
@@ -207,7 +211,6 @@ fn choose_codecs<'a, const C: usize>(
             let _ = out.push(c);
         }
     }
-    out
 }
 
 /// Same name (case-insensitive), clock rate, channels, and compatible parameters.
