@@ -56,22 +56,23 @@ pub const NO_STD_CRATES: &[&str] = &[
     "machine-sim",
 ];
 
+/// Crates that need one feature to build at all (embassy-net needs a medium), built for the
+/// Cortex-M4F with only that feature.
+pub const NO_STD_WITH_FEATURE: &[(&str, &str)] = &[("adapters-embassy", "medium-ethernet")];
+
 /// Build every core crate for `thumbv7em-none-eabihf` with no default features.
 pub fn nostd() -> Result<(), String> {
     status("rustup", &["target", "add", "thumbv7em-none-eabihf"], &[])?;
-    for krate in NO_STD_CRATES {
+    let plain = NO_STD_CRATES.iter().map(|k| (*k, None));
+    let featured = NO_STD_WITH_FEATURE.iter().map(|(k, f)| (*k, Some(*f)));
+    for (krate, feature) in plain.chain(featured) {
         if root().join(krate).exists() {
-            cargo(
-                &[
-                    "build",
-                    "-p",
-                    krate,
-                    "--no-default-features",
-                    "--target",
-                    "thumbv7em-none-eabihf",
-                ],
-                &[],
-            )?;
+            let mut args = vec!["build", "-p", krate, "--no-default-features"];
+            if let Some(f) = feature {
+                args.extend(["--features", f]);
+            }
+            args.extend(["--target", "thumbv7em-none-eabihf"]);
+            cargo(&args, &[])?;
         }
     }
     Ok(())
