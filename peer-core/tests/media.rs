@@ -274,25 +274,7 @@ fn sent_packets_carry_mid_abs_send_time_and_transport_wide_sequence_numbers() {
 fn forge(from: &common::Peer, packet: &[u8]) -> Vec<u8> {
     use dtls_core::Dtls;
     let keys = from.dtls().srtp_keys().unwrap();
-    let role = from.session().unwrap().dtls_role;
-    let profile = match keys.profile() {
-        dtls_core::SrtpProfile::Aes128CmHmacSha1_80 => srtp_core::Profile::Aes128CmHmacSha1_80,
-        dtls_core::SrtpProfile::Aes128CmHmacSha1_32 => srtp_core::Profile::Aes128CmHmacSha1_32,
-        dtls_core::SrtpProfile::AeadAes128Gcm => srtp_core::Profile::AeadAes128Gcm,
-        dtls_core::SrtpProfile::AeadAes256Gcm => srtp_core::Profile::AeadAes256Gcm,
-    };
-    let keys =
-        srtp_core::DtlsSrtpKeys::from_keying_material(profile, keys.as_bytes(), role).unwrap();
-    let config = srtp_core::Config {
-        accept_unknown_ssrc: true,
-        ..Default::default()
-    };
-    let mut s: srtp_core::SrtpSession<8> = srtp_core::SrtpSession::new(&keys, config).unwrap();
-    let mut buf = vec![0u8; 1500];
-    buf[..packet.len()].copy_from_slice(packet);
-    let n = s.protect_rtp(&mut buf, packet.len()).unwrap();
-    buf.truncate(n);
-    buf
+    common::forge_rtp(&keys, from.session().unwrap().dtls_role, packet)
 }
 
 #[test]

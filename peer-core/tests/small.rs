@@ -184,28 +184,6 @@ fn a_connection_sized_for_one_track_answers_one_and_refuses_two() {
 /// One track, SRTP replay state for one SSRC a direction (`SS = 1`) instead of 8.
 type OneStream = PeerConnection<SeededEntropy, Dtls, [u8; 8192], 3, 16, 4, 8, 4, 0, 16, 0, 1, 1, 1>;
 
-/// `bytes` protected as `from` protects its RTP (its own keys, a context of its own).
-fn forge(keys: &dtls_core::SrtpKeys, role: sansio::DtlsRole, packet: &[u8]) -> Vec<u8> {
-    let profile = match keys.profile() {
-        dtls_core::SrtpProfile::Aes128CmHmacSha1_80 => srtp_core::Profile::Aes128CmHmacSha1_80,
-        dtls_core::SrtpProfile::Aes128CmHmacSha1_32 => srtp_core::Profile::Aes128CmHmacSha1_32,
-        dtls_core::SrtpProfile::AeadAes128Gcm => srtp_core::Profile::AeadAes128Gcm,
-        dtls_core::SrtpProfile::AeadAes256Gcm => srtp_core::Profile::AeadAes256Gcm,
-    };
-    let keys =
-        srtp_core::DtlsSrtpKeys::from_keying_material(profile, keys.as_bytes(), role).unwrap();
-    let config = srtp_core::Config {
-        accept_unknown_ssrc: true,
-        ..Default::default()
-    };
-    let mut s: srtp_core::SrtpSession<8> = srtp_core::SrtpSession::new(&keys, config).unwrap();
-    let mut buf = vec![0u8; 1500];
-    buf[..packet.len()].copy_from_slice(packet);
-    let n = s.protect_rtp(&mut buf, packet.len()).unwrap();
-    buf.truncate(n);
-    buf
-}
-
 #[test]
 fn srtp_state_for_one_ssrc_carries_one_audio_track_and_drops_a_second_ssrc() {
     use peer_core::{Delivered, MediaConfig};
@@ -267,7 +245,7 @@ fn srtp_state_for_one_ssrc_carries_one_audio_track_and_drops_a_second_ssrc() {
     let mut other = packet[..12 + 160].to_vec();
     other[8..12].copy_from_slice(&0xDEAD_BEEFu32.to_be_bytes());
     let keys = dtls_core::Dtls::srtp_keys(a.dtls()).unwrap();
-    let forged = forge(&keys, a.session().unwrap().dtls_role, &other);
+    let forged = common::forge_rtp(&keys, a.session().unwrap().dtls_role, &other);
     let before = b.stats();
     let r = b.handle_datagram(now, path.reversed(), &forged);
     assert!(!matches!(r, Ok(Some(Delivered::Rtp { .. }))));

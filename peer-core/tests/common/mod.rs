@@ -34,6 +34,29 @@ pub struct Got {
 /// Decides per datagram whether it is dropped: (from a to b, bytes) -> drop.
 pub type Filter = Box<dyn FnMut(bool, &[u8]) -> bool>;
 
+/// RTP `packet` protected with the SRTP keys `keys` give the side whose DTLS role is `role`
+/// (a context of its own: an authenticated packet the connection never sent).
+pub fn forge_rtp(keys: &dtls_core::SrtpKeys, role: DtlsRole, packet: &[u8]) -> Vec<u8> {
+    let profile = match keys.profile() {
+        dtls_core::SrtpProfile::Aes128CmHmacSha1_80 => srtp_core::Profile::Aes128CmHmacSha1_80,
+        dtls_core::SrtpProfile::Aes128CmHmacSha1_32 => srtp_core::Profile::Aes128CmHmacSha1_32,
+        dtls_core::SrtpProfile::AeadAes128Gcm => srtp_core::Profile::AeadAes128Gcm,
+        dtls_core::SrtpProfile::AeadAes256Gcm => srtp_core::Profile::AeadAes256Gcm,
+    };
+    let keys =
+        srtp_core::DtlsSrtpKeys::from_keying_material(profile, keys.as_bytes(), role).unwrap();
+    let config = srtp_core::Config {
+        accept_unknown_ssrc: true,
+        ..Default::default()
+    };
+    let mut s: srtp_core::SrtpSession<8> = srtp_core::SrtpSession::new(&keys, config).unwrap();
+    let mut buf = vec![0u8; 1500];
+    buf[..packet.len()].copy_from_slice(packet);
+    let n = s.protect_rtp(&mut buf, packet.len()).unwrap();
+    buf.truncate(n);
+    buf
+}
+
 /// The certificate of side `seed`.
 pub fn cert(seed: u64) -> Certificate {
     Certificate::generate(
