@@ -165,12 +165,14 @@ where
         }
     }
 
-    /// The next SCTP packet, sealed into a DTLS record and wrapped for the pair.
+    /// The next SCTP packet, sealed into a DTLS record and wrapped for the pair. The packet
+    /// is written in `out` first: sealed into `scratch`, it is no longer needed when the
+    /// record is wrapped back into `out` (no second scratch buffer).
     fn poll_sctp(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
         let sctp = self.sctp.as_mut()?;
         loop {
-            let t = sctp.poll_transmit(now, &mut self.scratch2)?;
-            let packet = self.scratch2.get(..t.len)?;
+            let t = sctp.poll_transmit(now, out)?;
+            let packet = out.get(..t.len)?;
             let Ok(rec) = self.dtls.send(now, (), packet, &mut self.scratch) else {
                 continue; // not connected any more: SCTP retransmits
             };

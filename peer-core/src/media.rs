@@ -463,11 +463,12 @@ where
                     return None;
                 };
                 let rtx = self.rx.buf.get(..len)?;
-                let n = rtp_core::rtx::unwrap_rtx(rtx, ssrc, pt, &mut self.scratch2).ok()?;
+                // `scratch` holds nothing between calls (it is the send path's).
+                let n = rtp_core::rtx::unwrap_rtx(rtx, ssrc, pt, &mut self.scratch).ok()?;
                 self.rx
                     .buf
                     .get_mut(..n)?
-                    .copy_from_slice(self.scratch2.get(..n)?);
+                    .copy_from_slice(self.scratch.get(..n)?);
                 self.rx.len = n;
                 Some((track, codec))
             }

@@ -125,8 +125,9 @@ pub struct PeerConnection<
     pub(crate) resends: heapless::Deque<(usize, u16), RESEND_QUEUE>,
     pub(crate) counters: PeerStats,
     pub(crate) rx: crate::media::RxPacket,
+    /// The send path's working buffer (a record being sealed or protected before it is
+    /// wrapped into the caller's datagram); it holds nothing between calls.
     pub(crate) scratch: [u8; DATAGRAM],
-    pub(crate) scratch2: [u8; DATAGRAM],
     pub(crate) events: EventQueue<PeerEvent, EV>,
     pub(crate) state: PeerState,
     /// `close()` was called: DTLS close_notify follows once the SCTP ABORT is out.
@@ -189,7 +190,6 @@ where
             counters: PeerStats::default(),
             rx: crate::media::RxPacket::new(),
             scratch: [0; DATAGRAM],
-            scratch2: [0; DATAGRAM],
             dtls_close_pending: false,
             transport_seq: 1,
             congestion: crate::congestion::Congestion::default(),
