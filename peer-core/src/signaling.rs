@@ -152,22 +152,24 @@ where
     /// the current pair until the new checks select one. Refused while our own offer waits
     /// for its answer (glare).
     pub fn accept_offer(&mut self, now: Instant, offer: &str, out: &mut [u8]) -> Result<usize> {
-        self.accept_offer_sized::<4, 256, 48>(now, offer, out)
+        self.accept_offer_sized::<4, 256, 48, 256>(now, offer, out)
     }
 
     /// [`accept_offer`](Self::accept_offer) with the offer and the answer held, while
     /// answering, as descriptions of at most `M` sections, `A` attributes in all and `C`
     /// formats a section, on the stack ([`Description`]'s 4, 256 and 48 by default: a browser's
-    /// audio + video + data offer). An offer beyond them is refused
-    /// ([`PeerError::Sdp`]); a microcontroller that knows what its viewers offer takes much
-    /// less stack with small ones.
-    pub fn accept_offer_sized<const M: usize, const A: usize, const C: usize>(
+    /// audio + video + data offer), the answer with at most `AA` attributes. An offer beyond
+    /// them is refused ([`PeerError::Sdp`]), and so is one whose answer would not fit
+    /// ([`PeerError::Negotiation`]: our answer's attributes are bounded by our own
+    /// configuration — codecs, header extensions, candidates — not by the offer). A
+    /// microcontroller that knows what its viewers offer takes much less stack with small ones.
+    pub fn accept_offer_sized<const M: usize, const A: usize, const C: usize, const AA: usize>(
         &mut self,
         now: Instant,
         offer: &str,
         out: &mut [u8],
     ) -> Result<usize> {
-        let (len, rtcp) = self.answer_offer::<M, A, C>(now, offer, out)?;
+        let (len, rtcp) = self.answer_offer::<M, A, C, AA>(now, offer, out)?;
         self.settle(now, rtcp);
         Ok(len)
     }
@@ -176,7 +178,7 @@ where
     /// its length and whether RTCP must start again. Not inlined, like
     /// [`take_answer`](Self::take_answer).
     #[inline(never)]
-    fn answer_offer<const M: usize, const A: usize, const C: usize>(
+    fn answer_offer<const M: usize, const A: usize, const C: usize, const AA: usize>(
         &mut self,
         now: Instant,
         offer: &str,
@@ -204,7 +206,7 @@ where
         }
         let text = self.local_text();
         let slices: heapless::Vec<&str, IC> = text.candidates.iter().map(|s| s.as_str()).collect();
-        let mut answer = SessionDescription::<'_, M, A, C>::new(offer.origin);
+        let mut answer = SessionDescription::<'_, M, AA, C>::new(offer.origin);
         self.write_answer(&mut answer, offer, &text, &slices)?;
         let len = emit(&answer, out)?;
         let mut negotiated = Negotiated::new(SdpRole::Answerer);
@@ -215,9 +217,9 @@ where
 
     /// Our answer to `offer` into `answer` (built where it lives, not returned by value).
     #[inline(never)]
-    fn write_answer<'t, const M: usize, const A: usize, const C: usize>(
+    fn write_answer<'t, const M: usize, const A: usize, const C: usize, const AA: usize>(
         &mut self,
-        answer: &mut SessionDescription<'t, M, A, C>,
+        answer: &mut SessionDescription<'t, M, AA, C>,
         offer: &SessionDescription<'t, M, A, C>,
         text: &'t LocalText<IC>,
         candidates: &'t [&'t str],
@@ -416,9 +418,9 @@ fn emit<const M: usize, const A: usize, const C: usize>(
 /// What `offer` and our `answer` to it agree on (as many sections as the offer may have),
 /// written into `out` where it lives.
 #[inline(never)]
-fn negotiate_answer<'a, const M: usize, const A: usize, const C: usize>(
+fn negotiate_answer<'a, const M: usize, const A: usize, const C: usize, const AA: usize>(
     offer: &SessionDescription<'a, M, A, C>,
-    answer: &SessionDescription<'a, M, A, C>,
+    answer: &SessionDescription<'a, M, AA, C>,
     out: &mut Negotiated<'a, M, 8, 8, 16>,
 ) -> Result<()> {
     negotiate_into(offer, answer, SdpRole::Answerer, out).map_err(|_| PeerError::Negotiation)

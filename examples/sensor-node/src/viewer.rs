@@ -204,15 +204,23 @@ fn add_host(
 }
 
 /// Offers the node answers: at most 3 sections (audio, video, data; a viewer's is audio and
-/// data), 128 attributes in all, 32 formats a section (Chromium's offer has about 40 and 12).
+/// data), 80 attributes in all, 24 formats a section (Chromium's offer has about 40 and 12).
 const OFFER_SECTIONS: usize = 3;
 const OFFER_ATTRIBUTES: usize = 80;
 const OFFER_FORMATS: usize = 24;
+/// Attributes of the node's answer: bounded by what it writes — PCMU, its header
+/// extensions, one candidate, its data channel — about 30, whatever the offer carries.
+const ANSWER_ATTRIBUTES: usize = 48;
 
 /// The SDP answer to `sdp`, into `out`.
 #[inline(never)]
 fn answer(peer: &mut Peer, now: Instant, sdp: &str, out: &mut [u8]) -> Result<usize, &'static str> {
-    let sized = Peer::accept_offer_sized::<OFFER_SECTIONS, OFFER_ATTRIBUTES, OFFER_FORMATS>;
+    let sized = Peer::accept_offer_sized::<
+        OFFER_SECTIONS,
+        OFFER_ATTRIBUTES,
+        OFFER_FORMATS,
+        ANSWER_ATTRIBUTES,
+    >;
     sized(peer, now, sdp, out).map_err(|e| {
         hprintln!("whep: the offer does not negotiate: {}", e);
         "offer"

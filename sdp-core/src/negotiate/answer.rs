@@ -58,10 +58,12 @@ pub fn create_answer<'a, const M: usize, const A: usize, const C: usize>(
 }
 
 /// [`create_answer`] into a description the caller owns (a `static` on a microcontroller),
-/// replacing what it held, so the answer is never built on the stack.
-pub fn create_answer_into<'a, const M: usize, const A: usize, const C: usize>(
+/// replacing what it held, so the answer is never built on the stack. The answer may hold
+/// fewer attributes (`A`) than the offer (`AO`): what we write is bounded by our own
+/// capabilities and candidates, not by what the offer carries.
+pub fn create_answer_into<'a, const M: usize, const A: usize, const C: usize, const AO: usize>(
     sdp: &mut SessionDescription<'a, M, A, C>,
-    offer: &SessionDescription<'a, M, A, C>,
+    offer: &SessionDescription<'a, M, AO, C>,
     local: &LocalSession<'a>,
     caps: &Capabilities<'a>,
 ) -> Result<(), NegotiationError> {
