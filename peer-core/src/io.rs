@@ -151,17 +151,24 @@ where
         match classify(payload) {
             PacketKind::Dtls => {
                 if let Ok(Some(_)) = self.dtls.handle_datagram(now, path, payload) {
-                    if let Some(sctp) = self.sctp.as_mut() {
-                        for record in self.dtls.received() {
-                            let _ = sctp.handle_datagram(now, path, record);
-                        }
-                    }
+                    self.feed_sctp(now, path);
                 }
                 None
             }
             PacketKind::Rtp => self.on_media(now, payload, false),
             PacketKind::Rtcp => self.on_media(now, payload, true),
             _ => None,
+        }
+    }
+
+    /// The records DTLS decrypted, to the SCTP association. Not inlined: SCTP's input
+    /// stays out of the frame a DTLS handshake runs on.
+    #[inline(never)]
+    fn feed_sctp(&mut self, now: Instant, path: Path) {
+        if let Some(sctp) = self.sctp.as_mut() {
+            for record in self.dtls.received() {
+                let _ = sctp.handle_datagram(now, path, record);
+            }
         }
     }
 
