@@ -9,8 +9,10 @@ use crate::text::{int, is_token, split_token};
 use crate::types::{Direction, Fingerprint, Setup};
 use heapless::Vec;
 
-/// SSRCs one `a=ssrc-group` can hold (FID and FEC-FR use 2, SIM up to 3).
-pub const MAX_GROUP_SSRCS: usize = 4;
+/// SSRCs one `a=ssrc-group` can hold (FID and FEC-FR use 2, SIM up to 3). Three keep
+/// [`SdpAttribute`] at 24 bytes on a 32-bit target (32 with four), and every description
+/// holds a pool of them.
+pub const MAX_GROUP_SSRCS: usize = 3;
 
 /// `a=rtpmap:<pt> <name>/<clock rate>[/<channels>]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -137,12 +139,16 @@ pub enum SdpAttribute<'a> {
         /// Its value.
         value: Option<&'a str>,
     },
-    /// `a=ssrc-group:<semantics> <ssrc> …` (RFC 5576 §4.2), e.g. `FID` for RTX.
+    /// `a=ssrc-group:<semantics> <ssrc> …` (RFC 5576 §4.2), e.g. `FID` for RTX. Made with
+    /// [`SdpAttribute::ssrc_group`]; read with [`SdpAttribute::group_ssrcs`] or
+    /// `Media::ssrc_groups`.
     SsrcGroup {
         /// `FID`, `FEC-FR`, `SIM`, …
         semantics: &'a str,
-        /// The SSRCs, in order.
-        ssrcs: Vec<u32, MAX_GROUP_SSRCS>,
+        /// How many of `ssrcs` the group has.
+        count: u8,
+        /// The SSRCs, in order: the first `count` (the rest 0).
+        ssrcs: [u32; MAX_GROUP_SSRCS],
     },
     /// `a=rid:<id> <send|recv>[ <restrictions>]` (RFC 8851).
     Rid {
@@ -188,6 +194,32 @@ fn flag<'a>(value: Option<&'a str>, attr: SdpAttribute<'a>) -> AttrResult<'a> {
 }
 
 impl<'a> SdpAttribute<'a> {
+    /// `a=ssrc-group:<semantics> <ssrcs…>`; `None` with more than [`MAX_GROUP_SSRCS`].
+    pub fn ssrc_group(semantics: &'a str, ssrcs: &[u32]) -> Option<Self> {
+        let mut held = [0u32; MAX_GROUP_SSRCS];
+        held.get_mut(..ssrcs.len())?.copy_from_slice(ssrcs);
+        Some(SdpAttribute::SsrcGroup {
+            semantics,
+            count: u8::try_from(ssrcs.len()).ok()?,
+            ssrcs: held,
+        })
+    }
+
+    /// The semantics and SSRCs of an `a=ssrc-group` (`None` for any other attribute).
+    pub fn group_ssrcs(&self) -> Option<(&'a str, &[u32])> {
+        match self {
+            SdpAttribute::SsrcGroup {
+                semantics,
+                count,
+                ssrcs,
+            } => Some((
+                *semantics,
+                ssrcs.get(..usize::from(*count)).unwrap_or(ssrcs),
+            )),
+            _ => None,
+        }
+    }
+
     /// Parse the text after `a=`. `a=group` is handled by the session parser.
     pub fn parse(text: &'a str) -> AttrResult<'a> {
         let (name, value) = match text.split_once(':') {
@@ -441,13 +473,13 @@ fn parse_ssrc_group(v: &str) -> AttrResult<'_> {
     let e = bad(AttributeKind::SsrcGroup);
     let mut it = v.split_ascii_whitespace();
     let semantics = it.next().ok_or(e)?;
-    let mut ssrcs = Vec::new();
+    let mut ssrcs: Vec<u32, MAX_GROUP_SSRCS> = Vec::new();
     for s in it {
         ssrcs
             .push(int(s).ok_or(e)?)
             .map_err(|_| ParseErrorKind::TooMany(Limit::GroupSsrcs))?;
     }
-    Ok(SdpAttribute::SsrcGroup { semantics, ssrcs })
+    SdpAttribute::ssrc_group(semantics, &ssrcs).ok_or(e)
 }
 
 fn parse_rid(v: &str) -> AttrResult<'_> {

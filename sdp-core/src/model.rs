@@ -422,10 +422,7 @@ impl<'s, 'a, const C: usize> Media<'s, 'a, C> {
     }
     /// `a=ssrc-group` lines: `(semantics, ssrcs)`.
     pub fn ssrc_groups(&self) -> impl Iterator<Item = (&'a str, &'s [u32])> + 's {
-        self.attributes.iter().filter_map(|a| match a {
-            SdpAttribute::SsrcGroup { semantics, ssrcs } => Some((*semantics, ssrcs.as_slice())),
-            _ => None,
-        })
+        self.attributes.iter().filter_map(SdpAttribute::group_ssrcs)
     }
     /// `a=rid` lines: `(id, direction, restrictions)`.
     pub fn rids(

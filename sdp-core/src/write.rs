@@ -188,8 +188,9 @@ impl SdpAttribute<'_> {
                 put(w, &[" ", name])?;
                 opt(w, ":", *value)
             }
-            SdpAttribute::SsrcGroup { semantics, ssrcs } => {
+            SdpAttribute::SsrcGroup { semantics, .. } => {
                 put(w, &["ssrc-group:", semantics])?;
+                let ssrcs = self.group_ssrcs().map_or(&[][..], |g| g.1);
                 ssrcs.iter().try_for_each(|s| {
                     w.write_str(" ")?;
                     num(w, *s)

@@ -69,11 +69,10 @@ fn chromium_av_offer_fields() {
     assert_eq!(data.sctp_port(), Some(5000));
     assert_eq!(data.max_message_size(), Some(262_144));
     // msid-semantic is not interpreted and comes back as written.
-    assert!(sdp.session_attributes().iter().any(|a| *a
-        == SdpAttribute::Other {
-            name: "msid-semantic",
-            value: Some(" WMS")
-        }));
+    assert!(sdp.session_attributes().contains(&SdpAttribute::Other {
+        name: "msid-semantic",
+        value: Some(" WMS")
+    }));
 }
 
 const AIORTC: &str = include_str!("fixtures/aiortc_av_offer.sdp");
@@ -125,4 +124,41 @@ fn numbers_at_their_limits_round_trip() {
         Sdp::parse(&text.replace("18446744073709551615 0 IN", "18446744073709551616 0 IN"))
             .is_err()
     );
+}
+
+#[test]
+fn ssrc_groups_of_up_to_three_round_trip_and_four_are_refused() {
+    let three = AV.replacen(
+        "a=ssrc-group:FID ",
+        "a=ssrc-group:SIM 11 22 33\r\na=ssrc-group:FID ",
+        1,
+    );
+    let sdp = Sdp::parse(&three).unwrap();
+    let video = sdp.media_at(1).unwrap();
+    let groups: Vec<_> = video.ssrc_groups().collect();
+    assert_eq!(groups[0], ("SIM", &[11, 22, 33][..]));
+    assert_eq!(groups[1].0, "FID");
+    assert_eq!(groups[1].1.len(), 2);
+    assert_eq!(emit(&sdp), three);
+    // The constructor takes what fits and nothing more.
+    assert_eq!(
+        SdpAttribute::ssrc_group("SIM", &[11, 22, 33]),
+        video
+            .attributes
+            .iter()
+            .find(|a| a.group_ssrcs().is_some())
+            .cloned()
+    );
+    assert_eq!(SdpAttribute::ssrc_group("SIM", &[1, 2, 3, 4]), None);
+    let four = AV.replacen(
+        "a=ssrc-group:FID ",
+        "a=ssrc-group:SIM 1 2 3 4\r\na=ssrc-group:FID ",
+        1,
+    );
+    assert!(matches!(
+        Sdp::parse(&four).map_err(|e| e.kind),
+        Err(sdp_core::ParseErrorKind::TooMany(
+            sdp_core::Limit::GroupSsrcs
+        ))
+    ));
 }

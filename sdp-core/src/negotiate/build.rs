@@ -6,7 +6,6 @@ use crate::error::BuildError;
 use crate::fmtp::FmtpParams;
 use crate::model::SessionDescription;
 use crate::types::{Origin, RtcpFbSet, Setup};
-use heapless::Vec;
 
 /// `o=- <id> <version> IN IP4 127.0.0.1` (JSEP §5.2.1).
 pub(crate) fn origin<'a>(local: &LocalSession<'a>) -> Origin<'a> {
@@ -112,15 +111,9 @@ pub(crate) fn ssrc_attrs<'a, const M: usize, const A: usize, const C: usize>(
     rtx: bool,
 ) -> Result<(), BuildError> {
     let rtx_ssrc = track.rtx_ssrc.filter(|_| rtx);
-    if let Some(r) = rtx_ssrc {
-        let mut ssrcs = Vec::new();
-        // Capacity is 4; two always fit.
-        let _ = ssrcs.push(track.ssrc);
-        let _ = ssrcs.push(r);
-        sdp.push_attribute(SdpAttribute::SsrcGroup {
-            semantics: "FID",
-            ssrcs,
-        })?;
+    // Two SSRCs always fit a group.
+    if let Some(group) = rtx_ssrc.and_then(|r| SdpAttribute::ssrc_group("FID", &[track.ssrc, r])) {
+        sdp.push_attribute(group)?;
     }
     for ssrc in core::iter::once(track.ssrc).chain(rtx_ssrc) {
         sdp.push_attribute(SdpAttribute::Ssrc {
