@@ -10,12 +10,11 @@
 
 mod common;
 
-use adapters_embassy::{now, EmbassyUdp};
-use common::{addr, link, stack, Buffers};
+use adapters_embassy::now;
+use common::{addr, Net};
 use embassy_futures::block_on;
 use embassy_futures::join::join;
 use embassy_futures::select::{select3, Either3};
-use embassy_net::StackResources;
 use embassy_time::{with_timeout, Duration, Timer};
 use ice_core::{IceAgent, IceConfig, IceEvent, IceRole};
 use sansio::{Carrier, Path, SansIo, SeededEntropy};
@@ -26,17 +25,11 @@ use stun_proto::wire::Method;
 
 #[test]
 fn a_binding_request_crosses_two_embassy_stacks_and_maps_the_client() {
-    let (link, pa, pb) = link();
-    let (mut ra, mut rb) = (StackResources::new(), StackResources::new());
-    let (sa, mut run_a) = stack(pa, 1, &mut ra);
-    let (sb, mut run_b) = stack(pb, 2, &mut rb);
-    let (mut ba, mut bb) = (Buffers::new(), Buffers::new());
-    let mut sock_a = ba.socket(sa, 40_000);
-    let mut sock_b = bb.socket(sb, 3478);
-    let (mut da, mut db) = (
-        EmbassyUdp::new(addr(1, 40_000)),
-        EmbassyUdp::new(addr(2, 3478)),
-    );
+    let mut net = Net::new();
+    let link = net.link();
+    let (ha, hb) = net.hosts(40_000, 3478);
+    let (mut sock_a, mut run_a, mut da) = (ha.socket, ha.runner, ha.driver);
+    let (mut sock_b, mut run_b, mut db) = (hb.socket, hb.runner, hb.driver);
     let mut server: StunServer<NoUsers> =
         StunServer::new(ServerConfig::default(), ServerAuth::None);
     let mut client: StunClient<_, 2, 256> = StunClient::new(
@@ -117,17 +110,10 @@ fn agents(a_addr: core::net::SocketAddr, b_addr: core::net::SocketAddr) -> (Agen
 
 #[test]
 fn two_ice_agents_connect_over_embassy_and_carry_data() {
-    let (_link, pa, pb) = link();
-    let (mut ra, mut rb) = (StackResources::new(), StackResources::new());
-    let (sa, mut run_a) = stack(pa, 1, &mut ra);
-    let (sb, mut run_b) = stack(pb, 2, &mut rb);
-    let (mut ba, mut bb) = (Buffers::new(), Buffers::new());
-    let mut sock_a = ba.socket(sa, 5000);
-    let mut sock_b = bb.socket(sb, 6000);
-    let (mut da, mut db) = (
-        EmbassyUdp::new(addr(1, 5000)),
-        EmbassyUdp::new(addr(2, 6000)),
-    );
+    let mut net = Net::new();
+    let (ha, hb) = net.hosts(5000, 6000);
+    let (mut sock_a, mut run_a, mut da) = (ha.socket, ha.runner, ha.driver);
+    let (mut sock_b, mut run_b, mut db) = (hb.socket, hb.runner, hb.driver);
     let (mut a, mut b) = agents(da.local(), db.local());
     let b_selected = Cell::new(false);
     let got = RefCell::new(Vec::new());

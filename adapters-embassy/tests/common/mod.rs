@@ -1,8 +1,14 @@
 //! Two embassy-net stacks joined by an in-memory IP link (no TUN, no root), each with one
 //! UDP socket, for the integration tests. Addresses are in 198.18.0.0/15, and nothing leaves
 //! the process.
-#![allow(dead_code, clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
+use adapters_embassy::EmbassyUdp;
 use core::net::SocketAddr;
 use embassy_net::driver::{Capabilities, Driver, HardwareAddress, LinkState, RxToken, TxToken};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
@@ -167,4 +173,61 @@ impl Buffers {
 /// 198.18.0.`host`:`port`.
 pub fn addr(host: u8, port: u16) -> SocketAddr {
     SocketAddr::from((ip(host), port))
+}
+
+/// Two hosts on one new link, 198.18.0.1 and 198.18.0.2: the storage their stacks and
+/// sockets borrow.
+pub struct Net {
+    link: Rc<Link>,
+    ports: Option<(Port, Port)>,
+    resources: [StackResources<2>; 2],
+    buffers: [Buffers; 2],
+}
+
+/// One host of a [`Net`]: its UDP socket, its stack's runner, and a driver for the socket.
+pub struct Host<'a> {
+    pub socket: UdpSocket<'a>,
+    pub runner: Runner<'a, Port>,
+    pub driver: EmbassyUdp,
+}
+
+impl Net {
+    /// A link and storage for its two hosts.
+    pub fn new() -> Self {
+        let (link, a, b) = link();
+        Net {
+            link,
+            ports: Some((a, b)),
+            resources: [StackResources::new(), StackResources::new()],
+            buffers: [Buffers::new(), Buffers::new()],
+        }
+    }
+
+    /// The link, for its counters.
+    pub fn link(&self) -> Rc<Link> {
+        self.link.clone()
+    }
+
+    /// Both hosts (once), each with a socket bound to its port.
+    pub fn hosts(&mut self, port_a: u16, port_b: u16) -> (Host<'_>, Host<'_>) {
+        let (pa, pb) = self.ports.take().expect("the hosts are made once");
+        let [ra, rb] = &mut self.resources;
+        let [ba, bb] = &mut self.buffers;
+        (host(pa, 1, port_a, ra, ba), host(pb, 2, port_b, rb, bb))
+    }
+}
+
+fn host<'a>(
+    port: Port,
+    n: u8,
+    udp: u16,
+    resources: &'a mut StackResources<2>,
+    buffers: &'a mut Buffers,
+) -> Host<'a> {
+    let (stack, runner) = stack(port, n, resources);
+    Host {
+        socket: buffers.socket(stack, udp),
+        runner,
+        driver: EmbassyUdp::new(addr(n, udp)),
+    }
 }
