@@ -301,17 +301,15 @@ pub fn negotiate_into<
             (Some(g), Some(mid)) => g.mids.contains(&mid),
             _ => false,
         };
-        if om.desc.kind == MediaKind::Application
-            && (!am.is_rejected() || bundled)
-            && out.sctp.is_none()
-        {
-            out.sctp = Some(sctp(&om, &am, role));
-        }
         out.media
             .push(NegotiatedMedia::blank(&am))
             .map_err(|_| NegotiationError::TooMany(Limit::MediaSections))?;
-        if let Some(media) = out.media.last_mut() {
-            section_into(&om, &am, role, bundled, media)?;
+        let Some(media) = out.media.last_mut() else {
+            continue; // just pushed
+        };
+        section_into(&om, &am, role, bundled, media)?;
+        if media.kind == MediaKind::Application && !media.rejected && out.sctp.is_none() {
+            out.sctp = Some(sctp(&om, &am, role));
         }
     }
     Ok(())
