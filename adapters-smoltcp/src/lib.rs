@@ -4,7 +4,10 @@
 //! [`sansio::SansIo`]: it is fed datagrams and time and polled for what to send. This crate
 //! runs that loop over [smoltcp](https://docs.rs/smoltcp), the TCP/IP stack of embedded Rust:
 //! * [`UdpDriver`] moves datagrams between one smoltcp UDP socket and one machine, fires its
-//!   timers, hands its events and data up, and tells when it next needs to run;
+//!   timers, hands its events and data up, and tells when it next needs to run; it takes
+//!   the machine's output only while the socket has room for it, so a burst waits in the
+//!   machine instead of being dropped, and it records the most each socket buffer held
+//!   (`DriverStats::rx_peak`, `tx_peak`) so a device's buffers can be sized from a run;
 //! * [`to_smoltcp`] / [`from_smoltcp`] convert between the two clocks (both count
 //!   microseconds since an arbitrary start);
 //! * [`deadline`] merges the machine's `poll_timeout` with the interface's own

@@ -29,14 +29,30 @@ pub struct DriverStats {
     /// Datagrams the machine wanted sent from another address or over another transport
     /// than this socket's (dropped).
     pub misrouted: u64,
+    /// Times the driver left the machine's output where it was because the socket's send
+    /// buffer might not take another datagram (the next turn, after `Interface::poll` has
+    /// sent what is queued, takes it).
+    pub deferred: u64,
+    /// The most bytes seen waiting in the socket's receive buffer (at the start of a turn):
+    /// how much of it a deployment uses.
+    pub rx_peak: usize,
+    /// The most bytes seen queued in the socket's send buffer (after a turn).
+    pub tx_peak: usize,
 }
 
 /// Drives one [`SansIo`] machine over one smoltcp UDP socket bound to `local`.
+///
+/// The machine's output is taken only while the socket's send buffer can surely hold one
+/// more datagram of the largest size (the scratch buffer's length): a burst larger than the
+/// buffer waits in the machine, not dropped, and goes out over the next turns. So the send
+/// buffer need only hold one turn's steady output, not its largest burst.
 #[derive(Debug)]
 pub struct UdpDriver {
     handle: SocketHandle,
     local: SocketAddr,
     stats: DriverStats,
+    /// The last flush stopped before the machine ran out of output.
+    backlog: bool,
 }
 
 impl UdpDriver {
@@ -47,6 +63,7 @@ impl UdpDriver {
             handle,
             local,
             stats: DriverStats::default(),
+            backlog: false,
         }
     }
 
@@ -63,6 +80,12 @@ impl UdpDriver {
     /// Counters.
     pub fn stats(&self) -> DriverStats {
         self.stats
+    }
+
+    /// Whether the machine still has output the socket had no room for: the owner should
+    /// poll the interface (which sends what is queued) and turn again without waiting.
+    pub fn backlogged(&self) -> bool {
+        self.backlog
     }
 
     /// One turn of the loop at `now`, after `Interface::poll`: fire the machine's timer if it
@@ -84,7 +107,10 @@ impl UdpDriver {
         }
         // Events may have been answered by commands inside `on_event` only by the caller,
         // after this returns; anything queued meanwhile goes out on the next turn.
-        machine.poll_timeout()
+        match self.backlog {
+            true => Some(from_smoltcp(now)),
+            false => machine.poll_timeout(),
+        }
     }
 
     /// [`poll`](Self::poll) without draining the machine's events: the owner reads them with
@@ -103,6 +129,7 @@ impl UdpDriver {
             machine.handle_timeout(t);
         }
         let socket = sockets.get_mut::<udp::Socket<'_>>(self.handle);
+        self.stats.rx_peak = self.stats.rx_peak.max(socket.recv_queue());
         for _ in 0..MAX_RX_PER_POLL {
             let Ok((data, meta)) = socket.recv() else {
                 break;
@@ -172,7 +199,7 @@ impl UdpDriver {
         }
     }
 
-    /// Queue on the socket every datagram the machine has ready.
+    /// Queue on the socket every datagram the machine has ready, while one more surely fits.
     fn flush<M: SansIo + ?Sized>(
         &mut self,
         t: sansio::Instant,
@@ -180,7 +207,16 @@ impl UdpDriver {
         machine: &mut M,
         scratch: &mut [u8],
     ) {
-        while let Some(tx) = machine.poll_transmit(t, scratch) {
+        self.backlog = false;
+        loop {
+            if !has_room(socket, scratch.len()) {
+                self.backlog = true;
+                self.stats.deferred += 1;
+                break;
+            }
+            let Some(tx) = machine.poll_transmit(t, scratch) else {
+                break;
+            };
             match scratch.get(..tx.len) {
                 Some(bytes) => {
                     self.queue(socket, tx, bytes);
@@ -188,7 +224,20 @@ impl UdpDriver {
                 None => self.stats.send_dropped += 1,
             }
         }
+        self.stats.tx_peak = self.stats.tx_peak.max(socket.send_queue());
     }
+}
+
+/// Whether `socket` can surely take one more datagram of up to `largest` bytes (capped at
+/// its buffer's size, so that a buffer smaller than the scratch still moves). smoltcp keeps
+/// a datagram contiguous: an empty buffer takes any that fits; otherwise twice the room
+/// guarantees it, wherever the ring wraps.
+fn has_room(socket: &udp::Socket<'_>, largest: usize) -> bool {
+    let capacity = socket.payload_send_capacity();
+    let largest = largest.min(capacity);
+    let queued = socket.send_queue();
+    socket.can_send()
+        && (queued == 0 || capacity.saturating_sub(queued) >= largest.saturating_mul(2))
 }
 
 /// smoltcp's endpoint for `addr`: `None` for an IPv6 one when smoltcp is built without IPv6

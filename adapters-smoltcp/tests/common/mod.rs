@@ -33,6 +33,11 @@ fn leak<T: Clone>(v: T, n: usize) -> &'static mut [T] {
 impl Host {
     /// Host 198.18.0.`n` with a UDP socket on `port`.
     pub fn new(n: u8, port: u16) -> Host {
+        Host::with_send_buffer(n, port, 16 * 1500)
+    }
+
+    /// Host 198.18.0.`n` with a UDP socket on `port` whose send buffer holds `tx` bytes.
+    pub fn with_send_buffer(n: u8, port: u16, tx: usize) -> Host {
         let mut nic = MemoryNic::new(Medium::Ethernet);
         let mac = EthernetAddress([0x02, 0, 0, 0, 0, n]);
         let mut iface = Interface::new(
@@ -47,7 +52,7 @@ impl Host {
         let mut sockets =
             SocketSet::new(Box::leak(Box::new([SocketStorage::EMPTY; 2])).as_mut_slice());
         let rx = udp::PacketBuffer::new(leak(udp::PacketMetadata::EMPTY, 16), leak(0u8, 16 * 1500));
-        let tx = udp::PacketBuffer::new(leak(udp::PacketMetadata::EMPTY, 16), leak(0u8, 16 * 1500));
+        let tx = udp::PacketBuffer::new(leak(udp::PacketMetadata::EMPTY, 16), leak(0u8, tx));
         let mut socket = udp::Socket::new(rx, tx);
         socket.bind(port).unwrap();
         let handle = sockets.add(socket);
