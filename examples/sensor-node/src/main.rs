@@ -42,6 +42,10 @@ const MEDIA_PORT: u16 = 5004;
 const HTTP_PORT: u16 = 80;
 /// HTTP connections at once (a browser opens two or three).
 const HTTP_CONNS: usize = 4;
+/// The largest STUN response we make (a Binding success with an IPv6 XOR-MAPPED-ADDRESS and
+/// FINGERPRINT is 52 bytes; an error with its reason well under 200): the STUN socket's send
+/// buffer, and the part of the scratch buffer the STUN server writes in.
+const STUN_LARGEST: usize = 512;
 /// Each HTTP connection's TCP receive buffer (its window: requests are copied out into the
 /// server's buffers as they arrive).
 const TCP_RX: usize = 512;
@@ -274,7 +278,7 @@ fn serve_stun(
     stun: &mut StunServer<NoUsers, 1>,
     scratch: &mut [u8],
     seen: &mut u64,
-) {
+) -> bool {
     driver.poll(now, sockets, stun, scratch, |_| {}, |_| {});
     if stun.stats().success != *seen {
         *seen = stun.stats().success;
@@ -286,6 +290,30 @@ fn serve_stun(
             st.rejected
         );
     }
+    driver.backlogged()
+}
+
+/// The periodic report: the stack's high-water mark, static RAM, the media socket's
+/// datagrams and the most each UDP socket buffer held (a frame of its own, out of `serve`'s).
+#[inline(never)]
+fn report(media: &UdpDriver, stun: &UdpDriver) {
+    let (used, size) = stack_high_water();
+    hprintln!(
+        "stack: high-water {} bytes (of {}); static RAM in use {} bytes",
+        used,
+        size,
+        static_ram()
+    );
+    let (media, stun) = (media.stats(), stun.stats());
+    hprintln!(
+        "media: {} datagrams in, {} refused; socket peaks: media rx {} tx {} B, stun rx {} tx {} B",
+        media.received,
+        media.rejected,
+        media.rx_peak,
+        media.tx_peak,
+        stun.rx_peak,
+        stun.tx_peak
+    );
 }
 
 /// The network and the loop, for good (not inlined into `main`: boot's frames are gone).
@@ -301,16 +329,16 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
     let mut sockets = SocketSet::new(&mut storage[..]);
     let stun_h = sockets.add(udp_socket(
         take_static!([udp::PacketMetadata; 4] = [udp::PacketMetadata::EMPTY; 4]),
-        take_static!([u8; 1024] = [0; 1024]),
-        take_static!([udp::PacketMetadata; 4] = [udp::PacketMetadata::EMPTY; 4]),
-        take_static!([u8; 1024] = [0; 1024]),
+        take_static!([u8; 512] = [0; 512]),
+        take_static!([udp::PacketMetadata; 2] = [udp::PacketMetadata::EMPTY; 2]),
+        take_static!([u8; STUN_LARGEST] = [0; STUN_LARGEST]),
         STUN_PORT,
     ));
     let media_h = sockets.add(udp_socket(
         take_static!([udp::PacketMetadata; 8] = [udp::PacketMetadata::EMPTY; 8]),
-        take_static!([u8; 4096] = [0; 4096]),
-        take_static!([udp::PacketMetadata; 16] = [udp::PacketMetadata::EMPTY; 16]),
-        take_static!([u8; 4096] = [0; 4096]),
+        take_static!([u8; 2048] = [0; 2048]),
+        take_static!([udp::PacketMetadata; 8] = [udp::PacketMetadata::EMPTY; 8]),
+        take_static!([u8; 2048] = [0; 2048]),
         MEDIA_PORT,
     ));
     let tcp_rx = take_static!([[u8; TCP_RX]; HTTP_CONNS] = [[0; TCP_RX]; HTTP_CONNS]);
@@ -354,27 +382,15 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         let now = nic.now();
         if now >= next_report {
             next_report = now + adapters_smoltcp::smoltcp::time::Duration::from_secs(2);
-            let (used, size) = stack_high_water();
-            hprintln!(
-                "stack: high-water {} bytes (of {}); static RAM in use {} bytes",
-                used,
-                size,
-                static_ram()
-            );
-            let media = media_drv.stats();
-            hprintln!(
-                "media: {} datagrams in, {} refused",
-                media.received,
-                media.rejected
-            );
+            report(&media_drv, &stun_drv);
         }
         iface.poll(now, &mut *nic, &mut sockets);
-        serve_stun(
+        let stun_busy = serve_stun(
             now,
             &mut sockets,
             &mut stun_drv,
             &mut stun,
-            scratch,
+            &mut scratch[..STUN_LARGEST],
             &mut stun_seen,
         );
         let mut app = App {
@@ -384,6 +400,10 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         };
         server.poll(now, &mut sockets, &mut app);
         let next = viewer.poll(now, &mut sockets, &mut media_drv, scratch);
+        let next = match stun_busy {
+            true => Some(from_smoltcp(now)), // responses wait for room: turn again at once
+            false => next,
+        };
         iface.poll(now, &mut *nic, &mut sockets);
         let wait = deadline(now, iface.poll_delay(now, &sockets), next);
         if wait.is_none_or(|d| d.total_micros() > 0) {

@@ -347,6 +347,9 @@ impl Viewer {
             self.tick(t, sockets, driver, scratch);
         }
         let tick = self.active.then_some(self.next_tick);
+        if driver.backlogged() {
+            return Some(t); // output waits for room in the socket: turn again at once
+        }
         match (next, tick) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
