@@ -51,7 +51,7 @@ const STUN_LARGEST: usize = 512;
 const TCP_RX: usize = 512;
 /// Each HTTP connection's TCP send buffer: a response head and the first part of its body
 /// (bodies are streamed as it drains).
-const TCP_TX: usize = 1024;
+const TCP_TX: usize = 512;
 const _: () = assert!(TCP_TX >= http::MIN_TCP_TX);
 /// The page `p2p node` serves, byte for byte once unzipped (`build.rs` gzips it).
 const PAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/page.html.gz"));
