@@ -25,8 +25,8 @@ use sansio::{Carrier, Instant, Path, SansIo, SeededEntropy};
 use std::sync::OnceLock;
 use std::vec::Vec;
 
-/// Parse records, fragments, hellos, alerts, certificates and keys; what parses re-encodes to
-/// the same bytes.
+/// Parse records, fragments, hellos, alerts, certificates, keys and ECDSA signatures; what
+/// parses re-encodes to the same bytes.
 pub fn record_parse(data: &[u8]) {
     for r in Records::new(data).flatten() {
         assert_eq!(&r.header.to_bytes()[..], &data[r.offset..r.offset + 13]);
@@ -51,6 +51,11 @@ pub fn record_parse(data: &[u8]) {
     message_parse(HandshakeType::ServerHello, data);
     let _ = peer_public_key(data);
     let _ = private_key_from_der(data);
+    // Strict DER has one encoding: a signature that parses re-encodes to the same bytes.
+    if let Ok((r, s)) = crate::crypto::signature_scalars(data) {
+        let again = crate::crypto::Signature::from_scalars(&r, &s).unwrap();
+        assert_eq!(again.as_der(), data);
+    }
     let _ = CertificateMsg::parse(data).map(|c| c.iter().count());
     let _ = ServerKeyExchange::parse(data);
 }

@@ -9,8 +9,10 @@
 
 pub mod prf;
 mod rustcrypto;
+mod scalars;
 
 pub use rustcrypto::{RustCrypto, RustCryptoAead};
+pub use scalars::{signature_scalars, SCALAR_LEN};
 
 use crate::types::CipherSuite;
 use core::fmt;
