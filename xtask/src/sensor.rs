@@ -21,12 +21,18 @@ pub fn sensor_node() -> Result<(), String> {
     let mut apt = Vec::new();
     for (pkg, bin) in [
         ("qemu-system-arm", "qemu-system-arm"),
+        // The node's P-256 (p256-cortex-m4-sys) compiles C and assembly for the M4.
+        ("gcc-arm-none-eabi", "arm-none-eabi-gcc"),
         ("chromium", "chromium"),
         ("python3", "python3"),
     ] {
         if !have(bin) {
             apt.push(pkg);
         }
+    }
+    // ... and includes <string.h>, which newlib's headers provide.
+    if !std::path::Path::new("/usr/lib/arm-none-eabi/include/string.h").exists() {
+        apt.push("libnewlib-arm-none-eabi");
     }
     if !apt.is_empty() {
         crate::peers::install_apt(&apt)?;

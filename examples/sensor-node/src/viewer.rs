@@ -2,6 +2,7 @@
 //! offer, that streams the simulated sensors once connected — `thermal` (unordered, no
 //! retransmission) and `readings` (reliable) data channels the node opens, and PCMU audio.
 
+use crate::p256m4::P256M4;
 use adapters_smoltcp::smoltcp::iface::SocketSet;
 use adapters_smoltcp::smoltcp::socket::udp;
 use adapters_smoltcp::smoltcp::time::Instant as SmolInstant;
@@ -9,7 +10,6 @@ use adapters_smoltcp::{from_smoltcp, UdpDriver};
 use core::mem::MaybeUninit;
 use cortex_m_semihosting::hprintln;
 use dtls_core::cert::Certificate;
-use dtls_core::crypto::RustCrypto;
 use dtls_core::{Config as DtlsConfig, Endpoint};
 use machine_sim::{self as sim, Machine, Microphone};
 use peer_core::data::{ChannelConfig, Reliability};
@@ -61,7 +61,7 @@ pub type Peer = PeerConnection<
 >;
 /// The DTLS endpoint, in a static of its own that the connection holds a `&'static mut` to
 /// (made once at boot, started over in place for each viewer: never built on the stack again).
-pub type Dtls = Endpoint<SeededEntropy, RustCrypto>;
+pub type Dtls = Endpoint<SeededEntropy, P256M4>;
 /// Its ICE agent.
 pub type Ice = peer_core::Ice<SeededEntropy, ICE_CANDIDATES, ICE_PAIRS, ICE_CHECKS, 0, 0>;
 
@@ -136,11 +136,12 @@ fn init_dtls(
     entropy: SeededEntropy,
 ) -> &'static mut Dtls {
     let config = DtlsConfig::default();
-    slot.write(Endpoint::new(
+    slot.write(Endpoint::with_crypto(
         DtlsRole::Server,
         config,
         certificate.clone(),
         entropy,
+        P256M4,
     ))
 }
 
