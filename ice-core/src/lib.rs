@@ -84,9 +84,11 @@
 //! Capacities are const generics: `IceAgent<E, C, P, T, R, S>` holds `C` local and `C`
 //! remote candidates, `P` pairs, `T` checks in flight, `R` TURN allocations and (`S` = 1, the
 //! default) a STUN client gathering server-reflexive candidates, inline. Without TURN,
-//! `IceAgent<_, 4, 8, 4, 0>` is about 16 KB on a 64-bit host (13 KB on a 32-bit target); one
-//! TURN allocation adds about 19 KB; `S = 0` takes 3.5 KB off (see the `memory` and
-//! `no_stun_gathering` tests).
+//! `IceAgent<_, 4, 8, 4, 0>` is about 12.5 KB on a 64-bit host; one TURN allocation adds
+//! about 13 KB; `S = 0` takes 3 KB off (see the `memory` and `no_stun_gathering` tests; on
+//! a 32-bit target `IceAgent<_, 4, 8, 4, 0, 0>` is about 9 KB). The agent's STUN clients keep
+//! no room for a long-term realm and nonce (stun-proto's `StunClient<_, _, _, 0>`): checks
+//! use short-term credentials, STUN servers are asked without any.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -17,8 +17,8 @@ fn agent_sizes_stay_within_the_documented_budget() {
     println!("IceAgent<_, 8, 32, 8, 0>: {typical} bytes");
     println!("IceAgent<_, 4, 8, 4, 1>: {small_turn} bytes");
     println!("IceAgent<_, 16, 64, 16, 1> (default): {default} bytes");
-    assert!(small < 17 * 1024, "{small}");
-    assert!(typical < 24 * 1024, "{typical}");
-    assert!(small_turn < 40 * 1024, "{small_turn}");
-    assert!(default < 56 * 1024, "{default}");
+    assert!(small < 13 * 1024, "{small}");
+    assert!(typical < 17 * 1024, "{typical}");
+    assert!(small_turn < 26 * 1024, "{small_turn}");
+    assert!(default < 37 * 1024, "{default}");
 }

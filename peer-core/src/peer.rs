@@ -74,8 +74,8 @@ pub const RESEND_QUEUE: usize = 64;
 ///   ([`PeerError::Negotiation`](crate::PeerError::Negotiation)). A node that only sends
 ///   audio takes 1.
 /// * `IS`: the ICE agent's STUN-server gathering (1 by default); 0 leaves out asking STUN
-///   servers for server-reflexive candidates and the STUN client that does it (3.7 KB on a
-///   32-bit target), for a node configured with none.
+///   servers for server-reflexive candidates and the STUN client that does it (about 3 KB),
+///   for a node configured with none.
 /// * `SS`: SSRCs each SRTP direction keeps replay state for ([`SRTP_STREAMS`] by default;
 ///   about 140 bytes each on a 32-bit target). A received packet of a further SSRC is
 ///   dropped (counted as unauthenticated), a packet of ours fails to send. A node sending

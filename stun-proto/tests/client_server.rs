@@ -11,7 +11,10 @@ use core::time::Duration;
 use sansio::SansIo as _;
 use sansio::{Instant, Path, SeededEntropy, Transmit};
 use stun_proto::auth::{IntegrityKey, KeyLookup, NonceIssuer, SecurityFeatures, UserTable};
-use stun_proto::client::{ClientConfig, ClientEvent, Credentials, Failure, StunClient};
+use stun_proto::client::{
+    ClientConfig, ClientEvent, Credentials, CredentialsError, Failure, StunClient,
+    MAX_CHALLENGE_LEN,
+};
 use stun_proto::server::{NatDiscovery, ServerAuth, ServerConfig, StunServer, MAX_RESPONSE};
 use stun_proto::wire::attr::{AttrType, Attribute, ErrorCode};
 use stun_proto::wire::{Class, Message, MessageBuilder, MessageType, Method, TransactionId};
@@ -87,8 +90,8 @@ impl Resp {
 
 /// Run client and server until the client reports an outcome or `limit` passes. Datagrams
 /// from the client are dropped while `drop_first` is positive.
-fn run<L: KeyLookup>(
-    c: &mut Client,
+fn run<L: KeyLookup, const CH: usize>(
+    c: &mut StunClient<SeededEntropy, 4, 576, CH>,
     s: &mut StunServer<L>,
     mut now: Instant,
     mut drop_first: u32,
@@ -210,6 +213,50 @@ fn long_term_challenge_then_success_with_md5() {
     assert!(matches!(ev, Ev::Response(ref r) if r.is_success()));
     assert_eq!(sent, 1);
     assert_eq!(s.stats().success, 2);
+}
+
+#[test]
+fn a_client_without_room_for_a_challenge_refuses_long_term_credentials() {
+    type Short = StunClient<SeededEntropy, 4, 576, 0>;
+    let long_term = Short::new(
+        ClientConfig::default(),
+        Credentials::LongTerm {
+            username: "alice",
+            password: "secret",
+        },
+        SeededEntropy::new(1),
+    );
+    assert_eq!(long_term.err(), Some(CredentialsError::NoLongTerm));
+    assert_eq!(
+        core::mem::size_of::<Short>() + 2 * MAX_CHALLENGE_LEN,
+        core::mem::size_of::<Client>(),
+        "no realm and nonce kept"
+    );
+    // Asked for credentials, it answers the 401 as final: one request, no retry.
+    let mut c = Short::new(
+        ClientConfig::default(),
+        Credentials::None,
+        SeededEntropy::new(1),
+    )
+    .unwrap();
+    let mut s = long_term_server(SecurityFeatures::default());
+    c.start_request(Instant::ZERO, path(), Method::BINDING, &[])
+        .unwrap();
+    let (ev, _, sent) = run(&mut c, &mut s, Instant::ZERO, 0);
+    assert!(
+        matches!(ev, Ev::Response(ref r) if r.error_code() == Some(ErrorCode::UNAUTHENTICATED))
+    );
+    assert_eq!(sent, 1);
+    // Short-term credentials (an ICE agent's checks) still authenticate its requests.
+    let short = Short::new(
+        ClientConfig::default(),
+        Credentials::ShortTerm {
+            username: "a:b",
+            password: "pass",
+        },
+        SeededEntropy::new(1),
+    );
+    assert!(short.is_ok());
 }
 
 #[test]

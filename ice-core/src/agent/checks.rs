@@ -16,7 +16,7 @@ pub(crate) fn client<E: Entropy, const T: usize>(
     local: &IceCredentials,
     remote: &IceCredentials,
     entropy: E,
-) -> StunClient<E, T, MSG> {
+) -> StunClient<E, T, MSG, 0> {
     let mut username = heapless::String::<{ 2 * super::MAX_UFRAG + 1 }>::new();
     let _ = write!(username, "{}:{}", remote.ufrag, local.ufrag);
     let cfg = ClientConfig {

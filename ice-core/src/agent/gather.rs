@@ -26,7 +26,7 @@ pub(crate) struct Mapping {
 /// requests in flight, and whether completion was reached and reported.
 #[derive(Debug)]
 pub(crate) struct Gatherer<E, const S: usize> {
-    client: heapless::Vec<StunClient<E, IN_FLIGHT, GATHER_MSG>, S>,
+    client: heapless::Vec<StunClient<E, IN_FLIGHT, GATHER_MSG, 0>, S>,
     /// (transaction, host base, server) of every request in flight.
     pending: heapless::Vec<(TransactionId, SocketAddr, SocketAddr), IN_FLIGHT>,
     /// The application added its last host address.

@@ -140,7 +140,7 @@ fn ice_char(entropy: &mut dyn Entropy) -> char {
 /// transactions in flight, `R` TURN allocations (`R = 0` removes TURN's memory and, the paths
 /// being dead at compile time, its code), `S` STUN-server gathering (1, the default, or 0:
 /// `S = 0` leaves out asking [`IceConfig::stun_servers`] for server-reflexive candidates, and
-/// the STUN client that does it: 3.7 KB on a 32-bit target — peer-reflexive discovery still
+/// the STUN client that does it: about 3 KB — peer-reflexive discovery still
 /// learns the NAT's mappings from the peer's checks). No allocator is used. Call order, as for
 /// every machine of this workspace: one `handle_*` call or command, then drain
 /// [`poll_transmit`](Self::poll_transmit), then drain [`poll_event`](Self::poll_event), then
@@ -180,7 +180,7 @@ pub struct IceAgent<
     /// Pairs, triggered checks, checks in flight and pacing.
     list: checklist::CheckList<P, T>,
     /// The STUN client running our checks (exists once the peer's credentials are known).
-    checks: Option<StunClient<Forked<E>, T, MSG>>,
+    checks: Option<StunClient<Forked<E>, T, MSG, 0>>,
     /// Server-reflexive gathering.
     gatherer: gather::Gatherer<Forked<E>, S>,
     /// Answers to the peer's checks, waiting for `poll_transmit`.

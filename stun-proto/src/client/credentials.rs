@@ -42,14 +42,22 @@ pub enum Credentials<'a> {
 pub enum CredentialsError {
     /// The username or password exceeds [`MAX_CREDENTIAL_LEN`].
     TooLong,
+    /// Long-term credentials for a client built without room for a realm and nonce
+    /// (`StunClient`'s `L` = 0).
+    NoLongTerm,
 }
 
 impl core::fmt::Display for CredentialsError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "username or password longer than {MAX_CREDENTIAL_LEN} bytes"
-        )
+        match self {
+            CredentialsError::TooLong => write!(
+                f,
+                "username or password longer than {MAX_CREDENTIAL_LEN} bytes"
+            ),
+            CredentialsError::NoLongTerm => {
+                f.write_str("long-term credentials need a client with room for a realm and nonce")
+            }
+        }
     }
 }
 
@@ -73,13 +81,13 @@ pub(crate) enum Challenge {
 
 /// Authentication state of a client.
 #[derive(Clone, Debug)]
-pub(crate) struct AuthState {
+pub(crate) struct AuthState<const L: usize> {
     mode: Mode,
     username: String<MAX_CREDENTIAL_LEN>,
     password: String<MAX_CREDENTIAL_LEN>,
     key: Option<IntegrityKey>,
-    realm: String<MAX_CHALLENGE_LEN>,
-    nonce: String<MAX_CHALLENGE_LEN>,
+    realm: String<L>,
+    nonce: String<L>,
     algorithm: PasswordAlgorithm,
     offered: Vec<PasswordAlgorithm, 4>,
     use_userhash: bool,
@@ -92,8 +100,11 @@ fn copy_str<const N: usize>(s: &str) -> Result<String<N>, CredentialsError> {
     Ok(out)
 }
 
-impl AuthState {
+impl<const L: usize> AuthState<L> {
     pub(crate) fn new(c: Credentials<'_>) -> Result<Self, CredentialsError> {
+        if L == 0 && matches!(c, Credentials::LongTerm { .. }) {
+            return Err(CredentialsError::NoLongTerm);
+        }
         let (mode, user, pass) = match c {
             Credentials::None => (Mode::None, "", ""),
             Credentials::ShortTerm { username, password } => (Mode::ShortTerm, username, password),
@@ -123,7 +134,7 @@ impl AuthState {
     /// something to authenticate with yet.
     pub(crate) fn authenticate(&self, b: &mut MessageBuilder<'_>) -> Result<(), EmitError> {
         let Some(key) = &self.key else { return Ok(()) };
-        if self.mode == Mode::LongTerm {
+        if L > 0 && self.mode == Mode::LongTerm {
             if self.use_userhash {
                 let uh = userhash(self.username.as_bytes(), self.realm.as_bytes());
                 b.add(&Attribute::UserHash(&uh))?;
@@ -155,7 +166,9 @@ impl AuthState {
         code: ErrorCode,
         had_auth: bool,
     ) -> Challenge {
-        if self.mode != Mode::LongTerm {
+        // `L == 0`: no room for a realm and nonce, so no long-term credentials — and none of
+        // the code below (MD5 among it) in the image.
+        if L == 0 || self.mode != Mode::LongTerm {
             return Challenge::GiveUp;
         }
         let realm = msg.find_map(AttrType::REALM, |a| match a {
@@ -170,7 +183,7 @@ impl AuthState {
             return Challenge::GiveUp;
         };
         let realm_now = match realm {
-            Some(r) => copy_str::<MAX_CHALLENGE_LEN>(r),
+            Some(r) => copy_str::<L>(r),
             None => Ok(self.realm.clone()),
         };
         let Ok(realm_now) = realm_now else {

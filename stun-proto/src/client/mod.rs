@@ -84,22 +84,33 @@ struct Slot<const B: usize> {
     redirects: u8,
 }
 
-/// Concurrent STUN client transactions: up to `N` at once, requests up to `B` bytes.
+/// Concurrent STUN client transactions: up to `N` at once, requests up to `B` bytes, a
+/// server's REALM and NONCE up to `L` bytes each ([`MAX_CHALLENGE_LEN`] by default).
+///
+/// `L` = 0 makes a client for short-term credentials or none (an ICE agent's checks, a STUN
+/// Binding client): it answers no 401/438 challenge, refuses [`Credentials::LongTerm`]
+/// ([`CredentialsError::NoLongTerm`]), is `2 × MAX_CHALLENGE_LEN` bytes smaller, and leaves
+/// the long-term key derivation (MD5 among it) out of the image.
 ///
 /// `N` also bounds undelivered events: a new request is refused with
 /// [`StartError::Full`] while transactions plus undrained events reach `N`, so no outcome is
 /// ever dropped (the [`sansio::EventQueue`] never overflows).
 #[derive(Debug)]
-pub struct StunClient<E, const N: usize = 8, const B: usize = 576> {
+pub struct StunClient<
+    E,
+    const N: usize = 8,
+    const B: usize = 576,
+    const L: usize = MAX_CHALLENGE_LEN,
+> {
     config: ClientConfig,
     entropy: E,
-    auth: AuthState,
+    auth: AuthState<L>,
     rto: RtoEstimator,
     slots: heapless::Vec<Slot<B>, N>,
     events: sansio::EventQueue<ClientEvent, N>,
 }
 
-impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
+impl<E: Entropy, const N: usize, const B: usize, const L: usize> StunClient<E, N, B, L> {
     /// A client with `credentials`, drawing transaction IDs from `entropy`.
     pub fn new(
         config: ClientConfig,
@@ -366,7 +377,7 @@ impl<E: Entropy, const N: usize, const B: usize> StunClient<E, N, B> {
 }
 
 /// The one contract (see the [`sansio`] crate page).
-impl<E: Entropy, const N: usize, const B: usize> SansIo for StunClient<E, N, B> {
+impl<E: Entropy, const N: usize, const B: usize, const L: usize> SansIo for StunClient<E, N, B, L> {
     type Event = ClientEvent;
     type Data<'a> = Response<'a>;
 
