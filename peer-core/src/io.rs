@@ -74,6 +74,8 @@ where
     }
 
     fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        // What is sent is built in the scratch buffer, where the last RTP packet received was.
+        self.scratch.rx_track = None;
         if let Some(t) = self.ice.poll_transmit(now, out) {
             return Some(t);
         }
@@ -84,7 +86,7 @@ where
             self.dtls_close_pending = false;
             self.dtls.close(now);
         }
-        if let Some(t) = self.dtls.poll_transmit(now, &mut self.scratch) {
+        if let Some(t) = self.dtls.poll_transmit(now, &mut self.scratch.buf) {
             if let Some(w) = self.wrap(now, t.len, out) {
                 return Some(w);
             }
@@ -180,10 +182,10 @@ where
         loop {
             let t = sctp.poll_transmit(now, out)?;
             let packet = out.get(..t.len)?;
-            let Ok(rec) = self.dtls.send(now, (), packet, &mut self.scratch) else {
+            let Ok(rec) = self.dtls.send(now, (), packet, &mut self.scratch.buf) else {
                 continue; // not connected any more: SCTP retransmits
             };
-            let record = self.scratch.get(..rec.len)?;
+            let record = self.scratch.buf.get(..rec.len)?;
             if let Ok(w) = self.ice.send(now, (), record, out) {
                 return Some(w);
             }
@@ -198,7 +200,7 @@ where
             let Some(c) = self.controls.get_mut(track) else {
                 continue;
             };
-            let Some(len) = c.resend(now, seq, &mut self.scratch) else {
+            let Some(len) = c.resend(now, seq, &mut self.scratch.buf) else {
                 self.counters.retransmits_refused += 1;
                 continue;
             };
@@ -209,9 +211,9 @@ where
                 .senders
                 .get(track)
                 .filter(|_| c.uses_rtx())
-                .and_then(|s| s.restamp(&mut self.scratch, len, now, &mut self.transport_seq));
+                .and_then(|s| s.restamp(&mut self.scratch.buf, len, now, &mut self.transport_seq));
             let srtp = self.srtp.as_mut()?;
-            let Ok(len) = srtp.protect_rtp(&mut self.scratch, len) else {
+            let Ok(len) = srtp.protect_rtp(&mut self.scratch.buf, len) else {
                 continue;
             };
             self.congestion.on_sent(now, twcc, len);
@@ -224,12 +226,12 @@ where
             let Some(len) = self
                 .controls
                 .get_mut(i)
-                .and_then(|c| c.poll_rtcp(now, &mut self.scratch))
+                .and_then(|c| c.poll_rtcp(now, &mut self.scratch.buf))
             else {
                 continue;
             };
             let srtp = self.srtp.as_mut()?;
-            let Ok(len) = srtp.protect_rtcp(&mut self.scratch, len) else {
+            let Ok(len) = srtp.protect_rtcp(&mut self.scratch.buf, len) else {
                 continue;
             };
             if let Some(t) = self.wrap(now, len, out) {
@@ -249,11 +251,11 @@ where
             .unwrap_or(0);
         let len = self
             .congestion
-            .poll_feedback(now, (sender, media), &mut self.scratch)?;
+            .poll_feedback(now, (sender, media), &mut self.scratch.buf)?;
         let len = self
             .srtp
             .as_mut()?
-            .protect_rtcp(&mut self.scratch, len)
+            .protect_rtcp(&mut self.scratch.buf, len)
             .ok()?;
         self.wrap(now, len, out)
     }

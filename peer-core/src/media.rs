@@ -2,7 +2,7 @@
 //! in (SRTP-unprotected, routed to their track by SSRC or payload type).
 
 use crate::event::{Delivered, PeerError, PeerEvent, TrackId};
-use crate::peer::{PeerConnection, DATAGRAM};
+use crate::peer::PeerConnection;
 use crate::rtcp::Feedback;
 use crate::session::{CodecKind, TrackInfo, MAX_MID};
 use crate::stats::{PeerStats, TrackStats};
@@ -235,22 +235,32 @@ impl Sender {
     }
 }
 
-/// The last RTP packet received, decrypted: read it with
-/// [`PeerConnection::rtp_packet`].
+/// The connection's working buffer: a record being sealed or a packet protected before it
+/// is wrapped into the caller's datagram, and a received SRTP/SRTCP packet being decrypted.
+/// The last RTP packet received stays there for [`PeerConnection::rtp_packet`] until the
+/// next call that sends.
 #[derive(Debug)]
-pub(crate) struct RxPacket {
-    buf: [u8; DATAGRAM],
-    len: usize,
-    track: Option<TrackId>,
+pub(crate) struct Scratch {
+    pub(crate) buf: [u8; crate::peer::DATAGRAM],
+    /// Bytes of the last RTP packet received, decrypted, at the start of `buf`.
+    rx_len: usize,
+    /// Its track, while `buf` still holds it.
+    pub(crate) rx_track: Option<TrackId>,
 }
 
-impl RxPacket {
+impl Scratch {
     pub(crate) const fn new() -> Self {
-        RxPacket {
-            buf: [0; DATAGRAM],
-            len: 0,
-            track: None,
+        Scratch {
+            buf: [0; crate::peer::DATAGRAM],
+            rx_len: 0,
+            rx_track: None,
         }
+    }
+
+    /// No received packet is held any more (the buffer's bytes are left as they are).
+    pub(crate) fn forget_rx(&mut self) {
+        self.rx_len = 0;
+        self.rx_track = None;
     }
 }
 
@@ -294,23 +304,24 @@ where
             return Ok(None);
         }
         let p = &mut *self.peer;
+        p.scratch.rx_track = None; // the scratch buffer is about to hold this packet
         let sender = p
             .senders
             .get_mut(self.track)
             .ok_or(PeerError::NoSuchTrack)?;
-        let Some(len) = sender.next_packet(self.frame, self.timestamp, &mut p.scratch)? else {
+        let Some(len) = sender.next_packet(self.frame, self.timestamp, &mut p.scratch.buf)? else {
             self.done = true;
             return Ok(None);
         };
         let (len, twcc) =
-            sender.write_extensions(&mut p.scratch, len, self.now, &mut p.transport_seq)?;
-        if let (Some(c), Some(plain)) = (p.controls.get_mut(self.track), p.scratch.get(..len)) {
+            sender.write_extensions(&mut p.scratch.buf, len, self.now, &mut p.transport_seq)?;
+        if let (Some(c), Some(plain)) = (p.controls.get_mut(self.track), p.scratch.buf.get(..len)) {
             c.on_sent(self.now, plain);
         }
         p.counters.rtp_packets_sent += 1;
         let srtp = p.srtp.as_mut().ok_or(PeerError::NotConnected)?;
         let len = srtp
-            .protect_rtp(&mut p.scratch, len)
+            .protect_rtp(&mut p.scratch.buf, len)
             .map_err(|_| PeerError::Packetize)?;
         p.congestion.on_sent(self.now, twcc, len);
         p.wrap(self.now, len, out)
@@ -381,23 +392,25 @@ where
         self.session.as_ref()?.track_by_mid(mid).map(TrackId)
     }
 
-    /// The RTP packet the last [`Delivered::Rtp`] announced, decrypted (valid until the next
-    /// input).
+    /// The RTP packet the last [`Delivered::Rtp`] announced, decrypted. Read it when
+    /// `handle_datagram` delivers it: it lies in the buffer the connection also sends from, so
+    /// it is gone after the next input, `poll_transmit` or frame sent (`None` then).
     pub fn rtp_packet(&self) -> Option<(TrackId, RtpPacket<&[u8]>)> {
-        let track = self.rx.track?;
-        let bytes = self.rx.buf.get(..self.rx.len)?;
+        let track = self.scratch.rx_track?;
+        let bytes = self.scratch.buf.get(..self.scratch.rx_len)?;
         RtpPacket::new_checked(bytes).ok().map(|p| (track, p))
     }
 
     /// An SRTP or SRTCP datagram from the selected pair.
     pub(crate) fn on_media(&mut self, now: Instant, data: &[u8], rtcp: bool) -> Option<Delivered> {
-        self.rx.len = 0;
-        self.rx.track = None;
+        self.scratch.rx_len = 0;
+        self.scratch.rx_track = None;
         let Some(srtp) = self.srtp.as_mut() else {
             self.counters.dropped_before_keys += 1;
             return None;
         };
-        let dst = self.rx.buf.get_mut(..data.len())?;
+        // Decrypted in the scratch buffer, which holds nothing between calls.
+        let dst = self.scratch.buf.get_mut(..data.len())?;
         dst.copy_from_slice(data);
         if rtcp {
             let Ok(n) = srtp.unprotect_rtcp(dst) else {
@@ -423,7 +436,7 @@ where
                 return None;
             }
         };
-        let p = RtpPacket::new_checked(self.rx.buf.get(..self.rx.len)?).ok()?;
+        let p = RtpPacket::new_checked(self.scratch.buf.get(..self.scratch.rx_len)?).ok()?;
         let twcc = self
             .tracks()
             .get(track)
@@ -436,10 +449,10 @@ where
             c.on_received(now, &p, codec);
         }
         self.counters.rtp_packets_received += 1;
-        self.rx.track = Some(TrackId(track));
+        self.scratch.rx_track = Some(TrackId(track));
         Some(Delivered::Rtp {
             track: TrackId(track),
-            len: self.rx.len,
+            len: self.scratch.rx_len,
         })
     }
 
@@ -454,7 +467,7 @@ where
                         c.stats.remote_ssrc = Some(ssrc);
                     }
                 }
-                self.rx.len = len;
+                self.scratch.rx_len = len;
                 Some((track, codec))
             }
             Route::Rtx { track, pt, codec } => {
@@ -462,14 +475,8 @@ where
                     self.counters.dropped_unknown_ssrc += 1;
                     return None;
                 };
-                let rtx = self.rx.buf.get(..len)?;
-                // `scratch` holds nothing between calls (it is the send path's).
-                let n = rtp_core::rtx::unwrap_rtx(rtx, ssrc, pt, &mut self.scratch).ok()?;
-                self.rx
-                    .buf
-                    .get_mut(..n)?
-                    .copy_from_slice(self.scratch.get(..n)?);
-                self.rx.len = n;
+                let rtx = self.scratch.buf.get_mut(..len)?;
+                self.scratch.rx_len = rtp_core::rtx::unwrap_rtx_in_place(rtx, ssrc, pt).ok()?;
                 Some((track, codec))
             }
         }
@@ -479,7 +486,7 @@ where
     /// track's first packet had), by the mid header extension, else by payload type on a
     /// receiving track that has not seen a packet yet.
     fn route(&self, len: usize) -> Result<Route, Dropped> {
-        let bytes = self.rx.buf.get(..len).ok_or(Dropped::Ssrc)?;
+        let bytes = self.scratch.buf.get(..len).ok_or(Dropped::Ssrc)?;
         let p = RtpPacket::new_checked(bytes).map_err(|_| Dropped::Ssrc)?;
         let (ssrc, pt) = (p.ssrc(), p.payload_type());
         let tracks = self.session.as_ref().map_or(&[][..], |s| &s.tracks[..]);
@@ -527,7 +534,7 @@ where
 
     /// An SRTCP packet, decrypted in the receive buffer: every track's session reads it.
     fn on_rtcp(&mut self, now: Instant, len: usize) {
-        let Some(bytes) = self.rx.buf.get(..len) else {
+        let Some(bytes) = self.scratch.buf.get(..len) else {
             return;
         };
         let mut asked: heapless::Vec<(usize, Feedback), 64> = heapless::Vec::new();

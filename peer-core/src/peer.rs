@@ -124,10 +124,7 @@ pub struct PeerConnection<
     /// Packets the peer NACKed, to resend: (track, sequence number).
     pub(crate) resends: heapless::Deque<(usize, u16), RESEND_QUEUE>,
     pub(crate) counters: PeerStats,
-    pub(crate) rx: crate::media::RxPacket,
-    /// The send path's working buffer (a record being sealed or protected before it is
-    /// wrapped into the caller's datagram); it holds nothing between calls.
-    pub(crate) scratch: [u8; DATAGRAM],
+    pub(crate) scratch: crate::media::Scratch,
     pub(crate) events: EventQueue<PeerEvent, EV>,
     pub(crate) state: PeerState,
     /// `close()` was called: DTLS close_notify follows once the SCTP ABORT is out.
@@ -188,8 +185,7 @@ where
             controls: heapless::Vec::new(),
             resends: heapless::Deque::new(),
             counters: PeerStats::default(),
-            rx: crate::media::RxPacket::new(),
-            scratch: [0; DATAGRAM],
+            scratch: crate::media::Scratch::new(),
             dtls_close_pending: false,
             transport_seq: 1,
             congestion: crate::congestion::Congestion::default(),
@@ -246,7 +242,7 @@ where
         self.controls.clear();
         self.resends.clear();
         self.counters = PeerStats::default();
-        self.rx = crate::media::RxPacket::new();
+        self.scratch.forget_rx();
         self.dtls_close_pending = false;
         self.transport_seq = 1;
         self.congestion = crate::congestion::Congestion::default();
@@ -495,7 +491,7 @@ where
         data_len: usize,
         out: &mut [u8],
     ) -> Option<sansio::Transmit> {
-        let data = self.scratch.get(..data_len)?;
+        let data = self.scratch.buf.get(..data_len)?;
         self.ice.send(now, (), data, out).ok()
     }
 }

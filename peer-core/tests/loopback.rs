@@ -226,6 +226,18 @@ fn audio_frames_arrive_srtp_protected_and_decrypted_both_ways() {
                 let (tr, pkt) = p.b.rtp_packet().unwrap();
                 assert_eq!(tr, TrackId(0));
                 p.media.1.push(pkt.payload().to_vec());
+                if i == 19 {
+                    // It lies where the connection sends from: once b sends (here an RTCP
+                    // report is due), it is gone — `None`, not stale bytes.
+                    let mut sink = vec![0u8; 2048];
+                    p.b.handle_timeout(now + Duration::from_secs(10));
+                    let mut sent_any = false;
+                    while p.b.poll_transmit(now, &mut sink).is_some() {
+                        sent_any = true;
+                    }
+                    assert!(sent_any);
+                    assert!(p.b.rtp_packet().is_none());
+                }
             }
         }
         sent.push(frame);

@@ -19,7 +19,8 @@ use core::time::Duration;
 use sansio::{Instant, Path, SeededEntropy};
 
 /// Parse RTP; on success read every field, walk the extensions, and check that re-emitting
-/// the header and payload gives back the same bytes.
+/// the header and payload gives back the same bytes, and that unwrapping it as an RTX packet
+/// in place gives the bytes unwrapping it into a copy does.
 pub fn rtp_parse(data: &[u8]) {
     let Ok(p) = RtpPacket::new_checked(data) else {
         return;
@@ -48,6 +49,24 @@ pub fn rtp_parse(data: &[u8]) {
             data.len() > out.len(),
             "valid RTP that cannot be re-emitted"
         );
+    }
+    // Read as an RFC 4588 retransmission: unwrapped in place, the same bytes as into a copy.
+    if data.len() <= out.len() {
+        let copied = crate::rtx::unwrap_rtx(data, 0x1234_5678, 96, &mut out);
+        let mut buf = [0u8; 2048];
+        let Some(buf) = buf.get_mut(..data.len()) else {
+            return;
+        };
+        buf.copy_from_slice(data);
+        let in_place = crate::rtx::unwrap_rtx_in_place(buf, 0x1234_5678, 96);
+        assert_eq!(copied.is_ok(), in_place.is_ok());
+        if let (Ok(n), Ok(m)) = (copied, in_place) {
+            assert_eq!(
+                (n, out.get(..n)),
+                (m, buf.get(..m)),
+                "RTX unwrapped in place differs"
+            );
+        }
     }
 }
 

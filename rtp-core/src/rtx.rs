@@ -193,6 +193,34 @@ pub fn unwrap_rtx(
     })
 }
 
+/// [`unwrap_rtx`] where the packet lies, for a receiver with one buffer: the header is
+/// patched (payload type, OSN as sequence number, SSRC, no padding) and the payload moved
+/// two bytes down over the OSN. Returns the original packet's length in `buf`; the bytes are
+/// those [`unwrap_rtx`] writes (CSRCs and header extensions are kept as they are).
+pub fn unwrap_rtx_in_place(
+    buf: &mut [u8],
+    media_ssrc: u32,
+    media_payload_type: u8,
+) -> Result<usize, ParseError> {
+    let (start, end, osn) = {
+        let p = RtpPacket::new_checked(&*buf)?;
+        let osn = match p.payload() {
+            [a, b, ..] => u16::from_be_bytes([*a, *b]),
+            _ => return Err(ParseError::BadPayload),
+        };
+        (p.header_len(), p.header_len() + p.payload().len(), osn)
+    };
+    buf.copy_within(start + 2..end, start);
+    let [b0, b1, s0, s1, _, _, _, _, x0, x1, x2, x3, ..] = buf else {
+        return Err(ParseError::BadPayload); // checked above: a valid header is 12 bytes
+    };
+    *b0 &= !0x20; // the padding stays behind
+    *b1 = (*b1 & 0x80) | (media_payload_type & 0x7f);
+    [*s0, *s1] = osn.to_be_bytes();
+    [*x0, *x1, *x2, *x3] = media_ssrc.to_be_bytes();
+    Ok(end - 2)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
@@ -255,6 +283,9 @@ mod tests {
         let mut restored = [0u8; 256];
         let m = unwrap_rtx(&out[..n], 0xAA, 96, &mut restored).unwrap();
         assert_eq!(&restored[..m], rb.get(105).unwrap());
+        let mut in_place = out;
+        assert_eq!(unwrap_rtx_in_place(&mut in_place[..n], 0xAA, 96), Ok(m));
+        assert_eq!(&in_place[..m], &restored[..m]);
         // a second NACK within the RTT is not answered; after it, it is
         assert_eq!(
             rb.retransmit(t, 105, Duration::from_millis(50), None, &mut out),
@@ -278,6 +309,61 @@ mod tests {
         assert_eq!(
             rb.retransmit(t, 7, Duration::ZERO, None, &mut out),
             Err(RetransmitError::NotFound)
+        );
+    }
+
+    /// In place and copied give the same bytes, with CSRCs, an extension, padding and a
+    /// marker; an RTX packet without room for its OSN is refused either way.
+    #[test]
+    fn unwrapping_in_place_writes_what_unwrapping_into_a_copy_writes() {
+        let els = [ExtensionElement::new(5, &[1, 2, 3])];
+        for (csrcs, ext, padding, marker) in [
+            (&[][..], false, 0u8, false),
+            (&[9u32, 10][..], true, 4, true),
+            (&[11u32][..], false, 3, false),
+            (&[][..], true, 0, true),
+        ] {
+            let mut payload = [0u8; 40];
+            payload[..2].copy_from_slice(&777u16.to_be_bytes());
+            for (i, b) in payload[2..].iter_mut().enumerate() {
+                *b = i as u8;
+            }
+            let h = RtpHeader {
+                marker,
+                payload_type: 97,
+                sequence_number: 5000,
+                timestamp: 99,
+                ssrc: 0xBB,
+                csrcs: heapless::Vec::from_slice(csrcs).unwrap(),
+                padding,
+                extension: if ext {
+                    HeaderExtension::Elements(&els)
+                } else {
+                    HeaderExtension::None
+                },
+            };
+            let mut rtx = [0u8; 128];
+            let n = h.emit(&payload, &mut rtx).unwrap();
+            let mut copy = [0u8; 128];
+            let m = unwrap_rtx(&rtx[..n], 0xAA, 96, &mut copy).unwrap();
+            let mut buf = rtx;
+            assert_eq!(unwrap_rtx_in_place(&mut buf[..n], 0xAA, 96), Ok(m));
+            assert_eq!(&buf[..m], &copy[..m]);
+            let p = RtpPacket::new_checked(&buf[..m]).unwrap();
+            assert_eq!(
+                (p.ssrc(), p.payload_type(), p.sequence_number()),
+                (0xAA, 96, 777)
+            );
+            assert_eq!(p.marker(), marker);
+            assert_eq!(p.padding_len(), 0);
+            assert_eq!(p.payload(), &payload[2..]);
+        }
+        let h = RtpHeader::default();
+        let mut short = [0u8; 32];
+        let n = h.emit(&[1], &mut short).unwrap();
+        assert_eq!(
+            unwrap_rtx_in_place(&mut short[..n], 1, 96),
+            Err(ParseError::BadPayload)
         );
     }
 }
