@@ -45,6 +45,7 @@ where
         data: &[u8],
     ) -> Result<Option<Delivered>, Rejected> {
         self.now = now;
+        self.scratch.forget_rx();
         // Data relayed through our own TURN allocation comes from the server's address; DTLS
         // and SCTP must see the logical path (relayed candidate to peer) the pair names.
         let up = self.ice_receive(now, path, data);
@@ -75,7 +76,7 @@ where
 
     fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<Transmit> {
         // What is sent is built in the scratch buffer, where the last RTP packet received was.
-        self.scratch.rx_track = None;
+        self.scratch.forget_rx();
         if let Some(t) = self.ice.poll_transmit(now, out) {
             return Some(t);
         }

@@ -245,7 +245,7 @@ pub(crate) struct Scratch {
     /// Bytes of the last RTP packet received, decrypted, at the start of `buf`.
     rx_len: usize,
     /// Its track, while `buf` still holds it.
-    pub(crate) rx_track: Option<TrackId>,
+    rx_track: Option<TrackId>,
 }
 
 impl Scratch {
@@ -257,7 +257,8 @@ impl Scratch {
         }
     }
 
-    /// No received packet is held any more (the buffer's bytes are left as they are).
+    /// No received packet is held any more: a datagram comes in, or something is about to be
+    /// written in `buf` (its bytes are left as they are).
     pub(crate) fn forget_rx(&mut self) {
         self.rx_len = 0;
         self.rx_track = None;
@@ -304,7 +305,7 @@ where
             return Ok(None);
         }
         let p = &mut *self.peer;
-        p.scratch.rx_track = None; // the scratch buffer is about to hold this packet
+        p.scratch.forget_rx(); // the scratch buffer is about to hold this packet
         let sender = p
             .senders
             .get_mut(self.track)
@@ -394,7 +395,7 @@ where
 
     /// The RTP packet the last [`Delivered::Rtp`] announced, decrypted. Read it when
     /// `handle_datagram` delivers it: it lies in the buffer the connection also sends from, so
-    /// it is gone after the next input, `poll_transmit` or frame sent (`None` then).
+    /// it is gone after the next datagram, `poll_transmit` or frame sent (`None` then).
     pub fn rtp_packet(&self) -> Option<(TrackId, RtpPacket<&[u8]>)> {
         let track = self.scratch.rx_track?;
         let bytes = self.scratch.buf.get(..self.scratch.rx_len)?;
@@ -403,13 +404,11 @@ where
 
     /// An SRTP or SRTCP datagram from the selected pair.
     pub(crate) fn on_media(&mut self, now: Instant, data: &[u8], rtcp: bool) -> Option<Delivered> {
-        self.scratch.rx_len = 0;
-        self.scratch.rx_track = None;
         let Some(srtp) = self.srtp.as_mut() else {
             self.counters.dropped_before_keys += 1;
             return None;
         };
-        // Decrypted in the scratch buffer, which holds nothing between calls.
+        // Decrypted in the scratch buffer (`handle_datagram` forgot the last packet held).
         let dst = self.scratch.buf.get_mut(..data.len())?;
         dst.copy_from_slice(data);
         if rtcp {
@@ -532,7 +531,7 @@ where
         }
     }
 
-    /// An SRTCP packet, decrypted in the receive buffer: every track's session reads it.
+    /// An SRTCP packet, decrypted in the scratch buffer: every track's session reads it.
     fn on_rtcp(&mut self, now: Instant, len: usize) {
         let Some(bytes) = self.scratch.buf.get(..len) else {
             return;
