@@ -215,17 +215,19 @@ fn long_term_challenge_then_success_with_md5() {
     assert_eq!(s.stats().success, 2);
 }
 
+/// A client without room for a long-term realm and nonce (`L` = 0).
+type Short = StunClient<SeededEntropy, 4, 576, 0>;
+
+fn short_client(creds: Credentials<'_>) -> Result<Short, CredentialsError> {
+    Short::new(ClientConfig::default(), creds, SeededEntropy::new(1))
+}
+
 #[test]
 fn a_client_without_room_for_a_challenge_refuses_long_term_credentials() {
-    type Short = StunClient<SeededEntropy, 4, 576, 0>;
-    let long_term = Short::new(
-        ClientConfig::default(),
-        Credentials::LongTerm {
-            username: "alice",
-            password: "secret",
-        },
-        SeededEntropy::new(1),
-    );
+    let long_term = short_client(Credentials::LongTerm {
+        username: "alice",
+        password: "secret",
+    });
     assert_eq!(long_term.err(), Some(CredentialsError::NoLongTerm));
     assert_eq!(
         core::mem::size_of::<Short>() + 2 * MAX_CHALLENGE_LEN,
@@ -233,12 +235,7 @@ fn a_client_without_room_for_a_challenge_refuses_long_term_credentials() {
         "no realm and nonce kept"
     );
     // Asked for credentials, it answers the 401 as final: one request, no retry.
-    let mut c = Short::new(
-        ClientConfig::default(),
-        Credentials::None,
-        SeededEntropy::new(1),
-    )
-    .unwrap();
+    let mut c = short_client(Credentials::None).unwrap();
     let mut s = long_term_server(SecurityFeatures::default());
     c.start_request(Instant::ZERO, path(), Method::BINDING, &[])
         .unwrap();
@@ -248,14 +245,10 @@ fn a_client_without_room_for_a_challenge_refuses_long_term_credentials() {
     );
     assert_eq!(sent, 1);
     // Short-term credentials (an ICE agent's checks) still authenticate its requests.
-    let short = Short::new(
-        ClientConfig::default(),
-        Credentials::ShortTerm {
-            username: "a:b",
-            password: "pass",
-        },
-        SeededEntropy::new(1),
-    );
+    let short = short_client(Credentials::ShortTerm {
+        username: "a:b",
+        password: "pass",
+    });
     assert!(short.is_ok());
 }
 

@@ -2,7 +2,7 @@
 //! engine, an assembly library) signs and verifies with `(r, s)` as plain 32-byte integers.
 
 use super::{CryptoError, Signature, MAX_SIGNATURE_LEN};
-use crate::cert::der::{DerReader, DerWriter, INTEGER};
+use crate::cert::der::{DerReader, DerWriter, INTEGER, SEQUENCE};
 
 /// Bytes of a P-256 scalar.
 pub const SCALAR_LEN: usize = 32;
@@ -13,7 +13,7 @@ impl Signature {
     pub fn from_scalars(r: &[u8; SCALAR_LEN], s: &[u8; SCALAR_LEN]) -> Result<Self, CryptoError> {
         let mut buf = [0u8; MAX_SIGNATURE_LEN];
         let mut w = DerWriter::new(&mut buf);
-        w.nested(crate::cert::der::SEQUENCE, |w| {
+        w.nested(SEQUENCE, |w| {
             w.unsigned(r)?;
             w.unsigned(s)
         })
@@ -29,7 +29,7 @@ impl Signature {
 pub fn signature_scalars(der: &[u8]) -> Result<([u8; SCALAR_LEN], [u8; SCALAR_LEN]), CryptoError> {
     let mut outer = DerReader::new(der);
     let (tag, body) = outer.read().map_err(|_| CryptoError::BadSignature)?;
-    if tag != crate::cert::der::SEQUENCE || !outer.is_empty() || !minimal_length(der) {
+    if tag != SEQUENCE || !outer.is_empty() || !minimal_length(der) {
         return Err(CryptoError::BadSignature);
     }
     let mut inner = DerReader::new(body);
