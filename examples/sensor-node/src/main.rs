@@ -277,7 +277,8 @@ fn make_certificate(nic: &mut Lan9118<Mmio>, entropy: &mut SeededEntropy) -> Cer
 }
 
 /// Answer the STUN Binding requests that came in (not inlined: the server's parsing and
-/// building stay out of `serve`'s frame, which every other turn sits on).
+/// building stay out of `serve`'s frame, which every other turn sits on); when the driver
+/// needs a turn (now, while responses wait for room in the socket).
 #[inline(never)]
 fn serve_stun(
     now: adapters_smoltcp::smoltcp::time::Instant,
@@ -286,8 +287,8 @@ fn serve_stun(
     stun: &mut StunServer<NoUsers, 1>,
     scratch: &mut [u8],
     seen: &mut u64,
-) -> bool {
-    driver.poll(now, sockets, stun, scratch, |_| {}, |_| {});
+) -> Option<sansio::Instant> {
+    let next = driver.poll(now, sockets, stun, scratch, |_| {}, |_| {});
     if stun.stats().success != *seen {
         *seen = stun.stats().success;
         let st = driver.stats();
@@ -298,7 +299,7 @@ fn serve_stun(
             st.rejected
         );
     }
-    driver.backlogged()
+    next
 }
 
 /// The periodic report: the stack's high-water mark, static RAM, the media socket's
@@ -393,7 +394,7 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
             report(&media_drv, &stun_drv);
         }
         iface.poll(now, &mut *nic, &mut sockets);
-        let stun_busy = serve_stun(
+        let stun_next = serve_stun(
             now,
             &mut sockets,
             &mut stun_drv,
@@ -408,9 +409,9 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         };
         server.poll(now, &mut sockets, &mut app);
         let next = viewer.poll(now, &mut sockets, &mut media_drv, scratch);
-        let next = match stun_busy {
-            true => Some(from_smoltcp(now)), // responses wait for room: turn again at once
-            false => next,
+        let next = match (next, stun_next) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         };
         iface.poll(now, &mut *nic, &mut sockets);
         let wait = deadline(now, iface.poll_delay(now, &sockets), next);
