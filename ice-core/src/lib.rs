@@ -81,9 +81,9 @@
 //! by the application; no renomination.
 //!
 //! ## Memory
-//! Capacities are const generics: `IceAgent<E, C, P, T, R, S>` holds `C` local and `C`
-//! remote candidates, `P` pairs, `T` checks in flight, `R` TURN allocations and (`S` = 1, the
-//! default) a STUN client gathering server-reflexive candidates, inline. Without TURN,
+//! Capacities are const generics: `IceAgent<E, C, P, T, R, S, EV>` holds `C` local and `C`
+//! remote candidates, `P` pairs, `T` checks in flight, `R` TURN allocations, (`S` = 1, the
+//! default) a STUN client gathering server-reflexive candidates and `EV` events, inline. Without TURN,
 //! `IceAgent<_, 4, 8, 4, 0>` is about 12.5 KB on a 64-bit host; one TURN allocation adds
 //! about 13 KB; `S = 0` takes 3 KB off (see the `memory` and `no_stun_gathering` tests; on
 //! a 32-bit target `IceAgent<_, 4, 8, 4, 0, 0>` is about 9 KB). The agent's STUN clients keep
@@ -105,7 +105,7 @@ mod pair;
 mod sdp;
 
 pub use agent::{
-    IceAgent, IceConfig, IceCredentials, IceError, TurnServerConfig, MAX_PWD, MAX_UFRAG,
+    IceAgent, IceConfig, IceCredentials, IceError, TurnServerConfig, EVENTS, MAX_PWD, MAX_UFRAG,
 };
 pub use candidate::{foundation, priority, Candidate, CandidateKind, Foundation};
 pub use event::{IceEvent, IceRole, IceState, SelectedPair};

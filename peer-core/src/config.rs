@@ -75,7 +75,8 @@ pub struct PeerConfig {
     /// Our SCTP port (RFC 8841: 5000 by convention).
     pub sctp_port: u16,
     /// The largest data-channel message we accept (`a=max-message-size`); bounded by the SCTP
-    /// receive buffer.
+    /// receive buffer. What we send is bounded by the peer's `a=max-message-size` and by our
+    /// SCTP send buffer instead.
     pub max_message_size: usize,
     /// RTCP CNAME of what we send.
     pub cname: &'static str,

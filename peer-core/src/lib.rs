@@ -69,7 +69,8 @@ pub use event::{
 };
 pub use media::FrameSender;
 pub use peer::{
-    Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, MAX_LOCAL_SDP, RESEND_QUEUE, SRTP_STREAMS,
+    Ice, PeerConnection, DATAGRAM, EVENT_CAPACITY, ICE_EVENTS, MAX_LOCAL_SDP, RESEND_QUEUE,
+    SRTP_STREAMS,
 };
 pub use receive::{AssembledFrame, FrameAssembler};
 pub use stats::{PeerStats, TrackStats};

@@ -16,7 +16,7 @@ use srtp_core::SrtpSession;
 
 /// The ICE agent a peer connection runs: by default 8 local and remote candidates, 32 pairs,
 /// 8 checks in flight, one TURN allocation, STUN-server gathering (see [`PeerConnection`]'s
-/// `IC`, `IP`, `IT`, `IR`, `IS`).
+/// `IC`, `IP`, `IT`, `IR`, `IS`), and [`ICE_EVENTS`] events.
 pub type Ice<
     E,
     const IC: usize = 8,
@@ -24,7 +24,11 @@ pub type Ice<
     const IT: usize = 8,
     const IR: usize = 1,
     const IS: usize = 1,
-> = IceAgent<Forked<E>, IC, IP, IT, IR, IS>;
+> = IceAgent<Forked<E>, IC, IP, IT, IR, IS, ICE_EVENTS>;
+
+/// Events the ICE agent holds: the connection takes them after every call into it (no call
+/// makes more than a few), instead of ice-core's default 16 of about 150 bytes each.
+pub const ICE_EVENTS: usize = 8;
 
 /// The SCTP association lives on the heap when there is one (a server's associations have
 /// hundreds of KiB of chunk tables), inline otherwise (a microcontroller's small one, in the
@@ -52,8 +56,10 @@ pub const MAX_LOCAL_SDP: usize = 6144;
 pub const EVENT_CAPACITY: usize = 64;
 /// SSRCs each SRTP direction tracks by default (see [`PeerConnection`]'s `SS`).
 pub const SRTP_STREAMS: usize = 8;
-/// NACKed packets waiting to be resent; further requests are refused and counted.
-pub const RESEND_QUEUE: usize = 64;
+/// NACKed packets waiting to be resent; further requests are refused and counted. Without
+/// `alloc` nothing is kept to resend from (every request is refused and counted as it is
+/// taken), so one slot.
+pub const RESEND_QUEUE: usize = if cfg!(feature = "alloc") { 64 } else { 1 };
 
 /// One WebRTC peer connection.
 ///
@@ -422,6 +428,11 @@ where
             local_port: info.local_port,
             remote_port: info.remote_port,
             max_message_size: self.config.max_message_size,
+            // RFC 8841 §6.1: 0 is "any size".
+            peer_max_message_size: match info.remote_max_message_size {
+                0 => usize::MAX,
+                n => usize::try_from(n).unwrap_or(usize::MAX),
+            },
             zero_checksum: true,
             ..sctp_core::association::Config::default()
         };

@@ -30,6 +30,10 @@ pub const RESEND_SLOTS: usize = 128;
 pub const RESEND_MTU: usize = 1200;
 /// Remote sources an RTP session of a track keeps statistics for.
 pub const SOURCES: usize = 4;
+/// Events an RTP session of a track holds: the control takes them after every RTCP packet
+/// (one compound packet makes a report, a round-trip time and a few feedback messages),
+/// instead of rtp-core's default 32.
+pub const SESSION_EVENTS: usize = 16;
 
 #[cfg(feature = "alloc")]
 type Resend = alloc::boxed::Box<rtp_core::rtx::RtxBuffer<RESEND_SLOTS, RESEND_MTU>>;
@@ -48,7 +52,7 @@ pub(crate) enum Feedback {
 /// RTCP state of one track.
 #[derive(Debug)]
 pub(crate) struct Control {
-    session: RtpSession<SeededEntropy, SOURCES>,
+    session: RtpSession<SeededEntropy, SOURCES, SESSION_EVENTS>,
     keyframe: KeyframeRequester,
     nack: Option<NackTracker<NACK_CAPACITY>>,
     #[cfg(feature = "alloc")]

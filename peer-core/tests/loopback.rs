@@ -139,6 +139,12 @@ fn data_channel_messages_both_ways_after_ice_dtls_and_sctp() {
         p.a,
         p.b
     );
+    // The connection takes the ICE agent's events after every call: its small queue
+    // (peer_core::ICE_EVENTS) never overflowed.
+    assert_eq!(
+        (p.a.ice().events_dropped(), p.b.ice().events_dropped()),
+        (0, 0)
+    );
     let now = p.now;
     let ch =
         p.a.open_channel(

@@ -9,7 +9,7 @@
 //! [`handle_timeout`](RtpSession::handle_timeout) when it passes.
 //!
 //! State is fixed-size: at most `N` remote sources (further ones are ignored and counted),
-//! 32 queued events, 8 queued feedback messages.
+//! `EV` queued events ([`EVENTS`] by default), 8 queued feedback messages.
 
 use crate::interval::{self, IntervalInputs, UDP_IP_OVERHEAD};
 use crate::ntp::{round_trip_time, NtpTime};
@@ -169,10 +169,14 @@ pub struct SessionStats {
     pub feedback_dropped: u64,
 }
 
-/// An RTP session for one local source and up to `N` remote ones. See the
-/// [module docs](self).
+/// Events a session holds by default (its `EV`): an owner that drains them after each
+/// RTCP packet it hands in needs fewer (an event is 40 bytes).
+pub const EVENTS: usize = 32;
+
+/// An RTP session for one local source and up to `N` remote ones, holding up to `EV`
+/// events. See the [module docs](self).
 #[derive(Debug)]
-pub struct RtpSession<E, const N: usize> {
+pub struct RtpSession<E, const N: usize, const EV: usize = EVENTS> {
     config: SessionConfig,
     entropy: E,
     sources: heapless::Vec<Source, N>,
@@ -186,7 +190,7 @@ pub struct RtpSession<E, const N: usize> {
     fir_seq: u8,
     bye: Bye,
     rotate: usize,
-    events: sansio::EventQueue<SessionEvent, 32>,
+    events: sansio::EventQueue<SessionEvent, EV>,
     stats: SessionStats,
 }
 
@@ -197,7 +201,7 @@ enum Bye {
     Sent,
 }
 
-impl<E: Entropy, const N: usize> RtpSession<E, N> {
+impl<E: Entropy, const N: usize, const EV: usize> RtpSession<E, N, EV> {
     /// A session starting at `now`; the first report goes out after half a randomised
     /// interval (RFC 3550 §6.2).
     pub fn new(config: SessionConfig, now: Instant, entropy: E) -> Self {
@@ -680,7 +684,7 @@ impl<E: Entropy, const N: usize> RtpSession<E, N> {
     }
 }
 
-impl<E: Entropy, const N: usize> SansIo for RtpSession<E, N> {
+impl<E: Entropy, const N: usize, const EV: usize> SansIo for RtpSession<E, N, EV> {
     type Event = SessionEvent;
 
     type Data<'a> = sansio::NoData;

@@ -291,3 +291,39 @@ fn ssrc_flood_is_bounded() {
     }
     assert_eq!(events, 4);
 }
+
+/// `EV` bounds the event queue: new sources beyond it are still tracked, their events
+/// dropped and counted; each slot saved is a whole event.
+#[test]
+fn the_event_queue_is_sized_by_ev() {
+    type Small = RtpSession<SeededEntropy, 4, 2>;
+    let event = core::mem::size_of::<SessionEvent>();
+    assert!(
+        core::mem::size_of::<Small>() + 30 * event <= core::mem::size_of::<Session>(),
+        "{} vs {}",
+        core::mem::size_of::<Small>(),
+        core::mem::size_of::<Session>()
+    );
+    let mut s = Small::new(config(A), Instant::ZERO, SeededEntropy::new(1));
+    let path = config(A).path;
+    let mut buf = [0u8; 64];
+    for i in 0..3u32 {
+        let h = RtpHeader {
+            payload_type: 96,
+            ssrc: 0x1000 + i,
+            ..Default::default()
+        };
+        let n = h.emit(&[0; 8], &mut buf).unwrap();
+        s.handle_datagram(Instant::ZERO, path, &buf[..n]).unwrap();
+    }
+    assert!(s.source_stats(0x1002).is_some());
+    assert_eq!(s.stats().events_dropped, 1);
+    let got: Vec<SessionEvent> = core::iter::from_fn(|| s.poll_event()).collect();
+    assert_eq!(
+        got,
+        [
+            SessionEvent::NewSource { ssrc: 0x1000 },
+            SessionEvent::NewSource { ssrc: 0x1001 }
+        ]
+    );
+}

@@ -13,6 +13,7 @@ Prints one line per check; exits non-zero on any failure.
 import asyncio
 import hashlib
 import json
+import re
 import sys
 import time
 import urllib.request
@@ -38,7 +39,11 @@ def post(url, sdp):
 async def connect(pc, url):
     t0 = time.monotonic()
     await pc.setLocalDescription(await pc.createOffer())  # aiortc gathers before returning
-    answer = await asyncio.get_running_loop().run_in_executor(None, post, url, pc.localDescription.sdp)
+    # aiortc announces a=max-message-size:65536 but takes messages of any size; peer-core, as
+    # browsers do, sends no more than the peer announces (RFC 8841), and the echo checks go
+    # to 256 KiB both ways: announce what aiortc actually takes.
+    offer = re.sub(r"a=max-message-size:\d+", "a=max-message-size:262144", pc.localDescription.sdp)
+    answer = await asyncio.get_running_loop().run_in_executor(None, post, url, offer)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
     return t0
 

@@ -9,7 +9,7 @@
 //! [`MAX_REQUEST`] buffer, and the dynamic response body is one shared buffer too, which the
 //! connection sending it holds until its socket took it all (at most [`HOLD`]; others wait
 //! meanwhile). So a socket's send buffer needs room for a response head only
-//! ([`MIN_TCP_TX`]). The server is ≈ 10 KiB for four connections where a buffer of each
+//! ([`MIN_TCP_TX`]). The server is ≈ 9 KiB for four connections where a buffer of each
 //! kind per connection took 26 KiB.
 
 use adapters_smoltcp::smoltcp::iface::{SocketHandle, SocketSet};
@@ -19,8 +19,9 @@ use core::fmt::Write;
 
 /// Largest request (headers and body), in the shared buffer.
 pub const MAX_REQUEST: usize = 4096;
-/// What each connection buffers on its own (a browser's GET is about 500 bytes).
-pub const SMALL_REQUEST: usize = 1024;
+/// What each connection buffers on its own (a browser's GET is 500 to 700 bytes; a longer
+/// request moves into the shared buffer).
+pub const SMALL_REQUEST: usize = 768;
 /// Largest dynamic response body.
 pub const MAX_RESPONSE: usize = 1792;
 /// Largest status line and headers.

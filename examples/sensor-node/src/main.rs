@@ -124,6 +124,27 @@ macro_rules! take_static {
     }};
 }
 
+/// `slots` (a static of [`take_static!`], left uninitialised so that it is in `.bss`), each
+/// set to what `make` returns: a table whose empty value is not all zeros would otherwise sit in `.data`
+/// and its image in flash as well.
+fn filled<T, const N: usize>(
+    slots: &'static mut [MaybeUninit<T>; N],
+    make: impl Fn() -> T,
+) -> &'static mut [T] {
+    for s in slots.iter_mut() {
+        s.write(make());
+    }
+    // SAFETY: every element was just written; `MaybeUninit<T>` has `T`'s layout.
+    unsafe { &mut *(core::ptr::from_mut(slots) as *mut [T; N]) }
+}
+
+/// An uninitialised static table for [`filled`].
+macro_rules! table {
+    ($ty:ty; $n:expr) => {
+        take_static!([MaybeUninit<$ty>; $n] = [const { MaybeUninit::uninit() }; $n])
+    };
+}
+
 fn fail(what: &str) -> ! {
     hprintln!("ERROR {}", what);
     debug::exit(debug::EXIT_FAILURE);
@@ -334,19 +355,29 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         let _ = a.push(IpCidr::new(Ipv4Address::from(IP).into(), 24));
     });
 
-    let storage = take_static!([SocketStorage<'static>; 2 + HTTP_CONNS] = [SocketStorage::EMPTY; 2 + HTTP_CONNS]);
+    let storage = filled(table!(SocketStorage<'static>; 2 + HTTP_CONNS), || {
+        SocketStorage::EMPTY
+    });
     let mut sockets = SocketSet::new(&mut storage[..]);
     let stun_h = sockets.add(udp_socket(
-        take_static!([udp::PacketMetadata; 4] = [udp::PacketMetadata::EMPTY; 4]),
+        filled(table!(udp::PacketMetadata; 4), || {
+            udp::PacketMetadata::EMPTY
+        }),
         take_static!([u8; 512] = [0; 512]),
-        take_static!([udp::PacketMetadata; 2] = [udp::PacketMetadata::EMPTY; 2]),
+        filled(table!(udp::PacketMetadata; 2), || {
+            udp::PacketMetadata::EMPTY
+        }),
         take_static!([u8; STUN_LARGEST] = [0; STUN_LARGEST]),
         STUN_PORT,
     ));
     let media_h = sockets.add(udp_socket(
-        take_static!([udp::PacketMetadata; 8] = [udp::PacketMetadata::EMPTY; 8]),
+        filled(table!(udp::PacketMetadata; 8), || {
+            udp::PacketMetadata::EMPTY
+        }),
         take_static!([u8; 2048] = [0; 2048]),
-        take_static!([udp::PacketMetadata; 8] = [udp::PacketMetadata::EMPTY; 8]),
+        filled(table!(udp::PacketMetadata; 8), || {
+            udp::PacketMetadata::EMPTY
+        }),
         take_static!([u8; 2048] = [0; 2048]),
         MEDIA_PORT,
     ));

@@ -22,9 +22,11 @@ use sdp_core::Direction;
 
 /// The SCTP send buffer: a few thermal frames (1548 B each) and readings in flight.
 pub const SCTP_SEND: usize = 4 * 1024;
-/// The SCTP receive buffer, which bounds the largest message either side may send (the
-/// viewer sends only channel set-up; a thermal frame is 1548 B).
-pub const SCTP_RECV: usize = 2 * 1024;
+/// The SCTP receive buffer: the least an SCTP receiver may offer (an initial a_rwnd of at
+/// least 1500 bytes, RFC 4960 §6), and the largest message the node accepts (its
+/// `a=max-message-size`: the viewer sends only channel set-up). What the node sends is bounded
+/// by the viewer's `a=max-message-size` and by [`SCTP_SEND`].
+pub const SCTP_RECV: usize = 1536;
 /// ICE sizes: one host candidate here and a few of the viewer's (host, peer-reflexive or
 /// relayed), 4 of each kept; 8 pairs, 4 checks in flight; no TURN allocation of our own and
 /// no STUN server to ask (the viewer's checks show what a NAT maps).
@@ -205,13 +207,14 @@ fn add_host(
 }
 
 /// Offers the node answers: at most 3 sections (audio, video, data; a viewer's is audio and
-/// data), 80 attributes in all, 24 formats a section (Chromium's offer has about 40 and 12).
+/// data), 64 attributes in all, 24 formats a section (Chromium's audio and data offer has
+/// about 40 and 12, in 1.4 KB). Each attribute more is a few dozen bytes of stack.
 const OFFER_SECTIONS: usize = 3;
-const OFFER_ATTRIBUTES: usize = 80;
+const OFFER_ATTRIBUTES: usize = 64;
 const OFFER_FORMATS: usize = 24;
 /// Attributes of the node's answer: bounded by what it writes — PCMU, its header
 /// extensions, one candidate, its data channel — about 30, whatever the offer carries.
-const ANSWER_ATTRIBUTES: usize = 48;
+const ANSWER_ATTRIBUTES: usize = 40;
 
 /// The SDP answer to `sdp`, into `out`.
 #[inline(never)]

@@ -50,7 +50,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > IceAgent<E, C, P, T, R, S, EV>
 {
     /// Start the next check if `Ta` has passed: triggered checks first, then the
     /// highest-priority waiting pair, then the highest-priority frozen one.

@@ -63,7 +63,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > IceAgent<E, C, P, T, R, S, EV>
 {
     /// The consent interval randomised to 0.8–1.2 times its mean (RFC 7675 §5.1).
     pub(crate) fn consent_interval(&mut self) -> Duration {

@@ -166,7 +166,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > IceAgent<E, C, P, T, R, S, EV>
 {
     /// Ask every STUN server of the host candidate's family for its mapping.
     pub(crate) fn gather_from(&mut self, now: Instant, local: usize) {

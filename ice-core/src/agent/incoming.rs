@@ -67,7 +67,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > IceAgent<E, C, P, T, R, S, EV>
 {
     /// Handle a Binding request for this agent; `NotForUs` for anything else.
     pub(crate) fn handle_check_request(

@@ -31,8 +31,9 @@ pub(crate) const MSG: usize = 256;
 pub(crate) const GATHER_MSG: usize = 384;
 /// Largest check response the agent queues.
 pub(crate) const RESPONSE: usize = 160;
-/// Events the agent buffers before the oldest is dropped.
-pub(crate) const EVENTS: usize = 16;
+/// Events the agent holds for [`IceAgent::poll_event`] by default (its `EV`); a full queue
+/// drops the newest and counts it.
+pub const EVENTS: usize = 16;
 
 /// What a transaction of the check client is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +142,9 @@ fn ice_char(entropy: &mut dyn Entropy) -> char {
 /// being dead at compile time, its code), `S` STUN-server gathering (1, the default, or 0:
 /// `S = 0` leaves out asking [`IceConfig::stun_servers`] for server-reflexive candidates, and
 /// the STUN client that does it: about 3 KB — peer-reflexive discovery still
-/// learns the NAT's mappings from the peer's checks). No allocator is used. Call order, as for
+/// learns the NAT's mappings from the peer's checks), `EV` events held for
+/// [`poll_event`](Self::poll_event) ([`EVENTS`]: an owner that drains them after every call
+/// needs a few; an event is about 150 bytes). No allocator is used. Call order, as for
 /// every machine of this workspace: one `handle_*` call or command, then drain
 /// [`poll_transmit`](Self::poll_transmit), then drain [`poll_event`](Self::poll_event), then
 /// read [`poll_timeout`](Self::poll_timeout).
@@ -156,6 +159,7 @@ pub struct IceAgent<
     const T: usize = 16,
     const R: usize = 1,
     const S: usize = 1,
+    const EV: usize = EVENTS,
 > {
     /// What the application configured.
     config: IceConfig,
@@ -196,7 +200,7 @@ pub struct IceAgent<
     /// Consent freshness on the selected pair.
     consent: consent::Consent,
     /// Events for `poll_event`.
-    events: sansio::EventQueue<IceEvent, EVENTS>,
+    events: sansio::EventQueue<IceEvent, EV>,
     /// TURN allocations for relayed candidates.
     relays: heapless::Vec<relay::Relay<E>, R>,
     /// The time of the latest input.
@@ -210,7 +214,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > IceAgent<E, C, P, T, R, S, EV>
 {
     /// A new agent in `role` with fresh local credentials.
     pub fn new(config: IceConfig, role: IceRole, mut entropy: E) -> Self {
@@ -690,7 +695,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > SansIo for IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > SansIo for IceAgent<E, C, P, T, R, S, EV>
 {
     type Event = IceEvent;
     /// Application data that arrived on a known pair, borrowed from the datagram.
@@ -782,7 +788,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > Carrier for IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > Carrier for IceAgent<E, C, P, T, R, S, EV>
 {
     type To = ();
 

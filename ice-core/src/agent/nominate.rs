@@ -12,7 +12,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > IceAgent<E, C, P, T, R, S, EV>
 {
     /// Controlling full agent: nominate the best valid pair once no higher-priority pair can
     /// still succeed, or after the nomination delay.

@@ -92,7 +92,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > IceAgent<E, C, P, T, R, S, EV>
 {
     /// The TURN clients. With `R = 0` always none, whatever the field holds, so that the
     /// compiler sees every TURN path is dead and leaves TURN's code out of the image too

@@ -14,7 +14,8 @@ impl<
         const T: usize,
         const R: usize,
         const S: usize,
-    > IceAgent<E, C, P, T, R, S>
+        const EV: usize,
+    > IceAgent<E, C, P, T, R, S, EV>
 {
     /// Make this agent what [`new`](Self::new) with the same arguments makes, in place: fresh
     /// credentials and tie-breaker from `entropy`, no candidates, pairs, checks, events or

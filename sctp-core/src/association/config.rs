@@ -16,8 +16,13 @@ pub struct Config {
     pub local_port: u16,
     /// The peer's SCTP port.
     pub remote_port: u16,
-    /// Largest message accepted from the peer and from the owner (bounded by the buffers).
+    /// Largest message accepted from the peer (bounded by the receive buffer too): what a
+    /// WebRTC endpoint announces as its SDP `a=max-message-size` (RFC 8841).
     pub max_message_size: usize,
+    /// Largest message the peer accepts (its `a=max-message-size`; `usize::MAX` for its
+    /// "0: any size"): a longer one is refused to the owner (and so is one longer than the
+    /// send buffer).
+    pub peer_max_message_size: usize,
     /// Announce RFC 9653 Zero Checksum Acceptable (method: DTLS). Set it only when SCTP runs
     /// over DTLS, which protects the packets.
     pub zero_checksum: bool,
@@ -49,6 +54,7 @@ impl Default for Config {
             local_port: 5000,
             remote_port: 5000,
             max_message_size: 256 * 1024,
+            peer_max_message_size: 256 * 1024,
             zero_checksum: false,
             interleaving: true,
             rto_initial: Duration::from_secs(1),

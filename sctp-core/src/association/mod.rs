@@ -428,7 +428,7 @@ impl<E: Entropy, B: AsRef<[u8]> + AsMut<[u8]>, const CH: usize, const N: usize>
             .get(ch.0)
             .filter(|s| s.is_channel())
             .ok_or(SendError::UnknownChannel)?;
-        if data.len() > self.cfg.max_message_size || data.len() > self.tx.capacity() {
+        if data.len() > self.cfg.peer_max_message_size || data.len() > self.tx.capacity() {
             return Err(SendError::TooLarge);
         }
         let (ppid, payload): (u32, &[u8]) = match (kind, data.is_empty()) {
