@@ -77,6 +77,7 @@ impl Congestion {
 
     /// A packet of the peer arrived carrying transport-wide number `seq`.
     #[cfg_attr(not(feature = "alloc"), allow(unused_variables))]
+    #[cfg(feature = "rtp-receive")]
     pub(crate) fn on_received(&mut self, now: Instant, seq: Option<u16>) {
         #[cfg(feature = "alloc")]
         if let (Some(r), Some(seq)) = (self.recorder.as_mut(), seq) {

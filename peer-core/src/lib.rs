@@ -37,6 +37,13 @@
 //!    [`track_stats`](PeerConnection::track_stats) tell the selected pair and its candidate
 //!    types, RTT, packets, loss, jitter, keyframes and what was dropped (unknown SSRC or
 //!    payload type, failed authentication).
+//!
+//! ## Features
+//! `std` (default) and `alloc`: see above. `rtp-receive` (default): receiving RTP media —
+//! routing, RTX unwrapping, receive statistics, NACK and keyframe tracking. A device that
+//! only sends media builds without it (about 6 KB less code on a Cortex-M4): received RTP
+//! is dropped undecrypted and counted ([`PeerStats::dropped_not_receiving`]); negotiate its
+//! tracks send-only. RTCP is always handled.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]

@@ -404,22 +404,39 @@ where
 
     /// An SRTP or SRTCP datagram from the selected pair.
     pub(crate) fn on_media(&mut self, now: Instant, data: &[u8], rtcp: bool) -> Option<Delivered> {
-        let Some(srtp) = self.srtp.as_mut() else {
+        if self.srtp.is_none() {
             self.counters.dropped_before_keys += 1;
             return None;
-        };
+        }
+        if !rtcp {
+            return self.on_rtp(now, data);
+        }
+        let srtp = self.srtp.as_mut()?;
         // Decrypted in the scratch buffer (`handle_datagram` forgot the last packet held).
         let dst = self.scratch.buf.get_mut(..data.len())?;
         dst.copy_from_slice(data);
-        if rtcp {
-            let Ok(n) = srtp.unprotect_rtcp(dst) else {
-                self.counters.dropped_unauthenticated += 1;
-                return None;
-            };
-            self.counters.rtcp_received += 1;
-            self.on_rtcp(now, n);
+        let Ok(n) = srtp.unprotect_rtcp(dst) else {
+            self.counters.dropped_unauthenticated += 1;
             return None;
-        }
+        };
+        self.counters.rtcp_received += 1;
+        self.on_rtcp(now, n);
+        None
+    }
+
+    /// Received RTP, without the `rtp-receive` feature: dropped undecrypted, counted.
+    #[cfg(not(feature = "rtp-receive"))]
+    fn on_rtp(&mut self, _now: Instant, _data: &[u8]) -> Option<Delivered> {
+        self.counters.dropped_not_receiving += 1;
+        None
+    }
+
+    /// A received SRTP packet: decrypted in the scratch buffer, routed to its track.
+    #[cfg(feature = "rtp-receive")]
+    fn on_rtp(&mut self, now: Instant, data: &[u8]) -> Option<Delivered> {
+        let srtp = self.srtp.as_mut()?;
+        let dst = self.scratch.buf.get_mut(..data.len())?;
+        dst.copy_from_slice(data);
         let Ok(len) = srtp.unprotect_rtp(dst) else {
             self.counters.dropped_unauthenticated += 1;
             return None;
@@ -457,6 +474,7 @@ where
 
     /// Take a routed packet: unwrap a retransmission (RFC 4588) into the original, learn
     /// the peer's SSRC from its first media packet.
+    #[cfg(feature = "rtp-receive")]
     fn accept(&mut self, route: Route, len: usize) -> Option<(usize, CodecKind)> {
         match route {
             Route::Media { track, ssrc, codec } => {
@@ -484,6 +502,7 @@ where
     /// The track a received packet belongs to: by the SSRC the peer announced (or that
     /// track's first packet had), by the mid header extension, else by payload type on a
     /// receiving track that has not seen a packet yet.
+    #[cfg(feature = "rtp-receive")]
     fn route(&self, len: usize) -> Result<Route, Dropped> {
         let bytes = self.scratch.buf.get(..len).ok_or(Dropped::Ssrc)?;
         let p = RtpPacket::new_checked(bytes).map_err(|_| Dropped::Ssrc)?;
@@ -593,6 +612,7 @@ where
 }
 
 /// Where a received packet goes.
+#[cfg(feature = "rtp-receive")]
 #[derive(Clone, Copy, Debug)]
 enum Route {
     /// Media of `track` from `ssrc`.
@@ -610,6 +630,7 @@ enum Route {
 }
 
 /// Why a received packet was dropped.
+#[cfg(feature = "rtp-receive")]
 #[derive(Clone, Copy, Debug)]
 enum Dropped {
     Ssrc,

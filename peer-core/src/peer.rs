@@ -124,7 +124,8 @@ pub struct PeerConnection<
     pub(crate) srtp: Option<SrtpSession<SS>>,
     pub(crate) session: Option<Session>,
     pub(crate) signaling: crate::signaling::Signaling<SDP>,
-    pub(crate) senders: heapless::Vec<Sender, MAX_TRACKS>,
+    /// What each track sends (a session has at most `TR` tracks: see `commit_session`).
+    pub(crate) senders: heapless::Vec<Sender, TR>,
     /// RTCP of each track, once SRTP keys exist.
     pub(crate) controls: heapless::Vec<Control, TR>,
     /// Packets the peer NACKed, to resend: (track, sequence number).

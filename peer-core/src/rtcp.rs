@@ -8,14 +8,15 @@
 //! (`poll_transmit`), SRTCP-protected there.
 
 use crate::config::Settings;
-use crate::session::{CodecKind, TrackInfo, TrackKind};
+#[cfg(feature = "rtp-receive")]
+use crate::session::CodecKind;
+use crate::session::{TrackInfo, TrackKind};
 use crate::stats::TrackStats;
 use core::time::Duration;
 use rtp_core::keyframe::{KeyframeRequest, KeyframeRequester};
 use rtp_core::nack::{NackConfig, NackTracker};
-use rtp_core::packetize::h264::H264Depacketizer;
-use rtp_core::packetize::vp8::Vp8Depacketizer;
-use rtp_core::packetize::Depacketizer;
+#[cfg(feature = "rtp-receive")]
+use rtp_core::packetize::{h264::H264Depacketizer, vp8::Vp8Depacketizer, Depacketizer};
 use rtp_core::rtx::RtxStream;
 use rtp_core::session::{RtpSession, SessionConfig, SessionEvent};
 use rtp_core::wire::rtcp::NackEntry;
@@ -59,6 +60,7 @@ pub(crate) struct Control {
     resend: Option<Resend>,
     /// Our RFC 4588 stream, when RTX was negotiated: resends go there, wrapped.
     rtx: Option<RtxStream>,
+    #[cfg(feature = "rtp-receive")]
     last_keyframe: Option<u32>,
     /// The peer's SSRC, announced in its SDP or latched from its first routed packet.
     pub(crate) remote_ssrc: Option<u32>,
@@ -95,6 +97,7 @@ impl Control {
                 alloc::boxed::Box::new(rtp_core::rtx::RtxBuffer::new(Duration::from_secs(1)))
             }),
             rtx: rtx_stream(track, seed),
+            #[cfg(feature = "rtp-receive")]
             last_keyframe: None,
             remote_ssrc: track.remote_ssrc,
             stats: TrackStats {
@@ -120,6 +123,7 @@ impl Control {
     }
 
     /// A packet of the peer arrived on this track (decrypted, RTX unwrapped).
+    #[cfg(feature = "rtp-receive")]
     pub(crate) fn on_received(&mut self, now: Instant, p: &RtpPacket<&[u8]>, codec: CodecKind) {
         self.session.receive_rtp(now, p);
         self.stats.packets_received += 1;
@@ -265,6 +269,7 @@ fn rtx_stream(track: &TrackInfo, seed: u64) -> Option<RtxStream> {
 }
 
 /// Whether `payload` (of `codec`) starts or belongs to a keyframe.
+#[cfg(feature = "rtp-receive")]
 fn is_keyframe(codec: CodecKind, payload: &[u8]) -> bool {
     match codec {
         CodecKind::Vp8 => Vp8Depacketizer::default().is_keyframe(payload),

@@ -152,24 +152,31 @@ where
     /// the current pair until the new checks select one. Refused while our own offer waits
     /// for its answer (glare).
     pub fn accept_offer(&mut self, now: Instant, offer: &str, out: &mut [u8]) -> Result<usize> {
-        self.accept_offer_sized::<4, 256, 48, 256>(now, offer, out)
+        self.accept_offer_sized::<4, 256, 48, 256, 8>(now, offer, out)
     }
 
     /// [`accept_offer`](Self::accept_offer) with the offer and the answer held, while
     /// answering, as descriptions of at most `M` sections, `A` attributes in all and `C`
     /// formats a section, on the stack ([`Description`]'s 4, 256 and 48 by default: a browser's
-    /// audio + video + data offer), the answer with at most `AA` attributes. An offer beyond
-    /// them is refused ([`PeerError::Sdp`]), and so is one whose answer would not fit
-    /// ([`PeerError::Negotiation`]: our answer's attributes are bounded by our own
+    /// audio + video + data offer), the answer with at most `AA` attributes, and what was
+    /// negotiated with at most `NC` codecs a section (8 by default). An offer beyond them is
+    /// refused ([`PeerError::Sdp`]), and so is one whose answer would not fit
+    /// ([`PeerError::Negotiation`]: our answer's attributes and codecs are bounded by our own
     /// configuration — codecs, header extensions, candidates — not by the offer). A
     /// microcontroller that knows what its viewers offer takes much less stack with small ones.
-    pub fn accept_offer_sized<const M: usize, const A: usize, const C: usize, const AA: usize>(
+    pub fn accept_offer_sized<
+        const M: usize,
+        const A: usize,
+        const C: usize,
+        const AA: usize,
+        const NC: usize,
+    >(
         &mut self,
         now: Instant,
         offer: &str,
         out: &mut [u8],
     ) -> Result<usize> {
-        let (len, rtcp) = self.answer_offer::<M, A, C, AA>(now, offer, out)?;
+        let (len, rtcp) = self.answer_offer::<M, A, C, AA, NC>(now, offer, out)?;
         self.settle(now, rtcp);
         Ok(len)
     }
@@ -178,7 +185,13 @@ where
     /// its length and whether RTCP must start again. Not inlined, like
     /// [`take_answer`](Self::take_answer).
     #[inline(never)]
-    fn answer_offer<const M: usize, const A: usize, const C: usize, const AA: usize>(
+    fn answer_offer<
+        const M: usize,
+        const A: usize,
+        const C: usize,
+        const AA: usize,
+        const NC: usize,
+    >(
         &mut self,
         now: Instant,
         offer: &str,
@@ -209,7 +222,7 @@ where
         let mut answer = SessionDescription::<'_, M, AA, C>::new(offer.origin);
         self.write_answer(&mut answer, offer, &text, &slices)?;
         let len = emit(&answer, out)?;
-        let mut negotiated = Negotiated::new(SdpRole::Answerer);
+        let mut negotiated = Negotiated::<'_, M, NC, 8, 16>::new(SdpRole::Answerer);
         negotiate_answer(offer, &answer, &mut negotiated)?;
         let rtcp = self.apply(now, &negotiated)?;
         Ok((len, rtcp))
@@ -279,6 +292,21 @@ where
     ) -> Result<bool> {
         let creds = IceCredentials::new(n.remote_ice.ufrag, n.remote_ice.pwd)
             .map_err(|_| PeerError::Negotiation)?;
+        // Two steps, each a function of its own (not inlined), so that the session being
+        // built and the ICE key derivation do not add up on the stack.
+        let same_tracks = self.commit_session(n)?;
+        self.apply_ice(now, creds, n);
+        // A renegotiation that changed the tracks starts their RTCP again.
+        Ok(self.srtp.is_some() && !same_tracks)
+    }
+
+    /// The session `n` describes, made ours (with our SSRCs), and the senders of its tracks;
+    /// whether it has the tracks of the one it replaces. Nothing changes on an error.
+    #[inline(never)]
+    fn commit_session<const M: usize, const C: usize, const EX: usize, const K: usize>(
+        &mut self,
+        n: &Negotiated<'_, M, C, EX, K>,
+    ) -> Result<bool> {
         let mut session = Session::from_negotiated(n, || 0)?;
         if session.tracks.len() > TR {
             return Err(PeerError::Negotiation); // more tracks than this connection has RTCP for
@@ -292,6 +320,33 @@ where
             t.local_rtx_ssrc = (rtx && t.kind == TrackKind::Video && t.sends())
                 .then_some(self.signaling.video_rtx_ssrc);
         }
+        // A renegotiation that keeps the tracks (an ICE restart, say) keeps their senders and
+        // RTCP: sequence numbers and statistics go on.
+        let same_tracks = self
+            .session
+            .as_ref()
+            .is_some_and(|old| old.tracks == session.tracks);
+        if !same_tracks {
+            self.senders.clear();
+            for t in session.tracks.iter() {
+                // As many senders as tracks: at most `TR`, checked above.
+                let _ = self
+                    .senders
+                    .push(Sender::new(t, &mut self.entropy, self.config.mtu));
+            }
+        }
+        self.session = Some(session);
+        Ok(same_tracks)
+    }
+
+    /// The peer's ICE credentials and candidates of `n`, to the agent.
+    #[inline(never)]
+    fn apply_ice<const M: usize, const C: usize, const EX: usize, const K: usize>(
+        &mut self,
+        now: Instant,
+        creds: IceCredentials,
+        n: &Negotiated<'_, M, C, EX, K>,
+    ) {
         self.ice
             .set_remote_credentials(now, creds, n.remote_ice.lite);
         for c in n.remote_candidates.iter() {
@@ -301,22 +356,6 @@ where
         if n.remote_end_of_candidates {
             self.ice.end_of_remote_candidates(now);
         }
-        // A renegotiation that keeps the tracks (an ICE restart, say) keeps their senders and
-        // RTCP: sequence numbers and statistics go on.
-        let same_tracks = self
-            .session
-            .as_ref()
-            .is_some_and(|old| old.tracks == session.tracks);
-        if !same_tracks {
-            self.senders = session
-                .tracks
-                .iter()
-                .map(|t| Sender::new(t, &mut self.entropy, self.config.mtu))
-                .collect();
-        }
-        self.session = Some(session);
-        // A renegotiation that changed the tracks starts their RTCP again.
-        Ok(self.srtp.is_some() && !same_tracks)
     }
 
     /// What follows a negotiation: RTCP again when `rtcp`, DTLS once ICE has a pair, and the
@@ -418,10 +457,17 @@ fn emit<const M: usize, const A: usize, const C: usize>(
 /// What `offer` and our `answer` to it agree on (as many sections as the offer may have),
 /// written into `out` where it lives.
 #[inline(never)]
-fn negotiate_answer<'a, const M: usize, const A: usize, const C: usize, const AA: usize>(
+fn negotiate_answer<
+    'a,
+    const M: usize,
+    const A: usize,
+    const C: usize,
+    const AA: usize,
+    const NC: usize,
+>(
     offer: &SessionDescription<'a, M, A, C>,
     answer: &SessionDescription<'a, M, AA, C>,
-    out: &mut Negotiated<'a, M, 8, 8, 16>,
+    out: &mut Negotiated<'a, M, NC, 8, 16>,
 ) -> Result<()> {
     negotiate_into(offer, answer, SdpRole::Answerer, out).map_err(|_| PeerError::Negotiation)
 }

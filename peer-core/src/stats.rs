@@ -33,6 +33,8 @@ pub struct PeerStats {
     pub dropped_unauthenticated: u64,
     /// Media that arrived before SRTP keys existed.
     pub dropped_before_keys: u64,
+    /// RTP packets dropped undecrypted: built without the `rtp-receive` feature.
+    pub dropped_not_receiving: u64,
     /// Retransmission requests (NACKed sequence numbers) not answered: the packet was no
     /// longer stored, resent too recently, or the queue was full.
     pub retransmits_refused: u64,

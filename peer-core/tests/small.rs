@@ -63,7 +63,7 @@ fn a_small_connection_is_smaller_and_talks_to_a_default_one() {
     // The answer path holds small descriptions too (3 sections, 96 attributes, 24 formats;
     // the answer 48 attributes).
     let n = b
-        .accept_offer_sized::<3, 96, 24, 48>(now, &offer, &mut buf)
+        .accept_offer_sized::<3, 96, 24, 48, 8>(now, &offer, &mut buf)
         .unwrap();
     let answer = String::from_utf8(buf[..n].to_vec()).unwrap();
     a.accept_answer(now, &answer).unwrap();
@@ -115,10 +115,10 @@ fn an_offer_beyond_the_small_descriptions_is_refused() {
     let n = a.create_offer(now, &mut buf).unwrap();
     let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
     // Fewer attributes than the offer has.
-    let r = b.accept_offer_sized::<3, 4, 24, 48>(now, &offer, &mut buf);
+    let r = b.accept_offer_sized::<3, 4, 24, 48, 8>(now, &offer, &mut buf);
     assert!(matches!(r, Err(peer_core::PeerError::Sdp { .. })), "{r:?}");
     // Room for the offer, not for our answer to it.
-    let r = b.accept_offer_sized::<3, 96, 24, 8>(now, &offer, &mut buf);
+    let r = b.accept_offer_sized::<3, 96, 24, 8, 8>(now, &offer, &mut buf);
     assert_eq!(r, Err(peer_core::PeerError::Negotiation));
     assert!(b.session().is_none());
     // The default sizes take it.

@@ -2,7 +2,8 @@
 //!
 //! * `cargo xtask test` — install every interop peer the tests need when missing (Debian
 //!   packages, a Python venv, npm packages), then run the whole test suite, interop tests
-//!   included, and the doctests (`cargo test --doc`, which `--all-targets` leaves out).
+//!   included, the doctests (`cargo test --doc`, which `--all-targets` leaves out) and
+//!   peer-core's sender-only build (without `rtp-receive`).
 //! * `cargo xtask peers` — only install the peers.
 //! * `cargo xtask nostd` — build every core crate for `thumbv7em-none-eabihf` without `alloc`.
 //! * `cargo xtask fuzz-smoke [SECONDS]` — build every fuzz target and run each for SECONDS.
@@ -64,5 +65,18 @@ fn cmd_test(extra: &[String]) -> Result<(), String> {
     let mut doc: Vec<&str> = vec!["test", "--workspace", "--doc"];
     doc.extend(extra.iter().map(String::as_str));
     let doctests = run::cargo(&doc, &env);
-    all_targets.and(doctests)
+    // The workspace run builds peer-core with every default feature; a sender-only build
+    // (without `rtp-receive`) has a test of its own.
+    let send_only = [
+        "test",
+        "-p",
+        "peer-core",
+        "--no-default-features",
+        "--features",
+        "std",
+        "--test",
+        "send_only",
+    ];
+    let send_only = run::cargo(&send_only, &env);
+    all_targets.and(doctests).and(send_only)
 }

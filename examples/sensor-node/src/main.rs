@@ -265,7 +265,7 @@ fn boot() -> (&'static mut Lan9118<Mmio>, &'static mut viewer::Viewer) {
     };
     hprintln!("sensor-node: LAN9118 id {:#010x}, seed {}", nic.id(), seed);
     let mut entropy = SeededEntropy::new(seed ^ nic.ticks());
-    let certificate = make_certificate(nic, &mut entropy);
+    let (dtls, peer_seed) = make_dtls(nic, &mut entropy);
     hprintln!(
         "stack: high-water {} bytes after the certificate",
         stack_high_water().0
@@ -273,11 +273,27 @@ fn boot() -> (&'static mut Lan9118<Mmio>, &'static mut viewer::Viewer) {
     let viewer = viewer::Viewer::init(
         take_static!(MaybeUninit<viewer::Viewer> = MaybeUninit::uninit()),
         take_static!(MaybeUninit<viewer::Peer> = MaybeUninit::uninit()),
-        take_static!(MaybeUninit<viewer::Dtls> = MaybeUninit::uninit()),
-        &certificate,
+        dtls,
+        peer_seed,
         entropy,
     );
     (nic, viewer)
+}
+
+/// The node's certificate and the DTLS endpoint that keeps it, in its static; and the seed
+/// of the connection (not inlined: the certificate made on the stack is gone before the
+/// connection is built).
+#[inline(never)]
+fn make_dtls(
+    nic: &mut Lan9118<Mmio>,
+    entropy: &mut SeededEntropy,
+) -> (&'static mut viewer::Dtls, u64) {
+    let certificate = make_certificate(nic, entropy);
+    viewer::init_dtls(
+        take_static!(MaybeUninit<viewer::Dtls> = MaybeUninit::uninit()),
+        &certificate,
+        entropy,
+    )
 }
 
 /// The node's certificate, made from `entropy` (not inlined: the key generation's
@@ -407,7 +423,7 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         StunServer::new(ServerConfig::default(), ServerAuth::None);
     let server = take_static!(http::Server<HTTP_CONNS> = http::Server::new());
     server.attach(HTTP_PORT, &handles);
-    let scratch = take_static!([u8; 1500] = [0; 1500]);
+    let scratch = take_static!([u8; viewer::SCRATCH] = [0; viewer::SCRATCH]);
     hprintln!(
         "memory: peer {} B, ice {} B, dtls {} B, viewer {} B, http {} B, interface {} B",
         core::mem::size_of::<viewer::Peer>(),

@@ -20,6 +20,11 @@ use sansio::{DtlsRole, Entropy, Instant, SansIo, SeededEntropy};
 use sdp_core::negotiate::CodecCap;
 use sdp_core::Direction;
 
+/// The loop's scratch buffer: a datagram going out (1500 bytes at most), and, while the
+/// viewer's turn makes its sensor messages, a thermal frame ([`sim::FRAME`] bytes: built
+/// there rather than in a frame of the stack that the connection's sending sits on).
+pub const SCRATCH: usize = if sim::FRAME > 1500 { sim::FRAME } else { 1500 };
+
 /// The SCTP send buffer: a few thermal frames (1548 B each) and readings in flight.
 pub const SCTP_SEND: usize = 4 * 1024;
 /// The SCTP receive buffer: the least an SCTP receiver may offer (an initial a_rwnd of at
@@ -130,36 +135,25 @@ fn entropies(seed: u64) -> (SeededEntropy, SeededEntropy) {
 }
 
 /// The DTLS endpoint, made once at boot into its static `slot` (a DTLS server with
-/// `certificate`).
+/// `certificate`), and the seed the connection is made from (drawn from `entropy`; the
+/// endpoint's entropy comes from it too).
 #[inline(never)]
-fn init_dtls(
+pub fn init_dtls(
     slot: &'static mut MaybeUninit<Dtls>,
     certificate: &Certificate,
-    entropy: SeededEntropy,
-) -> &'static mut Dtls {
+    entropy: &mut SeededEntropy,
+) -> (&'static mut Dtls, u64) {
+    let seed = entropy.next_u64();
+    let entropy = entropies(seed).1;
     let config = DtlsConfig::default();
-    slot.write(Endpoint::with_crypto(
+    let dtls = slot.write(Endpoint::with_crypto(
         DtlsRole::Server,
         config,
         certificate.clone(),
         entropy,
         P256M4,
-    ))
-}
-
-/// A fresh connection, made once at boot into its static `slot`, with its DTLS endpoint
-/// made first, into its own static. Only a seed goes down to the two (not inlined)
-/// constructors, so that their frames follow one another with nothing large under them.
-#[inline(never)]
-fn init_peer(
-    slot: &'static mut MaybeUninit<Peer>,
-    dtls: &'static mut MaybeUninit<Dtls>,
-    certificate: &Certificate,
-    entropy: &mut SeededEntropy,
-) -> &'static mut Peer {
-    let seed = entropy.next_u64();
-    let dtls = init_dtls(dtls, certificate, entropies(seed).1);
-    new_peer(slot, seed, dtls)
+    ));
+    (dtls, seed)
 }
 
 /// The connection itself, its configuration made here.
@@ -215,6 +209,9 @@ const OFFER_FORMATS: usize = 24;
 /// Attributes of the node's answer: bounded by what it writes — PCMU, its header
 /// extensions, one candidate, its data channel — about 30, whatever the offer carries.
 const ANSWER_ATTRIBUTES: usize = 40;
+/// Codecs a negotiated section holds: the answer's, so only ours — PCMU (each slot is 64
+/// bytes of stack, times the sections).
+const NEGOTIATED_CODECS: usize = 1;
 
 /// The SDP answer to `sdp`, into `out`.
 #[inline(never)]
@@ -224,6 +221,7 @@ fn answer(peer: &mut Peer, now: Instant, sdp: &str, out: &mut [u8]) -> Result<us
         OFFER_ATTRIBUTES,
         OFFER_FORMATS,
         ANSWER_ATTRIBUTES,
+        NEGOTIATED_CODECS,
     >;
     sized(peer, now, sdp, out).map_err(|e| {
         hprintln!("whep: the offer does not negotiate: {}", e);
@@ -250,17 +248,18 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// No viewer yet; every connection uses `certificate` (the DTLS endpoint keeps it: the
-    /// viewer holds no copy). Made in `slot` (a static), once.
+    /// No viewer yet; its connection is made in `peer` (a static) from `seed`, over `dtls`
+    /// (made by [`init_dtls`], with the certificate every connection uses: the viewer holds
+    /// no copy). Made in `slot` (a static), once.
     #[inline(never)]
     pub fn init(
         slot: &'static mut MaybeUninit<Viewer>,
         peer: &'static mut MaybeUninit<Peer>,
-        dtls: &'static mut MaybeUninit<Dtls>,
-        certificate: &Certificate,
-        mut entropy: SeededEntropy,
+        dtls: &'static mut Dtls,
+        seed: u64,
+        entropy: SeededEntropy,
     ) -> &'static mut Viewer {
-        let peer = init_peer(peer, dtls, certificate, &mut entropy);
+        let peer = new_peer(peer, seed, dtls);
         slot.write(Viewer {
             peer,
             active: false,
@@ -458,9 +457,11 @@ impl Viewer {
             .filter(|_| self.ticks.is_multiple_of(THERMAL_EVERY))
         {
             self.frames = self.frames.wrapping_add(1);
-            let mut frame = [0u8; sim::FRAME];
-            machine.thermal_frame(self.frames, &mut frame);
-            if let Err(e) = peer.send(now, ch, MessageKind::Binary, &frame) {
+            let Some(frame) = scratch.first_chunk_mut::<{ sim::FRAME }>() else {
+                return;
+            };
+            machine.thermal_frame(self.frames, frame);
+            if let Err(e) = peer.send(now, ch, MessageKind::Binary, &frame[..]) {
                 if let Some(n) = failed_send(&mut self.send_errors) {
                     hprintln!("viewer: thermal frame not sent ({} times): {}", n, e);
                 }
