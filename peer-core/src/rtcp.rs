@@ -1,7 +1,7 @@
 //! RTCP and loss repair for one track: rtp-core's [`RtpSession`] (SR/RR/SDES at the RFC 3550
-//! interval, RTT, feedback in and out), a NACK tracker on what we receive (video), a
-//! rate-limited keyframe requester, and — with `alloc` — a store of what we sent on a video
-//! track to answer NACKs from.
+//! interval, RTT, feedback in and out), a NACK tracker on what we receive (video, with the
+//! `rtp-receive` feature), a rate-limited keyframe requester, and — with `alloc` — a store
+//! of what we sent on a video track to answer NACKs from.
 //!
 //! The connection owns one such control per negotiated track, created when SRTP keys exist.
 //! Everything it writes goes out through the connection's one send pipeline
@@ -14,11 +14,13 @@ use crate::session::{TrackInfo, TrackKind};
 use crate::stats::TrackStats;
 use core::time::Duration;
 use rtp_core::keyframe::{KeyframeRequest, KeyframeRequester};
+#[cfg(feature = "rtp-receive")]
 use rtp_core::nack::{NackConfig, NackTracker};
 #[cfg(feature = "rtp-receive")]
 use rtp_core::packetize::{h264::H264Depacketizer, vp8::Vp8Depacketizer, Depacketizer};
 use rtp_core::rtx::RtxStream;
 use rtp_core::session::{RtpSession, SessionConfig, SessionEvent};
+#[cfg(feature = "rtp-receive")]
 use rtp_core::wire::rtcp::NackEntry;
 use rtp_core::wire::RtpPacket;
 use sansio::{Instant, Path, SeededEntropy};
@@ -55,6 +57,8 @@ pub(crate) enum Feedback {
 pub(crate) struct Control {
     session: RtpSession<SeededEntropy, SOURCES, SESSION_EVENTS>,
     keyframe: KeyframeRequester,
+    /// Loss of the video we receive, for NACKs (only with `rtp-receive`).
+    #[cfg(feature = "rtp-receive")]
     nack: Option<NackTracker<NACK_CAPACITY>>,
     #[cfg(feature = "alloc")]
     resend: Option<Resend>,
@@ -91,6 +95,7 @@ impl Control {
         Control {
             session: RtpSession::new(cfg, now, SeededEntropy::new(seed)),
             keyframe: KeyframeRequester::new(KeyframeRequest::Pli, Duration::from_millis(300)),
+            #[cfg(feature = "rtp-receive")]
             nack: (video && track.receives()).then(|| NackTracker::new(NackConfig::default())),
             #[cfg(feature = "alloc")]
             resend: (video && track.sends()).then(|| {
@@ -169,6 +174,7 @@ impl Control {
                 }
                 SessionEvent::RoundTripTime { rtt } => {
                     self.keyframe.set_rtt(rtt);
+                    #[cfg(feature = "rtp-receive")]
                     if let Some(n) = self.nack.as_mut() {
                         n.set_rtt(rtt);
                     }
@@ -219,6 +225,7 @@ impl Control {
                 self.session.request_pli(ssrc);
                 self.stats.plis_sent += 1;
             }
+            #[cfg(feature = "rtp-receive")]
             if let Some(n) = self.nack.as_mut() {
                 let mut entries: heapless::Vec<NackEntry, 16> = heapless::Vec::new();
                 let k = n.poll_nack(now, &mut entries);
@@ -245,7 +252,10 @@ impl Control {
         if self.remote_ssrc.is_none() {
             return session;
         }
+        #[cfg(feature = "rtp-receive")]
         let nack = self.nack.as_ref().and_then(|n| n.poll_timeout());
+        #[cfg(not(feature = "rtp-receive"))]
+        let nack = None;
         [session, self.keyframe.poll_timeout(), nack]
             .into_iter()
             .flatten()
