@@ -226,7 +226,6 @@ fn closing_from_either_side_ends_both_sides_cleanly() {
     assert!(channels.ends_with("closed closed"), "{channels}\n{log}");
     // "…closed: <the state it left `connected` for> (now <its state when logged>)".
     let state = line_with(&log, "connection state after the server closed");
-    eprintln!("{state}");
     let left_for = state
         .split("closed: ")
         .nth(1)

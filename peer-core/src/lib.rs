@@ -41,7 +41,7 @@
 //! ## Features
 //! `std` (default) and `alloc`: see above. `rtp-receive` (default): receiving RTP media —
 //! routing, RTX unwrapping, receive statistics, NACK and keyframe tracking. A device that
-//! only sends media builds without it (about 6 KB less code on a Cortex-M4): received RTP
+//! only sends media builds without it (about 11 KB less code on a Cortex-M4): received RTP
 //! is dropped undecrypted and counted ([`PeerStats::dropped_not_receiving`]); negotiate its
 //! tracks send-only. RTCP is always handled.
 #![no_std]

@@ -267,58 +267,33 @@ fn srtp_state_for_one_ssrc_carries_one_audio_track_and_drops_a_second_ssrc() {
 /// small receive buffer still sends its larger frames.
 #[test]
 fn messages_are_bounded_by_what_the_receiver_announces() {
-    type Wide = PeerConnection<SeededEntropy, Dtls, Vec<u8>, 3, 16>;
-    let wide = |seed: u64, accepts: usize| -> Wide {
-        let config = PeerConfig {
-            max_message_size: accepts,
-            ..PeerConfig::default()
-        };
-        let (send, recv) = (vec![0; 16_384], vec![0; accepts]);
-        PeerConnection::new(
-            config,
-            SeededEntropy::new(seed + 200),
-            common::dtls(seed),
-            send,
-            recv,
-        )
+    let accepting = |max_message_size| PeerConfig {
+        max_message_size,
+        ..PeerConfig::default()
     };
-    let (mut a, mut b) = (wide(1, 2000), wide(2, 8192));
-    let mut now = Instant::ZERO;
-    a.add_host(now, "10.0.0.1:5000".parse().unwrap()).unwrap();
-    a.hosts_done(now);
-    b.add_host(now, "10.0.0.2:6000".parse().unwrap()).unwrap();
-    b.hosts_done(now);
-    let mut buf = vec![0u8; 16_384];
-    let n = a.create_offer(now, &mut buf).unwrap();
-    let offer = String::from_utf8(buf[..n].to_vec()).unwrap();
-    let n = b.accept_offer(now, &offer, &mut buf).unwrap();
-    let answer = String::from_utf8(buf[..n].to_vec()).unwrap();
-    a.accept_answer(now, &answer).unwrap();
+    // Both send buffers hold 256 KiB (`common::peer`).
+    let mut p = common::Pair::new(accepting(2000), accepting(8192), |a| a);
+    assert!(p.run(Duration::from_secs(10), |p| p
+        .events
+        .0
+        .contains(&PeerEvent::DataChannelsReady)));
+    let now = p.now;
+    let ch = p.a.open_channel(now, ChannelConfig::default()).unwrap();
+    // Beyond the 8192 bytes the peer accepts, though our send buffer holds it.
+    let too_large = sctp_core::association::SendError::TooLarge;
+    assert_eq!(
+        p.a.send(now, ch, MessageKind::Binary, &[0; 9000]),
+        Err(peer_core::PeerError::Channel(too_large))
+    );
+    // Beyond the 2000 we accept ourselves, within what the peer does.
     let big: Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
-    let (mut sent, mut got) = (false, None);
-    for _ in 0..20_000 {
-        while carry(&mut a, &mut b, now) | carry(&mut b, &mut a, now) {}
-        while let Some(e) = a.poll_event() {
-            if e == PeerEvent::DataChannelsReady {
-                let ch = a.open_channel(now, ChannelConfig::default()).unwrap();
-                // Beyond the 8192 bytes the peer accepts, though our send buffer holds it.
-                let r = a.send(now, ch, MessageKind::Binary, &[0; 9000]);
-                let too_large = sctp_core::association::SendError::TooLarge;
-                assert_eq!(r, Err(peer_core::PeerError::Channel(too_large)));
-                // Beyond the 2000 we accept ourselves, within what the peer does.
-                a.send(now, ch, MessageKind::Binary, &big).unwrap();
-                sent = true;
-            }
-        }
-        while b.poll_event().is_some() {}
-        if let Some(r) = b.poll_message(&mut buf).unwrap() {
-            got = Some(buf[..r.len].to_vec());
-            break;
-        }
-        now += Duration::from_millis(1);
-        a.handle_timeout(now);
-        b.handle_timeout(now);
-    }
-    assert!(sent, "{a:?} / {b:?}");
-    assert_eq!(got, Some(big));
+    p.a.send(now, ch, MessageKind::Binary, &big).unwrap();
+    assert!(p.run(Duration::from_secs(5), |p| p
+        .events
+        .1
+        .iter()
+        .any(|e| matches!(e, PeerEvent::MessageReady(_)))));
+    let mut buf = vec![0u8; 16_384];
+    let r = p.b.poll_message(&mut buf).unwrap().expect("a message");
+    assert_eq!(&buf[..r.len], &big[..]);
 }

@@ -266,20 +266,26 @@ fn garbage_is_rejected_without_state_change() {
     assert_eq!(s.stats().rtcp_received, 0);
 }
 
+/// An RTP packet with 8 bytes of payload from `ssrc`.
+fn packet(ssrc: u32, sequence_number: u16) -> Vec<u8> {
+    let h = RtpHeader {
+        payload_type: 96,
+        sequence_number,
+        ssrc,
+        ..Default::default()
+    };
+    let mut buf = [0u8; 64];
+    let n = h.emit(&[0; 8], &mut buf).unwrap();
+    buf[..n].to_vec()
+}
+
 #[test]
 fn ssrc_flood_is_bounded() {
     let mut s = Session::new(config(A), Instant::ZERO, SeededEntropy::new(1));
     let path = config(A).path;
-    let mut buf = [0u8; 64];
     for i in 0..1000u32 {
-        let h = RtpHeader {
-            payload_type: 96,
-            sequence_number: i as u16,
-            ssrc: 0x1000 + i,
-            ..Default::default()
-        };
-        let n = h.emit(&[0; 8], &mut buf).unwrap();
-        s.handle_datagram(Instant::from_millis(u64::from(i)), path, &buf[..n])
+        let p = packet(0x1000 + i, i as u16);
+        s.handle_datagram(Instant::from_millis(u64::from(i)), path, &p)
             .unwrap();
     }
     // 4 sources tracked, the rest counted and ignored; events are bounded too.
@@ -306,15 +312,9 @@ fn the_event_queue_is_sized_by_ev() {
     );
     let mut s = Small::new(config(A), Instant::ZERO, SeededEntropy::new(1));
     let path = config(A).path;
-    let mut buf = [0u8; 64];
     for i in 0..3u32 {
-        let h = RtpHeader {
-            payload_type: 96,
-            ssrc: 0x1000 + i,
-            ..Default::default()
-        };
-        let n = h.emit(&[0; 8], &mut buf).unwrap();
-        s.handle_datagram(Instant::ZERO, path, &buf[..n]).unwrap();
+        s.handle_datagram(Instant::ZERO, path, &packet(0x1000 + i, 0))
+            .unwrap();
     }
     assert!(s.source_stats(0x1002).is_some());
     assert_eq!(s.stats().events_dropped, 1);

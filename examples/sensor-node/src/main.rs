@@ -132,8 +132,8 @@ macro_rules! take_static {
 }
 
 /// `slots` (a static of [`take_static!`], left uninitialised so that it is in `.bss`), each
-/// set to what `make` returns: a table whose empty value is not all zeros would otherwise sit in `.data`
-/// and its image in flash as well.
+/// set to what `make` returns: a table whose empty value is not all zeros would otherwise
+/// sit in `.data`, and its image in flash as well.
 fn filled<T, const N: usize>(
     slots: &'static mut [MaybeUninit<T>; N],
     make: impl Fn() -> T,

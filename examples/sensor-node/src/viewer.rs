@@ -134,8 +134,8 @@ fn entropies(seed: u64) -> (SeededEntropy, SeededEntropy) {
     (SeededEntropy::new(seed ^ 0x5eed), SeededEntropy::new(seed))
 }
 
-/// The DTLS endpoint, made once at boot into its static `slot` (a DTLS server with
-/// `certificate`), and the seed the connection is made from (drawn from `entropy`; the
+/// The DTLS endpoint, made once at boot into its static `slot` (with `certificate`; made a
+/// server, its role is then what the answer's `a=setup` says), and the seed the connection is made from (drawn from `entropy`; the
 /// endpoint's entropy comes from it too).
 #[inline(never)]
 pub fn init_dtls(
