@@ -35,9 +35,14 @@ pub fn signature_scalars(der: &[u8]) -> Result<([u8; SCALAR_LEN], [u8; SCALAR_LE
     let mut inner = DerReader::new(body);
     let r = scalar(&mut inner)?;
     let s = scalar(&mut inner)?;
-    match inner.is_empty() {
-        true => Ok((r, s)),
-        false => Err(CryptoError::BadSignature),
+    if !inner.is_empty() {
+        return Err(CryptoError::BadSignature);
+    }
+    // Strict DER has one encoding: an INTEGER's length in the long form (`02 81 01 ..`),
+    // which the reader takes, is refused here.
+    match Signature::from_scalars(&r, &s) {
+        Ok(canonical) if canonical.as_der() == der => Ok((r, s)),
+        _ => Err(CryptoError::BadSignature),
     }
 }
 
@@ -151,6 +156,10 @@ mod tests {
         let mut long_len = std::vec![0x30, 0x81, (der.len() - 2) as u8];
         long_len.extend_from_slice(&der[2..]);
         assert!(refused(&long_len), "non-minimal outer length");
+        // The long form of an INTEGER's short length (found by the dtls_record fuzz target).
+        assert!(refused(&[
+            0x30, 0x07, 0x02, 0x81, 0x01, 0x02, 0x02, 0x01, 0x00
+        ]));
         // An empty INTEGER and a third INTEGER.
         assert!(refused(&[0x30, 0x04, 0x02, 0x00, 0x02, 0x00]));
         let mut three = der[2..].to_vec();
