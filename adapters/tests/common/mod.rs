@@ -46,16 +46,23 @@ pub fn require(program: &str) -> PathBuf {
     })
 }
 
-/// A loopback port free for both UDP and TCP right now.
+/// A loopback port free for both UDP and TCP right now, for a server a test starts.
+///
+/// It is drawn at random from 20000–32767: below Linux's ephemeral range (32768–60999 by
+/// default), where every client socket of the tests running beside this one lands, and below
+/// the TURN relay ranges (49152–65535 for coturn and `p2p turn-server`). A port taken from the
+/// ephemeral range could be bound by another test between this check and the server's bind,
+/// and the server would exit on "address in use" (CI saw that once).
 pub fn free_port(ip: &str) -> u16 {
-    for _ in 0..100 {
-        let udp = UdpSocket::bind((ip, 0)).unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if TcpListener::bind((ip, port)).is_ok() {
+    const LOW: u16 = 20_000;
+    const HIGH: u16 = 32_767;
+    for _ in 0..1000 {
+        let port = LOW + (rand_suffix() % u64::from(HIGH - LOW + 1)) as u16;
+        if UdpSocket::bind((ip, port)).is_ok() && TcpListener::bind((ip, port)).is_ok() {
             return port;
         }
     }
-    panic!("no free port on {ip}");
+    panic!("no free port on {ip} in {LOW}-{HIGH}");
 }
 
 /// A child process killed (by PID) when dropped; its stderr goes to a file we can read.
