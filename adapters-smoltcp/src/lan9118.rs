@@ -34,6 +34,7 @@
 //! TX command A: bits 10:0 buffer length, bit 12 last segment, bit 13 first segment (one
 //! buffer per frame here). Command B: bits 31:16 a tag, bits 10:0 frame length.
 
+use core::cell::RefCell;
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 use smoltcp::wire::EthernetAddress;
@@ -163,12 +164,19 @@ pub struct NicStats {
     pub tx_busy: u64,
 }
 
-/// The driver: registers plus one receive and one transmit buffer (keep it in a `static`).
+/// The driver: the registers and counters, and no frame buffers.
+///
+/// A received frame stays in the controller's RX FIFO until smoltcp consumes its token,
+/// which reads it into a buffer on that call's stack; a frame to send is written in a buffer
+/// on the transmit token's stack and then into the TX FIFO. The two buffers (3 KiB) exist
+/// only while a frame passes, instead of for the device's whole life: on a microcontroller
+/// whose deepest stack is elsewhere (the node's is answering an offer) that is RAM saved.
+/// The registers sit in a `RefCell` because smoltcp holds the receive and the transmit token
+/// at once (an answer is sent from inside the received frame's `consume`); their accesses
+/// never overlap.
 #[derive(Debug)]
 pub struct Lan9118<R: Registers> {
-    regs: R,
-    rx: [u8; BUFFER],
-    tx: [u8; BUFFER],
+    regs: RefCell<R>,
     stats: NicStats,
     tag: u16,
     ticks_high: u64,
@@ -191,9 +199,7 @@ impl<R: Registers> Lan9118<R> {
         regs.write(reg::RX_CFG, 0);
         regs.write(reg::TX_CFG, 0b110);
         let mut nic = Lan9118 {
-            regs,
-            rx: [0; BUFFER],
-            tx: [0; BUFFER],
+            regs: RefCell::new(regs),
             stats: NicStats::default(),
             tag: 0,
             ticks_high: 0,
@@ -219,12 +225,12 @@ impl<R: Registers> Lan9118<R> {
 
     /// The register access (a test's model, or to read other registers).
     pub fn registers(&mut self) -> &mut R {
-        &mut self.regs
+        self.regs.get_mut()
     }
 
     /// The chip's `ID_REV` register.
     pub fn id(&mut self) -> u32 {
-        self.regs.read(reg::ID_REV)
+        self.regs.get_mut().read(reg::ID_REV)
     }
 
     /// Counters.
@@ -235,7 +241,7 @@ impl<R: Registers> Lan9118<R> {
     /// The 25 MHz free-running counter, extended to 64 bits: a clock for the device's loop
     /// (call at least every 171 s so that no wrap is missed).
     pub fn ticks(&mut self) -> u64 {
-        let now = self.regs.read(reg::FREE_RUN);
+        let now = self.regs.get_mut().read(reg::FREE_RUN);
         if now < self.ticks_last {
             self.ticks_high += 1 << 32;
         }
@@ -249,43 +255,35 @@ impl<R: Registers> Lan9118<R> {
     }
 
     fn mac_write(&mut self, index: u32, value: u32) -> Result<(), InitError> {
-        self.regs.write(reg::MAC_CSR_DATA, value);
-        self.regs.write(reg::MAC_CSR_CMD, CSR_BUSY | index);
-        let regs = &mut self.regs;
+        let regs = self.regs.get_mut();
+        regs.write(reg::MAC_CSR_DATA, value);
+        regs.write(reg::MAC_CSR_CMD, CSR_BUSY | index);
         wait(|| regs.read(reg::MAC_CSR_CMD) & CSR_BUSY == 0)
     }
 
     fn mac_read(&mut self, index: u32) -> Result<u32, InitError> {
-        self.regs
-            .write(reg::MAC_CSR_CMD, CSR_BUSY | CSR_READ | index);
-        let regs = &mut self.regs;
+        let regs = self.regs.get_mut();
+        regs.write(reg::MAC_CSR_CMD, CSR_BUSY | CSR_READ | index);
         wait(|| regs.read(reg::MAC_CSR_CMD) & CSR_BUSY == 0)?;
-        Ok(self.regs.read(reg::MAC_CSR_DATA))
+        Ok(regs.read(reg::MAC_CSR_DATA))
     }
 
-    /// Pop one received frame into the receive buffer; its length, or `None` when none is
-    /// waiting. Bad and oversized frames are read out and dropped (counted).
-    fn pop_frame(&mut self) -> Option<usize> {
+    /// Pop the status of the next good frame waiting, leaving its data in the RX FIFO: the
+    /// frame's length with its FCS, or `None` when none is waiting. Bad and oversized
+    /// frames are read out and dropped (counted).
+    fn next_frame(&mut self) -> Option<usize> {
+        let regs = self.regs.get_mut();
         for _ in 0..8 {
-            if (self.regs.read(reg::RX_FIFO_INF) >> 16) & 0xff == 0 {
+            if (regs.read(reg::RX_FIFO_INF) >> 16) & 0xff == 0 {
                 return None;
             }
-            let status = self.regs.read(reg::RX_STATUS);
+            let status = regs.read(reg::RX_STATUS);
             let with_fcs = ((status >> 16) & 0x3fff) as usize;
-            let words = with_fcs.div_ceil(4);
-            let keep = status & RX_STS_ERROR == 0 && (18..=BUFFER).contains(&with_fcs);
-            for i in 0..words {
-                let w = self.regs.read(reg::RX_DATA).to_le_bytes();
-                if keep {
-                    if let Some(dst) = self.rx.get_mut(i * 4..i * 4 + 4) {
-                        dst.copy_from_slice(&w);
-                    }
-                }
-            }
-            if keep {
+            if status & RX_STS_ERROR == 0 && (18..=BUFFER).contains(&with_fcs) {
                 self.stats.rx_frames += 1;
-                return Some(with_fcs - 4);
+                return Some(with_fcs);
             }
+            skip_words(regs, with_fcs.div_ceil(4));
             self.stats.rx_dropped += 1;
         }
         None
@@ -293,11 +291,19 @@ impl<R: Registers> Lan9118<R> {
 
     /// Whether the TX FIFO has room for a frame of `len` bytes and its two command words.
     fn tx_room(&mut self, len: usize) -> bool {
+        let regs = self.regs.get_mut();
         // Statuses are not needed (TXSAO): drain them so the FIFO never holds stale ones.
-        while (self.regs.read(reg::TX_FIFO_INF) >> 16) & 0xff != 0 {
-            let _ = self.regs.read(reg::TX_STATUS);
+        while (regs.read(reg::TX_FIFO_INF) >> 16) & 0xff != 0 {
+            let _ = regs.read(reg::TX_STATUS);
         }
-        (self.regs.read(reg::TX_FIFO_INF) & 0xffff) as usize >= len + 8
+        (regs.read(reg::TX_FIFO_INF) & 0xffff) as usize >= len + 8
+    }
+}
+
+/// Read `words` words out of the RX FIFO and forget them.
+fn skip_words<R: Registers>(regs: &mut R, words: usize) {
+    for _ in 0..words {
+        let _ = regs.read(reg::RX_DATA);
     }
 }
 
@@ -324,32 +330,50 @@ fn wait(mut done: impl FnMut() -> bool) -> Result<(), InitError> {
     Err(InitError::Timeout)
 }
 
-/// A received frame (borrowed from the driver's receive buffer).
+/// A received frame, still in the controller's RX FIFO: `consume` reads it into a buffer on
+/// its own stack. A token dropped unconsumed reads the frame out and forgets it.
 #[derive(Debug)]
-pub struct RxToken<'a>(&'a [u8]);
+pub struct RxToken<'a, R: Registers> {
+    regs: &'a RefCell<R>,
+    /// The frame's length with its FCS; 0 once it has been read.
+    with_fcs: usize,
+}
 
 /// Room to send one frame.
 #[derive(Debug)]
 pub struct TxToken<'a, R: Registers> {
-    regs: &'a mut R,
-    buf: &'a mut [u8; BUFFER],
+    regs: &'a RefCell<R>,
     stats: &'a mut NicStats,
     tag: &'a mut u16,
 }
 
-impl phy::RxToken for RxToken<'_> {
-    fn consume<T, F: FnOnce(&[u8]) -> T>(self, f: F) -> T {
-        f(self.0)
+impl<R: Registers> phy::RxToken for RxToken<'_, R> {
+    fn consume<T, F: FnOnce(&[u8]) -> T>(mut self, f: F) -> T {
+        let mut buf = [0u8; BUFFER];
+        let with_fcs = core::mem::take(&mut self.with_fcs);
+        {
+            let mut regs = self.regs.borrow_mut();
+            for word in buf.chunks_exact_mut(4).take(with_fcs.div_ceil(4)) {
+                word.copy_from_slice(&regs.read(reg::RX_DATA).to_le_bytes());
+            }
+        }
+        f(buf.get(..with_fcs.saturating_sub(4)).unwrap_or_default())
+    }
+}
+
+impl<R: Registers> Drop for RxToken<'_, R> {
+    fn drop(&mut self) {
+        skip_words(&mut *self.regs.borrow_mut(), self.with_fcs.div_ceil(4));
     }
 }
 
 impl<R: Registers> phy::TxToken for TxToken<'_, R> {
     fn consume<T, F: FnOnce(&mut [u8]) -> T>(self, len: usize, f: F) -> T {
-        let len = len.min(BUFFER);
-        let buf = self.buf.get_mut(..len).unwrap_or_default();
-        let r = f(buf);
+        let mut buf = [0u8; BUFFER];
+        let frame = buf.get_mut(..len.min(BUFFER)).unwrap_or_default();
+        let r = f(frame);
         *self.tag = self.tag.wrapping_add(1);
-        push_frame(self.regs, *self.tag, buf);
+        push_frame(&mut *self.regs.borrow_mut(), *self.tag, frame);
         self.stats.tx_frames += 1;
         r
     }
@@ -357,7 +381,7 @@ impl<R: Registers> phy::TxToken for TxToken<'_, R> {
 
 impl<R: Registers> Device for Lan9118<R> {
     type RxToken<'a>
-        = RxToken<'a>
+        = RxToken<'a, R>
     where
         Self: 'a;
     type TxToken<'a>
@@ -365,18 +389,19 @@ impl<R: Registers> Device for Lan9118<R> {
     where
         Self: 'a;
 
-    fn receive(&mut self, _now: Instant) -> Option<(RxToken<'_>, TxToken<'_, R>)> {
+    fn receive(&mut self, _now: Instant) -> Option<(RxToken<'_, R>, TxToken<'_, R>)> {
         if !self.tx_room(BUFFER) {
             self.stats.tx_busy += 1;
             return None;
         }
-        let len = self.pop_frame()?;
-        let rx = self.rx.get(..len)?;
+        let with_fcs = self.next_frame()?;
         Some((
-            RxToken(rx),
+            RxToken {
+                regs: &self.regs,
+                with_fcs,
+            },
             TxToken {
-                regs: &mut self.regs,
-                buf: &mut self.tx,
+                regs: &self.regs,
                 stats: &mut self.stats,
                 tag: &mut self.tag,
             },
@@ -389,8 +414,7 @@ impl<R: Registers> Device for Lan9118<R> {
             return None;
         }
         Some(TxToken {
-            regs: &mut self.regs,
-            buf: &mut self.tx,
+            regs: &self.regs,
             stats: &mut self.stats,
             tag: &mut self.tag,
         })

@@ -176,6 +176,26 @@ fn bad_and_oversized_frames_are_dropped_and_the_next_one_is_read() {
     assert!(nic.receive(Instant::ZERO).is_none());
 }
 
+#[test]
+fn a_frame_left_unconsumed_is_read_out_and_the_next_one_arrives_whole() {
+    use adapters_smoltcp::smoltcp::phy::{Device, RxToken};
+    let mut nic = Lan9118::new(Model::default(), None).unwrap();
+    let first: Vec<u8> = (0..99u8).collect();
+    let second: Vec<u8> = (100..170u8).collect();
+    nic.registers().receive(&first);
+    nic.registers().receive(&second);
+    let (rx, _tx) = nic.receive(Instant::ZERO).unwrap();
+    drop(rx);
+    assert!(
+        nic.registers().rx_words.is_empty(),
+        "the dropped frame's words (and FCS) are read out of the FIFO"
+    );
+    let (rx, _tx) = nic.receive(Instant::ZERO).unwrap();
+    assert_eq!(rx.consume(|f| f.to_vec()), second);
+    assert_eq!(nic.stats().rx_frames, 2);
+    assert!(nic.receive(Instant::ZERO).is_none());
+}
+
 fn iface(
     dev: &mut impl adapters_smoltcp::smoltcp::phy::Device,
     mac: EthernetAddress,
