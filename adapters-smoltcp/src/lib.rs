@@ -43,6 +43,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod http_head;
 #[cfg(feature = "lan9118")]
 pub mod lan9118;
 pub mod memory;

@@ -1,27 +1,27 @@
 //! A tiny HTTP/1.1 server on smoltcp TCP sockets: keep-alive, one request at a time per
 //! connection, bounded request size (431 for headers, 413 for bodies beyond the buffer, 408
-//! for a request that holds the shared buffer too long), response bodies streamed into the
+//! for a body that holds the shared buffer too long), response bodies streamed into the
 //! socket as it drains — a static one (the page) from flash, a dynamic one (a WHEP answer)
 //! from the shared body buffer.
 //!
-//! Memory: each connection buffers [`SMALL_REQUEST`] bytes of its own, enough for a
-//! browser's headers; a longer request (a WHEP offer) moves into the one shared
-//! [`MAX_REQUEST`] buffer, and the dynamic response body is one shared buffer too, which the
-//! connection sending it holds until its socket took it all (at most [`HOLD`]; others wait
-//! meanwhile). So a socket's send buffer needs room for a response head only
-//! ([`MIN_TCP_TX`]). The server is ≈ 9 KiB for four connections where a buffer of each
+//! Memory: a request's head is read where smoltcp holds it, by
+//! `adapters_smoltcp::http_head::RequestHead`, which keeps the method, the path and the
+//! body's length and forgets the other headers as they pass (about 100 bytes a connection,
+//! where a buffer for a browser's headers took 768). A body (a WHEP offer) is read into the
+//! one shared [`MAX_REQUEST`] buffer, and the dynamic response body is one shared buffer
+//! too, which the connection sending it holds until its socket took it all (at most
+//! [`HOLD`]; others wait meanwhile). So a socket's send buffer needs room for a response head
+//! only ([`MIN_TCP_TX`]). The server is ≈ 6 KiB for four connections where a buffer of each
 //! kind per connection took 26 KiB.
 
+use adapters_smoltcp::http_head::{HeadError, RequestHead};
 use adapters_smoltcp::smoltcp::iface::{SocketHandle, SocketSet};
 use adapters_smoltcp::smoltcp::socket::tcp;
 use adapters_smoltcp::smoltcp::time::{Duration, Instant};
 use core::fmt::Write;
 
-/// Largest request (headers and body), in the shared buffer.
+/// Largest request body, in the shared buffer; also the longest head read.
 pub const MAX_REQUEST: usize = 4096;
-/// What each connection buffers on its own (a browser's GET is 500 to 700 bytes; a longer
-/// request moves into the shared buffer).
-pub const SMALL_REQUEST: usize = 768;
 /// Largest dynamic response body.
 pub const MAX_RESPONSE: usize = 1792;
 /// Largest status line and headers.
@@ -29,9 +29,7 @@ const MAX_HEAD: usize = 256;
 /// The least send buffer a TCP socket of the server needs: a response head goes into it
 /// whole (bodies are streamed).
 pub const MIN_TCP_TX: usize = MAX_HEAD;
-/// Most headers parsed.
-const MAX_HEADERS: usize = 24;
-/// How long one request may hold the shared request buffer, and one response the shared
+/// How long one request's body may hold the shared request buffer, and one response the shared
 /// body buffer (a client trickling its offer, or not reading its answer, would otherwise
 /// keep every other long request or dynamic response out).
 const HOLD: Duration = Duration::from_secs(5);
@@ -92,11 +90,11 @@ pub trait App {
 struct Conn {
     /// The socket, once [`Server::attach`] gave one.
     handle: Option<SocketHandle>,
-    /// The request, while it fits here.
-    small: [u8; SMALL_REQUEST],
-    /// Request bytes buffered (in `small`, or in the shared buffer while `big_since` is set).
+    /// The request's head, read as it arrives.
+    head: RequestHead<MAX_REQUEST>,
+    /// Body bytes read into the shared buffer (while `big_since` is set).
     len: usize,
-    /// Since when this connection holds the shared request buffer.
+    /// Since when this connection holds the shared request buffer for its body.
     big_since: Option<Instant>,
     /// The static body being sent (`None`, not an empty slice, so that a `Server` is all
     /// zeros and its static lands in `.bss`, not in `.data` copied from flash).
@@ -245,7 +243,7 @@ impl Conn {
     const fn new() -> Self {
         Conn {
             handle: None,
-            small: [0; SMALL_REQUEST],
+            head: RequestHead::new(),
             len: 0,
             big_since: None,
             page: None,
@@ -256,6 +254,7 @@ impl Conn {
     }
 
     fn reset(&mut self) {
+        self.head.reset();
         self.len = 0;
         self.big_since = None;
         self.page = None;
@@ -291,15 +290,16 @@ impl Conn {
         if self.write(s, shared.body) {
             return Outcome::Incomplete; // still sending a body
         }
-        self.read(now, s, shared);
-        if self.len == 0 {
-            if s.state() == tcp::State::CloseWait {
-                s.close(); // the client closed and nothing is pending
-            }
-            return Outcome::Incomplete;
+        match self.read(now, s, shared) {
+            Read::Waiting => return self.wait(now, s),
+            Read::Refused(status, why) => return self.refuse(now, s, status, why),
+            Read::Complete => {}
         }
         if s.send_capacity() - s.send_queue() < MIN_TCP_TX {
             return Outcome::Incomplete; // the previous response is still in the socket
+        }
+        if !shared.body_free {
+            return Outcome::Incomplete; // another connection is sending its dynamic body
         }
         let outcome = self.handle_request(now, s, shared, app);
         let _ = self.write(s, shared.body);
@@ -322,30 +322,49 @@ impl Conn {
         }
     }
 
-    /// The request buffer in use: ours, or the shared one while we hold it.
-    fn buffer<'b>(&'b mut self, big: &'b mut [u8; MAX_REQUEST]) -> &'b mut [u8] {
-        match self.big_since {
-            Some(_) => &mut big[..],
-            None => &mut self.small[..],
+    /// Read the head where the socket holds it, then the body into the shared buffer
+    /// (taken when it is free; the body waits in the socket while it is not).
+    fn read(&mut self, now: Instant, s: &mut tcp::Socket<'_>, shared: &mut Shared<'_>) -> Read {
+        while !self.head.is_done() && s.can_recv() {
+            let head = &mut self.head;
+            match s.recv(|data| head.feed(data)) {
+                Ok(None) => {}
+                Ok(Some(Ok(()))) | Err(_) => break,
+                Ok(Some(Err(HeadError::TooLarge))) => {
+                    return Read::Refused(431, "headers too large")
+                }
+                Ok(Some(Err(HeadError::Malformed))) => {
+                    return Read::Refused(400, "malformed request")
+                }
+                Ok(Some(Err(HeadError::Unsupported))) => {
+                    return Read::Refused(501, "transfer-encoding not supported")
+                }
+            }
         }
-    }
-
-    /// Read what fits; a request that fills our own buffer moves into the shared one when
-    /// it is free (and waits in the socket while it is not).
-    fn read(&mut self, now: Instant, s: &mut tcp::Socket<'_>, shared: &mut Shared<'_>) {
-        if !s.can_recv() {
-            return;
+        if !self.head.is_done() {
+            return Read::Waiting;
         }
-        if self.len == SMALL_REQUEST && self.big_since.is_none() && shared.big_free {
-            shared.big[..SMALL_REQUEST].copy_from_slice(&self.small);
+        let want = self.head.content_length();
+        if want > MAX_REQUEST {
+            return Read::Refused(413, "body too large");
+        }
+        if want > 0 && self.big_since.is_none() {
+            if !shared.big_free {
+                return Read::Waiting;
+            }
             self.big_since = Some(now);
             shared.big_free = false;
         }
-        let len = self.len;
-        let room = self.buffer(shared.big).get_mut(len..).unwrap_or(&mut []);
-        if let Ok(n) = s.recv_slice(room) {
-            self.len += n;
+        let room = shared.big.get_mut(self.len..want).unwrap_or(&mut []);
+        if !room.is_empty() {
+            if let Ok(n) = s.recv_slice(room) {
+                self.len += n;
+            }
         }
+        if self.len < want {
+            return Read::Waiting;
+        }
+        Read::Complete
     }
 
     /// Send what is left of the body (`body`, the shared one, while this connection holds
@@ -376,34 +395,11 @@ impl Conn {
         shared: &mut Shared<'_>,
         app: &mut impl App,
     ) -> Outcome {
-        let (len, in_big) = (self.len, self.big_since.is_some());
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut req = httparse::Request::new(&mut headers);
-        let buf = match self.big_since {
-            Some(_) => &shared.big[..],
-            None => &self.small[..],
-        };
-        let head_len = match req.parse(buf.get(..len).unwrap_or(&[])) {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) if len < MAX_REQUEST => return self.wait(now, s),
-            Ok(httparse::Status::Partial) => return self.refuse(now, s, 431, "headers too large"),
-            Err(_) => return self.refuse(now, s, 400, "malformed request"),
-        };
-        let end = head_len.saturating_add(content_length(req.headers));
-        if end > MAX_REQUEST {
-            return self.refuse(now, s, 413, "body too large");
-        }
-        if len < end {
-            return self.wait(now, s);
-        }
-        if !shared.body_free {
-            return Outcome::Incomplete; // another connection is sending its dynamic body
-        }
         let request = Request {
-            method: req.method.unwrap_or(""),
-            // The query (`/?turn=…` for the page's script) does not select the route.
-            path: req.path.unwrap_or("").split('?').next().unwrap_or(""),
-            body: buf.get(head_len..end).unwrap_or(&[]),
+            method: self.head.method(),
+            // A path too long to keep matches no route (404).
+            path: self.head.path().unwrap_or(""),
+            body: shared.big.get(..self.len).unwrap_or(&[]),
         };
         shared.body.clear();
         let mut resp = Response {
@@ -422,7 +418,11 @@ impl Conn {
             gzip: resp.gzip,
         };
         let page = resp.static_body;
-        self.consume(end, in_big, shared.big);
+        // The request is answered: the next one (pipelined, or on this kept-alive
+        // connection later) starts from the socket.
+        self.head.reset();
+        self.len = 0;
+        self.big_since = None;
         let len = page.map_or(shared.body.len(), <[u8]>::len);
         respond(s, &head, len);
         self.page = page;
@@ -431,9 +431,9 @@ impl Conn {
         Outcome::Served
     }
 
-    /// An incomplete request waits for more, unless it has held the shared buffer too long —
-    /// or the client has finished sending (it closed its side): then nothing more can come,
-    /// and the connection is closed rather than kept for good.
+    /// An incomplete request waits for more, unless its body has held the shared buffer
+    /// too long — or the client has finished sending (it closed its side): then nothing
+    /// more can come, and the connection is closed rather than kept for good.
     fn wait(&mut self, now: Instant, s: &mut tcp::Socket<'_>) -> Outcome {
         if s.state() == tcp::State::CloseWait && !s.can_recv() {
             s.close();
@@ -443,19 +443,6 @@ impl Conn {
         match self.big_since {
             Some(since) if now >= since + HOLD => self.refuse(now, s, 408, "request too slow"),
             _ => Outcome::Incomplete,
-        }
-    }
-
-    /// Drop the first `end` bytes, keeping whatever followed (a pipelined next request);
-    /// give the shared buffer back when the rest fits in our own.
-    fn consume(&mut self, end: usize, in_big: bool, big: &mut [u8; MAX_REQUEST]) {
-        let len = self.len;
-        let buf = self.buffer(big);
-        buf.copy_within(end.min(len)..len, 0);
-        self.len = len.saturating_sub(end);
-        if in_big && self.len <= SMALL_REQUEST {
-            self.small[..self.len].copy_from_slice(&big[..self.len]);
-            self.big_since = None;
         }
     }
 
@@ -475,6 +462,7 @@ impl Conn {
         };
         respond(s, &head, why.len());
         self.close_after = Some(now + LINGER);
+        self.head.reset();
         self.len = 0;
         self.big_since = None;
         self.page = Some(why.as_bytes()); // the reason, as a static body
@@ -484,14 +472,14 @@ impl Conn {
     }
 }
 
-/// The Content-Length header's value (0 without one).
-fn content_length(headers: &[httparse::Header<'_>]) -> usize {
-    headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-        .and_then(|h| core::str::from_utf8(h.value).ok())
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0)
+/// What reading a request came to.
+enum Read {
+    /// More must arrive (or the shared buffer be free).
+    Waiting,
+    /// Head and body are here.
+    Complete,
+    /// Refused with this status and reason.
+    Refused(u16, &'static str),
 }
 
 /// A response's status line and headers.
@@ -520,6 +508,7 @@ fn respond(s: &mut tcp::Socket<'_>, head: &Head<'_>, len: usize) {
         408 => "Request Timeout",
         413 => "Payload Too Large",
         431 => "Request Header Fields Too Large",
+        501 => "Not Implemented",
         503 => "Service Unavailable",
         _ => "Status",
     };
