@@ -37,6 +37,15 @@ pub const SOURCES: usize = 4;
 /// (one compound packet makes a report, a round-trip time and a few feedback messages),
 /// instead of rtp-core's default 32.
 pub const SESSION_EVENTS: usize = 16;
+/// Feedback messages an RTP session of a track queues: with `rtp-receive`, rtp-core's
+/// default (NACKs and keyframe requests for the video it receives); without, the track
+/// receives no media and has nothing to ask of its sender but a keyframe request the
+/// application makes (76 bytes a slot).
+#[cfg(feature = "rtp-receive")]
+pub const SESSION_FEEDBACK: usize = rtp_core::session::FEEDBACK;
+/// Feedback messages an RTP session of a track queues (without `rtp-receive`).
+#[cfg(not(feature = "rtp-receive"))]
+pub const SESSION_FEEDBACK: usize = 2;
 
 #[cfg(feature = "alloc")]
 type Resend = alloc::boxed::Box<rtp_core::rtx::RtxBuffer<RESEND_SLOTS, RESEND_MTU>>;
@@ -55,7 +64,7 @@ pub(crate) enum Feedback {
 /// RTCP state of one track.
 #[derive(Debug)]
 pub(crate) struct Control {
-    session: RtpSession<SeededEntropy, SOURCES, SESSION_EVENTS>,
+    session: RtpSession<SeededEntropy, SOURCES, SESSION_EVENTS, SESSION_FEEDBACK>,
     keyframe: KeyframeRequester,
     /// Loss of the video we receive, for NACKs (only with `rtp-receive`).
     #[cfg(feature = "rtp-receive")]
@@ -73,6 +82,9 @@ pub(crate) struct Control {
 
 impl Control {
     /// The control of `track`, starting at `now`; `seed` randomises the report interval.
+    // Not inlined: built in its own frame and returned in place, where inlined into
+    // `start_rtcp` the session was staged on the stack several times (8.3 KB).
+    #[inline(never)]
     pub(crate) fn new(track: &TrackInfo, config: &Settings, now: Instant, seed: u64) -> Self {
         let codec = track.send_codec().copied();
         let clock_rate = codec.map_or(90_000, |c| c.clock_rate);

@@ -9,7 +9,8 @@
 //! [`handle_timeout`](RtpSession::handle_timeout) when it passes.
 //!
 //! State is fixed-size: at most `N` remote sources (further ones are ignored and counted),
-//! `EV` queued events ([`EVENTS`] by default), 8 queued feedback messages.
+//! `EV` queued events ([`EVENTS`] by default), `FB` queued feedback messages ([`FEEDBACK`]
+//! by default; a sender that never asks for retransmissions or keyframes needs one or two).
 
 use crate::interval::{self, IntervalInputs, UDP_IP_OVERHEAD};
 use crate::ntp::{round_trip_time, NtpTime};
@@ -173,10 +174,15 @@ pub struct SessionStats {
 /// RTCP packet it hands in needs fewer (an event is 40 bytes).
 pub const EVENTS: usize = 32;
 
+/// Feedback messages (NACK, PLI, FIR, REMB) a session queues by default (its `FB`); one
+/// is about 76 bytes on a 32-bit target, and one goes out with each RTCP packet.
+pub const FEEDBACK: usize = 8;
+
 /// An RTP session for one local source and up to `N` remote ones, holding up to `EV`
-/// events. See the [module docs](self).
+/// events and `FB` feedback messages waiting to go out (a full queue drops the newest and
+/// counts it: `SessionStats::feedback_dropped`). See the [module docs](self).
 #[derive(Debug)]
-pub struct RtpSession<E, const N: usize, const EV: usize = EVENTS> {
+pub struct RtpSession<E, const N: usize, const EV: usize = EVENTS, const FB: usize = FEEDBACK> {
     config: SessionConfig,
     entropy: E,
     sources: heapless::Vec<Source, N>,
@@ -186,7 +192,7 @@ pub struct RtpSession<E, const N: usize, const EV: usize = EVENTS> {
     initial: bool,
     avg_rtcp_size: u32,
     rtt: Option<Duration>,
-    feedback: heapless::Deque<Feedback, 8>,
+    feedback: heapless::Deque<Feedback, FB>,
     fir_seq: u8,
     bye: Bye,
     rotate: usize,
@@ -201,7 +207,7 @@ enum Bye {
     Sent,
 }
 
-impl<E: Entropy, const N: usize, const EV: usize> RtpSession<E, N, EV> {
+impl<E: Entropy, const N: usize, const EV: usize, const FB: usize> RtpSession<E, N, EV, FB> {
     /// A session starting at `now`; the first report goes out after half a randomised
     /// interval (RFC 3550 §6.2).
     pub fn new(config: SessionConfig, now: Instant, entropy: E) -> Self {
@@ -684,7 +690,9 @@ impl<E: Entropy, const N: usize, const EV: usize> RtpSession<E, N, EV> {
     }
 }
 
-impl<E: Entropy, const N: usize, const EV: usize> SansIo for RtpSession<E, N, EV> {
+impl<E: Entropy, const N: usize, const EV: usize, const FB: usize> SansIo
+    for RtpSession<E, N, EV, FB>
+{
     type Event = SessionEvent;
 
     type Data<'a> = sansio::NoData;

@@ -10,7 +10,7 @@
 use core::time::Duration;
 use rtp_core::ntp::NtpTime;
 use rtp_core::session::{RtpSession, SessionConfig, SessionEvent};
-use rtp_core::wire::rtcp::NackEntry;
+use rtp_core::wire::rtcp::{Compound, NackEntry, RtcpPacket};
 use rtp_core::wire::RtpHeader;
 use sansio::{Instant, Path, SeededEntropy};
 
@@ -326,4 +326,42 @@ fn the_event_queue_is_sized_by_ev() {
             SessionEvent::NewSource { ssrc: 0x1001 }
         ]
     );
+}
+
+/// `FB` bounds the feedback queue: what does not fit is dropped and counted, what fits goes
+/// out, one message with each RTCP packet; each slot saved is a whole message.
+#[test]
+fn the_feedback_queue_is_sized_by_fb() {
+    type Tight = RtpSession<SeededEntropy, 4, { rtp_core::session::EVENTS }, 2>;
+    assert!(
+        core::mem::size_of::<Tight>() + 6 * 60 <= core::mem::size_of::<Session>(),
+        "{} vs {}",
+        core::mem::size_of::<Tight>(),
+        core::mem::size_of::<Session>()
+    );
+    let mut s = Tight::new(config(A), Instant::ZERO, SeededEntropy::new(1));
+    s.request_pli(B);
+    s.request_fir(B);
+    s.request_pli(B);
+    assert_eq!(s.stats().feedback_dropped, 1);
+    let mut out = [0u8; 1500];
+    let mut sent = Vec::new();
+    while let Some(t) = s.poll_transmit(Instant::ZERO, &mut out) {
+        sent.push(out[..t.len].to_vec());
+    }
+    assert_eq!(sent.len(), 2, "one feedback message a packet, two queued");
+    let kinds = |p: &[u8]| -> Vec<(bool, bool)> {
+        Compound::new(p)
+            .map(|r| r.unwrap())
+            .map(|r| {
+                (
+                    matches!(r, RtcpPacket::Pli(_)),
+                    matches!(r, RtcpPacket::Fir(_)),
+                )
+            })
+            .filter(|&(pli, fir)| pli || fir)
+            .collect()
+    };
+    assert_eq!(kinds(&sent[0]), [(true, false)], "the PLI first");
+    assert_eq!(kinds(&sent[1]), [(false, true)], "then the FIR");
 }
