@@ -106,6 +106,7 @@ mod sdp;
 
 pub use agent::{
     IceAgent, IceConfig, IceCredentials, IceError, TurnServerConfig, EVENTS, MAX_PWD, MAX_UFRAG,
+    TURN_SERVERS,
 };
 pub use candidate::{foundation, priority, Candidate, CandidateKind, Foundation};
 pub use event::{IceEvent, IceRole, IceState, SelectedPair};

@@ -38,3 +38,42 @@ fn without_relays_a_turn_server_is_ignored_and_gathering_completes() {
     assert_eq!(one, vec![0x0003], "an Allocate"); // TURN Allocate (RFC 8656)
     assert!(!done, "gathering waits for the allocation");
 }
+
+/// Where the Allocates of an agent with `R` relays go, with two TURN servers configured.
+fn allocate_destinations<const R: usize>() -> Vec<std::net::SocketAddr> {
+    let mut c = IceConfig::default();
+    for port in [3478, 3479] {
+        let server = std::net::SocketAddr::from(([198, 18, 0, 9], port));
+        c.turn_servers
+            .push(TurnServerConfig::new(server, "u", "p").unwrap())
+            .unwrap();
+    }
+    let mut a: IceAgent<SeededEntropy, 4, 8, 4, R> =
+        IceAgent::new(c, IceRole::Controlled, SeededEntropy::new(3));
+    let now = Instant::ZERO;
+    a.add_host(now, "198.18.0.1:5000".parse().unwrap(), 65535)
+        .unwrap();
+    let mut out = [0u8; 1500];
+    let mut to = Vec::new();
+    while let Some(t) = a.poll_transmit(now, &mut out) {
+        to.push(t.path.remote);
+    }
+    to
+}
+
+/// The agent keeps the first `R` of the configured TURN servers (their credentials are
+/// ~290 bytes each): none without relays, and it allocates on what it kept.
+#[test]
+fn an_agent_keeps_the_first_r_turn_servers() {
+    use ice_core::TURN_SERVERS;
+    assert!(
+        core::mem::size_of::<IceConfig<0>>()
+            + TURN_SERVERS * core::mem::size_of::<TurnServerConfig>()
+            <= core::mem::size_of::<IceConfig>()
+    );
+    let first: std::net::SocketAddr = "198.18.0.9:3478".parse().unwrap();
+    let second: std::net::SocketAddr = "198.18.0.9:3479".parse().unwrap();
+    assert_eq!(allocate_destinations::<0>(), []);
+    assert_eq!(allocate_destinations::<1>(), [first]);
+    assert_eq!(allocate_destinations::<2>(), [first, second]);
+}

@@ -11,8 +11,8 @@ use stun_proto::wire::attr::{Attribute, ErrorCode};
 use stun_proto::wire::Method;
 
 /// The client that runs our checks: USERNAME `remote:local`, keyed with the remote password.
-pub(crate) fn client<E: Entropy, const T: usize>(
-    config: &IceConfig,
+pub(crate) fn client<E: Entropy, const T: usize, const TS: usize>(
+    config: &IceConfig<TS>,
     local: &IceCredentials,
     remote: &IceCredentials,
     entropy: E,

@@ -31,9 +31,16 @@ impl TurnServerConfig {
     }
 }
 
+/// TURN servers an [`IceConfig`] holds by default (its `TS`).
+pub const TURN_SERVERS: usize = 2;
+
 /// Agent settings. `Default` follows RFC 8445 and RFC 7675.
+///
+/// `TS` is how many TURN servers it holds. An application fills the default one; an agent
+/// keeps the first `R` of them (its own parameter: an agent without relays keeps none, and
+/// so not their credentials, about 290 bytes a server).
 #[derive(Clone, Debug)]
-pub struct IceConfig {
+pub struct IceConfig<const TS: usize = TURN_SERVERS> {
     /// Be an ICE-lite agent: host candidates only, answer checks, never send them.
     pub lite: bool,
     /// Pacing between new checks, `Ta` (RFC 8445 §14.2: 50 ms by default).
@@ -53,14 +60,14 @@ pub struct IceConfig {
     /// STUN servers to learn server-reflexive candidates from.
     pub stun_servers: heapless::Vec<SocketAddr, 4>,
     /// TURN servers to allocate relayed candidates on (at most `R` of the agent are used).
-    pub turn_servers: heapless::Vec<TurnServerConfig, 2>,
+    pub turn_servers: heapless::Vec<TurnServerConfig, TS>,
     /// Only use relayed candidates for checks (like `iceTransportPolicy: "relay"`).
     pub relay_only: bool,
     /// SOFTWARE attribute on requests (None saves bytes).
     pub software: Option<&'static str>,
 }
 
-impl Default for IceConfig {
+impl<const TS: usize> Default for IceConfig<TS> {
     fn default() -> Self {
         IceConfig {
             lite: false,
@@ -79,6 +86,25 @@ impl Default for IceConfig {
             turn_servers: heapless::Vec::new(),
             relay_only: false,
             software: None,
+        }
+    }
+}
+
+impl<const TS: usize> IceConfig<TS> {
+    /// The same settings holding at most `N` TURN servers: the first `N` of these.
+    pub fn keep_turn_servers<const N: usize>(self) -> IceConfig<N> {
+        IceConfig {
+            lite: self.lite,
+            ta: self.ta,
+            check_retransmit: self.check_retransmit,
+            nomination_delay: self.nomination_delay,
+            relay_nomination_delay: self.relay_nomination_delay,
+            consent_interval: self.consent_interval,
+            consent_timeout: self.consent_timeout,
+            stun_servers: self.stun_servers,
+            turn_servers: self.turn_servers.into_iter().take(N).collect(),
+            relay_only: self.relay_only,
+            software: self.software,
         }
     }
 }

@@ -38,7 +38,7 @@ pub(crate) struct Gatherer<E, const S: usize> {
 impl<E: Entropy, const S: usize> Gatherer<E, S> {
     /// A gatherer asking STUN servers with the agent's SOFTWARE (one that asks none when
     /// `S` = 0).
-    pub(crate) fn new(config: &IceConfig, entropy: E) -> Self {
+    pub(crate) fn new<const TS: usize>(config: &IceConfig<TS>, entropy: E) -> Self {
         const { assert!(S <= 1, "S is 0 (no STUN-server gathering) or 1") };
         let mut client = heapless::Vec::new();
         if S > 0 {

@@ -11,7 +11,7 @@ mod nominate;
 mod relay;
 mod reset;
 
-pub use config::{IceConfig, TurnServerConfig, MAX_PWD, MAX_UFRAG};
+pub use config::{IceConfig, TurnServerConfig, MAX_PWD, MAX_UFRAG, TURN_SERVERS};
 
 use crate::candidate::{Candidate, CandidateKind};
 use crate::event::{IceEvent, IceRole, IceState, SelectedPair};
@@ -161,8 +161,8 @@ pub struct IceAgent<
     const S: usize = 1,
     const EV: usize = EVENTS,
 > {
-    /// What the application configured.
-    config: IceConfig,
+    /// What the application configured (of its TURN servers, the first `R`).
+    config: IceConfig<R>,
     /// Randomness: credentials, tie-breaker, consent jitter, forks for the clients.
     entropy: E,
     /// Controlling or controlled (RFC 8445 §6.1.1), changed by role conflicts.
@@ -219,6 +219,7 @@ impl<
 {
     /// A new agent in `role` with fresh local credentials.
     pub fn new(config: IceConfig, role: IceRole, mut entropy: E) -> Self {
+        let config = config.keep_turn_servers::<R>();
         let local_creds = IceCredentials::random(&mut entropy);
         let local_key = IntegrityKey::short_term(local_creds.pwd.as_bytes());
         let tie_breaker = entropy.next_u64();

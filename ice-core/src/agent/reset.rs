@@ -22,6 +22,7 @@ impl<
     /// TURN allocations. Nothing is sent: call [`release_relays`](Self::release_relays) first
     /// to delete allocations on the server.
     pub fn reset(&mut self, config: IceConfig, role: IceRole, mut entropy: E) {
+        let config = config.keep_turn_servers::<R>();
         // The same draws from `entropy`, in the same order, as `new`.
         self.local_creds = crate::agent::IceCredentials::random(&mut entropy);
         self.local_key = IntegrityKey::short_term(self.local_creds.pwd.as_bytes());
