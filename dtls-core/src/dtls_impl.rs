@@ -6,7 +6,7 @@ use crate::endpoint::Endpoint;
 use crate::event::Event;
 use sansio::{Carrier, Entropy, Instant, Path, Rejected, SansIo, SendError, Transmit};
 
-impl<E: Entropy, C: CryptoProvider> SansIo for Endpoint<E, C> {
+impl<E: Entropy, C: CryptoProvider, const MEM: usize> SansIo for Endpoint<E, C, MEM> {
     type Event = Event;
     type Data<'a> = Received;
 
@@ -38,7 +38,7 @@ impl<E: Entropy, C: CryptoProvider> SansIo for Endpoint<E, C> {
     }
 }
 
-impl<E: Entropy, C: CryptoProvider> Carrier for Endpoint<E, C> {
+impl<E: Entropy, C: CryptoProvider, const MEM: usize> Carrier for Endpoint<E, C, MEM> {
     type To = ();
 
     fn send(
@@ -52,7 +52,7 @@ impl<E: Entropy, C: CryptoProvider> Carrier for Endpoint<E, C> {
     }
 }
 
-impl<E: Entropy, C: CryptoProvider> crate::dtls::Dtls for Endpoint<E, C> {
+impl<E: Entropy, C: CryptoProvider, const MEM: usize> crate::dtls::Dtls for Endpoint<E, C, MEM> {
     fn received(&self) -> AppData<'_> {
         self.app_data().unwrap_or(AppData::EMPTY)
     }

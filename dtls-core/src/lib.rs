@@ -120,13 +120,13 @@ pub mod srtp;
 pub mod types;
 pub mod wire;
 
-pub use appdata::{AppData, Received};
+pub use appdata::{AppData, Received, RX_LEN};
 pub use cert::{Certificate, Fingerprint};
 pub use config::Config;
 #[cfg(feature = "dimpl")]
 pub use dimpl_adapter::{DimplDtls, DimplVersion};
 pub use dtls::Dtls;
-pub use endpoint::{Endpoint, State, Stats};
+pub use endpoint::{Endpoint, State, Stats, MEMORY};
 pub use event::{Connected, Event, Failure};
 pub use srtp::SrtpKeys;
 pub use types::{CipherSuite, DtlsRole, SrtpProfile};

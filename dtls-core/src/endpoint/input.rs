@@ -21,7 +21,7 @@ enum Outcome {
     Forged,
 }
 
-impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
+impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
     /// [`SansIo::handle_datagram`](sansio::SansIo::handle_datagram).
     pub(crate) fn input(
         &mut self,

@@ -11,7 +11,7 @@ use sansio::{Entropy, Instant, Path, Rejected};
 /// Bytes of our HelloVerifyRequest datagram: record and handshake headers, version, cookie.
 pub(crate) const HELLO_VERIFY_LEN: usize = HEADER_LEN + 12 + 3 + COOKIE_LEN;
 
-impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
+impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
     /// A datagram while listening. `Ok(true)`: it carries a ClientHello with a valid cookie (or
     /// cookies are off) and the endpoint is now committed to its sender: process it normally.
     /// `Ok(false)`: answered with a HelloVerifyRequest or ignored; nothing was kept.

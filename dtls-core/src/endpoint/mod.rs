@@ -78,9 +78,9 @@ enum Phase {
     Connected(Records),
 }
 
-/// Bytes of an endpoint's `memory`: the reassembly arena, which the receive buffer fits in.
-const MEMORY_LEN: usize = ARENA_LEN;
-const _: () = assert!(RX_LEN <= MEMORY_LEN);
+/// Bytes of an endpoint's `memory` by default (its `MEM`): the reassembly arena, which the
+/// receive buffer fits in.
+pub const MEMORY: usize = ARENA_LEN;
 
 /// What a finished handshake leaves behind.
 struct Session {
@@ -137,7 +137,16 @@ struct Pending {
 /// [`send`](sansio::Carrier::send), [`close`](Endpoint::close),
 /// [`set_remote_fingerprint`](Endpoint::set_remote_fingerprint)) — then drain
 /// `poll_transmit`, then drain `poll_event`, then read `poll_timeout`.
-pub struct Endpoint<E: Entropy, C: CryptoProvider = RustCrypto> {
+///
+/// `MEM` is the bytes it works in ([`MEMORY`], 4 KiB, by default): the arena the peer's
+/// handshake messages are reassembled in, then the receive buffer of the connected phase,
+/// which needs [`RX_LEN`](crate::RX_LEN) (2 KiB). What must fit is the largest message of
+/// a peer's flight, with the rest of that flight: a browser's ClientHello (up to 1.8 KB with
+/// post-quantum key shares) when we are the server; about 1 KB — a self-signed ECDSA
+/// certificate with the rest of the server's flight — when we are the client. A device that
+/// is always the client can take 2 KiB; a message that does not fit is dropped, and the
+/// handshake times out.
+pub struct Endpoint<E: Entropy, C: CryptoProvider = RustCrypto, const MEM: usize = MEMORY> {
     config: Config,
     crypto: C,
     entropy: E,
@@ -146,7 +155,7 @@ pub struct Endpoint<E: Entropy, C: CryptoProvider = RustCrypto> {
     state: State,
     phase: Phase,
     /// The handshake's reassembly arena, then the receive buffer (see [`Phase`]).
-    memory: [u8; MEMORY_LEN],
+    memory: [u8; MEM],
     epochs: Epochs<C::Aead>,
     session: Option<Session>,
     path: Option<Path>,
@@ -159,7 +168,7 @@ pub struct Endpoint<E: Entropy, C: CryptoProvider = RustCrypto> {
     stats: Stats,
 }
 
-impl<E: Entropy, C: CryptoProvider> fmt::Debug for Endpoint<E, C> {
+impl<E: Entropy, C: CryptoProvider, const MEM: usize> fmt::Debug for Endpoint<E, C, MEM> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Endpoint")
             .field("role", &self.role)
@@ -171,22 +180,41 @@ impl<E: Entropy, C: CryptoProvider> fmt::Debug for Endpoint<E, C> {
     }
 }
 
-impl<E: Entropy> Endpoint<E, RustCrypto> {
+impl<E: Entropy> Endpoint<E, RustCrypto, MEMORY> {
     /// An endpoint in `role` with the RustCrypto primitives.
     pub fn new(role: DtlsRole, config: Config, certificate: Certificate, entropy: E) -> Self {
         Self::with_crypto(role, config, certificate, entropy, RustCrypto)
     }
 }
 
-impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
+impl<E: Entropy, C: CryptoProvider> Endpoint<E, C, MEMORY> {
     /// An endpoint in `role` with other primitives (a board's hardware AES or P-256).
     pub fn with_crypto(
+        role: DtlsRole,
+        config: Config,
+        certificate: Certificate,
+        entropy: E,
+        crypto: C,
+    ) -> Self {
+        Self::with_crypto_sized(role, config, certificate, entropy, crypto)
+    }
+}
+
+impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
+    /// [`with_crypto`](Endpoint::with_crypto) working in `MEM` bytes (see [`Endpoint`]).
+    pub fn with_crypto_sized(
         role: DtlsRole,
         config: Config,
         certificate: Certificate,
         mut entropy: E,
         crypto: C,
     ) -> Self {
+        const {
+            assert!(
+                RX_LEN <= MEM && MEM <= ARENA_LEN,
+                "MEM holds the receive buffer and at most ARENA_LEN"
+            )
+        };
         let mut secret = [0u8; 32];
         entropy.fill(&mut secret);
         Endpoint {
@@ -202,7 +230,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
                 hs: Handshake::new(role),
                 scratch: [0; SCRATCH_LEN],
             },
-            memory: [0; MEMORY_LEN],
+            memory: [0; MEM],
             epochs: Epochs::new(),
             session: None,
             path: None,
@@ -589,7 +617,7 @@ impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
     }
 }
 
-impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
+impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
     pub(crate) fn next_event(&mut self) -> Option<Event> {
         self.events.pop()
     }

@@ -14,7 +14,7 @@ use sansio::{Entropy, Instant, SendError, Transmit};
 /// Largest application data one record carries (2^14, RFC 6347 §4.1 / RFC 5246 §6.2.1).
 pub const MAX_PLAINTEXT: usize = 16_384;
 
-impl<E: Entropy, C: CryptoProvider> Endpoint<E, C> {
+impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
     /// [`SansIo::poll_transmit`](sansio::SansIo::poll_transmit).
     pub(crate) fn output(&mut self, _now: Instant, out: &mut [u8]) -> Option<Transmit> {
         if let Some((path, record_seq, msg_seq, cookie)) = self.pending.hello_verify.take() {

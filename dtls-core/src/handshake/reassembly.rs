@@ -99,9 +99,10 @@ impl Reassembler {
 }
 
 /// The bookkeeping of a reassembly without its arena: which bytes arrived, where each
-/// message is. Its owner keeps the [`ARENA_LEN`]-byte arena and passes it in, so that the
-/// arena can be memory it also uses otherwise (a DTLS endpoint's receive buffer once the
-/// handshake is over) and starting a handshake again builds only this small part.
+/// message is. Its owner keeps the arena (at most [`ARENA_LEN`] bytes: a smaller one holds
+/// smaller messages) and passes it in, so that the arena can be memory it also uses
+/// otherwise (a DTLS endpoint's receive buffer once the handshake is over) and starting a
+/// handshake again builds only this small part.
 #[derive(Clone)]
 pub struct Reassembly {
     received: [u64; ARENA_LEN / 64],
@@ -145,12 +146,7 @@ impl Reassembly {
     }
 
     /// Take a fragment received in `epoch`, its bytes into `arena`.
-    pub fn insert(
-        &mut self,
-        arena: &mut [u8; ARENA_LEN],
-        frag: &Fragment<'_>,
-        epoch: u16,
-    ) -> Inserted {
+    pub fn insert(&mut self, arena: &mut [u8], frag: &Fragment<'_>, epoch: u16) -> Inserted {
         let h = &frag.header;
         if h.message_seq < self.next_seq {
             return Inserted::Old;
@@ -158,7 +154,9 @@ impl Reassembly {
         if usize::from(h.message_seq - self.next_seq) >= SLOTS {
             return Inserted::Dropped;
         }
-        let Some(slot) = self.slot_for(h.message_seq, h.msg_type, h.length as usize, epoch) else {
+        let room = arena.len().min(ARENA_LEN);
+        let Some(slot) = self.slot_for(h.message_seq, h.msg_type, h.length as usize, epoch, room)
+        else {
             return Inserted::Dropped;
         };
         let from = slot.start + h.fragment_offset as usize;
@@ -180,12 +178,13 @@ impl Reassembly {
         msg_type: HandshakeType,
         len: usize,
         epoch: u16,
+        room: usize,
     ) -> Option<Slot> {
         if let Some(s) = self.slots.iter().flatten().find(|s| s.seq == seq) {
             let same = s.msg_type == msg_type && s.len == len && s.epoch == epoch;
             return same.then_some(*s);
         }
-        if len > ARENA_LEN - self.used {
+        if len > room.saturating_sub(self.used) {
             return None;
         }
         let free = self.slots.iter_mut().find(|s| s.is_none())?;
@@ -219,7 +218,7 @@ impl Reassembly {
 
     /// The next message if all of it has arrived. Call [`advance`](Reassembly::advance) once
     /// it has been processed.
-    pub fn peek<'a>(&self, arena: &'a [u8; ARENA_LEN]) -> Option<Message<'a>> {
+    pub fn peek<'a>(&self, arena: &'a [u8]) -> Option<Message<'a>> {
         let slot = self
             .slots
             .iter()
@@ -308,6 +307,31 @@ mod tests {
         r.advance();
         assert_eq!(r.state.used, 0);
         assert_eq!(r.state.received, [0; ARENA_LEN / 64]);
+    }
+
+    /// A smaller arena (an endpoint's `MEM`) holds smaller messages: what does not fit in
+    /// what is left of it is dropped.
+    #[test]
+    fn a_smaller_arena_bounds_the_messages() {
+        let mut arena = [0u8; 2048];
+        let mut r = Reassembly::new(0);
+        assert_eq!(
+            r.insert(&mut arena, &frag(0, 2049, 0, &[1]), 0),
+            Inserted::Dropped
+        );
+        assert_eq!(
+            r.insert(&mut arena, &frag(0, 1500, 0, &[1]), 0),
+            Inserted::Stored
+        );
+        assert_eq!(
+            r.insert(&mut arena, &frag(1, 549, 0, &[2]), 0),
+            Inserted::Dropped,
+            "1500 + 549 > 2048"
+        );
+        assert_eq!(
+            r.insert(&mut arena, &frag(1, 548, 0, &[2]), 0),
+            Inserted::Stored
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ use dtls_core::{Config, DtlsRole, Endpoint, Event};
 use sansio::{Instant, Path, SansIo, SeededEntropy};
 
 pub type Ep = Endpoint<SeededEntropy>;
+/// An endpoint working in `MEM` bytes.
+pub type EpIn<const MEM: usize> = Endpoint<SeededEntropy, RustCrypto, MEM>;
 
 pub fn client_path() -> Path {
     Path::udp(
@@ -65,10 +67,10 @@ pub struct Datagram {
     pub bytes: Vec<u8>,
 }
 
-/// Drives a client and a server.
-pub struct Net {
-    pub client: Ep,
-    pub server: Ep,
+/// Drives a client and a server (working in `CM` and `SM` bytes).
+pub struct Net<const CM: usize = { dtls_core::MEMORY }, const SM: usize = { dtls_core::MEMORY }> {
+    pub client: EpIn<CM>,
+    pub server: EpIn<SM>,
     pub now: Instant,
     pub client_events: Vec<Event>,
     pub server_events: Vec<Event>,
@@ -79,8 +81,8 @@ pub struct Net {
     pub filter: Filter,
 }
 
-impl Net {
-    pub fn new(client: Ep, server: Ep) -> Self {
+impl<const CM: usize, const SM: usize> Net<CM, SM> {
+    pub fn new(client: EpIn<CM>, server: EpIn<SM>) -> Self {
         Net {
             client,
             server,
@@ -105,23 +107,12 @@ impl Net {
         let mut moved = false;
         for from_client in [true, false] {
             let mut sent = vec![];
-            {
-                let ep = if from_client {
-                    &mut self.client
-                } else {
-                    &mut self.server
-                };
-                while let Some(t) = ep.poll_transmit(self.now, &mut out) {
-                    sent.push(out[..t.len].to_vec());
-                }
-                let evs = if from_client {
-                    &mut self.client_events
-                } else {
-                    &mut self.server_events
-                };
-                while let Some(e) = ep.poll_event() {
-                    evs.push(e);
-                }
+            if from_client {
+                outputs(&mut self.client, self.now, &mut out, &mut sent);
+                events(&mut self.client, &mut self.client_events);
+            } else {
+                outputs(&mut self.server, self.now, &mut out, &mut sent);
+                events(&mut self.server, &mut self.server_events);
             }
             for bytes in sent {
                 moved = true;
@@ -132,43 +123,29 @@ impl Net {
                 }
             }
         }
-        for to_client in [true, false] {
-            let ep = if to_client {
-                &mut self.client
-            } else {
-                &mut self.server
-            };
-            let evs = if to_client {
-                &mut self.client_events
-            } else {
-                &mut self.server_events
-            };
-            while let Some(e) = ep.poll_event() {
-                evs.push(e);
-            }
-        }
+        events(&mut self.client, &mut self.client_events);
+        events(&mut self.server, &mut self.server_events);
         moved
     }
 
     pub fn deliver(&mut self, to_client: bool, bytes: &[u8]) {
-        let (ep, path, sink) = if to_client {
-            (&mut self.client, client_path(), &mut self.client_data)
+        if to_client {
+            let sink = &mut self.client_data;
+            feed(&mut self.client, self.now, client_path(), bytes, sink);
         } else {
-            (
+            let path = client_path().reversed();
+            feed(
                 &mut self.server,
-                client_path().reversed(),
+                self.now,
+                path,
+                bytes,
                 &mut self.server_data,
-            )
-        };
-        if let Ok(Some(_)) = ep.handle_datagram(self.now, path, bytes) {
-            for r in dtls_core::Dtls::received(&*ep) {
-                sink.push(r.to_vec());
-            }
+            );
         }
     }
 
     /// Step until nothing moves, then jump to the next timeout; stop when `done` or after `limit`.
-    pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Net) -> bool) -> bool {
+    pub fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Self) -> bool) -> bool {
         let end = self.now + limit;
         loop {
             while self.step() {
@@ -195,5 +172,39 @@ impl Net {
 
     pub fn both_connected(&self) -> bool {
         self.client.is_connected() && self.server.is_connected()
+    }
+}
+
+/// What `ep` sends now.
+fn outputs<const M: usize>(
+    ep: &mut EpIn<M>,
+    now: Instant,
+    out: &mut [u8],
+    sent: &mut Vec<Vec<u8>>,
+) {
+    while let Some(t) = ep.poll_transmit(now, out) {
+        sent.push(out[..t.len].to_vec());
+    }
+}
+
+/// The events of `ep`, into `evs`.
+fn events<const M: usize>(ep: &mut EpIn<M>, evs: &mut Vec<Event>) {
+    while let Some(e) = ep.poll_event() {
+        evs.push(e);
+    }
+}
+
+/// Hand `bytes` to `ep`; the application data it yields goes into `sink`.
+fn feed<const M: usize>(
+    ep: &mut EpIn<M>,
+    now: Instant,
+    path: Path,
+    bytes: &[u8],
+    sink: &mut Vec<Vec<u8>>,
+) {
+    if let Ok(Some(_)) = ep.handle_datagram(now, path, bytes) {
+        for r in dtls_core::Dtls::received(&*ep) {
+            sink.push(r.to_vec());
+        }
     }
 }

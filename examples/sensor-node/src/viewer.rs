@@ -68,7 +68,11 @@ pub type Peer = PeerConnection<
 >;
 /// The DTLS endpoint, in a static of its own that the connection holds a `&'static mut` to
 /// (made once at boot, started over in place for each viewer: never built on the stack again).
-pub type Dtls = Endpoint<SeededEntropy, P256M4>;
+/// The node is always the DTLS client (it answers `a=setup:active`), so its endpoint works
+/// in 2 KiB — the connected phase's receive buffer, which a server's flight with a
+/// self-signed certificate (about 1 KB) fits in — instead of the default 4 KiB a server
+/// needs for a browser's largest ClientHello.
+pub type Dtls = Endpoint<SeededEntropy, P256M4, { dtls_core::RX_LEN }>;
 /// Its ICE agent.
 pub type Ice = peer_core::Ice<SeededEntropy, ICE_CANDIDATES, ICE_PAIRS, ICE_CHECKS, 0, 0>;
 
@@ -146,7 +150,7 @@ pub fn init_dtls(
     let seed = entropy.next_u64();
     let entropy = entropies(seed).1;
     let config = DtlsConfig::default();
-    let dtls = slot.write(Endpoint::with_crypto(
+    let dtls = slot.write(Endpoint::with_crypto_sized(
         DtlsRole::Server,
         config,
         certificate.clone(),
