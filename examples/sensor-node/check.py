@@ -100,9 +100,10 @@ def whep(body):
 
 
 def check_concurrent_bodies():
-    """Dynamic bodies share one buffer, streamed into a 1 KiB TCP send buffer: two offers sent
-    at once on two connections get one whole answer (longer than the send buffer, so its
-    connection holds the body across turns) and one 503, neither body spoiled by the other."""
+    """Request and response bodies share one buffer (the answer is written after the offer),
+    streamed into a small TCP send buffer: two offers sent at once on two connections get
+    one whole answer (longer than the send buffer, so its connection holds the buffer across
+    turns) and — once that is sent — one 503, neither body spoiled by the other."""
     a = socket.create_connection((NODE, 80), timeout=5)
     b = socket.create_connection((NODE, 80), timeout=5)
     a.sendall(whep_request(OFFER_AV))
@@ -179,6 +180,9 @@ def main():
     status, _ = http(b"POST /whep HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
     assert status == 501, f"a chunked body: {status}"
     print("CHECK abuse: a chunked body gets 501 (only Content-Length bodies are read)")
+    status, _ = http(b"POST /whep HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" + b"v" * 4000)
+    assert status == 413, f"a 4000-byte body: {status}"
+    print("CHECK abuse: a body longer than the shared buffer leaves room for an answer gets 413")
     half = socket.create_connection((NODE, 80), timeout=5)
     half.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # never finished, left open
     for _ in range(3):

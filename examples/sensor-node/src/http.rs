@@ -8,11 +8,12 @@
 //! `adapters_smoltcp::http_head::RequestHead`, which keeps the method, the path and the
 //! body's length and forgets the other headers as they pass (about 100 bytes a connection,
 //! where a buffer for a browser's headers took 768). A body (a WHEP offer) is read into the
-//! one shared [`MAX_REQUEST`] buffer, and the dynamic response body is one shared buffer
-//! too, which the connection sending it holds until its socket took it all (at most
-//! [`HOLD`]; others wait meanwhile). So a socket's send buffer needs room for a response head
-//! only ([`MIN_TCP_TX`]). The server is ≈ 6 KiB for four connections where a buffer of each
-//! kind per connection took 26 KiB.
+//! one [`SHARED`] buffer, and the dynamic response body (the answer) is written in the same
+//! buffer after it; the connection holds the buffer from the body's first byte until its
+//! socket took all of the response (at most [`HOLD`] for each; another body waits
+//! meanwhile, requests without one do not). So a socket's send buffer needs room for a
+//! response head only ([`MIN_TCP_TX`]). The server is ≈ 5 KiB for four connections where a
+//! buffer of each kind per connection took 26 KiB.
 
 use adapters_smoltcp::http_head::{HeadError, RequestHead};
 use adapters_smoltcp::smoltcp::iface::{SocketHandle, SocketSet};
@@ -20,10 +21,15 @@ use adapters_smoltcp::smoltcp::socket::tcp;
 use adapters_smoltcp::smoltcp::time::{Duration, Instant};
 use core::fmt::Write;
 
-/// Largest request body, in the shared buffer; also the longest head read.
-pub const MAX_REQUEST: usize = 4096;
-/// Largest dynamic response body.
-pub const MAX_RESPONSE: usize = 1792;
+/// Longest request head read (431 beyond).
+const MAX_HEAD_BYTES: usize = 4096;
+/// The buffer a request body and then the response body written after it share.
+pub const SHARED: usize = 4608;
+/// Room a dynamic response body always has after the request body (our SDP answers are
+/// about 1 KB).
+const MIN_RESPONSE: usize = 1280;
+/// Largest request body (413 beyond): an offer of up to 64 attributes is under 3 KB.
+pub const MAX_BODY: usize = SHARED - MIN_RESPONSE;
 /// Largest status line and headers.
 const MAX_HEAD: usize = 256;
 /// The least send buffer a TCP socket of the server needs: a response head goes into it
@@ -50,7 +56,11 @@ pub struct Response<'a> {
     status: u16,
     content_type: &'static str,
     location: Option<&'static str>,
-    body: &'a mut heapless::Vec<u8, MAX_RESPONSE>,
+    /// Room for a dynamic body (what follows the request's body in the shared buffer;
+    /// empty for a request without a body, which does not hold it).
+    room: &'a mut [u8],
+    /// Bytes of `room` written.
+    len: usize,
     static_body: Option<&'static [u8]>,
     /// The static body is gzipped (`Content-Encoding: gzip`).
     gzip: bool,
@@ -69,9 +79,24 @@ impl Response<'_> {
         self.gzip = true;
     }
 
-    /// Room for a dynamic body.
-    pub fn body(&mut self) -> &mut heapless::Vec<u8, MAX_RESPONSE> {
-        self.body
+    /// Room for a dynamic body: write into it, then say how much with
+    /// [`set_len`](Self::set_len).
+    pub fn room(&mut self) -> &mut [u8] {
+        self.room
+    }
+
+    /// The dynamic body is the first `len` bytes of [`room`](Self::room).
+    pub fn set_len(&mut self, len: usize) {
+        self.len = len.min(self.room.len());
+    }
+
+    /// The dynamic body is `text` (cut to the room there is).
+    pub fn text(&mut self, text: &str) {
+        let n = text.len().min(self.room.len());
+        if let (Some(dst), Some(src)) = (self.room.get_mut(..n), text.as_bytes().get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.len = n;
     }
 
     /// A `Location` header.
@@ -91,17 +116,20 @@ struct Conn {
     /// The socket, once [`Server::attach`] gave one.
     handle: Option<SocketHandle>,
     /// The request's head, read as it arrives.
-    head: RequestHead<MAX_REQUEST>,
+    head: RequestHead<MAX_HEAD_BYTES>,
     /// Body bytes read into the shared buffer (while `big_since` is set).
     len: usize,
-    /// Since when this connection holds the shared request buffer for its body.
+    /// Since when this connection holds the shared buffer: for its request's body, then
+    /// for the dynamic response body written after it.
     big_since: Option<Instant>,
     /// The static body being sent (`None`, not an empty slice, so that a `Server` is all
     /// zeros and its static lands in `.bss`, not in `.data` copied from flash).
     page: Option<&'static [u8]>,
-    /// Since when this connection holds the shared body buffer, sending it.
+    /// Since when this connection sends a dynamic body, `shared[body.0..body.1]`.
     body_since: Option<Instant>,
-    /// Bytes of the body being sent (`page` or the shared one) sent.
+    /// Where the dynamic body is in the shared buffer.
+    body: (usize, usize),
+    /// Bytes of the body being sent (`page` or the dynamic one) sent.
     sent: usize,
     /// Refused: after the response, discard input and close; abort at this time at the latest.
     close_after: Option<Instant>,
@@ -113,10 +141,9 @@ const LINGER: Duration = Duration::from_secs(3);
 /// The server: `N` connections on `port`.
 pub struct Server<const N: usize> {
     conns: [Conn; N],
-    /// The request buffer a long request moves into; one connection holds it at a time.
-    big: [u8; MAX_REQUEST],
-    /// The dynamic response body being made (written into the socket right after).
-    body: heapless::Vec<u8, MAX_RESPONSE>,
+    /// The buffer for a request body and the response written after it; one connection
+    /// holds it at a time.
+    big: [u8; SHARED],
     port: u16,
     /// Requests answered.
     pub served: u32,
@@ -131,8 +158,7 @@ impl<const N: usize> Server<N> {
     pub const fn new() -> Self {
         Server {
             conns: [const { Conn::new() }; N],
-            big: [0; MAX_REQUEST],
-            body: heapless::Vec::new(),
+            big: [0; SHARED],
             port: 0,
             served: 0,
             refused: 0,
@@ -154,10 +180,7 @@ impl<const N: usize> Server<N> {
     pub fn poll(&mut self, now: Instant, sockets: &mut SocketSet<'_>, app: &mut impl App) {
         for i in 0..self.conns.len() {
             let big_free = self.conns.iter().all(|c| c.big_since.is_none());
-            let body_free = self.conns.iter().all(|c| c.body_since.is_none());
-            let Server {
-                conns, big, body, ..
-            } = self;
+            let Server { conns, big, .. } = self;
             let Some(c) = conns.get_mut(i) else {
                 continue;
             };
@@ -165,12 +188,7 @@ impl<const N: usize> Server<N> {
                 continue;
             };
             let s = sockets.get_mut::<tcp::Socket<'_>>(handle);
-            let mut shared = Shared {
-                big,
-                body,
-                big_free,
-                body_free,
-            };
+            let mut shared = Shared { big, big_free };
             match c.poll(now, s, self.port, &mut shared, app) {
                 Outcome::Incomplete => {}
                 Outcome::Served => self.served += 1,
@@ -225,12 +243,9 @@ impl<const N: usize> Server<N> {
 
 /// What the connections share, lent to the one being served.
 struct Shared<'a> {
-    big: &'a mut [u8; MAX_REQUEST],
-    body: &'a mut heapless::Vec<u8, MAX_RESPONSE>,
+    big: &'a mut [u8; SHARED],
     /// No connection holds `big`.
     big_free: bool,
-    /// No connection is sending `body`.
-    body_free: bool,
 }
 
 enum Outcome {
@@ -248,6 +263,7 @@ impl Conn {
             big_since: None,
             page: None,
             body_since: None,
+            body: (0, 0),
             sent: 0,
             close_after: None,
         }
@@ -259,6 +275,7 @@ impl Conn {
         self.big_since = None;
         self.page = None;
         self.body_since = None;
+        self.body = (0, 0);
         self.sent = 0;
         self.close_after = None;
     }
@@ -279,15 +296,15 @@ impl Conn {
             return Outcome::Incomplete;
         }
         if self.body_since.is_some_and(|since| now >= since + HOLD) {
-            s.abort(); // not reading its answer: the shared body goes to the others
+            s.abort(); // not reading its answer: the shared buffer goes to the others
             self.reset();
             return Outcome::Incomplete;
         }
         if let Some(deadline) = self.close_after {
-            self.linger(now, deadline, s, shared.body);
+            self.linger(now, deadline, s, &shared.big[..]);
             return Outcome::Incomplete;
         }
-        if self.write(s, shared.body) {
+        if self.write(s, &shared.big[..]) {
             return Outcome::Incomplete; // still sending a body
         }
         match self.read(now, s, shared) {
@@ -298,11 +315,8 @@ impl Conn {
         if s.send_capacity() - s.send_queue() < MIN_TCP_TX {
             return Outcome::Incomplete; // the previous response is still in the socket
         }
-        if !shared.body_free {
-            return Outcome::Incomplete; // another connection is sending its dynamic body
-        }
         let outcome = self.handle_request(now, s, shared, app);
-        let _ = self.write(s, shared.body);
+        let _ = self.write(s, &shared.big[..]);
         outcome
     }
 
@@ -345,7 +359,7 @@ impl Conn {
             return Read::Waiting;
         }
         let want = self.head.content_length();
-        if want > MAX_REQUEST {
+        if want > MAX_BODY {
             return Read::Refused(413, "body too large");
         }
         if want > 0 && self.big_since.is_none() {
@@ -367,18 +381,20 @@ impl Conn {
         Read::Complete
     }
 
-    /// Send what is left of the body (`body`, the shared one, while this connection holds
-    /// it; else the static page); whether something is still pending. The shared body is
-    /// given back once all of it is in the socket.
-    fn write(&mut self, s: &mut tcp::Socket<'_>, body: &[u8]) -> bool {
+    /// Send what is left of the body (the dynamic one in `shared`, while this connection
+    /// holds it; else the static page); whether something is still pending. The shared
+    /// buffer is given back once all of the dynamic body is in the socket.
+    fn write(&mut self, s: &mut tcp::Socket<'_>, shared: &[u8]) -> bool {
         loop {
             let rest = match self.body_since {
-                Some(_) => body.get(self.sent..),
+                Some(_) => shared.get(self.body.0 + self.sent..self.body.1),
                 None => self.page.and_then(|p| p.get(self.sent..)),
             };
             let chunk = rest.unwrap_or(&[]);
             if chunk.is_empty() {
-                self.body_since = None;
+                if self.body_since.take().is_some() {
+                    self.big_since = None;
+                }
                 return false;
             }
             match s.send_slice(chunk) {
@@ -395,18 +411,21 @@ impl Conn {
         shared: &mut Shared<'_>,
         app: &mut impl App,
     ) -> Outcome {
+        let holds = self.big_since.is_some();
+        let (body, room) = shared.big.split_at_mut(self.len);
         let request = Request {
             method: self.head.method(),
             // A path too long to keep matches no route (404).
             path: self.head.path().unwrap_or(""),
-            body: shared.big.get(..self.len).unwrap_or(&[]),
+            body,
         };
-        shared.body.clear();
         let mut resp = Response {
             status: 404,
             content_type: "text/plain",
             location: None,
-            body: shared.body,
+            // Only a connection holding the shared buffer (it read a body) writes in it.
+            room: if holds { room } else { &mut [] },
+            len: 0,
             static_body: None,
             gzip: false,
         };
@@ -417,16 +436,18 @@ impl Conn {
             location: resp.location,
             gzip: resp.gzip,
         };
-        let page = resp.static_body;
+        let (page, len) = (resp.static_body, resp.len);
         // The request is answered: the next one (pipelined, or on this kept-alive
         // connection later) starts from the socket.
         self.head.reset();
+        let dynamic = page.is_none() && len > 0;
+        self.body = (self.len, self.len + len);
         self.len = 0;
-        self.big_since = None;
-        let len = page.map_or(shared.body.len(), <[u8]>::len);
-        respond(s, &head, len);
+        // The shared buffer stays held while the answer in it is sent.
+        self.big_since = (holds && dynamic).then_some(now);
+        self.body_since = self.big_since;
+        respond(s, &head, page.map_or(len, <[u8]>::len));
         self.page = page;
-        self.body_since = page.is_none().then_some(now);
         self.sent = 0;
         Outcome::Served
     }

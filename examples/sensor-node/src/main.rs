@@ -201,11 +201,9 @@ impl App<'_> {
             resp.status(400, "text/plain");
             return;
         };
-        let body = resp.body();
-        let _ = body.resize_default(body.capacity());
-        match self.viewer.offer(self.now, self.local, offer, body) {
+        match self.viewer.offer(self.now, self.local, offer, resp.room()) {
             Ok(n) => {
-                body.truncate(n);
+                resp.set_len(n);
                 resp.status(201, "application/sdp");
                 resp.location("/whep/1");
                 hprintln!(
@@ -216,8 +214,7 @@ impl App<'_> {
                 );
             }
             Err(why) => {
-                body.clear();
-                let _ = body.extend_from_slice(why.as_bytes());
+                resp.text(why);
                 resp.status(if why == "busy" { 503 } else { 400 }, "text/plain");
                 hprintln!("whep: refused an offer: {}", why);
             }
