@@ -15,7 +15,11 @@
 //! * [`memory`]: an in-memory Ethernet [`smoltcp::phy::Device`] pair (fixed frame queues) so
 //!   two interfaces can talk in a host test or a simulator, no root, no TAP;
 //! * [`lan9118`] (feature `lan9118`): a polled driver for the SMSC LAN9118/LAN9220 Ethernet
-//!   controller of ARM's MPS2 boards (QEMU `mps2-an386`), as a smoltcp `Device`.
+//!   controller of ARM's MPS2 boards (QEMU `mps2-an386`), as a smoltcp `Device` that holds
+//!   no frame buffers (a frame passes through a token's stack);
+//! * [`http_head`]: the TCP helper for a device's small HTTP endpoint — a streaming reader of
+//!   request heads that keeps the method, the path and `Content-Length` and buffers nothing,
+//!   so a connection reads its head where the TCP socket holds it.
 //!
 //! Feature `ipv6` (on by default) builds smoltcp with IPv6; an IPv4-only device leaves it
 //! out (about 23 KB of flash on the sensor node), and a datagram a machine addresses to an

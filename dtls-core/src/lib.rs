@@ -81,7 +81,9 @@
 //!
 //! ## Memory
 //! An [`Endpoint`] is 9 824 bytes on `thumbv7em-none-eabihf` (10 560 on x86-64), client or
-//! server: the handshake's reassembly arena (4 KiB) and flight buffer (1.5 KiB) share memory
+//! server, 2 KiB less with `MEM` = 2048 (a device that is always the client:
+//! [`Endpoint::with_crypto_sized`]): the handshake's reassembly arena (`MEM`, 4 KiB by
+//! default) and flight buffer (1.5 KiB) share memory
 //! with the 2 KiB receive buffer of the connected phase. See the crate README for flash, stack
 //! and Cortex-M4 timing.
 //!

@@ -140,7 +140,7 @@ struct Pending {
 ///
 /// `MEM` is the bytes it works in ([`MEMORY`], 4 KiB, by default): the arena the peer's
 /// handshake messages are reassembled in, then the receive buffer of the connected phase,
-/// which needs [`RX_LEN`](crate::RX_LEN) (2 KiB). What must fit is the largest message of
+/// which needs [`RX_LEN`] (2 KiB). What must fit is the largest message of
 /// a peer's flight, with the rest of that flight: a browser's ClientHello (up to 1.8 KB with
 /// post-quantum key shares) when we are the server; about 1 KB — a self-signed ECDSA
 /// certificate with the rest of the server's flight — when we are the client. A device that
