@@ -34,6 +34,12 @@ where
     /// Start the handshake: a client sends its ClientHello on `path`, a server waits for one.
     fn start(&mut self, now: Instant, path: Path);
 
+    /// Whether it can be the server: `false` for a dtls-core built without its `server`
+    /// feature (a peer connection then refuses a negotiation that makes it the server).
+    fn can_serve(&self) -> bool {
+        true
+    }
+
     /// The SHA-256 fingerprint of our certificate, for SDP `a=fingerprint`.
     fn local_fingerprint(&self) -> Fingerprint;
 
@@ -76,6 +82,10 @@ where
 
     fn start(&mut self, now: Instant, path: Path) {
         (**self).start(now, path)
+    }
+
+    fn can_serve(&self) -> bool {
+        (**self).can_serve()
     }
 
     fn local_fingerprint(&self) -> Fingerprint {

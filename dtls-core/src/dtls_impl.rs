@@ -53,6 +53,10 @@ impl<E: Entropy, C: CryptoProvider, const MEM: usize> Carrier for Endpoint<E, C,
 }
 
 impl<E: Entropy, C: CryptoProvider, const MEM: usize> crate::dtls::Dtls for Endpoint<E, C, MEM> {
+    fn can_serve(&self) -> bool {
+        cfg!(feature = "server")
+    }
+
     fn received(&self) -> AppData<'_> {
         self.app_data().unwrap_or(AppData::EMPTY)
     }

@@ -43,6 +43,9 @@ pub enum Failure {
     Alert(AlertDescription),
     /// We aborted with this fatal alert (the peer misbehaved or nothing could be agreed).
     Aborted(AlertDescription),
+    /// The endpoint was asked to be a server, and this build of dtls-core has no server role
+    /// (its `server` feature is off).
+    RoleNotBuilt,
 }
 
 impl fmt::Display for Failure {
@@ -52,6 +55,7 @@ impl fmt::Display for Failure {
             Failure::HandshakeTimeout => f.write_str("handshake timed out"),
             Failure::Alert(d) => write!(f, "peer sent fatal alert {d:?}"),
             Failure::Aborted(d) => write!(f, "aborted with alert {d:?}"),
+            Failure::RoleNotBuilt => f.write_str("no server role in this build"),
         }
     }
 }

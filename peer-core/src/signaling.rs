@@ -6,7 +6,7 @@ use crate::media::Sender;
 use crate::peer::{PeerConnection, MAX_LOCAL_SDP};
 use crate::session::{Session, TrackKind};
 use core::fmt::Write;
-use dtls_core::Dtls;
+use dtls_core::{Dtls, DtlsRole};
 use ice_core::{IceCredentials, IceRole};
 use sansio::{Entropy, Instant};
 use sdp_core::negotiate::{
@@ -308,6 +308,9 @@ where
         n: &Negotiated<'_, M, C, EX, K>,
     ) -> Result<bool> {
         let mut session = Session::from_negotiated(n, || 0)?;
+        if session.dtls_role == DtlsRole::Server && !self.dtls.can_serve() {
+            return Err(PeerError::Negotiation); // a dtls-core built without its server role
+        }
         if session.tracks.len() > TR {
             return Err(PeerError::Negotiation); // more tracks than this connection has RTCP for
         }

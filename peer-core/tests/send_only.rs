@@ -1,5 +1,5 @@
 //! Built without the `rtp-receive` feature (`cargo test -p peer-core --no-default-features
-//! --features std --test send_only`; `cargo xtask test` runs it so): a connection sends its
+//! --features std,dtls-server --test send_only`; `cargo xtask test` runs it so): a connection sends its
 //! media, RTCP flows both ways, and RTP it receives is dropped undecrypted and counted —
 //! never delivered.
 #![cfg(not(feature = "rtp-receive"))]

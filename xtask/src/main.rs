@@ -65,18 +65,44 @@ fn cmd_test(extra: &[String]) -> Result<(), String> {
     let mut doc: Vec<&str> = vec!["test", "--workspace", "--doc"];
     doc.extend(extra.iter().map(String::as_str));
     let doctests = run::cargo(&doc, &env);
-    // The workspace run builds peer-core with every default feature; a sender-only build
-    // (without `rtp-receive`) has a test of its own.
-    let send_only = [
-        "test",
-        "-p",
-        "peer-core",
-        "--no-default-features",
-        "--features",
-        "std",
-        "--test",
-        "send_only",
+    // The workspace run builds peer-core and dtls-core with every default feature; builds
+    // without one have tests of their own: a sender-only connection (without `rtp-receive`),
+    // and a DTLS client-only one (without dtls-core's `server`), both in peer-core and in
+    // dtls-core (against dimpl's server).
+    let feature_builds: [&[&str]; 3] = [
+        &[
+            "-p",
+            "peer-core",
+            "--no-default-features",
+            "--features",
+            "std,dtls-server",
+            "--test",
+            "send_only",
+        ],
+        &[
+            "-p",
+            "peer-core",
+            "--no-default-features",
+            "--features",
+            "std",
+            "--test",
+            "client_only",
+        ],
+        &[
+            "-p",
+            "dtls-core",
+            "--no-default-features",
+            "--features",
+            "dimpl",
+            "--test",
+            "client_only",
+        ],
     ];
-    let send_only = run::cargo(&send_only, &env);
-    all_targets.and(doctests).and(send_only)
+    let mut features = Ok(());
+    for build in feature_builds {
+        let mut a = vec!["test"];
+        a.extend_from_slice(build);
+        features = features.and(run::cargo(&a, &env));
+    }
+    all_targets.and(doctests).and(features)
 }

@@ -35,6 +35,7 @@ impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
         if matches!(self.state, State::Idle | State::Closed | State::Failed(_)) {
             return Err(Rejected::NotForUs);
         }
+        #[cfg(feature = "server")]
         if self.state == State::Listening && !self.listen(now, path, data)? {
             return Ok(None);
         }

@@ -3,9 +3,9 @@
 use super::{Endpoint, Phase, State, Timer};
 use crate::crypto::CryptoProvider;
 use crate::handshake::cookie::COOKIE_LEN;
-use crate::wire::hello::ClientHelloPrefix;
-use crate::wire::record::{ContentType, HEADER_LEN};
-use crate::wire::{Fragments, HandshakeType, Reader, Records};
+use crate::wire::hello::{ClientHelloPrefix, HelloVerifyRequest};
+use crate::wire::record::{ContentType, HEADER_LEN, MAX_SEQUENCE};
+use crate::wire::{Fragments, HandshakeHeader, HandshakeType, Reader, Records, Writer, DTLS_1_0};
 use sansio::{Entropy, Instant, Path, Rejected};
 
 /// Bytes of our HelloVerifyRequest datagram: record and handshake headers, version, cookie.
@@ -73,4 +73,36 @@ impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
         self.timers
             .set(Timer::Deadline, now + self.config.handshake_timeout);
     }
+}
+
+/// Write a HelloVerifyRequest answering the ClientHello record `record_seq`, message `msg_seq`.
+pub(crate) fn write_hello_verify(
+    out: &mut [u8],
+    record_seq: u64,
+    msg_seq: u16,
+    cookie: &[u8; COOKIE_LEN],
+) -> Option<usize> {
+    let body = out.get_mut(crate::wire::record::HEADER_LEN..HELLO_VERIFY_LEN)?;
+    let hvr = HelloVerifyRequest {
+        version: DTLS_1_0,
+        cookie,
+    };
+    let header = HandshakeHeader::whole(
+        HandshakeType::HelloVerifyRequest,
+        msg_seq,
+        3 + COOKIE_LEN as u32,
+    );
+    let mut w = Writer::new(body);
+    header.emit(&mut w).ok()?;
+    hvr.emit(&mut w).ok()?;
+    let len = w.len();
+    // The record carries the ClientHello's sequence number (RFC 6347 §4.2.1).
+    crate::record::seal_plaintext(
+        ContentType::Handshake,
+        crate::wire::DTLS_1_2,
+        record_seq & MAX_SEQUENCE,
+        out,
+        len,
+    )
+    .ok()
 }

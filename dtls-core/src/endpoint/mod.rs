@@ -1,6 +1,7 @@
 //! [`Endpoint`]: one DTLS 1.2 connection, client or server, as a [`sansio::SansIo`] machine.
 
 mod input;
+#[cfg(feature = "server")]
 mod listen;
 mod output;
 
@@ -123,6 +124,7 @@ pub struct Stats {
 #[derive(Clone, Copy, Debug, Default)]
 struct Pending {
     /// A stateless HelloVerifyRequest: to, record seq, message seq, cookie.
+    #[cfg(feature = "server")]
     hello_verify: Option<(Path, u64, u16, [u8; crate::handshake::cookie::COOKIE_LEN])>,
     /// An alert to send (fatal ones end the connection).
     alert: Option<Alert>,
@@ -347,7 +349,10 @@ impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
             return;
         }
         match self.role {
+            #[cfg(feature = "server")]
             DtlsRole::Server => self.state = State::Listening,
+            #[cfg(not(feature = "server"))]
+            DtlsRole::Server => self.fail(Failure::RoleNotBuilt),
             DtlsRole::Client => {
                 self.path = Some(path);
                 self.state = State::Handshaking;
@@ -497,7 +502,10 @@ impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
         self.timers.clear(Timer::Deadline);
         self.session = None;
         self.pending.final_flight = false;
-        self.pending.hello_verify = None;
+        #[cfg(feature = "server")]
+        {
+            self.pending.hello_verify = None;
+        }
         if self.pending.alert.is_none() {
             self.epochs.forget_keys();
         }

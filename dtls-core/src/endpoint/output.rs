@@ -1,14 +1,13 @@
 //! Datagrams out: the HelloVerifyRequest, alerts, flights, the resent last flight, and
 //! application data ([`sansio::Carrier::send`]).
 
-use super::listen::HELLO_VERIFY_LEN;
+#[cfg(feature = "server")]
+use super::listen::write_hello_verify;
 use super::{Endpoint, Phase, State, Timer};
 use crate::crypto::CryptoProvider;
-use crate::handshake::cookie::COOKIE_LEN;
 use crate::record::SealError;
-use crate::wire::hello::HelloVerifyRequest;
-use crate::wire::record::{ContentType, MAX_SEQUENCE};
-use crate::wire::{AlertLevel, HandshakeHeader, HandshakeType, Writer, DTLS_1_0};
+use crate::wire::record::ContentType;
+use crate::wire::{AlertLevel, HandshakeHeader, HandshakeType};
 use sansio::{Entropy, Instant, SendError, Transmit};
 
 /// Largest application data one record carries (2^14, RFC 6347 §4.1 / RFC 5246 §6.2.1).
@@ -17,6 +16,7 @@ pub const MAX_PLAINTEXT: usize = 16_384;
 impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
     /// [`SansIo::poll_transmit`](sansio::SansIo::poll_transmit).
     pub(crate) fn output(&mut self, _now: Instant, out: &mut [u8]) -> Option<Transmit> {
+        #[cfg(feature = "server")]
         if let Some((path, record_seq, msg_seq, cookie)) = self.pending.hello_verify.take() {
             let len = write_hello_verify(out, record_seq, msg_seq, &cookie)?;
             return Some(Transmit { path, len });
@@ -132,36 +132,4 @@ impl<E: Entropy, C: CryptoProvider, const MEM: usize> Endpoint<E, C, MEM> {
             }
         }
     }
-}
-
-/// Write a HelloVerifyRequest answering the ClientHello record `record_seq`, message `msg_seq`.
-fn write_hello_verify(
-    out: &mut [u8],
-    record_seq: u64,
-    msg_seq: u16,
-    cookie: &[u8; COOKIE_LEN],
-) -> Option<usize> {
-    let body = out.get_mut(crate::wire::record::HEADER_LEN..HELLO_VERIFY_LEN)?;
-    let hvr = HelloVerifyRequest {
-        version: DTLS_1_0,
-        cookie,
-    };
-    let header = HandshakeHeader::whole(
-        HandshakeType::HelloVerifyRequest,
-        msg_seq,
-        3 + COOKIE_LEN as u32,
-    );
-    let mut w = Writer::new(body);
-    header.emit(&mut w).ok()?;
-    hvr.emit(&mut w).ok()?;
-    let len = w.len();
-    // The record carries the ClientHello's sequence number (RFC 6347 §4.2.1).
-    crate::record::seal_plaintext(
-        ContentType::Handshake,
-        crate::wire::DTLS_1_2,
-        record_seq & MAX_SEQUENCE,
-        out,
-        len,
-    )
-    .ok()
 }
