@@ -7,17 +7,25 @@
 use ice_core::{IceAgent, IceConfig, IceRole, TurnServerConfig};
 use sansio::{Instant, SansIo, SeededEntropy};
 
+/// An agent with `R` relays, TURN servers on 198.18.0.9 at `ports`, and its host added.
+fn agent<const R: usize>(ports: &[u16]) -> IceAgent<SeededEntropy, 4, 8, 4, R> {
+    let mut c = IceConfig::default();
+    for &port in ports {
+        let server = std::net::SocketAddr::from(([198, 18, 0, 9], port));
+        c.turn_servers
+            .push(TurnServerConfig::new(server, "u", "p").unwrap())
+            .unwrap();
+    }
+    let mut a = IceAgent::new(c, IceRole::Controlled, SeededEntropy::new(3));
+    a.add_host(Instant::ZERO, "198.18.0.1:5000".parse().unwrap(), 65535)
+        .unwrap();
+    a
+}
+
 /// The STUN methods of what the agent sends after its host is added.
 fn sent_methods<const R: usize>() -> (Vec<u16>, bool) {
-    let mut c = IceConfig::default();
-    c.turn_servers
-        .push(TurnServerConfig::new("198.18.0.9:3478".parse().unwrap(), "u", "p").unwrap())
-        .unwrap();
-    let mut a: IceAgent<SeededEntropy, 4, 8, 4, R> =
-        IceAgent::new(c, IceRole::Controlled, SeededEntropy::new(3));
+    let mut a = agent::<R>(&[3478]);
     let now = Instant::ZERO;
-    a.add_host(now, "198.18.0.1:5000".parse().unwrap(), 65535)
-        .unwrap();
     a.hosts_done(now);
     let mut out = [0u8; 1500];
     let mut methods = Vec::new();
@@ -41,21 +49,10 @@ fn without_relays_a_turn_server_is_ignored_and_gathering_completes() {
 
 /// Where the Allocates of an agent with `R` relays go, with two TURN servers configured.
 fn allocate_destinations<const R: usize>() -> Vec<std::net::SocketAddr> {
-    let mut c = IceConfig::default();
-    for port in [3478, 3479] {
-        let server = std::net::SocketAddr::from(([198, 18, 0, 9], port));
-        c.turn_servers
-            .push(TurnServerConfig::new(server, "u", "p").unwrap())
-            .unwrap();
-    }
-    let mut a: IceAgent<SeededEntropy, 4, 8, 4, R> =
-        IceAgent::new(c, IceRole::Controlled, SeededEntropy::new(3));
-    let now = Instant::ZERO;
-    a.add_host(now, "198.18.0.1:5000".parse().unwrap(), 65535)
-        .unwrap();
+    let mut a = agent::<R>(&[3478, 3479]);
     let mut out = [0u8; 1500];
     let mut to = Vec::new();
-    while let Some(t) = a.poll_transmit(now, &mut out) {
+    while let Some(t) = a.poll_transmit(Instant::ZERO, &mut out) {
         to.push(t.path.remote);
     }
     to
