@@ -5,12 +5,13 @@
 //! microphone — with the wire formats the viewer page reads.
 //!
 //! Time is the caller's (seconds since the node started), so every viewer sees the same
-//! machine. `#![no_std]`, no allocator: `f32` through `libm`, frames into caller buffers.
+//! machine. `#![no_std]`, no allocator: `f32` only (sines of our own, `expf` and `roundf`
+//! from `libm`), frames into caller buffers.
 #![no_std]
 
 use core::f32::consts::PI;
 use core::fmt::{self, Write};
-use libm::{cosf, expf, roundf, sinf};
+use libm::{expf, roundf};
 
 /// Thermal frame width (MLX90640).
 pub const WIDTH: usize = 32;
@@ -24,6 +25,48 @@ pub const FRAME: usize = HEADER + 2 * WIDTH * HEIGHT;
 pub const SAMPLE_RATE: u32 = 8000;
 /// Samples per audio packet (20 ms).
 pub const SAMPLES_PER_PACKET: usize = 160;
+
+/// `sin(x)` in `f32` arithmetic only. `libm`'s `sinf` computes in `f64`, which a Cortex-M4's
+/// FPU does not have: on the sensor node its software `f64` routines and argument reduction
+/// cost about 6 KB of flash. Here `x` is reduced exactly (`%` is an exact remainder) to
+/// [-π, π] and folded to [-π/2, π/2], where a degree-9 Taylor polynomial is within 4e-6 —
+/// far below the simulated sensors' noise.
+pub fn sin(x: f32) -> f32 {
+    let r = reduce(x);
+    let folded = if r > PI / 2.0 {
+        PI - r
+    } else if r < -PI / 2.0 {
+        -PI - r
+    } else {
+        r
+    };
+    sin_near_zero(folded)
+}
+
+/// `cos(x)`: `sin(π/2 - |r|)` for `x` reduced to `r` in [-π, π] (no rounding of `x + π/2`).
+pub fn cos(x: f32) -> f32 {
+    sin_near_zero(PI / 2.0 - reduce(x).abs())
+}
+
+/// `x` modulo 2π, in [-π, π].
+fn reduce(x: f32) -> f32 {
+    const TAU: f32 = 2.0 * PI;
+    let r = x % TAU;
+    if r > PI {
+        r - TAU
+    } else if r < -PI {
+        r + TAU
+    } else {
+        r
+    }
+}
+
+/// `sin(r)` for `r` in [-π/2, π/2]: Taylor to degree 9 (error under 4e-6).
+fn sin_near_zero(r: f32) -> f32 {
+    let r2 = r * r;
+    let p = 1.0 + r2 * (-1.0 / 6.0 + r2 * (1.0 / 120.0 + r2 * (-1.0 / 5040.0 + r2 / 362_880.0)));
+    (r * p).clamp(-1.0, 1.0)
+}
 
 /// The machine's state at time `t` seconds: a cycle of 90 s in which the bearing heats up
 /// and squeals more and more, then is "serviced" and cools down.
@@ -47,17 +90,17 @@ impl Machine {
     /// Where the hot spot is (it circles the housing), in frame coordinates.
     fn hot_spot(&self) -> (f32, f32) {
         let a = self.t * 0.35;
-        (16.0 + 9.0 * cosf(a), 12.0 + 6.0 * sinf(a * 1.3))
+        (16.0 + 9.0 * cos(a), 12.0 + 6.0 * sin(a * 1.3))
     }
 
     /// Ambient temperature, °C.
     pub fn ambient_c(&self) -> f32 {
-        23.5 + 0.5 * sinf(self.t * 0.01)
+        23.5 + 0.5 * sin(self.t * 0.01)
     }
 
     /// Housing temperature at the hot spot, °C.
     pub fn machine_c(&self) -> f32 {
-        48.0 + 6.0 * sinf(self.t * 0.2)
+        48.0 + 6.0 * sin(self.t * 0.2)
     }
 
     /// Bearing temperature, °C: rises with wear.
@@ -67,7 +110,7 @@ impl Machine {
 
     /// Shaft speed, rpm.
     pub fn rpm(&self) -> f32 {
-        1480.0 + 15.0 * sinf(self.t * 0.7)
+        1480.0 + 15.0 * sin(self.t * 0.7)
     }
 
     /// How loud the bearing squeals, 0..1.
@@ -89,7 +132,7 @@ impl Machine {
         } else {
             0.0
         };
-        let noise = 0.15 * sinf((x * 7 + y * 13) as f32 + self.t * 31.0);
+        let noise = 0.15 * sin((x * 7 + y * 13) as f32 + self.t * 31.0);
         self.ambient_c() + housing + spot.max(bearing) + noise
     }
 
@@ -178,9 +221,9 @@ impl Microphone {
                 .wrapping_mul(1_664_525)
                 .wrapping_add(1_013_904_223);
             let noise = (self.noise >> 16) as f32 / 65536.0 - 0.5;
-            let hum = 0.18 * sinf(2.0 * PI * 50.0 * t);
-            let warble = 2900.0 + 120.0 * sinf(2.0 * PI * 3.0 * t);
-            let tone = 0.45 * squeal * sinf(2.0 * PI * warble * t);
+            let hum = 0.18 * sin(2.0 * PI * 50.0 * t);
+            let warble = 2900.0 + 120.0 * sin(2.0 * PI * 3.0 * t);
+            let tone = 0.45 * squeal * sin(2.0 * PI * warble * t);
             let v = (hum + tone + 0.04 * noise).clamp(-1.0, 1.0);
             *b = mulaw((v * 32_000.0) as i16);
         }
@@ -208,6 +251,23 @@ pub fn mulaw(sample: i16) -> u8 {
 mod tests {
     #![allow(clippy::indexing_slicing)]
     use super::*;
+
+    #[test]
+    fn our_sine_and_cosine_match_libm() {
+        let mut x = -1000.0f32;
+        while x < 1000.0 {
+            // 2π in f32 is off by 1.7e-7, which adds up over |x| / 2π periods.
+            let tolerance = 5e-6 + x.abs() * 3e-8;
+            let (s, c) = (sin(x), cos(x));
+            assert!((s - libm::sinf(x)).abs() <= tolerance, "sin({x}) = {s}");
+            assert!(
+                (c - libm::cosf(x)).abs() <= tolerance + 1e-6,
+                "cos({x}) = {c}"
+            );
+            x += 0.0137;
+        }
+        assert!(sin(1.0e30).abs() <= 1.0 && sin(f32::NAN).is_nan());
+    }
 
     #[test]
     fn mulaw_matches_the_g711_table() {
