@@ -7,34 +7,17 @@
 mod support;
 
 use core::time::Duration;
-use dtls_core::crypto::RustCrypto;
-use dtls_core::{Config, DtlsRole, Endpoint, State, RX_LEN};
-use sansio::{Carrier, SeededEntropy};
-use support::{cert, EpIn, Net};
-
-/// An endpoint in `role` working in `MEM` bytes.
-fn endpoint<const MEM: usize>(role: DtlsRole, seed: u64) -> EpIn<MEM> {
-    Endpoint::with_crypto_sized(
-        role,
-        Config::default(),
-        cert(seed),
-        SeededEntropy::new(seed + 1),
-        RustCrypto,
-    )
-}
+use dtls_core::{Config, RX_LEN};
+use sansio::Carrier;
+use support::{pair_in, EpIn, Net};
 
 /// A handshake between a client and a server working in `CM` and `SM` bytes; whether both
 /// connected, and the net.
 fn connect<const CM: usize, const SM: usize>(seed: u64) -> (bool, Net<CM, SM>) {
-    let mut c = endpoint::<CM>(DtlsRole::Client, seed);
-    let mut s = endpoint::<SM>(DtlsRole::Server, seed + 100);
-    c.set_remote_fingerprint(s.local_fingerprint());
-    s.set_remote_fingerprint(c.local_fingerprint());
+    let (c, s) = pair_in::<CM, SM>(seed, Config::default(), Config::default());
     let mut net = Net::new(c, s);
     net.start();
-    let ok = net.run_until(Duration::from_secs(20), |n| {
-        n.client.state() == State::Connected && n.server.state() == State::Connected
-    });
+    let ok = net.run_until(Duration::from_secs(20), Net::both_connected);
     (ok, net)
 }
 

@@ -38,19 +38,30 @@ pub fn cert(seed: u64) -> Certificate {
 
 /// A client and a server that expect each other's certificates.
 pub fn pair(seed: u64, client_cfg: Config, server_cfg: Config) -> (Ep, Ep) {
+    pair_in(seed, client_cfg, server_cfg)
+}
+
+/// [`pair`] with the client working in `CM` bytes and the server in `SM`.
+pub fn pair_in<const CM: usize, const SM: usize>(
+    seed: u64,
+    client_cfg: Config,
+    server_cfg: Config,
+) -> (EpIn<CM>, EpIn<SM>) {
     let (cc, sc) = (cert(seed), cert(seed + 1000));
     let (cf, sf) = (cc.fingerprint(), sc.fingerprint());
-    let mut c = Endpoint::new(
+    let mut c = Endpoint::with_crypto_sized(
         DtlsRole::Client,
         client_cfg,
         cc,
         SeededEntropy::new(seed + 1),
+        RustCrypto,
     );
-    let mut s = Endpoint::new(
+    let mut s = Endpoint::with_crypto_sized(
         DtlsRole::Server,
         server_cfg,
         sc,
         SeededEntropy::new(seed + 2),
+        RustCrypto,
     );
     c.set_remote_fingerprint(sf);
     s.set_remote_fingerprint(cf);
