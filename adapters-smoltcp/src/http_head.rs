@@ -190,11 +190,7 @@ impl<const LIMIT: usize> RequestHead<LIMIT> {
                 if v != Some(b"HTTP/1.1") && v != Some(b"HTTP/1.0") {
                     return Err(Malformed);
                 }
-                self.state = if b == b'\r' {
-                    State::Lf
-                } else {
-                    State::LineStart
-                };
+                self.state = line_end(b);
             }
             State::Version => push(&mut self.version, &mut self.version_len, b)
                 .then_some(())
@@ -247,11 +243,7 @@ impl<const LIMIT: usize> RequestHead<LIMIT> {
 
     fn value_byte(&mut self, b: u8) -> Result<(), HeadError> {
         if b == b'\r' || b == b'\n' {
-            self.state = if b == b'\r' {
-                State::Lf
-            } else {
-                State::LineStart
-            };
+            self.state = line_end(b);
             return self.end_value();
         }
         if b != b'\t' && (b < 0x20 || b == 0x7f) {
@@ -296,6 +288,15 @@ impl<const LIMIT: usize> RequestHead<LIMIT> {
                 Ok(())
             }
         }
+    }
+}
+
+/// Where a line that ends with `b` (CR or a bare LF) leaves the reader: an LF must follow a
+/// CR, then the next header line starts.
+fn line_end(b: u8) -> State {
+    match b {
+        b'\r' => State::Lf,
+        _ => State::LineStart,
     }
 }
 

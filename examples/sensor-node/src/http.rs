@@ -2,7 +2,7 @@
 //! connection, bounded request size (431 for headers, 413 for bodies beyond the buffer, 408
 //! for a body that holds the shared buffer too long), response bodies streamed into the
 //! socket as it drains — a static one (the page) from flash, a dynamic one (a WHEP answer)
-//! from the shared body buffer.
+//! from the shared buffer, after the request's body.
 //!
 //! Memory: a request's head is read where smoltcp holds it, by
 //! `adapters_smoltcp::http_head::RequestHead`, which keeps the method, the path and the
@@ -35,9 +35,9 @@ const MAX_HEAD: usize = 256;
 /// The least send buffer a TCP socket of the server needs: a response head goes into it
 /// whole (bodies are streamed).
 pub const MIN_TCP_TX: usize = MAX_HEAD;
-/// How long one request's body may hold the shared request buffer, and one response the shared
-/// body buffer (a client trickling its offer, or not reading its answer, would otherwise
-/// keep every other long request or dynamic response out).
+/// How long a request's body may hold the shared buffer, and then its response (a client
+/// trickling its offer, or not reading its answer, would otherwise keep every other body
+/// out).
 const HOLD: Duration = Duration::from_secs(5);
 
 /// A parsed request.
@@ -125,8 +125,9 @@ struct Conn {
     /// The static body being sent (`None`, not an empty slice, so that a `Server` is all
     /// zeros and its static lands in `.bss`, not in `.data` copied from flash).
     page: Option<&'static [u8]>,
-    /// Since when this connection sends a dynamic body, `shared[body.0..body.1]`.
-    body_since: Option<Instant>,
+    /// Sending a dynamic body, `shared[body.0..body.1]` (holding the shared buffer, since
+    /// `big_since`).
+    sending: bool,
     /// Where the dynamic body is in the shared buffer.
     body: (usize, usize),
     /// Bytes of the body being sent (`page` or the dynamic one) sent.
@@ -262,7 +263,7 @@ impl Conn {
             len: 0,
             big_since: None,
             page: None,
-            body_since: None,
+            sending: false,
             body: (0, 0),
             sent: 0,
             close_after: None,
@@ -274,7 +275,7 @@ impl Conn {
         self.len = 0;
         self.big_since = None;
         self.page = None;
-        self.body_since = None;
+        self.sending = false;
         self.body = (0, 0);
         self.sent = 0;
         self.close_after = None;
@@ -295,7 +296,7 @@ impl Conn {
             let _ = s.listen(port);
             return Outcome::Incomplete;
         }
-        if self.body_since.is_some_and(|since| now >= since + HOLD) {
+        if self.sending && self.big_since.is_some_and(|since| now >= since + HOLD) {
             s.abort(); // not reading its answer: the shared buffer goes to the others
             self.reset();
             return Outcome::Incomplete;
@@ -386,13 +387,13 @@ impl Conn {
     /// buffer is given back once all of the dynamic body is in the socket.
     fn write(&mut self, s: &mut tcp::Socket<'_>, shared: &[u8]) -> bool {
         loop {
-            let rest = match self.body_since {
-                Some(_) => shared.get(self.body.0 + self.sent..self.body.1),
-                None => self.page.and_then(|p| p.get(self.sent..)),
+            let rest = match self.sending {
+                true => shared.get(self.body.0 + self.sent..self.body.1),
+                false => self.page.and_then(|p| p.get(self.sent..)),
             };
             let chunk = rest.unwrap_or(&[]);
             if chunk.is_empty() {
-                if self.body_since.take().is_some() {
+                if core::mem::take(&mut self.sending) {
                     self.big_since = None;
                 }
                 return false;
@@ -445,7 +446,7 @@ impl Conn {
         self.len = 0;
         // The shared buffer stays held while the answer in it is sent.
         self.big_since = (holds && dynamic).then_some(now);
-        self.body_since = self.big_since;
+        self.sending = self.big_since.is_some();
         respond(s, &head, page.map_or(len, <[u8]>::len));
         self.page = page;
         self.sent = 0;
@@ -487,7 +488,7 @@ impl Conn {
         self.len = 0;
         self.big_since = None;
         self.page = Some(why.as_bytes()); // the reason, as a static body
-        self.body_since = None;
+        self.sending = false;
         self.sent = 0;
         Outcome::Refused
     }
