@@ -214,10 +214,18 @@ pub fn server_session(data: &[u8]) -> SessionReport {
                         &mut out,
                     );
                     // The set-up bound its channel to PEER; op 6 may bind others, and that
-                    // one too once its number is no longer reserved.
-                    if let Ok(Output::Relay { peer, payload, .. }) = got {
+                    // one too once its number is no longer reserved. The number is reserved
+                    // in the set-up's allocation only: once a Refresh of 0 or time ends it,
+                    // a new allocation (another relay address) may bind it to anyone.
+                    if let Ok(Output::Relay {
+                        relay: from,
+                        peer,
+                        payload,
+                        ..
+                    }) = got
+                    {
                         let reserved = now < signer.channel_reserved_until;
-                        let ours = channel == signer.channel && reserved;
+                        let ours = channel == signer.channel && reserved && from == relay;
                         if payload != chunk || (ours && peer != PEER) {
                             panic!("ChannelData on {channel:#x} relayed to {peer} as {payload:?}, not {chunk:?}");
                         }

@@ -84,4 +84,27 @@ fn fuzz_finds_stay_fixed() {
     fuzzing::server_session(include_bytes!(
         "regressions/channel_rebound_after_cool_down"
     ));
+    // CI's find: the set-up's allocation deleted, a new one bound the same channel
+    // number to another peer (the scripted case below, as the fuzzer met it).
+    fuzzing::server_session(include_bytes!(
+        "regressions/channel_bound_again_in_a_new_allocation"
+    ));
+}
+
+/// A channel number belongs to one allocation: a new allocation may bind it elsewhere.
+#[test]
+fn a_new_allocation_may_bind_the_set_ups_channel_number_to_another_peer() {
+    // A Refresh of 0 deletes the set-up's allocation; a new Allocate, a permission and a
+    // ChannelBind of the same number 0x4000 to 198.51.100.9:5001 follow, well within the
+    // old binding's lifetime. ChannelData on 0x4000 now goes to that peer from the new
+    // relay address: legal, since channel numbers belong to one allocation (RFC 8656 §12).
+    // The harness once took it for a misdelivery. (The Allocate's answer waits for its
+    // relay socket, so it is not among the signed answers counted.)
+    let mut script = op(6, &[1, 0x04, 0, 0, 0, 0]);
+    script.extend(op(6, &[0, 0x08, 0]));
+    script.extend(op(6, &[2, 0x01, 9, 0x13, 0x89]));
+    script.extend(op(6, &[3, 0x03, 9, 0x13, 0x89, 0x40, 0x00]));
+    script.extend(op(5, &[0x14]));
+    let r = fuzzing::server_session(&script);
+    assert_eq!((r.signed_ok, r.to_peer), (3, 1), "{r:?}");
 }
