@@ -5,7 +5,9 @@ A symbol goes to the part of the first crate named in it (`<X as Y>::f` counts f
 crate). With LTO much is inlined into its caller — most visibly into the firmware's `main` —
 so the parts are a lower bound and `main` (listed as "application") an upper one; the total
 is exact (llvm-size). Anonymous read-only data (string literals, tables without a symbol)
-is listed on its own, except the page, whose size is known.
+is what the image holds beyond every symbol's size (string literals and tables under no
+symbol), less the page, whose size is known. Under opt-level "z" LLVM's machine outliner
+moves repeated instruction runs into `OUTLINED_FUNCTION_n`s, listed on their own.
 usage: footprint.py ELF LLVM_BIN_DIR PAGE_FILE (the stored page: OUT_DIR/page.html.gz)"""
 import os, re, subprocess, sys
 
@@ -23,10 +25,14 @@ PARTS = [
     ("application (main, sensors sim, viewer; inlined code of the others)", ["sensor_node", "machine_sim", "libm"]),
     ("Rust core (formatting, memcpy, soft-float helpers)", ["core", "compiler_builtins", "alloc"]),
     ("runtime (cortex-m-rt, semihosting, panic)", ["cortex_m_rt", "cortex_m_semihosting", "cortex_m", "panic_semihosting", "critical_section"]),
+    ("code shared by the machine outliner (`OUTLINED_FUNCTION_n`)", []),
 ]
+OUTLINED = PARTS[-1][0]
 
 
 def part_of(name):
+    if name.startswith("OUTLINED_FUNCTION_"):
+        return OUTLINED
     if name.startswith(("p256_", "P256_")):  # P256-Cortex-M4's C and assembly
         return PARTS[2][0]
     best = None
@@ -44,23 +50,22 @@ def main():
     size = subprocess.run([os.path.join(bindir, "llvm-size"), "-A", elf], capture_output=True, text=True, check=True).stdout
     sections = {l.split()[0]: int(l.split()[1]) for l in size.splitlines() if l.startswith(".") and len(l.split()) == 3 and l.split()[1].isdigit()}
     flash = sections.get(".vector_table", 0) + sections.get(".text", 0) + sections.get(".rodata", 0) + sections.get(".data", 0)
-    totals, anon = {}, 0
+    totals = {}
     for line in nm.splitlines():
         f = line.split()
         if len(f) < 4 or f[2].lower() not in "trd":
             continue
         n, name = int(f[1], 16), " ".join(f[3:])
         label = part_of(name.replace("$LT$", "<").replace("$u20$", " ").replace("$C$", ",").replace("$GT$", ">"))
-        if label is None:
-            anon += n
-        else:
+        if label is not None:
             totals[label] = totals.get(label, 0) + n
     page_len = os.path.getsize(page)
+    anon = flash - sum(totals.values())
     print(f"| part | flash (bytes) |\n|---|---:|")
     for label, _ in PARTS:
         print(f"| {label} | {totals.get(label, 0):,} |")
     print(f"| the viewer page (HTML/JS, gzipped at build time) | {page_len:,} |")
-    print(f"| other read-only data (literals, tables without a symbol) | {max(anon - page_len, 0):,} |")
+    print(f"| other (vector table, literals, tables under no symbol) | {max(anon - page_len, 0):,} |")
     print(f"| **whole image** (vectors + .text + .rodata + .data) | **{flash:,}** |")
     print(f"\n.text {sections.get('.text', 0):,}, .rodata {sections.get('.rodata', 0):,}, .data {sections.get('.data', 0):,}, .bss {sections.get('.bss', 0):,}")
 
