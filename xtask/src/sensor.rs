@@ -180,13 +180,15 @@ fn boot(
     Ok((text, node_log))
 }
 
-/// Build the firmware (release: opt-level s, LTO) into `target/sensor-node`.
+/// Build the firmware (release: opt-level z, LTO) into `target/sensor-node`, with the
+/// source paths in its panic locations trimmed.
 fn build() -> Result<String, String> {
     let target = root().join("target/sensor-node");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("xtask: $ cargo build --release (in examples/sensor-node)");
+    let trim = trim_paths();
+    eprintln!("xtask: $ cargo build --release --config '{trim}' (in examples/sensor-node)");
     let st = Command::new(cargo)
-        .args(["build", "--release"])
+        .args(["build", "--release", "--config", &trim])
         .env("CARGO_TARGET_DIR", &target)
         .current_dir(root().join("examples/sensor-node"))
         .status()
@@ -198,6 +200,32 @@ fn build() -> Result<String, String> {
         .join("thumbv7em-none-eabihf/release/sensor-node")
         .to_string_lossy()
         .to_string())
+}
+
+/// A `--config` that appends to the firmware's rustflags a `--remap-path-prefix` for each
+/// crate registry's sources and for the workspace, so a panic location reads
+/// `smoltcp-0.14.0/src/socket/tcp.rs`, not the build machine's absolute path (2.7 KB less
+/// flash, and an image that does not depend on where it was built). Cargo's `trim-paths`
+/// does this, but is not stable yet.
+fn trim_paths() -> String {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")));
+    let mut prefixes: Vec<std::path::PathBuf> = home
+        .and_then(|h| std::fs::read_dir(h.join("registry/src")).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    prefixes.push(root());
+    let flags: Vec<String> = prefixes
+        .iter()
+        .map(|p| format!("'--remap-path-prefix={}/='", p.display()))
+        .collect();
+    format!(
+        "target.thumbv7em-none-eabihf.rustflags=[{}]",
+        flags.join(", ")
+    )
 }
 
 /// What one boot of the node showed.
