@@ -1,5 +1,6 @@
 //! Candidates: kinds, priorities and foundations (RFC 8445 §5.1.2–5.1.3).
 
+use crate::iptext::IpText;
 use core::fmt::{self, Write};
 use core::net::{IpAddr, SocketAddr};
 
@@ -180,12 +181,12 @@ impl fmt::Display for Candidate {
             self.foundation,
             self.component,
             self.priority,
-            self.addr.ip(),
+            IpText(self.addr.ip()),
             self.addr.port(),
             self.kind.token()
         )?;
         if let Some(r) = self.related {
-            write!(f, " raddr {} rport {}", r.ip(), r.port())?;
+            write!(f, " raddr {} rport {}", IpText(r.ip()), r.port())?;
         }
         Ok(())
     }

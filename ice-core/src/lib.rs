@@ -101,6 +101,7 @@ mod candidate;
 mod event;
 #[doc(hidden)]
 pub mod fuzzing;
+mod iptext;
 mod pair;
 mod sdp;
 

@@ -68,8 +68,8 @@ fn cmd_test(extra: &[String]) -> Result<(), String> {
     // The workspace run builds peer-core and dtls-core with every default feature; builds
     // without one have tests of their own: a sender-only connection (without `rtp-receive`),
     // and a DTLS client-only one (without dtls-core's `server`), both in peer-core and in
-    // dtls-core (against dimpl's server).
-    let feature_builds: [&[&str]; 3] = [
+    // dtls-core (against dimpl's server); ice-core's own tests without `std` and `ipv6`.
+    let feature_builds: [&[&str]; 4] = [
         &[
             "-p",
             "peer-core",
@@ -97,6 +97,7 @@ fn cmd_test(extra: &[String]) -> Result<(), String> {
             "--test",
             "client_only",
         ],
+        &["-p", "ice-core", "--no-default-features", "--lib"],
     ];
     let mut features = Ok(());
     for build in feature_builds {

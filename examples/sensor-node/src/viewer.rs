@@ -119,6 +119,20 @@ impl AsMut<[u8]> for SctpBuffer {
 }
 
 /// The send and receive buffer handles for a new (or reset) connection.
+/// An address on the node's IPv4-only network (smoltcp without `proto-ipv6`, ice-core
+/// without `ipv6`, so no IPv6 pair can be selected), as text: `SocketAddr`'s own formatter
+/// would bring in `core::net`'s IPv6 one (1.8 KB of flash).
+struct Ipv4Only(core::net::SocketAddr);
+
+impl core::fmt::Display for Ipv4Only {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            core::net::SocketAddr::V4(a) => write!(f, "{a}"),
+            core::net::SocketAddr::V6(_) => f.write_str("(IPv6)"),
+        }
+    }
+}
+
 fn sctp_buffers() -> (SctpBuffer, SctpBuffer) {
     (SctpBuffer(0), SctpBuffer(1))
 }
@@ -412,9 +426,9 @@ impl Viewer {
             }
             PeerEvent::SelectedPair(p) => hprintln!(
                 "viewer: selected pair {} {} -> {} {}",
-                p.local,
+                Ipv4Only(p.local),
                 p.local_kind.token(),
-                p.remote,
+                Ipv4Only(p.remote),
                 p.remote_kind.token()
             ),
             _ => {}
