@@ -1,5 +1,5 @@
 #!/bin/bash
-# Inside the node's namespace (see netns.sh): check.py (STUN, HTTP, bad input, WHEP by hand),
+# Inside the node's namespace (see netns.sh): check.py (HTTP, bad input, WHEP by hand),
 # then our own peer-core viewer (VIEWER), then headless
 # Chromium opens the page and watches over WebRTC (adapters/tests/browser/watch.js: thermal
 # frames, readings, audio samples, selected pair) while flood.py sends junk of every class at

@@ -10,7 +10,7 @@
 //! * `cargo xtask firmware` — build `examples/firmware` for a Cortex-M4 and run it under QEMU
 //!   (`mps2-an386`): the STUN and ICE cores must work there with no allocator.
 //! * `cargo xtask sensor-node` — build `examples/sensor-node`, boot it under QEMU with its
-//!   LAN9118 on a TAP device in a private network namespace (root), check STUN, HTTP and bad
+//!   LAN9118 on a TAP device in a private network namespace (root), check HTTP and bad
 //!   input from there, then headless Chromium watches it over WebRTC.
 //!
 //! Interop tests are `#[ignore]`d so plain `cargo test` stays fast and never counts them as

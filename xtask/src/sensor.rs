@@ -1,5 +1,5 @@
 //! `cargo xtask sensor-node`: build `examples/sensor-node`, boot it under QEMU (mps2-an386,
-//! LAN9118 on a TAP device) in a private network namespace, and check it from there: STUN,
+//! LAN9118 on a TAP device) in a private network namespace, and check it from there:
 //! the page over HTTP, bad input, WHEP by hand (`check.py`), our own peer-core viewer
 //! (`adapters/examples/whep_view.rs`), then headless Chromium watching it over WebRTC
 //! (`adapters/tests/browser/watch.js`), directly and relay-only through `p2p turn-server`.
@@ -242,13 +242,13 @@ struct Seen<'a> {
 
 /// What it must have shown.
 struct Expect<'a> {
-    /// `check.py` ran (STUN, HTTP, bad input, WHEP by hand).
+    /// `check.py` ran (HTTP, bad input, WHEP by hand).
     checks: bool,
     /// The browser's selected pair, `local/remote` candidate types.
     pair: &'a str,
 }
 
-/// Every check passed: the scripts' exit status, the STUN/HTTP/abuse checks, what the browser
+/// Every check passed: the scripts' exit status, the HTTP/abuse checks, what the browser
 /// counted and over which pair, what the node logged (and no `ERROR` line), the screenshot.
 fn verdict(seen: &Seen<'_>, expect: Expect<'_>) -> Result<(), String> {
     let (text, node_log) = (seen.text, seen.node_log);

@@ -1,7 +1,7 @@
 //! A WebRTC sensor node on a Cortex-M4 (QEMU `mps2-an386`, LAN9118 Ethernet), with no
 //! allocator and no RTOS: one loop over smoltcp.
 //!
-//! * 198.18.5.2, static; STUN Binding server on UDP 3478;
+//! * 198.18.5.2, static;
 //! * HTTP/1.1 on TCP 80: `GET /` the viewer page of `p2p node`, `POST /whep` a WHEP offer
 //!   (one viewer at a time; 503 while one is watching), `DELETE /whep/1`;
 //! * the viewer's `peer_core` connection on UDP 5004: ICE, DTLS (P-256 certificate made at
@@ -31,21 +31,15 @@ use cortex_m_semihosting::{debug, hprintln};
 use dtls_core::cert::{CertParams, Certificate};
 use panic_semihosting as _;
 use sansio::SeededEntropy;
-use stun_proto::server::{NoUsers, ServerAuth, ServerConfig, StunServer};
 
 /// The node's address on its segment.
 const IP: [u8; 4] = [198, 18, 5, 2];
 /// A locally administered MAC address.
 const MAC: EthernetAddress = EthernetAddress([0x02, 0x00, 0xc6, 0x12, 0x05, 0x02]);
-const STUN_PORT: u16 = 3478;
 const MEDIA_PORT: u16 = 5004;
 const HTTP_PORT: u16 = 80;
 /// HTTP connections at once (a browser opens two or three).
 const HTTP_CONNS: usize = 4;
-/// The largest STUN response we make (a Binding success with an IPv6 XOR-MAPPED-ADDRESS and
-/// FINGERPRINT is 52 bytes; an error with its reason well under 200): the STUN socket's send
-/// buffer, and the part of the scratch buffer the STUN server writes in.
-const STUN_LARGEST: usize = 512;
 /// The media socket's receive buffer: a full-size datagram and the next (the most it held
 /// over a test run, browsers and flood, was 1,475 B).
 const MEDIA_RX: usize = 2048;
@@ -317,36 +311,10 @@ fn make_certificate(nic: &mut Lan9118<Mmio>, entropy: &mut SeededEntropy) -> Cer
     certificate
 }
 
-/// Answer the STUN Binding requests that came in (not inlined: the server's parsing and
-/// building stay out of `serve`'s frame, which every other turn sits on); when the driver
-/// needs a turn (now, while responses wait for room in the socket).
-#[inline(never)]
-fn serve_stun(
-    now: adapters_smoltcp::smoltcp::time::Instant,
-    sockets: &mut SocketSet<'_>,
-    driver: &mut UdpDriver,
-    stun: &mut StunServer<NoUsers, 1>,
-    scratch: &mut [u8],
-    seen: &mut u64,
-) -> Option<sansio::Instant> {
-    let next = driver.poll(now, sockets, stun, scratch, |_| {}, |_| {});
-    if stun.stats().success != *seen {
-        *seen = stun.stats().success;
-        let st = driver.stats();
-        hprintln!(
-            "stun: {} binding requests answered ({} datagrams in, {} refused)",
-            *seen,
-            st.received,
-            st.rejected
-        );
-    }
-    next
-}
-
 /// The periodic report: the stack's high-water mark, static RAM, the media socket's
-/// datagrams and the most each UDP socket buffer held (a frame of its own, out of `serve`'s).
+/// datagrams and the most its buffers held (a frame of its own, out of `serve`'s).
 #[inline(never)]
-fn report(media: &UdpDriver, stun: &UdpDriver) {
+fn report(media: &UdpDriver) {
     let (used, size) = stack_high_water();
     hprintln!(
         "stack: high-water {} bytes (of {}); static RAM in use {} bytes",
@@ -354,15 +322,13 @@ fn report(media: &UdpDriver, stun: &UdpDriver) {
         size,
         static_ram()
     );
-    let (media, stun) = (media.stats(), stun.stats());
+    let media = media.stats();
     hprintln!(
-        "media: {} datagrams in, {} refused; socket peaks: media rx {} tx {} B, stun rx {} tx {} B",
+        "media: {} datagrams in, {} refused; socket peaks: rx {} tx {} B",
         media.received,
         media.rejected,
         media.rx_peak,
-        media.tx_peak,
-        stun.rx_peak,
-        stun.tx_peak
+        media.tx_peak
     );
 }
 
@@ -375,21 +341,10 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         let _ = a.push(IpCidr::new(Ipv4Address::from(IP).into(), 24));
     });
 
-    let storage = filled(table!(SocketStorage<'static>; 2 + HTTP_CONNS), || {
+    let storage = filled(table!(SocketStorage<'static>; 1 + HTTP_CONNS), || {
         SocketStorage::EMPTY
     });
     let mut sockets = SocketSet::new(&mut storage[..]);
-    let stun_h = sockets.add(udp_socket(
-        filled(table!(udp::PacketMetadata; 4), || {
-            udp::PacketMetadata::EMPTY
-        }),
-        take_static!([u8; 512] = [0; 512]),
-        filled(table!(udp::PacketMetadata; 2), || {
-            udp::PacketMetadata::EMPTY
-        }),
-        take_static!([u8; STUN_LARGEST] = [0; STUN_LARGEST]),
-        STUN_PORT,
-    ));
     let media_h = sockets.add(udp_socket(
         filled(table!(udp::PacketMetadata; 8), || {
             udp::PacketMetadata::EMPTY
@@ -412,12 +367,7 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         let _ = handles.push(sockets.add(s));
     }
     let local_media = SocketAddr::from((IP, MEDIA_PORT));
-    let mut stun_drv = UdpDriver::new(stun_h, SocketAddr::from((IP, STUN_PORT)));
     let mut media_drv = UdpDriver::new(media_h, local_media);
-    // One response queued at most: the driver sends it before the next request is read (the
-    // default of 4 would put 2.2 KB more in this frame, which every turn sits on).
-    let mut stun: StunServer<NoUsers, 1> =
-        StunServer::new(ServerConfig::default(), ServerAuth::None);
     let server = take_static!(http::Server<HTTP_CONNS> = http::Server::new());
     server.attach(HTTP_PORT, &handles);
     let scratch = take_static!([u8; viewer::SCRATCH] = [0; viewer::SCRATCH]);
@@ -434,25 +384,16 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         "stack: high-water {} bytes at the end of boot",
         stack_high_water().0
     );
-    hprintln!("sensor-node: listening on 198.18.5.2 (STUN udp/3478, HTTP tcp/80, media udp/5004)");
+    hprintln!("sensor-node: listening on 198.18.5.2 (HTTP tcp/80, media udp/5004)");
 
-    let mut stun_seen = 0;
     let mut next_report = nic.now();
     loop {
         let now = nic.now();
         if now >= next_report {
             next_report = now + adapters_smoltcp::smoltcp::time::Duration::from_secs(2);
-            report(&media_drv, &stun_drv);
+            report(&media_drv);
         }
         iface.poll(now, &mut *nic, &mut sockets);
-        let stun_next = serve_stun(
-            now,
-            &mut sockets,
-            &mut stun_drv,
-            &mut stun,
-            &mut scratch[..STUN_LARGEST],
-            &mut stun_seen,
-        );
         let mut app = App {
             viewer: &mut *viewer,
             now: from_smoltcp(now),
@@ -460,10 +401,6 @@ fn serve(nic: &'static mut Lan9118<Mmio>, viewer: &'static mut viewer::Viewer) -
         };
         server.poll(now, &mut sockets, &mut app);
         let next = viewer.poll(now, &mut sockets, &mut media_drv, scratch);
-        let next = match (next, stun_next) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
         iface.poll(now, &mut *nic, &mut sockets);
         let wait = deadline(now, iface.poll_delay(now, &sockets), next);
         if wait.is_none_or(|d| d.total_micros() > 0) {
