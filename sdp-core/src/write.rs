@@ -10,17 +10,10 @@ use crate::model::{Formats, MediaDescription, SessionDescription};
 use crate::types::{BandwidthLine, Connection, Direction, Line};
 use core::fmt::{self, Write};
 
-/// Counts bytes without storing them.
-struct Counter(usize);
-
-impl Write for Counter {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0 = self.0.saturating_add(s.len());
-        Ok(())
-    }
-}
-
-/// Writes into a slice; fails when it is full.
+/// Writes into a slice while what comes fits, and counts every byte, stored or not: with an
+/// empty slice it only counts. One writer type for [`SessionDescription::buffer_len`] and
+/// [`SessionDescription::emit`], so the writing code is there once (on a microcontroller a
+/// second instance of it is over 1 KB of flash).
 struct SliceWriter<'o> {
     out: &'o mut [u8],
     len: usize,
@@ -28,9 +21,10 @@ struct SliceWriter<'o> {
 
 impl Write for SliceWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        let dst = self.out.get_mut(self.len..end).ok_or(fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
+        let end = self.len.saturating_add(s.len());
+        if let Some(dst) = self.out.get_mut(self.len..end) {
+            dst.copy_from_slice(s.as_bytes());
+        }
         self.len = end;
         Ok(())
     }
@@ -269,10 +263,13 @@ impl<const M: usize, const A: usize, const C: usize> SessionDescription<'_, M, A
 
     /// The number of bytes [`emit`](Self::emit) writes.
     pub fn buffer_len(&self) -> usize {
-        let mut c = Counter(0);
+        let mut c = SliceWriter {
+            out: &mut [],
+            len: 0,
+        };
         // Counting never fails.
         let _ = self.write_to(&mut c);
-        c.0
+        c.len
     }
 
     /// Write the description into `out` and return its length. When `out` is too short,
@@ -284,9 +281,9 @@ impl<const M: usize, const A: usize, const C: usize> SessionDescription<'_, M, A
         }
         let mut w = SliceWriter { out, len: 0 };
         match self.write_to(&mut w) {
-            Ok(()) => Ok(w.len),
+            Ok(()) if w.len == needed => Ok(needed),
             // Only reachable if a value's Display is not deterministic.
-            Err(_) => Err(EmitError::BufferTooSmall { needed }),
+            _ => Err(EmitError::BufferTooSmall { needed: w.len }),
         }
     }
 

@@ -139,8 +139,11 @@ fn plan<'a, const C: usize, const M: usize>(
         }
         MediaKind::Other(_) => None,
     };
-    // WebRTC media is SRTP with DTLS keys: plain RTP/AVP profiles are not answered.
-    let secure = m.desc.is_rtp() && m.desc.proto.contains("SAVP");
+    // WebRTC media is SRTP with DTLS keys: plain RTP/AVP profiles are not answered. (A part
+    // `SAVP` or `SAVPF`, not a substring search, whose searcher is 1 KB of flash on a
+    // microcontroller.)
+    let savp = m.desc.proto.split('/').any(|p| p.starts_with("SAVP"));
+    let secure = m.desc.is_rtp() && savp;
     match media_caps {
         Some(mc) if secure => {
             choose_codecs(m, &mc, choices);
