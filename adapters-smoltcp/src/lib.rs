@@ -23,7 +23,9 @@
 //!
 //! Feature `ipv6` (on by default) builds smoltcp with IPv6; an IPv4-only device leaves it
 //! out (about 23 KB of flash on the sensor node), and a datagram a machine addresses to an
-//! IPv6 peer is then dropped and counted (`DriverStats::send_dropped`).
+//! IPv6 peer is then dropped and counted (`DriverStats::send_dropped`). Feature `medium-ip`
+//! (on by default) lets smoltcp run interfaces without Ethernet framing; an Ethernet-only
+//! device leaves it out (0.7 KB).
 //!
 //! ## The loop on a device
 //! ```text

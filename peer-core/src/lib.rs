@@ -43,7 +43,10 @@
 //! routing, RTX unwrapping, receive statistics, NACK and keyframe tracking. A device that
 //! only sends media builds without it (about 11 KB less code on a Cortex-M4): received RTP
 //! is dropped undecrypted and counted ([`PeerStats::dropped_not_receiving`]); negotiate its
-//! tracks send-only. RTCP is always handled.
+//! tracks send-only. RTCP is always handled. `dtls-server` (default): dtls-core's server
+//! role; without it a negotiation that would make this side the DTLS server is refused.
+//! `ipv6` (default; `std` brings it): IPv6 candidates in text (ice-core's `ipv6`); an
+//! IPv4-only device leaves it out (about 3 KB), and an offer's IPv6 candidates are skipped.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
