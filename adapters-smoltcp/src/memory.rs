@@ -144,7 +144,7 @@ impl<const Q: usize> phy::Device for MemoryNic<Q> {
         caps.medium = self.medium;
         caps.max_transmission_unit = match self.medium {
             Medium::Ethernet => MAX_FRAME,
-            #[allow(unreachable_patterns)] // the only medium without `medium-ip`
+            #[allow(unreachable_patterns)] // without `medium-ip`, Ethernet is the only medium
             _ => MAX_FRAME - 14,
         };
         caps

@@ -43,7 +43,7 @@ impl fmt::Display for IpText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         #[cfg(feature = "ipv6")]
         {
-            write!(f, "{}", self.0)
+            fmt::Display::fmt(&self.0, f)
         }
         #[cfg(not(feature = "ipv6"))]
         match self.0 {
